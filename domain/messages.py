@@ -1,0 +1,73 @@
+"""What comes into a room and what goes out: comments, replies, cards, escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["answer", "escalate", "purchase", "chat", "complaint"]
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A viewer comment, already validated and stamped by the server."""
+
+    comment_id: str
+    room_id: str
+    viewer_id: str
+    text: str
+    created_at: float
+    viewer_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the bot understood of one comment and what it would say.
+
+    `reply` is set only when the bot answers in the room; an escalation carries the bot's best guess
+    in `guess` so the streamer can approve it.
+    """
+
+    kind: Kind
+    lang: Lang
+    product_id: str | None = None
+    source: str | None = None
+    confidence: float = 0.0
+    reply: str | None = None
+    guess: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A bot message to the whole room."""
+
+    reply_id: str
+    room_id: str
+    text: str
+    reply_to: tuple[str, ...]
+    product_id: str | None
+    source: str | None
+    confidence: float
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """A product card pushed to one viewer."""
+
+    card_id: str
+    room_id: str
+    viewer_id: str
+    product_id: str
+    title: str
+    price: float
+    original_price: float | None
+    link: int
+    in_stock: bool
+    reason: str
+    strategy: str
+    score: float
+    created_at: float
+    extra: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Socket.IO namespaces and the pure handlers behind them: comment → intent → answer / cards."""

@@ -1,0 +1,336 @@
+"""Structured questions: which catalog field a comment asks about, and its live value as a reply."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.catalog import Product
+from domain.messages import Lang
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    key: str  # "price", "stock", "shipping", "returns" or an attribute key
+    strength: float  # 0..1, how clearly the comment asks for this field
+    asked: str | None = None  # a value the viewer named ("xl", "黑色")
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(parts))
+
+
+# (field, attribute keys that can hold it in order of preference, pattern). Order matters: earlier
+# fields win ties. Written from how viewers ask, not from any particular catalog.
+_FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
+    (
+        "size_guide",
+        ("size_guide", "sizes"),
+        _rx(
+            r"\d{2,3}\s*(斤|公斤|kg|cm|厘米)",
+            r"(身高|体重|一米\d|1米\d)",
+            r"(穿|拍|选|买)(啥|什么|哪个|几|多大)(码|号|尺码)?",
+            r"(啥|什么|哪个|几)码(合适|好)",
+            r"(偏大|偏小|码数准|尺码准|正码)",
+            r"\bwhat size (should|for|do)\b",
+        ),
+    ),
+    (
+        "price",
+        (),
+        _rx(
+            r"(多少钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|优惠|折扣|打折|便宜|划算|券|活动价|几折)",
+            r"\b(price|how much|cost|discount|deal|coupon)\b",
+        ),
+    ),
+    (
+        "stock",
+        (),
+        _rx(
+            r"(库存|有货|没货|现货|卖完|售罄|缺货|补货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)",
+            r"\b(in stock|sold out|out of stock|restock|any left|available|stock)\b",
+        ),
+    ),
+    (
+        "sizes",
+        ("sizes",),
+        _rx(r"(尺码|码数|有.{0,4}码|几个码|哪些码|什么码|大码|小码|加大|尺寸全)", r"\bsizes?\b"),
+    ),
+    (
+        "colors",
+        ("colors", "colours", "color"),
+        _rx(r"(颜色|配色|色号|几个色|什么色|哪些色|几种色|几个颜色|啥色)", r"\bcolou?rs?\b"),
+    ),
+    (
+        "shipping",
+        ("shipping",),
+        _rx(
+            r"(发货|什么快递|啥快递|哪个快递|快递|物流|包邮|邮费|运费|几天到|多久到|什么时候到|寄|偏远|新疆|西藏|香港|澳门|台湾|海外|国外|出国)",
+            r"\b(ship|ships|shipping|deliver|delivery|abroad|overseas|international|postage|hk|hong kong)\b",
+        ),
+    ),
+    (
+        "returns",
+        ("returns",),
+        _rx(
+            r"(退货|退换|换货|无理由|能退|可以退|可退|退吗|包退|包换|运费险|不喜欢怎么办|不合适怎么办|能换)",
+            r"\b(return|returns|refund policy|exchange)\b",
+        ),
+    ),
+    (
+        "material",
+        ("material", "fabric"),
+        _rx(
+            r"(材质|面料|布料|料子|什么料|啥料|纯棉|全棉|棉的|真皮|皮的|羊毛|涤纶|聚酯|什么做的|啥做的)",
+            r"\b(material|fabric|cotton|leather|wool|polyester)\b",
+        ),
+    ),
+    (
+        "ingredients",
+        ("ingredients",),
+        _rx(r"(成分|配料|配方|添加剂|防腐剂|含不含|有没有添加|含糖|酒精)", r"\b(ingredients?|contains?)\b"),
+    ),
+    ("size_guide", ("size_guide",), _rx(r"(尺码表|尺码建议|怎么选码|码数建议)")),
+    (
+        "weight",
+        ("weight", "net_weight"),
+        _rx(r"(多重|重量|重不重|净含量|几克|多少克|沉不沉)", r"\b(weight|weigh|heavy)\b"),
+    ),
+    (
+        "capacity",
+        ("capacity", "volume"),
+        _rx(r"(容量|多大容量|装多少|毫安|mah|多少ml|几升|多少升|多少毫升|能装)", r"\b(capacity|volume)\b"),
+    ),
+    ("power", ("power",), _rx(r"(功率|多少瓦|几瓦|电压|快充|多少w\b|\d+w\b)", r"\b(power|watt|voltage)\b")),
+    ("battery", ("battery",), _rx(r"(续航|电池|充一次|待机|充满|用多久)", r"\b(battery|charge lasts)\b")),
+    ("warranty", ("warranty",), _rx(r"(保修|质保|售后|坏了怎么办|包修)", r"\b(warranty|guarantee)\b")),
+    (
+        "dimensions",
+        ("dimensions", "size"),
+        _rx(r"(尺寸|长宽高|多大|多宽|多高|大小|体积)", r"\b(dimensions?|how big)\b"),
+    ),
+    ("length", ("length",), _rx(r"(多长|长度|衣长|裤长|裙长|能盖住)", r"\b(length|how long is)\b")),
+    (
+        "shelf_life",
+        ("shelf_life",),
+        _rx(
+            r"(保质期|过期|生产日期|能放多久|放多久|能保存多久|新鲜吗|日期新)",
+            r"\b(shelf life|expiry|expire|best before)\b",
+        ),
+    ),
+    (
+        "origin",
+        ("origin",),
+        _rx(
+            r"(产地|哪里产|哪产的|哪里生产|哪里的货|原产|哪里发货|国产)", r"\b(origin|made in|where.*made)\b"
+        ),
+    ),
+    (
+        "usage",
+        ("usage", "how_to_use"),
+        _rx(r"(怎么用|用法|使用方法|怎么使用|怎么涂|用量)", r"\b(how to use|usage)\b"),
+    ),
+    (
+        "cooking",
+        ("cooking", "usage"),
+        _rx(r"(怎么煮|怎么做|做法|怎么吃|怎么泡|怎么冲|煮多久)", r"\bhow to (cook|make)\b"),
+    ),
+    ("storage", ("storage",), _rx(r"(怎么保存|怎么存放|要冷藏|冷冻|常温)", r"\b(store|storage)\b")),
+    (
+        "skin_type",
+        ("skin_type",),
+        _rx(
+            r"(肤质|油皮|干皮|敏感肌|混油|混干|痘肌|什么皮肤|哪种皮肤)",
+            r"\b(skin type|oily skin|dry skin|sensitive skin)\b",
+        ),
+    ),
+    (
+        "suitable_age",
+        ("suitable_age", "age"),
+        _rx(r"(几岁|多大(的)?(孩子|宝宝|小孩)|月龄|年龄|孕妇|老人能)", r"\b(age|years old|kids|baby)\b"),
+    ),
+    (
+        "compatibility",
+        ("compatibility",),
+        _rx(
+            r"(兼容|适配|苹果|iphone|安卓|华为|小米|oppo|vivo|switch|能充|支持.{0,4}(手机|电脑))",
+            r"\b(compatible|compatibility|works with|android)\b",
+        ),
+    ),
+    (
+        "spiciness",
+        ("spiciness",),
+        _rx(r"(辣不辣|多辣|辣吗|辣度|能吃辣|不吃辣|微辣|特辣)", r"\b(spicy|hot)\b"),
+    ),
+    (
+        "lessons",
+        ("lessons",),
+        _rx(r"(几节|多少节|多少课|课时|几课|几个课)", r"\b(lessons|how many classes)\b"),
+    ),
+    (
+        "validity",
+        ("validity",),
+        _rx(r"(有效期|能看多久|看多久|永久|过期吗|回放)", r"\b(validity|access for|lifetime)\b"),
+    ),
+    (
+        "format",
+        ("format",),
+        _rx(r"(录播|直播课|直播还是|上课形式|怎么上课|线上还是线下)", r"\b(recorded|live class|format)\b"),
+    ),
+    (
+        "schedule",
+        ("schedule",),
+        _rx(r"(什么时候上课|上课时间|几点上课|开课时间|什么时候开课)", r"\b(schedule|when.*class)\b"),
+    ),
+    ("certificate", ("certificate",), _rx(r"(证书|结业证|认证)", r"\b(certificate)\b")),
+    ("fit", ("fit",), _rx(r"(版型|修身|宽松吗|紧不紧|oversize)", r"\b(fit|loose|tight)\b")),
+]
+
+# Size names viewers type: s/m/l/xl/2xl/xxxl, 3xl, or numeric sizes with 码.
+_SIZE_TOKEN = re.compile(r"(?<![a-z])(x{0,4}[sml]|[2-6]xl)(?![a-z])|(\d{2,3})\s*码")
+_LABELS_ZH = {
+    "price": "价格",
+    "stock": "库存",
+    "sizes": "尺码",
+    "colors": "颜色",
+    "shipping": "发货",
+    "returns": "售后",
+    "material": "材质",
+    "ingredients": "成分",
+    "size_guide": "尺码建议",
+    "weight": "重量",
+    "capacity": "容量",
+    "power": "功率",
+    "battery": "续航",
+    "warranty": "质保",
+    "dimensions": "尺寸",
+    "length": "长度",
+    "shelf_life": "保质期",
+    "origin": "产地",
+    "usage": "用法",
+    "cooking": "做法",
+    "storage": "保存",
+    "skin_type": "适合肤质",
+    "suitable_age": "适用年龄",
+    "compatibility": "适配",
+    "spiciness": "辣度",
+    "lessons": "课时",
+    "validity": "有效期",
+    "format": "上课形式",
+    "schedule": "上课时间",
+    "certificate": "证书",
+    "fit": "版型",
+    "volume": "容量",
+}
+
+
+def field_value(product: Product, key: str) -> str | list[str] | None:
+    """The live value of a field: price/stock/shipping/returns or an attribute."""
+    if key == "shipping":
+        return product.shipping
+    if key == "returns":
+        return product.returns
+    return product.attributes.get(key)
+
+
+def _has(product: Product, key: str) -> bool:
+    return key in ("price", "stock") or field_value(product, key) not in (None, "", [])
+
+
+def _asked_value(text: str, product: Product) -> FieldMatch | None:
+    """A value of a list attribute named in the comment ("有XL吗", "有黑色吗")."""
+    for key, value in product.attributes.items():
+        if not isinstance(value, list):
+            continue
+        for v in sorted(value, key=len, reverse=True):
+            lv = v.lower()
+            if len(lv) < 2 and not lv.isalpha():
+                continue
+            if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
+                continue
+            if lv in text:
+                return FieldMatch(key, 0.9, v)
+    return None
+
+
+def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
+    """Fields the comment asks about, strongest first; attribute fields only if the product has one."""
+    found: list[FieldMatch] = []
+    seen: set[str] = set()
+    if product is not None:
+        hit = _asked_value(text, product)
+        if hit is not None:
+            found.append(hit)
+            seen.add(hit.key)
+    for name, keys, pattern in _FIELDS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        if name in ("price", "stock", "shipping", "returns"):
+            key = name
+        else:
+            key = next((k for k in keys if product is not None and _has(product, k)), keys[0])
+        if key in seen:
+            continue
+        strength = 0.85
+        if product is not None and not _has(product, key):
+            strength = 0.3  # asked, but this product has no such field
+        found.append(FieldMatch(key, strength))
+        seen.add(key)
+    if product is not None and "sizes" not in seen and _has(product, "sizes"):
+        m = _SIZE_TOKEN.search(text)
+        if m and re.search(r"(有|没|还|吗|么|\?|have|any)", text):
+            found.append(FieldMatch("sizes", 0.8, (m.group(1) or m.group(2)).upper()))
+    found.sort(key=lambda f: f.strength, reverse=True)
+    return found
+
+
+def _money(x: float) -> str:
+    return f"{x:g}"
+
+
+def _join(values: list[str], lang: Lang) -> str:
+    return ("/" if lang == "zh" else ", ").join(values)
+
+
+def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str = "CNY") -> str:
+    """A short chat line quoting the field's live value."""
+    name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
+    key = match.key
+    if key == "price":
+        if lang == "zh":
+            extra = f"（原价{_money(product.original_price)}元）" if product.original_price else ""
+            sold = "，已经卖完了" if not product.in_stock else ""
+            return f"{name}现在{_money(product.price)}元{extra}{sold}"
+        sym = "¥" if currency == "CNY" else currency + " "
+        extra = f" (was {sym}{_money(product.original_price)})" if product.original_price else ""
+        return f"{name} ({product.display_name('en')}) is {sym}{_money(product.price)} now{extra}."
+    if key == "stock":
+        if lang == "zh":
+            return (
+                f"{name}还有{product.stock}件现货"
+                if product.in_stock
+                else f"{name}已经卖完了，补货会通知大家"
+            )
+        return (
+            f"{name} has {product.stock} in stock."
+            if product.in_stock
+            else f"{name} is sold out for now; we'll announce a restock."
+        )
+    value = field_value(product, key)
+    if isinstance(value, list):
+        if match.asked is not None:
+            hit = next((v for v in value if v.lower() == match.asked.lower()), None)
+            if lang == "zh":
+                return (
+                    f"{name}有{hit}" if hit else f"{name}没有{match.asked}"
+                ) + f"，{_LABELS_ZH.get(key, key)}：{_join(value, lang)}"
+            return (
+                f"{name} comes in {hit}." if hit else f"{name} has no {match.asked}."
+            ) + f" {key.replace('_', ' ').capitalize()}: {_join(value, lang)}."
+        value_text = _join(value, lang)
+    else:
+        value_text = str(value)
+    if lang == "zh":
+        return f"{name}{_LABELS_ZH.get(key, key)}：{value_text}"
+    return f"{name} {key.replace('_', ' ')}: {value_text}"

@@ -1,0 +1,88 @@
+"""Signals of what a comment is: a question, an order, after-sales trouble, or chatter.
+
+Patterns are written from how live-room viewers talk (Chinese first, English too); the comment is
+already normalised (lower case, half-width, runs shortened).
+"""
+
+from __future__ import annotations
+
+import re
+
+_COMPLAINT = re.compile(
+    "|".join(
+        [
+            r"(还|咋|怎么|为什么|为啥)(没|不)(有)?(发货|发|到|寄)",
+            r"(没|未)(收到|发货|到货)",
+            r"(几|好几|这么多)天(了)?(还|都)?(没|不)",
+            r"(物流|快递)(一直|都|还)?(没|不)(动|更新|到)",
+            r"(我|给我|申请|要求|赶紧)(要)?(退款|退钱|退货)",
+            r"退款(呢|还没|没到|不给|啥时候到)",
+            r"(质量|做工)(太|好|真|很|超|特别)?(差|烂|垃圾)",
+            r"(破|坏|烂|裂|漏|断|脏|臭|发霉|变质|过期)了",
+            r"(破损|坏的|发错|少发|漏发|错发|假货|仿品|山寨)",
+            r"客服(一直|都|也|怎么|为什么)?(不|没)(回|理|处理)",
+            r"(不回|没人回)(消息|信息)",
+            r"(投诉|差评|骗子|骗人|坑人|上当|被骗|维权|12315)",
+            r"(过敏|烂脸|长痘|闷痘|拉肚子)了",
+            r"(跟|和)(图片|描述|直播)(不一样|不符)",
+            r"\b(refund|broken|damaged|defective|scam|fake|complain|complaint)\b",
+            r"(haven'?t|have not|never|didn'?t|did not|not yet) (received|got|arrived|shipped)",
+            r"where('?s| is) my (order|package|parcel)",
+            r"\b(not|never) (arrived|received|delivered)\b",
+        ]
+    )
+)
+
+_PURCHASE = re.compile(
+    "|".join(
+        [
+            r"(已|刚|我)?(拍|买|下单|付款|付|抢)(了|好了|到了|完了|下了)",
+            r"^(拍|买|冲|要)(了|它|这个)?$",
+            r"(已拍|已买|已下单|已付|已抢|拍下|秒拍|秒了)",
+            r"(上|求|快上|开)链接",
+            r"(扣|刷)\s*(1|一|想要|要)",
+            r"^1{1,}$|^(111|1 1)",
+            r"(我要|想要|要了|冲了|冲冲|入了|带走|安排|下单|蹲|蹲一个|蹲到)",
+            r"(抢到|拍到|买到)",
+            r"\b(bought|ordered|purchased|i'?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
+        ]
+    )
+)
+
+# A question particle, a question word, or an explicit asking verb.
+_QUESTION = re.compile(
+    "|".join(
+        [
+            r"\?",
+            r"(吗|嘛|么|呢|不)\s*$",
+            r"(吗|嘛|么)",
+            r"(多少|几|啥|什么|哪|怎么|如何|咋|为什么|为啥|多久|多长|多大|多重|多宽|多高|多厚|多远)",
+            r"(能不能|可不可以|可以不|有没有|是不是|会不会|要不要|用不用|适不适合|合不合适|好不好|值不值|贵不贵)",
+            r"(有.{0,6}(吗|嘛|么|没|不))",
+            r"(请问|问下|问一下|想问|求问|咨询)",
+            r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
+            r"\b(how much|how many|how long|what size|in stock|available)\b",
+        ]
+    )
+)
+
+# Remarks about the streamer or the show, not the goods.
+_ABOUT_STREAMER = re.compile(
+    r"(主播|小姐姐|你们|主持|老板娘|老板).{0,6}(好|美|漂亮|帅|可爱|辛苦|厉害|几岁|多高|结婚|哪里人)"
+)
+
+
+def is_complaint(text: str) -> bool:
+    return bool(_COMPLAINT.search(text))
+
+
+def is_purchase(text: str) -> bool:
+    return bool(_PURCHASE.search(text))
+
+
+def is_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+def about_streamer(text: str) -> bool:
+    return bool(_ABOUT_STREAMER.search(text))

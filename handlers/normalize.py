@@ -1,0 +1,35 @@
+"""Cleaning live-room comments: full-width forms, emoji, repeated letters, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from domain.messages import Lang
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
+# keep letters, digits, CJK, a little punctuation that carries meaning (question marks, #, ., %, -, /)
+_DROP = re.compile(r"[^\w\u4e00-\u9fff?#.%+\-/: ]+")
+_REPEAT_LATIN = re.compile(r"([a-z?!.])\1{2,}")
+_REPEAT_CJK = re.compile(r"([\u4e00-\u9fff])\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → ASCII), lower case, emoji and decoration dropped, runs shortened."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = t.replace("？", "?").replace("！", "!")
+    t = _DROP.sub(" ", t)
+    t = _REPEAT_LATIN.sub(r"\1\1", t)
+    t = _REPEAT_CJK.sub(r"\1\1", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def detect_lang(text: str) -> Lang:
+    """Chinese if any Han character, English if Latin letters only, Chinese otherwise."""
+    if _CJK.search(text):
+        return "zh"
+    if _LATIN.search(text.lower()):
+        return "en"
+    return "zh"

@@ -1,0 +1,179 @@
+"""Which product a comment means: a link number, a name or alias, "这个" (the one on screen),
+or what the same viewer asked about a moment ago."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.catalog import Catalog, Product
+from recommender.text import add_words, tokens
+
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_NUM = r"[零一二两三四五六七八九十百]+"
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese numerals up to 999 (三, 十二, 二十三, 一百零五) to int."""
+    if s.isdigit():
+        return int(s)
+    total, current = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+_NUM = rf"(\d{{1,3}}|{_CN_NUM})"
+_LINK_PATTERNS = [
+    re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
+    re.compile(rf"(链接|连接|宝贝|商品)\s*{_NUM}"),
+    re.compile(rf"第\s*{_NUM}\s*(个|号|款|件)"),
+    re.compile(r"#\s*(\d{1,3})"),
+    re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})\b"),
+    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚") or a date ("11号发货")
+    re.compile(
+        rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号(?!\s*(鞋|脚|码|发|到|之前|以前|前|左右|那天))"
+    ),
+]
+_THIS = re.compile(
+    r"(这个|这款|这件|这条|这双|这套|这只|这瓶|这支|这盒|这本|这种|这一款|这|它|this|it\b|that one)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRef:
+    product: Product | None
+    how: str  # link | name | this | recent | on_screen | none | unknown_link
+    confidence: float
+    link: int | None = None
+
+
+_GENERIC = {
+    "女款",
+    "男款",
+    "男士",
+    "女士",
+    "男女",
+    "同款",
+    "款",
+    "新款",
+    "套装",
+    "礼盒",
+    "装",
+    "包邮",
+    "官方",
+    "正品",
+    "夏季",
+    "春秋",
+    "四季",
+    "透气",
+    "百搭",
+    "显瘦",
+    "宽松",
+    "女",
+    "男",
+}
+
+
+class ShelfMatcher:
+    """Keyword table of one shelf: each product's aliases, title words, tags and category."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.keywords: dict[str, dict[str, float]] = {}
+        words: list[str] = []
+        for p in catalog.products:
+            words.extend(p.aliases)
+            words.extend(p.tags)
+        add_words(words)
+        for p in catalog.products:
+            kw: dict[str, float] = {}
+            for a in p.aliases:
+                kw[a.lower()] = 3.0
+            for w in tokens(p.title):
+                if len(w) >= 2 and w not in _GENERIC and not w.isdigit():
+                    kw.setdefault(w, 2.0)
+            if p.title_en:
+                for w in re.findall(r"[a-z][a-z-]{3,}", p.title_en.lower()):
+                    if w not in {"women", "mens", "with", "pack", "style"}:
+                        kw.setdefault(w, 1.5)
+            for t in p.tags:
+                if t not in _GENERIC:
+                    kw.setdefault(t.lower(), 1.2)
+            kw.setdefault(p.category.lower(), 1.0)
+            self.keywords[p.id] = kw
+
+    def find_link(self, text: str) -> int | None:
+        for pat in _LINK_PATTERNS:
+            m = pat.search(text)
+            if m:
+                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(_CN_NUM, g)))
+                n = cn_to_int(raw)
+                if n is not None and n > 0:
+                    return n
+        return None
+
+    def by_name(self, text: str) -> tuple[Product | None, float, list[Product]]:
+        """Best product by keywords in the text; ties come back as candidates."""
+        scores: dict[str, float] = {}
+        for pid, kw in self.keywords.items():
+            s = sum(weight * (1 + 0.1 * len(word)) for word, weight in kw.items() if word in text)
+            if s > 0:
+                scores[pid] = s
+        if not scores:
+            return None, 0.0, []
+        best = max(scores.values())
+        top = [self.catalog.product(pid) for pid, s in scores.items() if s >= best * 0.999]
+        top_products = [p for p in top if p is not None]
+        if len(top_products) == 1:
+            return top_products[0], best, top_products
+        return None, best, top_products
+
+    def resolve(self, text: str, on_screen: str | None, recent: str | None = None) -> ProductRef:
+        """The product meant, with how it was found and how sure that is."""
+        link = self.find_link(text)
+        if link is not None:
+            p = self.catalog.by_link(link)
+            if p is not None:
+                return ProductRef(p, "link", 1.0, link)
+            return ProductRef(None, "unknown_link", 0.0, link)
+        named, strength, tied = self.by_name(text)
+        screen = self.catalog.product(on_screen) if on_screen else None
+        if named is not None and strength >= 2.0:
+            return ProductRef(named, "name", 0.95)
+        if tied and screen is not None and screen in tied:
+            return ProductRef(screen, "name", 0.9)
+        if _THIS.search(text) and screen is not None:
+            return ProductRef(screen, "this", 0.95)
+        if named is not None:
+            return ProductRef(named, "name", 0.8)
+        if recent:
+            rp = self.catalog.product(recent)
+            if rp is not None:
+                return ProductRef(rp, "recent", 0.8)
+        if screen is not None:
+            return ProductRef(screen, "on_screen", 0.85)
+        if tied:
+            return ProductRef(tied[0], "name", 0.5)
+        return ProductRef(None, "none", 0.0)

@@ -1,0 +1,1 @@
+"""Encoders, faiss indexes, retrieval for Q&A, and product ranking."""

