@@ -1,0 +1,244 @@
+"""create_app(): the aiohttp application with the Socket.IO server, rooms and the interaction log."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import socketio
+import yaml
+from aiohttp import web
+
+from bot.config import Settings
+from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
+from handlers.namespace import LiveRoomNamespace, room_channel
+from handlers.rooms import Room, RoomRegistry
+from recommender.encoder import TextEncoder, load_encoder
+from storage.log import InteractionLog
+
+logger = logging.getLogger(__name__)
+
+SIO = web.AppKey("sio", socketio.AsyncServer)
+REGISTRY = web.AppKey("registry", RoomRegistry)
+LOG = web.AppKey("log", InteractionLog)
+TOKEN = web.AppKey("streamer_token", str)
+
+
+def load_catalogs(paths: list[str]) -> list[Catalog]:
+    """Every configured catalog, or CatalogError naming the file, product and field."""
+    catalogs: list[Catalog] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        catalog = load_catalog(path)
+        if catalog.room_id in seen:
+            raise CatalogError(f"{path}: room_id {catalog.room_id!r} is already opened by {seen[catalog.room_id]}")
+        seen[catalog.room_id] = path
+        catalogs.append(catalog)
+    return catalogs
+
+
+def streamer_token(settings: Settings) -> str:
+    token = os.environ.get(settings.auth.streamer_token_env, "")
+    if token:
+        return token
+    token = secrets.token_urlsafe(18)
+    logger.warning("%s is not set; this run's streamer token is %s", settings.auth.streamer_token_env, token)
+    return token
+
+
+def create_app(
+    settings: Settings,
+    catalogs: list[Catalog] | None = None,
+    encoder: TextEncoder | None = None,
+    token: str | None = None,
+) -> web.Application:
+    """Build the app. Catalogs are validated now; the model, index and database open at start-up."""
+    if catalogs is None:
+        catalogs = load_catalogs(settings.rooms.catalogs)
+    cors: Any = "*" if settings.server.cors_origins == ["*"] else settings.server.cors_origins
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=cors,
+        max_http_buffer_size=settings.server.max_payload_bytes,
+        ping_interval=settings.server.ping_interval_s,
+        ping_timeout=settings.server.ping_timeout_s,
+    )
+    app = web.Application(client_max_size=max(settings.server.max_payload_bytes, 2 * 1024 * 1024))
+    sio.attach(app)
+    app[SIO] = sio
+    app[TOKEN] = token or streamer_token(settings)
+    log = InteractionLog(settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size)
+    app[LOG] = log
+    # One worker: the encoder is serialised anyway, and a second thread would only fight the loop for the GIL.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cohost-cpu")
+
+    async def start(app: web.Application) -> None:
+        await asyncio.to_thread(log.open)
+        enc = encoder or await asyncio.to_thread(load_encoder, settings.encoder.model, settings.encoder.batch_size)
+        registry = RoomRegistry(enc, settings.qa.dense_weight)
+        for catalog in catalogs:
+            await asyncio.to_thread(registry.open_sync, catalog)
+            log.record("room_events", {"room_id": catalog.room_id, "event": "open",
+                                       "detail": f"{len(catalog.products)} products"})
+            logger.info("room %s open: %d products", catalog.room_id, len(catalog.products))
+        app[REGISTRY] = registry
+        sio.register_namespace(LiveRoomNamespace(
+            registry, log, settings.qa, executor,
+            max_comment_chars=settings.limits.max_comment_chars,
+            comments_per_10s=settings.limits.comments_per_10s,
+            max_viewers_per_room=settings.limits.max_viewers_per_room,
+            cards_enabled=settings.cards.enabled,
+        ))
+
+    async def stop(app: web.Application) -> None:
+        await asyncio.to_thread(log.close)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    app.add_routes([
+        web.get("/healthz", healthz),
+        web.get("/api/rooms", list_rooms),
+        web.put("/api/rooms/{room_id}/catalog", put_catalog),
+        web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
+        web.patch("/api/rooms/{room_id}/products/{product_id}", patch_product),
+        web.get("/api/rooms/{room_id}/queue", get_queue),
+    ])
+    return app
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
+
+
+def _authorised(request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    given = header[7:] if header.startswith("Bearer ") else ""
+    return hmac.compare_digest(given.encode(), request.app[TOKEN].encode())
+
+
+def _room(request: web.Request) -> Room | web.Response:
+    if not _authorised(request):
+        logger.warning("refused %s %s: missing or wrong streamer token", request.method, request.path)
+        return _error(401, "unauthorized", "a valid streamer token is required (Authorization: Bearer ...)")
+    room = request.app[REGISTRY].get(request.match_info["room_id"])
+    if room is None:
+        return _error(404, "unknown_room", f"no room {request.match_info['room_id']!r}")
+    return room
+
+
+async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "bad_payload", "body must be a JSON object")
+    if not isinstance(body, dict):
+        return _error(400, "bad_payload", "body must be a JSON object")
+    return body
+
+
+async def healthz(request: web.Request) -> web.Response:
+    registry = request.app.get(REGISTRY)
+    return web.json_response({
+        "ok": registry is not None,
+        "rooms": sorted(registry.rooms) if registry else [],
+        "encoder": registry.encoder.name if registry else None,
+        "log_pending": request.app[LOG].pending,
+    })
+
+
+async def list_rooms(request: web.Request) -> web.Response:
+    registry = request.app[REGISTRY]
+    return web.json_response({"rooms": [
+        {"room_id": rid, "products": len(r.catalog.products), "viewers": r.viewers, "on_screen": r.on_screen}
+        for rid, r in sorted(registry.rooms.items())
+    ]})
+
+
+async def put_catalog(request: web.Request) -> web.Response:
+    """Replace a room's shelf while live; body is the catalog as YAML or JSON."""
+    room = _room(request)
+    if isinstance(room, web.Response):
+        return room
+    text = await request.text()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        return _error(400, "bad_catalog", f"not valid YAML or JSON ({str(e).splitlines()[0]})")
+    try:
+        catalog = parse_catalog(data, "catalog")
+    except CatalogError as e:
+        return _error(400, "bad_catalog", str(e))
+    if catalog.room_id != room.room_id:
+        return _error(400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}")
+    await request.app[REGISTRY].replace_catalog(catalog)
+    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "catalog_replaced",
+                                            "detail": f"{len(catalog.products)} products"})
+    return web.json_response({"ok": True, "room_id": room.room_id, "products": len(catalog.products)})
+
+
+async def set_on_screen(request: web.Request) -> web.Response:
+    room = _room(request)
+    if isinstance(room, web.Response):
+        return room
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    pid = body.get("product_id")
+    if pid is not None and (not isinstance(pid, str) or room.catalog.product(pid) is None):
+        return _error(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
+    room.on_screen = pid
+    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "on_screen", "detail": pid})
+    await request.app[SIO].emit("on_screen", {"room_id": room.room_id, "product_id": pid},
+                                room=room_channel(room.room_id))
+    return web.json_response({"ok": True, "room_id": room.room_id, "on_screen": pid})
+
+
+async def patch_product(request: web.Request) -> web.Response:
+    """Live price / stock change: {"price"?: number, "stock"?: int}."""
+    room = _room(request)
+    if isinstance(room, web.Response):
+        return room
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    product = room.catalog.product(request.match_info["product_id"])
+    if product is None:
+        return _error(404, "unknown_product", f"no product {request.match_info['product_id']!r}")
+    update: dict[str, Any] = {}
+    for key, kind in (("price", (int, float)), ("stock", (int,)), ("original_price", (int, float))):
+        if key in body:
+            value = body[key]
+            if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
+                return _error(400, "bad_payload", f"{key} must be a non-negative number")
+            update[key] = value
+    if not update:
+        return _error(400, "bad_payload", "nothing to change: give price, original_price or stock")
+    changed = product.model_copy(update=update)
+    await request.app[REGISTRY].update_product(room, changed)
+    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "product_updated",
+                                            "detail": json.dumps({"product_id": product.id, **update})})
+    return web.json_response({"ok": True, "product_id": product.id, **update})
+
+
+async def get_queue(request: web.Request) -> web.Response:
+    room = _room(request)
+    if isinstance(room, web.Response):
+        return room
+    return web.json_response({"room_id": room.room_id, "queue": [i.as_dict() for i in room.queue]})
+
+
+def run(settings: Settings) -> None:
+    """Validate catalogs, then serve until interrupted; SIGTERM / Ctrl-C flush the log before exit."""
+    catalogs = load_catalogs(settings.rooms.catalogs)
+    app = create_app(settings, catalogs)
+    logger.info("live-cohost on http://%s:%d (db %s)", settings.server.host, settings.server.port,
+                settings.storage.db_path)
+    web.run_app(app, host=settings.server.host, port=settings.server.port, print=None)

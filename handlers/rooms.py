@@ -1,0 +1,106 @@
+"""Live state of the rooms this process serves: shelf knowledge, on-screen product, queue, cards."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from domain.catalog import Catalog, Product
+from domain.messages import ProductCard
+from handlers.knowledge import RoomKnowledge, build_knowledge
+from recommender.encoder import TextEncoder
+
+RECENT_PRODUCT_S = 120.0  # "这个" may mean what the same viewer asked about this long ago
+MAX_CARDS = 50_000
+MAX_QUEUE = 500
+
+
+@dataclass
+class QueueItem:
+    """A question handed to the streamer, with the bot's best guess."""
+
+    escalation_id: str
+    comment_id: str
+    viewer_id: str
+    text: str
+    product_id: str | None
+    guess: str | None
+    confidence: float
+    reason: str
+    created_at: float
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Room:
+    knowledge: RoomKnowledge
+    on_screen: str | None = None
+    viewers: int = 0
+    queue: deque[QueueItem] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
+    cards: OrderedDict[str, ProductCard] = field(default_factory=OrderedDict)
+    recent: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @property
+    def room_id(self) -> str:
+        return self.knowledge.catalog.room_id
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.knowledge.catalog
+
+    def remember_card(self, card: ProductCard) -> None:
+        self.cards[card.card_id] = card
+        while len(self.cards) > MAX_CARDS:
+            self.cards.popitem(last=False)
+
+    def remember_product(self, viewer_id: str, product_id: str) -> None:
+        self.recent[viewer_id] = (product_id, time.monotonic())
+
+    def recent_product(self, viewer_id: str) -> str | None:
+        hit = self.recent.get(viewer_id)
+        if hit is None or time.monotonic() - hit[1] > RECENT_PRODUCT_S:
+            return None
+        return hit[0]
+
+
+class RoomRegistry:
+    """Rooms by id. Index building runs in `executor`-style threads, never on the event loop."""
+
+    def __init__(self, encoder: TextEncoder, dense_weight: float) -> None:
+        self.encoder = encoder
+        self.dense_weight = dense_weight
+        self.rooms: dict[str, Room] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def get(self, room_id: str) -> Room | None:
+        return self.rooms.get(room_id)
+
+    def open_sync(self, catalog: Catalog) -> Room:
+        """Open a room at start-up (blocking: builds the FAQ index)."""
+        room = Room(build_knowledge(catalog, self.encoder, self.dense_weight))
+        self.rooms[catalog.room_id] = room
+        return room
+
+    async def replace_catalog(self, catalog: Catalog) -> Room:
+        """Swap a room's whole shelf while live; the index is rebuilt off the loop, then swapped in."""
+        lock = self._locks.setdefault(catalog.room_id, asyncio.Lock())
+        async with lock:
+            room = self.rooms.get(catalog.room_id)
+            if room is None:
+                knowledge = await asyncio.to_thread(build_knowledge, catalog, self.encoder, self.dense_weight)
+                room = self.rooms[catalog.room_id] = Room(knowledge)
+                return room
+            room.knowledge = await asyncio.to_thread(
+                room.knowledge.with_catalog, catalog, self.encoder, self.dense_weight
+            )
+            if room.on_screen and catalog.product(room.on_screen) is None:
+                room.on_screen = None
+            return room
+
+    async def update_product(self, room: Room, product: Product) -> None:
+        """A live price or stock change: the next answer quotes the new value."""
+        await self.replace_catalog(room.catalog.with_product(product))
