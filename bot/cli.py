@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, validate_settings
 from domain.catalog import CatalogError
 
 logger = logging.getLogger("cohost")
@@ -27,17 +27,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     from bot.app import run
 
-    settings = _settings(args)
+    data = _settings(args).model_dump()
     if args.catalog:
-        settings.rooms.catalogs = [str(Path(c).resolve()) for c in args.catalog]
+        data["rooms"]["catalogs"] = [str(Path(c).resolve()) for c in args.catalog]
     if args.host:
-        settings.server.host = args.host
+        data["server"]["host"] = args.host
     if args.port is not None:
-        settings.server.port = args.port
+        data["server"]["port"] = args.port
     if args.db:
-        settings.storage.db_path = str(Path(args.db).resolve())
-    Settings.model_validate(settings.model_dump())  # flags obey the same bounds as the file
-    run(settings)
+        data["storage"]["db_path"] = str(Path(args.db).resolve())
+    run(validate_settings(data, "command line"))  # flags obey the same bounds as the file
     return 0
 
 

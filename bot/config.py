@@ -28,7 +28,7 @@ class ServerSettings(_Strict):
         default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"],
         description='allowed browser origins; ["*"] allows any (demo only)',
     )
-    max_payload_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_payload_bytes: int = Field(1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     ping_interval_s: float = Field(25, gt=0, le=300)
     ping_timeout_s: float = Field(20, gt=0, le=300)
 
@@ -87,6 +87,14 @@ def _one_line(error: ValidationError, source: str) -> str:
     return f"{source}: {loc}: {first['msg']}{shown}"
 
 
+def validate_settings(data: dict[str, Any], source: str) -> Settings:
+    """Settings from plain data, or ConfigError with one line naming the key."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e, source)) from None
+
+
 def load_settings(path: str | Path | None) -> Settings:
     """Read config.yaml (or embedded defaults when `path` is None); catalog paths resolve beside it."""
     if path is None:
@@ -102,10 +110,7 @@ def load_settings(path: str | Path | None) -> Settings:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: expected a mapping of sections at the top level")
-    try:
-        settings = Settings.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(_one_line(e, str(p))) from None
+    settings = validate_settings(data, str(p))
     base = p.resolve().parent
     settings.rooms.catalogs = [
         str(base / c) if not Path(c).is_absolute() else c for c in settings.rooms.catalogs

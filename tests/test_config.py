@@ -1,0 +1,89 @@
+"""config.yaml and catalogs are validated once at start-up; a mistake stops with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from domain.catalog import CatalogError, load_catalog
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+
+
+def test_shipped_config_and_embedded_defaults_agree() -> None:
+    shipped = load_settings(ROOT / "config.yaml")
+    defaults = load_settings(None)
+    assert shipped.server == defaults.server
+    assert shipped.qa == defaults.qa
+    assert shipped.limits == defaults.limits
+    assert [Path(c).resolve() for c in shipped.rooms.catalogs] == [Path(c).resolve() for c in defaults.rooms.catalogs]
+
+
+def test_good_config_resolves_catalogs_beside_the_file() -> None:
+    s = load_settings(HERE / "configs" / "good.yaml")
+    assert s.server.port == 9123 and s.encoder.model == "hash"
+    assert Path(s.rooms.catalogs[0]).resolve() == (ROOT / "bot/data/demo_catalog.yaml").resolve()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("unknown_key.yaml", "unknown key 'server.prot'"),
+        ("out_of_range.yaml", "storage.flush_interval_s: Input should be greater than 0"),
+        ("bad_port.yaml", "server.port: Input should be less than or equal to 65535"),
+        ("not_yaml.yaml", "not valid YAML"),
+    ],
+)
+def test_broken_config_is_one_clear_line(name: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_settings(HERE / "configs" / name)
+    assert expected in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("negative_price.yaml", "product bad-2, field price: Input should be greater than or equal to 0"),
+        ("duplicate_link.yaml", "product a2: link 3 is already used by a1"),
+        ("missing_stock.yaml", "product m1, field stock: Field required"),
+    ],
+)
+def test_broken_catalog_names_product_and_field(name: str, expected: str) -> None:
+    with pytest.raises(CatalogError) as e:
+        load_catalog(HERE / "catalogs" / name)
+    assert expected in str(e.value) and "\n" not in str(e.value)
+
+
+def _cohost(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+    )
+
+
+def test_serve_refuses_to_start_on_a_broken_config() -> None:
+    r = _cohost("serve", "--config", str(HERE / "configs" / "unknown_key.yaml"))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [f"cohost: {HERE / 'configs' / 'unknown_key.yaml'}: unknown key 'server.prot'"]
+
+
+def test_serve_refuses_to_start_on_a_broken_catalog() -> None:
+    path = HERE / "catalogs" / "negative_price.yaml"
+    r = _cohost("serve", "--catalog", str(path), "--port", "0")
+    assert r.returncode == 2
+    [line] = r.stderr.strip().splitlines()
+    assert "product bad-2, field price" in line
+
+
+def test_serve_flags_obey_the_same_bounds() -> None:
+    r = _cohost("serve", "--port", "99999")
+    assert r.returncode == 2
+    [line] = r.stderr.strip().splitlines()
+    assert "server.port" in line

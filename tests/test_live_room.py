@@ -1,0 +1,106 @@
+"""A live room end to end: real server, real clients, real model, real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlite_utils
+
+from domain.catalog import Catalog
+
+
+def _flush(live) -> None:
+    from bot.app import LOG
+
+    assert live.app[LOG].flush(timeout=10)
+
+
+async def test_question_answered_in_room_card_only_to_asker_and_everything_logged(
+    live_server, demo_catalog: Catalog
+) -> None:
+    live = await live_server()
+    asker = await live.viewer("demo-room", "alice")
+    neighbour = await live.viewer("demo-room", "bob")
+    elsewhere = await live.viewer("room-b", "carol")
+    product = demo_catalog.by_link(3)
+    assert product is not None
+
+    ack = await asker.call("comment", {"text": "3号链接多少钱"})
+    assert ack["ok"] and ack["kind"] == "answer", ack
+
+    for viewer in (asker, neighbour):
+        [reply] = await viewer.wait_for("bot_reply")
+        assert f"{product.price:g}" in reply["text"]
+        assert reply["product_id"] == product.id
+        assert reply["source"] == "price"
+        assert reply["reply_to"] == [ack["comment_id"]]
+        assert 0 < reply["confidence"] <= 1
+    [card] = await asker.wait_for("product_card")
+    assert card["product_id"] == product.id and card["price"] == product.price
+    assert card["card_id"] == ack["card_id"] and card["reason"]
+
+    # English question about what the asker just saw: answered in English, from the catalog
+    ack_en = await asker.call("comment", {"text": "how much is link 3?"})
+    assert ack_en["kind"] == "answer", ack_en
+    replies = await neighbour.wait_for("bot_reply", 2)
+    assert f"{product.price:g}" in replies[1]["text"] and "Link 3" in replies[1]["text"]
+
+    click = await asker.call("card_click", {"card_id": card["card_id"]})
+    assert click == {"ok": True, "card_id": card["card_id"], "product_id": product.id}
+
+    await asyncio.sleep(0.3)
+    assert "product_card" not in neighbour.events
+    assert "bot_reply" not in elsewhere.events and "product_card" not in elsewhere.events
+
+    _flush(live)
+    db = sqlite_utils.Database(live.db_path)
+    [comment] = db["comments"].rows_where("comment_id = ?", [ack["comment_id"]])
+    assert comment["text"] == "3号链接多少钱" and comment["viewer_id"] == "alice"
+    assert comment["room_id"] == "demo-room" and comment["kind"] == "answer"
+    [reply_row] = db["replies"].rows_where("reply_id = ?", [ack["reply_id"]])
+    assert reply_row["source"] == "price" and reply_row["confidence"] > 0
+    assert ack["comment_id"] in reply_row["reply_to"]
+    [impression] = db["card_impressions"].rows_where("card_id = ?", [card["card_id"]])
+    assert impression["viewer_id"] == "alice" and impression["product_id"] == product.id
+    [click_row] = db["card_clicks"].rows_where("card_id = ?", [card["card_id"]])
+    assert click_row["viewer_id"] == "alice"
+    assert db["comments"].count == 2
+
+
+async def test_cart_purchase_like_and_leave_are_logged(live_server, demo_catalog: Catalog) -> None:
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "dora")
+    product = next(p for p in demo_catalog.products if p.in_stock)
+    assert (await viewer.call("add_to_cart", {"product_id": product.id}))["ok"]
+    assert (await viewer.call("purchase", {"product_id": product.id, "qty": 2}))["ok"]
+    assert (await viewer.call("like"))["ok"]
+    assert (await viewer.call("leave_room"))["ok"]
+    _flush(live)
+    db = sqlite_utils.Database(live.db_path)
+    [cart] = list(db["cart_adds"].rows)
+    assert cart["product_id"] == product.id and cart["viewer_id"] == "dora"
+    [order] = list(db["purchases"].rows)
+    assert order["qty"] == 2 and order["price"] == product.price
+    events = [r["event"] for r in db["viewer_events"].rows_where(order_by="created_at")]
+    assert events == ["join", "like", "leave"]
+
+
+async def test_unanswerable_question_goes_to_streamer_queue_not_the_room(live_server) -> None:
+    from tests.conftest import TOKEN
+
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "erin")
+    ack = await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    assert ack["kind"] == "escalate" and ack.get("escalated"), ack
+    await asyncio.sleep(0.3)
+    assert "bot_reply" not in viewer.events
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        r = await http.get(f"{live.url}/api/rooms/demo-room/queue", headers={"Authorization": f"Bearer {TOKEN}"})
+        body = await r.json()
+    assert [item["comment_id"] for item in body["queue"]] == [ack["comment_id"]]
+    _flush(live)
+    db = sqlite_utils.Database(live.db_path)
+    [row] = list(db["escalations"].rows)
+    assert row["comment_id"] == ack["comment_id"] and row["status"] == "open"
