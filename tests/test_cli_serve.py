@@ -1,0 +1,101 @@
+"""`cohost serve` as a user runs it: embedded defaults, bundled catalog and model, ./cohost.db."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import socketio
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "server exited during start-up"
+            try:
+                async with http.get(f"{url}/healthz") as r:
+                    body = await r.json()
+                    if body["ok"]:
+                        return body
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise AssertionError("server did not become healthy")
+
+
+async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COHOST_STREAMER_TOKEN": "t"}
+    log_file = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stderr=log_file,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        health = await _wait_healthy(url, proc)
+        assert health["rooms"] == ["demo-room"] and health["encoder"] == "usem3"
+        client = socketio.AsyncClient(reconnection=False)
+        replies: list[dict] = []
+        client.on("bot_reply", replies.append)
+        await client.connect(url, transports=["websocket"])
+        assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": "first-user"}))["ok"]
+        ack = await client.call("comment", {"text": "1号链接多少钱"}, timeout=30)
+        assert ack["kind"] == "answer"
+        for _ in range(100):
+            if replies:
+                break
+            await asyncio.sleep(0.05)
+        assert replies and "元" in replies[0]["text"]
+        await client.disconnect()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        log_file.close()
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+    db = sqlite_utils.Database(tmp_path / "cohost.db")
+    assert [r["text"] for r in db["comments"].rows] == ["1号链接多少钱"]
+    assert db["replies"].count == 1 and db["card_impressions"].count == 1
+    assert [r["event"] for r in db["viewer_events"].rows_where(order_by="created_at")] == ["join", "leave"]
+
+
+def test_eval_qa_writes_one_line_per_question(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "a", "text": "1号链接多少钱", "on_screen": None},
+        {"id": "b", "text": "这个有货吗", "on_screen": "d03"},
+        {"id": "c", "text": "拍了拍了", "on_screen": None},
+    ]
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval-qa", "--catalog", str(ROOT / "bot/data/demo_catalog.yaml"),
+         "--questions", str(questions)],
+        capture_output=True, text=True, timeout=180, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    for o in out:
+        assert set(o) == {"id", "kind", "product", "source", "confidence", "reply"}
+        assert o["kind"] in {"answer", "escalate", "purchase", "chat", "complaint"}
+    assert out[0]["kind"] == "answer" and out[0]["source"] == "price"
+    assert out[1]["product"] == "d03" and out[1]["source"] == "stock"
+    assert out[2]["kind"] == "purchase"
