@@ -27,10 +27,12 @@ TABLES: dict[str, dict[str, type]] = {
         "reply_id": str,
         "room_id": str,
         "reply_to": str,
+        "viewer_ids": str,
         "text": str,
         "product_id": str,
         "source": str,
         "confidence": float,
+        "author": str,
         "created_at": float,
     },
     "escalations": {
@@ -92,9 +94,21 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     db["card_clicks"].create_index(["card_id"], if_not_exists=True)
 
 
-# Append only: a released migration is never edited, a change of schema is a new entry.
+def _add_missing_columns(db: sqlite_utils.Database) -> None:
+    """Bring tables made by an older release up to TABLES (new tables and columns; nothing is dropped)."""
+    _create_tables(db)
+    for name, columns in TABLES.items():
+        have = db[name].columns_dict
+        for column, kind in columns.items():
+            if column not in have:
+                db[name].add_column(column, kind)
+
+
+# Append only: a released migration is never edited, a change of schema is a new entry. The first
+# creates the current tables; later ones bring files made by older releases up to date.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _create_tables),
+    ("0002_reply_author_and_viewers", _add_missing_columns),
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 
 from storage.log import InteractionLog
-from storage.schema import TABLES
+from storage.schema import MIGRATIONS, TABLES
 
 
 def test_schema_is_created_with_wal_and_indexes(tmp_path: Path) -> None:
@@ -38,7 +38,22 @@ def test_reopening_an_existing_database_keeps_rows_and_applies_nothing_twice(tmp
     again.close()
     db = sqlite_utils.Database(path)
     assert db["comments"].count == 1
-    assert [r["name"] for r in db["_migrations"].rows] == ["0001_initial"]
+    assert [r["name"] for r in db["_migrations"].rows] == [name for name, _ in MIGRATIONS]
+
+
+def test_a_file_from_the_first_release_gains_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    old["replies"].create({"reply_id": str, "room_id": str, "text": str, "created_at": float}, pk="reply_id")
+    old["replies"].insert({"reply_id": "r1", "room_id": "r", "text": "3号链接现在89元", "created_at": 1.0})
+    old["_migrations"].insert({"name": "0001_initial", "applied_at": 0.0}, pk="name")
+    old.close()
+    log = InteractionLog(path)
+    log.open()
+    log.record("replies", {"reply_id": "r2", "room_id": "r", "text": "好的", "author": "streamer"})
+    log.close()
+    rows = list(sqlite_utils.Database(path)["replies"].rows_where(order_by="reply_id"))
+    assert [(r["reply_id"], r["author"]) for r in rows] == [("r1", None), ("r2", "streamer")]
 
 
 def test_many_rows_from_many_threads_are_all_written_on_close(tmp_path: Path) -> None:
