@@ -17,7 +17,8 @@ from aiohttp import web
 
 from bot.config import Settings
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
-from handlers.namespace import LiveRoomNamespace, room_channel
+from handlers.comments import CommentFlow, room_channel
+from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import TextEncoder, load_encoder
 from storage.log import InteractionLog
@@ -28,6 +29,7 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 REGISTRY = web.AppKey("registry", RoomRegistry)
 LOG = web.AppKey("log", InteractionLog)
 TOKEN = web.AppKey("streamer_token", str)
+BACKGROUND = web.AppKey("background", asyncio.Task)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -88,15 +90,20 @@ def create_app(
                                        "detail": f"{len(catalog.products)} products"})
             logger.info("room %s open: %d products", catalog.room_id, len(catalog.products))
         app[REGISTRY] = registry
-        sio.register_namespace(LiveRoomNamespace(
-            registry, log, settings.qa, executor,
+        namespace = LiveRoomNamespace(
+            registry, log, CommentFlow(settings.hygiene, settings.cards.enabled), settings.qa, executor,
+            app[TOKEN],
             max_comment_chars=settings.limits.max_comment_chars,
             comments_per_10s=settings.limits.comments_per_10s,
             max_viewers_per_room=settings.limits.max_viewers_per_room,
-            cards_enabled=settings.cards.enabled,
-        ))
+        )
+        sio.register_namespace(namespace)
+        app[BACKGROUND] = asyncio.create_task(namespace.run_followups())
 
     async def stop(app: web.Application) -> None:
+        task = app.get(BACKGROUND)
+        if task is not None:
+            task.cancel()
         await asyncio.to_thread(log.close)
         executor.shutdown(wait=True, cancel_futures=True)
 

@@ -1,4 +1,4 @@
-"""The `cohost` command: serve, eval-qa, eval-retrieval."""
+"""The `cohost` command: serve, eval-qa, eval-retrieval, eval-rec."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def _eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_rec(args: argparse.Namespace) -> int:
+    from bot.eval_rec import eval_rec
+    from recommender.encoder import load_encoder
+    from recommender.rec_settings import RecSettings
+
+    settings = _settings(args)
+    encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
+    rec_settings = getattr(settings, "rec", None) or RecSettings()  # the `rec:` section, once config has one
+    eval_rec(args.train, args.products, args.candidates, encoder, rec_settings, sys.stdout, args.ablation)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cohost", description="live-cohost: a co-host bot for live rooms")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -91,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--dense-weight", type=float, help="override qa.dense_weight (1 = dense only, 0 = BM25 only)"
     )
     ret.set_defaults(func=_eval_retrieval)
+
+    rec = sub.add_parser("eval-rec", help="rank leave-last-out shelves with the room's recommender")
+    rec.add_argument("--train", required=True)
+    rec.add_argument("--products", required=True)
+    rec.add_argument("--candidates", required=True)
+    rec.add_argument("--config")
+    rec.add_argument("--encoder", help="override encoder.model")
+    rec.add_argument(
+        "--ablation", choices=["none", "no-collab", "no-embed", "no-behaviour"], help="switch one signal off"
+    )
+    rec.set_defaults(func=_eval_rec)
     return parser
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from handlers.hygiene import HygieneSettings
 from handlers.qa import QASettings
 
 BUNDLED_CATALOG = Path(__file__).parent / "data" / "demo_catalog.yaml"
@@ -72,6 +73,7 @@ class Settings(_Strict):
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     rooms: RoomSettings = Field(default_factory=RoomSettings)
     qa: QASettings = Field(default_factory=QASettings)
+    hygiene: HygieneSettings = Field(default_factory=HygieneSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cards: CardSettings = Field(default_factory=CardSettings)

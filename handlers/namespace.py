@@ -1,16 +1,15 @@
 """The live-room Socket.IO namespace: the only place that knows sids and emits.
 
-Every viewer event is validated, handled, logged and acknowledged `{ok: true, ...}` or
+Every event is validated, handled, logged and acknowledged `{ok: true, ...}` or
 `{ok: false, error: {code, message}}`; a refused event is also sent to its sender as an `error` event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import hmac
 import logging
 import time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
@@ -18,30 +17,20 @@ from typing import Any
 
 import socketio
 
-from domain.messages import Comment, Decision, ProductCard, Reply
+from domain.catalog import Product
+from domain.messages import Comment, Decision
 from handlers import payloads as P
+from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
+from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_comment
-from handlers.rooms import QueueItem, Room, RoomRegistry
-from recommender.cards import card_for_answer
+from handlers.rooms import Room, RoomRegistry
 from storage.log import InteractionLog
 
 logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:15]
-
-
-def room_channel(room_id: str) -> str:
-    """The Socket.IO room that carries a live room's broadcasts."""
-    return f"room:{room_id}"
-
-
-def streamer_channel(room_id: str) -> str:
-    return f"streamer:{room_id}"
+FOLLOWUP_TICK_S = 0.25
 
 
 class LiveRoomNamespace(socketio.AsyncNamespace):
@@ -49,32 +38,30 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self,
         registry: RoomRegistry,
         log: InteractionLog,
+        flow: CommentFlow,
         qa: QASettings,
         executor: Executor,
+        streamer_token: str,
         max_comment_chars: int = 500,
         comments_per_10s: int = 10,
         max_viewers_per_room: int = 100_000,
-        cards_enabled: bool = True,
         namespace: str = "/",
     ) -> None:
         super().__init__(namespace)
         self.registry = registry
         self.log = log
+        self.flow = flow
         self.qa = qa
         self.executor = executor
+        self.streamer_token = streamer_token
         self.max_comment_chars = max_comment_chars
         self.comments_per_10s = comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
-        self.cards_enabled = cards_enabled
         self._recent_comments: dict[str, deque[float]] = {}
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
-            "join_room": self.on_join_room,
-            "leave_room": self.on_leave_room,
-            "comment": self.on_comment,
-            "card_click": self.on_card_click,
-            "add_to_cart": self.on_add_to_cart,
-            "purchase": self.on_purchase,
-            "like": self.on_like,
+            name[3:]: getattr(self, name)
+            for name in dir(self)
+            if name.startswith("on_") and name not in ("on_connect", "on_disconnect")
         }
 
     # -- dispatch: one place that isolates errors -------------------------------------------------
@@ -97,14 +84,30 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             await self.emit("error", err, to=sid)
             return {"ok": False, "error": err}
 
+    async def deliver(self, outcome: Outcome) -> Ack:
+        """Log what the handler decided, then send it."""
+        for table, row in outcome.rows:
+            self.log.record(table, row)
+        for e in outcome.emits:
+            await self.emit(e.event, e.payload, to=e.to)
+        return outcome.ack
+
+    async def run_followups(self) -> None:
+        """Background task: send grouped answers whose cooldown has ended."""
+        while True:
+            await asyncio.sleep(FOLLOWUP_TICK_S)
+            try:
+                await self.deliver(self.flow.followups(time.time()))
+            except Exception:
+                logger.exception("sending grouped replies failed")
+
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
-        room_id = session.get("room_id")
-        if room_id:
-            self._leave(sid, session, "disconnect")
+        if session.get("room_id"):
+            self._leave(session, "disconnect")
         self._recent_comments.pop(sid, None)
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -118,7 +121,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             raise EventError(P.UNKNOWN_ROOM, f"room {room_id!r} is closed")
         return session, room
 
-    def _leave(self, sid: str, session: dict[str, Any], why: str) -> None:
+    def _leave(self, session: dict[str, Any], why: str) -> None:
         room = self.registry.get(session["room_id"])
         if room is not None:
             room.viewers = max(0, room.viewers - 1)
@@ -126,8 +129,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "room_id": session["room_id"], "viewer_id": session["viewer_id"], "event": "leave", "detail": why,
         })
 
-    def _rate_ok(self, sid: str) -> bool:
-        now = time.monotonic()
+    def _rate_ok(self, sid: str, now: float) -> bool:
         window = self._recent_comments.setdefault(sid, deque())
         while window and now - window[0] > 10.0:
             window.popleft()
@@ -136,7 +138,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         window.append(now)
         return True
 
-    def _product(self, room: Room, product_id: str) -> Any:
+    def _product(self, room: Room, product_id: str) -> Product:
         product = room.catalog.product(product_id)
         if product is None:
             raise EventError(P.UNKNOWN_PRODUCT, f"no product {product_id[:64]!r} in room {room.room_id}")
@@ -170,76 +172,31 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if not room_id:
             raise EventError(P.NOT_IN_ROOM, "not in a room")
         await self.leave_room(sid, room_channel(room_id))
-        self._leave(sid, session, "leave_room")
+        self._leave(session, "leave_room")
         await self.save_session(sid, {})
         return {"ok": True, "room_id": room_id}
 
     async def on_comment(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)
-        if isinstance(data, dict) and isinstance(data.get("text"), str) and len(data["text"]) > self.max_comment_chars:
+        text = data.get("text") if isinstance(data, dict) else None
+        if isinstance(text, str) and len(text) > self.max_comment_chars:
             raise EventError(P.COMMENT_TOO_LONG, f"comment is longer than {self.max_comment_chars} characters")
         msg = parse(P.CommentIn, data, "comment")
-        if not self._rate_ok(sid):
-            raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
+        now = time.time()
         viewer_id = session["viewer_id"]
-        comment = Comment(_new_id("c"), room.room_id, viewer_id, msg.text, time.time(), session.get("name"))
-        knowledge, on_screen = room.knowledge, room.on_screen
-        recent = room.recent_product(viewer_id)
+        comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
+        if not self._rate_ok(sid, time.monotonic()):
+            await self.deliver(self.flow.filtered(comment, "rate_limited"))
+            raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
+        reason = self.flow.screen(comment, now)
+        if reason is not None:
+            return await self.deliver(self.flow.filtered(comment, reason))
         loop = asyncio.get_running_loop()
         decision: Decision = await loop.run_in_executor(
-            self.executor, answer_comment, comment.text, knowledge, on_screen, self.qa, recent
+            self.executor, answer_comment, comment.text, room.knowledge, room.on_screen, self.qa,
+            room.recent_product(viewer_id),
         )
-        self.log.record("comments", {
-            "comment_id": comment.comment_id, "room_id": room.room_id, "viewer_id": viewer_id,
-            "viewer_name": comment.viewer_name, "text": comment.text, "kind": decision.kind,
-            "product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence,
-            "lang": decision.lang, "created_at": comment.created_at,
-        })
-        ack: Ack = {"ok": True, "comment_id": comment.comment_id, "kind": decision.kind}
-        if decision.kind == "answer" and decision.reply:
-            reply = await self._send_reply(room, comment, decision)
-            ack["reply_id"] = reply.reply_id
-            product = knowledge.catalog.product(decision.product_id or "")
-            if product is not None:
-                room.remember_product(viewer_id, product.id)
-                if self.cards_enabled and product.in_stock:
-                    card = card_for_answer(room.room_id, viewer_id, product, decision.lang, decision.confidence)
-                    await self._send_card(sid, room, card)
-                    ack["card_id"] = card.card_id
-        elif decision.kind == "escalate":
-            item = QueueItem(
-                _new_id("e"), comment.comment_id, viewer_id, comment.text, decision.product_id, decision.guess,
-                decision.confidence, decision.reason, comment.created_at,
-            )
-            room.queue.append(item)
-            self.log.record("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})
-            await self.emit("queue_item", item.as_dict(), room=streamer_channel(room.room_id))
-            ack["escalated"] = True
-        return ack
-
-    async def _send_reply(self, room: Room, comment: Comment, decision: Decision) -> Reply:
-        reply = Reply(
-            _new_id("r"), room.room_id, decision.reply or "", (comment.comment_id,), decision.product_id,
-            decision.source, decision.confidence, time.time(),
-        )
-        payload = {
-            "reply_id": reply.reply_id, "text": reply.text, "reply_to": list(reply.reply_to),
-            "viewer_ids": [comment.viewer_id], "product_id": reply.product_id, "source": reply.source,
-            "confidence": reply.confidence, "lang": decision.lang,
-        }
-        await self.emit("bot_reply", payload, room=room_channel(room.room_id))
-        self.log.record("replies", {**payload, "reply_to": json.dumps(list(reply.reply_to)),
-                                    "room_id": room.room_id, "created_at": reply.created_at})
-        return reply
-
-    async def _send_card(self, sid: str, room: Room, card: ProductCard) -> None:
-        room.remember_card(card)
-        await self.emit("product_card", card_payload(card), to=sid)
-        self.log.record("card_impressions", {
-            "card_id": card.card_id, "room_id": card.room_id, "viewer_id": card.viewer_id,
-            "product_id": card.product_id, "reason": card.reason, "strategy": card.strategy,
-            "score": card.score, "scores": json.dumps(card.extra), "created_at": card.created_at,
-        })
+        return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time()))
 
     async def on_card_click(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)
@@ -282,10 +239,47 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.log.record("viewer_events", {"room_id": room.room_id, "viewer_id": session["viewer_id"], "event": "like"})
         return {"ok": True}
 
+    # -- streamer events (privileged) -------------------------------------------------------------
+    async def on_streamer_join(self, sid: str, data: Any) -> Ack:
+        msg = parse(P.StreamerJoin, data, "streamer_join")
+        if not hmac.compare_digest(msg.token.encode(), self.streamer_token.encode()):
+            logger.warning("refused streamer_join to %s from %s: wrong token", msg.room_id, sid)
+            self.log.record("room_events", {"room_id": msg.room_id, "event": "auth_refused", "detail": "streamer_join"})
+            raise EventError(P.UNAUTHORIZED, "wrong streamer token")
+        room = self.registry.get(msg.room_id)
+        if room is None:
+            raise EventError(P.UNKNOWN_ROOM, f"no room {msg.room_id!r} on this server")
+        await self.save_session(sid, {**(await self.get_session(sid)), "streamer_of": msg.room_id})
+        await self.enter_room(sid, streamer_channel(msg.room_id))
+        return {"ok": True, "room_id": msg.room_id, "queue": [i.as_dict() for i in room.queue]}
 
-def card_payload(card: ProductCard) -> dict[str, Any]:
-    return {
-        "card_id": card.card_id, "product_id": card.product_id, "title": card.title, "price": card.price,
-        "original_price": card.original_price, "link": card.link, "in_stock": card.in_stock,
-        "reason": card.reason,
-    }
+    async def _streamer_room(self, sid: str) -> Room:
+        session = await self.get_session(sid)
+        room = self.registry.get(session.get("streamer_of") or "")
+        if room is None:
+            raise EventError(P.UNAUTHORIZED, "streamer events need streamer_join with the room's token first")
+        return room
+
+    async def on_queue_list(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        return {"ok": True, "room_id": room.room_id, "queue": [i.as_dict() for i in room.queue]}
+
+    async def on_queue_answer(self, sid: str, data: Any) -> Ack:
+        """The streamer answers a queued question, with their own text or the bot's guess."""
+        room = await self._streamer_room(sid)
+        msg = parse(P.QueueAnswer, data, "queue_answer")
+        item = room.queue_item(msg.escalation_id)
+        if item is None:
+            raise EventError(P.UNKNOWN_ESCALATION, f"no open question {msg.escalation_id!r}")
+        text = msg.text or (item.guess if msg.use_guess else None)
+        if not text:
+            raise EventError(P.BAD_PAYLOAD, "queue_answer: give text, or use_guess when the bot had a guess")
+        return await self.deliver(self.flow.resolve(room, item, text, time.time()))
+
+    async def on_queue_dismiss(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        msg = parse(P.QueueDismiss, data, "queue_dismiss")
+        item = room.queue_item(msg.escalation_id)
+        if item is None:
+            raise EventError(P.UNKNOWN_ESCALATION, f"no open question {msg.escalation_id!r}")
+        return await self.deliver(self.flow.resolve(room, item, None, time.time()))

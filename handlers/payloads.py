@@ -15,6 +15,8 @@ UNKNOWN_ROOM = "unknown_room"
 UNKNOWN_PRODUCT = "unknown_product"
 UNKNOWN_CARD = "unknown_card"
 SOLD_OUT = "sold_out"
+UNKNOWN_ESCALATION = "unknown_escalation"
+UNAUTHORIZED = "unauthorized"
 UNKNOWN_EVENT = "unknown_event"
 RATE_LIMITED = "rate_limited"
 ROOM_FULL = "room_full"
@@ -80,6 +82,21 @@ class Purchase(_Payload):
     product_id: str = Field(min_length=1, max_length=64)
     qty: int = Field(default=1, ge=1, le=999)
     card_id: str | None = Field(default=None, max_length=64)
+
+
+class StreamerJoin(_Payload):
+    room_id: str = Field(min_length=1, max_length=64, pattern=_ID)
+    token: str = Field(min_length=1, max_length=256)
+
+
+class QueueAnswer(_Payload):
+    escalation_id: str = Field(min_length=1, max_length=64)
+    text: str | None = Field(default=None, min_length=1, max_length=500)
+    use_guess: bool = False
+
+
+class QueueDismiss(_Payload):
+    escalation_id: str = Field(min_length=1, max_length=64)
 
 
 M = TypeVar("M", bound=_Payload)

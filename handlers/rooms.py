@@ -52,6 +52,9 @@ class Room:
     def catalog(self) -> Catalog:
         return self.knowledge.catalog
 
+    def queue_item(self, escalation_id: str) -> QueueItem | None:
+        return next((i for i in self.queue if i.escalation_id == escalation_id), None)
+
     def remember_card(self, card: ProductCard) -> None:
         self.cards[card.card_id] = card
         while len(self.cards) > MAX_CARDS:

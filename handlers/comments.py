@@ -1,0 +1,175 @@
+"""What happens to a comment once understood: hygiene, grouped replies, cards, the streamer's queue.
+
+Pure with respect to sockets: every method returns an Outcome (ack, emits, log rows) that the
+namespace delivers. Time comes in as `now` (unix seconds) so tests can drive the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from domain.messages import Comment, Decision, ProductCard
+from handlers.grouping import Asker, Group, ReplyGrouper
+from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
+from handlers.outbox import Outcome
+from handlers.rooms import QueueItem, Room
+from recommender.cards import card_for_answer
+
+
+def new_id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:15]
+
+
+def room_channel(room_id: str) -> str:
+    """The Socket.IO room that carries a live room's broadcasts."""
+    return f"room:{room_id}"
+
+
+def streamer_channel(room_id: str) -> str:
+    """The Socket.IO room of a live room's streamers (queue items, moderation)."""
+    return f"streamer:{room_id}"
+
+
+def comment_row(comment: Comment, decision: Decision | None, filtered: str | None = None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "comment_id": comment.comment_id, "room_id": comment.room_id, "viewer_id": comment.viewer_id,
+        "viewer_name": comment.viewer_name, "text": comment.text, "filtered": filtered,
+        "created_at": comment.created_at,
+    }
+    if decision is not None:
+        row.update(kind=decision.kind, product_id=decision.product_id, source=decision.source,
+                   confidence=decision.confidence, lang=decision.lang)
+    return row
+
+
+def card_payload(card: ProductCard) -> dict[str, Any]:
+    return {
+        "card_id": card.card_id, "product_id": card.product_id, "title": card.title, "price": card.price,
+        "original_price": card.original_price, "link": card.link, "in_stock": card.in_stock,
+        "reason": card.reason,
+    }
+
+
+class CommentFlow:
+    """Room policy around answers, shared by every room this process serves."""
+
+    def __init__(self, hygiene: HygieneSettings, cards_enabled: bool = True) -> None:
+        self.settings = hygiene
+        self.cards_enabled = cards_enabled
+        self.banned = BannedWords(hygiene.banned_words)
+        self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
+        self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
+        self.budgets: dict[str, ReplyBudget] = {}
+
+    # -- before understanding ---------------------------------------------------------------------
+    def screen(self, comment: Comment, now: float) -> str | None:
+        """Why this comment must not be answered (banned word, flood), or None."""
+        word = self.banned.find(comment.text)
+        if word is not None:
+            return "banned_word"
+        if self.flood.is_flood(f"{comment.room_id}/{comment.viewer_id}", comment.text, now):
+            return "flood"
+        return None
+
+    def filtered(self, comment: Comment, reason: str) -> Outcome:
+        """A comment kept out of the Q&A: logged with the reason, seen by the streamers."""
+        out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": "filtered", "filtered": reason})
+        out.log("comments", comment_row(comment, None, reason))
+        out.emit("moderation", {"comment_id": comment.comment_id, "viewer_id": comment.viewer_id,
+                                "reason": reason}, streamer_channel(comment.room_id))
+        return out
+
+    # -- after understanding ----------------------------------------------------------------------
+    def apply(self, room: Room, comment: Comment, decision: Decision, sid: str, now: float) -> Outcome:
+        out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
+        out.log("comments", comment_row(comment, decision))
+        if decision.kind == "answer" and decision.reply:
+            self._answer(out, room, comment, decision, sid, now)
+        elif decision.kind == "escalate":
+            self._escalate(out, room, comment, decision)
+        return out
+
+    def _answer(self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float) -> None:
+        group = Group(
+            room.room_id, (decision.product_id or "", decision.source or ""), decision.reply or "",
+            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name)],
+            {"product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence,
+             "lang": decision.lang},
+        )
+        ready = self.grouper.offer(group, now)
+        if ready is None:
+            out.ack["grouped"] = True  # addressed in the follow-up when the cooldown ends
+        else:
+            reply_id = self._send_group(out, ready, now)
+            if reply_id is not None:
+                out.ack["reply_id"] = reply_id
+        product = room.catalog.product(decision.product_id or "")
+        if product is None:
+            return
+        room.remember_product(comment.viewer_id, product.id)
+        if self.cards_enabled and product.in_stock:
+            card = card_for_answer(room.room_id, comment.viewer_id, product, decision.lang, decision.confidence)
+            room.remember_card(card)
+            out.emit("product_card", card_payload(card), sid)
+            out.log("card_impressions", {
+                "card_id": card.card_id, "room_id": card.room_id, "viewer_id": card.viewer_id,
+                "product_id": card.product_id, "reason": card.reason, "strategy": card.strategy,
+                "score": card.score, "scores": json.dumps(card.extra), "created_at": card.created_at,
+            })
+            out.ack["card_id"] = card.card_id
+
+    def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
+        budget = self.budgets.setdefault(
+            group.room_id, ReplyBudget(self.settings.max_replies_per_minute, self.settings.repeat_share)
+        )
+        if author == "bot" and not budget.allow(group.repeat, now):
+            out.log("room_events", {"room_id": group.room_id, "event": "reply_dropped", "created_at": now,
+                                    "detail": json.dumps({"reason": "reply_cap", "text": group.text,
+                                                          "reply_to": [a.comment_id for a in group.askers]},
+                                                         ensure_ascii=False)})
+            return None
+        reply_id = new_id("r")
+        payload = {
+            "reply_id": reply_id, "text": group.render(), "reply_to": [a.comment_id for a in group.askers],
+            "viewer_ids": [a.viewer_id for a in group.askers], "author": author, **group.meta,
+        }
+        out.emit("bot_reply", payload, room_channel(group.room_id))
+        out.log("replies", {**payload, "room_id": group.room_id, "created_at": now,
+                            "reply_to": json.dumps(payload["reply_to"]),
+                            "viewer_ids": json.dumps(payload["viewer_ids"])})
+        return reply_id
+
+    def followups(self, now: float) -> Outcome:
+        """Grouped answers whose cooldown ended: one reply addressing every viewer who asked."""
+        out = Outcome()
+        for group in self.grouper.due(now):
+            self._send_group(out, group, now)
+        return out
+
+    # -- the streamer's queue ---------------------------------------------------------------------
+    def _escalate(self, out: Outcome, room: Room, comment: Comment, decision: Decision) -> None:
+        item = QueueItem(
+            new_id("e"), comment.comment_id, comment.viewer_id, comment.text, decision.product_id,
+            decision.guess, decision.confidence, decision.reason, comment.created_at,
+        )
+        room.queue.append(item)
+        out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})
+        out.emit("queue_item", item.as_dict(), streamer_channel(room.room_id))
+        out.ack["escalated"] = True
+
+    def resolve(self, room: Room, item: QueueItem, text: str | None, now: float) -> Outcome:
+        """The streamer answers (text) or dismisses (None) a queued question."""
+        room.queue.remove(item)
+        status = "answered" if text else "dismissed"
+        out = Outcome({"ok": True, "escalation_id": item.escalation_id, "status": status})
+        out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": status})
+        if text:
+            group = Group(room.room_id, (item.product_id or "", "streamer"), text,
+                          [Asker(item.comment_id, item.viewer_id)],
+                          {"product_id": item.product_id, "source": "streamer", "confidence": 1.0})
+            out.ack["reply_id"] = self._send_group(out, group, now, author="streamer")
+        out.emit("queue_resolved", {"escalation_id": item.escalation_id, "status": status},
+                 streamer_channel(room.room_id))
+        return out

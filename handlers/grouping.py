@@ -1,0 +1,84 @@
+"""One answer for many askers: the same answer is not repeated in a room within a cooldown.
+
+The first viewer to ask gets the answer at once. Viewers asking the same thing (same product and
+field or FAQ entry, same answer) during the cooldown are collected and addressed together in one
+follow-up when it ends ("@A @B @C 3号链接现在89元"). A changed value (a new price) is answered at once,
+addressing everyone waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    comment_id: str
+    viewer_id: str
+    name: str | None = None
+
+    @property
+    def mention(self) -> str:
+        return "@" + (self.name or self.viewer_id)
+
+
+@dataclass
+class Group:
+    """A reply to send: the answer and everyone it addresses."""
+
+    room_id: str
+    key: tuple[str, str]
+    text: str
+    askers: list[Asker]
+    meta: dict[str, object] = field(default_factory=dict)
+    due: float = 0.0
+    repeat: bool = False
+
+    def render(self, max_names: int = 5) -> str:
+        names = " ".join(a.mention for a in self.askers[:max_names])
+        more = len(self.askers) - max_names
+        if more > 0:
+            names += f" 等{more}人" if any("\u4e00" <= ch <= "\u9fff" for ch in self.text) else f" +{more}"
+        return f"{names} {self.text}"
+
+
+@dataclass
+class _Sent:
+    text: str
+    at: float
+
+
+class ReplyGrouper:
+    def __init__(self, cooldown_s: float) -> None:
+        self.cooldown_s = cooldown_s
+        self._sent: dict[tuple[str, tuple[str, str]], _Sent] = {}
+        self._waiting: dict[tuple[str, tuple[str, str]], Group] = {}
+
+    def offer(self, group: Group, now: float) -> Group | None:
+        """A group to send now, or None when the asker joins the follow-up of a recent identical answer."""
+        k = (group.room_id, group.key)
+        last = self._sent.get(k)
+        waiting = self._waiting.pop(k, None)
+        if last is None or now - last.at >= self.cooldown_s or last.text != group.text:
+            if waiting is not None:
+                group.askers = waiting.askers + group.askers
+            self._sent[k] = _Sent(group.text, now)
+            return group
+        if waiting is None:
+            waiting = Group(group.room_id, group.key, group.text, [], group.meta, due=last.at + self.cooldown_s,
+                            repeat=True)
+        waiting.askers.extend(group.askers)
+        self._waiting[k] = waiting
+        return None
+
+    def due(self, now: float) -> list[Group]:
+        """Follow-ups whose cooldown has ended; each starts a new cooldown."""
+        ready = [g for g in self._waiting.values() if g.due <= now]
+        for g in ready:
+            k = (g.room_id, g.key)
+            del self._waiting[k]
+            self._sent[k] = _Sent(g.text, now)
+        stale = [k for k, s in self._sent.items() if now - s.at > 10 * self.cooldown_s and k not in self._waiting]
+        for k in stale:
+            del self._sent[k]
+        return ready

@@ -1,0 +1,96 @@
+"""Room hygiene: banned words (with their common evasions), floods, and the bot's own reply budget."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections import deque
+
+from pydantic import BaseModel, ConfigDict, Field
+from pypinyin import lazy_pinyin
+
+_NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class HygieneSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    banned_words: list[str] = Field(
+        default_factory=lambda: ["加微信", "加vx", "加qq", "私聊我", "刷单", "兼职日结", "傻逼", "操你", "去死"],
+        description="comments containing one of these (or an evasion of it) are not answered; logged",
+    )
+    flood_repeats: int = Field(3, ge=2, le=100, description="the same text this often from one viewer is a flood")
+    flood_window_s: float = Field(30, gt=0, le=3600)
+    max_replies_per_minute: int = Field(30, ge=1, le=10_000, description="bot messages to one room per minute")
+    repeat_share: float = Field(0.8, gt=0, le=1, description="share of the budget that grouped repeats may use")
+    repeat_cooldown_s: float = Field(10, ge=0, le=600, description="the same answer is not repeated sooner")
+
+
+def skeleton(text: str) -> str:
+    """Full-width folded, lower-cased, with every space, symbol and emoji removed: 加 微-信 → 加微信."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def pinyin_skeleton(text: str) -> str:
+    """The skeleton spelt in toneless pinyin, so 加薇信 and jia wei xin both read jiaweixin."""
+    return "".join(lazy_pinyin(skeleton(text)))
+
+
+class BannedWords:
+    def __init__(self, words: list[str]) -> None:
+        self.words = [(w, skeleton(w), pinyin_skeleton(w)) for w in words if skeleton(w)]
+
+    def find(self, text: str) -> str | None:
+        """The banned word the text contains, in plain form, spaced out, full-width or as pinyin/homophones."""
+        plain = skeleton(text)
+        spelt: str | None = None
+        for word, skel, py in self.words:
+            if skel in plain:
+                return word
+            if len(_HAN.findall(word)) >= 2:  # one-syllable pinyin would match far too much
+                spelt = spelt if spelt is not None else pinyin_skeleton(text)
+                if py in spelt:
+                    return word
+        return None
+
+
+class FloodGuard:
+    """One viewer repeating the same text within a window."""
+
+    def __init__(self, repeats: int, window_s: float) -> None:
+        self.repeats = repeats
+        self.window_s = window_s
+        self.seen: dict[str, deque[tuple[str, float]]] = {}
+
+    def is_flood(self, viewer_key: str, text: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        key = skeleton(text)
+        q = self.seen.setdefault(viewer_key, deque(maxlen=64))
+        while q and now - q[0][1] > self.window_s:
+            q.popleft()
+        q.append((key, now))
+        return sum(1 for k, _ in q if k == key) >= self.repeats
+
+    def forget(self, viewer_key: str) -> None:
+        self.seen.pop(viewer_key, None)
+
+
+class ReplyBudget:
+    """At most `per_minute` bot messages in a room; repeats may only use part of it, unique answers first."""
+
+    def __init__(self, per_minute: int, repeat_share: float) -> None:
+        self.per_minute = per_minute
+        self.repeat_share = repeat_share
+        self.sent: deque[float] = deque()
+
+    def allow(self, repeat: bool, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        while self.sent and now - self.sent[0] > 60.0:
+            self.sent.popleft()
+        limit = self.per_minute * (self.repeat_share if repeat else 1.0)
+        if len(self.sent) >= limit:
+            return False
+        self.sent.append(now)
+        return True
