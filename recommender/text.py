@@ -52,6 +52,12 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def han_chars(text: str) -> list[str]:
+    """Single Chinese characters that carry content: the unit paraphrases share most reliably
+    ("缩水" / "缩不缩"), and robust to segmentation and typos."""
+    return [c for c in re.findall(r"[\u4e00-\u9fff]", text) if c not in STOPWORDS]
+
+
 def char_bigrams(text: str) -> list[str]:
     """Character bigrams of the Chinese runs: robust to segmentation and typos."""
     grams: list[str] = []

@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestServer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.app import create_app  # noqa: E402
-from bot.config import BUNDLED_CATALOG, Settings  # noqa: E402
-from domain.catalog import Catalog, load_catalog  # noqa: E402
-from recommender.encoder import TextEncoder, load_encoder  # noqa: E402
+from bot.app import create_app
+from bot.config import BUNDLED_CATALOG, Settings
+from domain.catalog import Catalog, load_catalog
+from recommender.encoder import TextEncoder, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-streamer-token"
