@@ -1,0 +1,88 @@
+"""Room hygiene and grouped answers: banned words and their evasions, floods, one answer for many."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlite_utils
+
+from bot.app import LOG
+from handlers.grouping import Asker, Group, ReplyGrouper
+from handlers.hygiene import BannedWords, FloodGuard, ReplyBudget
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["加微信领券", "加 微 信", "加-微-信！！", "＋ 加ｗｅｉ信", "jia wei xin 私我", "家薇信", "JIAWEIXIN"],
+)
+def test_banned_word_is_caught_through_common_evasions(text: str) -> None:
+    assert BannedWords(["加微信"]).find(text) == "加微信"
+
+
+@pytest.mark.parametrize("text", ["微信支付可以吗", "3号链接多少钱", "这个加大码有吗", "加油加油"])
+def test_ordinary_comments_are_not_banned(text: str) -> None:
+    assert BannedWords(["加微信", "傻逼"]).find(text) is None
+
+
+def test_flood_is_the_same_text_repeated_by_one_viewer() -> None:
+    guard = FloodGuard(repeats=3, window_s=30)
+    assert [guard.is_flood("v1", "扣1扣1", t) for t in (0, 1, 2)] == [False, False, True]
+    assert not guard.is_flood("v2", "扣1扣1", 2)  # another viewer is not flooding
+    assert not guard.is_flood("v3", "a", 0) and not guard.is_flood("v3", "a", 40) and not guard.is_flood("v3", "a", 80)
+
+
+def test_reply_budget_keeps_room_for_unique_answers() -> None:
+    budget = ReplyBudget(per_minute=10, repeat_share=0.5)
+    assert [budget.allow(repeat=True, now=0) for _ in range(6)] == [True] * 5 + [False]
+    assert [budget.allow(repeat=False, now=1) for _ in range(6)] == [True] * 5 + [False]
+    assert budget.allow(repeat=False, now=61.5)  # a minute later the budget is back
+
+
+def test_same_answer_within_cooldown_is_grouped_and_a_new_value_is_sent_at_once() -> None:
+    grouper = ReplyGrouper(cooldown_s=10)
+
+    def ask(who: str, text: str = "3号链接现在89元") -> Group:
+        return Group("r", ("p3", "price"), text, [Asker(f"c-{who}", who)])
+
+    first = grouper.offer(ask("a"), now=0)
+    assert first is not None and first.render() == "@a 3号链接现在89元"
+    assert grouper.offer(ask("b"), now=1) is None
+    assert grouper.offer(ask("c"), now=2) is None
+    assert grouper.due(now=5) == []
+    [follow_up] = grouper.due(now=10)
+    assert follow_up.render() == "@b @c 3号链接现在89元" and follow_up.repeat
+    # the price changes: answered at once, and whoever was waiting is addressed too
+    assert grouper.offer(ask("d"), now=11) is None
+    changed = grouper.offer(ask("e", "3号链接现在79元"), now=12)
+    assert changed is not None and changed.render() == "@d @e 3号链接现在79元"
+    assert grouper.due(now=30) == []
+
+
+async def test_many_askers_get_one_reply_not_a_flood(live_server) -> None:
+    live = await live_server(hygiene={"repeat_cooldown_s": 0.5})
+    viewers = [await live.viewer("demo-room", f"fan{i}") for i in range(4)]
+    acks = [await v.call("comment", {"text": "3号链接多少钱"}) for v in viewers]
+    assert "reply_id" in acks[0] and all(a.get("grouped") for a in acks[1:])
+    replies = await viewers[0].wait_for("bot_reply", 2, timeout=5)
+    await asyncio.sleep(0.6)
+    assert len(viewers[0].events["bot_reply"]) == 2  # not four
+    assert replies[0]["text"].startswith("@fan0 ")
+    assert replies[1]["text"].startswith("@fan1 @fan2 @fan3 ")
+    assert replies[1]["reply_to"] == [a["comment_id"] for a in acks[1:]]
+    # every asker still gets their own card
+    for v in viewers:
+        assert len(await v.wait_for("product_card")) == 1
+
+
+async def test_banned_and_flooding_comments_are_logged_with_reason_and_not_answered(live_server) -> None:
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "spam")
+    ack = await viewer.call("comment", {"text": "想要优惠的 加 薇 信 aaa"})
+    assert ack["kind"] == "filtered" and ack["filtered"] == "banned_word"
+    acks = [await viewer.call("comment", {"text": "1号链接多少钱"}) for _ in range(3)]
+    assert [a["kind"] for a in acks] == ["answer", "answer", "filtered"] and acks[2]["filtered"] == "flood"
+    assert live.app[LOG].flush(timeout=10)
+    db = sqlite_utils.Database(live.db_path)
+    filtered = [(r["text"], r["filtered"]) for r in db["comments"].rows_where("filtered is not null")]
+    assert filtered == [("想要优惠的 加 薇 信 aaa", "banned_word"), ("1号链接多少钱", "flood")]

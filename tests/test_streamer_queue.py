@@ -1,0 +1,75 @@
+"""The streamer's queue: escalated questions arrive with the bot's guess; the streamer answers them."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from bot.app import LOG
+from tests.conftest import TOKEN
+
+
+async def test_streamer_answers_an_escalated_question_and_the_room_sees_it(live_server, demo_catalog) -> None:
+    live = await live_server()
+    streamer = await live.viewer()
+    ack = await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    assert ack["ok"] and ack["queue"] == []
+    viewer = await live.viewer("demo-room", "asker")
+    other = await live.viewer("demo-room", "watcher")
+
+    asked = await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    assert asked["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    assert item["comment_id"] == asked["comment_id"] and item["text"].startswith("3号链接可以开发票吗")
+    assert item["product_id"] == demo_catalog.by_link(3).id and "guess" in item
+    listed = await streamer.call("queue_list")
+    assert [i["escalation_id"] for i in listed["queue"]] == [item["escalation_id"]]
+
+    answered = await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "text": "可以开电子发票"})
+    assert answered["ok"] and answered["status"] == "answered"
+    [reply] = await other.wait_for("bot_reply")
+    assert reply["author"] == "streamer" and "可以开电子发票" in reply["text"]
+    assert reply["reply_to"] == [asked["comment_id"]] and reply["text"].startswith("@asker")
+    assert (await streamer.call("queue_list"))["queue"] == []
+    again = await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "text": "x"})
+    assert again["error"]["code"] == "unknown_escalation"
+
+    assert live.app[LOG].flush(timeout=10)
+    db = sqlite_utils.Database(live.db_path)
+    [row] = list(db["replies"].rows_where("author = 'streamer'"))
+    assert json.loads(row["reply_to"]) == [asked["comment_id"]]
+    [esc] = list(db["escalations"].rows)
+    assert esc["status"] == "answered"
+
+
+async def test_dismiss_and_approve_the_bots_guess(live_server) -> None:
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    viewer = await live.viewer("demo-room", "v")
+    await viewer.call("comment", {"text": "主播这个链接可以开发票吗"})
+    await viewer.call("comment", {"text": "3号链接可以免费刻字吗"})
+    items = await streamer.wait_for("queue_item", 2)
+    assert (await streamer.call("queue_dismiss", {"escalation_id": items[0]["escalation_id"]}))["status"] == "dismissed"
+    second = items[1]
+    if second["guess"]:
+        ok = await streamer.call("queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True})
+        assert ok["ok"]
+        [reply] = await viewer.wait_for("bot_reply")
+        assert second["guess"] in reply["text"]
+    else:
+        refused = await streamer.call("queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True})
+        assert refused["error"]["code"] == "bad_payload"
+
+
+async def test_streamer_events_need_the_token(live_server) -> None:
+    live = await live_server()
+    intruder = await live.viewer("demo-room", "intruder")
+    refused = await intruder.call("streamer_join", {"room_id": "demo-room", "token": "guess"})
+    assert refused["error"]["code"] == "unauthorized"
+    assert (await intruder.call("queue_list"))["error"]["code"] == "unauthorized"
+    assert (await intruder.call("queue_answer", {"escalation_id": "e1", "text": "hi"}))["error"]["code"] == "unauthorized"
+    assert live.app[LOG].flush(timeout=10)
+    db = sqlite_utils.Database(live.db_path)
+    assert [r["event"] for r in db["room_events"].rows_where("event = 'auth_refused'")] == ["auth_refused"]
