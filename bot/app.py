@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,11 +18,13 @@ from aiohttp import web
 
 from bot.config import Settings
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
-from handlers.comments import CommentFlow, room_channel
+from handlers.comments import CommentFlow
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import TextEncoder, load_encoder
+from recommender.ranking import Recommender
 from storage.log import InteractionLog
+from storage.queries import behaviour_events
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,8 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 REGISTRY = web.AppKey("registry", RoomRegistry)
 LOG = web.AppKey("log", InteractionLog)
 TOKEN = web.AppKey("streamer_token", str)
-BACKGROUND = web.AppKey("background", asyncio.Task)
+BACKGROUND = web.AppKey("background", list)
+NAMESPACE = web.AppKey("namespace", LiveRoomNamespace)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -43,6 +47,18 @@ def load_catalogs(paths: list[str]) -> list[Catalog]:
         seen[catalog.room_id] = path
         catalogs.append(catalog)
     return catalogs
+
+
+def replay_history(log: InteractionLog, recommender: Recommender, days: float) -> int:
+    """Feed the logged behaviour of the last `days` to the recommender, oldest first, then rebuild."""
+    if days <= 0:
+        return 0
+    events = log.query(*behaviour_events(time.time() - days * 86_400))
+    for e in events:
+        recommender.observe(e["room_id"], e["viewer_id"], e["event"], e["product_id"], e["created_at"])
+    if events:
+        recommender.rebuild(time.time())
+    return len(events)
 
 
 def streamer_token(settings: Settings) -> str:
@@ -83,7 +99,10 @@ def create_app(
     async def start(app: web.Application) -> None:
         await asyncio.to_thread(log.open)
         enc = encoder or await asyncio.to_thread(load_encoder, settings.encoder.model, settings.encoder.batch_size)
-        registry = RoomRegistry(enc, settings.qa.dense_weight)
+        recommender = Recommender(settings.rec, enc)
+        replayed = await asyncio.to_thread(replay_history, log, recommender, settings.cards.replay_days)
+        logger.info("recommender: replayed %d logged events", replayed)
+        registry = RoomRegistry(enc, settings.qa.dense_weight, recommender)
         for catalog in catalogs:
             await asyncio.to_thread(registry.open_sync, catalog)
             log.record("room_events", {"room_id": catalog.room_id, "event": "open",
@@ -91,18 +110,21 @@ def create_app(
             logger.info("room %s open: %d products", catalog.room_id, len(catalog.products))
         app[REGISTRY] = registry
         namespace = LiveRoomNamespace(
-            registry, log, CommentFlow(settings.hygiene, settings.cards.enabled), settings.qa, executor,
+            registry, log, CommentFlow(settings.hygiene, recommender, settings.cards.enabled), settings.qa, executor,
             app[TOKEN],
             max_comment_chars=settings.limits.max_comment_chars,
             comments_per_10s=settings.limits.comments_per_10s,
             max_viewers_per_room=settings.limits.max_viewers_per_room,
         )
         sio.register_namespace(namespace)
-        app[BACKGROUND] = asyncio.create_task(namespace.run_followups())
+        app[NAMESPACE] = namespace
+        app[BACKGROUND] = [
+            asyncio.create_task(namespace.run_followups()),
+            asyncio.create_task(namespace.run_pushes(settings.cards.push_interval_s)),
+        ]
 
     async def stop(app: web.Application) -> None:
-        task = app.get(BACKGROUND)
-        if task is not None:
+        for task in app.get(BACKGROUND, []):
             task.cancel()
         await asyncio.to_thread(log.close)
         executor.shutdown(wait=True, cancel_futures=True)
@@ -201,11 +223,7 @@ async def set_on_screen(request: web.Request) -> web.Response:
     pid = body.get("product_id")
     if pid is not None and (not isinstance(pid, str) or room.catalog.product(pid) is None):
         return _error(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
-    room.on_screen = pid
-    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "on_screen", "detail": pid})
-    await request.app[SIO].emit("on_screen", {"room_id": room.room_id, "product_id": pid},
-                                room=room_channel(room.room_id))
-    return web.json_response({"ok": True, "room_id": room.room_id, "on_screen": pid})
+    return web.json_response(await request.app[NAMESPACE].put_on_screen(room, pid))
 
 
 async def patch_product(request: web.Request) -> web.Response:

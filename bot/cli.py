@@ -64,12 +64,10 @@ def _eval_retrieval(args: argparse.Namespace) -> int:
 def _eval_rec(args: argparse.Namespace) -> int:
     from bot.eval_rec import eval_rec
     from recommender.encoder import load_encoder
-    from recommender.rec_settings import RecSettings
 
     settings = _settings(args)
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
-    rec_settings = getattr(settings, "rec", None) or RecSettings()  # the `rec:` section, once config has one
-    eval_rec(args.train, args.products, args.candidates, encoder, rec_settings, sys.stdout, args.ablation)
+    eval_rec(args.train, args.products, args.candidates, encoder, settings.rec, sys.stdout, args.ablation)
     return 0
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from handlers.hygiene import HygieneSettings
 from handlers.qa import QASettings
+from recommender.rec_settings import RecSettings
 
 BUNDLED_CATALOG = Path(__file__).parent / "data" / "demo_catalog.yaml"
 
@@ -65,6 +66,8 @@ class LimitSettings(_Strict):
 
 class CardSettings(_Strict):
     enabled: bool = True
+    push_interval_s: float = Field(60, ge=1, le=3600, description="periodic push to engaged viewers")
+    replay_days: float = Field(7, ge=0, le=365, description="logged behaviour fed to the recommender at start-up")
 
 
 class Settings(_Strict):
@@ -77,6 +80,7 @@ class Settings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cards: CardSettings = Field(default_factory=CardSettings)
+    rec: RecSettings = Field(default_factory=RecSettings)
 
 
 def _one_line(error: ValidationError, source: str) -> str:

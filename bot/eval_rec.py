@@ -104,8 +104,11 @@ def eval_rec(
                 continue
             c = json.loads(line)
             viewer = str(c["viewer"])
-            ranked = rec.rank(_ROOM, viewer, last.get(viewer, end), candidates=[str(x) for x in c["candidates"]])
+            ranked = rec.rank(
+                _ROOM, viewer, last.get(viewer, end), candidates=[str(x) for x in c["candidates"]]
+            )
             ids = [pid for pid, _, _ in ranked]
             seen = set(ids)
-            ids += [str(x) for x in c["candidates"] if str(x) not in seen]  # unknown ids keep their place last
+            # ids the recommender never saw go last, in their given order
+            ids += [str(x) for x in c["candidates"] if str(x) not in seen]
             out.write(json.dumps({"viewer": viewer, "ranked": ids}, ensure_ascii=False) + "\n")

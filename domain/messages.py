@@ -70,4 +70,4 @@ class ProductCard:
     strategy: str
     score: float
     created_at: float
-    extra: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, float | str] = field(default_factory=dict)

@@ -10,12 +10,14 @@ import json
 import uuid
 from typing import Any
 
-from domain.messages import Comment, Decision, ProductCard
+from domain.catalog import Product
+from domain.messages import Comment, Decision, Lang, ProductCard
 from handlers.grouping import Asker, Group, ReplyGrouper
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.outbox import Outcome
 from handlers.rooms import QueueItem, Room
-from recommender.cards import card_for_answer
+from recommender.cards import card_from_pick
+from recommender.ranking import Pick, Recommender
 
 
 def new_id(prefix: str) -> str:
@@ -34,20 +36,34 @@ def streamer_channel(room_id: str) -> str:
 
 def comment_row(comment: Comment, decision: Decision | None, filtered: str | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "comment_id": comment.comment_id, "room_id": comment.room_id, "viewer_id": comment.viewer_id,
-        "viewer_name": comment.viewer_name, "text": comment.text, "filtered": filtered,
+        "comment_id": comment.comment_id,
+        "room_id": comment.room_id,
+        "viewer_id": comment.viewer_id,
+        "viewer_name": comment.viewer_name,
+        "text": comment.text,
+        "filtered": filtered,
         "created_at": comment.created_at,
     }
     if decision is not None:
-        row.update(kind=decision.kind, product_id=decision.product_id, source=decision.source,
-                   confidence=decision.confidence, lang=decision.lang)
+        row.update(
+            kind=decision.kind,
+            product_id=decision.product_id,
+            source=decision.source,
+            confidence=decision.confidence,
+            lang=decision.lang,
+        )
     return row
 
 
 def card_payload(card: ProductCard) -> dict[str, Any]:
     return {
-        "card_id": card.card_id, "product_id": card.product_id, "title": card.title, "price": card.price,
-        "original_price": card.original_price, "link": card.link, "in_stock": card.in_stock,
+        "card_id": card.card_id,
+        "product_id": card.product_id,
+        "title": card.title,
+        "price": card.price,
+        "original_price": card.original_price,
+        "link": card.link,
+        "in_stock": card.in_stock,
         "reason": card.reason,
     }
 
@@ -55,8 +71,9 @@ def card_payload(card: ProductCard) -> dict[str, Any]:
 class CommentFlow:
     """Room policy around answers, shared by every room this process serves."""
 
-    def __init__(self, hygiene: HygieneSettings, cards_enabled: bool = True) -> None:
+    def __init__(self, hygiene: HygieneSettings, recommender: Recommender, cards_enabled: bool = True) -> None:
         self.settings = hygiene
+        self.recommender = recommender
         self.cards_enabled = cards_enabled
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
@@ -77,26 +94,40 @@ class CommentFlow:
         """A comment kept out of the Q&A: logged with the reason, seen by the streamers."""
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": "filtered", "filtered": reason})
         out.log("comments", comment_row(comment, None, reason))
-        out.emit("moderation", {"comment_id": comment.comment_id, "viewer_id": comment.viewer_id,
-                                "reason": reason}, streamer_channel(comment.room_id))
+        out.emit(
+            "moderation",
+            {"comment_id": comment.comment_id, "viewer_id": comment.viewer_id, "reason": reason},
+            streamer_channel(comment.room_id),
+        )
         return out
 
     # -- after understanding ----------------------------------------------------------------------
     def apply(self, room: Room, comment: Comment, decision: Decision, sid: str, now: float) -> Outcome:
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
         out.log("comments", comment_row(comment, decision))
+        room.langs[comment.viewer_id] = decision.lang
+        if decision.kind != "answer" and decision.product_id:
+            self.recommender.observe(room.room_id, comment.viewer_id, "comment", decision.product_id, now)
         if decision.kind == "answer" and decision.reply:
             self._answer(out, room, comment, decision, sid, now)
         elif decision.kind == "escalate":
             self._escalate(out, room, comment, decision)
         return out
 
-    def _answer(self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float) -> None:
+    def _answer(
+        self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float
+    ) -> None:
         group = Group(
-            room.room_id, (decision.product_id or "", decision.source or ""), decision.reply or "",
+            room.room_id,
+            (decision.product_id or "", decision.source or ""),
+            decision.reply or "",
             [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name)],
-            {"product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence,
-             "lang": decision.lang},
+            {
+                "product_id": decision.product_id,
+                "source": decision.source,
+                "confidence": decision.confidence,
+                "lang": decision.lang,
+            },
         )
         ready = self.grouper.offer(group, now)
         if ready is None:
@@ -109,8 +140,26 @@ class CommentFlow:
         if product is None:
             return
         room.remember_product(comment.viewer_id, product.id)
-        if self.cards_enabled and product.in_stock:
-            card = card_for_answer(room.room_id, comment.viewer_id, product, decision.lang, decision.confidence)
+        self.recommender.observe(room.room_id, comment.viewer_id, "question", product.id, now)
+        if self.cards_enabled:
+            picks = self.recommender.recommend(
+                room.room_id, comment.viewer_id, now, room.on_screen, "question", anchor=product.id, k=2,
+                lang=decision.lang,
+            )
+            cards = self._cards(out, room, comment.viewer_id, sid, picks, decision.lang)
+            if cards:
+                out.ack["card_id"] = cards[0].card_id
+
+    def _cards(
+        self, out: Outcome, room: Room, viewer_id: str, sid: str, picks: list[Pick], lang: Lang
+    ) -> list[ProductCard]:
+        """Turn picks into cards for one viewer: remembered for clicks, sent, logged with their scores."""
+        cards = []
+        for pick in picks:
+            product = room.catalog.product(pick.product_id)
+            if product is None or not product.in_stock:
+                continue
+            card = card_from_pick(room.room_id, viewer_id, product, pick, lang)
             room.remember_card(card)
             out.emit("product_card", card_payload(card), sid)
             out.log("card_impressions", {
@@ -118,27 +167,110 @@ class CommentFlow:
                 "product_id": card.product_id, "reason": card.reason, "strategy": card.strategy,
                 "score": card.score, "scores": json.dumps(card.extra), "created_at": card.created_at,
             })
-            out.ack["card_id"] = card.card_id
+            cards.append(card)
+        return cards
+
+    # -- behaviour and the cards it triggers ------------------------------------------------------
+    def noticed(self, room: Room, viewer_id: str, event: str, product_id: str | None, now: float) -> None:
+        """Behaviour that shapes the viewer's profile without a card in return (a like, a click)."""
+        self.recommender.observe(room.room_id, viewer_id, event, product_id, now)
+
+    def ordered(self, room: Room, viewer_id: str, sid: str, event: str, product: Product, now: float) -> Outcome:
+        """An add-to-cart or purchase: profile updated, and a complement card when one fits."""
+        self.recommender.observe(room.room_id, viewer_id, event, product.id, now)
+        out = Outcome({"ok": True, "product_id": product.id})
+        if self.cards_enabled:
+            picks = self.recommender.recommend(
+                room.room_id, viewer_id, now, room.on_screen, event, anchor=product.id, lang=room.lang_of(viewer_id)
+            )
+            cards = self._cards(out, room, viewer_id, sid, picks, room.lang_of(viewer_id))
+            if cards:
+                out.ack["card_id"] = cards[0].card_id
+        return out
+
+    def watched(self, room: Room, viewer_id: str, now: float) -> None:
+        """Credit a viewer's watch time of the product on screen (on leaving, or when it changes)."""
+        member = room.members.get(viewer_id)
+        if room.on_screen is None or member is None:
+            return
+        seconds = now - max(room.on_screen_since, member[1])
+        if seconds > 0:
+            self.recommender.observe(room.room_id, viewer_id, "watch", room.on_screen, now, amount=seconds)
+
+    def screen_changed(self, room: Room, product_id: str | None, now: float) -> Outcome:
+        """The streamer put a product on screen: watch time credited for the last one, and a card to
+        each viewer whose interest matches the new one. Scores every viewer at once: run off the loop."""
+        out = Outcome({"ok": True, "room_id": room.room_id, "on_screen": product_id})
+        members = list(room.members.items())
+        for viewer_id, _ in members:
+            self.watched(room, viewer_id, now)
+        room.on_screen, room.on_screen_since = product_id, now
+        out.log("room_events", {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now})
+        out.emit("on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id))
+        if product_id is None or not self.cards_enabled or not members:
+            return out
+        picks = self.recommender.recommend_many(room.room_id, [v for v, _ in members], now, product_id)
+        for (viewer_id, (sid, _)), pick in zip(members, picks, strict=True):
+            if pick is not None:
+                self._cards(out, room, viewer_id, sid, [pick], room.lang_of(viewer_id))
+        return out
+
+    def periodic(self, room: Room, now: float) -> Outcome:
+        """The periodic push: one card for each engaged viewer still in the room, when one fits."""
+        out = Outcome()
+        if not self.cards_enabled:
+            return out
+        for viewer_id in self.recommender.engaged_viewers(room.room_id, now):
+            member = room.members.get(viewer_id)
+            if member is None:
+                continue
+            lang = room.lang_of(viewer_id)
+            picks = self.recommender.recommend(room.room_id, viewer_id, now, room.on_screen, "periodic", lang=lang)
+            self._cards(out, room, viewer_id, member[0], picks, lang)
+        return out
 
     def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
         budget = self.budgets.setdefault(
             group.room_id, ReplyBudget(self.settings.max_replies_per_minute, self.settings.repeat_share)
         )
         if author == "bot" and not budget.allow(group.repeat, now):
-            out.log("room_events", {"room_id": group.room_id, "event": "reply_dropped", "created_at": now,
-                                    "detail": json.dumps({"reason": "reply_cap", "text": group.text,
-                                                          "reply_to": [a.comment_id for a in group.askers]},
-                                                         ensure_ascii=False)})
+            out.log(
+                "room_events",
+                {
+                    "room_id": group.room_id,
+                    "event": "reply_dropped",
+                    "created_at": now,
+                    "detail": json.dumps(
+                        {
+                            "reason": "reply_cap",
+                            "text": group.text,
+                            "reply_to": [a.comment_id for a in group.askers],
+                        },
+                        ensure_ascii=False,
+                    ),
+                },
+            )
             return None
         reply_id = new_id("r")
         payload = {
-            "reply_id": reply_id, "text": group.render(), "reply_to": [a.comment_id for a in group.askers],
-            "viewer_ids": [a.viewer_id for a in group.askers], "author": author, **group.meta,
+            "reply_id": reply_id,
+            "text": group.render(),
+            "reply_to": [a.comment_id for a in group.askers],
+            "viewer_ids": [a.viewer_id for a in group.askers],
+            "author": author,
+            **group.meta,
         }
         out.emit("bot_reply", payload, room_channel(group.room_id))
-        out.log("replies", {**payload, "room_id": group.room_id, "created_at": now,
-                            "reply_to": json.dumps(payload["reply_to"]),
-                            "viewer_ids": json.dumps(payload["viewer_ids"])})
+        out.log(
+            "replies",
+            {
+                **payload,
+                "room_id": group.room_id,
+                "created_at": now,
+                "reply_to": json.dumps(payload["reply_to"]),
+                "viewer_ids": json.dumps(payload["viewer_ids"]),
+            },
+        )
         return reply_id
 
     def followups(self, now: float) -> Outcome:
@@ -151,8 +283,15 @@ class CommentFlow:
     # -- the streamer's queue ---------------------------------------------------------------------
     def _escalate(self, out: Outcome, room: Room, comment: Comment, decision: Decision) -> None:
         item = QueueItem(
-            new_id("e"), comment.comment_id, comment.viewer_id, comment.text, decision.product_id,
-            decision.guess, decision.confidence, decision.reason, comment.created_at,
+            new_id("e"),
+            comment.comment_id,
+            comment.viewer_id,
+            comment.text,
+            decision.product_id,
+            decision.guess,
+            decision.confidence,
+            decision.reason,
+            comment.created_at,
         )
         room.queue.append(item)
         out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})
@@ -166,10 +305,17 @@ class CommentFlow:
         out = Outcome({"ok": True, "escalation_id": item.escalation_id, "status": status})
         out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": status})
         if text:
-            group = Group(room.room_id, (item.product_id or "", "streamer"), text,
-                          [Asker(item.comment_id, item.viewer_id)],
-                          {"product_id": item.product_id, "source": "streamer", "confidence": 1.0})
+            group = Group(
+                room.room_id,
+                (item.product_id or "", "streamer"),
+                text,
+                [Asker(item.comment_id, item.viewer_id)],
+                {"product_id": item.product_id, "source": "streamer", "confidence": 1.0},
+            )
             out.ack["reply_id"] = self._send_group(out, group, now, author="streamer")
-        out.emit("queue_resolved", {"escalation_id": item.escalation_id, "status": status},
-                 streamer_channel(room.room_id))
+        out.emit(
+            "queue_resolved",
+            {"escalation_id": item.escalation_id, "status": status},
+            streamer_channel(room.room_id),
+        )
         return out

@@ -65,8 +65,15 @@ class ReplyGrouper:
             self._sent[k] = _Sent(group.text, now)
             return group
         if waiting is None:
-            waiting = Group(group.room_id, group.key, group.text, [], group.meta, due=last.at + self.cooldown_s,
-                            repeat=True)
+            waiting = Group(
+                group.room_id,
+                group.key,
+                group.text,
+                [],
+                group.meta,
+                due=last.at + self.cooldown_s,
+                repeat=True,
+            )
         waiting.askers.extend(group.askers)
         self._waiting[k] = waiting
         return None
@@ -78,7 +85,9 @@ class ReplyGrouper:
             k = (g.room_id, g.key)
             del self._waiting[k]
             self._sent[k] = _Sent(g.text, now)
-        stale = [k for k, s in self._sent.items() if now - s.at > 10 * self.cooldown_s and k not in self._waiting]
+        stale = [
+            k for k, s in self._sent.items() if now - s.at > 10 * self.cooldown_s and k not in self._waiting
+        ]
         for k in stale:
             del self._sent[k]
         return ready

@@ -18,13 +18,29 @@ class HygieneSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     banned_words: list[str] = Field(
-        default_factory=lambda: ["加微信", "加vx", "加qq", "私聊我", "刷单", "兼职日结", "傻逼", "操你", "去死"],
+        default_factory=lambda: [
+            "加微信",
+            "加vx",
+            "加qq",
+            "私聊我",
+            "刷单",
+            "兼职日结",
+            "傻逼",
+            "操你",
+            "去死",
+        ],
         description="comments containing one of these (or an evasion of it) are not answered; logged",
     )
-    flood_repeats: int = Field(3, ge=2, le=100, description="the same text this often from one viewer is a flood")
+    flood_repeats: int = Field(
+        3, ge=2, le=100, description="the same text this often from one viewer is a flood"
+    )
     flood_window_s: float = Field(30, gt=0, le=3600)
-    max_replies_per_minute: int = Field(30, ge=1, le=10_000, description="bot messages to one room per minute")
-    repeat_share: float = Field(0.8, gt=0, le=1, description="share of the budget that grouped repeats may use")
+    max_replies_per_minute: int = Field(
+        30, ge=1, le=10_000, description="bot messages to one room per minute"
+    )
+    repeat_share: float = Field(
+        0.8, gt=0, le=1, description="share of the budget that grouped repeats may use"
+    )
     repeat_cooldown_s: float = Field(10, ge=0, le=600, description="the same answer is not repeated sooner")
 
 

@@ -101,13 +101,32 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             except Exception:
                 logger.exception("sending grouped replies failed")
 
+    async def run_pushes(self, interval_s: float) -> None:
+        """Background task: the periodic card push to engaged viewers, and the collaborative rebuild."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                now = time.time()
+                await loop.run_in_executor(self.executor, self.flow.recommender.maybe_rebuild, now)
+                for room in list(self.registry.rooms.values()):
+                    await self.deliver(await loop.run_in_executor(self.executor, self.flow.periodic, room, now))
+            except Exception:
+                logger.exception("periodic card push failed")
+
+    async def put_on_screen(self, room: Room, product_id: str | None) -> Ack:
+        """The streamer's on-screen product changed: tell the room, push matching cards (off the loop)."""
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self.executor, self.flow.screen_changed, room, product_id, time.time())
+        return await self.deliver(outcome)
+
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session.get("room_id"):
-            self._leave(session, "disconnect")
+            self._leave(sid, session, "disconnect")
         self._recent_comments.pop(sid, None)
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -121,13 +140,23 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             raise EventError(P.UNKNOWN_ROOM, f"room {room_id!r} is closed")
         return session, room
 
-    def _leave(self, session: dict[str, Any], why: str) -> None:
+    def _leave(self, sid: str, session: dict[str, Any], why: str) -> None:
         room = self.registry.get(session["room_id"])
         if room is not None:
             room.viewers = max(0, room.viewers - 1)
-        self.log.record("viewer_events", {
-            "room_id": session["room_id"], "viewer_id": session["viewer_id"], "event": "leave", "detail": why,
-        })
+            viewer_id = session["viewer_id"]
+            if room.members.get(viewer_id, ("",))[0] == sid:
+                self.flow.watched(room, viewer_id, time.time())
+                del room.members[viewer_id]
+        self.log.record(
+            "viewer_events",
+            {
+                "room_id": session["room_id"],
+                "viewer_id": session["viewer_id"],
+                "event": "leave",
+                "detail": why,
+            },
+        )
 
     def _rate_ok(self, sid: str, now: float) -> bool:
         window = self._recent_comments.setdefault(sid, deque())
@@ -160,11 +189,22 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         await self.save_session(sid, {"room_id": msg.room_id, "viewer_id": msg.viewer_id, "name": msg.name})
         await self.enter_room(sid, room_channel(msg.room_id))
         room.viewers += 1
-        self.log.record("viewer_events", {
-            "room_id": msg.room_id, "viewer_id": msg.viewer_id, "event": "join", "detail": msg.name,
-        })
-        return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen,
-                "products": len(room.catalog.products)}
+        room.members[msg.viewer_id] = (sid, time.time())
+        self.log.record(
+            "viewer_events",
+            {
+                "room_id": msg.room_id,
+                "viewer_id": msg.viewer_id,
+                "event": "join",
+                "detail": msg.name,
+            },
+        )
+        return {
+            "ok": True,
+            "room_id": msg.room_id,
+            "on_screen": room.on_screen,
+            "products": len(room.catalog.products),
+        }
 
     async def on_leave_room(self, sid: str, data: Any) -> Ack:
         session = await self.get_session(sid)
@@ -172,7 +212,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if not room_id:
             raise EventError(P.NOT_IN_ROOM, "not in a room")
         await self.leave_room(sid, room_channel(room_id))
-        self._leave(session, "leave_room")
+        self._leave(sid, session, "leave_room")
         await self.save_session(sid, {})
         return {"ok": True, "room_id": room_id}
 
@@ -180,7 +220,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         session, room = await self._joined(sid)
         text = data.get("text") if isinstance(data, dict) else None
         if isinstance(text, str) and len(text) > self.max_comment_chars:
-            raise EventError(P.COMMENT_TOO_LONG, f"comment is longer than {self.max_comment_chars} characters")
+            raise EventError(
+                P.COMMENT_TOO_LONG, f"comment is longer than {self.max_comment_chars} characters"
+            )
         msg = parse(P.CommentIn, data, "comment")
         now = time.time()
         viewer_id = session["viewer_id"]
@@ -193,7 +235,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             return await self.deliver(self.flow.filtered(comment, reason))
         loop = asyncio.get_running_loop()
         decision: Decision = await loop.run_in_executor(
-            self.executor, answer_comment, comment.text, room.knowledge, room.on_screen, self.qa,
+            self.executor,
+            answer_comment,
+            comment.text,
+            room.knowledge,
+            room.on_screen,
+            self.qa,
             room.recent_product(viewer_id),
         )
         return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time()))
@@ -204,10 +251,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         card = room.cards.get(msg.card_id)
         if card is None:
             raise EventError(P.UNKNOWN_CARD, f"no card {msg.card_id!r} in room {room.room_id}")
-        self.log.record("card_clicks", {
-            "card_id": card.card_id, "room_id": room.room_id, "viewer_id": session["viewer_id"],
-            "product_id": card.product_id,
-        })
+        self.log.record(
+            "card_clicks",
+            {
+                "card_id": card.card_id,
+                "room_id": room.room_id,
+                "viewer_id": session["viewer_id"],
+                "product_id": card.product_id,
+            },
+        )
+        self.flow.noticed(room, session["viewer_id"], "click", card.product_id, time.time())
         return {"ok": True, "card_id": card.card_id, "product_id": card.product_id}
 
     async def on_add_to_cart(self, sid: str, data: Any) -> Ack:
@@ -216,27 +269,43 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         product = self._product(room, msg.product_id)
         if not product.in_stock:
             raise EventError(P.SOLD_OUT, f"{product.id} is sold out")
-        self.log.record("cart_adds", {
-            "room_id": room.room_id, "viewer_id": session["viewer_id"], "product_id": product.id,
-            "card_id": msg.card_id,
-        })
-        return {"ok": True, "product_id": product.id}
+        self.log.record(
+            "cart_adds",
+            {
+                "room_id": room.room_id,
+                "viewer_id": session["viewer_id"],
+                "product_id": product.id,
+                "card_id": msg.card_id,
+            },
+        )
+        return await self.deliver(self.flow.ordered(room, session["viewer_id"], sid, "cart", product, time.time()))
 
     async def on_purchase(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)
         msg = parse(P.Purchase, data, "purchase")
         product = self._product(room, msg.product_id)
-        self.log.record("purchases", {
-            "room_id": room.room_id, "viewer_id": session["viewer_id"], "product_id": product.id,
-            "qty": msg.qty, "price": product.price, "card_id": msg.card_id,
-        })
-        return {"ok": True, "product_id": product.id, "qty": msg.qty}
+        self.log.record(
+            "purchases",
+            {
+                "room_id": room.room_id,
+                "viewer_id": session["viewer_id"],
+                "product_id": product.id,
+                "qty": msg.qty,
+                "price": product.price,
+                "card_id": msg.card_id,
+            },
+        )
+        ack = await self.deliver(self.flow.ordered(room, session["viewer_id"], sid, "purchase", product, time.time()))
+        return {**ack, "qty": msg.qty}
 
     async def on_like(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)
         if data is not None and not isinstance(data, dict):
             raise EventError(P.BAD_PAYLOAD, "like: payload must be a JSON object or nothing")
-        self.log.record("viewer_events", {"room_id": room.room_id, "viewer_id": session["viewer_id"], "event": "like"})
+        self.log.record(
+            "viewer_events", {"room_id": room.room_id, "viewer_id": session["viewer_id"], "event": "like"}
+        )
+        self.flow.noticed(room, session["viewer_id"], "like", room.on_screen, time.time())
         return {"ok": True}
 
     # -- streamer events (privileged) -------------------------------------------------------------
@@ -244,7 +313,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(P.StreamerJoin, data, "streamer_join")
         if not hmac.compare_digest(msg.token.encode(), self.streamer_token.encode()):
             logger.warning("refused streamer_join to %s from %s: wrong token", msg.room_id, sid)
-            self.log.record("room_events", {"room_id": msg.room_id, "event": "auth_refused", "detail": "streamer_join"})
+            self.log.record(
+                "room_events", {"room_id": msg.room_id, "event": "auth_refused", "detail": "streamer_join"}
+            )
             raise EventError(P.UNAUTHORIZED, "wrong streamer token")
         room = self.registry.get(msg.room_id)
         if room is None:

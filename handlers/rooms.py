@@ -8,9 +8,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from domain.catalog import Catalog, Product
-from domain.messages import ProductCard
+from domain.messages import Lang, ProductCard
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from recommender.encoder import TextEncoder
+from recommender.ranking import Recommender
 
 RECENT_PRODUCT_S = 120.0  # "这个" may mean what the same viewer asked about this long ago
 MAX_CARDS = 50_000
@@ -43,6 +44,9 @@ class Room:
     queue: deque[QueueItem] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     cards: OrderedDict[str, ProductCard] = field(default_factory=OrderedDict)
     recent: dict[str, tuple[str, float]] = field(default_factory=dict)
+    members: dict[str, tuple[str, float]] = field(default_factory=dict)  # viewer_id -> (sid, joined_at)
+    on_screen_since: float = 0.0
+    langs: dict[str, Lang] = field(default_factory=dict)  # the language each viewer last wrote in
 
     @property
     def room_id(self) -> str:
@@ -60,6 +64,9 @@ class Room:
         while len(self.cards) > MAX_CARDS:
             self.cards.popitem(last=False)
 
+    def lang_of(self, viewer_id: str) -> Lang:
+        return self.langs.get(viewer_id, "zh")
+
     def remember_product(self, viewer_id: str, product_id: str) -> None:
         self.recent[viewer_id] = (product_id, time.monotonic())
 
@@ -73,9 +80,10 @@ class Room:
 class RoomRegistry:
     """Rooms by id. Index building runs in `executor`-style threads, never on the event loop."""
 
-    def __init__(self, encoder: TextEncoder, dense_weight: float) -> None:
+    def __init__(self, encoder: TextEncoder, dense_weight: float, recommender: Recommender) -> None:
         self.encoder = encoder
         self.dense_weight = dense_weight
+        self.recommender = recommender
         self.rooms: dict[str, Room] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -85,6 +93,7 @@ class RoomRegistry:
     def open_sync(self, catalog: Catalog) -> Room:
         """Open a room at start-up (blocking: builds the FAQ index)."""
         room = Room(build_knowledge(catalog, self.encoder, self.dense_weight))
+        self.recommender.set_shelf(catalog.room_id, catalog.products)
         self.rooms[catalog.room_id] = room
         return room
 
@@ -94,12 +103,11 @@ class RoomRegistry:
         async with lock:
             room = self.rooms.get(catalog.room_id)
             if room is None:
-                knowledge = await asyncio.to_thread(build_knowledge, catalog, self.encoder, self.dense_weight)
-                room = self.rooms[catalog.room_id] = Room(knowledge)
-                return room
+                return await asyncio.to_thread(self.open_sync, catalog)
             room.knowledge = await asyncio.to_thread(
                 room.knowledge.with_catalog, catalog, self.encoder, self.dense_weight
             )
+            await asyncio.to_thread(self.recommender.set_shelf, catalog.room_id, catalog.products)
             if room.on_screen and catalog.product(room.on_screen) is None:
                 room.on_screen = None
             return room

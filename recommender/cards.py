@@ -1,4 +1,4 @@
-"""Product cards: which product to show a viewer, and why."""
+"""Product cards: a recommender Pick turned into the card one viewer sees."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ import uuid
 
 from domain.catalog import Product
 from domain.messages import Lang, ProductCard
-
-REASONS = {
-    "asked": {"zh": "你刚问过这款", "en": "You just asked about this"},
-}
+from recommender.ranking import Pick
 
 
-def card_for_answer(room_id: str, viewer_id: str, product: Product, lang: Lang, confidence: float) -> ProductCard:
-    """The card that follows an answer: the product the viewer asked about."""
+def card_from_pick(room_id: str, viewer_id: str, product: Product, pick: Pick, lang: Lang) -> ProductCard:
     return ProductCard(
         card_id="k" + uuid.uuid4().hex[:15],
         room_id=room_id,
@@ -25,8 +21,9 @@ def card_for_answer(room_id: str, viewer_id: str, product: Product, lang: Lang, 
         original_price=product.original_price,
         link=product.link,
         in_stock=product.in_stock,
-        reason=REASONS["asked"][lang],
-        strategy="asked",
-        score=round(confidence, 4),
+        reason=pick.reason,
+        strategy=pick.strategy,
+        score=pick.score,
         created_at=time.time(),
+        extra={**pick.scores, "trigger": pick.trigger, "reason_key": pick.reason_key},
     )

@@ -48,7 +48,7 @@ async def test_dismiss_and_approve_the_bots_guess(live_server) -> None:
     streamer = await live.viewer()
     await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
     viewer = await live.viewer("demo-room", "v")
-    await viewer.call("comment", {"text": "主播这个链接可以开发票吗"})
+    await viewer.call("comment", {"text": "5号链接能开发票吗"})
     await viewer.call("comment", {"text": "3号链接可以免费刻字吗"})
     items = await streamer.wait_for("queue_item", 2)
     assert (await streamer.call("queue_dismiss", {"escalation_id": items[0]["escalation_id"]}))["status"] == "dismissed"
