@@ -22,6 +22,9 @@ def test_shipped_config_and_embedded_defaults_agree() -> None:
     assert shipped.server == defaults.server
     assert shipped.qa == defaults.qa
     assert shipped.limits == defaults.limits
+    assert shipped.hygiene == defaults.hygiene
+    assert shipped.cards == defaults.cards
+    assert shipped.rec == defaults.rec
     assert [Path(c).resolve() for c in shipped.rooms.catalogs] == [Path(c).resolve() for c in defaults.rooms.catalogs]
 
 
