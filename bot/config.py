@@ -67,7 +67,9 @@ class LimitSettings(_Strict):
 class CardSettings(_Strict):
     enabled: bool = True
     push_interval_s: float = Field(60, ge=1, le=3600, description="periodic push to engaged viewers")
-    replay_days: float = Field(7, ge=0, le=365, description="logged behaviour fed to the recommender at start-up")
+    replay_days: float = Field(
+        7, ge=0, le=365, description="logged behaviour fed to the recommender at start-up"
+    )
 
 
 class Settings(_Strict):

@@ -71,7 +71,9 @@ def card_payload(card: ProductCard) -> dict[str, Any]:
 class CommentFlow:
     """Room policy around answers, shared by every room this process serves."""
 
-    def __init__(self, hygiene: HygieneSettings, recommender: Recommender, cards_enabled: bool = True) -> None:
+    def __init__(
+        self, hygiene: HygieneSettings, recommender: Recommender, cards_enabled: bool = True
+    ) -> None:
         self.settings = hygiene
         self.recommender = recommender
         self.cards_enabled = cards_enabled
@@ -143,7 +145,13 @@ class CommentFlow:
         self.recommender.observe(room.room_id, comment.viewer_id, "question", product.id, now)
         if self.cards_enabled:
             picks = self.recommender.recommend(
-                room.room_id, comment.viewer_id, now, room.on_screen, "question", anchor=product.id, k=2,
+                room.room_id,
+                comment.viewer_id,
+                now,
+                room.on_screen,
+                "question",
+                anchor=product.id,
+                k=2,
                 lang=decision.lang,
             )
             cards = self._cards(out, room, comment.viewer_id, sid, picks, decision.lang)
@@ -162,11 +170,20 @@ class CommentFlow:
             card = card_from_pick(room.room_id, viewer_id, product, pick, lang)
             room.remember_card(card)
             out.emit("product_card", card_payload(card), sid)
-            out.log("card_impressions", {
-                "card_id": card.card_id, "room_id": card.room_id, "viewer_id": card.viewer_id,
-                "product_id": card.product_id, "reason": card.reason, "strategy": card.strategy,
-                "score": card.score, "scores": json.dumps(card.extra), "created_at": card.created_at,
-            })
+            out.log(
+                "card_impressions",
+                {
+                    "card_id": card.card_id,
+                    "room_id": card.room_id,
+                    "viewer_id": card.viewer_id,
+                    "product_id": card.product_id,
+                    "reason": card.reason,
+                    "strategy": card.strategy,
+                    "score": card.score,
+                    "scores": json.dumps(card.extra),
+                    "created_at": card.created_at,
+                },
+            )
             cards.append(card)
         return cards
 
@@ -175,13 +192,21 @@ class CommentFlow:
         """Behaviour that shapes the viewer's profile without a card in return (a like, a click)."""
         self.recommender.observe(room.room_id, viewer_id, event, product_id, now)
 
-    def ordered(self, room: Room, viewer_id: str, sid: str, event: str, product: Product, now: float) -> Outcome:
+    def ordered(
+        self, room: Room, viewer_id: str, sid: str, event: str, product: Product, now: float
+    ) -> Outcome:
         """An add-to-cart or purchase: profile updated, and a complement card when one fits."""
         self.recommender.observe(room.room_id, viewer_id, event, product.id, now)
         out = Outcome({"ok": True, "product_id": product.id})
         if self.cards_enabled:
             picks = self.recommender.recommend(
-                room.room_id, viewer_id, now, room.on_screen, event, anchor=product.id, lang=room.lang_of(viewer_id)
+                room.room_id,
+                viewer_id,
+                now,
+                room.on_screen,
+                event,
+                anchor=product.id,
+                lang=room.lang_of(viewer_id),
             )
             cards = self._cards(out, room, viewer_id, sid, picks, room.lang_of(viewer_id))
             if cards:
@@ -205,7 +230,10 @@ class CommentFlow:
         for viewer_id, _ in members:
             self.watched(room, viewer_id, now)
         room.on_screen, room.on_screen_since = product_id, now
-        out.log("room_events", {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now})
+        out.log(
+            "room_events",
+            {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now},
+        )
         out.emit("on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id))
         if product_id is None or not self.cards_enabled or not members:
             return out
@@ -225,7 +253,9 @@ class CommentFlow:
             if member is None:
                 continue
             lang = room.lang_of(viewer_id)
-            picks = self.recommender.recommend(room.room_id, viewer_id, now, room.on_screen, "periodic", lang=lang)
+            picks = self.recommender.recommend(
+                room.room_id, viewer_id, now, room.on_screen, "periodic", lang=lang
+            )
             self._cards(out, room, viewer_id, member[0], picks, lang)
         return out
 

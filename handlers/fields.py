@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from domain.catalog import Product
 from domain.messages import Lang
+from recommender.text import char_bigrams, tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,10 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
             r"(穿|拍|选|买)(啥|什么|哪个|几|多大)(码|号|尺码)?",
             r"(啥|什么|哪个|几)码(合适|好)",
             r"(偏大|偏小|码数准|尺码准|正码)",
+            r"(码|号).{0,8}(多少斤|几斤|多高|多重|身高|体重|能穿到|穿到)",
+            r"(适合|能穿|穿到|穿得下).{0,4}(多少斤|几斤|多高|多重|多胖|多瘦)",
             r"\bwhat size (should|for|do)\b",
+            r"\b(size chart|size guide|\d{2,3}\s*(kg|lbs?|cm))\b",
         ),
     ),
     (
@@ -47,7 +51,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "stock",
         (),
         _rx(
-            r"(库存|有货|没货|现货|卖完|售罄|缺货|补货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)",
+            r"(库存|有货|没货|现货|卖完|售罄|缺货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)(?!.{0,3}(补货|到货))",
             r"\b(in stock|sold out|out of stock|restock|any left|available|stock)\b",
         ),
     ),
@@ -65,7 +69,8 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "shipping",
         ("shipping",),
         _rx(
-            r"(发货|什么快递|啥快递|哪个快递|快递|物流|包邮|邮费|运费|几天到|多久到|什么时候到|寄|偏远|新疆|西藏|香港|澳门|台湾|海外|国外|出国)",
+            r"(发货|什么快递|啥快递|哪个快递|快递|物流|包邮|邮费|运费|几天到|多久到|什么时候到|寄|偏远|新疆|西藏|香港|澳门|台湾|海外|国外|出国|顺丰)",
+            r"(什么时候|啥时候|几天|多久|多快|几时|哪天)(能|可以|会|才)?(发|到)",
             r"\b(ship|ships|shipping|deliver|delivery|abroad|overseas|international|postage|hk|hong kong)\b",
         ),
     ),
@@ -122,7 +127,8 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "origin",
         ("origin",),
         _rx(
-            r"(产地|哪里产|哪产的|哪里生产|哪里的货|原产|哪里发货|国产)", r"\b(origin|made in|where.*made)\b"
+            r"(产地|哪里产|哪产的|哪里生产|哪里的货|原产|哪里发货|国产|产的|产自|出产|哪个国家)",
+            r"\b(origin|made in|where.*made)\b",
         ),
     ),
     (
@@ -147,14 +153,18 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (
         "suitable_age",
         ("suitable_age", "age"),
-        _rx(r"(几岁|多大(的)?(孩子|宝宝|小孩)|月龄|年龄|孕妇|老人能)", r"\b(age|years old|kids|baby)\b"),
+        _rx(
+            r"(几岁|多大(的)?(孩子|宝宝|小孩)|月龄|年龄|老人能)",
+            r"\d+\s*(岁|个月)(的)?(宝宝|孩子|小孩|儿童|婴儿|娃)",
+            r"\b(what age|how old|years? old|months? old|for (kids|babies|toddlers))\b",
+        ),
     ),
     (
         "compatibility",
         ("compatibility",),
         _rx(
-            r"(兼容|适配|苹果|iphone|安卓|华为|小米|oppo|vivo|switch|能充|支持.{0,4}(手机|电脑))",
-            r"\b(compatible|compatibility|works with|android)\b",
+            r"(兼容|适配|苹果|iphone|ios|安卓|华为|小米|oppo|vivo|switch|kindle|ipad|能充|支持.{0,4}(手机|电脑)|(手机|电脑|平板).{0,3}(能用|能看|能连|打得开))",
+            r"\b(compatible|compatibility|works with|android|iphone|ios|kindle|ipad)\b",
         ),
     ),
     (
@@ -175,7 +185,10 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (
         "format",
         ("format",),
-        _rx(r"(录播|直播课|直播还是|上课形式|怎么上课|线上还是线下)", r"\b(recorded|live class|format)\b"),
+        _rx(
+            r"(录播|直播课|直播还是|上课形式|怎么上课|线上还是线下|格式|pdf|epub|什么版本)",
+            r"\b(recorded|live class|format|pdf|epub)\b",
+        ),
     ),
     (
         "schedule",
@@ -183,11 +196,32 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         _rx(r"(什么时候上课|上课时间|几点上课|开课时间|什么时候开课)", r"\b(schedule|when.*class)\b"),
     ),
     ("certificate", ("certificate",), _rx(r"(证书|结业证|认证)", r"\b(certificate)\b")),
-    ("fit", ("fit",), _rx(r"(版型|修身|宽松吗|紧不紧|oversize)", r"\b(fit|loose|tight)\b")),
+    ("fit", ("fit",), _rx(r"(版型|修身|宽松吗|紧不紧|oversize)", r"\b(fit|loose|baggy)\b")),
 ]
 
+# A count asked with its measure word ("一共几包", "多少片"): answered by the attribute whose value
+# gives a number with that measure word, whatever the attribute is called.
+_COUNT = re.compile(r"(几|多少|how many)\s*(包|袋|片|支|瓶|罐|盒|个|颗|粒|条|块|枚|册|本|节|件|杯|次|页)")
+# Places a viewer may ask to ship to. Mainland provinces are covered by a "全国" policy unless named
+# as excluded; anywhere else is answered only if the policy speaks of it or of abroad in general.
+_MAINLAND = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
+    "海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙 广西 西藏 宁夏 新疆 xinjiang tibet"
+).split()
+_ABROAD = (
+    "香港 澳门 台湾 港澳台 港澳 海外 国外 出国 境外 马来西亚 新加坡 日本 韩国 美国 英国 加拿大 澳洲 澳大利亚 "
+    "泰国 越南 菲律宾 印尼 德国 法国 hong kong hk macau taiwan malaysia singapore japan korea usa "
+    "america uk canada australia thailand vietnam philippines indonesia germany france overseas abroad "
+    "international"
+).split()
+_ABROAD_POLICY = re.compile(r"(海外|国外|境外|港澳|香港|澳门|台湾|overseas|international|abroad)")
+
 # Size names viewers type: s/m/l/xl/2xl/xxxl, 3xl, or numeric sizes with 码.
-_SIZE_TOKEN = re.compile(r"(?<![a-z])(x{0,4}[sml]|[2-6]xl)(?![a-z])|(\d{2,3})\s*码")
+_SIZE_TOKEN = re.compile(
+    r"(?<![a-z'])(x{1,4}[sml]|[2-6]xl)(?![a-z])"
+    r"|(?:(?<=[\u4e00-\u9fff])|(?<=^))([sml])(?=\s*(?:码|号|[\u4e00-\u9fff]|$))"
+    r"|(\d{2,3})\s*码"
+)
 _LABELS_ZH = {
     "price": "价格",
     "stock": "库存",
@@ -237,8 +271,41 @@ def _has(product: Product, key: str) -> bool:
     return key in ("price", "stock") or field_value(product, key) not in (None, "", [])
 
 
+_AVAILABILITY = re.compile(r"(有|没|还|要|拍|选|换|哪个|哪些|\bany\b|\bhave\b|come in|available|in stock)")
+
+
+# A measured value a viewer names ("1.2米", "46码", "5l"): asks a list attribute whose values are
+# measured in the same unit, even when that exact value is missing from the list.
+_MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*(米|m|cm|厘米|寸|码|号|l|升|ml|毫升|g|克|kg)(?![a-z])")
+
+
+_UNIT_SAME = {"米": "m", "厘米": "cm", "升": "l", "毫升": "ml", "克": "g", "公斤": "kg"}
+
+
+def _unit_forms(unit: str) -> str:
+    other = _UNIT_SAME.get(unit) or next((k for k, v in _UNIT_SAME.items() if v == unit), unit)
+    return f"(?:{re.escape(unit)}|{re.escape(other)})"
+
+
+def _asked_measure(text: str, product: Product) -> FieldMatch | None:
+    for m in _MEASURE.finditer(text):
+        unit = _unit_forms(m.group(2))
+        for key, value in product.attributes.items():
+            if isinstance(value, list) and any(re.search(rf"\d\s*{unit}(?![a-z])", v.lower()) for v in value):
+                return FieldMatch(key, 0.85, m.group(0).replace(" ", ""))
+    return None
+
+
 def _asked_value(text: str, product: Product) -> FieldMatch | None:
-    """A value of a list attribute named in the comment ("有XL吗", "有黑色吗")."""
+    """A value of a list attribute named in the comment ("有XL吗", "有黑色吗"). Naming a value
+    without asking whether it is there ("白色的会透吗") is a weak sign: the question is elsewhere."""
+    hit = _asked_value_raw(text, product) or _asked_measure(text, product)
+    if hit is None or _AVAILABILITY.search(text):
+        return hit
+    return FieldMatch(hit.key, 0.55, hit.asked)
+
+
+def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
     for key, value in product.attributes.items():
         if not isinstance(value, list):
             continue
@@ -266,6 +333,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         m = pattern.search(text)
         if not m:
             continue
+        if name == "sizes" and "size_guide" in seen:
+            continue
         if name in ("price", "stock", "shipping", "returns"):
             key = name
         else:
@@ -277,12 +346,101 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             strength = 0.3  # asked, but this product has no such field
         found.append(FieldMatch(key, strength))
         seen.add(key)
-    if product is not None and "sizes" not in seen and _has(product, "sizes"):
+    if product is not None:
+        count = _count_field(text, product)
+        if count is not None and count not in seen:
+            found.append(FieldMatch(count, 0.85))
+            seen.add(count)
+        found = [_check_scope(f, text, product) for f in found]
+        found = [_value_overlap(f, text, product) for f in found]
+        if not found:
+            hit = _value_only(text, product)
+            if hit is not None:
+                found.append(hit)
+                seen.add(hit.key)
+    if product is not None and "size_guide" in seen:
+        # "M码能穿到多少斤": the size named is part of a fit question, not an availability one
+        found = [f if f.key != "sizes" else FieldMatch(f.key, min(f.strength, 0.6), f.asked) for f in found]
+    if product is not None and "sizes" not in seen and "size_guide" not in seen and _has(product, "sizes"):
         m = _SIZE_TOKEN.search(text)
         if m and re.search(r"(有|没|还|吗|么|\?|have|any)", text):
-            found.append(FieldMatch("sizes", 0.8, (m.group(1) or m.group(2)).upper()))
+            found.append(FieldMatch("sizes", 0.8, next(g for g in m.groups() if g).upper()))
     found.sort(key=lambda f: f.strength, reverse=True)
     return found
+
+
+def _value_text(product: Product, key: str) -> str:
+    v = field_value(product, key)
+    if v is None:
+        return ""
+    return (" ".join(v) if isinstance(v, list) else v).lower()
+
+
+def _count_field(text: str, product: Product) -> str | None:
+    m = _COUNT.search(text)
+    if not m:
+        return None
+    unit = m.group(2)
+    for key in product.attributes:
+        if re.search(rf"\d\s*{unit}", _value_text(product, key)):
+            return key
+    return None
+
+
+def _check_scope(f: FieldMatch, text: str, product: Product) -> FieldMatch:
+    """A shipping question naming a place the policy does not cover is not answered by it."""
+    if f.key != "shipping" or f.strength < 0.5:
+        return f
+    policy = _value_text(product, "shipping")
+    for place in _ABROAD + _MAINLAND:
+        if place not in text:
+            continue
+        if place in policy:
+            return f
+        if place in _MAINLAND and "全国" in policy:
+            return f
+        if place in _ABROAD and _ABROAD_POLICY.search(policy):
+            return f
+        return FieldMatch(f.key, 0.3, f.asked)
+    return f
+
+
+# The same device said two ways: a value written with one form still answers the other.
+_SAME = {"苹果": "iphone", "iphone": "苹果", "安卓": "android", "android": "安卓", "平板": "ipad"}
+
+
+def _content_terms(text: str) -> set[str]:
+    words = {w for w in tokens(text) if len(w) >= 2}
+    words |= {_SAME[w] for w in words if w in _SAME}
+    return words | {g for g in char_bigrams(text)}
+
+
+def _value_overlap(f: FieldMatch, text: str, product: Product) -> FieldMatch:
+    """Among fields a comment could mean, the one whose value shares words with it is likelier."""
+    if f.strength < 0.5 or f.key in ("price", "stock"):
+        return f
+    value = _value_text(product, f.key)
+    shared = sum(1 for t in _content_terms(text) if t in value) if value else 0
+    if shared:
+        return FieldMatch(f.key, min(1.0, f.strength + 0.03 * min(shared, 3)), f.asked)
+    return f
+
+
+def _value_only(text: str, product: Product) -> FieldMatch | None:
+    """No field word, but a distinctive word of the comment appears in one attribute's value and
+    not in the product's name ("能在kindle上看吗" → the attribute listing kindle)."""
+    name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {' '.join(product.tags)}".lower()
+    terms = [t for t in tokens(text) if len(t) >= 3 or (len(t) == 2 and t[0] >= "\u4e00")]
+    keys: set[str] = set()
+    for t in terms:
+        if t in name:
+            continue
+        for key in product.attributes:
+            if t in _value_text(product, key):
+                keys.add(key)
+    if len(keys) == 1:
+        return FieldMatch(keys.pop(), 0.7)
+    return None
 
 
 def _money(x: float) -> str:

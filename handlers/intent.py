@@ -25,12 +25,28 @@ _COMPLAINT = re.compile(
             r"(投诉|差评|骗子|骗人|坑人|上当|被骗|维权|12315)",
             r"(过敏|烂脸|长痘|闷痘|拉肚子)了",
             r"(跟|和)(图片|描述|直播)(不一样|不符)",
+            r"(物流|快递|单号).{0,6}(没动|不动|没更新|不更新|没消息|查不到)",
+            r"[\d几两三四五六七八九十]+\s*天.{0,3}(没|不)(动|到|发|更新|收到)",
+            r"收到(的|就|时|后|了)?.{0,10}(破|坏|断|碎|洞|漏|裂|脏|划痕|瑕疵|少了|错了|不对)",
+            r"(有|破了|一)(个|块)(洞|口子|划痕|污渍)",
+            r"(左边|右边|一边|一只|一个)(没|不)(声音|响|亮|充电)",
+            r"(充不进|充不上|开不了机|打不开|用不了了|不能用了|失灵|坏掉|没反应了)",
+            r"(才|刚)(买|收到|用)(了)?.{0,4}(天|周|星期|个月|次)",
+            r"(缩水|缩|掉色|褪色|起球|开线|脱线|变形|掉漆|生锈)了(?!吗|么|没|不)",
+            r"(退钱|还钱|太坑|坑爹|黑心)",
             r"\b(refund|broken|damaged|defective|scam|fake|complain|complaint)\b",
+            r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn'?t work|broke|money back)\b",
             r"(haven'?t|have not|never|didn'?t|did not|not yet) (received|got|arrived|shipped)",
             r"where('?s| is) my (order|package|parcel)",
             r"\b(not|never) (arrived|received|delivered)\b",
         ]
     )
+)
+
+# An order or a firm wish to buy: answered with no question even if a question word slips in.
+_PURCHASE_DONE = re.compile(
+    r"(已|刚|我)?(拍|买|下单|付款|抢)(了|好了|到了|完了|下了)(?!吗|么|没)|(已拍|已买|已下单|已付|拍下|秒拍|抢到|拍到)"
+    r"|\b(just )?(bought|ordered|purchased)\b"
 )
 
 _PURCHASE = re.compile(
@@ -44,6 +60,9 @@ _PURCHASE = re.compile(
             r"^1{1,}$|^(111|1 1)",
             r"(我要|想要|要了|冲了|冲冲|入了|带走|安排|下单|蹲|蹲一个|蹲到)",
             r"(抢到|拍到|买到)",
+            r"(上车|给我(来|留|整|拿|包)|帮我留|留(一|两|几|\d)(件|个|份|单|套|双|盒))",
+            r"(来|要|拍|买)(一|两|三|几|\d+)(箱|件|个|份|单|盒|包|袋|套|双|瓶|支)(?!.*(吗|么|\?))",
+            r"^(冲|冲冲|冲鸭)|(冲|冲冲)$",
             r"\b(bought|ordered|purchased|i'?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
         ]
     )
@@ -56,12 +75,16 @@ _QUESTION = re.compile(
             r"\?",
             r"(吗|嘛|么|呢|不)\s*$",
             r"(吗|嘛|么)",
+            r"(?P<ab>[\u4e00-\u9fff])不(?P=ab)",
+            r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
+            r"是.{1,8}还是",
             r"(多少|几|啥|什么|哪|怎么|如何|咋|为什么|为啥|多久|多长|多大|多重|多宽|多高|多厚|多远)",
             r"(能不能|可不可以|可以不|有没有|是不是|会不会|要不要|用不用|适不适合|合不合适|好不好|值不值|贵不贵)",
             r"(有.{0,6}(吗|嘛|么|没|不))",
             r"(请问|问下|问一下|想问|求问|咨询)",
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
-            r"\b(how much|how many|how long|what size|in stock|available)\b",
+            r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",
+            r"\b(do|does|can|could|is|are|will|would) (i|you|it|they|this|the|we|my|kids?|girls?|boys?)\b",
         ]
     )
 )
@@ -72,12 +95,38 @@ _ABOUT_STREAMER = re.compile(
 )
 
 
+# Asking whether the shop has some goods at all ("有卖洗发水的吗", "do you sell hats"): a shopping
+# question for the streamer even when no product on the shelf is named.
+_ASKS_FOR_GOODS = re.compile(
+    r"(有卖|有没有卖|卖不卖|会不会上|什么时候上|能不能上|下次上|\bdo you (sell|have)\b)"
+)
+
+
+def asks_for_goods(text: str) -> bool:
+    return bool(_ASKS_FOR_GOODS.search(text))
+
+
 def is_complaint(text: str) -> bool:
     return bool(_COMPLAINT.search(text))
 
 
 def is_purchase(text: str) -> bool:
     return bool(_PURCHASE.search(text))
+
+
+_LINK_REQUEST = re.compile(
+    r"(上|求|快上|开|发|挂|给个)链接|链接(呢|在哪)|where'?s the link|drop the link|link (please|pls)|send (me )?the link"
+)
+
+
+def is_link_request(text: str) -> bool:
+    """Asking for the product link to buy ("上链接", "链接在哪"): a purchase, though worded as a question."""
+    return bool(_LINK_REQUEST.search(text))
+
+
+def is_order_done(text: str) -> bool:
+    """An order already placed ("拍了", "已下单"): a purchase even if a question word follows."""
+    return bool(_PURCHASE_DONE.search(text)) or is_link_request(text)
 
 
 def is_question(text: str) -> bool:

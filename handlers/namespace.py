@@ -110,14 +110,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 now = time.time()
                 await loop.run_in_executor(self.executor, self.flow.recommender.maybe_rebuild, now)
                 for room in list(self.registry.rooms.values()):
-                    await self.deliver(await loop.run_in_executor(self.executor, self.flow.periodic, room, now))
+                    await self.deliver(
+                        await loop.run_in_executor(self.executor, self.flow.periodic, room, now)
+                    )
             except Exception:
                 logger.exception("periodic card push failed")
 
     async def put_on_screen(self, room: Room, product_id: str | None) -> Ack:
         """The streamer's on-screen product changed: tell the room, push matching cards (off the loop)."""
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.executor, self.flow.screen_changed, room, product_id, time.time())
+        outcome = await loop.run_in_executor(
+            self.executor, self.flow.screen_changed, room, product_id, time.time()
+        )
         return await self.deliver(outcome)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -278,7 +282,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "card_id": msg.card_id,
             },
         )
-        return await self.deliver(self.flow.ordered(room, session["viewer_id"], sid, "cart", product, time.time()))
+        return await self.deliver(
+            self.flow.ordered(room, session["viewer_id"], sid, "cart", product, time.time())
+        )
 
     async def on_purchase(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)
@@ -295,7 +301,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "card_id": msg.card_id,
             },
         )
-        ack = await self.deliver(self.flow.ordered(room, session["viewer_id"], sid, "purchase", product, time.time()))
+        ack = await self.deliver(
+            self.flow.ordered(room, session["viewer_id"], sid, "purchase", product, time.time())
+        )
         return {**ack, "qty": msg.qty}
 
     async def on_like(self, sid: str, data: Any) -> Ack:

@@ -96,6 +96,30 @@ _GENERIC = {
 }
 
 
+# How viewers name everyday goods differently from listing titles (general usage, any shelf): a
+# title word on the left is also reached by the words on the right.
+_SYNONYMS = {
+    "洁面": ("洗面奶", "洗脸"),
+    "洁面乳": ("洗面奶",),
+    "移动电源": ("充电宝",),
+    "充电宝": ("移动电源",),
+    "短袖": ("t恤", "体恤"),
+    "t恤": ("短袖", "体恤"),
+    "保温杯": ("杯子", "水杯"),
+    "水杯": ("杯子",),
+    "四件套": ("床品", "被套", "床单"),
+    "精华液": ("精华",),
+    "口红": ("唇膏",),
+    "唇膏": ("口红",),
+    "耳机": ("耳塞",),
+    "空气炸锅": ("炸锅",),
+    "电子书": ("ebook", "ebooks", "e-book"),
+    "课程": ("课",),
+}
+# A title's head noun as viewers shorten it: 跑步鞋 → 鞋子, 牛仔裤 → 裤子, 吸管杯 → 杯子.
+_HEAD_NOUNS = "鞋裤裙衫帽包杯锅袜被枕垫瓶盒"
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -121,8 +145,27 @@ class ShelfMatcher:
             for t in p.tags:
                 if t not in _GENERIC:
                     kw.setdefault(t.lower(), 1.2)
+            for word in list(kw):
+                for syn in _SYNONYMS.get(word, ()):
+                    kw.setdefault(syn, min(kw[word], 2.0))
+            for word in tokens(p.title) + list(p.aliases):
+                if word and word[-1] in _HEAD_NOUNS and len(word) >= 2:
+                    kw.setdefault(word[-1] + "子", 1.0)
             kw.setdefault(p.category.lower(), 1.0)
             self.keywords[p.id] = kw
+
+    def focus(self, text: str, product: Product | None) -> str:
+        """The comment without its link phrase and the product's own name words: what is left is
+        what is asked, which is what an FAQ question says ("5号裤子会掉色吗" → "会掉色吗")."""
+        out = text
+        for pat in _LINK_PATTERNS:
+            out = pat.sub(" ", out)
+        if product is not None:
+            for word in sorted(self.keywords.get(product.id, {}), key=len, reverse=True):
+                if len(word) >= 2:
+                    out = out.replace(word, " ")
+        out = re.sub(r"\s+", " ", out).strip()
+        return out if len(re.sub(r"[^\w]", "", out)) >= 2 else text
 
     def find_link(self, text: str) -> int | None:
         for pat in _LINK_PATTERNS:
@@ -164,6 +207,9 @@ class ShelfMatcher:
             return ProductRef(named, "name", 0.95)
         if tied and screen is not None and screen in tied:
             return ProductRef(screen, "name", 0.9)
+        if named is not None and strength >= 1.0 and (screen is None or named.id != screen.id):
+            # "油皮能用这个洗面奶吗" names another product than the one on screen: the name wins
+            return ProductRef(named, "name", 0.85)
         if _THIS.search(text) and screen is not None:
             return ProductRef(screen, "this", 0.95)
         if named is not None:

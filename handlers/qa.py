@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.catalog import Product
 from domain.messages import Decision, Lang
 from handlers.fields import FieldMatch, detect_fields, render_field
-from handlers.intent import about_streamer, is_complaint, is_purchase, is_question
+from handlers.intent import (
+    about_streamer,
+    asks_for_goods,
+    is_complaint,
+    is_link_request,
+    is_order_done,
+    is_purchase,
+    is_question,
+)
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
@@ -23,9 +31,11 @@ class QASettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer_threshold: float = Field(0.6, ge=0, le=1, description="below this confidence: streamer's queue")
-    faq_threshold: float = Field(0.55, ge=0, le=1, description="least fused FAQ score worth answering")
-    faq_strong: float = Field(0.8, ge=0, le=1, description="FAQ score that beats a structured field")
-    dense_weight: float = Field(0.6, ge=0, le=1, description="share of the dense score in the FAQ fusion")
+    faq_threshold: float = Field(
+        0.42, ge=0, le=1, description="least FAQ match (fused score + half its lead) worth answering"
+    )
+    faq_strong: float = Field(0.6, ge=0, le=1, description="FAQ match that beats a structured field")
+    dense_weight: float = Field(0.7, ge=0, le=1, description="share of the dense score in the FAQ fusion")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,18 @@ class Understanding:
     ref: ProductRef
     fields: list[FieldMatch]
     faq: list[Hit]
+    focus: str = ""  # the comment without link phrase and product name: what the FAQ was searched with
+
+
+def faq_match(hits: list[Hit]) -> float:
+    """How surely the best FAQ entry is the one asked: its fused score plus half its lead over the
+    runner-up of the same search (a clear winner among a product's few entries is worth more than
+    a close call). Bounded to 0..1."""
+    if not hits:
+        return 0.0
+    top = hits[0].score
+    lead = top - hits[1].score if len(hits) > 1 else 0.1
+    return max(0.0, min(1.0, top + 0.5 * lead))
 
 
 def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
@@ -57,12 +79,15 @@ def understand(
     ref = room.matcher.resolve(text, on_screen, recent)
     fields = detect_fields(text, ref.product)
     faq: list[Hit] = []
+    focus = room.matcher.focus(text, ref.product) if text else ""
+    if focus != text:
+        qvec = None  # the given vector is of the whole comment; the FAQ is searched with the focus
     if text:
         if ref.product is not None:
-            faq = room.faq.search(text, k=3, product_id=ref.product.id, qvec=qvec)
+            faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=qvec)
         elif ref.how == "none":
-            faq = room.faq.search(text, k=3, qvec=qvec)
-    return Understanding(text, lang, ref, fields, faq)
+            faq = room.faq.search(focus, k=3, qvec=qvec)
+    return Understanding(text, lang, ref, fields, faq, focus)
 
 
 def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decision:
@@ -74,15 +99,21 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         return Decision(kind="complaint", lang=lang, product_id=_pid(ref), reason="after-sales trouble")
 
     question = is_question(t)
-    best_field = u.fields[0] if u.fields else None
+    fields = [f for f in u.fields if f.strength >= 0.5]
+    best_field = fields[0] if fields else None
     top = u.faq[0] if u.faq else None
+    match = faq_match(u.faq)
     product = ref.product
-    if product is None and top is not None and top.score >= settings.faq_strong:
+    if product is None and top is not None and match >= settings.faq_strong:
         product = room.catalog.product(top.doc.product_id or "")
 
     strong_field = best_field is not None and best_field.strength >= 0.8
-    if is_purchase(t) and not (question and (strong_field or (top and top.score >= settings.faq_strong))):
-        return Decision(kind="purchase", lang=lang, product_id=_pid(ref), reason="order or intent to buy")
+    if is_purchase(t) or is_order_done(t):
+        # an order placed stays an order unless it clearly asks a field ("拍了能退吗");
+        # a wish to buy stays one unless it asks anything at all ("想要带松紧的 有吗")
+        asks = question and (strong_field or match >= settings.faq_strong) and not is_link_request(t)
+        if (is_order_done(t) and not asks) or not question:
+            return Decision(kind="purchase", lang=lang, product_id=_pid(ref), reason="order or intent to buy")
     if not question and not (strong_field and ref.how in ("link", "name")):
         return Decision(kind="chat", lang=lang, reason="no question")
     if about_streamer(t) and ref.how not in ("link", "name"):
@@ -90,18 +121,16 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
     if product is None:
+        if best_field is None and match < settings.faq_threshold and not asks_for_goods(t):
+            # a question about nothing on the shelf ("队长怎么不说话"): room talk, not the streamer's queue
+            return Decision(kind="chat", lang=lang, reason="question not about the goods")
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
-    use_faq = (
-        top is not None
-        and top.score >= settings.faq_threshold
-        and (
-            not strong_field
-            or (top.score >= settings.faq_strong and (best_field is None or best_field.asked is None))
-        )
-    )
+    # a field asked outright (its live value) wins over a written FAQ answer; the FAQ wins over a
+    # field that was only hinted at (a value named in passing, a value word with no field word)
+    use_faq = top is not None and match >= settings.faq_threshold and not strong_field
     if use_faq and top is not None:
-        conf = min(1.0, top.score) * ref.confidence
+        conf = _faq_confidence(match, settings) * ref.confidence
         return _gate(
             Decision(
                 kind="answer",
@@ -114,7 +143,7 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
             ),
             settings,
         )
-    if best_field is not None and best_field.strength >= 0.5:
+    if best_field is not None:
         conf = best_field.strength * ref.confidence
         return _gate(
             Decision(
@@ -134,10 +163,17 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         lang=lang,
         product_id=product.id,
         source=top.doc.doc_id if top else None,
-        confidence=round(top.score * ref.confidence, 3) if top else 0.0,
+        confidence=round(match * ref.confidence, 3),
         guess=guess,
         reason="the catalog does not answer this",
     )
+
+
+def _faq_confidence(match: float, settings: QASettings) -> float:
+    """FAQ match mapped onto the answer gate's scale: the FAQ threshold sits at 0.75, a strong match
+    at 0.95 and above."""
+    span = max(settings.faq_strong - settings.faq_threshold, 1e-6)
+    return max(0.0, min(1.0, 0.75 + 0.2 * (match - settings.faq_threshold) / span))
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

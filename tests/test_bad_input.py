@@ -26,7 +26,9 @@ async def test_every_kind_of_bad_payload_is_refused_and_others_are_still_served(
     _refused(await newcomer.call("join_room", {"room_id": "demo-room"}), "bad_payload")
     _refused(await newcomer.call("join_room", {"room_id": 7, "viewer_id": "x"}), "bad_payload")
     _refused(await newcomer.call("join_room", {"room_id": "no-such-room", "viewer_id": "x"}), "unknown_room")
-    _refused(await newcomer.call("join_room", {"room_id": "demo-room", "viewer_id": "a" * 500}), "bad_payload")
+    _refused(
+        await newcomer.call("join_room", {"room_id": "demo-room", "viewer_id": "a" * 500}), "bad_payload"
+    )
 
     viewer = await live.viewer("demo-room", "mallory")
     _refused(await viewer.call("comment", None), "bad_payload")

@@ -17,7 +17,9 @@ def _personalized(live, prefix: str) -> str:
     return next(f"{prefix}{i}" for i in range(1000) if rec.strategy_for(f"{prefix}{i}") == "personalized")
 
 
-async def test_purchase_brings_a_bought_together_complement_once_the_rule_exists(live_server, demo_catalog) -> None:
+async def test_purchase_brings_a_bought_together_complement_once_the_rule_exists(
+    live_server, demo_catalog
+) -> None:
     live = await live_server()
     sunscreen = next(p for p in demo_catalog.products if "防晒霜" in p.title)
     hat = next(p for p in demo_catalog.products if "防晒" in p.title and p.id != sunscreen.id and p.in_stock)

@@ -47,7 +47,9 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_pat
     log_file = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stderr=log_file,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stderr=log_file,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -86,9 +88,21 @@ def test_eval_qa_writes_one_line_per_question(tmp_path: Path) -> None:
     ]
     questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     r = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval-qa", "--catalog", str(ROOT / "bot/data/demo_catalog.yaml"),
-         "--questions", str(questions)],
-        capture_output=True, text=True, timeout=180, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "eval-qa",
+            "--catalog",
+            str(ROOT / "bot/data/demo_catalog.yaml"),
+            "--questions",
+            str(questions),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert r.returncode == 0, r.stderr
     out = [json.loads(line) for line in r.stdout.splitlines()]

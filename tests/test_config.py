@@ -25,7 +25,9 @@ def test_shipped_config_and_embedded_defaults_agree() -> None:
     assert shipped.hygiene == defaults.hygiene
     assert shipped.cards == defaults.cards
     assert shipped.rec == defaults.rec
-    assert [Path(c).resolve() for c in shipped.rooms.catalogs] == [Path(c).resolve() for c in defaults.rooms.catalogs]
+    assert [Path(c).resolve() for c in shipped.rooms.catalogs] == [
+        Path(c).resolve() for c in defaults.rooms.catalogs
+    ]
 
 
 def test_good_config_resolves_catalogs_beside_the_file() -> None:
@@ -67,14 +69,21 @@ def test_broken_catalog_names_product_and_field(name: str, expected: str) -> Non
 def _cohost(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
     )
 
 
 def test_serve_refuses_to_start_on_a_broken_config() -> None:
     r = _cohost("serve", "--config", str(HERE / "configs" / "unknown_key.yaml"))
     assert r.returncode == 2
-    assert r.stderr.strip().splitlines() == [f"cohost: {HERE / 'configs' / 'unknown_key.yaml'}: unknown key 'server.prot'"]
+    assert r.stderr.strip().splitlines() == [
+        f"cohost: {HERE / 'configs' / 'unknown_key.yaml'}: unknown key 'server.prot'"
+    ]
 
 
 def test_serve_refuses_to_start_on_a_broken_catalog() -> None:

@@ -97,7 +97,9 @@ async def test_unanswerable_question_goes_to_streamer_queue_not_the_room(live_se
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
-        r = await http.get(f"{live.url}/api/rooms/demo-room/queue", headers={"Authorization": f"Bearer {TOKEN}"})
+        r = await http.get(
+            f"{live.url}/api/rooms/demo-room/queue", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
         body = await r.json()
     assert [item["comment_id"] for item in body["queue"]] == [ack["comment_id"]]
     _flush(live)

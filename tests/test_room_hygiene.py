@@ -29,7 +29,11 @@ def test_flood_is_the_same_text_repeated_by_one_viewer() -> None:
     guard = FloodGuard(repeats=3, window_s=30)
     assert [guard.is_flood("v1", "扣1扣1", t) for t in (0, 1, 2)] == [False, False, True]
     assert not guard.is_flood("v2", "扣1扣1", 2)  # another viewer is not flooding
-    assert not guard.is_flood("v3", "a", 0) and not guard.is_flood("v3", "a", 40) and not guard.is_flood("v3", "a", 80)
+    assert (
+        not guard.is_flood("v3", "a", 0)
+        and not guard.is_flood("v3", "a", 40)
+        and not guard.is_flood("v3", "a", 80)
+    )
 
 
 def test_reply_budget_keeps_room_for_unique_answers() -> None:

@@ -62,7 +62,9 @@ def test_many_rows_from_many_threads_are_all_written_on_close(tmp_path: Path) ->
 
     def writer(n: int) -> None:
         for i in range(500):
-            log.record("viewer_events", {"room_id": "r", "viewer_id": f"v{n}", "event": "like", "detail": str(i)})
+            log.record(
+                "viewer_events", {"room_id": "r", "viewer_id": f"v{n}", "event": "like", "detail": str(i)}
+            )
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
     for t in threads:

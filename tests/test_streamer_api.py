@@ -16,7 +16,9 @@ async def test_price_change_shows_in_the_next_answer(live_server, demo_catalog) 
     viewer = await live.viewer("demo-room", "v1")
     product = demo_catalog.by_link(3)
     async with aiohttp.ClientSession() as http:
-        r = await http.patch(f"{live.url}/api/rooms/demo-room/products/{product.id}", json={"price": 66.6}, headers=AUTH)
+        r = await http.patch(
+            f"{live.url}/api/rooms/demo-room/products/{product.id}", json={"price": 66.6}, headers=AUTH
+        )
         assert r.status == 200, await r.text()
     await viewer.call("comment", {"text": "3号链接多少钱"})
     [reply] = await viewer.wait_for("bot_reply")
@@ -28,7 +30,9 @@ async def test_on_screen_product_is_what_this_one_means(live_server, demo_catalo
     viewer = await live.viewer("demo-room", "v1")
     product = demo_catalog.by_link(5)
     async with aiohttp.ClientSession() as http:
-        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": product.id}, headers=AUTH)
+        r = await http.post(
+            f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": product.id}, headers=AUTH
+        )
         assert r.status == 200
     [event] = await viewer.wait_for("on_screen")
     assert event["product_id"] == product.id
@@ -43,13 +47,23 @@ async def test_catalog_replaced_while_live_and_the_index_follows(live_server) ->
     viewer = await live.viewer("demo-room", "v1")
     data = yaml.safe_load(BUNDLED_CATALOG.read_text(encoding="utf-8"))
     new_product = {
-        "id": "n99", "link": 42, "title": "手工竹编收纳篮", "category": "家居", "price": 35.0, "stock": 12,
-        "faq": [{"id": "n99-f1", "q": "能放潮湿的地方吗？", "a": "竹子怕长期受潮，放在通风干燥处能用很多年。"}],
+        "id": "n99",
+        "link": 42,
+        "title": "手工竹编收纳篮",
+        "category": "家居",
+        "price": 35.0,
+        "stock": 12,
+        "faq": [
+            {"id": "n99-f1", "q": "能放潮湿的地方吗？", "a": "竹子怕长期受潮，放在通风干燥处能用很多年。"}
+        ],
     }
     data["products"].append(new_product)
     async with aiohttp.ClientSession() as http:
-        r = await http.put(f"{live.url}/api/rooms/demo-room/catalog", data=yaml.safe_dump(data, allow_unicode=True),
-                           headers=AUTH)
+        r = await http.put(
+            f"{live.url}/api/rooms/demo-room/catalog",
+            data=yaml.safe_dump(data, allow_unicode=True),
+            headers=AUTH,
+        )
         assert r.status == 200, await r.text()
         assert (await r.json())["products"] == len(data["products"])
     ack = await viewer.call("comment", {"text": "42号链接能放潮湿的地方吗"})
@@ -64,8 +78,11 @@ async def test_broken_catalog_is_refused_and_the_old_one_kept(live_server, demo_
     data = yaml.safe_load(BUNDLED_CATALOG.read_text(encoding="utf-8"))
     data["products"][1]["price"] = "free"
     async with aiohttp.ClientSession() as http:
-        r = await http.put(f"{live.url}/api/rooms/demo-room/catalog", data=yaml.safe_dump(data, allow_unicode=True),
-                           headers=AUTH)
+        r = await http.put(
+            f"{live.url}/api/rooms/demo-room/catalog",
+            data=yaml.safe_dump(data, allow_unicode=True),
+            headers=AUTH,
+        )
         body = await r.json()
     assert r.status == 400 and body["error"]["code"] == "bad_catalog"
     assert f"product {data['products'][1]['id']}, field price" in body["error"]["message"]
@@ -77,14 +94,20 @@ async def test_streamer_calls_need_the_token(live_server, demo_catalog) -> None:
     pid = demo_catalog.products[0].id
     async with aiohttp.ClientSession() as http:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
-            r = await http.patch(f"{live.url}/api/rooms/demo-room/products/{pid}", json={"price": 1}, headers=headers)
+            r = await http.patch(
+                f"{live.url}/api/rooms/demo-room/products/{pid}", json={"price": 1}, headers=headers
+            )
             assert r.status == 401
             assert (await r.json())["error"]["code"] == "unauthorized"
         r = await http.get(f"{live.url}/api/rooms/nope/queue", headers=AUTH)
         assert r.status == 404
-        r = await http.patch(f"{live.url}/api/rooms/demo-room/products/{pid}", json={"price": "cheap"}, headers=AUTH)
+        r = await http.patch(
+            f"{live.url}/api/rooms/demo-room/products/{pid}", json={"price": "cheap"}, headers=AUTH
+        )
         assert r.status == 400
-        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "ghost"}, headers=AUTH)
+        r = await http.post(
+            f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "ghost"}, headers=AUTH
+        )
         assert r.status == 404
         r = await http.get(f"{live.url}/healthz")
         assert (await r.json())["rooms"] == ["demo-room", "room-b"]

@@ -26,7 +26,9 @@ async def test_streamer_answers_an_escalated_question_and_the_room_sees_it(live_
     listed = await streamer.call("queue_list")
     assert [i["escalation_id"] for i in listed["queue"]] == [item["escalation_id"]]
 
-    answered = await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "text": "可以开电子发票"})
+    answered = await streamer.call(
+        "queue_answer", {"escalation_id": item["escalation_id"], "text": "可以开电子发票"}
+    )
     assert answered["ok"] and answered["status"] == "answered"
     [reply] = await other.wait_for("bot_reply")
     assert reply["author"] == "streamer" and "可以开电子发票" in reply["text"]
@@ -51,15 +53,21 @@ async def test_dismiss_and_approve_the_bots_guess(live_server) -> None:
     await viewer.call("comment", {"text": "5号链接能开发票吗"})
     await viewer.call("comment", {"text": "3号链接可以免费刻字吗"})
     items = await streamer.wait_for("queue_item", 2)
-    assert (await streamer.call("queue_dismiss", {"escalation_id": items[0]["escalation_id"]}))["status"] == "dismissed"
+    assert (await streamer.call("queue_dismiss", {"escalation_id": items[0]["escalation_id"]}))[
+        "status"
+    ] == "dismissed"
     second = items[1]
     if second["guess"]:
-        ok = await streamer.call("queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True})
+        ok = await streamer.call(
+            "queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True}
+        )
         assert ok["ok"]
         [reply] = await viewer.wait_for("bot_reply")
         assert second["guess"] in reply["text"]
     else:
-        refused = await streamer.call("queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True})
+        refused = await streamer.call(
+            "queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True}
+        )
         assert refused["error"]["code"] == "bad_payload"
 
 
@@ -69,7 +77,9 @@ async def test_streamer_events_need_the_token(live_server) -> None:
     refused = await intruder.call("streamer_join", {"room_id": "demo-room", "token": "guess"})
     assert refused["error"]["code"] == "unauthorized"
     assert (await intruder.call("queue_list"))["error"]["code"] == "unauthorized"
-    assert (await intruder.call("queue_answer", {"escalation_id": "e1", "text": "hi"}))["error"]["code"] == "unauthorized"
+    assert (await intruder.call("queue_answer", {"escalation_id": "e1", "text": "hi"}))["error"][
+        "code"
+    ] == "unauthorized"
     assert live.app[LOG].flush(timeout=10)
     db = sqlite_utils.Database(live.db_path)
     assert [r["event"] for r in db["room_events"].rows_where("event = 'auth_refused'")] == ["auth_refused"]

