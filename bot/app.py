@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,6 +17,7 @@ import socketio
 import yaml
 from aiohttp import web
 
+from bot.cluster import RoomSync
 from bot.config import Settings
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.comments import CommentFlow
@@ -27,6 +29,7 @@ from storage.log import InteractionLog
 from storage.queries import behaviour_events
 
 logger = logging.getLogger(__name__)
+CLOSE_TIMEOUT_S = 3.0
 
 SIO = web.AppKey("sio", socketio.AsyncServer)
 REGISTRY = web.AppKey("registry", RoomRegistry)
@@ -34,6 +37,8 @@ LOG = web.AppKey("log", InteractionLog)
 TOKEN = web.AppKey("streamer_token", str)
 BACKGROUND = web.AppKey("background", list)
 NAMESPACE = web.AppKey("namespace", LiveRoomNamespace)
+SYNC = web.AppKey("sync", RoomSync)
+OPERATOR = web.AppKey("operator_token", str)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -72,18 +77,48 @@ def streamer_token(settings: Settings) -> str:
     return token
 
 
+def operator_token(settings: Settings) -> str:
+    """The operator's token (review and analytics pages): from the environment, or made for this run."""
+    token = os.environ.get(settings.auth.operator_token_env, "")
+    if token:
+        return token
+    token = secrets.token_urlsafe(18)
+    logger.warning("%s is not set; this run's operator token is %s", settings.auth.operator_token_env, token)
+    return token
+
+
+def origin_check(origins: list[str]) -> Callable[..., bool]:
+    """Browser origins allowed to open Socket.IO: the configured ones, plus the server's own, so the
+    pages it serves work on whatever host and port it listens on."""
+
+    def allowed(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
+        if origin in origins:
+            return True
+        host = (environ or {}).get("HTTP_HOST")
+        return bool(host) and origin == f"{(environ or {}).get('wsgi.url_scheme', 'http')}://{host}"
+
+    return allowed
+
+
 def create_app(
     settings: Settings,
     catalogs: list[Catalog] | None = None,
     encoder: TextEncoder | None = None,
     token: str | None = None,
+    operator: str | None = None,
 ) -> web.Application:
     """Build the app. Catalogs are validated now; the model, index and database open at start-up."""
     if catalogs is None:
         catalogs = load_catalogs(settings.rooms.catalogs)
-    cors: Any = "*" if settings.server.cors_origins == ["*"] else settings.server.cors_origins
+    cors: Any = "*" if settings.server.cors_origins == ["*"] else origin_check(settings.server.cors_origins)
+    manager = (
+        socketio.AsyncRedisManager(settings.redis.url, channel=f"{settings.redis.prefix}:socketio")
+        if settings.redis.url
+        else None
+    )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=manager,
         cors_allowed_origins=cors,
         max_http_buffer_size=settings.server.max_payload_bytes,
         ping_interval=settings.server.ping_interval_s,
@@ -93,6 +128,7 @@ def create_app(
     sio.attach(app)
     app[SIO] = sio
     app[TOKEN] = token or streamer_token(settings)
+    app[OPERATOR] = operator or operator_token(settings)
     log = InteractionLog(
         settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size
     )
@@ -127,21 +163,42 @@ def create_app(
             max_comment_chars=settings.limits.max_comment_chars,
             comments_per_10s=settings.limits.comments_per_10s,
             max_viewers_per_room=settings.limits.max_viewers_per_room,
+            approve_below=settings.console.approve_below,
+            max_timers=settings.console.max_timers,
         )
         sio.register_namespace(namespace)
         app[NAMESPACE] = namespace
         app[BACKGROUND] = [
             asyncio.create_task(namespace.run_followups()),
             asyncio.create_task(namespace.run_pushes(settings.cards.push_interval_s)),
+            asyncio.create_task(namespace.run_timers()),
         ]
+        if settings.redis.url:
+            sync = RoomSync(settings.redis.url, settings.redis.prefix, registry, namespace)
+            await sync.start()
+            app[SYNC] = sync
+            logger.info("sharing rooms through Redis at %s", settings.redis.url)
 
     async def stop(app: web.Application) -> None:
         for task in app.get(BACKGROUND, []):
             task.cancel()
-        await asyncio.to_thread(log.close)
+        if SYNC in app:
+            await app[SYNC].stop()
         executor.shutdown(wait=True, cancel_futures=True)
+        log.close()  # the loop has nothing left to serve: write every queued row, then stop
+
+    async def disconnect_clients(app: web.Application) -> None:
+        # aiohttp waits for open websockets on shutdown: close them so SIGTERM stops promptly
+        # (each disconnect is logged as a leave before the log is closed)
+        if sio.eio.sockets:  # engineio fails on an empty set
+            try:  # a dead connection would hold the stop until its ping times out
+                await asyncio.wait_for(sio.eio.disconnect(), timeout=CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                logger.warning("stopping: some connections did not close within %s s", CLOSE_TIMEOUT_S)
+        await sio.shutdown()
 
     app.on_startup.append(start)
+    app.on_shutdown.append(disconnect_clients)
     app.on_cleanup.append(stop)
     app.add_routes(
         [
@@ -153,6 +210,9 @@ def create_app(
             web.get("/api/rooms/{room_id}/queue", get_queue),
         ]
     )
+    from bot.pages import add_page_routes  # pages use this module's app keys
+
+    add_page_routes(app)
     return app
 
 
@@ -303,4 +363,4 @@ def run(settings: Settings) -> None:
         settings.server.port,
         settings.storage.db_path,
     )
-    web.run_app(app, host=settings.server.host, port=settings.server.port, print=None)
+    web.run_app(app, host=settings.server.host, port=settings.server.port, print=None, shutdown_timeout=10)

@@ -1,4 +1,4 @@
-"""The `cohost` command: serve, eval-qa, eval-retrieval, eval-rec."""
+"""The `cohost` command: serve, join, eval-qa, eval-retrieval, eval-rec."""
 
 from __future__ import annotations
 
@@ -36,7 +36,32 @@ def _serve(args: argparse.Namespace) -> int:
         data["server"]["port"] = args.port
     if args.db:
         data["storage"]["db_path"] = str(Path(args.db).resolve())
+    if args.redis:
+        data["redis"]["url"] = args.redis
     run(validate_settings(data, "command line"))  # flags obey the same bounds as the file
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from bot.join import run_join
+    from domain.catalog import load_catalog
+
+    if not args.url.startswith(("http://", "https://", "ws://", "wss://")):
+        raise ConfigError(f"--url {args.url!r}: expected http(s):// or ws(s):// and the server's address")
+    settings = _settings(args)
+    catalog = load_catalog(args.catalog or settings.rooms.catalogs[0])
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)  # stop cleanly: the log is written before exit
+        await run_join(settings, args.url, args.room, catalog, stop=stop)
+
+    asyncio.run(main())
     return 0
 
 
@@ -71,6 +96,35 @@ def _eval_rec(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from bot.report import write_report
+
+    if not Path(args.db).is_file():
+        print(f"cohost: {args.db}: no such database", file=sys.stderr)
+        return 2
+    data = write_report(args.db, args.room, args.out, args.seed)
+    f = data["funnel"]
+    print(
+        f"{args.out}: room {args.room}: {f['viewers']} viewers, {f['questions']} questions, "
+        f"{f['impressions']} cards, {f['clicks']} clicks, {f['orders']} orders"
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from bot.simulate import simulate_show
+
+    token = args.token or os.environ.get("COHOST_STREAMER_TOKEN") or None
+    summary = asyncio.run(
+        simulate_show(args.url, args.room, args.viewers, args.seed, args.minutes, args.speed, token)
+    )
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cohost", description="live-cohost: a co-host bot for live rooms")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -84,7 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--db", help="SQLite file for the interaction log")
+    serve.add_argument("--redis", help="redis://HOST:PORT/DB: share rooms with other processes")
     serve.set_defaults(func=_serve)
+
+    join = sub.add_parser("join", help="co-host someone else's live room as a Socket.IO client")
+    join.add_argument(
+        "--url", required=True, help="the platform's Socket.IO server, e.g. https://live.example"
+    )
+    join.add_argument("--room", required=True, help="the platform's room id (fills {room} in join.*)")
+    join.add_argument("--config", help="config.yaml with the platform's join: section")
+    join.add_argument("--catalog", help="catalog YAML of the shelf (default: the first of rooms.catalogs)")
+    join.set_defaults(func=_join)
 
     qa = sub.add_parser("eval-qa", help="answer labelled questions, one JSON line each")
     qa.add_argument("--catalog", required=True)
@@ -112,6 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--ablation", choices=["none", "no-collab", "no-embed", "no-behaviour"], help="switch one signal off"
     )
     rec.set_defaults(func=_eval_rec)
+
+    report = sub.add_parser("report", help="write a room's analytics as one HTML page")
+    report.add_argument("--db", required=True, help="the SQLite interaction log")
+    report.add_argument("--room", required=True)
+    report.add_argument("--out", default="report.html")
+    report.add_argument("--seed", type=int, default=0, help="train / held-out split of the purchase model")
+    report.set_defaults(func=_report)
+
+    sim = sub.add_parser("simulate", help="replay a scripted show of simulated viewers against a server")
+    sim.add_argument("--url", default="http://127.0.0.1:8080")
+    sim.add_argument("--room", default="demo-room")
+    sim.add_argument("--viewers", type=int, default=50)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--minutes", type=float, default=10.0, help="show length in show time")
+    sim.add_argument("--speed", type=float, default=1.0, help="show minutes per real minute")
+    sim.add_argument(
+        "--token", help="streamer token, to rotate the on-screen product (default: $COHOST_STREAMER_TOKEN)"
+    )
+    sim.set_defaults(func=_simulate)
     return parser
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.join import JoinSettings
 from handlers.hygiene import HygieneSettings
 from handlers.qa import QASettings
 from recommender.rec_settings import RecSettings
@@ -52,8 +53,23 @@ class RoomSettings(_Strict):
     catalogs: list[str] = Field(default_factory=lambda: [str(BUNDLED_CATALOG)])
 
 
+class RedisSettings(_Strict):
+    url: str | None = Field(
+        None, pattern=r"^rediss?://", description="several processes share rooms through it"
+    )
+    prefix: str = Field("cohost", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
 class AuthSettings(_Strict):
     streamer_token_env: str = Field("COHOST_STREAMER_TOKEN", min_length=1)
+    operator_token_env: str = Field("COHOST_OPERATOR_TOKEN", min_length=1)
+
+
+class ConsoleSettings(_Strict):
+    approve_below: float = Field(
+        0.75, ge=0, le=1, description="approve-before-send mode: answers less sure than this wait"
+    )
+    max_timers: int = Field(20, ge=0, le=1000, description="announcement timers per room")
 
 
 class LimitSettings(_Strict):
@@ -82,7 +98,10 @@ class Settings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cards: CardSettings = Field(default_factory=CardSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     rec: RecSettings = Field(default_factory=RecSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    join: JoinSettings = Field(default_factory=JoinSettings)
 
 
 def _one_line(error: ValidationError, source: str) -> str:

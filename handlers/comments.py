@@ -222,7 +222,7 @@ class CommentFlow:
         if seconds > 0:
             self.recommender.observe(room.room_id, viewer_id, "watch", room.on_screen, now, amount=seconds)
 
-    def screen_changed(self, room: Room, product_id: str | None, now: float) -> Outcome:
+    def screen_changed(self, room: Room, product_id: str | None, now: float, announce: bool = True) -> Outcome:
         """The streamer put a product on screen: watch time credited for the last one, and a card to
         each viewer whose interest matches the new one. Scores every viewer at once: run off the loop."""
         out = Outcome({"ok": True, "room_id": room.room_id, "on_screen": product_id})
@@ -230,11 +230,13 @@ class CommentFlow:
         for viewer_id, _ in members:
             self.watched(room, viewer_id, now)
         room.on_screen, room.on_screen_since = product_id, now
-        out.log(
-            "room_events",
-            {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now},
-        )
-        out.emit("on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id))
+        if announce:  # the process the streamer spoke to tells the room, logs it and tells the cluster
+            out.log(
+                "room_events",
+                {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now},
+            )
+            out.emit("on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id))
+            out.share("on_screen", room.room_id, {"product_id": product_id})
         if product_id is None or not self.cards_enabled or not members:
             return out
         picks = self.recommender.recommend_many(room.room_id, [v for v, _ in members], now, product_id)
@@ -326,6 +328,7 @@ class CommentFlow:
         room.queue.append(item)
         out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})
         out.emit("queue_item", item.as_dict(), streamer_channel(room.room_id))
+        out.share("queue_add", room.room_id, item.as_dict())
         out.ack["escalated"] = True
 
     def resolve(self, room: Room, item: QueueItem, text: str | None, now: float) -> Outcome:
@@ -348,4 +351,5 @@ class CommentFlow:
             {"escalation_id": item.escalation_id, "status": status},
             streamer_channel(room.room_id),
         )
+        out.share("queue_resolve", room.room_id, {"escalation_id": item.escalation_id})
         return out

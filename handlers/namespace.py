@@ -19,6 +19,7 @@ import socketio
 
 from domain.catalog import Product
 from domain.messages import Comment, Decision
+from handlers import console as C
 from handlers import payloads as P
 from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
 from handlers.outbox import Outcome
@@ -26,6 +27,7 @@ from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_comment
 from handlers.rooms import Room, RoomRegistry
 from storage.log import InteractionLog
+from storage.reports import live_counters
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         comments_per_10s: int = 10,
         max_viewers_per_room: int = 100_000,
         namespace: str = "/",
+        approve_below: float = 0.75,
+        max_timers: int = 20,
     ) -> None:
         super().__init__(namespace)
         self.registry = registry
@@ -57,6 +61,10 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.max_comment_chars = max_comment_chars
         self.comments_per_10s = comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
+        self.approve_below = approve_below
+        self.max_timers = max_timers
+        self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
+        self.started_at = time.time()  # the console counters count from here
         self._recent_comments: dict[str, deque[float]] = {}
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -90,6 +98,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             self.log.record(table, row)
         for e in outcome.emits:
             await self.emit(e.event, e.payload, to=e.to)
+        if self.registry.share is not None:
+            for kind, room_id, payload in outcome.shared:
+                await self.registry.share(kind, room_id, payload)
         return outcome.ack
 
     async def run_followups(self) -> None:
@@ -116,11 +127,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             except Exception:
                 logger.exception("periodic card push failed")
 
-    async def put_on_screen(self, room: Room, product_id: str | None) -> Ack:
-        """The streamer's on-screen product changed: tell the room, push matching cards (off the loop)."""
+    async def put_on_screen(self, room: Room, product_id: str | None, announce: bool = True) -> Ack:
+        """The streamer's on-screen product changed: tell the room, push matching cards (off the loop).
+        `announce` is False when another process of the cluster already told the room."""
         loop = asyncio.get_running_loop()
         outcome = await loop.run_in_executor(
-            self.executor, self.flow.screen_changed, room, product_id, time.time()
+            self.executor, self.flow.screen_changed, room, product_id, time.time(), announce
         )
         return await self.deliver(outcome)
 
@@ -247,6 +259,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             self.qa,
             room.recent_product(viewer_id),
         )
+        console = self.console(room)
+        console.comments += 1
+        decision = C.gate(decision, console)  # paused, or approve-before-send: the answer waits
         return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time()))
 
     async def on_card_click(self, sid: str, data: Any) -> Ack:
@@ -362,3 +377,87 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if item is None:
             raise EventError(P.UNKNOWN_ESCALATION, f"no open question {msg.escalation_id!r}")
         return await self.deliver(self.flow.resolve(room, item, None, time.time()))
+
+    # -- the streamer console (privileged) and viewer feedback ------------------------------------
+    def console(self, room: Room) -> C.ConsoleState:
+        """The room's console controls, made on first use."""
+        state = self.consoles.get(room.room_id)
+        if state is None:
+            state = C.ConsoleState(room.room_id, self.started_at, self.approve_below)
+            self.consoles[room.room_id] = state
+        return state
+
+    async def run_timers(self, tick_s: float = 1.0) -> None:
+        """Background task: send the streamers' timed announcements that are due."""
+        while True:
+            await asyncio.sleep(tick_s)
+            now = time.time()
+            for state in list(self.consoles.values()):
+                try:
+                    await self.deliver(C.due_timers(state, now))
+                except Exception:
+                    logger.exception("timer messages of %s failed", state.room_id)
+
+    async def on_console_state(self, sid: str, data: Any) -> Ack:
+        """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters."""
+        room = await self._streamer_room(sid)
+        state = self.console(room)
+        counters = (await asyncio.to_thread(self.log.query, *live_counters(room.room_id, state.opened_at)))[0]
+        return {
+            "ok": True,
+            "room_id": room.room_id,
+            "currency": room.catalog.currency,
+            "on_screen": room.on_screen,
+            "products": [
+                {
+                    "product_id": p.id,
+                    "link": p.link,
+                    "title": p.title,
+                    "price": p.price,
+                    "original_price": p.original_price,
+                    "stock": p.stock,
+                }
+                for p in sorted(room.catalog.products, key=lambda p: p.link)
+            ],
+            "queue": [i.as_dict() for i in room.queue],
+            "settings": state.settings(),
+            "timers": [t.as_dict() for t in state.timers.values()],
+            "counters": {**counters, "viewers": room.viewers, "since": state.opened_at},
+        }
+
+    async def on_console_settings(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        msg = parse(C.ConsoleSettingsIn, data, "console_settings")
+        settings = self.console(room).apply(msg)
+        self.log.record(
+            "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": str(settings)}
+        )
+        return {"ok": True, "room_id": room.room_id, "settings": settings}
+
+    async def on_announce(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        msg = parse(C.AnnounceIn, data, "announce")
+        return await self.deliver(C.streamer_message(room.room_id, msg.text, "announcement", time.time()))
+
+    async def on_timer_set(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        msg = parse(C.TimerSetIn, data, "timer_set")
+        state = self.console(room)
+        if len(state.timers) >= self.max_timers:
+            raise EventError(P.BAD_PAYLOAD, f"timer_set: at most {self.max_timers} timers per room")
+        timer = C.add_timer(state, msg, time.time())
+        return {"ok": True, "timer": timer.as_dict()}
+
+    async def on_timer_clear(self, sid: str, data: Any) -> Ack:
+        room = await self._streamer_room(sid)
+        msg = parse(C.TimerClearIn, data, "timer_clear")
+        if self.console(room).timers.pop(msg.timer_id, None) is None:
+            raise EventError(P.BAD_PAYLOAD, f"timer_clear: no timer {msg.timer_id[:64]!r}")
+        return {"ok": True, "timer_id": msg.timer_id}
+
+    async def on_reply_feedback(self, sid: str, data: Any) -> Ack:
+        """A viewer's thumbs up or down on a reply: logged for the operator's review."""
+        session, room = await self._joined(sid)
+        msg = parse(C.ReplyFeedbackIn, data, "reply_feedback")
+        self.log.record("viewer_events", C.feedback_row(room.room_id, session["viewer_id"], msg))
+        return {"ok": True, "reply_id": msg.reply_id}

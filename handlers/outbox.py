@@ -18,6 +18,8 @@ class Outcome:
     ack: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     emits: list[Emit] = field(default_factory=list)
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # room state other processes must learn (kind, room_id, payload); empty without a cluster
+    shared: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def emit(self, event: str, payload: dict[str, Any], to: str) -> None:
         self.emits.append(Emit(event, payload, to))
@@ -25,6 +27,10 @@ class Outcome:
     def log(self, table: str, row: dict[str, Any]) -> None:
         self.rows.append((table, row))
 
+    def share(self, kind: str, room_id: str, payload: dict[str, Any]) -> None:
+        self.shared.append((kind, room_id, payload))
+
     def extend(self, other: Outcome) -> None:
         self.emits.extend(other.emits)
         self.rows.extend(other.rows)
+        self.shared.extend(other.shared)

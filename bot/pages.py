@@ -1,0 +1,358 @@
+"""Web pages (viewer room, streamer console, operator review, analytics) and the operator's JSON API.
+
+Pages are static HTML from bot/web with the room id (and, for an authorised console, the token)
+filled in escaped; everything else a page shows arrives as data and is rendered with textContent.
+Streamer and operator pages take their token from `?token=` (then kept in an HttpOnly cookie and
+dropped from the address), a cookie, or `Authorization: Bearer`; a missing or wrong one gets 401 with
+a sign-in form, is logged, and is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hmac
+import html
+import io
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import LOG, OPERATOR, REGISTRY, TOKEN
+from bot.report import render_report
+from domain.catalog import CatalogError
+from handlers.review import add_faq, faq_question
+from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
+
+logger = logging.getLogger(__name__)
+
+WEB = Path(__file__).parent / "web"
+STREAMER_COOKIE = "cohost_streamer"
+OPERATOR_COOKIE = "cohost_operator"
+CSV_COLUMNS = (
+    "created_at",
+    "room_id",
+    "viewer_id",
+    "text",
+    "kind",
+    "product_id",
+    "source",
+    "confidence",
+    "status",
+    "answer",
+    "author",
+    "guess",
+    "feedback_up",
+    "feedback_down",
+    "corrected_answer",
+    "comment_id",
+)
+
+
+def add_page_routes(app: web.Application) -> None:
+    """Register the pages, the operator API and the static files (called from create_app)."""
+    app.add_routes(
+        [
+            web.get("/", index),
+            web.get("/room/{room_id}", room_page),
+            web.get("/console/{room_id}", console_page),
+            web.get("/ops", ops_page),
+            web.get("/ops/rooms/{room_id}", analytics_page),
+            web.get("/api/ops/rooms", ops_rooms),
+            web.get("/api/ops/qa", ops_qa),
+            web.get("/api/ops/qa.csv", ops_qa_csv),
+            web.post("/api/ops/corrections", ops_correct),
+            web.get("/api/ops/rooms/{room_id}/report", ops_report_json),
+            web.static("/static", WEB / "static", append_version=False),
+        ]
+    )
+
+
+def _template(name: str, **values: str) -> str:
+    text = (WEB / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return text
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
+
+
+# -- tokens ------------------------------------------------------------------------------------------
+def _given(request: web.Request, cookie: str) -> tuple[str, str]:
+    """The token a request carries and where: query, header or cookie."""
+    if "token" in request.query:
+        return request.query["token"], "query"
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:], "header"
+    return request.cookies.get(cookie, ""), "cookie"
+
+
+def _valid(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _refuse(request: web.Request, who: str, room_id: str = "*") -> None:
+    logger.warning("refused %s %s: missing or wrong %s token", request.method, request.path, who)
+    log = request.app[LOG]
+    log.record(
+        "room_events", {"room_id": room_id, "event": "auth_refused", "detail": f"{who} {request.path}"}
+    )
+
+
+def _page_auth(
+    request: web.Request, expected: str, cookie: str, who: str, room_id: str = "*"
+) -> web.Response | None:
+    """None when the request may see the page; else the 401 sign-in page or the redirect that keeps
+    a `?token=` in a cookie and takes it out of the address bar."""
+    given, where = _given(request, cookie)
+    if given and _valid(given, expected):
+        if where != "query":
+            return None
+        response = web.Response(status=303, headers={"Location": request.path})
+        response.set_cookie(cookie, given, httponly=True, samesite="Strict", path="/")
+        return response
+    if given:
+        _refuse(request, who, room_id)
+    else:
+        logger.info("%s %s: no %s token, sign-in page shown", request.method, request.path, who)
+    page = _template(
+        "login.html",
+        who=who,
+        path=request.path,
+        message="Wrong token." if given else f"This page needs the {who} token.",
+    )
+    return _html(page, status=401)
+
+
+def _api_auth(request: web.Request) -> web.Response | None:
+    given, _ = _given(request, OPERATOR_COOKIE)
+    if given and _valid(given, request.app[OPERATOR]):
+        return None
+    _refuse(request, "operator")
+    return _error(401, "unauthorized", "a valid operator token is required (Authorization: Bearer ...)")
+
+
+# -- pages -------------------------------------------------------------------------------------------
+async def index(request: web.Request) -> web.Response:
+    registry = request.app.get(REGISTRY)
+    rooms = sorted(registry.rooms) if registry else []
+    items = "".join(
+        f'<li><a href="/room/{html.escape(r, quote=True)}">{html.escape(r)}</a></li>' for r in rooms
+    )
+    return _html(_template("index.html").replace("<!--rooms-->", items))
+
+
+def _known_room(request: web.Request) -> str | web.Response:
+    room_id = request.match_info["room_id"]
+    registry = request.app.get(REGISTRY)
+    if registry is None or registry.get(room_id) is None:
+        return _html(f"<!doctype html><title>no such room</title><p>No room {html.escape(room_id)}.</p>", 404)
+    return room_id
+
+
+async def room_page(request: web.Request) -> web.Response:
+    room_id = _known_room(request)
+    if isinstance(room_id, web.Response):
+        return room_id
+    return _html(_template("room.html", room_id=room_id))
+
+
+async def console_page(request: web.Request) -> web.Response:
+    room_id = request.match_info["room_id"]
+    refused = _page_auth(request, request.app[TOKEN], STREAMER_COOKIE, "streamer", room_id)
+    if refused is not None:
+        return refused
+    known = _known_room(request)
+    if isinstance(known, web.Response):
+        return known
+    return _html(_template("console.html", room_id=room_id, token=request.app[TOKEN]))
+
+
+async def ops_page(request: web.Request) -> web.Response:
+    refused = _page_auth(request, request.app[OPERATOR], OPERATOR_COOKIE, "operator")
+    if refused is not None:
+        return refused
+    return _html(_template("ops.html", statuses=",".join(QA_STATUSES)))
+
+
+async def analytics_page(request: web.Request) -> web.Response:
+    refused = _page_auth(request, request.app[OPERATOR], OPERATOR_COOKIE, "operator")
+    if refused is not None:
+        return refused
+    room_id = request.match_info["room_id"]
+    data = await asyncio.to_thread(room_report, request.app[LOG].query, room_id)
+    return _html(await asyncio.to_thread(render_report, data))
+
+
+# -- operator API ------------------------------------------------------------------------------------
+def _float(request: web.Request, key: str) -> float | None:
+    value = request.query.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=json.dumps(
+                {"ok": False, "error": {"code": "bad_payload", "message": f"{key} must be a number"}}
+            ),
+            content_type="application/json",
+        ) from None
+
+
+def _filters(request: web.Request) -> dict[str, Any]:
+    q = request.query
+    limit = _float(request, "limit")
+    return {
+        "room": q.get("room") or None,
+        "since": _float(request, "since"),
+        "until": _float(request, "until"),
+        "kind": q.get("kind") or None,
+        "min_conf": _float(request, "min_conf"),
+        "max_conf": _float(request, "max_conf"),
+        "status": q.get("status") or None,
+        "feedback": q.get("feedback") or None,
+        "limit": int(min(max(limit or 500, 1), 100_000)),
+    }
+
+
+async def ops_rooms(request: web.Request) -> web.Response:
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    registry = request.app[REGISTRY]
+    return web.json_response(
+        {
+            "rooms": [
+                {
+                    "room_id": rid,
+                    "products": [
+                        {"product_id": p.id, "link": p.link, "title": p.title}
+                        for p in sorted(room.catalog.products, key=lambda p: p.link)
+                    ],
+                }
+                for rid, room in sorted(registry.rooms.items())
+            ]
+        }
+    )
+
+
+async def ops_qa(request: web.Request) -> web.Response:
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    rows = await asyncio.to_thread(request.app[LOG].query, *qa_review(**_filters(request)))
+    return web.json_response({"ok": True, "rows": rows})
+
+
+async def ops_qa_csv(request: web.Request) -> web.Response:
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    rows = await asyncio.to_thread(request.app[LOG].query, *qa_review(**_filters(request)))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_safe(row.get(k)) for k in CSV_COLUMNS})
+    return web.Response(
+        body=buf.getvalue().encode("utf-8-sig"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cohost-qa.csv"'},
+    )
+
+
+def _csv_safe(value: Any) -> Any:
+    """Viewer text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def ops_correct(request: web.Request) -> web.Response:
+    """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
+    room's index follows at once. Body: {comment_id, answer, product_id?}."""
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        return _error(400, "bad_payload", "body must be a JSON object")
+    comment_id, answer = body.get("comment_id"), body.get("answer")
+    if not isinstance(comment_id, str) or not isinstance(answer, str) or not answer.strip():
+        return _error(400, "bad_payload", "give comment_id and a non-empty answer")
+    if len(answer) > 2000:
+        return _error(400, "bad_payload", "answer is longer than 2000 characters")
+    found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
+    if not found:
+        return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
+    comment = found[0]
+    room = request.app[REGISTRY].get(comment["room_id"])
+    if room is None:
+        return _error(404, "unknown_room", f"room {comment['room_id']!r} is not open")
+    product_id = body.get("product_id") or comment.get("product_id")
+    if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
+        return _error(404, "unknown_product", "choose the product this answer is about")
+    question = faq_question(room.catalog, product_id, comment["text"])
+    try:
+        catalog, entry = add_faq(room.catalog, product_id, question, answer.strip())
+    except (CatalogError, ValueError) as e:
+        return _error(400, "bad_payload", str(e).splitlines()[0])
+    await request.app[REGISTRY].replace_catalog(catalog)
+    request.app[LOG].record(
+        "room_events",
+        {
+            "room_id": room.room_id,
+            "event": "answer_corrected",
+            "created_at": time.time(),
+            "detail": json.dumps(
+                {
+                    "comment_id": comment_id,
+                    "product_id": product_id,
+                    "faq_id": entry.id,
+                    "question": entry.q,
+                    "answer": entry.a,
+                },
+                ensure_ascii=False,
+            ),
+        },
+    )
+    logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
+    return web.json_response(
+        {
+            "ok": True,
+            "room_id": room.room_id,
+            "product_id": product_id,
+            "faq_id": entry.id,
+            "question": entry.q,
+        }
+    )
+
+
+async def ops_report_json(request: web.Request) -> web.Response:
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    data = await asyncio.to_thread(room_report, request.app[LOG].query, request.match_info["room_id"])
+    return web.json_response(data)

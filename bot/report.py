@@ -1,0 +1,390 @@
+"""The room analytics as one self-contained HTML page: charts as embedded PNGs, tables beside them.
+
+`render_report(data)` turns storage.reports.room_report() into HTML (every text escaped);
+`write_report()` is `cohost report`. Charts use matplotlib's Agg backend and label with ASCII only
+(product ids), so no CJK font is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from storage.log import InteractionLog
+from storage.reports import room_report
+
+FUNNEL_STEPS = (
+    ("viewers", "viewers"),
+    ("commenters", "commenters"),
+    ("askers", "askers"),
+    ("shown_cards", "saw a card"),
+    ("clickers", "clicked"),
+    ("carters", "added to cart"),
+    ("buyers", "ordered"),
+)
+
+
+def esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def fmt(value: Any, kind: str = "") -> str:
+    """Numbers as people read them: shares as %, seconds with one decimal, None as a dash."""
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(value)
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=72, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(width: float = 5.0, height: float = 2.8) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height))
+
+
+def chart_funnel(funnel: dict[str, Any]) -> str:
+    fig, ax = _figure()
+    labels = [label for _, label in FUNNEL_STEPS][::-1]
+    values = [funnel[key] for key, _ in FUNNEL_STEPS][::-1]
+    ax.barh(labels, values, color="#d9534f")
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {v}", va="center", fontsize=8)
+    ax.set_xlabel("distinct viewers")
+    ax.set_title("Funnel")
+    return _png(fig)
+
+
+def chart_retention(curve: list[dict[str, float]]) -> str:
+    fig, ax = _figure()
+    ax.plot([p["t_s"] / 60 for p in curve], [100 * p["share"] for p in curve], marker=".", color="#337ab7")
+    ax.set_xlabel("minutes watched")
+    ax.set_ylabel("% of viewers still watching")
+    ax.set_ylim(0, 105)
+    ax.set_title("Retention")
+    return _png(fig)
+
+
+def chart_segments(rows: list[dict[str, Any]]) -> str:
+    fig, ax = _figure()
+    ax.bar([r["segment"] for r in rows], [100 * (r["conversion"] or 0) for r in rows], color="#5cb85c")
+    ax.set_ylabel("% who ordered")
+    ax.set_title("Conversion by interaction quartile")
+    return _png(fig)
+
+
+def chart_forecast(points: list[dict[str, Any]]) -> str:
+    fig, ax = _figure(4.0, 3.0)
+    actual = [p["actual"] for p in points]
+    predicted = [p["predicted"] for p in points]
+    ax.scatter(actual, predicted, s=14, color="#f0ad4e")
+    top = max([*actual, *predicted, 1.0])
+    ax.plot([0, top], [0, top], color="#999", linewidth=1)
+    ax.set_xlabel("units sold")
+    ax.set_ylabel("predicted")
+    ax.set_title("Sales forecast (show x product)")
+    return _png(fig)
+
+
+def chart_propensity(probabilities: list[float]) -> str:
+    fig, ax = _figure(4.0, 3.0)
+    ax.hist(probabilities, bins=10, range=(0, 1), color="#6f42c1")
+    ax.set_xlabel("P(purchase)")
+    ax.set_ylabel("viewers")
+    ax.set_title("Purchase probability")
+    return _png(fig)
+
+
+def _table(headers: list[str], rows: list[list[str]], cls: str = "") -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(rows_cell for rows_cell in row) + "</tr>" for row in rows)
+    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _td(value: Any, kind: str = "", metric: str | None = None) -> str:
+    attr = f' data-metric="{esc(metric)}" data-value="{esc(value)}"' if metric else ""
+    return f"<td{attr}>{esc(fmt(value, kind))}</td>"
+
+
+def _section(title: str, chart: str | None, table: str, note: str = "") -> str:
+    img = f'<img alt="{esc(title)}" src="{chart}">' if chart else ""
+    extra = f'<p class="note">{esc(note)}</p>' if note else ""
+    return f'<section><h2>{esc(title)}</h2><div class="pair"><div>{img}</div><div>{table}{extra}</div></div></section>'
+
+
+def _performance(title: str, rows: list[dict[str, Any]], key: str) -> str:
+    table = _table(
+        [key, "impressions", "clicks", "CTR", "carts", "orders", "conversion"],
+        [
+            [
+                _td(r["key"]),
+                _td(r["impressions"], metric=f"{key}.{r['key']}.impressions"),
+                _td(r["clicks"], metric=f"{key}.{r['key']}.clicks"),
+                _td(r["ctr"], "pct"),
+                _td(r["carts"]),
+                _td(r["orders"], metric=f"{key}.{r['key']}.orders"),
+                _td(r["conversion"], "pct"),
+            ]
+            for r in rows
+        ],
+    )
+    return _section(title, None, table, "orders and carts here are the ones made from the card itself")
+
+
+def render_report(data: dict[str, Any]) -> str:
+    """The whole analytics page for one room."""
+    funnel, answers = data["funnel"], data["answers"]
+    parts = []
+    steps = [
+        [_td(label), _td(funnel[key], metric=f"funnel.{key}"), _td(_step_rate(funnel, i), "pct")]
+        for i, (key, label) in enumerate(FUNNEL_STEPS)
+    ]
+    events = [
+        [_td(k), _td(funnel[k], metric=f"events.{k}")]
+        for k in ("comments", "questions", "impressions", "clicks", "carts", "orders", "units", "revenue")
+    ]
+    parts.append(
+        _section(
+            "Funnel",
+            chart_funnel(funnel),
+            _table(["step", "viewers", "of all viewers"], steps, "funnel")
+            + _table(["event", "count"], events, "events"),
+        )
+    )
+    parts.append(
+        _section(
+            "Answers",
+            None,
+            _table(
+                ["figure", "value"],
+                [
+                    [_td("questions"), _td(answers["questions"], metric="answers.questions")],
+                    [_td("answered by the bot"), _td(answers["answered"], metric="answers.answered")],
+                    [_td("escalated to the streamer"), _td(answers["escalated"], metric="answers.escalated")],
+                    [
+                        _td("answered by the streamer"),
+                        _td(answers["streamer_answered"], metric="answers.streamer_answered"),
+                    ],
+                    [_td("answer rate"), _td(answers["answer_rate"], "pct", metric="answers.answer_rate")],
+                    [
+                        _td("escalation rate"),
+                        _td(answers["escalation_rate"], "pct", metric="answers.escalation_rate"),
+                    ],
+                    [
+                        _td("median answer latency (s)"),
+                        _td(answers["median_latency_s"], metric="answers.median_latency_s"),
+                    ],
+                    [_td("median streamer latency (s)"), _td(answers["median_streamer_latency_s"])],
+                ],
+            ),
+            "latency: first reply's time minus the comment's time (replies.reply_to)",
+        )
+    )
+    parts.append(_performance("Cards per product", data["by_product"], "product"))
+    parts.append(_performance("Cards per reason", data["by_reason"], "reason"))
+    parts.append(_performance("Cards per recommendation strategy", data["by_strategy"], "strategy"))
+    parts.append(
+        _section(
+            "Sales per product",
+            None,
+            _table(
+                ["product", "orders", "units", "revenue"],
+                [
+                    [
+                        _td(r["product_id"]),
+                        _td(r["orders"], metric=f"sales.{r['product_id']}.orders"),
+                        _td(r["units"], metric=f"sales.{r['product_id']}.units"),
+                        _td(r["revenue"]),
+                    ]
+                    for r in data["sales"]
+                ],
+            ),
+        )
+    )
+    curve = data["retention"]
+    if curve:
+        marks = [curve[i] for i in range(0, len(curve), max(1, len(curve) // 5))]
+        parts.append(
+            _section(
+                "Retention (watch time from join / leave)",
+                chart_retention(curve),
+                _table(
+                    ["minutes", "still watching"],
+                    [[_td(p["t_s"] / 60), _td(p["share"], "pct")] for p in marks],
+                ),
+            )
+        )
+    if data["segments"]:
+        parts.append(
+            _section(
+                "Viewers by interaction (quartiles)",
+                chart_segments(data["segments"]),
+                _table(
+                    [
+                        "segment",
+                        "viewers",
+                        "share",
+                        "interactions",
+                        "buyers",
+                        "conversion",
+                        "share of orders",
+                    ],
+                    [
+                        [
+                            _td(r["segment"]),
+                            _td(r["viewers"], metric=f"segment.{r['segment']}.viewers"),
+                            _td(r["share"], "pct"),
+                            _td(f"{r['interactions_min']}–{r['interactions_max']}"),
+                            _td(r["buyers"], metric=f"segment.{r['segment']}.buyers"),
+                            _td(r["conversion"], "pct"),
+                            _td(r["order_share"], "pct"),
+                        ]
+                        for r in data["segments"]
+                    ],
+                ),
+                "interactions: comments + likes + card clicks + add-to-carts",
+            )
+        )
+    rules = data["rules"]
+    parts.append(
+        _section(
+            "Bought together",
+            None,
+            _table(
+                ["if bought", "then also", "baskets", "support", "confidence", "lift"],
+                [
+                    [
+                        _td(r["antecedent"]),
+                        _td(r["consequent"]),
+                        _td(r["count"]),
+                        _td(r["support"], "pct"),
+                        _td(r["confidence"], "pct"),
+                        _td(r["lift"]),
+                    ]
+                    for r in rules["rules"]
+                ],
+            ),
+            f"{rules['baskets']} baskets (one per buyer); rules held by at least {rules['min_count']}",
+        )
+    )
+    parts.append(_forecast_section(data["forecast"]))
+    parts.append(_propensity_section(data["propensity"]))
+    shows = _table(
+        ["show", "started", "viewers", "minutes", "orders"],
+        [
+            [
+                _td(s["show"]),
+                _td(time.strftime("%Y-%m-%d %H:%M", time.localtime(s["start"]))),
+                _td(s["viewers"]),
+                _td(s["minutes"]),
+                _td(s["orders"]),
+            ]
+            for s in data["shows"]
+        ],
+    )
+    parts.append(_section("Shows", None, shows, "a show runs from one server start to the next"))
+    generated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(data["generated_at"]))
+    return PAGE.format(
+        room=esc(data["room_id"]),
+        generated=esc(generated),
+        body="\n".join(parts),
+    )
+
+
+def _step_rate(funnel: dict[str, Any], i: int) -> float | None:
+    """A step's share of all viewers (cards also come from on-screen pushes, so a step can be wider
+    than the one before it)."""
+    if i == 0 or not funnel["viewers"]:
+        return None
+    return funnel[FUNNEL_STEPS[i][0]] / funnel["viewers"]
+
+
+def _forecast_section(f: dict[str, Any]) -> str:
+    title = "Sales forecast: units ~ viewers + price + show length (linear regression)"
+    if not f["ok"]:
+        return _section(title, None, "", f"not fitted: {f['why']}")
+    rows = [
+        [_td("n (show × product)"), _td(f["n"], metric="forecast.n")],
+        [_td("shows"), _td(f["shows"])],
+        [_td("R²"), _td(f["r2"], metric="forecast.r2")],
+        [_td("RMSE (units)"), _td(f["rmse"])],
+        [_td("intercept"), _td(f["intercept"])],
+        *[[_td(f"coefficient: {k}"), _td(v)] for k, v in f["coefficients"].items()],
+    ]
+    note = "in-sample fit"
+    if f["constant_features"]:
+        note += "; constant in this log, so not identified: " + ", ".join(f["constant_features"])
+    return _section(title, chart_forecast(f["points"]), _table(["statistic", "value"], rows), note)
+
+
+def _propensity_section(p: dict[str, Any]) -> str:
+    title = "Purchase probability per viewer (logistic regression)"
+    if not p["ok"]:
+        return _section(title, None, "", f"not fitted: {p['why']}")
+    stats_rows = [
+        [_td("viewers"), _td(p["n"], metric="propensity.n")],
+        [_td("train / held out"), _td(f"{p['n_train']} / {p['n_test']}")],
+        [_td("buyers"), _td(p["positives"])],
+        [_td("precision (held out)"), _td(p["precision"], metric="propensity.precision")],
+        [_td("recall (held out)"), _td(p["recall"], metric="propensity.recall")],
+        *[[_td(f"coefficient: {k}"), _td(v)] for k, v in p["coefficients"].items()],
+    ]
+    top = _table(
+        ["viewer", "P(purchase)", "bought"],
+        [
+            [_td(t["viewer_id"]), _td(t["probability"], "pct"), _td("yes" if t["bought"] else "no")]
+            for t in p["top"]
+        ],
+    )
+    return _section(
+        title,
+        chart_propensity(p["probabilities"]),
+        _table(["statistic", "value"], stats_rows) + top,
+        "coefficients on standardised features; threshold 0.5",
+    )
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>live-cohost · {room}</title>
+<style>
+body {{ font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }}
+h1 {{ font-size: 1.4em; }} h2 {{ font-size: 1.1em; border-bottom: 1px solid #ddd; }}
+.pair {{ display: flex; gap: 1.5em; flex-wrap: wrap; align-items: flex-start; }}
+table {{ border-collapse: collapse; margin-bottom: .8em; }}
+td, th {{ border: 1px solid #ddd; padding: 2px 8px; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+.note {{ color: #666; font-size: .9em; }}
+</style></head>
+<body><h1>Room <span id="room">{room}</span>: analytics</h1>
+<p class="note">computed from the interaction log at {generated}</p>
+{body}
+</body></html>
+"""
+
+
+def write_report(db_path: str | Path, room_id: str, out: str | Path, seed: int = 0) -> dict[str, Any]:
+    """`cohost report`: read the log at `db_path`, write the HTML page to `out`, return the data."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no database at {db_path}")
+    log = InteractionLog(db_path)
+    data = room_report(log.query, room_id, seed)
+    Path(out).write_text(render_report(data), encoding="utf-8")
+    return data

@@ -1,0 +1,176 @@
+"""The streamer console's room controls: pause, approve-before-send, announcements, timers, feedback.
+
+Pure with respect to sockets: the namespace keeps one ConsoleState per room and delivers the Outcomes
+these functions return. Time comes in as `now` (unix seconds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.messages import Decision
+from handlers.comments import new_id, room_channel
+from handlers.outbox import Outcome
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class ConsoleSettingsIn(_Payload):
+    paused: bool | None = None
+    approve_mode: bool | None = None
+    approve_below: float | None = Field(default=None, ge=0, le=1)
+
+
+class AnnounceIn(_Payload):
+    text: str = Field(min_length=1, max_length=500)
+
+
+class TimerSetIn(_Payload):
+    text: str = Field(min_length=1, max_length=500)
+    every_min: float | int | None = Field(default=None, ge=0.05, le=1440)
+    every_comments: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _some_trigger(self) -> TimerSetIn:
+        if self.every_min is None and self.every_comments is None:
+            raise ValueError("give every_min, every_comments or both")
+        return self
+
+
+class TimerClearIn(_Payload):
+    timer_id: str = Field(min_length=1, max_length=64)
+
+
+class ReplyFeedbackIn(_Payload):
+    reply_id: str = Field(min_length=1, max_length=64)
+    helpful: bool
+
+
+@dataclass
+class Timer:
+    """A message the bot sends every `every_min` minutes and/or every `every_comments` comments."""
+
+    timer_id: str
+    text: str
+    every_min: float | None
+    every_comments: int | None
+    last_at: float
+    comments_at_last: int = 0
+    sent: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "timer_id": self.timer_id,
+            "text": self.text,
+            "every_min": self.every_min,
+            "every_comments": self.every_comments,
+            "sent": self.sent,
+        }
+
+    def due(self, now: float, comments: int) -> bool:
+        by_time = self.every_min is not None and now - self.last_at >= self.every_min * 60
+        by_count = self.every_comments is not None and comments - self.comments_at_last >= self.every_comments
+        return by_time or by_count
+
+
+@dataclass
+class ConsoleState:
+    """One room's console controls and the counts its timers need."""
+
+    room_id: str
+    opened_at: float
+    approve_below: float
+    paused: bool = False
+    approve_mode: bool = False
+    comments: int = 0
+    timers: dict[str, Timer] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        return {"paused": self.paused, "approve_mode": self.approve_mode, "approve_below": self.approve_below}
+
+    def apply(self, msg: ConsoleSettingsIn) -> dict[str, Any]:
+        """Change the given settings; returns the whole set."""
+        if msg.paused is not None:
+            self.paused = msg.paused
+        if msg.approve_mode is not None:
+            self.approve_mode = msg.approve_mode
+        if msg.approve_below is not None:
+            self.approve_below = float(msg.approve_below)
+        return self.settings()
+
+
+def gate(decision: Decision, state: ConsoleState) -> Decision:
+    """An answer the bot must not send on its own (paused, or unsure in approve mode) becomes an
+    escalation carrying the answer as its guess, so the streamer can approve it with one click."""
+    if decision.kind != "answer" or not decision.reply:
+        return decision
+    if state.paused:
+        reason = "bot paused by the streamer"
+    elif state.approve_mode and decision.confidence < state.approve_below:
+        reason = f"approve before send ({decision.confidence:.2f} < {state.approve_below:.2f})"
+    else:
+        return decision
+    return dataclasses.replace(decision, kind="escalate", guess=decision.reply, reply=None, reason=reason)
+
+
+def streamer_message(room_id: str, text: str, source: str, now: float) -> Outcome:
+    """A message from the streamer to the whole room (announcement or timer), sent and logged."""
+    reply_id = new_id("r")
+    payload: dict[str, Any] = {
+        "reply_id": reply_id,
+        "text": text,
+        "reply_to": [],
+        "viewer_ids": [],
+        "author": "streamer",
+        "product_id": None,
+        "source": source,
+        "confidence": 1.0,
+    }
+    out = Outcome({"ok": True, "reply_id": reply_id})
+    out.emit("bot_reply", payload, room_channel(room_id))
+    out.log(
+        "replies",
+        {**payload, "room_id": room_id, "created_at": now, "reply_to": "[]", "viewer_ids": "[]"},
+    )
+    return out
+
+
+def add_timer(state: ConsoleState, msg: TimerSetIn, now: float) -> Timer:
+    timer = Timer(
+        new_id("t"),
+        msg.text,
+        float(msg.every_min) if msg.every_min is not None else None,
+        msg.every_comments,
+        now,
+        state.comments,
+    )
+    state.timers[timer.timer_id] = timer
+    return timer
+
+
+def due_timers(state: ConsoleState, now: float) -> Outcome:
+    """Every timer that is due fires once; its clocks restart."""
+    out = Outcome()
+    for timer in list(state.timers.values()):
+        if timer.due(now, state.comments):
+            timer.last_at, timer.comments_at_last = now, state.comments
+            timer.sent += 1
+            out.extend(streamer_message(state.room_id, timer.text, "timer", now))
+    return out
+
+
+def feedback_row(room_id: str, viewer_id: str, msg: ReplyFeedbackIn) -> dict[str, Any]:
+    """A viewer's thumbs up or down on a reply, as a viewer_events row."""
+    return {
+        "room_id": room_id,
+        "viewer_id": viewer_id,
+        "event": "feedback",
+        "detail": json.dumps({"reply_id": msg.reply_id, "helpful": msg.helpful}),
+    }

@@ -1,0 +1,371 @@
+"""Read queries for the console counters, the operator's Q&A review and the room analytics.
+
+SQL lives here; the numbers are computed by the pure functions in storage/stats.py. Every function
+that runs SQL takes `query` (InteractionLog.query, or any callable with its signature) and is blocking:
+call it through a thread from async code.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from storage import stats
+
+Query = Callable[..., list[dict[str, Any]]]
+
+QUESTION_KINDS = ("answer", "escalate")
+QA_STATUSES = ("answered", "escalated", "streamer_answered", "dismissed", "unsent", "filtered", "other")
+
+
+def live_counters(room_id: str, since: float, now: float | None = None) -> tuple[str, dict[str, Any]]:
+    """The streamer console's counters for one room since `since` (one row)."""
+    now = time.time() if now is None else now
+    sql = """
+        select
+          (select count(*) from comments where room_id = :room and created_at >= :since) as comments,
+          (select count(*) from comments where room_id = :room and created_at >= :minute_ago)
+            as comments_per_min,
+          (select count(*) from comments where room_id = :room and created_at >= :since
+             and kind in ('answer', 'escalate')) as questions,
+          (select count(*) from comments where room_id = :room and created_at >= :since
+             and kind = 'answer') as answered,
+          (select count(*) from escalations where room_id = :room and created_at >= :since) as escalated,
+          (select count(*) from escalations where room_id = :room and created_at >= :since
+             and status = 'answered') as streamer_answered,
+          (select count(*) from card_impressions where room_id = :room and created_at >= :since)
+            as cards_shown,
+          (select count(*) from card_clicks where room_id = :room and created_at >= :since) as clicks,
+          (select count(*) from cart_adds where room_id = :room and created_at >= :since) as carts,
+          (select count(*) from purchases where room_id = :room and created_at >= :since) as orders,
+          (select coalesce(sum(qty * price), 0) from purchases where room_id = :room
+             and created_at >= :since) as revenue
+    """
+    return sql, {"room": room_id, "since": since, "minute_ago": now - 60}
+
+
+_QA_SQL = """
+with first_reply as (
+  select * from (
+    select j.value as comment_id, r.reply_id, r.text, r.author, r.source as reply_source, r.created_at,
+           row_number() over (partition by j.value order by r.created_at) as rn
+      from replies r, json_each(r.reply_to) j
+     where (:room is null or r.room_id = :room)
+  ) where rn = 1
+),
+votes as (
+  select json_extract(detail, '$.reply_id') as reply_id,
+         sum(json_extract(detail, '$.helpful') = 1) as up,
+         sum(json_extract(detail, '$.helpful') = 0) as down
+    from viewer_events where event = 'feedback' group by 1
+),
+fixes as (
+  select json_extract(detail, '$.comment_id') as comment_id, max(created_at) as corrected_at,
+         json_extract(detail, '$.answer') as corrected_answer
+    from room_events where event = 'answer_corrected' group by 1
+),
+qa as (
+  select c.comment_id, c.room_id, c.viewer_id, c.viewer_name, c.text, c.kind, c.product_id, c.source,
+         c.confidence, c.filtered, c.created_at,
+         r.reply_id, r.text as answer, r.author, r.created_at as replied_at,
+         e.escalation_id, e.status as escalation_status, e.guess, e.reason as escalation_reason,
+         coalesce(v.up, 0) as feedback_up, coalesce(v.down, 0) as feedback_down,
+         f.corrected_answer, f.corrected_at,
+         case
+           when c.filtered is not null then 'filtered'
+           when r.author = 'streamer' then 'streamer_answered'
+           when r.reply_id is not null then 'answered'
+           when e.status = 'open' then 'escalated'
+           when e.status = 'dismissed' then 'dismissed'
+           when c.kind = 'answer' then 'unsent'
+           else 'other'
+         end as status
+    from comments c
+    left join first_reply r on r.comment_id = c.comment_id
+    left join escalations e on e.comment_id = c.comment_id
+    left join votes v on v.reply_id = r.reply_id
+    left join fixes f on f.comment_id = c.comment_id
+   where (:room is null or c.room_id = :room)
+)
+select * from qa
+ where (:since is null or created_at >= :since)
+   and (:until is null or created_at < :until)
+   and (:kind is null or kind = :kind or (:kind = 'question' and kind in ('answer', 'escalate')))
+   and (:min_conf is null or confidence >= :min_conf)
+   and (:max_conf is null or confidence <= :max_conf)
+   and (:status is null or status = :status)
+   and (:feedback is null
+        or (:feedback = 'up' and feedback_up > 0)
+        or (:feedback = 'down' and feedback_down > 0)
+        or (:feedback = 'any' and feedback_up + feedback_down > 0)
+        or (:feedback = 'none' and feedback_up + feedback_down = 0)
+        or (:feedback = 'corrected' and corrected_at is not null))
+ order by created_at desc
+ limit :limit
+"""
+
+
+def qa_review(
+    room: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    kind: str | None = None,
+    min_conf: float | None = None,
+    max_conf: float | None = None,
+    status: str | None = None,
+    feedback: str | None = None,
+    limit: int = 500,
+) -> tuple[str, dict[str, Any]]:
+    """Every logged comment with the bot's decision, its first reply, the escalation, viewer votes and
+    any operator correction, newest first. `kind='question'` means answer or escalate; `status` is
+    one of QA_STATUSES; `feedback` is up, down, any, none or corrected."""
+    return _QA_SQL, {
+        "room": room,
+        "since": since,
+        "until": until,
+        "kind": kind,
+        "min_conf": min_conf,
+        "max_conf": max_conf,
+        "status": status,
+        "feedback": feedback,
+        "limit": limit,
+    }
+
+
+def comment_by_id(comment_id: str) -> tuple[str, dict[str, Any]]:
+    return "select * from comments where comment_id = :id", {"id": comment_id}
+
+
+# -- room analytics --------------------------------------------------------------------------------
+def _rows(query: Query, sql: str, room_id: str) -> list[dict[str, Any]]:
+    return query(sql, {"room": room_id})
+
+
+def funnel_counts(query: Query, room_id: str) -> dict[str, int]:
+    """Distinct viewers at each step, and the event counts beside them."""
+    sql = """
+        select
+          (select count(distinct viewer_id) from viewer_events where room_id = :room and event = 'join')
+            as viewers,
+          (select count(distinct viewer_id) from comments where room_id = :room) as commenters,
+          (select count(distinct viewer_id) from comments where room_id = :room
+             and kind in ('answer', 'escalate')) as askers,
+          (select count(distinct viewer_id) from card_impressions where room_id = :room) as shown_cards,
+          (select count(distinct viewer_id) from card_clicks where room_id = :room) as clickers,
+          (select count(distinct viewer_id) from cart_adds where room_id = :room) as carters,
+          (select count(distinct viewer_id) from purchases where room_id = :room) as buyers,
+          (select count(*) from comments where room_id = :room) as comments,
+          (select count(*) from comments where room_id = :room and kind in ('answer', 'escalate'))
+            as questions,
+          (select count(*) from card_impressions where room_id = :room) as impressions,
+          (select count(*) from card_clicks where room_id = :room) as clicks,
+          (select count(*) from cart_adds where room_id = :room) as carts,
+          (select count(*) from purchases where room_id = :room) as orders,
+          (select coalesce(sum(qty), 0) from purchases where room_id = :room) as units,
+          (select coalesce(sum(qty * price), 0) from purchases where room_id = :room) as revenue
+    """
+    return _rows(query, sql, room_id)[0]
+
+
+def card_performance(query: Query, room_id: str, by: str) -> list[dict[str, Any]]:
+    """Impressions, clicks, card-attributed carts and orders, CTR and conversion, grouped by the
+    card's `product_id`, `reason` or `strategy`."""
+    if by not in ("product_id", "reason", "strategy"):
+        raise ValueError(f"cannot group cards by {by!r}")
+    sql = f"""
+        select i.{by} as key, count(*) as impressions,
+               count(distinct c.card_id) as clicks,
+               count(distinct a.card_id) as carts,
+               count(distinct p.card_id) as orders
+          from card_impressions i
+          left join card_clicks c on c.card_id = i.card_id
+          left join cart_adds a on a.card_id = i.card_id
+          left join purchases p on p.card_id = i.card_id
+         where i.room_id = :room
+         group by i.{by} order by impressions desc, key
+    """
+    rows = _rows(query, sql, room_id)
+    for r in rows:
+        r["ctr"] = stats.ratio(r["clicks"], r["impressions"])
+        r["conversion"] = stats.ratio(r["orders"], r["impressions"])
+    return rows
+
+
+def product_sales(query: Query, room_id: str) -> list[dict[str, Any]]:
+    """Orders, units and revenue per product, card-attributed or not."""
+    sql = """
+        select product_id, count(*) as orders, sum(qty) as units, sum(qty * price) as revenue
+          from purchases where room_id = :room group by product_id order by revenue desc, product_id
+    """
+    return _rows(query, sql, room_id)
+
+
+def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
+    """Answer and escalation rates, and the median time from a comment to its first reply."""
+    counts = _rows(
+        query,
+        """
+        select
+          count(*) filter (where kind in ('answer', 'escalate')) as questions,
+          count(*) filter (where kind = 'answer') as answered,
+          count(*) filter (where kind = 'escalate') as escalated,
+          (select count(*) from escalations where room_id = :room and status = 'answered')
+            as streamer_answered,
+          (select count(*) from escalations where room_id = :room and status = 'dismissed') as dismissed
+          from comments where room_id = :room
+        """,
+        room_id,
+    )[0]
+    latencies = _rows(
+        query,
+        """
+        select r.author, min(r.created_at) - c.created_at as latency
+          from replies r, json_each(r.reply_to) j join comments c on c.comment_id = j.value
+         where r.room_id = :room
+         group by c.comment_id, r.author
+        """,
+        room_id,
+    )
+    bot = [r["latency"] for r in latencies if r["author"] != "streamer"]
+    streamer = [r["latency"] for r in latencies if r["author"] == "streamer"]
+    return {
+        **counts,
+        "answer_rate": stats.ratio(counts["answered"], counts["questions"]),
+        "escalation_rate": stats.ratio(counts["escalated"], counts["questions"]),
+        "median_latency_s": stats.median(bot),
+        "median_streamer_latency_s": stats.median(streamer),
+        "replied": len(bot),
+    }
+
+
+def shows(query: Query, room_id: str) -> list[dict[str, Any]]:
+    """The room's shows: from each `open` room event to the next (a restart starts a new show), with
+    viewers, length in minutes (first to last logged event) and units sold."""
+    opens = [
+        r["created_at"]
+        for r in _rows(
+            query,
+            "select created_at from room_events where room_id = :room and event = 'open' order by 1",
+            room_id,
+        )
+    ]
+    events = _rows(
+        query,
+        """
+        select viewer_id, 'view' as kind, null as product_id, 0 as qty, null as price, created_at
+          from viewer_events where room_id = :room
+        union all select viewer_id, 'comment', product_id, 0, null, created_at from comments where room_id = :room
+        union all select viewer_id, 'buy', product_id, qty, price, created_at from purchases where room_id = :room
+        order by created_at
+        """,
+        room_id,
+    )
+    return stats.split_shows(opens, events)
+
+
+def viewer_behaviour(query: Query, room_id: str) -> list[dict[str, Any]]:
+    """Per viewer who joined: watch seconds and counts of each kind of interaction, and orders."""
+    sessions = _rows(
+        query,
+        """
+        select viewer_id, event, created_at from viewer_events
+         where room_id = :room and event in ('join', 'leave') order by viewer_id, created_at
+        """,
+        room_id,
+    )
+    end = _rows(
+        query,
+        """
+        select max(t) as t from (
+          select max(created_at) as t from viewer_events where room_id = :room
+          union all select max(created_at) from comments where room_id = :room
+          union all select max(created_at) from purchases where room_id = :room)
+        """,
+        room_id,
+    )[0]["t"]
+    watch = stats.watch_seconds(sessions, end or 0.0)
+    counts = _rows(
+        query,
+        """
+        select viewer_id,
+               sum(kind = 'comment') as comments, sum(kind = 'question') as questions,
+               sum(kind = 'like') as likes, sum(kind = 'impression') as impressions,
+               sum(kind = 'click') as clicks, sum(kind = 'cart') as carts, sum(kind = 'order') as orders
+          from (
+            select viewer_id, case when kind in ('answer', 'escalate') then 'question' else 'comment' end
+                   as kind from comments where room_id = :room
+            union all select viewer_id, 'like' from viewer_events where room_id = :room and event = 'like'
+            union all select viewer_id, 'impression' from card_impressions where room_id = :room
+            union all select viewer_id, 'click' from card_clicks where room_id = :room
+            union all select viewer_id, 'cart' from cart_adds where room_id = :room
+            union all select viewer_id, 'order' from purchases where room_id = :room
+          ) group by viewer_id
+        """,
+        room_id,
+    )
+    by_viewer = {r["viewer_id"]: r for r in counts}
+    keys = ("comments", "questions", "likes", "impressions", "clicks", "carts", "orders")
+    out = []
+    for viewer_id, seconds in sorted(watch.items()):
+        row = by_viewer.get(viewer_id, {})
+        out.append({"viewer_id": viewer_id, "watch_s": seconds, **{k: int(row.get(k) or 0) for k in keys}})
+    return out
+
+
+def baskets(query: Query, room_id: str) -> list[set[str]]:
+    """The set of products each viewer bought in the room (one basket per viewer)."""
+    rows = _rows(
+        query,
+        "select viewer_id, group_concat(distinct product_id) as products from purchases "
+        "where room_id = :room group by viewer_id",
+        room_id,
+    )
+    return [set(r["products"].split(",")) for r in rows if r["products"]]
+
+
+def known_prices(query: Query, room_id: str) -> dict[str, float]:
+    """The last logged price of each product: from purchases and from streamer price changes."""
+    prices: list[tuple[float, str, float]] = [
+        (r["created_at"], r["product_id"], r["price"])
+        for r in _rows(
+            query,
+            "select created_at, product_id, price from purchases where room_id = :room and price is not null",
+            room_id,
+        )
+    ]
+    for r in _rows(
+        query,
+        "select created_at, detail from room_events where room_id = :room and event = 'product_updated'",
+        room_id,
+    ):
+        try:
+            detail = json.loads(r["detail"] or "{}")
+        except json.JSONDecodeError:
+            continue
+        if isinstance(detail, dict) and "price" in detail and "product_id" in detail:
+            prices.append((r["created_at"], str(detail["product_id"]), float(detail["price"])))
+    return {pid: price for _, pid, price in sorted(prices)}
+
+
+def room_report(query: Query, room_id: str, seed: int = 0) -> dict[str, Any]:
+    """Everything the analytics page and `cohost report` show for one room, as plain data."""
+    viewers = viewer_behaviour(query, room_id)
+    show_rows = shows(query, room_id)
+    return {
+        "room_id": room_id,
+        "generated_at": time.time(),
+        "funnel": funnel_counts(query, room_id),
+        "by_product": card_performance(query, room_id, "product_id"),
+        "by_reason": card_performance(query, room_id, "reason"),
+        "by_strategy": card_performance(query, room_id, "strategy"),
+        "sales": product_sales(query, room_id),
+        "answers": answer_stats(query, room_id),
+        "retention": stats.retention_curve([v["watch_s"] for v in viewers]),
+        "segments": stats.segments(viewers),
+        "rules": stats.bought_together(baskets(query, room_id)),
+        "shows": show_rows,
+        "forecast": stats.sales_forecast(show_rows, known_prices(query, room_id)),
+        "propensity": stats.purchase_propensity(viewers, seed),
+    }

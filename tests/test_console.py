@@ -1,0 +1,139 @@
+"""The streamer console's events: state, pause, approve-before-send, announcements, timers, feedback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import LOG
+from tests.conftest import TOKEN
+
+
+async def streamer_of(live, room: str = "demo-room"):
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": room, "token": TOKEN}))["ok"]
+    return streamer
+
+
+async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_catalog) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await viewer.call("comment", {"text": "3号链接多少钱"}))["kind"] == "answer"
+    await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    await streamer.wait_for("queue_item")
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    state = await streamer.call("console_state")
+    assert state["ok"] and state["room_id"] == "demo-room"
+    assert [p["link"] for p in state["products"]] == sorted(p.link for p in demo_catalog.products)
+    assert len(state["queue"]) == 1 and state["settings"]["paused"] is False
+    c = state["counters"]
+    assert (c["viewers"], c["comments"], c["questions"], c["answered"], c["escalated"]) == (1, 2, 2, 1, 1)
+    assert c["cards_shown"] >= 1 and c["comments_per_min"] == 2
+
+
+async def test_paused_bot_hands_answers_to_the_streamer_to_approve(live_server, demo_catalog) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await streamer.call("console_settings", {"paused": True}))["settings"]["paused"] is True
+    ack = await viewer.call("comment", {"text": "3号链接多少钱"})
+    assert ack["kind"] == "escalate" and "reply_id" not in ack
+    [item] = await streamer.wait_for("queue_item")
+    assert "paused" in item["reason"] and f"{demo_catalog.by_link(3).price:g}元" in item["guess"]
+    assert (await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True}))[
+        "ok"
+    ]
+    [reply] = await viewer.wait_for("bot_reply")
+    assert item["guess"] in reply["text"]
+
+    await streamer.call("console_settings", {"paused": False})
+    assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+
+
+async def test_approve_mode_holds_only_unsure_answers(live_server) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    ack = await streamer.call("console_settings", {"approve_mode": True, "approve_below": 0.99})
+    assert ack["settings"] == {"paused": False, "approve_mode": True, "approve_below": 0.99}
+    held = await viewer.call("comment", {"text": "3号链接多少钱"})  # confidence 0.85 < 0.99
+    assert held["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    assert item["reason"].startswith("approve before send")
+    await streamer.call("console_settings", {"approve_below": 0.5})
+    assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+    bad = await streamer.call("console_settings", {"approve_below": 2})
+    assert bad["error"]["code"] == "bad_payload"
+
+
+async def test_announcements_and_timers_reach_the_room(live_server) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    sent = await streamer.call("announce", {"text": "今晚8点福袋！"})
+    assert sent["ok"]
+    [reply] = await viewer.wait_for("bot_reply")
+    assert (
+        reply["text"] == "今晚8点福袋！"
+        and reply["author"] == "streamer"
+        and reply["source"] == "announcement"
+    )
+
+    timer = (await streamer.call("timer_set", {"text": "关注主播不迷路", "every_comments": 2}))["timer"]
+    for text in ("主播好", "来了来了"):
+        await viewer.call("comment", {"text": text})
+    replies = await viewer.wait_for("bot_reply", 2, timeout=5)
+    assert replies[1]["text"] == "关注主播不迷路" and replies[1]["source"] == "timer"
+    listed = (await streamer.call("console_state"))["timers"]
+    assert listed[0]["timer_id"] == timer["timer_id"] and listed[0]["sent"] == 1
+    assert (await streamer.call("timer_clear", {"timer_id": timer["timer_id"]}))["ok"]
+    assert (await streamer.call("timer_clear", {"timer_id": timer["timer_id"]}))["error"][
+        "code"
+    ] == "bad_payload"
+    assert (await streamer.call("timer_set", {"text": "x"}))["error"]["code"] == "bad_payload"
+
+    by_time = await streamer.call("timer_set", {"text": "限时秒杀", "every_min": 0.05})
+    assert by_time["ok"]
+    replies = await viewer.wait_for("bot_reply", 3, timeout=8)
+    assert replies[2]["text"] == "限时秒杀"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    rows = await asyncio.to_thread(
+        live.app[LOG].query, "select source from replies where author = 'streamer'"
+    )
+    assert {"announcement", "timer"} <= {r["source"] for r in rows}
+
+
+async def test_console_events_need_the_streamer_token(live_server) -> None:
+    live = await live_server()
+    intruder = await live.viewer("demo-room", "intruder")
+    assert (await intruder.call("streamer_join", {"room_id": "demo-room", "token": "nope"}))["error"][
+        "code"
+    ] == "unauthorized"
+    for event, payload in (
+        ("console_state", None),
+        ("console_settings", {"paused": True}),
+        ("announce", {"text": "hi"}),
+        ("timer_set", {"text": "hi", "every_min": 1}),
+        ("timer_clear", {"timer_id": "t1"}),
+    ):
+        ack = await intruder.call(event, payload)
+        assert ack["error"]["code"] == "unauthorized", event
+    assert "error" in intruder.events
+
+
+async def test_viewer_feedback_on_a_reply_is_logged(live_server) -> None:
+    live = await live_server()
+    outsider = await live.viewer()
+    assert (await outsider.call("reply_feedback", {"reply_id": "r1", "helpful": True}))["error"][
+        "code"
+    ] == "not_in_room"
+    viewer = await live.viewer("demo-room", "v1")
+    ack = await viewer.call("comment", {"text": "3号链接多少钱"})
+    assert (await viewer.call("reply_feedback", {"reply_id": ack["reply_id"], "helpful": False}))["ok"]
+    bad = await viewer.call("reply_feedback", {"reply_id": ack["reply_id"], "helpful": "no"})
+    assert bad["error"]["code"] == "bad_payload"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    [row] = await asyncio.to_thread(
+        live.app[LOG].query, "select viewer_id, detail from viewer_events where event = 'feedback'"
+    )
+    assert row["viewer_id"] == "v1" and ack["reply_id"] in row["detail"]

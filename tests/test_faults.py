@@ -1,0 +1,97 @@
+"""Faults mid-show: kill -9 loses at most the last flush interval of log rows; SIGTERM loses none."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+import sqlite_utils
+
+from tests.processes import Served, serve, wait_exit, wait_healthy
+
+ROOT = Path(__file__).resolve().parent.parent
+FLUSH_S = 0.2
+
+
+def _start(tmp_path: Path) -> Served:
+    return serve(
+        tmp_path,
+        "show",
+        storage={"flush_interval_s": FLUSH_S},
+        encoder={"model": "hash"},
+        limits={"comments_per_10s": 1000},
+        hygiene={"flood_repeats": 100},
+    )
+
+
+async def _comment_for(url: str, seconds: float) -> list[float]:
+    """Send comments one after another for `seconds`; return the time each was acknowledged."""
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(url, transports=["websocket"])
+    assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": "steady"}))["ok"]
+    acked: list[float] = []
+    end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < end:
+        ack = await client.call("comment", {"text": f"主播好 {i}"}, timeout=10)
+        assert ack["ok"], ack
+        acked.append(time.monotonic())
+        i += 1
+        await asyncio.sleep(0.01)  # a steady show, under the per-viewer rate limit
+    return acked
+
+
+async def test_kill_9_loses_at_most_the_last_flush_interval(tmp_path: Path) -> None:
+    served = _start(tmp_path)
+    try:
+        await wait_healthy(served)
+        acked = await _comment_for(served.url, 1.5)
+        killed_at = time.monotonic()
+        served.kill()
+    finally:
+        served.kill()
+    rows = sqlite_utils.Database(served.db)["comments"].count
+    safe = sum(1 for t in acked if t < killed_at - FLUSH_S - 0.1)  # older than one flush interval
+    assert len(acked) > 20
+    assert safe <= rows <= len(acked), (safe, rows, len(acked))
+
+
+async def test_sigterm_loses_nothing(tmp_path: Path) -> None:
+    served = _start(tmp_path)
+    try:
+        await wait_healthy(served)
+        acked = await _comment_for(served.url, 1.0)  # the client stays connected, as viewers do
+        served.stop(signal.SIGTERM)
+        assert await wait_exit(served) == 0
+    finally:
+        served.kill()
+    assert sqlite_utils.Database(served.db)["comments"].count == len(acked)
+
+
+async def test_oversized_frame_closes_only_that_connection(live_server) -> None:
+    live = await live_server()
+    big = await live.viewer("demo-room", "big")
+    calm = await live.viewer("demo-room", "calm")
+    disconnected = asyncio.Event()
+    big.client.on("disconnect", lambda *a: disconnected.set())
+    await big.client.emit("comment", {"text": "x" * (2 * 1024 * 1024)})
+    await asyncio.wait_for(disconnected.wait(), timeout=10)
+    assert (await calm.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+
+
+async def test_cors_refuses_unknown_origins_by_default(live_server) -> None:
+    live = await live_server()
+    allowed = socketio.AsyncClient(reconnection=False)
+    await allowed.connect(live.url, transports=["websocket"], headers={"Origin": "http://127.0.0.1:8080"})
+    await allowed.disconnect()
+    async with aiohttp.ClientSession() as http:  # owned here: a refused connect leaves it open
+        stranger = socketio.AsyncClient(reconnection=False, http_session=http)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await stranger.connect(
+                live.url, transports=["websocket"], headers={"Origin": "http://evil.example"}
+            )

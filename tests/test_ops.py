@@ -1,0 +1,119 @@
+"""Operator review over HTTP: Q&A filters, CSV export, corrections that become FAQ entries, the token."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import aiohttp
+
+from bot.app import LOG, OPERATOR
+from tests.conftest import TOKEN
+
+WRONG = "6号链接洗了会掉色吗"
+RIGHT = "不会掉色，这款用的是活性染料，冷水手洗放心穿。"
+
+
+async def asked(live, viewer_id: str, *texts: str) -> list[dict]:
+    viewer = await live.viewer("demo-room", viewer_id)
+    acks = [await viewer.call("comment", {"text": t}) for t in texts]
+    return acks
+
+
+async def test_review_filters_and_csv(live_server) -> None:
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    viewer = await live.viewer("demo-room", "v1")
+    answered = await viewer.call("comment", {"text": "3号链接多少钱"})
+    escalated = await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    chat = await viewer.call("comment", {"text": '=HYPERLINK("x") 主播好'})
+    await viewer.call("reply_feedback", {"reply_id": answered["reply_id"], "helpful": False})
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+
+    async with aiohttp.ClientSession(headers=auth) as http:
+
+        async def ids(**params: str) -> list[str]:
+            async with http.get(f"{live.url}/api/ops/qa", params=params) as r:
+                assert r.status == 200, await r.text()
+                return [row["comment_id"] for row in (await r.json())["rows"]]
+
+        assert await ids() == [chat["comment_id"], escalated["comment_id"], answered["comment_id"]]
+        assert await ids(kind="question") == [escalated["comment_id"], answered["comment_id"]]
+        assert await ids(status="escalated") == [escalated["comment_id"]]
+        assert await ids(status="answered") == [answered["comment_id"]]
+        assert await ids(feedback="down") == [answered["comment_id"]]
+        assert await ids(feedback="up") == []
+        assert await ids(kind="question", min_conf="0.8") == [answered["comment_id"]]
+        assert await ids(kind="question", max_conf="0.5") == [escalated["comment_id"]]
+        assert await ids(room="room-b") == []
+        assert await ids(since="9999999999") == []
+        async with http.get(f"{live.url}/api/ops/qa", params={"min_conf": "high"}) as r:
+            assert r.status == 400
+
+        async with http.get(f"{live.url}/api/ops/qa.csv") as r:
+            assert r.status == 200 and r.content_type == "text/csv"
+            rows = list(csv.DictReader(io.StringIO((await r.read()).decode("utf-8-sig"))))
+        assert [row["comment_id"] for row in rows] == await ids()
+        by_id = {row["comment_id"]: row for row in rows}
+        assert by_id[answered["comment_id"]]["feedback_down"] == "1"
+        assert by_id[answered["comment_id"]]["status"] == "answered"
+        assert by_id[chat["comment_id"]]["text"].startswith("'=HYPERLINK")  # no formula in a spreadsheet
+
+
+async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live_server) -> None:
+    live = await live_server()
+    [wrong] = await asked(live, "v1", WRONG)
+    assert wrong["kind"] == "answer"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        url = f"{live.url}/api/ops/corrections"
+        async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": RIGHT}) as r:
+            fixed = await r.json()
+            assert r.status == 200, fixed
+        assert (
+            fixed["product_id"] == "d01"
+            and fixed["faq_id"] == "d01-ops1"
+            and fixed["question"] == "洗了会掉色吗"
+        )
+        async with http.post(url, json={"comment_id": "c-nope", "answer": RIGHT}) as r:
+            assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_comment"
+        async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": " "}) as r:
+            assert r.status == 400
+        async with http.post(
+            url, json={"comment_id": wrong["comment_id"], "answer": "x", "product_id": "zz"}
+        ) as r:
+            assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_product"
+
+        bob = await live.viewer("demo-room", "bob")
+        ack = await bob.call("comment", {"text": WRONG})
+        assert ack["kind"] == "answer" and ack.get("reply_id")
+        [reply] = await bob.wait_for("bot_reply")
+        assert RIGHT in reply["text"] and reply["source"] == "d01-ops1"
+
+        assert await asyncio.to_thread(live.app[LOG].flush, 10)
+        async with http.get(f"{live.url}/api/ops/qa", params={"feedback": "corrected"}) as r:
+            [row] = (await r.json())["rows"]
+        assert row["comment_id"] == wrong["comment_id"] and row["corrected_answer"] == RIGHT
+        # correcting the same question again replaces the operator's entry rather than adding one
+        async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": RIGHT + "！"}) as r:
+            assert (await r.json())["faq_id"] == "d01-ops1"
+
+
+async def test_operator_token_comes_from_the_environment(live_server, monkeypatch) -> None:
+    monkeypatch.setenv("COHOST_OPERATOR_TOKEN", "op-secret")
+    live = await live_server()
+    assert live.app[OPERATOR] == "op-secret"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{live.url}/api/ops/qa", headers={"Authorization": "Bearer op-secret"}) as r:
+            assert r.status == 200
+        async with http.get(f"{live.url}/api/ops/qa", headers={"Authorization": "Bearer op-secreT"}) as r:
+            assert r.status == 401 and (await r.json())["error"]["code"] == "unauthorized"
+        async with http.get(
+            f"{live.url}/api/ops/rooms/demo-room/report", headers={"Authorization": "Bearer op-secret"}
+        ) as r:
+            data = await r.json()
+        assert data["room_id"] == "demo-room" and data["funnel"]["viewers"] == 0

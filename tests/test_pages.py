@@ -1,0 +1,211 @@
+"""The three pages in real headless Chromium against a real server: viewer room, streamer console, ops.
+
+The main story: a viewer asks and sees the answer and a card, clicks it; the console counts the
+question and queues the escalated one; the streamer answers it and the viewer sees the answer; the
+operator corrects a wrong answer and the next viewer asking the same gets the corrected one.
+Screenshots of every page are saved to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, expect
+
+from bot.app import LOG, OPERATOR
+from tests.conftest import ROOT, TOKEN
+
+SHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1100, "height": 720}
+WRONG = "6号链接洗了会掉色吗"  # the bot answers it from the shrinking FAQ entry: wrong
+RIGHT = "不会掉色，这款用的是活性染料，冷水手洗放心穿。"
+XSS_NAME = '<img src=x onerror="window.__pwned=1">'
+XSS_TEXT = "<script>window.__pwned=1</script><b>bold</b> 3号链接可以开发票吗"
+
+
+async def open_page(browser: Any, url: str) -> Page:
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(url)
+    return page
+
+
+async def viewer_page(browser: Any, base: str, viewer: str, name: str | None = None) -> Page:
+    query = f"?viewer={viewer}" + (f"&name={name}" if name else "")
+    page = await open_page(browser, f"{base}/room/demo-room{query}")
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    return page
+
+
+async def ask(page: Page, text: str) -> None:
+    await page.fill("#comment", text)
+    await page.click("#say button[type=submit]")
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / name), full_page=False)
+
+
+async def flushed(live: Any) -> None:
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+
+async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser, demo_catalog) -> None:
+    live = await live_server()
+    base = live.url
+
+    # a viewer asks the price: the answer and a card appear; the card's buttons send the real events
+    alice = await viewer_page(browser, base, "alice", "Alice")
+    await ask(alice, "3号链接多少钱")
+    price = demo_catalog.by_link(3).price
+    await expect(alice.locator(".msg.bot .text").first).to_contain_text(f"{price:g}元")
+    asked = demo_catalog.by_link(3).id
+    await expect(alice.locator(f'.card[data-product="{asked}"]')).to_have_count(1)
+    card_id = await alice.locator(f'.card[data-product="{asked}"]').get_attribute("data-card")
+    card = alice.locator(f'.card[data-card="{card_id}"]')  # a cart may push a complement card above it
+    await card.locator("button.click").click()
+    await expect(card.locator(".result")).to_have_text("已查看")
+    await card.locator("button.cart").click()
+    await expect(card.locator(".result")).to_have_text("已加入购物车")
+
+    # the streamer's console: refused without the token, then opened with it
+    console = await open_page(browser, f"{base}/console/demo-room")
+    await expect(console.locator("#message")).to_contain_text("streamer token")
+    await console.goto(f"{base}/console/demo-room?token={TOKEN}")
+    assert "token=" not in console.url  # kept in an HttpOnly cookie, out of the address bar
+    await expect(console.locator("body[data-joined]")).to_have_count(1)
+    await expect(console.locator('[data-counter="questions"] b')).to_have_text("1", timeout=10_000)
+    await expect(console.locator('[data-counter="clicks"] b')).to_have_text("1", timeout=10_000)
+    await expect(console.locator("#shelf tr")).to_have_count(len(demo_catalog.products))
+
+    # an escalated question reaches the queue; the streamer answers; the viewer page shows it
+    await ask(alice, "3号链接可以开发票吗，公司报销要用")
+    item = console.locator("#queue .item").first
+    await expect(item.locator(".question")).to_have_text("3号链接可以开发票吗，公司报销要用")
+    await expect(console.locator('[data-counter="escalated"] b')).to_have_text("1", timeout=10_000)
+    await shot(console, "console.png")
+    await item.locator("input.answer-text").fill("可以开电子发票，下单后联系客服")
+    await item.locator("button.answer").click()
+    await expect(alice.locator(".msg.streamer .text")).to_contain_text("可以开电子发票")
+    await expect(console.locator("#queue .item")).to_have_count(0)
+    await shot(alice, "room.png")
+
+    # a wrong answer, corrected by the operator, is right for the next viewer at once
+    await ask(alice, WRONG)
+    await expect(alice.locator(".msg.bot .text").last).to_contain_text("缩")  # the shrinking answer: wrong
+    await flushed(live)
+    ops = await open_page(browser, f"{base}/ops?token=wrong")
+    await expect(ops.locator("#message")).to_have_text("Wrong token.")
+    await ops.goto(f"{base}/ops?token={live.app[OPERATOR]}")
+    row = ops.locator("#qa tbody tr", has_text=WRONG).first
+    await expect(row).to_be_visible()
+    await expect(row.locator("td.answer")).to_contain_text("缩")
+    await row.locator("button.wrong").click()
+    fix = ops.locator("#qa tr.fix")
+    await fix.locator("textarea.fix-answer").fill(RIGHT)
+    await fix.locator("button.save-fix").click()
+    await expect(fix.locator(".fix-result")).to_contain_text("saved as")
+    await shot(ops, "ops.png")
+
+    bob = await viewer_page(browser, base, "bob", "Bob")
+    await ask(bob, WRONG)
+    await expect(bob.locator(".msg.bot .text").last).to_contain_text(RIGHT)
+
+    # the operator's analytics page for the room
+    analytics = await open_page(browser, f"{base}/ops/rooms/demo-room")
+    assert (
+        await analytics.request.get(f"{base}/ops/rooms/demo-room")
+    ).status == 401  # new context: no cookie
+    await analytics.goto(f"{base}/ops/rooms/demo-room?token={live.app[OPERATOR]}")
+    await expect(analytics.locator("h1")).to_contain_text("analytics")
+    await expect(analytics.locator('[data-metric="funnel.viewers"]')).to_have_text("2")
+    # (the analytics screenshot is taken in tests/test_report.py, on a simulated show's log)
+    for page in (alice, bob, console, ops, analytics):
+        await page.context.close()
+
+
+async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_server, browser) -> None:
+    live = await live_server()
+    base = live.url
+    page = await viewer_page(browser, base, "mallory", XSS_NAME)
+    console = await open_page(browser, f"{base}/console/demo-room?token={TOKEN}")
+    await expect(console.locator("body[data-joined]")).to_have_count(1)
+    await ask(page, XSS_TEXT)
+
+    # the viewer's own line, the console's queue, the streamer's reply that names the viewer
+    await expect(page.locator(".msg.mine .text").first).to_have_text(XSS_TEXT)
+    item = console.locator("#queue .item").first
+    await expect(item.locator(".question")).to_have_text(XSS_TEXT)
+    await item.locator("input.answer-text").fill("<i>ok</i>")
+    await item.locator("button.answer").click()
+    await expect(page.locator(".msg.streamer .text")).to_contain_text("<i>ok</i>")
+    await expect(page.locator("#status")).to_have_text("joined as " + XSS_NAME)
+
+    await flushed(live)
+    ops = await open_page(browser, f"{base}/ops?token={live.app[OPERATOR]}")
+    await expect(ops.locator("#qa tbody td.text", has_text="<script>").first).to_have_text(XSS_TEXT)
+    await expect(ops.locator("#qa tbody td", has_text="onerror").first).to_have_text(XSS_NAME)
+    analytics = await open_page(browser, f"{base}/ops/rooms/demo-room?token={live.app[OPERATOR]}")
+    await expect(analytics.locator("h1")).to_contain_text("analytics")
+
+    for p in (page, console, ops, analytics):
+        assert await p.evaluate("window.__pwned") is None
+        assert await p.locator("main b:text-is('bold'), main i:text-is('ok'), img[src=x]").count() == 0
+        await p.context.close()
+
+
+async def test_pages_refuse_missing_or_wrong_tokens(live_server) -> None:
+    live = await live_server()
+    operator = live.app[OPERATOR]
+    async with aiohttp.ClientSession() as http:
+
+        async def status(path: str, token: str | None = None, method: str = "GET", **kw: Any) -> int:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            async with http.request(
+                method, live.url + path, headers=headers, allow_redirects=False, **kw
+            ) as r:
+                return r.status
+
+        assert await status("/room/demo-room") == 200  # viewers need no token
+        assert await status("/room/no-such-room") == 404
+        for path in ("/console/demo-room", "/console/demo-room?token=nope"):
+            assert await status(path) == 401
+        assert (
+            await status("/console/demo-room", operator) == 401
+        )  # the operator's token is not the streamer's
+        assert await status("/console/demo-room", TOKEN) == 200
+        assert await status(f"/console/demo-room?token={TOKEN}") == 303  # to a cookie, out of the URL
+        for path in ("/ops", "/ops/rooms/demo-room"):
+            assert await status(path) == 401
+            assert await status(path, "wrong") == 401
+            assert await status(path, TOKEN) == 401
+            assert await status(path, operator) == 200
+        for method, path in (
+            ("GET", "/api/ops/rooms"),
+            ("GET", "/api/ops/qa"),
+            ("GET", "/api/ops/qa.csv"),
+            ("GET", "/api/ops/rooms/demo-room/report"),
+            ("POST", "/api/ops/corrections"),
+        ):
+            assert await status(path, method=method) == 401, path
+            assert await status(path, TOKEN, method=method) == 401, path
+        assert await status("/static/socket.io.min.js") == 200
+    await flushed(live)
+    rows = await asyncio.to_thread(
+        live.app[LOG].query, "select detail from room_events where event = 'auth_refused'"
+    )
+    assert any("/ops" in r["detail"] for r in rows) and any("/console/" in r["detail"] for r in rows)
+
+
+def test_screenshots_are_small() -> None:
+    shots = list(SHOTS.glob("*.png")) if SHOTS.is_dir() else []
+    assert sum(p.stat().st_size for p in shots) < 1_500_000, [(p.name, p.stat().st_size) for p in shots]
+
+
+def test_vendored_client_is_the_official_one() -> None:
+    client = Path(ROOT / "bot" / "web" / "static" / "socket.io.min.js").read_text(encoding="utf-8")
+    assert client.startswith("/*!\n * Socket.IO v4.8.1")

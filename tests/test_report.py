@@ -1,0 +1,162 @@
+"""`cohost report` on a log made by the show simulator: every figure matches SQL counted here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from html import unescape
+from pathlib import Path
+
+from bot.app import LOG
+from bot.cli import main
+from bot.simulate import simulate_show
+from storage.stats import bought_together, retention_curve, segments, watch_seconds
+from tests.conftest import ROOT, TOKEN
+
+SHOTS = ROOT / "docs" / "screenshots"
+METRIC = re.compile(r'data-metric="([^"]+)" data-value="([^"]*)"')
+
+
+def metrics(page: str) -> dict[str, str]:
+    return {unescape(k): unescape(v) for k, v in METRIC.findall(page)}
+
+
+def one(db: sqlite3.Connection, sql: str, *params: object) -> object:
+    return db.execute(sql, params).fetchone()[0]
+
+
+async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, tmp_path: Path) -> None:
+    live = await live_server()
+    done = await simulate_show(live.url, "demo-room", viewers=30, seed=7, minutes=6, speed=40, token=TOKEN)
+    assert done["failed_viewers"] == 0, done
+    assert done["done"]["join_room"] == 30 and done["done"]["comment"] > 20, done
+    assert done["done"].get("card_click", 0) > 0 and done["done"].get("purchase", 0) > 0, done
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    out = tmp_path / "report.html"
+    assert (
+        await asyncio.to_thread(
+            main, ["report", "--db", live.db_path, "--room", "demo-room", "--out", str(out)]
+        )
+        == 0
+    )
+    page = out.read_text(encoding="utf-8")
+    context = await browser.new_context(viewport={"width": 1100, "height": 1000})
+    tab = await context.new_page()
+    await tab.goto(out.as_uri())
+    assert await tab.locator("img").count() >= 4
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await tab.screenshot(path=str(SHOTS / "analytics.png"))
+    await context.close()
+    got = metrics(page)
+    assert page.count("data:image/png;base64,") >= 4  # funnel, retention, segments, forecast / propensity
+
+    db = sqlite3.connect(live.db_path)
+    room = "demo-room"
+    expected = {
+        "funnel.viewers": one(
+            db, "select count(distinct viewer_id) from viewer_events where room_id=? and event='join'", room
+        ),
+        "funnel.commenters": one(db, "select count(distinct viewer_id) from comments where room_id=?", room),
+        "funnel.askers": one(
+            db,
+            "select count(distinct viewer_id) from comments where room_id=? and kind in ('answer','escalate')",
+            room,
+        ),
+        "funnel.clickers": one(db, "select count(distinct viewer_id) from card_clicks where room_id=?", room),
+        "funnel.buyers": one(db, "select count(distinct viewer_id) from purchases where room_id=?", room),
+        "events.comments": one(db, "select count(*) from comments where room_id=?", room),
+        "events.impressions": one(db, "select count(*) from card_impressions where room_id=?", room),
+        "events.clicks": one(db, "select count(*) from card_clicks where room_id=?", room),
+        "events.carts": one(db, "select count(*) from cart_adds where room_id=?", room),
+        "events.orders": one(db, "select count(*) from purchases where room_id=?", room),
+        "events.units": one(db, "select sum(qty) from purchases where room_id=?", room),
+        "answers.answered": one(db, "select count(*) from comments where room_id=? and kind='answer'", room),
+        "answers.escalated": one(
+            db, "select count(*) from comments where room_id=? and kind='escalate'", room
+        ),
+    }
+    assert expected["funnel.viewers"] == 30
+    for key, value in expected.items():
+        assert int(got[key]) == value, (key, got[key], value)
+    questions = expected["answers.answered"] + expected["answers.escalated"]
+    assert float(got["answers.answer_rate"]) == expected["answers.answered"] / questions
+
+    # per product: orders and units, and card impressions / clicks joined on card_id
+    for pid, orders, units in db.execute(
+        "select product_id, count(*), sum(qty) from purchases where room_id=? group by 1", (room,)
+    ):
+        assert int(got[f"sales.{pid}.orders"]) == orders and int(got[f"sales.{pid}.units"]) == units
+    for pid, shown, clicked in db.execute(
+        "select i.product_id, count(*), count(c.card_id) from card_impressions i "
+        "left join (select distinct card_id from card_clicks) c using (card_id) where i.room_id=? group by 1",
+        (room,),
+    ):
+        assert (
+            int(got[f"product.{pid}.impressions"]) == shown and int(got[f"product.{pid}.clicks"]) == clicked
+        )
+    for strategy, shown in db.execute(
+        "select strategy, count(*) from card_impressions where room_id=? group by 1", (room,)
+    ):
+        assert int(got[f"strategy.{strategy}.impressions"]) == shown
+
+    # median latency: first reply minus comment, recomputed in Python from the raw rows
+    import json
+    import statistics
+
+    comment_at = dict(db.execute("select comment_id, created_at from comments where room_id=?", (room,)))
+    first: dict[str, float] = {}
+    for reply_to, at, author in db.execute(
+        "select reply_to, created_at, author from replies where room_id=?", (room,)
+    ):
+        for cid in json.loads(reply_to):
+            if author == "bot" and cid in comment_at:
+                first[cid] = min(first.get(cid, at), at)
+    if first:
+        assert (
+            abs(
+                float(got["answers.median_latency_s"])
+                - statistics.median(first[c] - comment_at[c] for c in first)
+            )
+            < 1e-9
+        )
+
+    # quartile segments: four groups of the 30 viewers, buyers add up
+    assert sum(int(got[f"segment.{s}.viewers"]) for s in ("low", "medium", "high", "very high")) == 30
+    assert (
+        sum(int(got[f"segment.{s}.buyers"]) for s in ("low", "medium", "high", "very high"))
+        == expected["funnel.buyers"]
+    )
+    assert "propensity.precision" in got or "not fitted" in page
+    assert "forecast.r2" in got or "not fitted" in page
+
+
+def test_pure_statistics_on_small_hand_made_data() -> None:
+    sessions = [
+        {"viewer_id": "a", "event": "join", "created_at": 0.0},
+        {"viewer_id": "a", "event": "leave", "created_at": 60.0},
+        {"viewer_id": "a", "event": "join", "created_at": 100.0},
+        {"viewer_id": "b", "event": "join", "created_at": 10.0},
+    ]
+    assert watch_seconds(sessions, end=130.0) == {"a": 90.0, "b": 120.0}
+    curve = retention_curve([90.0, 120.0], points=4)
+    assert curve[0]["share"] == 1.0 and curve[-1]["share"] == 0.5
+    rules = bought_together([{"x", "y"}, {"x", "y"}, {"x"}, {"z"}], min_count=2)
+    x_to_y = next(r for r in rules["rules"] if r["antecedent"] == "x")
+    assert x_to_y["support"] == 0.5 and abs(x_to_y["confidence"] - 2 / 3) < 1e-9
+    viewers = [
+        {
+            "viewer_id": f"v{i}",
+            "comments": i,
+            "questions": 0,
+            "likes": 0,
+            "clicks": 0,
+            "carts": 0,
+            "orders": int(i > 5),
+        }
+        for i in range(8)
+    ]
+    groups = segments(viewers)
+    assert [g["viewers"] for g in groups] == [2, 2, 2, 2]
+    assert groups[-1]["conversion"] == 1.0 and groups[0]["conversion"] == 0.0
