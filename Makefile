@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,17 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/cohost serve
 
-test: $(STAMP)
+test: $(STAMP) system-deps tests/node/node_modules/.installed
 	$(BIN)/python -m pytest -q
+
+# Debian packages the tests use (chromium, a CJK font, redis-server, Node.js), only when missing.
+system-deps:
+	sh scripts/system-deps.sh
+
+# The official socket.io / socket.io-client npm packages, pinned in tests/node/package-lock.json.
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
