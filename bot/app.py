@@ -14,11 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import socketio
+import sqlite_utils
 import yaml
 from aiohttp import web
 
 from bot.cluster import RoomSync
-from bot.config import Settings
+from bot.config import Settings, viewer_salt
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.comments import CommentFlow
 from handlers.namespace import LiveRoomNamespace
@@ -26,6 +27,7 @@ from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
+from storage.privacy import forget_viewer, viewer_key
 from storage.queries import behaviour_events
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ TOKEN = web.AppKey("streamer_token", str)
 BACKGROUND = web.AppKey("background", list)
 NAMESPACE = web.AppKey("namespace", LiveRoomNamespace)
 SYNC = web.AppKey("sync", RoomSync)
+SALT = web.AppKey("viewer_salt", str)
 OPERATOR = web.AppKey("operator_token", str)
 
 
@@ -129,6 +132,7 @@ def create_app(
     app[SIO] = sio
     app[TOKEN] = token or streamer_token(settings)
     app[OPERATOR] = operator or operator_token(settings)
+    app[SALT] = viewer_salt(settings) or ""
     log = InteractionLog(
         settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size
     )
@@ -165,6 +169,7 @@ def create_app(
             max_viewers_per_room=settings.limits.max_viewers_per_room,
             approve_below=settings.console.approve_below,
             max_timers=settings.console.max_timers,
+            viewer_salt=app[SALT] or None,
         )
         sio.register_namespace(namespace)
         app[NAMESPACE] = namespace
@@ -208,6 +213,7 @@ def create_app(
             web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
             web.patch("/api/rooms/{room_id}/products/{product_id}", patch_product),
             web.get("/api/rooms/{room_id}/queue", get_queue),
+            web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
         ]
     )
     from bot.pages import add_page_routes  # pages use this module's app keys
@@ -221,10 +227,34 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
-def _authorised(request: web.Request) -> bool:
+def _authorised(request: web.Request, key: web.AppKey[str] = TOKEN) -> bool:
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.startswith("Bearer ") else ""
-    return hmac.compare_digest(given.encode(), request.app[TOKEN].encode())
+    return hmac.compare_digest(given.encode(), request.app[key].encode())
+
+
+async def forget_viewer_route(request: web.Request) -> web.Response:
+    """A viewer's privacy request (operator token): rows, profile and live room state removed."""
+    if not _authorised(request, OPERATOR):
+        logger.warning("refused %s %s: missing or wrong operator token", request.method, request.path)
+        return _error(401, "unauthorized", "a valid operator token is required (Authorization: Bearer ...)")
+    key = viewer_key(request.match_info["viewer_id"], request.app[SALT])
+    removed = await asyncio.to_thread(_forget_in_log, request.app[LOG], key)
+    registry = request.app[REGISTRY]
+    profiles = registry.recommender.forget(key)
+    for room in registry.rooms.values():
+        room.recent.pop(key, None)
+        room.langs.pop(key, None)
+    return web.json_response({"ok": True, "rows": removed, "profiles": profiles})
+
+
+def _forget_in_log(log: InteractionLog, key: str) -> dict[str, int]:
+    log.flush()  # rows still queued would come back after the delete
+    db = sqlite_utils.Database(str(log.path))
+    try:
+        return forget_viewer(db, key)
+    finally:
+        db.close()
 
 
 def _room(request: web.Request) -> Room | web.Response:

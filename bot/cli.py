@@ -65,6 +65,27 @@ def _join(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forget(args: argparse.Namespace) -> int:
+    import sqlite_utils
+
+    from bot.config import viewer_salt
+    from storage.privacy import forget_viewer, viewer_key
+
+    settings = _settings(args)
+    path = Path(args.db or settings.storage.db_path)
+    if not path.is_file():
+        print(f"cohost: no database at {path}", file=sys.stderr)
+        return 2
+    db = sqlite_utils.Database(path)
+    removed = forget_viewer(db, viewer_key(args.viewer, viewer_salt(settings)))
+    db.close()
+    total = sum(removed.values())
+    detail = ", ".join(f"{n} {t}" for t, n in sorted(removed.items())) or "nothing stored"
+    print(f"forgot viewer {args.viewer}: {total} rows ({detail})")
+    print("a running server keeps the viewer's in-memory profile until DELETE /api/viewers/<id> or a restart")
+    return 0
+
+
 def _eval_qa(args: argparse.Namespace) -> int:
     from bot.evaluate import eval_qa
     from recommender.encoder import load_encoder
@@ -129,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cohost", description="live-cohost: a co-host bot for live rooms")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    forget = sub.add_parser("forget", help="delete every logged row about one viewer (privacy request)")
+    forget.add_argument("--viewer", required=True, help="the viewer id as the platform gives it")
+    forget.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
+    forget.add_argument("--config")
+    forget.set_defaults(func=_forget)
 
     serve = sub.add_parser("serve", help="run the Socket.IO service")
     serve.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,11 @@ class ConsoleSettings(_Strict):
     max_timers: int = Field(20, ge=0, le=1000, description="announcement timers per room")
 
 
+class PrivacySettings(_Strict):
+    hash_viewer_ids: bool = Field(False, description="store viewer ids as keyed hashes (salt from the env)")
+    salt_env: str = Field("COHOST_VIEWER_SALT", min_length=1)
+
+
 class LimitSettings(_Strict):
     max_comment_chars: int = Field(500, ge=10, le=10_000)
     comments_per_10s: int = Field(
@@ -101,6 +107,7 @@ class Settings(_Strict):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     rec: RecSettings = Field(default_factory=RecSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     join: JoinSettings = Field(default_factory=JoinSettings)
 
 
@@ -120,6 +127,16 @@ def validate_settings(data: dict[str, Any], source: str) -> Settings:
         return Settings.model_validate(data)
     except ValidationError as e:
         raise ConfigError(_one_line(e, source)) from None
+
+
+def viewer_salt(settings: Settings) -> str | None:
+    """The secret for hashed viewer ids, or None when ids are stored as given."""
+    if not settings.privacy.hash_viewer_ids:
+        return None
+    salt = os.environ.get(settings.privacy.salt_env, "")
+    if not salt:
+        raise ConfigError(f"privacy.hash_viewer_ids is on but {settings.privacy.salt_env} is not set")
+    return salt
 
 
 def load_settings(path: str | Path | None) -> Settings:

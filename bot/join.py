@@ -25,6 +25,7 @@ from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudg
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from storage.log import InteractionLog
+from storage.privacy import viewer_key
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -127,8 +128,10 @@ class CoHostClient:
         qa: QASettings,
         hygiene: HygieneSettings,
         max_comment_chars: int = 500,
+        viewer_salt: str | None = None,
     ) -> None:
         self.url, self.room, self.knowledge, self.log, self.executor = url, room, knowledge, log, executor
+        self.viewer_salt = viewer_salt  # set: viewer ids are logged as keyed hashes
         self.cfg, self.qa, self.max_comment_chars = join, qa, max_comment_chars
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
@@ -246,6 +249,7 @@ class CoHostClient:
                 cfg.user_id_path,
             )
             return None
+        platform_id, viewer = viewer, viewer_key(viewer, self.viewer_salt)
         name = pluck(data, cfg.user_name_path) if cfg.user_name_path else None
         name = name[:64] if isinstance(name, str) and name.strip() else None
         comment = Comment(new_id("c"), self.room, viewer, text[: self.max_comment_chars], time.time(), name)
@@ -277,7 +281,7 @@ class CoHostClient:
                 "room_events", {"room_id": self.room, "event": "reply_dropped", "detail": "reply_cap"}
             )
             return None
-        reply = f"@{name or viewer} {decision.reply}" if cfg.mention else decision.reply
+        reply = f"@{name or platform_id} {decision.reply}" if cfg.mention else decision.reply
         await self.sio.emit(
             cfg.reply_event, {**fill(cfg.reply_payload, self.room), cfg.reply_text_field: reply}
         )
@@ -317,6 +321,7 @@ async def run_join(
     stop: asyncio.Event | None = None,
 ) -> None:
     """`cohost join`: index the shelf, connect, answer until `stop` is set; the log is flushed on exit."""
+    from bot.config import viewer_salt  # bot.config imports this module for JoinSettings
     from recommender.encoder import load_encoder
 
     stop = stop or asyncio.Event()
@@ -344,6 +349,7 @@ async def run_join(
             settings.qa,
             settings.hygiene,
             settings.limits.max_comment_chars,
+            viewer_salt(settings),
         )
         await client.run(stop)
     finally:

@@ -27,6 +27,7 @@ from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_comment
 from handlers.rooms import Room, RoomRegistry
 from storage.log import InteractionLog
+from storage.privacy import viewer_key
 from storage.reports import live_counters
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         namespace: str = "/",
         approve_below: float = 0.75,
         max_timers: int = 20,
+        viewer_salt: str | None = None,
     ) -> None:
         super().__init__(namespace)
+        self.viewer_salt = viewer_salt  # set: viewer ids are kept and logged as keyed hashes
         self.registry = registry
         self.log = log
         self.flow = flow
@@ -195,22 +198,23 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         room = self.registry.get(msg.room_id)
         if room is None:
             raise EventError(P.UNKNOWN_ROOM, f"no room {msg.room_id!r} on this server")
+        viewer_id = viewer_key(msg.viewer_id, self.viewer_salt)
         session = await self.get_session(sid)
-        if session.get("room_id") == msg.room_id and session.get("viewer_id") == msg.viewer_id:
+        if session.get("room_id") == msg.room_id and session.get("viewer_id") == viewer_id:
             return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen}
         if room.viewers >= self.max_viewers_per_room:
             raise EventError(P.ROOM_FULL, f"room {msg.room_id} is full")
         if session.get("room_id"):
             await self.on_leave_room(sid, None)
-        await self.save_session(sid, {"room_id": msg.room_id, "viewer_id": msg.viewer_id, "name": msg.name})
+        await self.save_session(sid, {"room_id": msg.room_id, "viewer_id": viewer_id, "name": msg.name})
         await self.enter_room(sid, room_channel(msg.room_id))
         room.viewers += 1
-        room.members[msg.viewer_id] = (sid, time.time())
+        room.members[viewer_id] = (sid, time.time())
         self.log.record(
             "viewer_events",
             {
                 "room_id": msg.room_id,
-                "viewer_id": msg.viewer_id,
+                "viewer_id": viewer_id,
                 "event": "join",
                 "detail": msg.name,
             },

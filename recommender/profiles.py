@@ -121,6 +121,13 @@ class ProfileStore:
     def __len__(self) -> int:
         return len(self._p)
 
+    def forget(self, viewer_id: str) -> int:
+        """Drop a viewer's profiles in every room; returns how many there were."""
+        keys = [k for k in self._p if k[1] == viewer_id]
+        for k in keys:
+            del self._p[k]
+        return len(keys)
+
     def get(self, room_id: str, viewer_id: str) -> ViewerProfile | None:
         return self._p.get((room_id, viewer_id))
 
@@ -181,6 +188,10 @@ class InteractionHistory:
         while len(self.touched) > self.max_viewers:
             gone, _ = self.touched.popitem(last=False)
             self.ordered.pop(gone, None)
+
+    def forget(self, viewer_id: str) -> None:
+        self.touched.pop(viewer_id, None)
+        self.ordered.pop(viewer_id, None)
 
     def touch_lists(self) -> list[np.ndarray]:
         return [np.fromiter(items, dtype=np.int64, count=len(items)) for items in self.touched.values()]

@@ -225,6 +225,13 @@ class Recommender:
 
     # ---------------------------------------------------------------- strategies
 
+    def forget(self, viewer_id: str) -> int:
+        """Remove everything known about one viewer (privacy request); the next rebuild drops them from
+        the collaborative model too. Returns the number of room profiles removed."""
+        with self._lock:
+            self._history.forget(viewer_id)
+            return self._profiles.forget(viewer_id)
+
     def strategy_for(self, viewer_id: str) -> str:
         """The viewer's strategy, from a stable hash of the viewer id (same answer in every process)."""
         h = hashlib.blake2b(f"{self.settings.strategy_salt}:{viewer_id}".encode(), digest_size=8).digest()

@@ -12,6 +12,7 @@ import pytest
 import socketio
 import sqlite_utils
 
+from bot.app import REGISTRY
 from tests.processes import Served, serve, wait_exit, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +96,18 @@ async def test_cors_refuses_unknown_origins_by_default(live_server) -> None:
             await stranger.connect(
                 live.url, transports=["websocket"], headers={"Origin": "http://evil.example"}
             )
+
+
+async def test_a_viewer_who_reconnects_is_back_with_their_context(live_server, demo_catalog) -> None:
+    live = await live_server()
+    product = demo_catalog.by_link(4)
+    first = await live.viewer("demo-room", "flaky")
+    assert (await first.call("comment", {"text": "4号链接多少钱"}))["kind"] == "answer"
+    await first.client.disconnect()  # the phone drops off the network ...
+    again = await live.viewer("demo-room", "flaky")  # ... and the app reconnects and joins again
+    ack = await again.call("comment", {"text": "还有货吗"})
+    assert ack["kind"] == "answer"
+    [reply] = await again.wait_for("bot_reply")
+    assert reply["product_id"] == product.id and reply["source"] == "stock"
+    assert live.app[REGISTRY].recommender.forget("nobody") == 0
+    assert live.app[REGISTRY].rooms["demo-room"].members["flaky"][0] == again.client.get_sid()

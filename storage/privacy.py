@@ -1,0 +1,57 @@
+"""Privacy: forgetting a viewer, and storing viewer ids as salted hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import sqlite_utils
+
+from storage.schema import TABLES
+
+
+def viewer_key(viewer_id: str, salt: str | None) -> str:
+    """The id stored for a viewer: the id itself, or with a salt its keyed hash (HMAC-SHA256, 24 hex)."""
+    if not salt:
+        return viewer_id
+    return "h" + hmac.new(salt.encode(), viewer_id.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def forget_viewer(db: sqlite_utils.Database, viewer_id: str) -> dict[str, int]:
+    """Delete every row about one viewer; replies addressed to several viewers lose only this one."""
+    removed: dict[str, int] = {}
+    names = {viewer_id}
+    if "comments" in db.table_names():
+        names |= {
+            r["viewer_name"]
+            for r in db.query(
+                "select distinct viewer_name from comments where viewer_id = ? and viewer_name is not null",
+                [viewer_id],
+            )
+        }
+    with db.conn:
+        for table, columns in TABLES.items():
+            if "viewer_id" in columns and table in db.table_names():
+                n = db.execute(f"delete from [{table}] where viewer_id = ?", [viewer_id]).rowcount
+                if n:
+                    removed[table] = n
+        if "replies" in db.table_names():
+            for row in db.query(
+                "select reply_id, viewer_ids from replies where viewer_ids like ?", [f'%"{viewer_id}"%']
+            ):
+                others = [v for v in json.loads(row["viewer_ids"] or "[]") if v != viewer_id]
+                if others:
+                    text = db.execute(
+                        "select text from replies where reply_id = ?", [row["reply_id"]]
+                    ).fetchone()[0]
+                    for name in names:  # the @mention goes too
+                        text = text.replace(f"@{name} ", "")
+                    db.execute(
+                        "update replies set viewer_ids = ?, text = ? where reply_id = ?",
+                        [json.dumps(others), text, row["reply_id"]],
+                    )
+                else:
+                    db.execute("delete from replies where reply_id = ?", [row["reply_id"]])
+                removed["replies"] = removed.get("replies", 0) + 1
+    return removed
