@@ -104,12 +104,17 @@ class CommentFlow:
         return out
 
     # -- after understanding ----------------------------------------------------------------------
-    def apply(self, room: Room, comment: Comment, decision: Decision, sid: str, now: float) -> Outcome:
+    def apply(
+        self, room: Room, comment: Comment, decision: Decision, sid: str, now: float, qvec: Any = None
+    ) -> Outcome:
+        """`qvec`, the comment's embedding, feeds the viewer's interest (what they talk about)."""
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
         out.log("comments", comment_row(comment, decision))
         room.langs[comment.viewer_id] = decision.lang
-        if decision.kind != "answer" and decision.product_id:
-            self.recommender.observe(room.room_id, comment.viewer_id, "comment", decision.product_id, now)
+        if decision.kind in ("answer", "escalate") or decision.product_id:
+            event = "question" if decision.kind in ("answer", "escalate") else "comment"
+            product = decision.product_id if decision.kind != "answer" else None  # the answer adds its own
+            self.recommender.observe(room.room_id, comment.viewer_id, event, product, now, text_vec=qvec)
         if decision.kind == "answer" and decision.reply:
             self._answer(out, room, comment, decision, sid, now)
         elif decision.kind == "escalate":
@@ -222,7 +227,9 @@ class CommentFlow:
         if seconds > 0:
             self.recommender.observe(room.room_id, viewer_id, "watch", room.on_screen, now, amount=seconds)
 
-    def screen_changed(self, room: Room, product_id: str | None, now: float, announce: bool = True) -> Outcome:
+    def screen_changed(
+        self, room: Room, product_id: str | None, now: float, announce: bool = True
+    ) -> Outcome:
         """The streamer put a product on screen: watch time credited for the last one, and a card to
         each viewer whose interest matches the new one. Scores every viewer at once: run off the loop."""
         out = Outcome({"ok": True, "room_id": room.room_id, "on_screen": product_id})
@@ -235,7 +242,9 @@ class CommentFlow:
                 "room_events",
                 {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now},
             )
-            out.emit("on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id))
+            out.emit(
+                "on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id)
+            )
             out.share("on_screen", room.room_id, {"product_id": product_id})
         if product_id is None or not self.cards_enabled or not members:
             return out

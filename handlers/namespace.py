@@ -18,13 +18,13 @@ from typing import Any
 import socketio
 
 from domain.catalog import Product
-from domain.messages import Comment, Decision
+from domain.messages import Comment
 from handlers import console as C
 from handlers import payloads as P
 from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
-from handlers.qa import QASettings, answer_comment
+from handlers.qa import QASettings, answer_with_vector
 from handlers.rooms import Room, RoomRegistry
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
@@ -254,9 +254,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
         loop = asyncio.get_running_loop()
-        decision: Decision = await loop.run_in_executor(
+        decision, qvec = await loop.run_in_executor(
             self.executor,
-            answer_comment,
+            answer_with_vector,
             comment.text,
             room.knowledge,
             room.on_screen,
@@ -266,7 +266,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         console = self.console(room)
         console.comments += 1
         decision = C.gate(decision, console)  # paused, or approve-before-send: the answer waits
-        return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time()))
+        return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time(), qvec))
 
     async def on_card_click(self, sid: str, data: Any) -> Ack:
         session, room = await self._joined(sid)

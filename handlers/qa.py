@@ -201,6 +201,18 @@ def _pid(ref: ProductRef) -> str | None:
     return ref.product.id if ref.product is not None and ref.how in ("link", "name", "this") else None
 
 
+def answer_with_vector(
+    raw_text: str,
+    room: RoomKnowledge,
+    on_screen: str | None,
+    settings: QASettings,
+    recent: str | None = None,
+) -> tuple[Decision, np.ndarray | None]:
+    """The Q&A path plus the comment's embedding, so the recommender learns from what was said."""
+    u = understand(raw_text, room, on_screen, recent)
+    return decide(u, room, settings), u.qvec
+
+
 def answer_comment(
     raw_text: str,
     room: RoomKnowledge,
