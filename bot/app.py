@@ -71,23 +71,23 @@ def replay_history(log: InteractionLog, recommender: Recommender, days: float) -
     return len(events)
 
 
-def streamer_token(settings: Settings) -> str:
-    token = os.environ.get(settings.auth.streamer_token_env, "")
+def _token(env: str, who: str) -> str:
+    """A secret from the environment, or one made for this run and printed in the log."""
+    token = os.environ.get(env, "")
     if token:
         return token
     token = secrets.token_urlsafe(18)
-    logger.warning("%s is not set; this run's streamer token is %s", settings.auth.streamer_token_env, token)
+    logger.warning("%s is not set; this run's %s token is %s", env, who, token)
     return token
+
+
+def streamer_token(settings: Settings) -> str:
+    return _token(settings.auth.streamer_token_env, "streamer")
 
 
 def operator_token(settings: Settings) -> str:
-    """The operator's token (review and analytics pages): from the environment, or made for this run."""
-    token = os.environ.get(settings.auth.operator_token_env, "")
-    if token:
-        return token
-    token = secrets.token_urlsafe(18)
-    logger.warning("%s is not set; this run's operator token is %s", settings.auth.operator_token_env, token)
-    return token
+    """The operator's token (review and analytics pages)."""
+    return _token(settings.auth.operator_token_env, "operator")
 
 
 def origin_check(origins: list[str]) -> Callable[..., bool]:

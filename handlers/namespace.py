@@ -25,7 +25,7 @@ from handlers.comments import CommentFlow, new_id, room_channel, streamer_channe
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector
-from handlers.rooms import Room, RoomRegistry
+from handlers.rooms import QueueItem, Room, RoomRegistry
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 from storage.reports import live_counters
@@ -362,13 +362,17 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         room = await self._streamer_room(sid)
         return {"ok": True, "room_id": room.room_id, "queue": [i.as_dict() for i in room.queue]}
 
+    def _queued(self, room: Room, escalation_id: str) -> QueueItem:
+        item = room.queue_item(escalation_id)
+        if item is None:
+            raise EventError(P.UNKNOWN_ESCALATION, f"no open question {escalation_id!r}")
+        return item
+
     async def on_queue_answer(self, sid: str, data: Any) -> Ack:
         """The streamer answers a queued question, with their own text or the bot's guess."""
         room = await self._streamer_room(sid)
         msg = parse(P.QueueAnswer, data, "queue_answer")
-        item = room.queue_item(msg.escalation_id)
-        if item is None:
-            raise EventError(P.UNKNOWN_ESCALATION, f"no open question {msg.escalation_id!r}")
+        item = self._queued(room, msg.escalation_id)
         text = msg.text or (item.guess if msg.use_guess else None)
         if not text:
             raise EventError(P.BAD_PAYLOAD, "queue_answer: give text, or use_guess when the bot had a guess")
@@ -377,9 +381,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
     async def on_queue_dismiss(self, sid: str, data: Any) -> Ack:
         room = await self._streamer_room(sid)
         msg = parse(P.QueueDismiss, data, "queue_dismiss")
-        item = room.queue_item(msg.escalation_id)
-        if item is None:
-            raise EventError(P.UNKNOWN_ESCALATION, f"no open question {msg.escalation_id!r}")
+        item = self._queued(room, msg.escalation_id)
         return await self.deliver(self.flow.resolve(room, item, None, time.time()))
 
     # -- the streamer console (privileged) and viewer feedback ------------------------------------
