@@ -111,3 +111,18 @@ async def test_a_viewer_who_reconnects_is_back_with_their_context(live_server, d
     assert reply["product_id"] == product.id and reply["source"] == "stock"
     assert live.app[REGISTRY].recommender.forget("nobody") == 0
     assert live.app[REGISTRY].rooms["demo-room"].members["flaky"][0] == again.client.get_sid()
+
+
+async def test_a_viewer_flooding_10000_comments_does_not_hold_up_the_others(live_server) -> None:
+    live = await live_server()
+    flooder = await live.viewer("demo-room", "flooder")
+    calm = await live.viewer("demo-room", "calm")
+    for i in range(10_000):  # fired without waiting for acks, as a script would
+        await flooder.client.emit("comment", {"text": f"刷屏{i}"})
+    started = time.monotonic()
+    ack = await calm.call("comment", {"text": "1号链接多少钱"}, timeout=30)
+    waited = time.monotonic() - started
+    assert ack["kind"] == "answer"
+    assert waited < 5, f"the calm viewer waited {waited:.1f} s behind the flood"
+    errors = await flooder.wait_for("error", 100, timeout=30)
+    assert {e["code"] for e in errors} == {"rate_limited"}
