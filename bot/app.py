@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
+from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
@@ -170,6 +171,7 @@ def create_app(
             approve_below=settings.console.approve_below,
             max_timers=settings.console.max_timers,
             viewer_salt=app[SALT] or None,
+            batcher=EncodeBatcher(enc, executor),
         )
         sio.register_namespace(namespace)
         app[NAMESPACE] = namespace

@@ -21,6 +21,7 @@ from domain.catalog import Product
 from domain.messages import Comment
 from handlers import console as C
 from handlers import payloads as P
+from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
@@ -52,8 +53,10 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         approve_below: float = 0.75,
         max_timers: int = 20,
         viewer_salt: str | None = None,
+        batcher: EncodeBatcher | None = None,
     ) -> None:
         super().__init__(namespace)
+        self.batcher = batcher  # comment embeddings in batches (None: each comment on its own)
         self.viewer_salt = viewer_salt  # set: viewer ids are kept and logged as keyed hashes
         self.registry = registry
         self.log = log
@@ -254,6 +257,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
         loop = asyncio.get_running_loop()
+        qvec = await self.batcher.encode(comment.text) if self.batcher is not None else None
         decision, qvec = await loop.run_in_executor(
             self.executor,
             answer_with_vector,
@@ -262,6 +266,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             room.on_screen,
             self.qa,
             room.recent_product(viewer_id),
+            qvec,
         )
         console = self.console(room)
         console.comments += 1
