@@ -207,9 +207,11 @@ def answer_with_vector(
     on_screen: str | None,
     settings: QASettings,
     recent: str | None = None,
+    qvec: np.ndarray | None = None,
 ) -> tuple[Decision, np.ndarray | None]:
-    """The Q&A path plus the comment's embedding, so the recommender learns from what was said."""
-    u = understand(raw_text, room, on_screen, recent)
+    """The Q&A path plus the comment's embedding, so the recommender learns from what was said.
+    `qvec`, when the caller already encoded the comment (in a batch), saves encoding it again."""
+    u = understand(raw_text, room, on_screen, recent, qvec)
     return decide(u, room, settings), u.qvec
 
 
