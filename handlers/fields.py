@@ -492,3 +492,80 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     if lang == "zh":
         return f"{name}{_LABELS_ZH.get(key, key)}：{value_text}"
     return f"{name} {key.replace('_', ' ')}: {value_text}"
+
+
+# ---- the asked aspect: which property of a thing a question is about ----------------------------
+# Measure/property words of live-room questions, grouped into aspects. An answer written for one
+# aspect ("鞋底软吗") does not answer another ("鞋底多厚"), however close the two sound. General
+# shopping language, not any catalog's.
+_ASPECTS: dict[str, re.Pattern[str]] = {
+    "thickness": re.compile(r"(厚|薄)|\b(thick|thin)\b"),
+    "length": re.compile(
+        r"(多长(?!时间)|长不长|短不短|太长|太短|偏长|偏短|长度|袖长|衣长|裤长|裙长)"
+        r"|\b(how long is|length|too (long|short))\b"
+    ),
+    "height": re.compile(r"(增高|多高|高度|高不高|矮)|\b(tall|height)\b"),
+    "width": re.compile(r"(多宽|宽不宽|窄|宽度|肥不肥)|\b(wide|width|narrow)\b"),
+    "softness": re.compile(r"(软(?!件)|硬(?!件|币|盘))|\b(soft|hard|stiff)\b"),
+    "weight": re.compile(
+        r"(多重|重不重|沉不沉|很重|太重|轻不轻|轻便|压手)|\b(heavy|light weight|lightweight)\b"
+    ),
+    "warmth": re.compile(r"(热不热|闷|保暖|暖和|冷不冷|凉快|凉感|冻)|\b(warm|hot|cool|stuffy)\b"),
+    "breathability": re.compile(r"(透气|闷|捂)|\b(breathable|breathe)\b"),
+    "sheerness": re.compile(r"(透(?!气)|走光|看到内衣|看得到内衣)|\b(see[- ]through|sheer)\b"),
+    "tightness": re.compile(r"(紧绷|发紧|紧不紧|太紧|勒)|\b(tight|tightness)\b"),
+    "shrinking": re.compile(r"(缩水|缩不缩|会缩|变小|缩小)|\bshrink"),
+    "loosening": re.compile(r"(洗松|变松|松垮|变形|松了)|\b(stretch out|lose shape)\b"),
+    "fading": re.compile(r"(掉色|褪色|退色|染色|串色)|\bfade"),
+    "pilling": re.compile(r"(起球|掉毛|起毛)|\bpill"),
+    "smell": re.compile(r"(味道|异味|气味|臭|香味|有味)|\b(smell|odou?r)\b"),
+    "noise": re.compile(r"(噪音|吵|声音大|响不响|静音)|\b(noisy|loud|quiet)\b"),
+    "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)"),
+    "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b"),
+}
+# Parts of a product a question can be about: a measure asked of one part is not answered by an
+# entry about another.
+_PARTS = (
+    "袖子 袖口 袖长 领口 领子 帽子 帽檐 鞋底 中底 鞋垫 鞋面 鞋带 鞋跟 后跟 鞋头 腰围 腰头 裤腿 裤脚 肩宽 "
+    "胸围 臀围 大腿 手臂 拉链 口袋 纽扣 扣子 内胆 盖子 把手 手柄 屏幕 表带 内衬 里衬 肩带 背带 底座 "
+    "刀头 刷头 滤网 镜片 镜腿"
+).split()
+# single-character forms of the same parts ("袖子多长" / "袖长")
+_PART_ROOT = {p: p[0] if p[0] in "袖领帽腰臀胸肩" else p for p in _PARTS}
+
+
+def asked_aspects(text: str) -> set[str]:
+    """The aspects (thickness, length, softness, ...) a text speaks of."""
+    return {name for name, rx in _ASPECTS.items() if rx.search(text)}
+
+
+def named_parts(text: str, product: Product | None = None) -> set[str]:
+    """Parts of a product a text names, leaving out those in the product's own name (a "帽子"
+    in "连帽衫" is what the product is, not what is asked)."""
+    name = ""
+    if product is not None:
+        name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)}".lower()
+    return {_PART_ROOT[p] for p in _PARTS if p in text and p not in name}
+
+
+def aspect_conflict(comment: str, entry_question: str, entry_text: str, product: Product | None) -> bool:
+    """Whether an entry (an FAQ question with its answer, or a field's label and value) clearly
+    answers a different aspect than the comment asks: both speak of aspects and share none, or the
+    comment asks about a part of the product the entry never names while naming another part."""
+    asked = asked_aspects(comment)
+    if asked:
+        covered = asked_aspects(entry_question)
+        if covered and not asked & covered and not asked & asked_aspects(entry_text):
+            return True
+    parts = named_parts(comment, product)
+    if parts and not any(p in entry_text for p in parts):
+        # the entry speaks of another part, or gives the asked measure of something else
+        # ("袖子多长" against "衣长约65cm")
+        if named_parts(entry_text, product) or asked & asked_aspects(entry_text):
+            return True
+    return False
+
+
+def field_text(product: Product, key: str) -> str:
+    """A field's label and live value as text, for comparing with a comment."""
+    return f"{_LABELS_ZH.get(key, key)} {key.replace('_', ' ')} {_value_text(product, key)}"

@@ -35,9 +35,9 @@ _COMPLAINT = re.compile(
             r"(缩水|缩|掉色|褪色|起球|开线|脱线|变形|掉漆|生锈)了(?!吗|么|没|不)",
             r"(退钱|还钱|太坑|坑爹|黑心)",
             r"\b(refund|broken|damaged|defective|scam|fake|complain|complaint)\b",
-            r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn'?t work|broke|money back)\b",
-            r"(haven'?t|have not|never|didn'?t|did not|not yet) (received|got|arrived|shipped)",
-            r"where('?s| is) my (order|package|parcel)",
+            r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn[' ]?t work|broke|money back)\b",
+            r"(haven[' ]?t|have not|hasn[' ]?t|has not|never|didn[' ]?t|did not|not yet) (received|got|arrived|shipped)",
+            r"where([' ]?s| is) my (order|package|parcel)",
             r"\b(not|never) (arrived|received|delivered)\b",
         ]
     )
@@ -63,7 +63,7 @@ _PURCHASE = re.compile(
             r"(上车|给我(来|留|整|拿|包)|帮我留|留(一|两|几|\d)(件|个|份|单|套|双|盒))",
             r"(来|要|拍|买)(一|两|三|几|\d+)(箱|件|个|份|单|盒|包|袋|套|双|瓶|支)(?!.*(吗|么|\?))",
             r"^(冲|冲冲|冲鸭)|(冲|冲冲)$",
-            r"\b(bought|ordered|purchased|i'?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
+            r"\b(bought|ordered|purchased|i[' ]?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
         ]
     )
 )
@@ -115,7 +115,7 @@ def is_purchase(text: str) -> bool:
 
 
 _LINK_REQUEST = re.compile(
-    r"(上|求|快上|开|发|挂|给个)链接|链接(呢|在哪)|where'?s the link|drop the link|link (please|pls)|send (me )?the link"
+    r"(上|求|快上|开|发|挂|给个)链接|链接(呢|在哪)|where[' ]?s the link|drop the link|link (please|pls)|send (me )?the link"
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
-from handlers.fields import FieldMatch, detect_fields, render_field
+from handlers.fields import (
+    FieldMatch,
+    asked_aspects,
+    aspect_conflict,
+    detect_fields,
+    field_text,
+    named_parts,
+    render_field,
+)
 from handlers.intent import (
     about_streamer,
     asks_for_goods,
@@ -23,6 +32,10 @@ from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
 from recommender.retrieval import Hit
+from recommender.text import han_chars, tokens
+
+# added to the FAQ match of an entry whose question asks the very aspect the comment asks
+ASPECT_BONUS = 0.05
 
 
 class QASettings(BaseModel):
@@ -49,6 +62,9 @@ class Understanding:
     faq: list[Hit]
     focus: str = ""  # the comment without link phrase and product name: what the FAQ was searched with
     qvec: np.ndarray | None = None  # the embedding of the whole cleaned comment (for the recommender)
+    # for a comment holding several questions ("能白一点吗 多久能看出来"): each question's best FAQ
+    # entry and its match, in order
+    clauses: tuple[tuple[str, float], ...] = ()
 
 
 def faq_match(hits: list[Hit]) -> float:
@@ -93,7 +109,26 @@ def understand(
             faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=fvec)
         elif ref.how == "none":
             faq = room.faq.search(focus, k=3, qvec=fvec)
-    return Understanding(text, lang, ref, fields, faq, focus, qvec if text else None)
+    clauses: tuple[tuple[str, float], ...] = ()
+    if faq and ref.product is not None:
+        asked = question_clauses(text)
+        if len(asked) > 1:
+            tops = [
+                room.faq.search(room.matcher.focus(c, ref.product), k=2, product_id=ref.product.id)
+                for c in asked
+            ]
+            clauses = tuple((h[0].doc.doc_id, faq_match(h)) for h in tops if h)
+    return Understanding(text, lang, ref, fields, faq, focus, qvec if text else None, clauses)
+
+
+_CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
+
+
+def question_clauses(text: str) -> list[str]:
+    """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来" → two); a clause counts
+    if it asks something and has at least two Chinese characters or two words."""
+    parts = [c for c in _CLAUSE_SPLIT.split(text) if c]
+    return [c for c in parts if is_question(c) and (len(han_chars(c)) >= 2 or len(c.split()) >= 2)]
 
 
 def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decision:
@@ -132,9 +167,39 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
             return Decision(kind="chat", lang=lang, reason="question not about the goods")
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
-    # a field asked outright (its live value) wins over a written FAQ answer; the FAQ wins over a
-    # field that was only hinted at (a value named in passing, a value word with no field word)
+    # entries answering another aspect or part than the one asked are no candidates ("鞋底多厚"
+    # against "鞋底软吗"); an entry asking the very aspect asked is likelier the one meant
+    faq = [h for h in u.faq if not _other_aspect(t, h, product)]
+    other = top if top is not None and (not faq or faq[0] is not top) else None
+    top = faq[0] if faq else None
+    match = faq_match(faq) + (ASPECT_BONUS if top is not None and _same_aspect(t, top) else 0.0)
+    # a field asked outright (its live value) wins over a written FAQ answer, unless the comment
+    # holds the FAQ's whole question about that field; the FAQ wins over a field that was only
+    # hinted at (a value named in passing, a value word with no field word)
+    if (
+        strong_field
+        and best_field is not None
+        and top is not None
+        and _faq_asks_it(t, top, best_field, product)
+    ):
+        strong_field = False
     use_faq = top is not None and match >= settings.faq_threshold and not strong_field
+    asked = {doc for doc, m in u.clauses if m >= settings.faq_threshold}
+    if use_faq and top is not None and len(asked) > 1:
+        # two questions, each with its own entry: one answer would leave the other unanswered or,
+        # worse, answer a blend of both; the streamer takes it
+        return _escalate_other_aspect(
+            product,
+            top.doc.doc_id,
+            _faq_reply(product, top, lang),
+            match,
+            ref,
+            lang,
+            "asks two things at once",
+        )
+    if not use_faq and other is not None and not strong_field and faq_match(u.faq) >= settings.faq_threshold:
+        guess = _faq_reply(product, other, lang)
+        return _escalate_other_aspect(product, other.doc.doc_id, guess, faq_match(u.faq), ref, lang)
     if use_faq and top is not None:
         conf = _faq_confidence(match, settings) * ref.confidence
         return _gate(
@@ -149,6 +214,11 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
             ),
             settings,
         )
+    if best_field is not None and best_field.key not in ("price", "stock"):
+        ftext = field_text(product, best_field.key)
+        if aspect_conflict(t, ftext, ftext, product):
+            reply = render_field(product, best_field, lang, room.catalog.currency)
+            return _escalate_other_aspect(product, best_field.key, reply, best_field.strength, ref, lang)
     if best_field is not None:
         conf = best_field.strength * ref.confidence
         return _gate(
@@ -172,6 +242,67 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         confidence=round(match * ref.confidence, 3),
         guess=guess,
         reason="the catalog does not answer this",
+    )
+
+
+def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
+    """The entry answers another aspect or part than the comment asks (see `aspect_conflict`), or
+    it is about a part of the product ("鞋垫能拿出来换吗") that a Chinese comment neither names nor
+    shares a single content word with."""
+    entry = f"{hit.doc.text} {hit.doc.answer or ''}"
+    if aspect_conflict(text, hit.doc.text, entry, product):
+        return True
+    parts = named_parts(hit.doc.text, product)
+    if not parts or any(p in text for p in parts) or not han_chars(text):
+        return False
+    name = _product_words(product)
+    words = [w for w in tokens(text) if len(w) >= 2 and w not in name]
+    return not any(w in entry for w in words)
+
+
+def _product_words(product: Product | None) -> str:
+    if product is None:
+        return ""
+    return f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {' '.join(product.tags)}".lower()
+
+
+def _faq_asks_it(text: str, hit: Hit, field: FieldMatch, product: Product) -> bool:
+    """An FAQ entry whose whole question is in the comment and asks the very field the comment asks
+    ("鲜花饼保质期多久" and "保质期多久？"): its written answer says more than the field's bare value.
+    Never for price and stock, nor a value named ("有XL吗"), whose live state is the answer."""
+    if field.key in ("price", "stock") or field.asked is not None:
+        return False
+    q = normalize(hit.doc.text)
+    words = han_chars(q) + re.findall(r"[a-z0-9]+", q)
+    if not words or any(w not in text for w in words):
+        return False
+    return any(f.key == field.key and f.strength >= 0.5 for f in detect_fields(q, product))
+
+
+def _same_aspect(text: str, hit: Hit) -> bool:
+    """The entry's question asks an aspect the comment asks ("变小" / "缩不缩水")."""
+    return bool(asked_aspects(text) & asked_aspects(hit.doc.text))
+
+
+def _escalate_other_aspect(
+    product: Product,
+    source: str,
+    guess: str,
+    match: float,
+    ref: ProductRef,
+    lang: Lang,
+    reason: str = "asks another aspect than the entry answers",
+) -> Decision:
+    """The best entry speaks of another aspect or part than the one asked ("鞋底多厚" against
+    "鞋底软吗", "袖子多长" against the garment's length): the streamer answers, the entry is the guess."""
+    return Decision(
+        kind="escalate",
+        lang=lang,
+        product_id=product.id,
+        source=source,
+        confidence=round(min(match, 0.5) * ref.confidence, 3),
+        guess=guess,
+        reason=reason,
     )
 
 

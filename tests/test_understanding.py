@@ -202,3 +202,96 @@ def test_generic_faq_entry_does_not_win_a_close_call(encoder) -> None:
     hits = index.search("洗完会不会缩", k=3, product_id="p")
     assert hits[0].doc.doc_id == "a"
     assert all(0.0 <= h.score <= 1.0 for h in hits)
+
+
+def _faq_asking(catalog: Catalog, aspect: str):
+    from handlers.fields import asked_aspects
+
+    return next((p, f) for p in catalog.products for f in p.faq if aspect in asked_aspects(f.q))
+
+
+def test_a_different_aspect_than_the_faq_covers_goes_to_the_streamer(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # the FAQ says whether it shrinks; the viewer asks whether it thins: not the same answer
+    product, entry = _faq_asking(catalog, "shrinking")
+    d = answer_comment("洗几次会不会变薄", room, product.id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None and d.product_id == product.id
+    assert d.guess is not None and entry.a in d.guess  # the streamer sees what the bot would have said
+
+
+def test_the_same_aspect_in_other_words_is_answered(room: RoomKnowledge, catalog: Catalog) -> None:
+    product, entry = _faq_asking(catalog, "shrinking")
+    d = answer_comment("洗完会不会变小", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == entry.id
+    assert d.reply is not None and entry.a in d.reply
+
+
+def test_length_of_another_part_is_not_answered_with_the_garment_length(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    product = next(
+        p for p in catalog.products if "length" in p.attributes and "袖" not in p.attributes["length"]
+    )
+    d = answer_comment("袖子多长啊 我手臂长", room, product.id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+    # the length itself is still answered from the catalog
+    d = answer_comment("这件多长", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "length"
+
+
+def test_two_questions_in_one_comment_go_to_the_streamer(room: RoomKnowledge, catalog: Catalog) -> None:
+    from handlers.fields import asked_aspects
+
+    product, first, second = next(
+        (p, a, b)
+        for p in catalog.products
+        for a in p.faq
+        for b in p.faq
+        if asked_aspects(a.q) and asked_aspects(b.q) and not asked_aspects(a.q) & asked_aspects(b.q)
+    )
+    d = answer_comment(f"{first.q} {second.q}", room, product.id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+    # each alone is answered
+    for entry in (first, second):
+        d = answer_comment(entry.q, room, product.id, SETTINGS)
+        assert d.kind == "answer" and d.source == entry.id
+
+
+def test_faq_asked_word_for_word_wins_over_the_bare_field(room: RoomKnowledge, catalog: Catalog) -> None:
+    # "保质期多久？" written in the FAQ says more than the shelf-life value alone
+    product, entry = next(
+        (p, f)
+        for p in catalog.products
+        for f in p.faq
+        if any(m.key == "shelf_life" and m.strength >= 0.8 for m in detect_fields(normalize(f.q), p))
+    )
+    d = answer_comment(f"这个{entry.q}？", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == entry.id
+    assert d.reply is not None and entry.a in d.reply
+    # asked in other words, the field's live value answers
+    d = answer_comment("这个能放多久", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "shelf_life"
+
+
+def test_live_price_and_stock_win_over_a_written_faq(room: RoomKnowledge, catalog: Catalog) -> None:
+    product, entry = next(
+        (p, f)
+        for p in catalog.products
+        for f in p.faq
+        if any(m.key == "stock" and m.strength >= 0.8 for m in detect_fields(normalize(f.q), p))
+    )
+    d = answer_comment(entry.q, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "stock"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my order still hasn't arrived after 10 days", "complaint"),
+        ("I want one, where's the link?", "purchase"),
+    ],
+)
+def test_english_with_apostrophes(room: RoomKnowledge, catalog: Catalog, text: str, kind: str) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == kind and d.reply is None
