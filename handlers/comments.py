@@ -107,14 +107,22 @@ class CommentFlow:
     def apply(
         self, room: Room, comment: Comment, decision: Decision, sid: str, now: float, qvec: Any = None
     ) -> Outcome:
-        """`qvec`, the comment's embedding, feeds the viewer's interest (what they talk about)."""
+        """`qvec`, the comment's embedding, feeds the viewer's interest when the comment asks about
+        something no product on the shelf stands for ("有没有适合油皮的"); a product, when known, says
+        more than the words around it."""
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
         out.log("comments", comment_row(comment, decision))
         room.langs[comment.viewer_id] = decision.lang
-        if decision.kind in ("answer", "escalate") or decision.product_id:
-            event = "question" if decision.kind in ("answer", "escalate") else "comment"
-            product = decision.product_id if decision.kind != "answer" else None  # the answer adds its own
-            self.recommender.observe(room.room_id, comment.viewer_id, event, product, now, text_vec=qvec)
+        asked = decision.kind in ("answer", "escalate")
+        if decision.kind != "answer" and (decision.product_id or (asked and qvec is not None)):
+            self.recommender.observe(
+                room.room_id,
+                comment.viewer_id,
+                "question" if asked else "comment",
+                decision.product_id,
+                now,
+                text_vec=None if decision.product_id else qvec,
+            )
         if decision.kind == "answer" and decision.reply:
             self._answer(out, room, comment, decision, sid, now)
         elif decision.kind == "escalate":

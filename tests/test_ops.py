@@ -66,7 +66,8 @@ async def test_review_filters_and_csv(live_server) -> None:
 async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live_server) -> None:
     live = await live_server()
     [wrong] = await asked(live, "v1", WRONG)
-    assert wrong["kind"] == "answer"
+    # the bot's best entry is about shrinking, not fading: it holds that wrong guess back for the streamer
+    assert wrong["kind"] == "escalate"
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
     auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
     async with aiohttp.ClientSession(headers=auth) as http:
