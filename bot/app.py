@@ -279,6 +279,17 @@ async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
     return body
 
 
+async def _room_and_body(request: web.Request) -> tuple[Room, dict[str, Any]] | web.Response:
+    """A streamer call on a room with a JSON object body, or the error response to send."""
+    room = _room(request)
+    if isinstance(room, web.Response):
+        return room
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    return room, body
+
+
 async def healthz(request: web.Request) -> web.Response:
     registry = request.app.get(REGISTRY)
     return web.json_response(
@@ -333,12 +344,10 @@ async def put_catalog(request: web.Request) -> web.Response:
 
 
 async def set_on_screen(request: web.Request) -> web.Response:
-    room = _room(request)
-    if isinstance(room, web.Response):
-        return room
-    body = await _json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    checked = await _room_and_body(request)
+    if isinstance(checked, web.Response):
+        return checked
+    room, body = checked
     pid = body.get("product_id")
     if pid is not None and (not isinstance(pid, str) or room.catalog.product(pid) is None):
         return _error(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
@@ -347,12 +356,10 @@ async def set_on_screen(request: web.Request) -> web.Response:
 
 async def patch_product(request: web.Request) -> web.Response:
     """Live price / stock change: {"price"?: number, "stock"?: int}."""
-    room = _room(request)
-    if isinstance(room, web.Response):
-        return room
-    body = await _json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    checked = await _room_and_body(request)
+    if isinstance(checked, web.Response):
+        return checked
+    room, body = checked
     product = room.catalog.product(request.match_info["product_id"])
     if product is None:
         return _error(404, "unknown_product", f"no product {request.match_info['product_id']!r}")
