@@ -25,7 +25,7 @@ from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
-from handlers.qa import QASettings, answer_with_vector
+from handlers.qa import QASettings, answer_with_vector, needs_retrieval
 from handlers.rooms import QueueItem, Room, RoomRegistry
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
@@ -257,7 +257,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
         loop = asyncio.get_running_loop()
-        qvec = await self.batcher.encode(comment.text) if self.batcher is not None else None
+        qvec = None
+        if self.batcher is not None and needs_retrieval(comment.text):
+            qvec = await self.batcher.encode(comment.text)
         decision, qvec = await loop.run_in_executor(
             self.executor,
             answer_with_vector,

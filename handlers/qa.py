@@ -100,9 +100,10 @@ def understand(
     fields = detect_fields(text, ref.product)
     faq: list[Hit] = []
     focus = room.matcher.focus(text, ref.product) if text else ""
-    if text and qvec is None:
+    retrieve = needs_retrieval(text)
+    if retrieve and qvec is None:
         qvec = room.faq.encoder.encode([text])[0]
-    if text:
+    if retrieve:
         # the comment's vector serves the search only if the search text is the whole comment
         fvec = qvec if focus == text else None
         if ref.product is not None:
@@ -118,7 +119,14 @@ def understand(
                 for c in asked
             ]
             clauses = tuple((h[0].doc.doc_id, faq_match(h)) for h in tops if h)
-    return Understanding(text, lang, ref, fields, faq, focus, qvec if text else None, clauses)
+    return Understanding(text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses)
+
+
+def needs_retrieval(text: str) -> bool:
+    """Only a question can be answered from the FAQ: the rest of the chatter (three comments in four
+    in a busy room) is decided without encoding it. `text` may be raw or cleaned."""
+    cleaned = normalize(text)
+    return bool(cleaned) and is_question(cleaned)
 
 
 _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
