@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import socketio
-import sqlite_utils
 import yaml
 from aiohttp import web
 
@@ -28,7 +27,6 @@ from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
-from storage.privacy import forget_viewer, viewer_key
 from storage.queries import behaviour_events
 
 logger = logging.getLogger(__name__)
@@ -215,7 +213,6 @@ def create_app(
             web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
             web.patch("/api/rooms/{room_id}/products/{product_id}", patch_product),
             web.get("/api/rooms/{room_id}/queue", get_queue),
-            web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
         ]
     )
     from bot.pages import add_page_routes  # pages use this module's app keys
@@ -225,47 +222,26 @@ def create_app(
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
-def _error(status: int, code: str, message: str) -> web.Response:
+def error_response(status: int, code: str, message: str) -> web.Response:
+    """The HTTP error body every route uses: {ok: false, error: {code, message}}."""
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
-def _authorised(request: web.Request, key: web.AppKey[str] = TOKEN) -> bool:
+def _authorised(request: web.Request) -> bool:
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.startswith("Bearer ") else ""
-    return hmac.compare_digest(given.encode(), request.app[key].encode())
-
-
-async def forget_viewer_route(request: web.Request) -> web.Response:
-    """A viewer's privacy request (operator token): rows, profile and live room state removed."""
-    if not _authorised(request, OPERATOR):
-        logger.warning("refused %s %s: missing or wrong operator token", request.method, request.path)
-        return _error(401, "unauthorized", "a valid operator token is required (Authorization: Bearer ...)")
-    key = viewer_key(request.match_info["viewer_id"], request.app[SALT])
-    removed = await asyncio.to_thread(_forget_in_log, request.app[LOG], key)
-    registry = request.app[REGISTRY]
-    profiles = registry.recommender.forget(key)
-    for room in registry.rooms.values():
-        room.recent.pop(key, None)
-        room.langs.pop(key, None)
-    return web.json_response({"ok": True, "rows": removed, "profiles": profiles})
-
-
-def _forget_in_log(log: InteractionLog, key: str) -> dict[str, int]:
-    log.flush()  # rows still queued would come back after the delete
-    db = sqlite_utils.Database(str(log.path))
-    try:
-        return forget_viewer(db, key)
-    finally:
-        db.close()
+    return hmac.compare_digest(given.encode(), request.app[TOKEN].encode())
 
 
 def _room(request: web.Request) -> Room | web.Response:
     if not _authorised(request):
         logger.warning("refused %s %s: missing or wrong streamer token", request.method, request.path)
-        return _error(401, "unauthorized", "a valid streamer token is required (Authorization: Bearer ...)")
+        return error_response(
+            401, "unauthorized", "a valid streamer token is required (Authorization: Bearer ...)"
+        )
     room = request.app[REGISTRY].get(request.match_info["room_id"])
     if room is None:
-        return _error(404, "unknown_room", f"no room {request.match_info['room_id']!r}")
+        return error_response(404, "unknown_room", f"no room {request.match_info['room_id']!r}")
     return room
 
 
@@ -273,9 +249,9 @@ async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "bad_payload", "body must be a JSON object")
+        return error_response(400, "bad_payload", "body must be a JSON object")
     if not isinstance(body, dict):
-        return _error(400, "bad_payload", "body must be a JSON object")
+        return error_response(400, "bad_payload", "body must be a JSON object")
     return body
 
 
@@ -328,13 +304,15 @@ async def put_catalog(request: web.Request) -> web.Response:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        return _error(400, "bad_catalog", f"not valid YAML or JSON ({str(e).splitlines()[0]})")
+        return error_response(400, "bad_catalog", f"not valid YAML or JSON ({str(e).splitlines()[0]})")
     try:
         catalog = parse_catalog(data, "catalog")
     except CatalogError as e:
-        return _error(400, "bad_catalog", str(e))
+        return error_response(400, "bad_catalog", str(e))
     if catalog.room_id != room.room_id:
-        return _error(400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}")
+        return error_response(
+            400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}"
+        )
     await request.app[REGISTRY].replace_catalog(catalog)
     request.app[LOG].record(
         "room_events",
@@ -350,7 +328,7 @@ async def set_on_screen(request: web.Request) -> web.Response:
     room, body = checked
     pid = body.get("product_id")
     if pid is not None and (not isinstance(pid, str) or room.catalog.product(pid) is None):
-        return _error(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
+        return error_response(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
     return web.json_response(await request.app[NAMESPACE].put_on_screen(room, pid))
 
 
@@ -362,16 +340,16 @@ async def patch_product(request: web.Request) -> web.Response:
     room, body = checked
     product = room.catalog.product(request.match_info["product_id"])
     if product is None:
-        return _error(404, "unknown_product", f"no product {request.match_info['product_id']!r}")
+        return error_response(404, "unknown_product", f"no product {request.match_info['product_id']!r}")
     update: dict[str, Any] = {}
     for key, kind in (("price", (int, float)), ("stock", (int,)), ("original_price", (int, float))):
         if key in body:
             value = body[key]
             if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
-                return _error(400, "bad_payload", f"{key} must be a non-negative number")
+                return error_response(400, "bad_payload", f"{key} must be a non-negative number")
             update[key] = value
     if not update:
-        return _error(400, "bad_payload", "nothing to change: give price, original_price or stock")
+        return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")
     changed = product.model_copy(update=update)
     await request.app[REGISTRY].update_product(room, changed)
     request.app[LOG].record(

@@ -20,12 +20,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 from aiohttp import web
 
-from bot.app import LOG, OPERATOR, REGISTRY, TOKEN
+from bot.app import LOG, OPERATOR, REGISTRY, SALT, TOKEN
+from bot.app import error_response as _error
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.review import add_faq, faq_question
+from storage.log import InteractionLog
+from storage.privacy import forget_viewer, viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
 
 logger = logging.getLogger(__name__)
@@ -67,6 +71,7 @@ def add_page_routes(app: web.Application) -> None:
             web.get("/api/ops/qa.csv", ops_qa_csv),
             web.post("/api/ops/corrections", ops_correct),
             web.get("/api/ops/rooms/{room_id}/report", ops_report_json),
+            web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
             web.static("/static", WEB / "static", append_version=False),
         ]
     )
@@ -87,10 +92,6 @@ def _html(text: str, status: int = 200) -> web.Response:
         charset="utf-8",
         headers={"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
     )
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
 # -- tokens ------------------------------------------------------------------------------------------
@@ -356,3 +357,28 @@ async def ops_report_json(request: web.Request) -> web.Response:
         return refused
     data = await asyncio.to_thread(room_report, request.app[LOG].query, request.match_info["room_id"])
     return web.json_response(data)
+
+
+# -- privacy -----------------------------------------------------------------------------------------
+async def forget_viewer_route(request: web.Request) -> web.Response:
+    """A viewer's privacy request (operator token): rows, profile and live room state removed."""
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    key = viewer_key(request.match_info["viewer_id"], request.app[SALT])
+    removed = await asyncio.to_thread(_forget_in_log, request.app[LOG], key)
+    registry = request.app[REGISTRY]
+    profiles = registry.recommender.forget(key)
+    for room in registry.rooms.values():
+        room.recent.pop(key, None)
+        room.langs.pop(key, None)
+    return web.json_response({"ok": True, "rows": removed, "profiles": profiles})
+
+
+def _forget_in_log(log: InteractionLog, key: str) -> dict[str, int]:
+    log.flush()  # rows still queued would come back after the delete
+    db = sqlite_utils.Database(str(log.path))
+    try:
+        return forget_viewer(db, key)
+    finally:
+        db.close()
