@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
+from bot.fanout import FanoutManager, FanoutRedisManager
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow
@@ -114,9 +115,9 @@ def create_app(
         catalogs = load_catalogs(settings.rooms.catalogs)
     cors: Any = "*" if settings.server.cors_origins == ["*"] else origin_check(settings.server.cors_origins)
     manager = (
-        socketio.AsyncRedisManager(settings.redis.url, channel=f"{settings.redis.prefix}:socketio")
+        FanoutRedisManager(settings.redis.url, channel=f"{settings.redis.prefix}:socketio")
         if settings.redis.url
-        else None
+        else FanoutManager()
     )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -171,6 +172,7 @@ def create_app(
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, executor),
         )
+        await asyncio.to_thread(namespace.warm_up)
         sio.register_namespace(namespace)
         app[NAMESPACE] = namespace
         app[BACKGROUND] = [
@@ -195,11 +197,14 @@ def create_app(
     async def disconnect_clients(app: web.Application) -> None:
         # aiohttp waits for open websockets on shutdown: close them so SIGTERM stops promptly
         # (each disconnect is logged as a leave before the log is closed)
-        if sio.eio.sockets:  # engineio fails on an empty set
+        # (engineio's disconnect-all fails when the last viewer leaves while it starts: close a copy)
+        closing = [s.close(reason=sio.eio.reason.SERVER_DISCONNECT) for s in list(sio.eio.sockets.values())]
+        if closing:
             try:  # a dead connection would hold the stop until its ping times out
-                await asyncio.wait_for(sio.eio.disconnect(), timeout=CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), CLOSE_TIMEOUT_S)
             except TimeoutError:
                 logger.warning("stopping: some connections did not close within %s s", CLOSE_TIMEOUT_S)
+            sio.eio.sockets = {}
         await sio.shutdown()
 
     app.on_startup.append(start)

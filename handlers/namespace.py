@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 FOLLOWUP_TICK_S = 0.25
+WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
 
 
 class LiveRoomNamespace(socketio.AsyncNamespace):
@@ -141,6 +142,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             self.executor, self.flow.screen_changed, room, product_id, time.time(), announce
         )
         return await self.deliver(outcome)
+
+    def warm_up(self) -> None:
+        """Run the comment path once per room before the first viewer comes (blocking), so the first
+        questions of a show do not pay for dictionaries and buffers loaded on first use."""
+        for room in self.registry.rooms.values():
+            for text in WARM_UP_COMMENTS:
+                self.flow.banned.find(text)
+                answer_with_vector(text, room.knowledge, None, self.qa)
+        if self.batcher is not None:
+            self.batcher.encoder.encode(list(WARM_UP_COMMENTS))
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         return True
@@ -256,20 +267,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         reason = self.flow.screen(comment, now)
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
-        loop = asyncio.get_running_loop()
-        qvec = None
-        if self.batcher is not None and needs_retrieval(comment.text):
-            qvec = await self.batcher.encode(comment.text)
-        decision, qvec = await loop.run_in_executor(
-            self.executor,
-            answer_with_vector,
-            comment.text,
-            room.knowledge,
-            room.on_screen,
-            self.qa,
-            room.recent_product(viewer_id),
-            qvec,
-        )
+        asked = (comment.text, room.knowledge, room.on_screen, self.qa, room.recent_product(viewer_id))
+        if not needs_retrieval(comment.text):
+            # chatter, and nothing to search: no encoder, a fraction of a millisecond, decided here
+            decision, qvec = answer_with_vector(*asked)
+        else:
+            qvec = await self.batcher.encode(comment.text) if self.batcher is not None else None
+            decision, qvec = await asyncio.get_running_loop().run_in_executor(
+                self.executor, answer_with_vector, *asked, qvec
+            )
         console = self.console(room)
         console.comments += 1
         decision = C.gate(decision, console)  # paused, or approve-before-send: the answer waits

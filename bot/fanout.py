@@ -1,0 +1,50 @@
+"""Room broadcasts without a task per recipient.
+
+python-socketio's manager sends a room message by creating one asyncio task per connection and waiting
+for all of them: a bot reply to a 2,000-viewer room is 2,000 tasks on the event loop. Each send only
+puts the encoded packet on that connection's outgoing queue, which never waits, so the managers here
+do the same puts in a plain loop. Emits that ask for a callback keep the library's path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet
+
+
+class FanoutManager(socketio.AsyncManager):
+    """The in-process manager (one server process)."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None or namespace not in self.rooms:
+            return await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs
+            )
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        frames = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        for sid, eio_sid in list(self.get_participants(namespace, to or room)):
+            if sid in skip:
+                continue
+            for frame in frames:
+                await self.server._send_eio_packet(eio_sid, frame)
+
+
+class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):
+    """Several processes over Redis: messages from the cluster reach local viewers through
+    FanoutManager.emit (it sits under the pub/sub manager in the method order)."""
