@@ -135,7 +135,7 @@ class CoHostClient:
         self.cfg, self.qa, self.max_comment_chars = join, qa, max_comment_chars
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
-        self.budget = ReplyBudget(hygiene.max_replies_per_minute, 1.0)
+        self.budget = ReplyBudget(hygiene.max_replies_per_minute, 1.0, hygiene.reply_burst)
         self.on_screen: str | None = None
         self.recent: dict[str, str] = {}  # viewer → product last asked about
         self.sio = socketio.AsyncClient(
@@ -297,6 +297,7 @@ class CoHostClient:
                 "source": decision.source,
                 "confidence": decision.confidence,
                 "author": "bot",
+                "audience": "room",
             },
         )
         return reply

@@ -136,7 +136,7 @@ class CommentFlow:
             room.room_id,
             (decision.product_id or "", decision.source or ""),
             decision.reply or "",
-            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name)],
+            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid)],
             {
                 "product_id": decision.product_id,
                 "source": decision.source,
@@ -279,27 +279,38 @@ class CommentFlow:
         return out
 
     def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
+        """Send a reply to the room; beyond the room's budget, to its askers only or not at all."""
         budget = self.budgets.setdefault(
-            group.room_id, ReplyBudget(self.settings.max_replies_per_minute, self.settings.repeat_share)
+            group.room_id,
+            ReplyBudget(
+                self.settings.max_replies_per_minute, self.settings.repeat_share, self.settings.reply_burst
+            ),
         )
-        if author == "bot" and not budget.allow(group.repeat, now):
-            out.log(
-                "room_events",
-                {
-                    "room_id": group.room_id,
-                    "event": "reply_dropped",
-                    "created_at": now,
-                    "detail": json.dumps(
-                        {
-                            "reason": "reply_cap",
-                            "text": group.text,
-                            "reply_to": [a.comment_id for a in group.askers],
-                        },
-                        ensure_ascii=False,
-                    ),
-                },
-            )
-            return None
+        if author != "bot" or budget.allow(group.repeat, now):
+            return self._send_reply(out, group, now, author, "room")
+        if self.settings.over_cap == "private" and any(a.sid for a in group.askers):
+            return self._send_reply(out, group, now, author, "asker")
+        out.log(
+            "room_events",
+            {
+                "room_id": group.room_id,
+                "event": "reply_dropped",
+                "created_at": now,
+                "detail": json.dumps(
+                    {
+                        "reason": "reply_cap",
+                        "text": group.text,
+                        "reply_to": [a.comment_id for a in group.askers],
+                    },
+                    ensure_ascii=False,
+                ),
+            },
+        )
+        return None
+
+    def _send_reply(self, out: Outcome, group: Group, now: float, author: str, audience: str) -> str:
+        """One reply: to the room's channel, or (`audience` "asker") to each asker's own connection,
+        addressed to them alone."""
         reply_id = new_id("r")
         payload = {
             "reply_id": reply_id,
@@ -307,9 +318,16 @@ class CommentFlow:
             "reply_to": [a.comment_id for a in group.askers],
             "viewer_ids": [a.viewer_id for a in group.askers],
             "author": author,
+            "audience": audience,
             **group.meta,
         }
-        out.emit("bot_reply", payload, room_channel(group.room_id))
+        if audience == "room":
+            out.emit("bot_reply", payload, room_channel(group.room_id))
+        else:
+            for asker in group.askers:
+                if asker.sid:
+                    alone = Group(group.room_id, group.key, group.text, [asker])
+                    out.emit("bot_reply", {**payload, "text": alone.render()}, asker.sid)
         out.log(
             "replies",
             {

@@ -129,6 +129,7 @@ def streamer_message(room_id: str, text: str, source: str, now: float) -> Outcom
         "reply_to": [],
         "viewer_ids": [],
         "author": "streamer",
+        "audience": "room",
         "product_id": None,
         "source": source,
         "confidence": 1.0,

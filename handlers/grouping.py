@@ -16,6 +16,7 @@ class Asker:
     comment_id: str
     viewer_id: str
     name: str | None = None
+    sid: str | None = None  # the asker's connection on this process, for an answer sent to them only
 
     @property
     def mention(self) -> str:

@@ -6,6 +6,7 @@ import re
 import time
 import unicodedata
 from collections import deque
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pypinyin import lazy_pinyin
@@ -38,8 +39,18 @@ class HygieneSettings(BaseModel):
     max_replies_per_minute: int = Field(
         30, ge=1, le=10_000, description="bot messages to one room per minute"
     )
+    reply_burst: int = Field(
+        3,
+        ge=1,
+        le=10_000,
+        description="room replies sent back to back at most; then they are spaced over the minute",
+    )
     repeat_share: float = Field(
         0.8, gt=0, le=1, description="share of the budget that grouped repeats may use"
+    )
+    over_cap: Literal["private", "drop"] = Field(
+        "private",
+        description="an answer beyond the room's budget goes to its askers only (private) or is not sent",
     )
     repeat_cooldown_s: float = Field(10, ge=0, le=600, description="the same answer is not repeated sooner")
 
@@ -94,19 +105,29 @@ class FloodGuard:
 
 
 class ReplyBudget:
-    """At most `per_minute` bot messages in a room; repeats may only use part of it, unique answers first."""
+    """At most `per_minute` bot messages in a room in any minute, at most `burst` of them back to back
+    (a token bucket refilled at `per_minute` a minute), so a busy start does not spend the minute in
+    one second. Repeats may only use part of it: unique answers first."""
 
-    def __init__(self, per_minute: int, repeat_share: float) -> None:
+    def __init__(self, per_minute: int, repeat_share: float, burst: int | None = None) -> None:
         self.per_minute = per_minute
         self.repeat_share = repeat_share
+        self.burst = float(per_minute if burst is None else min(burst, per_minute))
+        self.tokens = self.burst
+        self.refilled_at: float | None = None
         self.sent: deque[float] = deque()
 
     def allow(self, repeat: bool, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         while self.sent and now - self.sent[0] > 60.0:
             self.sent.popleft()
-        limit = self.per_minute * (self.repeat_share if repeat else 1.0)
-        if len(self.sent) >= limit:
+        if self.refilled_at is not None:
+            elapsed = max(0.0, now - self.refilled_at)
+            self.tokens = min(self.burst, self.tokens + elapsed * self.per_minute / 60.0)
+        self.refilled_at = now
+        share = self.repeat_share if repeat else 1.0
+        if len(self.sent) >= self.per_minute * share or self.tokens < 1.0 + self.burst * (1.0 - share):
             return False
+        self.tokens -= 1.0
         self.sent.append(now)
         return True

@@ -33,6 +33,7 @@ TABLES: dict[str, dict[str, type]] = {
         "source": str,
         "confidence": float,
         "author": str,
+        "audience": str,
         "created_at": float,
     },
     "escalations": {
@@ -109,6 +110,7 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_reply_author_and_viewers", _add_missing_columns),
+    ("0003_reply_audience", _add_missing_columns),
 ]
 
 

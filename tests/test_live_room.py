@@ -106,3 +106,45 @@ async def test_unanswerable_question_goes_to_streamer_queue_not_the_room(live_se
     db = sqlite_utils.Database(live.db_path)
     [row] = list(db["escalations"].rows)
     assert row["comment_id"] == ack["comment_id"] and row["status"] == "open"
+
+
+async def test_answers_beyond_the_rooms_reply_budget_go_to_the_asker_alone(
+    live_server, demo_catalog: Catalog
+) -> None:
+    live = await live_server(hygiene={"max_replies_per_minute": 1, "reply_burst": 1})
+    first = await live.viewer("demo-room", "ann")
+    second = await live.viewer("demo-room", "ben")
+    third = await live.viewer("demo-room", "cat")
+    link1, link2 = demo_catalog.by_link(1), demo_catalog.by_link(2)
+    assert link1 is not None and link2 is not None
+
+    ack1 = await first.call("comment", {"text": "1号链接多少钱"})
+    [room_reply] = await third.wait_for("bot_reply")
+    assert room_reply["reply_to"] == [ack1["comment_id"]] and room_reply["audience"] == "room"
+
+    ack2 = await second.call("comment", {"text": "2号链接多少钱"})  # the minute's budget is spent
+    assert ack2["kind"] == "answer" and ack2["reply_id"], ack2
+    private = [r for r in await second.wait_for("bot_reply", 2) if r["reply_to"] == [ack2["comment_id"]]]
+    assert len(private) == 1 and private[0]["audience"] == "asker"
+    assert f"{link2.price:g}" in private[0]["text"] and private[0]["text"].startswith("@ben")
+    await asyncio.sleep(0.3)
+    assert [r["reply_id"] for r in third.events["bot_reply"]] == [room_reply["reply_id"]]
+
+    _flush(live)
+    db = sqlite_utils.Database(live.db_path)
+    audiences = {r["reply_id"]: r["audience"] for r in db["replies"].rows}
+    assert audiences == {ack1["reply_id"]: "room", ack2["reply_id"]: "asker"}
+
+
+async def test_a_room_that_wants_no_private_answers_logs_what_the_cap_dropped(live_server) -> None:
+    live = await live_server(hygiene={"max_replies_per_minute": 1, "reply_burst": 1, "over_cap": "drop"})
+    viewer = await live.viewer("demo-room", "dee")
+    await viewer.call("comment", {"text": "1号链接多少钱"})
+    ack = await viewer.call("comment", {"text": "2号链接多少钱"})
+    assert ack["kind"] == "answer" and "reply_id" not in ack, ack
+    await asyncio.sleep(0.3)
+    assert len(viewer.events["bot_reply"]) == 1
+    _flush(live)
+    db = sqlite_utils.Database(live.db_path)
+    [dropped] = db["room_events"].rows_where("event = 'reply_dropped'")
+    assert ack["comment_id"] in dropped["detail"]

@@ -43,6 +43,17 @@ def test_reply_budget_keeps_room_for_unique_answers() -> None:
     assert budget.allow(repeat=False, now=61.5)  # a minute later the budget is back
 
 
+def test_reply_budget_spaces_a_busy_start_over_the_minute() -> None:
+    budget = ReplyBudget(per_minute=30, repeat_share=1.0, burst=3)
+    assert [budget.allow(repeat=False, now=0) for _ in range(4)] == [True] * 3 + [False]
+    assert not budget.allow(repeat=False, now=1.0)  # one reply every 2 s after the burst
+    assert budget.allow(repeat=False, now=2.1) and not budget.allow(repeat=False, now=2.2)
+    asked = [3 + t / 10 for t in range(1200)]  # asked non-stop for two minutes
+    sent = [t for t in asked if budget.allow(repeat=False, now=t)]
+    busiest = max(sum(1 for u in sent if t <= u < t + 60) for t in sent)
+    assert 28 <= busiest <= 30  # the minute's budget is used, never exceeded
+
+
 def test_same_answer_within_cooldown_is_grouped_and_a_new_value_is_sent_at_once() -> None:
     grouper = ReplyGrouper(cooldown_s=10)
 

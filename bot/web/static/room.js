@@ -57,7 +57,8 @@
         })
       );
     }
-    const who = r.author === "streamer" ? "主播" : "小助手";
+    // an answer sent to the asker alone (the room's reply budget was spent) says so
+    const who = (r.author === "streamer" ? "主播" : "小助手") + (r.audience === "asker" ? " · 仅你可见" : "");
     say(
       el(
         "div",
