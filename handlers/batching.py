@@ -12,7 +12,6 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from handlers.normalize import normalize
 from recommender.encoder import TextEncoder
 
 logger = logging.getLogger(__name__)
@@ -23,20 +22,21 @@ class EncodeBatcher:
         self.encoder = encoder
         self.executor = executor
         self.max_batch = max_batch
-        self._waiting: list[tuple[str, asyncio.Future[np.ndarray | None]]] = []
+        self._waiting: list[tuple[str, asyncio.Future[np.ndarray]]] = []
         self._running = False
+        self._task: asyncio.Task[None] | None = None
 
-    async def encode(self, raw_text: str) -> np.ndarray | None:
-        """The embedding of the cleaned comment (what `understand` would compute), or None if empty."""
-        text = normalize(raw_text)
-        if not text:
-            return None
-        future: asyncio.Future[np.ndarray | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((text, future))
-        if not self._running:
+    async def encode(self, texts: list[str]) -> list[np.ndarray]:
+        """The embeddings of cleaned texts (`handlers.qa.search_texts`), computed in the next batch."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[np.ndarray]] = []
+        for text in texts:
+            futures.append(loop.create_future())
+            self._waiting.append((text, futures[-1]))
+        if futures and not self._running:
             self._running = True
-            asyncio.get_running_loop().create_task(self._drain())
-        return await future
+            self._task = loop.create_task(self._drain())
+        return list(await asyncio.gather(*futures))
 
     async def _drain(self) -> None:
         """Encode what is waiting, batch after batch, until nothing is left."""

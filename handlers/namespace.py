@@ -25,7 +25,7 @@ from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
-from handlers.qa import QASettings, answer_with_vector, needs_retrieval
+from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.rooms import QueueItem, Room, RoomRegistry
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
@@ -267,14 +267,17 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         reason = self.flow.screen(comment, now)
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
-        asked = (comment.text, room.knowledge, room.on_screen, self.qa, room.recent_product(viewer_id))
+        recent = room.recent_product(viewer_id)
+        asked = (comment.text, room.knowledge, room.on_screen, self.qa, recent)
         if not needs_retrieval(comment.text):
             # chatter, and nothing to search: no encoder, a fraction of a millisecond, decided here
             decision, qvec = answer_with_vector(*asked)
         else:
-            qvec = await self.batcher.encode(comment.text) if self.batcher is not None else None
+            # the comment and the part of it naming no product, encoded in one batch with others'
+            texts = search_texts(comment.text, room.knowledge, room.on_screen, recent)
+            vectors = await self.batcher.encode(texts) if self.batcher is not None else []
             decision, qvec = await asyncio.get_running_loop().run_in_executor(
-                self.executor, answer_with_vector, *asked, qvec
+                self.executor, answer_with_vector, *asked, *vectors
             )
         console = self.console(room)
         console.comments += 1

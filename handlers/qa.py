@@ -83,17 +83,32 @@ def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
     return f"{product.link}号链接：{answer}" if lang == "zh" else f"Link {product.link}: {answer}"
 
 
+def search_texts(
+    raw_text: str, room: RoomKnowledge, on_screen: str | None, recent: str | None = None
+) -> list[str]:
+    """What `understand` encodes for this comment: nothing for chatter; the cleaned comment, and the
+    part of it that names no product when that differs (what the FAQ is searched with). Computed
+    ahead, both are encoded in one batch with other viewers' comments."""
+    text = normalize(raw_text)
+    if not needs_retrieval(text):
+        return []
+    focus = room.matcher.focus(text, room.matcher.resolve(text, on_screen, recent).product)
+    return [text] if focus in (text, "") else [text, focus]
+
+
 def understand(
     raw_text: str,
     room: RoomKnowledge,
     on_screen: str | None,
     recent: str | None = None,
     qvec: np.ndarray | None = None,
+    fvec: np.ndarray | None = None,
 ) -> Understanding:
     """Normalise, resolve the product, find asked fields and the best FAQ entries.
 
     `qvec`, if given, is the embedding of the cleaned comment; otherwise it is computed here, once,
-    and handed back in the Understanding for the recommender."""
+    and handed back in the Understanding for the recommender. `fvec`, if given, is the embedding of
+    the focus (see `search_texts`)."""
     text = normalize(raw_text)
     lang = detect_lang(text)
     ref = room.matcher.resolve(text, on_screen, recent)
@@ -105,7 +120,7 @@ def understand(
         qvec = room.faq.encoder.encode([text])[0]
     if retrieve:
         # the comment's vector serves the search only if the search text is the whole comment
-        fvec = qvec if focus == text else None
+        fvec = qvec if focus == text else fvec
         if ref.product is not None:
             faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=fvec)
         elif ref.how == "none":
@@ -347,10 +362,12 @@ def answer_with_vector(
     settings: QASettings,
     recent: str | None = None,
     qvec: np.ndarray | None = None,
+    fvec: np.ndarray | None = None,
 ) -> tuple[Decision, np.ndarray | None]:
     """The Q&A path plus the comment's embedding, so the recommender learns from what was said.
-    `qvec`, when the caller already encoded the comment (in a batch), saves encoding it again."""
-    u = understand(raw_text, room, on_screen, recent, qvec)
+    `qvec` and `fvec`, when the caller already encoded `search_texts` (in a batch), save encoding them
+    again."""
+    u = understand(raw_text, room, on_screen, recent, qvec, fvec)
     return decide(u, room, settings), u.qvec
 
 

