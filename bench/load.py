@@ -40,9 +40,11 @@ never waiting for the previous ack. Nothing is asserted. The figures:
   answered together with others when the cooldown ends, seconds later by design) - shown apart;
 - ack kinds: what cohost understood (answer, chat, escalate, purchase, complaint, filtered);
 - errors: timeouts, send failures, refusals by error code, `error` events received;
-- server RSS: VmRSS of each server process before any viewer connected, after all joined, and the
-  peak during the replay; per connected viewer = the growth while joining / viewers joined;
-- CPU: % of one core over the sending window for each server, redis and client process, and the whole
+- server RSS: VmRSS of each server process (with the processes under it: cohost's encoder process)
+  before any viewer connected, after all joined, and the peak during the replay; per connected
+  viewer = the growth while joining / viewers joined;
+- CPU: % of one core over the sending window for each server (with its encoder process), redis and
+  client process, and the whole
   machine's busy share (other processes = the machine minus this benchmark's processes).
 """
 
@@ -154,6 +156,26 @@ def rss_kib(pid: int) -> int | None:
 
 
 TICK = os.sysconf("SC_CLK_TCK")
+
+
+def family(pid: int) -> list[int]:
+    """A server process and every process under it (cohost's encoder process)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(c for c, pp in parents.items() if pp == p)
+    return out
+
+
+def family_rss_kib(fam: list[int]) -> int:
+    return sum(rss_kib(p) or 0 for p in fam)
 
 
 def cpu_s(pid: int) -> float | None:
@@ -462,7 +484,8 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
             log(f"{mode}: healthy after {time.time() - t_begin:.1f} s")
             time.sleep(1.0)
             pids = [s.proc.pid for s in servers]
-            result["rss_before"] = [rss_kib(p) for p in pids]
+            fams = [family(p) for p in pids]  # each server with its encoder process
+            result["rss_before"] = [family_rss_kib(f) for f in fams]
 
             # viewers: v -> client process v % C, server (v // C) % S
             C, S = args.client_procs, len(servers)
@@ -519,10 +542,14 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
             result["connect_s"] = max(j[2] for j in joined.values())
             log(f"{mode}: {result['joined']}/{args.viewers} viewers joined in {result['connect_s']:.1f} s")
             time.sleep(2.0)  # let the server settle before reading its memory
-            result["rss_after"] = [rss_kib(p) for p in pids]
+            result["rss_after"] = [family_rss_kib(f) for f in fams]
 
             # replay
-            own = [*pids, *([redis.proc.pid] if redis and redis.proc else []), os.getpid()]
+            own = [
+                *(p for f in fams for p in f),
+                *([redis.proc.pid] if redis and redis.proc else []),
+                os.getpid(),
+            ]
             own_clients = [p.pid for p in procs]
             start.value = time.time() + 1.5
             go.set()
@@ -547,15 +574,17 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
                 elif msg and msg[0] == "crash":
                     log(f"{mode}: client process {msg[1]} crashed: {msg[2]}")
                     results[msg[1]] = {"records": [], "counts": {"crashed": 1}}
-                for i, p in enumerate(pids):
-                    peak[i] = max(peak[i] or 0, rss_kib(p) or 0)
+                for i, f in enumerate(fams):
+                    peak[i] = max(peak[i] or 0, family_rss_kib(f))
                 now = time.time()
                 if cpu1 is None and now >= start.value + args.seconds:  # CPU over the sending window
                     cpu1, m1, t_cpu1 = {p: cpu_s(p) for p in own + own_clients}, machine_cpu(), now
                 if now - last > 5:
                     sent = sum(s for s, _ in progress.values())
                     acked = sum(a for _, a in progress.values())
-                    srv = sum((cpu_s(p) or 0) - (cpu0[p] or 0) for p in pids) / max(now - start.value, 1e-9)
+                    srv = sum((cpu_s(p) or 0) - (cpu0[p] or 0) for f in fams for p in f) / max(
+                        now - start.value, 1e-9
+                    )
                     log(
                         f"{mode}: t={now - start.value:5.1f} s sent {sent} acked {acked} "
                         f"outstanding {sent - acked}  server CPU {100 * srv:.0f}%"
@@ -573,7 +602,7 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
                 return 100 * sum((cpu1[p] or 0) - (cpu0[p] or 0) for p in ps) / window
 
             result["cpu"] = {
-                "servers": [pct_core([p]) for p in pids],
+                "servers": [pct_core(f) for f in fams],
                 "redis": pct_core([redis.proc.pid]) if redis and redis.proc else None,
                 "clients": [
                     100 * r.get("cpu_send_s", 0) / max(r.get("send_wall_s", 1), 1e-9)
