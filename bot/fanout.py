@@ -8,11 +8,14 @@ do the same puts in a plain loop. Emits that ask for a callback keep the library
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+YIELD_EVERY = 200  # recipients in a row before other events get a turn
 
 
 class FanoutManager(socketio.AsyncManager):
@@ -38,11 +41,13 @@ class FanoutManager(socketio.AsyncManager):
         parts = encoded if isinstance(encoded, list) else [encoded]
         frames = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        for sid, eio_sid in list(self.get_participants(namespace, to or room)):
+        for n, (sid, eio_sid) in enumerate(list(self.get_participants(namespace, to or room)), 1):
             if sid in skip:
                 continue
             for frame in frames:
                 await self.server._send_eio_packet(eio_sid, frame)
+            if n % YIELD_EVERY == 0:  # a big room: let other events in between
+                await asyncio.sleep(0)
 
 
 class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 FOLLOWUP_TICK_S = 0.25
+YIELD_EVERY = 200  # sends in a row before other events get a turn
 WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
 
 
@@ -103,8 +104,10 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         """Log what the handler decided, then send it."""
         for table, row in outcome.rows:
             self.log.record(table, row)
-        for e in outcome.emits:
+        for i, e in enumerate(outcome.emits, 1):
             await self.emit(e.event, e.payload, to=e.to)
+            if i % YIELD_EVERY == 0:  # a push of many cards: comments that came meanwhile get a turn
+                await asyncio.sleep(0)
         if self.registry.share is not None:
             for kind, room_id, payload in outcome.shared:
                 await self.registry.share(kind, room_id, payload)
