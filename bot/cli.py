@@ -54,14 +54,18 @@ def _join(args: argparse.Namespace) -> int:
     settings = _settings(args)
     catalog = load_catalog(args.catalog or settings.rooms.catalogs[0])
 
-    async def main() -> None:
+    async def main() -> bool:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)  # stop cleanly: the log is written before exit
-        await run_join(settings, args.url, args.room, catalog, stop=stop)
+        return await run_join(settings, args.url, args.room, catalog, stop=stop)
 
-    asyncio.run(main())
+    if not asyncio.run(main()):
+        print(
+            f"cohost join: {args.url} stayed out of reach; gave up (join.reconnect_attempts)", file=sys.stderr
+        )
+        return 1
     return 0
 
 

@@ -155,8 +155,9 @@ class CoHostClient:
             self.sio.on(join.on_screen_event, self._on_screen)
 
     # -- connection -------------------------------------------------------------------------------
-    async def run(self, stop: asyncio.Event) -> None:
-        """Connect (retrying), then serve until `stop` is set or reconnection gives up."""
+    async def run(self, stop: asyncio.Event) -> bool:
+        """Connect (retrying), then serve until `stop` is set (True) or connecting or reconnecting gives
+        up after `reconnect_attempts` (False)."""
         connecting = asyncio.create_task(self._connect_first())
         stopping = asyncio.create_task(stop.wait())
         ended: asyncio.Task[None] | None = None
@@ -165,6 +166,9 @@ class CoHostClient:
             if connecting.done() and connecting.result():
                 ended = asyncio.create_task(self.sio.wait())
                 await asyncio.wait({ended, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if ended.done() and not stop.is_set():
+                    logger.error("lost %s and reconnecting gave up; stopping", self.url)
+            return stop.is_set()
         finally:
             connecting.cancel()
             stopping.cancel()
@@ -320,8 +324,9 @@ async def run_join(
     catalog: Catalog,
     encoder: TextEncoder | None = None,
     stop: asyncio.Event | None = None,
-) -> None:
-    """`cohost join`: index the shelf, connect, answer until `stop` is set; the log is flushed on exit."""
+) -> bool:
+    """`cohost join`: index the shelf, connect, answer until `stop` is set (True) or the platform stays
+    out of reach (False); the log is flushed on exit."""
     from bot.config import viewer_salt  # bot.config imports this module for JoinSettings
     from recommender.encoder import load_encoder
 
@@ -352,7 +357,7 @@ async def run_join(
             settings.limits.max_comment_chars,
             viewer_salt(settings),
         )
-        await client.run(stop)
+        return await client.run(stop)
     finally:
         await asyncio.to_thread(log.close)
         executor.shutdown(wait=True, cancel_futures=True)

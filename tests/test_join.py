@@ -287,6 +287,47 @@ async def test_cli_join_answers_and_writes_the_log_on_ctrl_c(
     assert [r["text"] for r in rows["replies"].rows] == [said[0]["content"]]
 
 
+async def test_cli_join_exits_1_when_the_platform_stays_out_of_reach(tmp_path: Path) -> None:
+    """With `reconnect_attempts` set, `cohost join` gives up on a platform that never answers and says
+    so with a non-zero exit, so a supervisor can restart or alert."""
+    config = tmp_path / "platform.yaml"
+    platform = {**PLATFORM, "reconnect_attempts": 2}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "storage": {"db_path": str(tmp_path / "join.db")},
+                "encoder": {"model": "hash"},
+                "join": platform,
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "join",
+        "--url",
+        f"http://127.0.0.1:{_free_port()}",
+        "--room",
+        ROOM,
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 1
+    assert "gave up" in err.decode()
+
+
 def test_config_yaml_documents_the_join_defaults() -> None:
     """The commented `join:` block in config.yaml, uncommented, is exactly the built-in defaults."""
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
