@@ -16,6 +16,8 @@ Interface (all times are seconds on one clock, passed in as `now`; nothing reads
         # a Pick for viewers whose personal match reaches `push_threshold`
     rec.record_shown(room_id, viewer_id, product_id, now)   # cards sent by other paths
     rec.rebuild(now) / rec.maybe_rebuild(now)                 # EASE + rules from the observed history
+    rec.forget(viewer_id)                                     # a privacy request
+    rec.on_observe, rec.on_forget                             # hooks told of both (a cluster shares them)
     rec.strategy_for(viewer_id) -> "personalized" | "popularity"
     rec.rank(room_id, viewer_id, now, on_screen=None, candidates=None) -> [(product_id, score, scores)]
     rec.engaged_viewers(room_id, now) -> list[str]           # who gets the periodic push
@@ -45,7 +47,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,6 +127,9 @@ class Recommender:
         self._strategy_edges = [
             (n, sum(s.strategy_shares[m] for m in names[: i + 1]) / total) for i, n in enumerate(names)
         ]
+        # told of every observe / forget (set by a cluster of processes to share them; any thread)
+        self.on_observe: Callable[..., None] | None = None
+        self.on_forget: Callable[[str], None] | None = None
 
     # ---------------------------------------------------------------- shelves and events
 
@@ -151,8 +156,10 @@ class Recommender:
         now: float,
         amount: float = 1.0,
         text_vec: np.ndarray | None = None,
+        notify: bool = True,
     ) -> None:
-        """Fold one viewer event into the profile, popularity and history (events in time order)."""
+        """Fold one viewer event into the profile, popularity and history (events in time order).
+        `notify` False: the event came from another process, `on_observe` is not told."""
         ew = self.settings.events
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}")
@@ -179,6 +186,8 @@ class Recommender:
             if text_vec is not None:
                 text_w = ew.question if event == "question" else ew.comment
                 profile.add(None, text_w, np.asarray(text_vec, dtype=np.float32).ravel(), now)
+        if notify and self.on_observe is not None:
+            self.on_observe(room_id, viewer_id, event, product_id, now, amount, text_vec)
 
     def record_shown(self, room_id: str, viewer_id: str, product_id: str, now: float) -> None:
         """Count a card as shown: frequency cap, cooldown and category runs read this."""
@@ -225,12 +234,16 @@ class Recommender:
 
     # ---------------------------------------------------------------- strategies
 
-    def forget(self, viewer_id: str) -> int:
+    def forget(self, viewer_id: str, notify: bool = True) -> int:
         """Remove everything known about one viewer (privacy request); the next rebuild drops them from
-        the collaborative model too. Returns the number of room profiles removed."""
+        the collaborative model too. Returns the number of room profiles removed. `notify` as in
+        `observe`."""
         with self._lock:
             self._history.forget(viewer_id)
-            return self._profiles.forget(viewer_id)
+            removed = self._profiles.forget(viewer_id)
+        if notify and self.on_forget is not None:
+            self.on_forget(viewer_id)
+        return removed
 
     def strategy_for(self, viewer_id: str) -> str:
         """The viewer's strategy, from a stable hash of the viewer id (same answer in every process)."""
