@@ -83,14 +83,15 @@ class CommentFlow:
         self.budgets: dict[str, ReplyBudget] = {}
 
     # -- before understanding ---------------------------------------------------------------------
-    def screen(self, comment: Comment, now: float) -> str | None:
-        """Why this comment must not be answered (banned word, flood), or None."""
+    def screen(self, comment: Comment, now: float, flood: bool | None = None) -> str | None:
+        """Why this comment must not be answered (banned word, flood), or None. `flood` is the verdict
+        of counters shared by a cluster; None: this process's flood guard decides."""
         word = self.banned.find(comment.text)
         if word is not None:
             return "banned_word"
-        if self.flood.is_flood(f"{comment.room_id}/{comment.viewer_id}", comment.text, now):
-            return "flood"
-        return None
+        if flood is None:
+            flood = self.flood.is_flood(f"{comment.room_id}/{comment.viewer_id}", comment.text, now)
+        return "flood" if flood else None
 
     def filtered(self, comment: Comment, reason: str) -> Outcome:
         """A comment kept out of the Q&A: logged with the reason, seen by the streamers."""
@@ -278,15 +279,24 @@ class CommentFlow:
             self._cards(out, room, viewer_id, member[0], picks, lang)
         return out
 
+    def _budget(self, room_id: str) -> ReplyBudget:
+        budget = self.budgets.get(room_id)
+        if budget is None:
+            s = self.settings
+            budget = self.budgets[room_id] = ReplyBudget(
+                s.max_replies_per_minute, s.repeat_share, s.reply_burst
+            )
+        return budget
+
+    def remote_reply(self, room_id: str, key: tuple[str, str], text: str, at: float) -> None:
+        """Another process of the cluster sent this answer to the room at `at`: the same answer asked
+        here within the cooldown is grouped, and the room's reply budget counts it as spent."""
+        self.grouper.record(room_id, key, text, at)
+        self._budget(room_id).spend(at)
+
     def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
         """Send a reply to the room; beyond the room's budget, to its askers only or not at all."""
-        budget = self.budgets.setdefault(
-            group.room_id,
-            ReplyBudget(
-                self.settings.max_replies_per_minute, self.settings.repeat_share, self.settings.reply_burst
-            ),
-        )
-        if author != "bot" or budget.allow(group.repeat, now):
+        if author != "bot" or self._budget(group.room_id).allow(group.repeat, now):
             return self._send_reply(out, group, now, author, "room")
         if self.settings.over_cap == "private" and any(a.sid for a in group.askers):
             return self._send_reply(out, group, now, author, "asker")
@@ -323,6 +333,12 @@ class CommentFlow:
         }
         if audience == "room":
             out.emit("bot_reply", payload, room_channel(group.room_id))
+            if author == "bot":  # the cluster's other processes group repeats of it and count it
+                out.share(
+                    "reply_sent",
+                    group.room_id,
+                    {"key": list(group.key), "text": group.text, "at": now, "repeat": group.repeat},
+                )
         else:
             for asker in group.askers:
                 if asker.sid:

@@ -3,7 +3,8 @@
 The first viewer to ask gets the answer at once. Viewers asking the same thing (same product and
 field or FAQ entry, same answer) during the cooldown are collected and addressed together in one
 follow-up when it ends ("@A @B @C 3号链接现在89元"). A changed value (a new price) is answered at once,
-addressing everyone waiting.
+addressing everyone waiting. In a cluster, answers another process sent are `record`ed, so a
+repeat is grouped whichever process it reaches; each process addresses its own waiting askers.
 """
 
 from __future__ import annotations
@@ -78,6 +79,19 @@ class ReplyGrouper:
         waiting.askers.extend(group.askers)
         self._waiting[k] = waiting
         return None
+
+    def record(self, room_id: str, key: tuple[str, str], text: str, at: float) -> None:
+        """Another process sent this answer to the room at `at`: the same answer asked here within the
+        cooldown joins a follow-up instead of being answered again. Askers already waiting here get the
+        newest text when their follow-up goes out."""
+        k = (room_id, key)
+        last = self._sent.get(k)
+        if last is not None and at < last.at:
+            return
+        self._sent[k] = _Sent(text, at)
+        waiting = self._waiting.get(k)
+        if waiting is not None:
+            waiting.text = text
 
     def due(self, now: float) -> list[Group]:
         """Follow-ups whose cooldown has ended; each starts a new cooldown."""

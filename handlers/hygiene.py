@@ -127,15 +127,28 @@ class ReplyBudget:
 
     def allow(self, repeat: bool, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        while self.sent and now - self.sent[0] > 60.0:
-            self.sent.popleft()
-        if self.refilled_at is not None:
-            elapsed = max(0.0, now - self.refilled_at)
-            self.tokens = min(self.burst, self.tokens + elapsed * self.per_minute / 60.0)
-        self.refilled_at = now
+        self._refill(now)
         share = self.repeat_share if repeat else 1.0
         if len(self.sent) >= self.per_minute * share or self.tokens < 1.0 + self.burst * (1.0 - share):
             return False
         self.tokens -= 1.0
         self.sent.append(now)
         return True
+
+    def spend(self, now: float | None = None) -> None:
+        """Count a message sent without asking (another process of the cluster sent it to the room):
+        the minute's window and the bucket are charged even past the limit, at most one burst into
+        debt, which the refill repays before this process sends again."""
+        now = time.monotonic() if now is None else now
+        self._refill(now)
+        self.tokens = max(self.tokens - 1.0, -self.burst)
+        self.sent.append(now)
+
+    def _refill(self, now: float) -> None:
+        while self.sent and now - self.sent[0] > 60.0:
+            self.sent.popleft()
+        if self.refilled_at is not None:
+            elapsed = max(0.0, now - self.refilled_at)
+            self.tokens = min(self.burst, self.tokens + elapsed * self.per_minute / 60.0)
+        # a message from another process may be stamped a little before the last refill
+        self.refilled_at = now if self.refilled_at is None else max(self.refilled_at, now)

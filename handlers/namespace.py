@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import socketio
 
@@ -37,6 +37,23 @@ Ack = dict[str, Any]
 FOLLOWUP_TICK_S = 0.25
 YIELD_EVERY = 200  # sends in a row before other events get a turn
 WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
+
+
+class ViewerCheck(NamedTuple):
+    """One comment against the per-viewer limits: within the rate limit, and a flood of one text."""
+
+    rate_ok: bool
+    flood: bool
+
+
+class ViewerLimiter(Protocol):
+    """Rate limit and flood guard counted outside this process (bot/cluster.py), so a viewer meets the
+    same limits on every process of a cluster."""
+
+    async def check(self, room_id: str, viewer_id: str, text: str, now: float) -> ViewerCheck | None:
+        """The verdict on one comment, counting it; None when the counters cannot be reached (the
+        process's own counters decide then)."""
+        ...
 
 
 class LiveRoomNamespace(socketio.AsyncNamespace):
@@ -74,6 +91,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
         self.started_at = time.time()  # the console counters count from here
         self._recent_comments: dict[str, deque[float]] = {}
+        self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
             for name in dir(self)
@@ -264,10 +282,11 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         now = time.time()
         viewer_id = session["viewer_id"]
         comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
-        if not self._rate_ok(sid, time.monotonic()):
+        checked = await self.limiter.check(room.room_id, viewer_id, msg.text, now) if self.limiter else None
+        if not (checked.rate_ok if checked is not None else self._rate_ok(sid, time.monotonic())):
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
             raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
-        reason = self.flow.screen(comment, now)
+        reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
         recent = room.recent_product(viewer_id)
