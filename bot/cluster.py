@@ -1,38 +1,166 @@
 """Several `cohost serve` processes sharing rooms through Redis.
 
 Fan-out of Socket.IO events goes through python-socketio's AsyncRedisManager. The room state that
-must agree across processes lives in Redis too and changes are published on one channel:
+must agree across processes lives in Redis too; changes are published on one channel
+(`<prefix>:rooms`), each message applied by every process but its sender:
 
 - the shelf with live price and stock (key `<prefix>:room:<id>:catalog`, kind `catalog`),
 - the product on screen (`...:on_screen`, kind `on_screen`: each process pushes cards to its own viewers),
-- the streamer's queue (`...:queue`, kinds `queue_add` / `queue_resolve`).
+- the streamer's queue (`...:queue`, kinds `queue_add` / `queue_resolve`),
+- room replies the bot sent (kind `reply_sent`, no key): every process groups a repeat asked within
+  the cooldown and charges the room's reply budget,
+- forgotten viewers (kind `forget`; their entries are deleted from the behaviour stream first).
 
-A process starting later takes the live shelf, on-screen product and queue from Redis, not from its
-files. Each process answers the comments of its own connections, so every comment is answered once.
+Per viewer, `ViewerLimits` counts the rate limit and flood guard in Redis (keys with a TTL, one round
+trip per comment; when Redis does not answer, the process's own counters decide). Every behaviour
+event the recommender observes goes on the capped stream `<prefix>:behaviour`, which every process
+reads back (`_consume`), so cards are ranked from the same profiles wherever a viewer is connected; a
+process starting later replays the stream before it serves.
+
+What a comment changes (a reply sent, a question queued, behaviour) leaves in order through a
+background outbox, so a slow or absent Redis never holds up an answer for long. A process starting
+later takes the live shelf, on-screen product and queue from Redis, not from its files. Each process
+answers the comments of its own connections, so every comment is answered once. What is agreed only
+within the few ms a message takes through Redis (two processes answering the same question at once,
+say) is listed in docs/deployment.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
+import math
+import socket
+import time
 import uuid
+from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
+import numpy as np
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain.catalog import CatalogError, parse_catalog
-from handlers.namespace import LiveRoomNamespace
+from handlers.hygiene import skeleton
+from handlers.namespace import LiveRoomNamespace, ViewerCheck
 from handlers.rooms import QueueItem, RoomRegistry
 
 logger = logging.getLogger(__name__)
 
 RETRY_S = (0.2, 0.5, 1.0, 2.0)
+# what a comment or a streamer's answer shares goes through the outbox, in order. A queue change is
+# waited for OUTBOX_WAIT_S at most (in Redis before the ack while Redis answers; never stalled by an
+# outage); a reply sent is not waited for.
+OUTBOX_KINDS = frozenset({"reply_sent", "queue_add", "queue_resolve"})
+WAITED_KINDS = frozenset({"queue_add", "queue_resolve"})
+OUTBOX_WAIT_S = 0.5
+STREAM_MAXLEN = 100_000  # behaviour events kept in Redis (approximately: XADD MAXLEN ~)
+STREAM_BATCH = 1000  # entries read, replayed or written per round trip
+OUTBOX_MAX = 50_000  # messages waiting for Redis; beyond, the oldest are dropped
+LIMIT_TIMEOUT_S = 0.5  # a limiter check slower than this counts as Redis being away
+LIMIT_HOLD_S = 1.0  # after a failed check, counters stay in the process this long
+RATE_WINDOW_S = 10  # limits.comments_per_10s
+
+
+class _Warn:
+    """A warning logged at most once per `every_s`: an outage must not flood the log."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s = every_s
+        self._last = -math.inf
+
+    def __call__(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            logger.warning(message, *args)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+class ViewerLimits:
+    """Rate limit and flood guard per (room, viewer) counted in Redis: a viewer meets the same limits on
+    every process, and after reconnecting to another one.
+
+    Rate: a sliding-window estimate over fixed 10 s windows, count(previous)·(1 − elapsed share) +
+    count(current), from INCR + EXPIRE on the current window and GET on the previous one; refused
+    comments count too, so a viewer who keeps sending stays refused. Flood: a counter per viewer and
+    text skeleton that lives `flood_window_s` from the text's first use. One pipelined round trip per
+    comment. Redis away (error or slower than LIMIT_TIMEOUT_S): `check` answers None, the process's own
+    counters decide, and Redis is left alone for LIMIT_HOLD_S (fail open, a warning once a minute).
+    Keys hold a hash of room and viewer, not the viewer id."""
+
+    def __init__(
+        self, redis: aioredis.Redis, prefix: str, per_10s: int, flood_repeats: int, flood_window_s: float
+    ) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.per_10s = per_10s
+        self.flood_repeats = flood_repeats
+        self.flood_window_ms = max(1, round(flood_window_s * 1000))
+        self._hold_until = 0.0
+        self._warn = _Warn()
+
+    async def check(self, room_id: str, viewer_id: str, text: str, now: float) -> ViewerCheck | None:
+        if time.monotonic() < self._hold_until:
+            return None
+        who = _digest(f"{room_id}\0{viewer_id}")
+        window = int(now // RATE_WINDOW_S)
+        current = f"{self.prefix}:rate:{who}:{window}"
+        flood = f"{self.prefix}:flood:{who}:{_digest(skeleton(text))}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.incr(current).expire(current, 2 * RATE_WINDOW_S)
+                pipe.get(f"{self.prefix}:rate:{who}:{window - 1}")
+                pipe.set(flood, 0, px=self.flood_window_ms, nx=True).incr(flood)
+                count, _, previous, _, repeats = await pipe.execute()
+        except (RedisError, OSError) as e:
+            self._hold_until = time.monotonic() + LIMIT_HOLD_S
+            self._warn("viewer limits: Redis did not answer (%s); counting in this process meanwhile", e)
+            return None
+        elapsed = now / RATE_WINDOW_S - window
+        estimate = int(previous or 0) * (1.0 - elapsed) + int(count)
+        return ViewerCheck(estimate <= self.per_10s, int(repeats) >= self.flood_repeats)
+
+
+def behaviour_entry(
+    origin: str,
+    writer: str,
+    room_id: str,
+    viewer_id: str,
+    event: str,
+    product_id: str | None,
+    now: float,
+    amount: float,
+    text_vec: Any,
+) -> dict[str, str]:
+    """One observed event as stream fields. The comment embedding goes as float16 bytes in base64:
+    half the memory of float32 in a 100,000-entry stream, and far below what a cosine can tell."""
+    entry = {
+        "origin": origin,
+        "log": writer,
+        "room": room_id,
+        "viewer": viewer_id,
+        "event": event,
+        "at": repr(float(now)),
+        "amount": repr(float(amount)),
+    }
+    if product_id:
+        entry["product"] = product_id
+    if text_vec is not None:
+        vec = np.asarray(text_vec, dtype=np.float16).ravel()
+        entry["vec"] = base64.b64encode(vec.tobytes()).decode("ascii")
+    return entry
 
 
 class RoomSync:
@@ -45,20 +173,39 @@ class RoomSync:
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
             health_check_interval=5,
         )
+        # the comment path's client: one attempt, short timeouts (the limiter fails open instead)
+        self.fast = aioredis.from_url(
+            url,
+            decode_responses=True,
+            retry=Retry(NoBackoff(), retries=0),
+            socket_timeout=LIMIT_TIMEOUT_S,
+            socket_connect_timeout=LIMIT_TIMEOUT_S,
+        )
         self.prefix = prefix
         self.channel = f"{prefix}:rooms"
+        self.stream = f"{prefix}:behaviour"
         self.registry = registry
         self.namespace = namespace
         self.origin = uuid.uuid4().hex  # this process; its own messages are not applied twice
+        # this process's log file: its events are replayed from there at start-up, not from the stream
+        self.writer = f"{socket.gethostname()}:{namespace.log.path.resolve()}"
         self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._subscribed = asyncio.Event()
+        self._outbox: deque[tuple[str, Any]] = deque(maxlen=OUTBOX_MAX)
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._warn = _Warn()
 
     def _key(self, room_id: str, what: str) -> str:
         return f"{self.prefix}:room:{room_id}:{what}"
 
     async def start(self) -> None:
-        """Adopt the live state other processes keep in Redis (or seed it), then listen for changes."""
+        """Adopt the live state other processes keep in Redis (or seed it), replay the shared behaviour,
+        then listen for changes and take over the namespace's per-viewer limits."""
+        self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._listen())
+        self._spawn(self._drain())
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
         for room_id, room in list(self.registry.rooms.items()):
             raw = await self.redis.get(self._key(room_id, "catalog"))
@@ -72,15 +219,51 @@ class RoomSync:
             for item in await self.redis.lrange(self._key(room_id, "queue"), 0, -1):
                 room.queue.append(QueueItem(**json.loads(item)))
         self.registry.share = self.share
+        last_id = await self._replay()
+        recommender = self.registry.recommender
+        recommender.on_observe = self._observed
+        recommender.on_forget = self._forgotten
+        self._spawn(self._consume(last_id))
+        flow = self.namespace.flow
+        self.namespace.limiter = ViewerLimits(
+            self.fast,
+            self.prefix,
+            self.namespace.comments_per_10s,
+            flow.settings.flood_repeats,
+            flow.settings.flood_window_s,
+        )
 
     async def stop(self) -> None:
         self.registry.share = None
-        if self._task is not None:
-            self._task.cancel()
+        self.namespace.limiter = None
+        self.registry.recommender.on_observe = None
+        self.registry.recommender.on_forget = None
+        for task in [self._task, *self._tasks]:
+            if task is not None:
+                task.cancel()
+        try:  # a graceful stop hands over what is still waiting, briefly
+            await asyncio.wait_for(self._flush(), timeout=1.0)
+        except TimeoutError:
+            logger.warning("stopping: %d shared messages did not reach Redis", len(self._outbox))
         await self.redis.aclose()
+        await self.fast.aclose()
 
     async def share(self, kind: str, room_id: str, payload: dict[str, Any]) -> None:
-        """Store the change and tell the other processes. A Redis outage is logged, never raised."""
+        """Store the change and tell the other processes (OUTBOX_KINDS: through the outbox)."""
+        if kind not in OUTBOX_KINDS:
+            await self._share_now(kind, room_id, payload)
+            return
+        shared = asyncio.get_running_loop().create_future()
+        self._send(("share", (kind, room_id, payload, shared)))
+        if kind not in WAITED_KINDS:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(shared), OUTBOX_WAIT_S)
+        except TimeoutError:
+            pass  # Redis is slow or away: the outbox keeps it
+
+    async def _share_now(self, kind: str, room_id: str, payload: dict[str, Any]) -> None:
+        """A Redis outage is logged, never raised."""
         try:
             if kind == "catalog":
                 await self.redis.set(self._key(room_id, "catalog"), json.dumps(payload, ensure_ascii=False))
@@ -97,7 +280,7 @@ class RoomSync:
                 await self._remove_queued(room_id, payload["escalation_id"])
             message = {"origin": self.origin, "kind": kind, "room_id": room_id, "payload": payload}
             await self.redis.publish(self.channel, json.dumps(message, ensure_ascii=False))
-        except RedisError:
+        except (RedisError, OSError):
             logger.exception("could not share %s of room %s through Redis", kind, room_id)
 
     async def _remove_queued(self, room_id: str, escalation_id: str) -> None:
@@ -106,6 +289,161 @@ class RoomSync:
             if json.loads(raw).get("escalation_id") == escalation_id:
                 await self.redis.lrem(key, 1, raw)
 
+    # -- the outbox: shared changes and behaviour events, written in order by one background task ----
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _send(self, item: tuple[str, Any]) -> None:
+        """Queue ("share", (kind, room_id, payload, future)) or ("xadd", fields) (on the loop)."""
+        if len(self._outbox) == self._outbox.maxlen:
+            self._warn("Redis is behind: dropping the oldest of %d shared messages", len(self._outbox))
+        self._outbox.append(item)
+        self._wake.set()
+
+    async def _drain(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._flush()
+            except Exception:  # the outbox must outlive one bad message
+                logger.exception("writing shared messages to Redis failed")
+
+    async def _flush(self) -> None:
+        """Write what waits: a shared change on its own, consecutive behaviour events in one pipeline."""
+        outbox = self._outbox
+        while outbox:
+            if outbox[0][0] == "share":
+                kind, room_id, payload, shared = outbox.popleft()[1]
+                await self._share_now(kind, room_id, payload)
+                if not shared.done():
+                    shared.set_result(None)
+                continue
+            batch = []
+            while outbox and outbox[0][0] == "xadd" and len(batch) < STREAM_BATCH:
+                batch.append(outbox.popleft()[1])
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for fields in batch:
+                        pipe.xadd(self.stream, fields, maxlen=STREAM_MAXLEN, approximate=True)
+                    await pipe.execute()
+            except (RedisError, OSError) as e:  # the client retried already: these are lost
+                self._warn("lost %d behaviour events: Redis did not take them (%s)", len(batch), e)
+
+    # -- viewer behaviour: the recommender's hooks, the stream read back ---------------------------
+    def _observed(
+        self,
+        room_id: str,
+        viewer_id: str,
+        event: str,
+        product_id: str | None,
+        now: float,
+        amount: float,
+        text_vec: Any,
+    ) -> None:
+        """Recommender.on_observe (any thread: watch time is credited off the loop)."""
+        entry = behaviour_entry(
+            self.origin, self.writer, room_id, viewer_id, event, product_id, now, amount, text_vec
+        )
+        self._call_soon(self._send, ("xadd", entry))
+
+    def _forgotten(self, viewer_id: str) -> None:
+        """Recommender.on_forget: the viewer leaves the stream and every process's memory."""
+        self._call_soon(self._forget_everywhere, viewer_id)
+
+    def _call_soon(self, fn: Any, *args: Any) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop closed while stopping
+            pass
+
+    def _forget_everywhere(self, viewer_id: str) -> None:
+        kept = [i for i in self._outbox if not (i[0] == "xadd" and i[1]["viewer"] == viewer_id)]
+        self._outbox.clear()
+        self._outbox.extend(kept)
+        self._spawn(self._scrub(viewer_id))
+
+    async def _scrub(self, viewer_id: str) -> None:
+        """Delete the viewer's entries from the stream, then tell the other processes to drop them
+        (a process still reading an older entry may apply it just before the message: a race of ms)."""
+        try:
+            start = "-"
+            while True:
+                entries = await self.redis.xrange(self.stream, min=start, count=STREAM_BATCH)
+                ids = [i for i, fields in entries if fields.get("viewer") == viewer_id]
+                if ids:
+                    await self.redis.xdel(self.stream, *ids)
+                if len(entries) < STREAM_BATCH:
+                    break
+                start = f"({entries[-1][0]}"
+        except RedisError:
+            logger.exception("could not delete a forgotten viewer's behaviour from Redis")
+        await self.share("forget", "", {"viewer_id": viewer_id})
+
+    async def _replay(self) -> str:
+        """Apply the stream from its beginning (off the loop, before serving); the last id read."""
+        last, applied = "0-0", 0
+        while True:
+            start = "-" if last == "0-0" else f"({last}"
+            entries = await self.redis.xrange(self.stream, min=start, count=STREAM_BATCH)
+            if not entries:
+                break
+            applied += await asyncio.to_thread(self._apply_behaviour, entries, True)
+            last = entries[-1][0]
+        if applied:
+            await asyncio.to_thread(self.registry.recommender.rebuild, time.time())
+        logger.info("recommender: replayed %d behaviour events from Redis", applied)
+        return last
+
+    async def _consume(self, last_id: str) -> None:
+        """Apply the other processes' behaviour events as they come (XREAD BLOCK), reconnecting."""
+        attempt = 0
+        while True:
+            try:
+                read = await self.redis.xread({self.stream: last_id}, count=STREAM_BATCH, block=5000)
+                attempt = 0
+                for _, entries in read:
+                    self._apply_behaviour(entries, False)
+                    last_id = entries[-1][0]
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as e:
+                delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
+                attempt += 1
+                logger.warning("behaviour stream lost Redis (%s); retrying in %.1f s", e, delay)
+                await asyncio.sleep(delay)
+
+    def _apply_behaviour(self, entries: list[tuple[str, dict[str, str]]], replay: bool) -> int:
+        """Fold other processes' events into the recommender. On replay, the events of this process's
+        log file are skipped: the log replay at start-up counted them already."""
+        recommender, applied = self.registry.recommender, 0
+        for entry_id, f in entries:
+            if f.get("origin") == self.origin or (replay and f.get("log") == self.writer):
+                continue
+            try:
+                vec = f.get("vec")
+                recommender.observe(
+                    f["room"],
+                    f["viewer"],
+                    f["event"],
+                    f.get("product") or None,
+                    float(f["at"]),
+                    amount=float(f["amount"]),
+                    text_vec=None
+                    if vec is None
+                    else np.frombuffer(base64.b64decode(vec), dtype=np.float16).astype(np.float32),
+                    notify=False,
+                )
+                applied += 1
+            except (KeyError, ValueError, TypeError):
+                self._warn("ignored a malformed behaviour entry %s", entry_id)
+        return applied
+
+    # -- room messages -------------------------------------------------------------------------------
     async def _listen(self) -> None:
         """Apply the other processes' changes; reconnect with back-off when Redis goes away."""
         attempt = 0
@@ -136,6 +474,9 @@ class RoomSync:
             logger.exception("ignored a malformed room-sync message")
 
     async def _apply(self, kind: str, room_id: str, payload: dict[str, Any]) -> None:
+        if kind == "forget":
+            self._forget_here(payload["viewer_id"])
+            return
         room = self.registry.get(room_id)
         if room is None:
             return
@@ -151,3 +492,13 @@ class RoomSync:
             item = room.queue_item(payload["escalation_id"])
             if item is not None:
                 room.queue.remove(item)
+        elif kind == "reply_sent":
+            product_id, source = payload["key"]
+            self.namespace.flow.remote_reply(room_id, (product_id, source), payload["text"], payload["at"])
+
+    def _forget_here(self, viewer_id: str) -> None:
+        """What this process keeps about a viewer another process was asked to forget."""
+        self.registry.recommender.forget(viewer_id, notify=False)
+        for room in self.registry.rooms.values():
+            room.recent.pop(viewer_id, None)
+            room.langs.pop(viewer_id, None)
