@@ -4,37 +4,68 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 import socketio
 
-from tests.processes import TOKEN, serve, start_redis, stop_redis, wait_healthy
+from recommender.ranking import Recommender
+from recommender.rec_settings import RecSettings
+from tests.processes import TOKEN, Served, serve, start_redis, stop_redis, wait_exit, wait_healthy
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+QUESTION = "3号链接多少钱"
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path):
-    redis = start_redis()
-    a = serve(tmp_path, "a", redis={"url": redis.url})
-    b = serve(tmp_path, "b", redis={"url": redis.url})
+async def start_cluster(tmp_path: Path):
+    """Start a redis-server and two processes on it, with `config` sections merged over the defaults."""
+    started: list = []
     clients: list[socketio.AsyncClient] = []
-    try:
+
+    async def start(**config) -> tuple:
+        redis = start_redis()
+        a = serve(tmp_path, "a", redis={"url": redis.url}, **config)
+        b = serve(tmp_path, "b", redis={"url": redis.url}, **config)
+        started.extend([a, b, redis])
         await asyncio.gather(wait_healthy(a), wait_healthy(b))
-        yield redis, a, b, clients
+        return redis, a, b, clients
+
+    try:
+        yield start
     finally:
         for c in clients:
             if c.connected:
                 await c.disconnect()
-        a.kill()
-        b.kill()
-        stop_redis(redis)
+        servers = [one for one in started if isinstance(one, Served)]
+        await asyncio.gather(*(_stop(one) for one in servers))
+        for one in started:
+            if not isinstance(one, Served):
+                stop_redis(one)
 
 
-async def _viewer(url: str, viewer_id: str, clients: list, received: list) -> socketio.AsyncClient:
+async def _stop(served: Served) -> None:
+    """SIGTERM, so the server stops what it started; kill -9 if it does not stop in time."""
+    served.stop()
+    try:
+        await wait_exit(served, timeout=15)
+    except AssertionError:
+        served.kill()
+
+
+@pytest.fixture
+async def cluster(start_cluster):
+    return await start_cluster()
+
+
+async def _viewer(
+    url: str, viewer_id: str, clients: list, received: list, cards: list | None = None
+) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
     client.on("bot_reply", received.append)
+    if cards is not None:
+        client.on("product_card", cards.append)
     await client.connect(url, transports=["websocket"])
     assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": viewer_id}))["ok"]
     clients.append(client)
@@ -133,3 +164,133 @@ async def test_queue_and_on_screen_agree_across_processes(cluster, demo_catalog)
     assert (await asker.call("comment", {"text": "这个多少钱"}))["kind"] == "answer"
     await _until(lambda: replies)
     assert replies[0]["product_id"] == product.id
+
+
+async def test_a_repeat_asked_on_another_process_within_the_cooldown_is_grouped(start_cluster) -> None:
+    _, a, b, clients = await start_cluster(hygiene={"repeat_cooldown_s": 3})
+    on_a: list[dict] = []
+    on_b: list[dict] = []
+    va = await _viewer(a.url, "viewer-a", clients, on_a)
+    vb = await _viewer(b.url, "viewer-b", clients, on_b)
+
+    first = await va.call("comment", {"text": QUESTION})
+    assert first["kind"] == "answer" and first["reply_id"]
+    await _until(lambda: on_b)
+    await asyncio.sleep(0.2)  # B hears of the answer on the room channel, beside the fan-out
+    again = await vb.call("comment", {"text": QUESTION})
+    assert again["kind"] == "answer" and again.get("grouped") is True and "reply_id" not in again
+
+    # B answers its asker once, in the follow-up when A's cooldown ends; nothing in between
+    await _until(lambda: len(on_b) >= 2, timeout=6)
+    await asyncio.sleep(0.3)
+    assert [r["reply_to"] for r in on_b] == [[first["comment_id"]], [again["comment_id"]]]
+    assert on_b[1]["text"].startswith("@viewer-b ") and on_b[1]["audience"] == "room"
+
+
+async def test_a_reply_sent_by_one_process_spends_the_room_budget_of_the_other(start_cluster) -> None:
+    # one reply back to back, then one every 10 s: A's answer leaves B nothing to spend at once
+    _, a, b, clients = await start_cluster(hygiene={"reply_burst": 1, "max_replies_per_minute": 6})
+    on_a: list[dict] = []
+    on_b: list[dict] = []
+    va = await _viewer(a.url, "viewer-a", clients, on_a)
+    vb = await _viewer(b.url, "viewer-b", clients, on_b)
+
+    assert (await va.call("comment", {"text": QUESTION}))["kind"] == "answer"
+    await _until(lambda: on_b)
+    await asyncio.sleep(0.2)
+    ack = await vb.call("comment", {"text": "1号链接多少钱"})
+    await _until(lambda: any(r["reply_id"] == ack["reply_id"] for r in on_b))
+    reply = next(r for r in on_b if r["reply_id"] == ack["reply_id"])
+    assert reply["audience"] == "asker"  # over the room's budget: to its asker alone
+    await asyncio.sleep(0.3)
+    assert all(r["reply_id"] != ack["reply_id"] for r in on_a)
+
+
+async def test_per_viewer_limits_hold_after_reconnecting_to_another_process(start_cluster) -> None:
+    _, a, b, clients = await start_cluster(limits={"comments_per_10s": 3}, hygiene={"flood_repeats": 3})
+    spammer = await _viewer(a.url, "spammer", clients, [])
+    for i in range(3):
+        assert (await spammer.call("comment", {"text": f"主播好美{i}"}))["ok"]
+    assert (await spammer.call("comment", {"text": "主播好美3"}))["error"]["code"] == "rate_limited"
+    await spammer.disconnect()
+    spammer = await _viewer(b.url, "spammer", clients, [])
+    assert (await spammer.call("comment", {"text": "主播好美4"}))["error"]["code"] == "rate_limited"
+    bystander = await _viewer(b.url, "bystander", clients, [])
+    assert (await bystander.call("comment", {"text": "主播好美"}))["ok"]  # only the spammer is held
+
+    repeater = await _viewer(a.url, "repeater", clients, [])
+    for _ in range(2):
+        assert (await repeater.call("comment", {"text": "冲冲冲!"}))["kind"] != "filtered"
+    await repeater.disconnect()
+    repeater = await _viewer(b.url, "repeater", clients, [])
+    ack = await repeater.call("comment", {"text": "冲 冲 冲"})  # the third time, on B: a flood
+    assert ack["kind"] == "filtered" and ack["filtered"] == "flood"
+
+
+def _personalized(prefix: str) -> str:
+    """A viewer id the default settings rank with the personalized strategy (every process agrees)."""
+    rec = Recommender(RecSettings(), SimpleNamespace(dim=8))
+    return next(f"{prefix}{i}" for i in range(1000) if rec.strategy_for(f"{prefix}{i}") == "personalized")
+
+
+async def _fan_moves_to_b(a, b, clients, demo_catalog, forget: bool = False) -> tuple[list, list, str]:
+    """A viewer asks about the sunscreen on A (and is forgotten there, with `forget`), reconnects to B
+    beside a newcomer; the streamer, on A, puts the sun hat on screen. The cards each got on B."""
+    sunscreen = next(p for p in demo_catalog.products if "防晒霜" in p.title)
+    hat = next(p for p in demo_catalog.products if "防晒" in p.title and p.id != sunscreen.id and p.in_stock)
+    fan_id = _personalized("fan")
+    fan = await _viewer(a.url, fan_id, clients, [])
+    assert (await fan.call("comment", {"text": f"{sunscreen.link}号链接多少钱"}))["kind"] == "answer"
+    await fan.disconnect()
+    async with aiohttp.ClientSession() as http:
+        if forget:  # a privacy request on A (the operator's token is the streamer's here)
+            r = await http.delete(f"{a.url}/api/viewers/{fan_id}", headers=AUTH)
+            assert r.status == 200 and (await r.json())["profiles"] == 1
+            await asyncio.sleep(0.3)
+
+        fan_cards: list[dict] = []
+        newcomer_cards: list[dict] = []
+        await _viewer(b.url, fan_id, clients, [], fan_cards)
+        newcomer = await _viewer(b.url, _personalized("new"), clients, [], newcomer_cards)
+        screens: list[dict] = []
+        newcomer.on("on_screen", screens.append)
+        r = await http.post(
+            f"{a.url}/api/rooms/demo-room/on_screen", json={"product_id": hat.id}, headers=AUTH
+        )
+        assert r.status == 200
+    await _until(lambda: screens)
+    await asyncio.sleep(0.3)  # B pushes its cards as it learns of the change
+    return fan_cards, newcomer_cards, hat.id
+
+
+async def test_a_viewer_keeps_their_profile_on_another_process(start_cluster, demo_catalog) -> None:
+    _, a, b, clients = await start_cluster()
+    fan_cards, newcomer_cards, hat_id = await _fan_moves_to_b(a, b, clients, demo_catalog)
+    # B pushes to the viewer whose question on A it knows, not to everyone
+    assert [(c["product_id"], c["reason"]) for c in fan_cards] == [(hat_id, "正在讲解")]
+    assert newcomer_cards == []
+
+
+async def test_a_viewer_forgotten_on_one_process_is_forgotten_on_the_other(
+    start_cluster, demo_catalog
+) -> None:
+    _, a, b, clients = await start_cluster(auth={"operator_token_env": "COHOST_STREAMER_TOKEN"})
+    fan_cards, newcomer_cards, _ = await _fan_moves_to_b(a, b, clients, demo_catalog, forget=True)
+    assert fan_cards == newcomer_cards == []  # B dropped the profile too: the fan is a newcomer there
+
+
+async def test_comments_are_answered_while_redis_is_down(cluster) -> None:
+    redis, a, b, clients = cluster
+    on_a: list[dict] = []
+    on_b: list[dict] = []
+    va = await _viewer(a.url, "viewer-a", clients, on_a)
+    vb = await _viewer(b.url, "viewer-b", clients, on_b)
+    stop_redis(redis)
+
+    # limits fail open and shared changes wait in the background: nobody is refused or kept waiting
+    for viewer, replies, text in ((va, on_a, QUESTION), (vb, on_b, "1号链接多少钱")):
+        for _ in range(2):
+            assert (await viewer.call("comment", {"text": text}, timeout=2))["kind"] == "answer"
+        await _until(lambda r=replies: r, timeout=5)
+    ack = await va.call("comment", {"text": "3号链接可以免费刻字吗"}, timeout=2)
+    assert ack["kind"] == "escalate"
