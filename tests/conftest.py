@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,21 @@ from domain.catalog import Catalog, load_catalog
 from recommender.encoder import TextEncoder, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+
+
+def screenshot_dir() -> Path:
+    """Where the browser tests save page screenshots: docs/screenshots with COHOST_SCREENSHOTS=1 (to
+    refresh the docs' pictures), otherwise a temp folder, so a test run leaves the checkout unchanged."""
+    out = (
+        DOC_SHOTS
+        if os.environ.get("COHOST_SCREENSHOTS") == "1"
+        else Path(tempfile.gettempdir()) / "cohost-shots"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 TOKEN = "test-streamer-token"
 
 

@@ -12,9 +12,8 @@ from bot.app import LOG
 from bot.cli import main
 from bot.simulate import simulate_show
 from storage.stats import bought_together, retention_curve, segments, watch_seconds
-from tests.conftest import ROOT, TOKEN
+from tests.conftest import TOKEN, screenshot_dir
 
-SHOTS = ROOT / "docs" / "screenshots"
 METRIC = re.compile(r'data-metric="([^"]+)" data-value="([^"]*)"')
 
 
@@ -46,8 +45,7 @@ async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, 
     tab = await context.new_page()
     await tab.goto(out.as_uri())
     assert await tab.locator("img").count() >= 4
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await tab.screenshot(path=str(SHOTS / "analytics.png"))
+    await tab.screenshot(path=str(screenshot_dir() / "analytics.png"))
     await context.close()
     got = metrics(page)
     assert page.count("data:image/png;base64,") >= 4  # funnel, retention, segments, forecast / propensity
