@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -86,6 +87,14 @@ _WORKER: TextEncoder | None = None  # the model, inside an encoder process
 
 def _worker_start(model: str, batch_size: int) -> None:
     global _WORKER
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:  # a server killed with SIGKILL cannot stop its worker itself
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, name="parent-watch", daemon=True).start()
     _WORKER = load_encoder(model, batch_size)
 
 
