@@ -820,7 +820,8 @@ def print_compare(echo: dict[str, Any], co: dict[str, Any]) -> None:
         a, b = echo.get(key), co.get(key)
         print(f"{label:24}{fmt(a):>10}{fmt(b):>10}{ratio(b, a):>13}")
     print(
-        "(reply rows: echo answers every comment to its sender; cohost's are the answers sent at once to the room)"
+        "(reply rows: echo answers every comment to its sender; cohost's are the answers sent at once,"
+        " to the room or, beyond its reply budget, to the asker alone)"
     )
 
 

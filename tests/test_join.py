@@ -235,36 +235,38 @@ async def test_cohost_stops_cleanly_while_the_platform_is_down(
     assert [r["event"] for r in rows] == ["join"]
 
 
+def _config(tmp_path: Path, db: Path, platform: dict[str, Any]) -> Path:
+    """A config file for `cohost join`: the log at `db`, the hash encoder for a quick start."""
+    config = tmp_path / "platform.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {"storage": {"db_path": str(db)}, "encoder": {"model": "hash"}, "join": platform},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+async def _cli_join(url: str, config: Path, stderr: Any) -> asyncio.subprocess.Process:
+    """`cohost join` as a user runs it, in a subprocess."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot.cli", "join", "--url", url, "--room", ROOM, "--config", str(config)),
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stderr=stderr,
+    )
+
+
 async def test_cli_join_answers_and_writes_the_log_on_ctrl_c(
     room_server: RoomServer, demo_catalog: Catalog, tmp_path: Path
 ) -> None:
     """`cohost join` as a user runs it (a subprocess, the hash encoder for a quick start); Ctrl-C
     (SIGINT) disconnects, writes the log and exits 0."""
     db = tmp_path / "join.db"
-    config = tmp_path / "platform.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {"storage": {"db_path": str(db)}, "encoder": {"model": "hash"}, "join": PLATFORM},
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
     stderr = (tmp_path / "join.log").open("w")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "join",
-        "--url",
-        room_server.url,
-        "--room",
-        ROOM,
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stderr=stderr,
-    )
+    proc = await _cli_join(room_server.url, _config(tmp_path, db, PLATFORM), stderr)
     stderr.close()
     try:
         await room_server.wait_for(
@@ -290,34 +292,8 @@ async def test_cli_join_answers_and_writes_the_log_on_ctrl_c(
 async def test_cli_join_exits_1_when_the_platform_stays_out_of_reach(tmp_path: Path) -> None:
     """With `reconnect_attempts` set, `cohost join` gives up on a platform that never answers and says
     so with a non-zero exit, so a supervisor can restart or alert."""
-    config = tmp_path / "platform.yaml"
-    platform = {**PLATFORM, "reconnect_attempts": 2}
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "storage": {"db_path": str(tmp_path / "join.db")},
-                "encoder": {"model": "hash"},
-                "join": platform,
-            },
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "join",
-        "--url",
-        f"http://127.0.0.1:{_free_port()}",
-        "--room",
-        ROOM,
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stderr=asyncio.subprocess.PIPE,
-    )
+    config = _config(tmp_path, tmp_path / "join.db", {**PLATFORM, "reconnect_attempts": 2})
+    proc = await _cli_join(f"http://127.0.0.1:{_free_port()}", config, asyncio.subprocess.PIPE)
     try:
         _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     finally:
