@@ -333,21 +333,10 @@ class RoomSync:
                 self._warn("lost %d behaviour events: Redis did not take them (%s)", len(batch), e)
 
     # -- viewer behaviour: the recommender's hooks, the stream read back ---------------------------
-    def _observed(
-        self,
-        room_id: str,
-        viewer_id: str,
-        event: str,
-        product_id: str | None,
-        now: float,
-        amount: float,
-        text_vec: Any,
-    ) -> None:
-        """Recommender.on_observe (any thread: watch time is credited off the loop)."""
-        entry = behaviour_entry(
-            self.origin, self.writer, room_id, viewer_id, event, product_id, now, amount, text_vec
-        )
-        self._call_soon(self._send, ("xadd", entry))
+    def _observed(self, *observed: Any) -> None:
+        """Recommender.on_observe, with `Recommender.observe`'s arguments in order (room, viewer, event,
+        product, now, amount, text vector); any thread: watch time is credited off the loop."""
+        self._call_soon(self._send, ("xadd", behaviour_entry(self.origin, self.writer, *observed)))
 
     def _forgotten(self, viewer_id: str) -> None:
         """Recommender.on_forget: the viewer leaves the stream and every process's memory."""
