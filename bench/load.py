@@ -687,6 +687,8 @@ def summarize(args: argparse.Namespace, r: dict[str, Any]) -> dict[str, Any]:
         "ack_p50": pct([x[ACK] * 1000 for x in ok], 50),
         "ack_p99": pct([x[ACK] * 1000 for x in ok], 99),
         "ack_max": pct([x[ACK] * 1000 for x in ok], 100),
+        "ack_q_p99": pct([x[ACK] * 1000 for x in ok if x[ISQ]], 99),
+        "ack_other_p99": pct([x[ACK] * 1000 for x in ok if not x[ISQ]], 99),
         "first_k": k,
         "ack_first_p50": pct(first, 50),
         "ack_first_p99": pct(first, 99),
@@ -742,7 +744,8 @@ def print_report(s: dict[str, Any], args: argparse.Namespace) -> None:
         f" (offered {s['offered_per_s']:.1f}/s)"
     )
     print(
-        f"comment→ack  ms    p50 {ms(s['ack_p50'])}  p99 {ms(s['ack_p99'])}  max {ms(s['ack_max'])}  (n={s['ok']})"
+        f"comment→ack  ms    p50 {ms(s['ack_p50'])}  p99 {ms(s['ack_p99'])}  max {ms(s['ack_max'])}  (n={s['ok']});"
+        f" p99 of product questions {ms(s['ack_q_p99'])}, of the other comments {ms(s['ack_other_p99'])}"
     )
     print(
         f"backlog            ack p50/p99 first {s['first_k']:.3g} s {ms(s['ack_first_p50'])}/{ms(s['ack_first_p99'])} ms"
