@@ -84,6 +84,15 @@ class _Warn:
             logger.warning(message, *args)
 
 
+async def _back_off(what: str, attempt: int, error: Exception) -> int:
+    """Wait before reconnecting to Redis, longer with each failed `attempt` (RETRY_S); the next
+    attempt's number."""
+    delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
+    logger.warning("%s lost Redis (%s); retrying in %.1f s", what, error, delay)
+    await asyncio.sleep(delay)
+    return attempt + 1
+
+
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -401,10 +410,7 @@ class RoomSync:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as e:
-                delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
-                attempt += 1
-                logger.warning("behaviour stream lost Redis (%s); retrying in %.1f s", e, delay)
-                await asyncio.sleep(delay)
+                attempt = await _back_off("behaviour stream", attempt, e)
 
     def _apply_behaviour(self, entries: list[tuple[str, dict[str, str]]], replay: bool) -> int:
         """Fold other processes' events into the recommender. On replay, the events of this process's
@@ -448,10 +454,7 @@ class RoomSync:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as e:
-                delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
-                attempt += 1
-                logger.warning("room sync lost Redis (%s); retrying in %.1f s", e, delay)
-                await asyncio.sleep(delay)
+                attempt = await _back_off("room sync", attempt, e)
 
     async def _on_message(self, data: str) -> None:
         try:
