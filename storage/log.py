@@ -36,7 +36,6 @@ class InteractionLog:
         self._thread: threading.Thread | None = None
         self._written = 0
         self._flushed = threading.Condition()
-        self._count_lock = threading.Lock()
         self._enqueued = 0
         self._closed = False
 
@@ -74,7 +73,7 @@ class InteractionLog:
             raise RuntimeError("interaction log is closed")
         row = {k: v for k, v in row.items() if k in TABLES[table]}
         row.setdefault("created_at", time.time())
-        with self._count_lock:
+        with self._flushed:
             self._enqueued += 1
         self._queue.put((table, row))
 
