@@ -1,6 +1,7 @@
 """A bare python-socketio + aiohttp echo server: the transport's reference for bench/load.py.
 
     .venv/bin/python bench/echo_server.py --port 8099 [--host 127.0.0.1] [--redis URL] [--reply-to sender|room]
+                                          [--loop uvloop|asyncio]
 
 It speaks the viewer events bench/load.py uses, with no bot behind them:
 
@@ -12,13 +13,14 @@ It speaks the viewer events bench/load.py uses, with no bot behind them:
   like cohost's `bot_reply` (every comment fanned out to every viewer: heavy with many viewers).
 - `GET /healthz` answers `{ok: true}` so the benchmark can wait for it like for `cohost serve`.
 
-Same Socket.IO settings as cohost's defaults (ping 25 s / 20 s, 1 MiB frames). With `--redis`, several
+Same Socket.IO settings and event loop as cohost's defaults (ping 25 s / 20 s, 1 MiB frames, uvloop). With `--redis`, several
 echo processes share rooms through python-socketio's AsyncRedisManager, like `cohost serve --redis`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import os
 from typing import Any
@@ -102,8 +104,16 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--redis", help="redis://HOST:PORT/DB: share rooms with other echo processes")
     ap.add_argument("--reply-to", choices=["sender", "room"], default="sender")
+    ap.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="as server.event_loop")
     args = ap.parse_args()
-    web.run_app(build_app(args.reply_to, args.redis), host=args.host, port=args.port, print=None)
+    app = build_app(args.reply_to, args.redis)
+    if args.loop == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    else:
+        loop = asyncio.new_event_loop()
+    web.run_app(app, host=args.host, port=args.port, print=None, loop=loop)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.join import JoinSettings
 from handlers.hygiene import HygieneSettings
@@ -35,6 +36,16 @@ class ServerSettings(_Strict):
     max_payload_bytes: int = Field(1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     ping_interval_s: float = Field(25, gt=0, le=300)
     ping_timeout_s: float = Field(20, gt=0, le=300)
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop", description="uvloop (same asyncio API, cheaper socket writes) or the standard library's"
+    )
+
+    @field_validator("event_loop")
+    @classmethod
+    def _loop_installed(cls, name: str) -> str:
+        if name == "uvloop" and find_spec("uvloop") is None:
+            raise ValueError("uvloop is not installed (pip install uvloop, or choose asyncio)")
+        return name
 
 
 class StorageSettings(_Strict):

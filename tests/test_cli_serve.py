@@ -35,6 +35,7 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_pat
         async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as r:
             health = await r.json()
         assert health["rooms"] == ["demo-room"] and health["encoder"] == "usem3"
+        assert health["event_loop"] == "uvloop"
         client = socketio.AsyncClient(reconnection=False)
         replies: list[dict] = []
         client.on("bot_reply", replies.append)

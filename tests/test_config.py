@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot import config
+from bot.config import ConfigError, load_settings, validate_settings
 from domain.catalog import CatalogError, load_catalog
 
 HERE = Path(__file__).parent
@@ -43,6 +44,7 @@ def test_good_config_resolves_catalogs_beside_the_file() -> None:
         ("out_of_range.yaml", "storage.flush_interval_s: Input should be greater than 0"),
         ("bad_port.yaml", "server.port: Input should be less than or equal to 65535"),
         ("not_yaml.yaml", "not valid YAML"),
+        ("bad_loop.yaml", "server.event_loop: Input should be 'uvloop' or 'asyncio' (got 'trio')"),
     ],
 )
 def test_broken_config_is_one_clear_line(name: str, expected: str) -> None:
@@ -50,6 +52,16 @@ def test_broken_config_is_one_clear_line(name: str, expected: str) -> None:
         load_settings(HERE / "configs" / name)
     assert expected in str(e.value)
     assert "\n" not in str(e.value)
+
+
+def test_a_missing_uvloop_is_named_with_the_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config, "find_spec", lambda name: None)
+    with pytest.raises(ConfigError) as e:
+        validate_settings({"server": {"event_loop": "uvloop"}}, "config.yaml")
+    assert "server.event_loop" in str(e.value) and "or choose asyncio" in str(e.value)
+    assert (
+        validate_settings({"server": {"event_loop": "asyncio"}}, "config.yaml").server.event_loop == "asyncio"
+    )
 
 
 @pytest.mark.parametrize(
