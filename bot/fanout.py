@@ -52,4 +52,26 @@ class FanoutManager(socketio.AsyncManager):
 
 class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):
     """Several processes over Redis: messages from the cluster reach local viewers through
-    FanoutManager.emit (it sits under the pub/sub manager in the method order)."""
+    FanoutManager.emit (it sits under the pub/sub manager in the method order).
+
+    A message for one viewer connected to this process (a card, an answer to the asker alone) is sent
+    directly: python-socketio would publish it to every process, and each would decode it only to find
+    the viewer is not theirs."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        target, namespace = to or room, namespace or "/"
+        if callback is None and isinstance(target, str) and self.is_connected(target, namespace):
+            return await FanoutManager.emit(self, event, data, namespace, room=target, skip_sid=skip_sid)
+        return await super().emit(
+            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs
+        )
