@@ -19,8 +19,8 @@ import socketio
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.catalog import Catalog, Product
-from domain.messages import Comment, Decision
-from handlers.comments import comment_row, new_id
+from domain.messages import Comment, Decision, new_id
+from handlers.comments import comment_row
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment

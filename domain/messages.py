@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["answer", "escalate", "purchase", "chat", "complaint"]
 Lang = Literal["zh", "en"]
+
+# ids unique across processes and restarts: a random part drawn once per process, then a counter
+# (a uuid4 per comment asks the OS for randomness each time: a syscall on the event loop's hot path)
+_RUN = secrets.token_hex(5)
+_SEQ = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id for a comment, reply, card, escalation or timer: `prefix` + 10 hex + a counter."""
+    return f"{prefix}{_RUN}{next(_SEQ):x}"
 
 
 @dataclass(frozen=True, slots=True)

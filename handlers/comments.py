@@ -7,21 +7,16 @@ namespace delivers. Time comes in as `now` (unix seconds) so tests can drive the
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from domain.catalog import Product
-from domain.messages import Comment, Decision, Lang, ProductCard
+from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.outbox import Outcome
 from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick
 from recommender.ranking import Pick, Recommender
-
-
-def new_id(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:15]
 
 
 def room_channel(room_id: str) -> str:

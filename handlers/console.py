@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.messages import Decision
-from handlers.comments import new_id, room_channel
+from domain.messages import Decision, new_id
+from handlers.comments import room_channel
 from handlers.outbox import Outcome
 
 

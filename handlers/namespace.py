@@ -18,11 +18,11 @@ from typing import Any, NamedTuple, Protocol
 import socketio
 
 from domain.catalog import Product
-from domain.messages import Comment
+from domain.messages import Comment, new_id
 from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow, new_id, room_channel, streamer_channel
+from handlers.comments import CommentFlow, room_channel, streamer_channel
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from domain.catalog import Product
-from domain.messages import Lang, ProductCard
+from domain.messages import Lang, ProductCard, new_id
 from recommender.ranking import Pick
 
 
 def card_from_pick(room_id: str, viewer_id: str, product: Product, pick: Pick, lang: Lang) -> ProductCard:
     return ProductCard(
-        card_id="k" + uuid.uuid4().hex[:15],
+        card_id=new_id("k"),
         room_id=room_id,
         viewer_id=viewer_id,
         product_id=product.id,
