@@ -30,6 +30,7 @@ from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
+from storage.shelves import fingerprint, restore, saved_shelf, shelf_row
 
 logger = logging.getLogger(__name__)
 CLOSE_TIMEOUT_S = 3.0
@@ -156,13 +157,7 @@ def create_app(
         replayed = await asyncio.to_thread(replay_history, log, recommender, settings.cards.replay_days)
         logger.info("recommender: replayed %d logged events", replayed)
         registry = RoomRegistry(enc, settings.qa.dense_weight, recommender)
-        for catalog in catalogs:
-            await asyncio.to_thread(registry.open_sync, catalog)
-            log.record(
-                "room_events",
-                {"room_id": catalog.room_id, "event": "open", "detail": f"{len(catalog.products)} products"},
-            )
-            logger.info("room %s open: %d products", catalog.room_id, len(catalog.products))
+        await open_rooms(registry, log, catalogs)
         app[REGISTRY] = registry
         namespace = LiveRoomNamespace(
             registry,
@@ -388,6 +383,26 @@ async def get_queue(request: web.Request) -> web.Response:
     if isinstance(room, web.Response):
         return room
     return web.json_response({"room_id": room.room_id, "queue": [i.as_dict() for i in room.queue]})
+
+
+async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list[Catalog]) -> None:
+    """Open each room on its catalog file, or on its shelf as last changed live while that file is
+    unchanged (storage/shelves.py); from then on every change of a shelf is stored."""
+    sources = {c.room_id: fingerprint(c) for c in catalogs}
+    for from_file in catalogs:
+        saved = await asyncio.to_thread(log.query, *saved_shelf(from_file.room_id))
+        catalog = restore(from_file, saved) or from_file
+        await asyncio.to_thread(registry.open_sync, catalog)
+        live = catalog is not from_file
+        detail = f"{len(catalog.products)} products" + (", as last changed live" if live else "")
+        log.record("room_events", {"room_id": catalog.room_id, "event": "open", "detail": detail})
+        logger.info("room %s open: %s", catalog.room_id, detail)
+        if saved and not live:
+            logger.warning(
+                "room %s: its catalog file changed after the last live changes; starting from the file",
+                catalog.room_id,
+            )
+    registry.changed = lambda c: log.record("shelves", shelf_row(c, sources.get(c.room_id, "")))
 
 
 def run(settings: Settings) -> None:

@@ -90,6 +90,8 @@ class RoomRegistry:
         self._locks: dict[str, asyncio.Lock] = {}
         # set when several processes serve the rooms: tells the others (kind, room_id, payload)
         self.share: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None = None
+        # told every shelf a room changes to, from here or from the cluster (kept across restarts)
+        self.changed: Callable[[Catalog], None] | None = None
 
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
@@ -116,6 +118,8 @@ class RoomRegistry:
                 await asyncio.to_thread(self.recommender.set_shelf, catalog.room_id, catalog.products)
                 if room.on_screen and catalog.product(room.on_screen) is None:
                     room.on_screen = None
+            if self.changed is not None:
+                self.changed(catalog)
         if share and self.share is not None:
             await self.share("catalog", catalog.room_id, catalog.model_dump(mode="json"))
         return room

@@ -73,6 +73,8 @@ TABLES: dict[str, dict[str, type]] = {
     },
     "viewer_events": {"room_id": str, "viewer_id": str, "event": str, "detail": str, "created_at": float},
     "room_events": {"room_id": str, "event": str, "detail": str, "created_at": float},
+    # one row per room: its live shelf as last changed (storage/shelves.py), source = the file's print
+    "shelves": {"room_id": str, "source": str, "catalog": str, "created_at": float},
 }
 
 PRIMARY_KEYS = {
@@ -80,6 +82,7 @@ PRIMARY_KEYS = {
     "replies": "reply_id",
     "escalations": "escalation_id",
     "card_impressions": "card_id",
+    "shelves": "room_id",
 }
 
 
@@ -111,6 +114,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_reply_author_and_viewers", _add_missing_columns),
     ("0003_reply_audience", _add_missing_columns),
+    ("0004_shelves", _add_missing_columns),
 ]
 
 

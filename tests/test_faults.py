@@ -1,4 +1,5 @@
-"""Faults mid-show: kill -9 loses at most the last flush interval of log rows; SIGTERM loses none."""
+"""Faults mid-show: kill -9 loses at most the last flush interval of log rows; SIGTERM loses none;
+a restarted server answers from the shelf as the streamer last changed it."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ import aiohttp
 import pytest
 import socketio
 import sqlite_utils
+import yaml
 
 from bot.app import REGISTRY
-from tests.processes import Served, serve, wait_exit, wait_healthy
+from tests.processes import TOKEN, Served, serve, wait_exit, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 FLUSH_S = 0.2
 
 
-def _start(tmp_path: Path) -> Served:
+def _start(tmp_path: Path, **config: dict) -> Served:
     return serve(
         tmp_path,
         "show",
@@ -27,6 +29,7 @@ def _start(tmp_path: Path) -> Served:
         encoder={"model": "hash"},
         limits={"comments_per_10s": 1000},
         hygiene={"flood_repeats": 100},
+        **config,
     )
 
 
@@ -72,6 +75,75 @@ async def test_sigterm_loses_nothing(tmp_path: Path) -> None:
     finally:
         served.kill()
     assert sqlite_utils.Database(served.db)["comments"].count == len(acked)
+
+
+async def _price_answer(url: str, question: str = "1号链接多少钱") -> str:
+    client = socketio.AsyncClient(reconnection=False)
+    replies: list[dict] = []
+    client.on("bot_reply", replies.append)
+    await client.connect(url, transports=["websocket"])
+    try:
+        assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": "buyer"}))["ok"]
+        assert (await client.call("comment", {"text": question}, timeout=30))["kind"] == "answer"
+        for _ in range(100):
+            if replies:
+                return replies[0]["text"]
+            await asyncio.sleep(0.05)
+        raise AssertionError("no answer")
+    finally:
+        await client.disconnect()
+
+
+async def _set_price(served: Served, product_id: str, price: float) -> None:
+    """The streamer's live price change, then wait until the log has written it."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        url = f"{served.url}/api/rooms/demo-room/products/{product_id}"
+        async with http.patch(url, json={"price": price}) as r:
+            assert r.status == 200, await r.text()
+        for _ in range(100):
+            async with http.get(f"{served.url}/healthz") as r:
+                if (await r.json())["log_pending"] == 0:
+                    return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the log never caught up")
+
+
+async def test_a_live_price_change_survives_kill_9_and_restart(tmp_path: Path, demo_catalog) -> None:
+    hat = demo_catalog.by_link(1)
+    served = _start(tmp_path)
+    try:
+        await wait_healthy(served)
+        assert f"{hat.price:g}元" in await _price_answer(served.url)
+        await _set_price(served, hat.id, 25.5)
+        served.kill()
+        served = _start(tmp_path)  # the same database, the same unchanged catalog file
+        await wait_healthy(served)
+        assert "25.5元" in await _price_answer(served.url)
+    finally:
+        served.kill()
+    assert "as last changed live" in served.log.read_text()
+
+
+async def test_an_edited_catalog_file_wins_over_the_last_show(tmp_path: Path, demo_catalog) -> None:
+    hat = demo_catalog.by_link(1)
+    catalog_file = tmp_path / "shelf.yaml"
+    data = yaml.safe_load((ROOT / "bot/data/demo_catalog.yaml").read_text(encoding="utf-8"))
+    catalog_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rooms = {"catalogs": [str(catalog_file)]}
+    served = _start(tmp_path, rooms=rooms)
+    try:
+        await wait_healthy(served)
+        await _set_price(served, hat.id, 25.5)
+        served.stop(signal.SIGTERM)
+        assert await wait_exit(served) == 0
+        next(p for p in data["products"] if p["id"] == hat.id)["price"] = 33.0  # a new show's prices
+        catalog_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        served = _start(tmp_path, rooms=rooms)
+        await wait_healthy(served)
+        assert "33元" in await _price_answer(served.url)
+    finally:
+        served.kill()
+    assert "catalog file changed after the last live changes" in served.log.read_text()
 
 
 async def test_oversized_frame_closes_only_that_connection(live_server) -> None:

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from storage.log import InteractionLog
 from storage.schema import MIGRATIONS, TABLES
+from storage.shelves import fingerprint, restore, shelf_row
 
 
 def test_schema_is_created_with_wal_and_indexes(tmp_path: Path) -> None:
@@ -110,3 +111,15 @@ def test_unknown_table_is_a_programming_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         log.record("nope", {"room_id": "r"})
     log.close()
+
+
+def test_a_stored_shelf_is_reopened_only_on_the_file_it_came_from(demo_catalog) -> None:
+    hat = demo_catalog.by_link(1)
+    live = demo_catalog.with_product(hat.model_copy(update={"price": 25.5}))
+    row = shelf_row(live, fingerprint(demo_catalog))
+    restored = restore(demo_catalog, [row])
+    assert restored is not None and restored.product(hat.id).price == 25.5
+    edited = demo_catalog.with_product(hat.model_copy(update={"price": 33.0}))
+    assert restore(edited, [row]) is None  # the file changed: a new show starts from it
+    assert restore(demo_catalog, []) is None
+    assert restore(demo_catalog, [{**row, "catalog": "{not json"}]) is None  # unreadable: the file

@@ -1,0 +1,45 @@
+"""A room's live shelf, kept across restarts.
+
+During a show the shelf the bot answers from drifts from the catalog file: the streamer changes
+prices and stock, uploads a catalog, operators correct answers (new FAQ entries). Each change stores
+the room's whole shelf (table `shelves`, one row per room, written by the interaction log like every
+other row) with the fingerprint of the catalog file the show started from. A restarted server opens
+the room on its stored shelf while that file is unchanged; an edited file starts over from the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from domain.catalog import Catalog, CatalogError, parse_catalog
+
+
+def fingerprint(catalog: Catalog) -> str:
+    """Identifies a catalog's content (not its file's bytes: comments and layout do not count)."""
+    data = json.dumps(catalog.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def shelf_row(catalog: Catalog, source: str) -> dict[str, Any]:
+    """The `shelves` row for a room's shelf as it is now; `source` is its file's fingerprint."""
+    shelf = json.dumps(catalog.model_dump(mode="json"), ensure_ascii=False)
+    return {"room_id": catalog.room_id, "source": source, "catalog": shelf}
+
+
+def saved_shelf(room_id: str) -> tuple[str, dict[str, Any]]:
+    """The query for a room's stored shelf (at most one row)."""
+    return "select * from shelves where room_id = :room_id", {"room_id": room_id}
+
+
+def restore(from_file: Catalog, rows: list[dict[str, Any]]) -> Catalog | None:
+    """The stored shelf to reopen the room on, or None to start from the file (nothing stored, the
+    file edited since, or a stored shelf this release cannot read)."""
+    if not rows or rows[0]["source"] != fingerprint(from_file):
+        return None
+    try:
+        shelf = parse_catalog(json.loads(rows[0]["catalog"]), "stored shelf")
+    except (CatalogError, json.JSONDecodeError, TypeError):
+        return None
+    return shelf if shelf.room_id == from_file.room_id else None
