@@ -489,8 +489,8 @@ class RoomSync:
             self.namespace.flow.remote_reply(room_id, (product_id, source), payload["text"], payload["at"])
 
     def _forget_here(self, viewer_id: str) -> None:
-        """What this process keeps about a viewer another process was asked to forget."""
+        """What this process keeps about a viewer another process was asked to forget: the profile,
+        the room state, and the rows of its own log file."""
+        self._spawn(asyncio.to_thread(self.namespace.log.forget, viewer_id))
         self.registry.recommender.forget(viewer_id, notify=False)
-        for room in self.registry.rooms.values():
-            room.recent.pop(viewer_id, None)
-            room.langs.pop(viewer_id, None)
+        self.registry.forget(viewer_id)

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from aiohttp import web
 
 from bot.app import LOG, OPERATOR, REGISTRY, SALT, TOKEN
@@ -28,8 +27,7 @@ from bot.app import error_response as _error
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.review import add_faq, faq_question
-from storage.log import InteractionLog
-from storage.privacy import forget_viewer, viewer_key
+from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
 
 logger = logging.getLogger(__name__)
@@ -366,19 +364,8 @@ async def forget_viewer_route(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     key = viewer_key(request.match_info["viewer_id"], request.app[SALT])
-    removed = await asyncio.to_thread(_forget_in_log, request.app[LOG], key)
+    removed = await asyncio.to_thread(request.app[LOG].forget, key)
     registry = request.app[REGISTRY]
     profiles = registry.recommender.forget(key)
-    for room in registry.rooms.values():
-        room.recent.pop(key, None)
-        room.langs.pop(key, None)
+    registry.forget(key)
     return web.json_response({"ok": True, "rows": removed, "profiles": profiles})
-
-
-def _forget_in_log(log: InteractionLog, key: str) -> dict[str, int]:
-    log.flush()  # rows still queued would come back after the delete
-    db = sqlite_utils.Database(str(log.path))
-    try:
-        return forget_viewer(db, key)
-    finally:
-        db.close()

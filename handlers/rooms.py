@@ -96,6 +96,12 @@ class RoomRegistry:
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
 
+    def forget(self, viewer_id: str) -> None:
+        """Drop what the rooms keep about a viewer: the product last asked about, the language."""
+        for room in self.rooms.values():
+            room.recent.pop(viewer_id, None)
+            room.langs.pop(viewer_id, None)
+
     def open_sync(self, catalog: Catalog) -> Room:
         """Open a room at start-up (blocking: builds the FAQ index)."""
         room = Room(build_knowledge(catalog, self.encoder, self.dense_weight))

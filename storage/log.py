@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.privacy import forget_viewer
 from storage.schema import TABLES, migrate
 
 logger = logging.getLogger(__name__)
@@ -163,6 +164,16 @@ class InteractionLog:
             self._flushed.notify_all()
 
     # -- reading ----------------------------------------------------------------------------------
+    def forget(self, viewer_id: str) -> dict[str, int]:
+        """Delete every row about a viewer, rows still queued included; rows removed per table.
+        Blocking: call through a thread from async code."""
+        self.flush()  # a row still queued would come back after the delete
+        db = self._connect()
+        try:
+            return forget_viewer(db, viewer_id)
+        finally:
+            db.close()
+
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read query on a fresh connection. Blocking: call through a thread from async code."""
         db = self._connect()

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 import socketio
+import sqlite_utils
 
 from recommender.ranking import Recommender
 from recommender.rec_settings import RecSettings
@@ -277,6 +278,25 @@ async def test_a_viewer_forgotten_on_one_process_is_forgotten_on_the_other(
     _, a, b, clients = await start_cluster(auth={"operator_token_env": "COHOST_STREAMER_TOKEN"})
     fan_cards, newcomer_cards, _ = await _fan_moves_to_b(a, b, clients, demo_catalog, forget=True)
     assert fan_cards == newcomer_cards == []  # B dropped the profile too: the fan is a newcomer there
+
+
+async def test_a_forget_request_on_one_process_clears_the_other_process_log(start_cluster) -> None:
+    _, a, b, clients = await start_cluster(auth={"operator_token_env": "COHOST_STREAMER_TOKEN"})
+    private = await _viewer(b.url, "private-fan", clients, [])
+    assert (await private.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+    await private.disconnect()
+    on_b = sqlite_utils.Database(b.db)
+
+    def rows() -> int:
+        return on_b["comments"].count_where("viewer_id = ?", ["private-fan"]) + on_b[
+            "viewer_events"
+        ].count_where("viewer_id = ?", ["private-fan"])
+
+    await _until(lambda: rows() >= 3)  # the comment, the join and the leave, written by B
+    async with aiohttp.ClientSession() as http:  # the request reaches A, which never saw the viewer
+        r = await http.delete(f"{a.url}/api/viewers/private-fan", headers=AUTH)
+        assert r.status == 200
+    await _until(lambda: rows() == 0)
 
 
 async def test_comments_are_answered_while_redis_is_down(cluster) -> None:
