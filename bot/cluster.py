@@ -49,6 +49,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain.catalog import CatalogError, parse_catalog
+from handlers.console import ConsoleSettingsIn
 from handlers.hygiene import skeleton
 from handlers.namespace import LiveRoomNamespace, ViewerCheck
 from handlers.rooms import QueueItem, RoomRegistry
@@ -227,6 +228,9 @@ class RoomSync:
                 room.on_screen = on_screen
             for item in await self.redis.lrange(self._key(room_id, "queue"), 0, -1):
                 room.queue.append(QueueItem(**json.loads(item)))
+            console = await self.redis.get(self._key(room_id, "console"))
+            if console:
+                await self._apply("console", room_id, json.loads(console))
         self.registry.share = self.share
         last_id = await self._replay()
         recommender = self.registry.recommender
@@ -283,6 +287,8 @@ class RoomSync:
                     if payload["product_id"]
                     else self.redis.delete(key)
                 )
+            elif kind == "console":
+                await self.redis.set(self._key(room_id, "console"), json.dumps(payload))
             elif kind == "queue_add":
                 await self.redis.rpush(self._key(room_id, "queue"), json.dumps(payload, ensure_ascii=False))
             elif kind == "queue_resolve":
@@ -478,6 +484,8 @@ class RoomSync:
                 await self.registry.replace_catalog(catalog, share=False)
         elif kind == "on_screen":
             await self.namespace.put_on_screen(room, payload.get("product_id"), announce=False)
+        elif kind == "console":
+            self.namespace.console(room).apply(ConsoleSettingsIn.model_validate(payload))
         elif kind == "queue_add":
             room.queue.append(QueueItem(**payload))
         elif kind == "queue_resolve":

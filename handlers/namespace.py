@@ -476,6 +476,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.log.record(
             "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": str(settings)}
         )
+        if self.registry.share is not None:  # paused on one process is paused on all
+            await self.registry.share("console", room.room_id, settings)
         return {"ok": True, "room_id": room.room_id, "settings": settings}
 
     async def on_announce(self, sid: str, data: Any) -> Ack:

@@ -133,7 +133,7 @@ async def test_viewers_on_two_processes_share_replies_and_price_changes(cluster,
         stop_redis(cluster_redis)
 
 
-async def test_queue_and_on_screen_agree_across_processes(cluster, demo_catalog) -> None:
+async def test_queue_on_screen_and_pause_agree_across_processes(cluster, demo_catalog) -> None:
     _, a, b, clients = cluster
     streamer = socketio.AsyncClient(reconnection=False)
     items: list[dict] = []
@@ -165,6 +165,14 @@ async def test_queue_and_on_screen_agree_across_processes(cluster, demo_catalog)
     assert (await asker.call("comment", {"text": "这个多少钱"}))["kind"] == "answer"
     await _until(lambda: replies)
     assert replies[0]["product_id"] == product.id
+
+    # the streamer on B pauses the bot: the viewer on A gets no answer, the streamer gets the question
+    assert (await streamer.call("console_settings", {"paused": True}))["settings"]["paused"]
+    await asyncio.sleep(0.5)
+    paused = await asker.call("comment", {"text": "1号链接多少钱"})
+    assert paused["kind"] == "escalate"
+    await _until(lambda: len(items) == 2)
+    assert items[-1]["comment_id"] == paused["comment_id"] and items[-1]["guess"]
 
 
 async def test_a_repeat_asked_on_another_process_within_the_cooldown_is_grouped(start_cluster) -> None:
