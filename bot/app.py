@@ -174,6 +174,7 @@ def create_app(
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
         )
+        await namespace.restore_controls()
         await asyncio.to_thread(namespace.warm_up)
         # what is loaded by now (the model's and jieba's tables, catalogs, indexes) lives as long as the
         # process: kept out of the collector's full passes, which otherwise stall the loop ~0.2 s

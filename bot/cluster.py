@@ -219,13 +219,18 @@ class RoomSync:
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
         for room_id, room in list(self.registry.rooms.items()):
             raw = await self.redis.get(self._key(room_id, "catalog"))
-            if raw is None:
+            if raw is None:  # the first process of the cluster: its state (restored from its log) seeds Redis
                 await self.redis.set(self._key(room_id, "catalog"), room.catalog.model_dump_json())
-            else:
-                await self._apply("catalog", room_id, json.loads(raw))
+                for item in room.queue:
+                    await self.redis.rpush(self._key(room_id, "queue"), json.dumps(item.as_dict()))
+                console = self.namespace.console(room).settings()
+                await self.redis.set(self._key(room_id, "console"), json.dumps(console))
+                continue
+            await self._apply("catalog", room_id, json.loads(raw))
             on_screen = await self.redis.get(self._key(room_id, "on_screen"))
             if on_screen:
                 room.on_screen = on_screen
+            room.queue.clear()  # the cluster's queue, which others may have answered from meanwhile
             for item in await self.redis.lrange(self._key(room_id, "queue"), 0, -1):
                 room.queue.append(QueueItem(**json.loads(item)))
             console = await self.redis.get(self._key(room_id, "console"))

@@ -143,6 +143,17 @@ def streamer_message(room_id: str, text: str, source: str, now: float) -> Outcom
     return out
 
 
+def restore(state: ConsoleState, settings: dict[str, Any], timers: list[dict[str, Any]], now: float) -> None:
+    """Controls stored before a restart (`ConsoleState.settings`, `Timer.as_dict`): the settings apply
+    again, each timer's clocks start over from `now`."""
+    state.apply(ConsoleSettingsIn.model_validate(settings))
+    for t in timers:
+        msg = TimerSetIn.model_validate(t)
+        every_min = float(msg.every_min) if msg.every_min is not None else None
+        timer = Timer(str(t["timer_id"]), msg.text, every_min, msg.every_comments, now, state.comments)
+        state.timers[timer.timer_id] = timer
+
+
 def add_timer(state: ConsoleState, msg: TimerSetIn, now: float) -> Timer:
     timer = Timer(
         new_id("t"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import time
 from collections import deque
@@ -27,6 +28,7 @@ from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.rooms import QueueItem, Room, RoomRegistry
+from storage.controls import console_row, open_questions, saved_console
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 from storage.reports import live_counters
@@ -423,6 +425,37 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         return await self.deliver(self.flow.resolve(room, item, None, time.time()))
 
     # -- the streamer console (privileged) and viewer feedback ------------------------------------
+    async def restore_controls(self) -> None:
+        """At start-up, before any viewer: each room's questions still waiting for the streamer and its
+        console settings and timers, as logged before a restart (storage/controls.py)."""
+        now = time.time()
+        for room in self.registry.rooms.values():
+            queued = await asyncio.to_thread(self.log.query, *open_questions(room.room_id, now))
+            room.queue.extend(QueueItem(**row) for row in queued)
+            saved = await asyncio.to_thread(self.log.query, *saved_console(room.room_id))
+            if saved:
+                try:
+                    settings, timers = json.loads(saved[0]["settings"]), json.loads(saved[0]["timers"])
+                    C.restore(self.console(room), settings, timers, now)
+                except (ValueError, KeyError, TypeError):
+                    logger.exception(
+                        "room %s: stored console controls unreadable; starting without", room.room_id
+                    )
+            if queued or saved:
+                state = self.console(room)
+                logger.info(
+                    "room %s: %d waiting questions, %d timers%s restored",
+                    room.room_id,
+                    len(queued),
+                    len(state.timers),
+                    ", paused" if state.paused else "",
+                )
+
+    def _save_console(self, room: Room) -> None:
+        state = self.console(room)
+        timers = [t.as_dict() for t in state.timers.values()]
+        self.log.record("consoles", console_row(room.room_id, state.settings(), timers))
+
     def console(self, room: Room) -> C.ConsoleState:
         """The room's console controls, made on first use."""
         state = self.consoles.get(room.room_id)
@@ -476,6 +509,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.log.record(
             "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": str(settings)}
         )
+        self._save_console(room)
         if self.registry.share is not None:  # paused on one process is paused on all
             await self.registry.share("console", room.room_id, settings)
         return {"ok": True, "room_id": room.room_id, "settings": settings}
@@ -492,6 +526,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if len(state.timers) >= self.max_timers:
             raise EventError(P.BAD_PAYLOAD, f"timer_set: at most {self.max_timers} timers per room")
         timer = C.add_timer(state, msg, time.time())
+        self._save_console(room)
         return {"ok": True, "timer": timer.as_dict()}
 
     async def on_timer_clear(self, sid: str, data: Any) -> Ack:
@@ -499,6 +534,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(C.TimerClearIn, data, "timer_clear")
         if self.console(room).timers.pop(msg.timer_id, None) is None:
             raise EventError(P.BAD_PAYLOAD, f"timer_clear: no timer {msg.timer_id[:64]!r}")
+        self._save_console(room)
         return {"ok": True, "timer_id": msg.timer_id}
 
     async def on_reply_feedback(self, sid: str, data: Any) -> Ack:

@@ -75,6 +75,8 @@ TABLES: dict[str, dict[str, type]] = {
     "room_events": {"room_id": str, "event": str, "detail": str, "created_at": float},
     # one row per room: its live shelf as last changed (storage/shelves.py), source = the file's print
     "shelves": {"room_id": str, "source": str, "catalog": str, "created_at": float},
+    # one row per room: the streamer console's settings and timers (storage/controls.py)
+    "consoles": {"room_id": str, "settings": str, "timers": str, "created_at": float},
 }
 
 PRIMARY_KEYS = {
@@ -83,6 +85,7 @@ PRIMARY_KEYS = {
     "escalations": "escalation_id",
     "card_impressions": "card_id",
     "shelves": "room_id",
+    "consoles": "room_id",
 }
 
 
@@ -115,6 +118,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0002_reply_author_and_viewers", _add_missing_columns),
     ("0003_reply_audience", _add_missing_columns),
     ("0004_shelves", _add_missing_columns),
+    ("0005_consoles", _add_missing_columns),
 ]
 
 

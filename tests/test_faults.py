@@ -100,12 +100,7 @@ async def _set_price(served: Served, product_id: str, price: float) -> None:
         url = f"{served.url}/api/rooms/demo-room/products/{product_id}"
         async with http.patch(url, json={"price": price}) as r:
             assert r.status == 200, await r.text()
-        for _ in range(100):
-            async with http.get(f"{served.url}/healthz") as r:
-                if (await r.json())["log_pending"] == 0:
-                    return
-            await asyncio.sleep(0.05)
-    raise AssertionError("the log never caught up")
+    await _log_written(served)
 
 
 async def test_a_live_price_change_survives_kill_9_and_restart(tmp_path: Path, demo_catalog) -> None:
@@ -144,6 +139,52 @@ async def test_an_edited_catalog_file_wins_over_the_last_show(tmp_path: Path, de
     finally:
         served.kill()
     assert "catalog file changed after the last live changes" in served.log.read_text()
+
+
+async def _streamer(url: str) -> socketio.AsyncClient:
+    streamer = socketio.AsyncClient(reconnection=False)
+    await streamer.connect(url, transports=["websocket"])
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    return streamer
+
+
+async def _log_written(served: Served) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            async with http.get(f"{served.url}/healthz") as r:
+                if (await r.json())["log_pending"] == 0:
+                    return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the log never caught up")
+
+
+async def test_the_streamer_controls_and_waiting_questions_survive_kill_9(tmp_path: Path) -> None:
+    served = _start(tmp_path)
+    try:
+        await wait_healthy(served)
+        viewer = socketio.AsyncClient(reconnection=False)
+        await viewer.connect(served.url, transports=["websocket"])
+        assert (await viewer.call("join_room", {"room_id": "demo-room", "viewer_id": "curious"}))["ok"]
+        waiting = await viewer.call("comment", {"text": "20号链接多少钱"})  # no such link: the streamer's
+        assert waiting["kind"] == "escalate"
+        await viewer.disconnect()
+        streamer = await _streamer(served.url)
+        assert (await streamer.call("console_settings", {"paused": True}))["ok"]
+        timer = (await streamer.call("timer_set", {"text": "点关注不迷路", "every_min": 30}))["timer"]
+        await streamer.disconnect()
+        await _log_written(served)
+        served.kill()
+
+        served = _start(tmp_path)
+        await wait_healthy(served)
+        streamer = await _streamer(served.url)
+        state = await streamer.call("console_state")
+        await streamer.disconnect()
+        assert state["settings"]["paused"] is True
+        assert [(t["timer_id"], t["text"]) for t in state["timers"]] == [(timer["timer_id"], "点关注不迷路")]
+        assert [q["comment_id"] for q in state["queue"]] == [waiting["comment_id"]]
+    finally:
+        served.kill()
 
 
 async def test_oversized_frame_closes_only_that_connection(live_server) -> None:

@@ -1,0 +1,36 @@
+"""The streamer's room controls, kept across restarts.
+
+The console's settings (paused, approve before send) and timers are stored as one row per room
+(table `consoles`, written by the interaction log whenever the streamer changes them); the questions
+waiting in the streamer's queue come back from `escalations` (status `open`). A restarted server
+reopens each room with them, so a paused bot stays paused and no waiting question is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# open questions older than this are taken as left over from an earlier show, not brought back
+QUEUE_RESTORE_S = 6 * 3600
+
+
+def console_row(room_id: str, settings: dict[str, Any], timers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `consoles` row for a room's controls as they are now."""
+    return {"room_id": room_id, "settings": json.dumps(settings), "timers": json.dumps(timers)}
+
+
+def saved_console(room_id: str) -> tuple[str, dict[str, Any]]:
+    """The query for a room's stored controls (at most one row)."""
+    return "select settings, timers from consoles where room_id = :room_id", {"room_id": room_id}
+
+
+def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
+    """The query for the room's questions still waiting for the streamer, oldest first."""
+    sql = """
+        select escalation_id, comment_id, viewer_id, text, product_id, guess, confidence, reason, created_at
+          from escalations
+         where room_id = :room_id and status = 'open' and created_at >= :since
+         order by created_at
+    """
+    return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
