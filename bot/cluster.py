@@ -60,7 +60,7 @@ RETRY_S = (0.2, 0.5, 1.0, 2.0)
 # what a comment or a streamer's answer shares goes through the outbox, in order. A queue change is
 # waited for OUTBOX_WAIT_S at most (in Redis before the ack while Redis answers; never stalled by an
 # outage); a reply sent is not waited for.
-OUTBOX_KINDS = frozenset({"reply_sent", "queue_add", "queue_resolve"})
+OUTBOX_KINDS = frozenset({"reply_sent", "grouped", "queue_add", "queue_resolve"})
 WAITED_KINDS = frozenset({"queue_add", "queue_resolve"})
 OUTBOX_WAIT_S = 0.5
 STREAM_MAXLEN = 100_000  # behaviour events kept in Redis (approximately: XADD MAXLEN ~)
@@ -499,7 +499,11 @@ class RoomSync:
                 room.queue.remove(item)
         elif kind == "reply_sent":
             product_id, source = payload["key"]
-            self.namespace.flow.remote_reply(room_id, (product_id, source), payload["text"], payload["at"])
+            self.namespace.flow.remote_reply(
+                room_id, (product_id, source), payload["text"], payload["at"], payload.get("reply_to", [])
+            )
+        elif kind == "grouped":
+            self.namespace.flow.remote_grouped(room_id, payload)
 
     def _forget_here(self, viewer_id: str) -> None:
         """What this process keeps about a viewer another process was asked to forget: the profile,

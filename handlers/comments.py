@@ -19,6 +19,13 @@ from recommender.cards import card_from_pick
 from recommender.ranking import Pick, Recommender
 
 
+def grouped_payload(group: Group, due: float) -> dict[str, Any]:
+    """What the cluster's other processes need to name a grouped asker in their follow-up."""
+    a = group.askers[0]
+    asker = {"comment_id": a.comment_id, "viewer_id": a.viewer_id, "name": a.name, "sid": a.sid, "at": a.at}
+    return {"key": list(group.key), "text": group.text, "meta": group.meta, "due": due, "asker": asker}
+
+
 def room_channel(room_id: str) -> str:
     """The Socket.IO room that carries a live room's broadcasts."""
     return f"room:{room_id}"
@@ -132,7 +139,7 @@ class CommentFlow:
             room.room_id,
             (decision.product_id or "", decision.source or ""),
             decision.reply or "",
-            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid)],
+            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid, comment.created_at)],
             {
                 "product_id": decision.product_id,
                 "source": decision.source,
@@ -143,6 +150,9 @@ class CommentFlow:
         ready = self.grouper.offer(group, now)
         if ready is None:
             out.ack["grouped"] = True  # addressed in the follow-up when the cooldown ends
+            waiting = self.grouper.waiting(group.room_id, group.key)
+            due = waiting.due if waiting is not None else now
+            out.share("grouped", room.room_id, grouped_payload(group, due))  # the cluster's follow-up
         else:
             reply_id = self._send_group(out, ready, now)
             if reply_id is not None:
@@ -283,11 +293,23 @@ class CommentFlow:
             )
         return budget
 
-    def remote_reply(self, room_id: str, key: tuple[str, str], text: str, at: float) -> None:
+    def remote_reply(
+        self, room_id: str, key: tuple[str, str], text: str, at: float, reply_to: list[str]
+    ) -> None:
         """Another process of the cluster sent this answer to the room at `at`: the same answer asked
         here within the cooldown is grouped, and the room's reply budget counts it as spent."""
-        self.grouper.record(room_id, key, text, at)
+        self.grouper.record(room_id, key, text, at, reply_to)
         self._budget(room_id).spend(at)
+
+    def remote_grouped(self, room_id: str, payload: dict[str, Any]) -> None:
+        """An asker grouped on another process joins the follow-up of the same answer here."""
+        a = payload["asker"]
+        asker = Asker(
+            a["comment_id"], a["viewer_id"], a.get("name"), a.get("sid"), float(a["at"]), here=False
+        )
+        key = (str(payload["key"][0]), str(payload["key"][1]))
+        group = Group(room_id, key, payload["text"], [asker], payload["meta"], float(payload["due"]), True)
+        self.grouper.join(group)
 
     def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
         """Send a reply to the room; beyond the room's budget, to its askers only or not at all."""
@@ -332,7 +354,13 @@ class CommentFlow:
                 out.share(
                     "reply_sent",
                     group.room_id,
-                    {"key": list(group.key), "text": group.text, "at": now, "repeat": group.repeat},
+                    {
+                        "key": list(group.key),
+                        "text": group.text,
+                        "at": now,
+                        "repeat": group.repeat,
+                        "reply_to": payload["reply_to"],
+                    },
                 )
         else:
             for asker in group.askers:
@@ -355,6 +383,11 @@ class CommentFlow:
         """Grouped answers whose cooldown ended: one reply addressing every viewer who asked."""
         out = Outcome()
         for group in self.grouper.due(now):
+            if group.leads():
+                self._send_group(out, group, now)
+            else:  # the earliest asker asked on another process: its follow-up names everyone
+                self.grouper.hand_off(group, now)
+        for group in self.grouper.unconfirmed(now):
             self._send_group(out, group, now)
         return out
 

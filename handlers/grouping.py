@@ -3,13 +3,20 @@
 The first viewer to ask gets the answer at once. Viewers asking the same thing (same product and
 field or FAQ entry, same answer) during the cooldown are collected and addressed together in one
 follow-up when it ends ("@A @B @C 3号链接现在89元"). A changed value (a new price) is answered at once,
-addressing everyone waiting. In a cluster, answers another process sent are `record`ed, so a
-repeat is grouped whichever process it reaches; each process addresses its own waiting askers.
+addressing everyone waiting.
+
+In a cluster, answers another process sent are `record`ed, so a repeat is grouped whichever process it
+reaches, and askers waiting on other processes `join` the follow-up here. When the cooldown ends, the
+process of the earliest waiting asker sends the one follow-up naming all of them; the others hand
+their askers off and send to those the leader's follow-up did not name (`unconfirmed`) only after
+HANDOFF_S: a message through Redis can be late, an answer must not be lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+HANDOFF_S = 2.0  # how long askers handed to another process's follow-up wait for it to name them
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +24,9 @@ class Asker:
     comment_id: str
     viewer_id: str
     name: str | None = None
-    sid: str | None = None  # the asker's connection on this process, for an answer sent to them only
+    sid: str | None = None  # the asker's connection, for an answer sent to them only
+    at: float = 0.0  # when they asked
+    here: bool = True  # asked on this process (not joined from another one of the cluster)
 
     @property
     def mention(self) -> str:
@@ -35,6 +44,10 @@ class Group:
     meta: dict[str, object] = field(default_factory=dict)
     due: float = 0.0
     repeat: bool = False
+
+    def leads(self) -> bool:
+        """Whether this process sends the follow-up: its earliest asker asked here."""
+        return min(self.askers, key=lambda a: (a.at, a.comment_id)).here
 
     def render(self, max_names: int = 5) -> str:
         names = " ".join(a.mention for a in self.askers[:max_names])
@@ -55,6 +68,8 @@ class ReplyGrouper:
         self.cooldown_s = cooldown_s
         self._sent: dict[tuple[str, tuple[str, str]], _Sent] = {}
         self._waiting: dict[tuple[str, tuple[str, str]], Group] = {}
+        # askers handed to another process's follow-up, until it names them (comment_id -> group, by)
+        self._handed: dict[str, tuple[Group, float]] = {}
 
     def offer(self, group: Group, now: float) -> Group | None:
         """A group to send now, or None when the asker joins the follow-up of a recent identical answer."""
@@ -80,10 +95,38 @@ class ReplyGrouper:
         self._waiting[k] = waiting
         return None
 
-    def record(self, room_id: str, key: tuple[str, str], text: str, at: float) -> None:
-        """Another process sent this answer to the room at `at`: the same answer asked here within the
-        cooldown joins a follow-up instead of being answered again. Askers already waiting here get the
-        newest text when their follow-up goes out."""
+    def waiting(self, room_id: str, key: tuple[str, str]) -> Group | None:
+        return self._waiting.get((room_id, key))
+
+    def join(self, group: Group) -> None:
+        """Askers grouped on another process (`here` False) join the follow-up of the same answer here;
+        with none waiting here yet, the group waits with the other process's due time."""
+        waiting = self._waiting.setdefault((group.room_id, group.key), group)
+        if waiting is not group:
+            waiting.askers.extend(group.askers)
+
+    def hand_off(self, group: Group, now: float) -> None:
+        """The follow-up is another process's to send: keep this process's askers until it names them."""
+        for asker in group.askers:
+            if asker.here:
+                self._handed[asker.comment_id] = (
+                    Group(group.room_id, group.key, group.text, [asker], group.meta, repeat=True),
+                    now + HANDOFF_S,
+                )
+
+    def unconfirmed(self, now: float) -> list[Group]:
+        """Askers handed off whose follow-up never named them in time: to be answered from here."""
+        late = [c for c, (_, by) in self._handed.items() if by <= now]
+        return [self._handed.pop(c)[0] for c in late]
+
+    def record(
+        self, room_id: str, key: tuple[str, str], text: str, at: float, reply_to: list[str] | None = None
+    ) -> None:
+        """Another process sent this answer to the room at `at`, to the comments `reply_to`: the same
+        answer asked here within the cooldown joins a follow-up instead of being answered again; askers
+        already waiting here get the newest text when their follow-up goes out."""
+        for comment_id in reply_to or ():
+            self._handed.pop(comment_id, None)
         k = (room_id, key)
         last = self._sent.get(k)
         if last is not None and at < last.at:

@@ -175,25 +175,31 @@ async def test_queue_on_screen_and_pause_agree_across_processes(cluster, demo_ca
     assert items[-1]["comment_id"] == paused["comment_id"] and items[-1]["guess"]
 
 
-async def test_a_repeat_asked_on_another_process_within_the_cooldown_is_grouped(start_cluster) -> None:
+async def test_repeats_asked_on_two_processes_get_one_follow_up(start_cluster) -> None:
     _, a, b, clients = await start_cluster(hygiene={"repeat_cooldown_s": 3})
     on_a: list[dict] = []
     on_b: list[dict] = []
     va = await _viewer(a.url, "viewer-a", clients, on_a)
     vb = await _viewer(b.url, "viewer-b", clients, on_b)
+    vc = await _viewer(a.url, "viewer-c", clients, [])
 
     first = await va.call("comment", {"text": QUESTION})
     assert first["kind"] == "answer" and first["reply_id"]
     await _until(lambda: on_b)
     await asyncio.sleep(0.2)  # B hears of the answer on the room channel, beside the fan-out
-    again = await vb.call("comment", {"text": QUESTION})
-    assert again["kind"] == "answer" and again.get("grouped") is True and "reply_id" not in again
+    again_b = await vb.call("comment", {"text": QUESTION})
+    assert again_b["kind"] == "answer" and again_b.get("grouped") is True and "reply_id" not in again_b
+    again_c = await vc.call("comment", {"text": QUESTION})  # the same, asked on A
+    assert again_c.get("grouped") is True
 
-    # B answers its asker once, in the follow-up when A's cooldown ends; nothing in between
+    # when the cooldown ends, one follow-up names both askers, whichever process they asked on
     await _until(lambda: len(on_b) >= 2, timeout=6)
-    await asyncio.sleep(0.3)
-    assert [r["reply_to"] for r in on_b] == [[first["comment_id"]], [again["comment_id"]]]
-    assert on_b[1]["text"].startswith("@viewer-b ") and on_b[1]["audience"] == "room"
+    await asyncio.sleep(1.0)
+    assert len(on_a) == len(on_b) == 2, (on_a, on_b)
+    follow_up = on_b[1]
+    assert on_a[1]["reply_id"] == follow_up["reply_id"] and follow_up["audience"] == "room"
+    assert sorted(follow_up["reply_to"]) == sorted([again_b["comment_id"], again_c["comment_id"]])
+    assert follow_up["text"].startswith("@viewer-b @viewer-c ")
 
 
 async def test_a_reply_sent_by_one_process_spends_the_room_budget_of_the_other(start_cluster) -> None:

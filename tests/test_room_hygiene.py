@@ -74,6 +74,26 @@ def test_same_answer_within_cooldown_is_grouped_and_a_new_value_is_sent_at_once(
     assert grouper.due(now=30) == []
 
 
+def test_askers_handed_to_another_process_are_answered_here_if_its_follow_up_misses_them() -> None:
+    """Two processes' askers of one answer: the earliest asker's process sends the follow-up; one
+    whose askers it did not name (a late message through Redis) answers them itself."""
+    here = ReplyGrouper(cooldown_s=10)
+    here.record("r", ("p3", "price"), "3号链接现在89元", at=0)  # the first answer, sent by the other
+    early = Group("r", ("p3", "price"), "3号链接现在89元", [Asker("c-a", "a", at=1, here=False)], due=10)
+    here.join(early)  # asked first, on the other process
+    assert (
+        here.offer(Group("r", ("p3", "price"), "3号链接现在89元", [Asker("c-b", "b", at=2)]), now=2) is None
+    )
+    [group] = here.due(now=10)
+    assert not group.leads()  # the other process names a and b in its follow-up ...
+    here.hand_off(group, now=10)
+    here.record("r", ("p3", "price"), "3号链接现在89元", at=10, reply_to=["c-a"])  # ... but names a only
+    assert here.unconfirmed(now=11) == []
+    [late] = here.unconfirmed(now=12)
+    assert late.render() == "@b 3号链接现在89元"
+    assert here.unconfirmed(now=20) == []
+
+
 async def test_many_askers_get_one_reply_not_a_flood(live_server) -> None:
     live = await live_server(hygiene={"repeat_cooldown_s": 0.5})
     viewers = [await live.viewer("demo-room", f"fan{i}") for i in range(4)]
