@@ -57,11 +57,14 @@ from handlers.rooms import QueueItem, RoomRegistry
 logger = logging.getLogger(__name__)
 
 RETRY_S = (0.2, 0.5, 1.0, 2.0)
-# what a comment or a streamer's answer shares goes through the outbox, in order. A queue change is
-# waited for OUTBOX_WAIT_S at most (in Redis before the ack while Redis answers; never stalled by an
-# outage); a reply sent is not waited for.
-OUTBOX_KINDS = frozenset({"reply_sent", "grouped", "queue_add", "queue_resolve"})
-WAITED_KINDS = frozenset({"queue_add", "queue_resolve"})
+# a room's state: one value per room, the newest change wins; a change Redis did not take is sent
+# again when Redis is back
+STATE_KINDS = frozenset({"catalog", "on_screen", "console"})
+# what is shared goes through the outbox, in order. A streamer's change and a queue change are waited
+# for OUTBOX_WAIT_S at most (in Redis before the ack while Redis answers; never stalled by an outage);
+# a reply sent is not waited for.
+OUTBOX_KINDS = frozenset({"reply_sent", "grouped", "queue_add", "queue_resolve", *STATE_KINDS})
+WAITED_KINDS = frozenset({"queue_add", "queue_resolve", *STATE_KINDS})
 OUTBOX_WAIT_S = 0.5
 STREAM_MAXLEN = 100_000  # behaviour events kept in Redis (approximately: XADD MAXLEN ~)
 STREAM_BATCH = 1000  # entries read, replayed or written per round trip
@@ -206,6 +209,10 @@ class RoomSync:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._warn = _Warn()
+        # (kind, room_id) of STATE_KINDS -> when the newest change applied here was made
+        self._changed_at: dict[tuple[str, str], float] = {}
+        # (kind, room_id) -> (payload, at) of changes made here that Redis has not taken yet
+        self._unshared: dict[tuple[str, str], tuple[dict[str, Any], float]] = {}
 
     def _key(self, room_id: str, what: str) -> str:
         return f"{self.prefix}:room:{room_id}:{what}"
@@ -271,8 +278,11 @@ class RoomSync:
         if kind not in OUTBOX_KINDS:
             await self._share_now(kind, room_id, payload)
             return
+        at = time.time()
+        if kind in STATE_KINDS:
+            self._changed_at[(kind, room_id)] = at
         shared = asyncio.get_running_loop().create_future()
-        self._send(("share", (kind, room_id, payload, shared)))
+        self._send(("share", (kind, room_id, payload, shared, at)))
         if kind not in WAITED_KINDS:
             return
         try:
@@ -280,8 +290,8 @@ class RoomSync:
         except TimeoutError:
             pass  # Redis is slow or away: the outbox keeps it
 
-    async def _share_now(self, kind: str, room_id: str, payload: dict[str, Any]) -> None:
-        """A Redis outage is logged, never raised."""
+    async def _share_now(self, kind: str, room_id: str, payload: dict[str, Any], at: float = 0.0) -> None:
+        """A Redis outage is logged, never raised; a room state change is kept to send again."""
         try:
             if kind == "catalog":
                 await self.redis.set(self._key(room_id, "catalog"), json.dumps(payload, ensure_ascii=False))
@@ -298,10 +308,19 @@ class RoomSync:
                 await self.redis.rpush(self._key(room_id, "queue"), json.dumps(payload, ensure_ascii=False))
             elif kind == "queue_resolve":
                 await self._remove_queued(room_id, payload["escalation_id"])
-            message = {"origin": self.origin, "kind": kind, "room_id": room_id, "payload": payload}
+            message = {"origin": self.origin, "kind": kind, "room_id": room_id, "payload": payload, "at": at}
             await self.redis.publish(self.channel, json.dumps(message, ensure_ascii=False))
-        except (RedisError, OSError):
-            logger.exception("could not share %s of room %s through Redis", kind, room_id)
+        except (RedisError, OSError) as e:
+            if kind in STATE_KINDS:
+                self._unshared[(kind, room_id)] = (payload, at)
+                self._warn(
+                    "Redis did not take the %s of room %s; sent again when it is back (%s)", kind, room_id, e
+                )
+            else:
+                logger.exception("could not share %s of room %s through Redis", kind, room_id)
+            return
+        if kind in STATE_KINDS and self._unshared.get((kind, room_id), (None, at))[1] <= at:
+            self._unshared.pop((kind, room_id), None)
 
     async def _remove_queued(self, room_id: str, escalation_id: str) -> None:
         key = self._key(room_id, "queue")
@@ -336,8 +355,8 @@ class RoomSync:
         outbox = self._outbox
         while outbox:
             if outbox[0][0] == "share":
-                kind, room_id, payload, shared = outbox.popleft()[1]
-                await self._share_now(kind, room_id, payload)
+                kind, room_id, payload, shared, at = outbox.popleft()[1]
+                await self._share_now(kind, room_id, payload, at)
                 if not shared.done():
                     shared.set_result(None)
                 continue
@@ -459,6 +478,9 @@ class RoomSync:
                     await pubsub.subscribe(self.channel)
                     self._subscribed.set()
                     attempt = 0
+                    for (kind, room_id), (payload, at) in list(self._unshared.items()):  # Redis is back
+                        shared = asyncio.get_running_loop().create_future()
+                        self._send(("share", (kind, room_id, payload, shared, at)))
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             await self._on_message(message["data"])
@@ -472,7 +494,12 @@ class RoomSync:
             message = json.loads(data)
             if message.get("origin") == self.origin:
                 return
-            await self._apply(message["kind"], message["room_id"], message["payload"])
+            kind, room_id, at = message["kind"], message["room_id"], float(message.get("at", 0.0))
+            if kind in STATE_KINDS:
+                if at < self._changed_at.get((kind, room_id), 0.0):
+                    return  # older than the change this process has (made while Redis was away)
+                self._changed_at[(kind, room_id)] = at
+            await self._apply(kind, room_id, message["payload"])
         except (ValueError, KeyError, TypeError, CatalogError):
             logger.exception("ignored a malformed room-sync message")
 

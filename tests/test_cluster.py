@@ -313,6 +313,25 @@ async def test_a_forget_request_on_one_process_clears_the_other_process_log(star
     await _until(lambda: rows() == 0)
 
 
+async def test_a_price_changed_while_redis_is_down_reaches_the_other_process(cluster, demo_catalog) -> None:
+    redis, a, b, clients = cluster
+    on_b: list[dict] = []
+    vb = await _viewer(b.url, "viewer-b", clients, on_b)
+    product = demo_catalog.by_link(3)
+    stop_redis(redis)
+    # the streamer's change is taken at once (a 3 s limit: the Redis client would retry for longer)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
+        r = await http.patch(
+            f"{a.url}/api/rooms/demo-room/products/{product.id}", json={"price": 6.5}, headers=AUTH
+        )
+        assert r.status == 200
+    restarted = start_redis(redis.port)  # back, empty: A sends the change it could not share
+    try:
+        await _ask_price_until(vb, on_b, "6.5", timeout=40)
+    finally:
+        stop_redis(restarted)
+
+
 async def test_comments_are_answered_while_redis_is_down(cluster) -> None:
     redis, a, b, clients = cluster
     on_a: list[dict] = []
