@@ -128,6 +128,10 @@ def create_app(
         max_http_buffer_size=settings.server.max_payload_bytes,
         ping_interval=settings.server.ping_interval_s,
         ping_timeout=settings.server.ping_timeout_s,
+        # their errors through the service's log handlers only (left to themselves, python-socketio
+        # and python-engineio add a handler of their own and every line is written twice)
+        logger=_library_logger("socketio.server"),
+        engineio_logger=_library_logger("engineio.server"),
     )
     app = web.Application(client_max_size=max(settings.server.max_payload_bytes, 2 * 1024 * 1024))
     sio.attach(app)
@@ -424,6 +428,13 @@ def run(settings: Settings) -> None:
         shutdown_timeout=10,
         loop=new_event_loop(settings.server.event_loop),
     )
+
+
+def _library_logger(name: str) -> logging.Logger:
+    lib = logging.getLogger(name)
+    if lib.level == logging.NOTSET:
+        lib.setLevel(logging.ERROR)
+    return lib
 
 
 def new_event_loop(name: str) -> asyncio.AbstractEventLoop:

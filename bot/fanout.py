@@ -9,6 +9,8 @@ do the same puts in a plain loop. Emits that ask for a callback keep the library
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from typing import Any
 
 import socketio
@@ -16,6 +18,29 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 YIELD_EVERY = 200  # recipients in a row before other events get a turn
+OUTAGE_LINE_EVERY_S = 60.0  # while Redis is away, how often its "cannot publish" error is logged
+
+
+class _OutageLines(logging.Filter):
+    """python-socketio logs two errors for every emit that cannot reach Redis: a room at 200 comments
+    a second writes hundreds of lines a second during an outage. One line a minute says the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = -OUTAGE_LINE_EVERY_S
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Cannot publish to redis"):
+            return True
+        now = time.monotonic()
+        if now - self._last < OUTAGE_LINE_EVERY_S:
+            self._held += 1
+            return False
+        if self._held:
+            record.msg = f"{record.msg} ({self._held} more such errors in the last minute)"
+        self._last, self._held = now, 0
+        return True
 
 
 class FanoutManager(socketio.AsyncManager):
@@ -57,6 +82,10 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):
     A message for one viewer connected to this process (a card, an answer to the asker alone) is sent
     directly: python-socketio would publish it to every process, and each would decode it only to find
     the viewer is not theirs."""
+
+    def initialize(self) -> None:
+        super().initialize()
+        self._get_logger().addFilter(_OutageLines())
 
     async def emit(
         self,

@@ -347,3 +347,5 @@ async def test_comments_are_answered_while_redis_is_down(cluster) -> None:
         await _until(lambda r=replies: r, timeout=5)
     ack = await va.call("comment", {"text": "3号链接可以免费刻字吗"}, timeout=2)
     assert ack["kind"] == "escalate"
+    for served in (a, b):  # the outage is in the log once, not once per message
+        assert served.log.read_text().count("Cannot publish to redis") == 1, served.log.read_text()
