@@ -2,8 +2,10 @@
 
 The platform runs the Socket.IO server; we connect with `socketio.AsyncClient`, join a room, read the
 viewers' comments and answer them through the same Q&A path as `cohost serve` (`answer_comment` over
-`build_knowledge`). Event and field names differ by platform, so they all come from the `join:` section
-of config.yaml (`JoinSettings`). Every comment and reply goes into the same SQLite interaction log.
+`build_knowledge`), with the same room hygiene: banned words, flood guard, the reply budget and one
+answer for many askers (a repeat within `hygiene.repeat_cooldown_s` waits for one follow-up naming
+everyone). Event and field names differ by platform, so they all come from the `join:` section of
+config.yaml (`JoinSettings`). Every comment and reply goes into the same SQLite interaction log.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, new_id
 from handlers.comments import comment_row
+from handlers.grouping import Asker, Group, ReplyGrouper
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
@@ -135,7 +138,8 @@ class CoHostClient:
         self.cfg, self.qa, self.max_comment_chars = join, qa, max_comment_chars
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
-        self.budget = ReplyBudget(hygiene.max_replies_per_minute, 1.0, hygiene.reply_burst)
+        self.budget = ReplyBudget(hygiene.max_replies_per_minute, hygiene.repeat_share, hygiene.reply_burst)
+        self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.on_screen: str | None = None
         self.recent: dict[str, str] = {}  # viewer → product last asked about
         self.sio = socketio.AsyncClient(
@@ -160,6 +164,7 @@ class CoHostClient:
         up after `reconnect_attempts` (False)."""
         connecting = asyncio.create_task(self._connect_first())
         stopping = asyncio.create_task(stop.wait())
+        followups = asyncio.create_task(self._run_followups())
         ended: asyncio.Task[None] | None = None
         try:
             await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -172,7 +177,8 @@ class CoHostClient:
         finally:
             connecting.cancel()
             stopping.cancel()
-            await asyncio.wait({connecting, stopping})
+            followups.cancel()
+            await asyncio.wait({connecting, stopping, followups})
             # Stop python-socketio first: `ended` awaits its read loop, and cancelling `ended` while
             # the read loop runs would cancel the read loop too (asyncio passes cancellation down).
             await self.sio.shutdown()
@@ -196,6 +202,16 @@ class CoHostClient:
                 logger.warning("cannot connect to %s (%s); retrying in %.1f s", self.url, e, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.cfg.reconnect_delay_max_s)
+
+    async def _run_followups(self, tick_s: float = 0.25) -> None:
+        """Send the grouped answers whose cooldown has ended."""
+        while True:
+            await asyncio.sleep(tick_s)
+            for group in self.grouper.due(time.time()):
+                try:
+                    await self._say(group)
+                except Exception:
+                    logger.exception("sending a grouped answer failed")
 
     async def _on_connect(self) -> None:
         """Also runs after every reconnection: enter the room again."""
@@ -280,26 +296,37 @@ class CoHostClient:
             self.recent[viewer] = decision.product_id
         if decision.kind != "answer" or not decision.reply:
             return None
-        if not self.budget.allow(repeat=False):
+        group = Group(
+            self.room,
+            (decision.product_id or "", decision.source or ""),
+            decision.reply,
+            [Asker(comment.comment_id, viewer, name or platform_id, at=comment.created_at)],
+            {"product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence},
+        )
+        ready = self.grouper.offer(group, comment.created_at)
+        return await self._say(ready) if ready is not None else None  # None: named in the follow-up
+
+    async def _say(self, group: Group) -> str | None:
+        """Say an answer in the room, addressed to its askers, within the room's reply budget."""
+        if not self.budget.allow(repeat=group.repeat):
             self.log.record(
                 "room_events", {"room_id": self.room, "event": "reply_dropped", "detail": "reply_cap"}
             )
             return None
-        reply = f"@{name or platform_id} {decision.reply}" if cfg.mention else decision.reply
+        reply = group.render() if self.cfg.mention else group.text
         await self.sio.emit(
-            cfg.reply_event, {**fill(cfg.reply_payload, self.room), cfg.reply_text_field: reply}
+            self.cfg.reply_event,
+            {**fill(self.cfg.reply_payload, self.room), self.cfg.reply_text_field: reply},
         )
         self.log.record(
             "replies",
             {
                 "reply_id": new_id("r"),
                 "room_id": self.room,
-                "reply_to": json.dumps([comment.comment_id]),
-                "viewer_ids": json.dumps([viewer]),
+                "reply_to": json.dumps([a.comment_id for a in group.askers]),
+                "viewer_ids": json.dumps([a.viewer_id for a in group.askers]),
                 "text": reply,
-                "product_id": decision.product_id,
-                "source": decision.source,
-                "confidence": decision.confidence,
+                **group.meta,
                 "author": "bot",
                 "audience": "room",
             },

@@ -217,6 +217,35 @@ async def test_cohost_answers_on_the_platform_and_reconnects_after_a_restart(
     assert json.loads(replies[1]["viewer_ids"]) == ["u2"] and replies[1]["product_id"] == link1.id
 
 
+async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_follow_up(
+    room_server: RoomServer,
+    encoder: TextEncoder,
+    demo_catalog: Catalog,
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(join=PLATFORM, hygiene={"repeat_cooldown_s": 1.5})
+    price = f"{demo_catalog.by_link(3).price:g}"
+    stop = asyncio.Event()
+    cohost = asyncio.create_task(run_join(settings, room_server.url, ROOM, demo_catalog, encoder, stop))
+    viewers: list[socketio.AsyncClient] = []
+    try:
+        await room_server.wait_for(lambda e: e["event"] == "enter" and e["uid"] == "cohost", "co-host enter")
+        for uid, nick in (("u1", "小明"), ("u2", "阿强"), ("u3", "小红")):
+            viewer, said = await _viewer(room_server.url, uid, nick)
+            viewers.append(viewer)
+        for viewer in viewers:  # three viewers ask the same within the cooldown
+            assert (await viewer.call("danmaku", {"content": "3号链接多少钱"}, timeout=5)) == {"code": 0}
+        await _said(said, rf"^@阿强 @小红 3号链接.*{price}")
+        await asyncio.sleep(0.5)
+        answers = [s["content"] for s in said if price in s["content"]]
+        assert len(answers) == 2 and answers[0].startswith("@小明 3号链接"), answers
+    finally:
+        for v in viewers:
+            await v.disconnect()
+        stop.set()
+        await asyncio.wait_for(cohost, timeout=15)
+
+
 async def test_cohost_stops_cleanly_while_the_platform_is_down(
     encoder: TextEncoder, demo_catalog: Catalog, make_settings: Callable[..., Settings]
 ) -> None:
