@@ -24,7 +24,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, new_id
 from handlers.comments import comment_row
 from handlers.grouping import Asker, Group, ReplyGrouper
-from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
+from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, RateLimit, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from storage.log import InteractionLog
@@ -132,12 +132,14 @@ class CoHostClient:
         hygiene: HygieneSettings,
         max_comment_chars: int = 500,
         viewer_salt: str | None = None,
+        comments_per_10s: int = 10,
     ) -> None:
         self.url, self.room, self.knowledge, self.log, self.executor = url, room, knowledge, log, executor
         self.viewer_salt = viewer_salt  # set: viewer ids are logged as keyed hashes
         self.cfg, self.qa, self.max_comment_chars = join, qa, max_comment_chars
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
+        self.rate = RateLimit(comments_per_10s)  # per viewer (limits.comments_per_10s)
         self.budget = ReplyBudget(hygiene.max_replies_per_minute, hygiene.repeat_share, hygiene.reply_burst)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.on_screen: str | None = None
@@ -274,7 +276,9 @@ class CoHostClient:
         name = name[:64] if isinstance(name, str) and name.strip() else None
         comment = Comment(new_id("c"), self.room, viewer, text[: self.max_comment_chars], time.time(), name)
 
-        reason = "banned_word" if self.banned.find(comment.text) else None
+        reason = None if self.rate.allow(viewer, time.monotonic()) else "rate_limited"
+        if reason is None and self.banned.find(comment.text):
+            reason = "banned_word"
         if reason is None and self.flood.is_flood(viewer, comment.text):
             reason = "flood"
         if reason is not None:
@@ -383,6 +387,7 @@ async def run_join(
             settings.hygiene,
             settings.limits.max_comment_chars,
             viewer_salt(settings),
+            settings.limits.comments_per_10s,
         )
         return await client.run(stop)
     finally:

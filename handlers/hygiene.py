@@ -112,6 +112,28 @@ class FloodGuard:
         self.seen.pop(viewer_key, None)
 
 
+class RateLimit:
+    """At most `per_10s` comments from one sender (a connection, a viewer) in any 10 seconds."""
+
+    WINDOW_S = 10.0
+
+    def __init__(self, per_10s: int) -> None:
+        self.per_10s = per_10s
+        self.recent: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, now: float) -> bool:
+        window = self.recent.setdefault(key, deque())
+        while window and now - window[0] > self.WINDOW_S:
+            window.popleft()
+        if len(window) >= self.per_10s:
+            return False
+        window.append(now)
+        return True
+
+    def forget(self, key: str) -> None:
+        self.recent.pop(key, None)
+
+
 class ReplyBudget:
     """At most `per_minute` bot messages in a room in any minute, at most `burst` of them back to back
     (a token bucket refilled at `per_minute` a minute), so a busy start does not spend the minute in

@@ -11,7 +11,6 @@ import hmac
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any, NamedTuple, Protocol
@@ -24,6 +23,7 @@ from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, room_channel, streamer_channel
+from handlers.hygiene import RateLimit
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
@@ -92,7 +92,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.max_timers = max_timers
         self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
         self.started_at = time.time()  # the console counters count from here
-        self._recent_comments: dict[str, deque[float]] = {}
+        self._rate = RateLimit(comments_per_10s)  # per connection; a cluster counts in Redis
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -183,7 +183,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         session = await self.get_session(sid)
         if session.get("room_id"):
             self._leave(sid, session, "disconnect")
-        self._recent_comments.pop(sid, None)
+        self._rate.forget(sid)
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _joined(self, sid: str) -> tuple[dict[str, Any], Room]:
@@ -213,15 +213,6 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "detail": why,
             },
         )
-
-    def _rate_ok(self, sid: str, now: float) -> bool:
-        window = self._recent_comments.setdefault(sid, deque())
-        while window and now - window[0] > 10.0:
-            window.popleft()
-        if len(window) >= self.comments_per_10s:
-            return False
-        window.append(now)
-        return True
 
     def _product(self, room: Room, product_id: str) -> Product:
         product = room.catalog.product(product_id)
@@ -285,7 +276,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         viewer_id = session["viewer_id"]
         comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
         checked = await self.limiter.check(room.room_id, viewer_id, msg.text, now) if self.limiter else None
-        if not (checked.rate_ok if checked is not None else self._rate_ok(sid, time.monotonic())):
+        if not (checked.rate_ok if checked is not None else self._rate.allow(sid, time.monotonic())):
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
             raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
         reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)

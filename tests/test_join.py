@@ -246,6 +246,33 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
         await asyncio.wait_for(cohost, timeout=15)
 
 
+async def test_a_viewer_over_the_rate_limit_is_not_answered_and_is_logged_as_such(
+    room_server: RoomServer,
+    encoder: TextEncoder,
+    demo_catalog: Catalog,
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(join=PLATFORM, limits={"comments_per_10s": 3})
+    stop = asyncio.Event()
+    cohost = asyncio.create_task(run_join(settings, room_server.url, ROOM, demo_catalog, encoder, stop))
+    try:
+        await room_server.wait_for(lambda e: e["event"] == "enter" and e["uid"] == "cohost", "co-host enter")
+        spammer, said = await _viewer(room_server.url, "u9", "刷屏哥")
+        for link in (1, 3, 4, 5, 7):  # five different questions in a row
+            assert (await spammer.call("danmaku", {"content": f"{link}号链接多少钱"}, timeout=5)) == {
+                "code": 0
+            }
+        await _said(said, "^@刷屏哥 ")
+        await asyncio.sleep(0.5)
+        await spammer.disconnect()
+    finally:
+        stop.set()
+        await asyncio.wait_for(cohost, timeout=15)
+    rows = list(sqlite_utils.Database(settings.storage.db_path)["comments"].rows_where(order_by="created_at"))
+    assert [r["filtered"] for r in rows] == [None, None, None, "rate_limited", "rate_limited"]
+    assert len([s for s in said if s["content"].startswith("@刷屏哥 ")]) == 3
+
+
 async def test_cohost_stops_cleanly_while_the_platform_is_down(
     encoder: TextEncoder, demo_catalog: Catalog, make_settings: Callable[..., Settings]
 ) -> None:
