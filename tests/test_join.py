@@ -217,6 +217,21 @@ async def test_cohost_answers_on_the_platform_and_reconnects_after_a_restart(
     assert json.loads(replies[1]["viewer_ids"]) == ["u2"] and replies[1]["product_id"] == link1.id
 
 
+@contextlib.asynccontextmanager
+async def _cohost_in(
+    room_server: RoomServer, settings: Settings, catalog: Catalog, encoder: TextEncoder
+) -> AsyncIterator[None]:
+    """The co-host joined to the platform's room for the block; stopped (log written) after it."""
+    stop = asyncio.Event()
+    cohost = asyncio.create_task(run_join(settings, room_server.url, ROOM, catalog, encoder, stop))
+    try:
+        await room_server.wait_for(lambda e: e["event"] == "enter" and e["uid"] == "cohost", "co-host enter")
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(cohost, timeout=15)
+
+
 async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_follow_up(
     room_server: RoomServer,
     encoder: TextEncoder,
@@ -225,11 +240,8 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
 ) -> None:
     settings = make_settings(join=PLATFORM, hygiene={"repeat_cooldown_s": 1.5})
     price = f"{demo_catalog.by_link(3).price:g}"
-    stop = asyncio.Event()
-    cohost = asyncio.create_task(run_join(settings, room_server.url, ROOM, demo_catalog, encoder, stop))
-    viewers: list[socketio.AsyncClient] = []
-    try:
-        await room_server.wait_for(lambda e: e["event"] == "enter" and e["uid"] == "cohost", "co-host enter")
+    async with _cohost_in(room_server, settings, demo_catalog, encoder):
+        viewers = []
         for uid, nick in (("u1", "小明"), ("u2", "阿强"), ("u3", "小红")):
             viewer, said = await _viewer(room_server.url, uid, nick)
             viewers.append(viewer)
@@ -239,11 +251,8 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
         await asyncio.sleep(0.5)
         answers = [s["content"] for s in said if price in s["content"]]
         assert len(answers) == 2 and answers[0].startswith("@小明 3号链接"), answers
-    finally:
-        for v in viewers:
-            await v.disconnect()
-        stop.set()
-        await asyncio.wait_for(cohost, timeout=15)
+        for viewer in viewers:
+            await viewer.disconnect()
 
 
 async def test_a_viewer_over_the_rate_limit_is_not_answered_and_is_logged_as_such(
@@ -253,21 +262,14 @@ async def test_a_viewer_over_the_rate_limit_is_not_answered_and_is_logged_as_suc
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(join=PLATFORM, limits={"comments_per_10s": 3})
-    stop = asyncio.Event()
-    cohost = asyncio.create_task(run_join(settings, room_server.url, ROOM, demo_catalog, encoder, stop))
-    try:
-        await room_server.wait_for(lambda e: e["event"] == "enter" and e["uid"] == "cohost", "co-host enter")
+    async with _cohost_in(room_server, settings, demo_catalog, encoder):
         spammer, said = await _viewer(room_server.url, "u9", "刷屏哥")
         for link in (1, 3, 4, 5, 7):  # five different questions in a row
-            assert (await spammer.call("danmaku", {"content": f"{link}号链接多少钱"}, timeout=5)) == {
-                "code": 0
-            }
+            ack = await spammer.call("danmaku", {"content": f"{link}号链接多少钱"}, timeout=5)
+            assert ack == {"code": 0}
         await _said(said, "^@刷屏哥 ")
         await asyncio.sleep(0.5)
         await spammer.disconnect()
-    finally:
-        stop.set()
-        await asyncio.wait_for(cohost, timeout=15)
     rows = list(sqlite_utils.Database(settings.storage.db_path)["comments"].rows_where(order_by="created_at"))
     assert [r["filtered"] for r in rows] == [None, None, None, "rate_limited", "rate_limited"]
     assert len([s for s in said if s["content"].startswith("@刷屏哥 ")]) == 3
