@@ -150,8 +150,7 @@ class CommentFlow:
         ready = self.grouper.offer(group, now)
         if ready is None:
             out.ack["grouped"] = True  # addressed in the follow-up when the cooldown ends
-            waiting = self.grouper.waiting(group.room_id, group.key)
-            due = waiting.due if waiting is not None else now
+            due = self.grouper.waiting(group.room_id, group.key).due
             out.share("grouped", room.room_id, grouped_payload(group, due))  # the cluster's follow-up
         else:
             reply_id = self._send_group(out, ready, now)

@@ -95,8 +95,9 @@ class ReplyGrouper:
         self._waiting[k] = waiting
         return None
 
-    def waiting(self, room_id: str, key: tuple[str, str]) -> Group | None:
-        return self._waiting.get((room_id, key))
+    def waiting(self, room_id: str, key: tuple[str, str]) -> Group:
+        """The follow-up an asker was just added to (`offer` answered None)."""
+        return self._waiting[(room_id, key)]
 
     def join(self, group: Group) -> None:
         """Askers grouped on another process (`here` False) join the follow-up of the same answer here;
