@@ -335,7 +335,7 @@ class RoomSync:
         task.add_done_callback(self._tasks.discard)
 
     def _send(self, item: tuple[str, Any]) -> None:
-        """Queue ("share", (kind, room_id, payload, future)) or ("xadd", fields) (on the loop)."""
+        """Queue ("share", (kind, room_id, payload, future, at)) or ("xadd", fields) (on the loop)."""
         if len(self._outbox) == self._outbox.maxlen:
             self._warn("Redis is behind: dropping the oldest of %d shared messages", len(self._outbox))
         self._outbox.append(item)
