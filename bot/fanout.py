@@ -1,9 +1,15 @@
-"""Room broadcasts without a task per recipient.
+"""Room broadcasts without a task per recipient, and without waiting on Redis.
 
 python-socketio's manager sends a room message by creating one asyncio task per connection and waiting
 for all of them: a bot reply to a 2,000-viewer room is 2,000 tasks on the event loop. Each send only
 puts the encoded packet on that connection's outgoing queue, which never waits, so the managers here
 do the same puts in a plain loop. Emits that ask for a callback keep the library's path.
+
+With Redis, python-socketio delivers a message to this process's viewers and then awaits its publish
+to the others, with no time limit: a Redis host that stops answering (frozen, or cut off) held every
+comment of the room at its reply. Here the copy for the other processes goes through a queue written
+by one task, in order; a publish gets PUBLISH_TIMEOUT_S, and a message that waited PUBLISH_MAX_AGE_S
+is dropped (a chat line that late is noise).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from typing import Any
 
 import socketio
@@ -19,6 +26,9 @@ from socketio import packet
 
 YIELD_EVERY = 200  # recipients in a row before other events get a turn
 OUTAGE_LINE_EVERY_S = 60.0  # while Redis is away, how often its "cannot publish" error is logged
+PUBLISH_TIMEOUT_S = 1.0  # a publish slower than this counts as Redis being away
+PUBLISH_MAX_AGE_S = 5.0  # a message for the other processes that waited longer is dropped
+PUBLISH_QUEUE = 10_000  # messages waiting for Redis at most (the oldest go first)
 
 
 class _OutageLines(logging.Filter):
@@ -86,6 +96,40 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):
     def initialize(self) -> None:
         super().initialize()
         self._get_logger().addFilter(_OutageLines())
+        self._pending: deque[tuple[float, Any]] = deque(maxlen=PUBLISH_QUEUE)
+        self._wake = asyncio.Event()
+        self._publisher: asyncio.Task[None] | None = None
+
+    async def _publish(self, data: Any) -> None:
+        """Queue the message for the other processes; the publisher task sends it."""
+        self._pending.append((time.monotonic(), data))
+        self._wake.set()
+        if self._publisher is None or self._publisher.done():
+            self._publisher = asyncio.create_task(self._publish_pending())
+
+    async def _publish_pending(self) -> None:
+        pending = self._pending
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            stale = 0
+            while pending:
+                queued_at, data = pending.popleft()
+                if time.monotonic() - queued_at > PUBLISH_MAX_AGE_S:
+                    stale += 1
+                    continue
+                try:
+                    await asyncio.wait_for(super()._publish(data), PUBLISH_TIMEOUT_S)
+                except TimeoutError:
+                    self.connected = False  # the next message tries a fresh connection
+                    self._get_logger().error(
+                        "Cannot publish to redis: no answer within %.1f s", PUBLISH_TIMEOUT_S
+                    )
+            if stale:
+                self._get_logger().error(
+                    "Cannot publish to redis: %d messages for the other processes were too old to send",
+                    stale,
+                )
 
     async def emit(
         self,

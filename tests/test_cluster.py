@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -349,3 +350,25 @@ async def test_comments_are_answered_while_redis_is_down(cluster) -> None:
     assert ack["kind"] == "escalate"
     for served in (a, b):  # the outage is in the log once, not once per message
         assert served.log.read_text().count("Cannot publish to redis") == 1, served.log.read_text()
+
+
+async def test_comments_are_answered_and_logged_while_redis_hangs(cluster) -> None:
+    """A Redis host that stops answering (frozen, or cut off by the network) rather than refusing."""
+    redis, a, b, clients = cluster
+    on_a: list[dict] = []
+    on_b: list[dict] = []
+    va = await _viewer(a.url, "viewer-a", clients, on_a)
+    await _viewer(b.url, "viewer-b", clients, on_b)
+    redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        for text in (QUESTION, "1号链接多少钱"):
+            ack = await va.call("comment", {"text": text}, timeout=3)
+            assert ack["kind"] == "answer"
+        await _until(lambda: len(on_a) == 2, timeout=5)
+        log = sqlite_utils.Database(a.db)
+        await _until(lambda: log["replies"].count == 2, timeout=5)
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+    # Redis answers again: the processes share replies again
+    ack = await va.call("comment", {"text": "2号链接多少钱"}, timeout=3)
+    await _until(lambda: any(r["reply_id"] == ack["reply_id"] for r in on_b), timeout=10)
