@@ -87,7 +87,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         ("material", "fabric"),
         _rx(
             r"(材质|面料|布料|料子|什么料|啥料|纯棉|全棉|棉的|真皮|皮的|羊毛|涤纶|聚酯|什么做的|啥做的)",
-            r"\b(material|fabric|cotton|leather|wool|polyester)\b",
+            r"\b(material|fabric|cotton|leather|wool|polyester|made (of|from))\b",
         ),
     ),
     (

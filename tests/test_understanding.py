@@ -295,3 +295,10 @@ def test_live_price_and_stock_win_over_a_written_faq(room: RoomKnowledge, catalo
 def test_english_with_apostrophes(room: RoomKnowledge, catalog: Catalog, text: str, kind: str) -> None:
     d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
     assert d.kind == kind and d.reply is None
+
+
+@pytest.mark.parametrize("text", ["what is it made of?", "what's this made from"])
+def test_what_it_is_made_of_is_the_material(room: RoomKnowledge, catalog: Catalog, text: str) -> None:
+    product = next(p for p in catalog.products if "material" in p.attributes)
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "material" and d.product_id == product.id
