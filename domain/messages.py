@@ -49,6 +49,7 @@ class Decision:
     reply: str | None = None
     guess: str | None = None
     reason: str = ""
+    asked: str | None = None  # the value a field answer is about ("XL", "黑色"), if the viewer named one
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,9 +135,11 @@ class CommentFlow:
     def _answer(
         self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float
     ) -> None:
+        # "有黑色吗" and "有白色吗" are two questions of one field: the value named is part of the key
+        source = decision.source or ""
         group = Group(
             room.room_id,
-            (decision.product_id or "", decision.source or ""),
+            (decision.product_id or "", f"{source}={decision.asked.lower()}" if decision.asked else source),
             decision.reply or "",
             [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid, comment.created_at)],
             {

@@ -44,7 +44,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         (),
         _rx(
             r"(多少钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|优惠|折扣|打折|便宜|划算|券|活动价|几折)",
-            r"\b(price|how much|cost|discount|deal|coupon)\b",
+            r"\b(price|how much|cost|discount|deal|coupon|on sale)\b",
         ),
     ),
     (
@@ -52,7 +52,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         (),
         _rx(
             r"(库存|有货|没货|现货|卖完|售罄|缺货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)(?!.{0,3}(补货|到货))",
-            r"\b(in stock|sold out|out of stock|restock|any left|available|stock)\b",
+            r"\b(in stock|sold out|out of stock|restock|any left|how many (are |do you have )?left|available|stock)\b",
         ),
     ),
     (
@@ -296,10 +296,59 @@ def _asked_measure(text: str, product: Product) -> FieldMatch | None:
     return None
 
 
+# Basic colour terms as viewers name them ("有黑色吗", "红的有吗", "any in white?"). A listed colour
+# holding the term ("经典黑", "米白", "Navy blue") is that colour. A character names a colour only
+# with 色 or 款 after it, or as "有红的" / "红的有吗" (显白的 is a look, 米 alone a metre).
+_COLOUR_TERMS: dict[str, tuple[str, ...]] = {
+    "黑": ("black",),
+    "白": ("white",),
+    "红": ("red",),
+    "粉": ("pink",),
+    "蓝": ("blue", "navy"),
+    "绿": ("green",),
+    "灰": ("grey", "gray"),
+    "棕": ("brown",),
+    "咖": ("brown", "coffee"),
+    "黄": ("yellow",),
+    "紫": ("purple",),
+    "橙": ("orange",),
+    "米": ("beige",),
+    "卡其": ("khaki",),
+    "金": ("gold",),
+    "银": ("silver",),
+}
+_COLOUR_CHARS = "黑白红粉蓝绿灰棕咖黄紫橙金银"
+_COLOUR_NAMED = re.compile(
+    rf"(卡其|[{_COLOUR_CHARS}])(?:色|款)"  # 黑色, 红款
+    rf"|(?<=[有要拍买选换来没])([{_COLOUR_CHARS}])的"  # 有红的 (not 显白的: looks fair)
+    rf"|([{_COLOUR_CHARS}])的(?=有|还有|呢)"  # 红的有吗
+    r"|(米)色"
+    r"|\b(black|white|red|pink|blue|navy|green|gr[ae]y|brown|coffee|yellow|purple|orange|beige|khaki|gold|silver)\b"
+)
+_COLOUR_KEYS = ("colors", "colours", "color")
+
+
+def _asked_colour(text: str, product: Product) -> FieldMatch | None:
+    """A colour named by its basic term: the listed colour holding it, else the colour as named."""
+    key = next((k for k in _COLOUR_KEYS if isinstance(product.attributes.get(k), list)), None)
+    m = _COLOUR_NAMED.search(text)
+    if key is None or m is None:
+        return None
+    zh = next((g for g in m.groups()[:4] if g), None)
+    if zh:
+        forms, named = (zh, *_COLOUR_TERMS[zh]), f"{zh}色"
+    else:
+        en = m.group(5)
+        zh_terms = (z for z, words in _COLOUR_TERMS.items() if en in words)
+        forms, named = (en, {"gray": "grey", "grey": "gray"}.get(en, en), *zh_terms), en
+    listed = next((v for v in product.attributes[key] if any(f in v.lower() for f in forms)), None)
+    return FieldMatch(key, 0.9, listed or named)
+
+
 def _asked_value(text: str, product: Product) -> FieldMatch | None:
     """A value of a list attribute named in the comment ("有XL吗", "有黑色吗"). Naming a value
     without asking whether it is there ("白色的会透吗") is a weak sign: the question is elsewhere."""
-    hit = _asked_value_raw(text, product) or _asked_measure(text, product)
+    hit = _asked_value_raw(text, product) or _asked_measure(text, product) or _asked_colour(text, product)
     if hit is None or _AVAILABILITY.search(text):
         return hit
     return FieldMatch(hit.key, 0.55, hit.asked)

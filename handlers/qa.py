@@ -253,6 +253,7 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
                 confidence=round(conf, 3),
                 reply=render_field(product, best_field, lang, room.catalog.currency),
                 reason="field",
+                asked=best_field.asked,
             ),
             settings,
         )

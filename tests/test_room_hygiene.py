@@ -110,6 +110,31 @@ async def test_many_askers_get_one_reply_not_a_flood(live_server) -> None:
         assert len(await v.wait_for("product_card")) == 1
 
 
+async def test_asking_for_another_colour_is_not_grouped_with_the_first(live_server, demo_catalog) -> None:
+    """ "有黑色吗" and "有白色吗" are two questions about one field: each asker hears about their colour."""
+    product = next(p for p in demo_catalog.products if len(p.attributes.get("colors", [])) > 1)
+    live = await live_server(hygiene={"repeat_cooldown_s": 0.5})
+    viewers = [await live.viewer("demo-room", f"fan{i}") for i in range(3)]
+    texts = [
+        f"{product.link}号链接有黑色吗",
+        f"{product.link}号链接有黑色吗",
+        f"{product.link}号链接有白色吗",
+    ]
+    acks = [await v.call("comment", {"text": t}) for v, t in zip(viewers, texts, strict=True)]
+    assert [a["kind"] for a in acks] == ["answer"] * 3
+    assert acks[1].get("grouped") and not acks[2].get("grouped")
+    answers = []
+    for i in range(3):  # the follow-up may reach fan1 alone (the room's reply budget)
+        for _ in range(100):
+            mine = [r["text"] for r in viewers[i].events.get("bot_reply", []) if f"@fan{i} " in r["text"]]
+            if mine:
+                break
+            await asyncio.sleep(0.05)
+        assert len(mine) == 1, viewers[i].events.get("bot_reply")
+        answers.append(mine[0].split(" ", 1)[1])
+    assert answers[1] == answers[0] != answers[2]
+
+
 async def test_banned_and_flooding_comments_are_logged_with_reason_and_not_answered(live_server) -> None:
     live = await live_server()
     viewer = await live.viewer("demo-room", "spam")

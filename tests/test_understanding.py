@@ -302,3 +302,50 @@ def test_what_it_is_made_of_is_the_material(room: RoomKnowledge, catalog: Catalo
     product = next(p for p in catalog.products if "material" in p.attributes)
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind == "answer" and d.source == "material" and d.product_id == product.id
+
+
+def _colours(catalog: Catalog, holding: str, lacking: str):
+    return next(
+        p
+        for p in catalog.products
+        if any(holding in c for c in p.attributes.get("colors", []))
+        and not any(lacking in c for c in p.attributes.get("colors", []))
+    )
+
+
+@pytest.mark.parametrize("text", ["这个有黑色吗", "有黑的吗", "does it come in black?"])
+def test_a_colour_named_is_answered_with_the_listed_colour_holding_it(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    product = _colours(catalog, "黑", "红")
+    listed = next(c for c in product.attributes["colors"] if "黑" in c)
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "colors" and d.reply is not None
+    assert listed in d.reply and "没有" not in d.reply and "has no" not in d.reply
+
+
+@pytest.mark.parametrize(("text", "said"), [("有红色吗", "没有红色"), ("any in red?", "has no red")])
+def test_a_colour_not_listed_is_answered_with_the_colours_there_are(
+    room: RoomKnowledge, catalog: Catalog, text: str, said: str
+) -> None:
+    product = _colours(catalog, "黑", "红")
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.reply is not None and said in d.reply
+    assert all(c in d.reply for c in product.attributes["colors"])
+
+
+@pytest.mark.parametrize("text", ["要显白的", "白色的会透吗", "1.2米的有吗"])
+def test_colour_words_in_other_questions_are_not_colour_answers(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    product = _colours(catalog, "黑", "红")
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert not (d.kind == "answer" and d.source == "colors")
+
+
+@pytest.mark.parametrize(("text", "source"), [("how many are left?", "stock"), ("is it on sale?", "price")])
+def test_english_stock_and_sale_questions(
+    room: RoomKnowledge, catalog: Catalog, text: str, source: str
+) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "answer" and d.source == source
