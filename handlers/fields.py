@@ -119,9 +119,14 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "shelf_life",
         ("shelf_life",),
         _rx(
-            r"(保质期|过期|生产日期|能放多久|放多久|能保存多久|新鲜吗|日期新)",
+            r"(保质|过期|生产日期|能放多久|放多久|能保存多久|新鲜吗|日期新)",
             r"\b(shelf life|expiry|expire|best before)\b",
         ),
+    ),
+    (
+        "year",
+        ("year", "vintage"),
+        _rx(r"(哪一年|哪年|年份|什么年|几几年)", r"\b(what year|which year|vintage)\b"),
     ),
     (
         "origin",
@@ -222,7 +227,16 @@ _SIZE_TOKEN = re.compile(
     r"|(?:(?<=[\u4e00-\u9fff])|(?<=^))([sml])(?=\s*(?:码|号|[\u4e00-\u9fff]|$))"
     r"|(\d{2,3})\s*码"
 )
+# list attributes that say whom or what a product suits, not what it comes in ("适合敏感肌")
+_SUITS = {
+    "skin_type": ("适合", "suits"),
+    "suitable_for": ("适合", "suits"),
+    "compatibility": ("适配", "works with"),
+    "platform": ("支持", "works on"),
+}
+
 _LABELS_ZH = {
+    "year": "年份",
     "price": "价格",
     "stock": "库存",
     "sizes": "尺码",
@@ -271,7 +285,9 @@ def _has(product: Product, key: str) -> bool:
     return key in ("price", "stock") or field_value(product, key) not in (None, "", [])
 
 
-_AVAILABILITY = re.compile(r"(有|没|还|要|拍|选|换|哪个|哪些|\bany\b|\bhave\b|come in|available|in stock)")
+_AVAILABILITY = re.compile(
+    r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|come in|available|in stock|suitable)"
+)
 
 
 # A measured value a viewer names ("1.2米", "46码", "5l"): asks a list attribute whose values are
@@ -528,12 +544,13 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     if isinstance(value, list):
         if match.asked is not None:
             hit = next((v for v in value if v.lower() == match.asked.lower()), None)
+            verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
             if lang == "zh":
                 return (
-                    f"{name}有{hit}" if hit else f"{name}没有{match.asked}"
+                    f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
                 ) + f"，{_LABELS_ZH.get(key, key)}：{_join(value, lang)}"
             return (
-                f"{name} comes in {hit}." if hit else f"{name} has no {match.asked}."
+                f"{name} {verb_en} {hit}." if hit else f"{name} has no {match.asked}."
             ) + f" {key.replace('_', ' ').capitalize()}: {_join(value, lang)}."
         value_text = _join(value, lang)
     else:

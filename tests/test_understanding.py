@@ -349,3 +349,18 @@ def test_english_stock_and_sale_questions(
 ) -> None:
     d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
     assert d.kind == "answer" and d.source == source
+
+
+def test_a_listed_skin_type_is_said_to_suit(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = next(p for p in catalog.products if "敏感肌" in p.attributes.get("skin_type", []))
+    d = answer_comment("敏感肌可以用吗", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "skin_type"
+    assert d.reply is not None and "适合敏感肌" in d.reply
+
+
+@pytest.mark.parametrize(("text", "key"), [("能保质多久", "shelf_life"), ("是哪一年的", "year")])
+def test_field_asked_in_short_forms(room: RoomKnowledge, catalog: Catalog, text: str, key: str) -> None:
+    product = next(p for p in catalog.products if key in p.attributes)
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == key
+    assert d.reply is not None and str(product.attributes[key]) in d.reply
