@@ -385,6 +385,13 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
     return None
 
 
+# "3号多少", "链接6多少", "这个多少啊": nothing but a product reference and a bare "how much"
+_BARE_HOW_MUCH = re.compile(
+    r"^(?:(?:链接|#|no\.?)?\s*[\d一二两三四五六七八九十]*\s*号?\s*(?:链接)?\s*\d*|这个|这款|这件|那个|那款|它)?"
+    r"\s*多少[啊呀呢嘛哇吖?!~ ]*$"
+)
+
+
 def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     """Fields the comment asks about, strongest first; attribute fields only if the product has one."""
     found: list[FieldMatch] = []
@@ -430,6 +437,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         m = _SIZE_TOKEN.search(text)
         if m and re.search(r"(有|没|还|吗|么|\?|have|any)", text):
             found.append(FieldMatch("sizes", 0.8, next(g for g in m.groups() if g).upper()))
+    if not found and _BARE_HOW_MUCH.search(text):
+        found.append(FieldMatch("price", 0.85))
     found.sort(key=lambda f: f.strength, reverse=True)
     return found
 

@@ -135,3 +135,14 @@ def is_question(text: str) -> bool:
 
 def about_streamer(text: str) -> bool:
     return bool(_ABOUT_STREAMER.search(text))
+
+
+# The streamer's own height, weight or size ("主播多高多重", "主播穿的什么码"): viewers size themselves
+# against the person wearing it. Only the streamer knows; a size table is not the answer.
+_STREAMER_FIT = re.compile(
+    r"(主播|小姐姐|模特|你)的?.{0,3}(多高|身高|多重|体重|多少斤|几斤|穿(的|了)?(什么|啥|哪个|几|多大)?(码|号))"
+)
+
+
+def asks_streamer_fit(text: str) -> bool:
+    return bool(_STREAMER_FIT.search(text))

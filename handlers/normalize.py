@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from opencc import OpenCC
+
 from domain.messages import Lang
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -14,11 +16,15 @@ _DROP = re.compile(r"[^\w\u4e00-\u9fff?#.%+\-/: ]+")
 _REPEAT_LATIN = re.compile(r"([a-z?!.])\1{2,}")
 _REPEAT_CJK = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _SPACES = re.compile(r"\s+")
+# viewers from Hong Kong and Taiwan write traditional characters ("這個多少錢"); the catalog, the
+# rules and the FAQ are in simplified ones
+_T2S = OpenCC("t2s")
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width → ASCII), lower case, emoji and decoration dropped, runs shortened."""
-    t = unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width → ASCII), simplified characters, lower case, emoji and decoration dropped,
+    runs shortened."""
+    t = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
     t = t.replace("？", "?").replace("！", "!")
     t = _DROP.sub(" ", t)
     t = _REPEAT_LATIN.sub(r"\1\1", t)

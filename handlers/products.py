@@ -61,10 +61,16 @@ _THIS = re.compile(
 )
 
 
+# "上一个多少钱", "刚才那个还有吗": a product shown before, not the one on screen now
+_EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
+# "那个包", "这款杯": a head noun alone after a measure word names the product it heads
+_HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
+
+
 @dataclass(frozen=True, slots=True)
 class ProductRef:
     product: Product | None
-    how: str  # link | name | this | recent | on_screen | none | unknown_link
+    how: str  # link | name | this | recent | on_screen | earlier | none | unknown_link
     confidence: float
     link: int | None = None
 
@@ -180,8 +186,11 @@ class ShelfMatcher:
     def by_name(self, text: str) -> tuple[Product | None, float, list[Product]]:
         """Best product by keywords in the text; ties come back as candidates."""
         scores: dict[str, float] = {}
+        heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
         for pid, kw in self.keywords.items():
-            s = sum(weight * (1 + 0.1 * len(word)) for word, weight in kw.items() if word in text)
+            s = sum(
+                weight * (1 + 0.1 * len(word)) for word, weight in kw.items() if word in text or word in heads
+            )
             if s > 0:
                 scores[pid] = s
         if not scores:
@@ -210,6 +219,9 @@ class ShelfMatcher:
         if named is not None and strength >= 1.0 and (screen is None or named.id != screen.id):
             # "油皮能用这个洗面奶吗" names another product than the one on screen: the name wins
             return ProductRef(named, "name", 0.85)
+        if _EARLIER.search(text) and named is None:
+            # which product was shown before is not known here: the streamer says
+            return ProductRef(None, "earlier", 0.0)
         if _THIS.search(text) and screen is not None:
             return ProductRef(screen, "this", 0.95)
         if named is not None:

@@ -22,6 +22,7 @@ from handlers.fields import (
 from handlers.intent import (
     about_streamer,
     asks_for_goods,
+    asks_streamer_fit,
     is_complaint,
     is_link_request,
     is_order_done,
@@ -180,10 +181,21 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
             return Decision(kind="purchase", lang=lang, product_id=_pid(ref), reason="order or intent to buy")
     if not question and not (strong_field and ref.how in ("link", "name")):
         return Decision(kind="chat", lang=lang, reason="no question")
+    if asks_streamer_fit(t):
+        return Decision(
+            kind="escalate",
+            lang=lang,
+            product_id=product.id if product is not None else None,
+            reason="asks the streamer's own size",
+        )
     if about_streamer(t) and ref.how not in ("link", "name"):
         return Decision(kind="chat", lang=lang, reason="about the streamer")
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
+    if ref.how == "earlier":
+        return Decision(
+            kind="escalate", lang=lang, confidence=0.0, reason="asks about a product shown earlier"
+        )
     if product is None:
         if best_field is None and match < settings.faq_threshold and not asks_for_goods(t):
             # a question about nothing on the shelf ("队长怎么不说话"): room talk, not the streamer's queue

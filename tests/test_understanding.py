@@ -84,7 +84,17 @@ def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog
 
 
 @pytest.mark.parametrize(
-    "form", ["{cn}号多少钱", "#{n} 多少钱", "链接{n}多少钱", "no.{n} how much", "第{n}个多少钱"]
+    "form",
+    [
+        "{cn}号多少钱",
+        "#{n} 多少钱",
+        "链接{n}多少钱",
+        "no.{n} how much",
+        "第{n}个多少钱",
+        "{n}号多少",
+        "链接{n}多少？",
+        "{n}號鏈接多少錢",
+    ],
 )
 def test_link_number_forms(room: RoomKnowledge, catalog: Catalog, form: str) -> None:
     product = next(p for p in catalog.products if 2 <= p.link <= 9)
@@ -364,3 +374,45 @@ def test_field_asked_in_short_forms(room: RoomKnowledge, catalog: Catalog, text:
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind == "answer" and d.source == key
     assert d.reply is not None and str(product.attributes[key]) in d.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "source"), [("這個多少錢", "price"), ("ＸＬ有嗎", "sizes"), ("包郵嗎", "shipping")]
+)
+def test_traditional_characters_are_understood(
+    room: RoomKnowledge, catalog: Catalog, text: str, source: str
+) -> None:
+    product = _clothing_with(catalog, "XL")
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == source and d.product_id == product.id
+
+
+@pytest.mark.parametrize(("text", "source"), [("库存还有多少", "stock"), ("运费多少", "shipping")])
+def test_how_much_of_something_else_is_not_the_price(
+    room: RoomKnowledge, catalog: Catalog, text: str, source: str
+) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "answer" and d.source == source
+
+
+@pytest.mark.parametrize("text", ["主播身高多少", "主播穿的什么码", "主播多高多重"])
+def test_the_streamers_own_size_goes_to_the_streamer(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    d = answer_comment(text, room, _clothing_with(catalog, "XL").id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+
+
+@pytest.mark.parametrize("text", ["上一个多少钱", "刚才那个还有吗"])
+def test_a_product_shown_earlier_is_not_taken_for_the_one_on_screen(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+
+
+def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge, catalog: Catalog) -> None:
+    bag = next(p for p in catalog.products if p.title.split()[0].endswith("包"))
+    screen = next(p for p in catalog.products if "包" not in p.title)
+    d = answer_comment("刚才那个包多少钱", room, screen.id, SETTINGS)
+    assert d.kind == "answer" and d.product_id == bag.id and d.source == "price"
