@@ -286,7 +286,7 @@ def _has(product: Product, key: str) -> bool:
 
 
 _AVAILABILITY = re.compile(
-    r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|come in|available|in stock|suitable)"
+    r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|\bgot\b|come in|available|in stock|suitable)"
 )
 
 

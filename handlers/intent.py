@@ -38,7 +38,7 @@ _COMPLAINT = re.compile(
             r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn[' ]?t work|broke|money back)\b",
             r"(haven[' ]?t|have not|hasn[' ]?t|has not|never|didn[' ]?t|did not|not yet) (received|got|arrived|shipped)",
             r"where([' ]?s| is) my (order|package|parcel)",
-            r"\b(not|never) (arrived|received|delivered)\b",
+            r"\b(not|never) (arrived|received|delivered|came|come)\b",
         ]
     )
 )
@@ -78,11 +78,16 @@ _QUESTION = re.compile(
             r"(?P<ab>[\u4e00-\u9fff])不(?P=ab)",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",
+            # "m还是l", "38还是39", "黑色还是白色": which of two sizes or colours
+            r"(?<![a-z])([sml]|x{1,3}l|\d?xl|\d{2,3})\s*码?\s*还是\s*([sml]|x{1,3}l|\d?xl|\d{2,3})(?![a-z])",
+            r"色还是.{1,3}色",
             r"(多少|几|啥|什么|哪|怎么|如何|咋|为什么|为啥|多久|多长|多大|多重|多宽|多高|多厚|多远)",
             r"(能不能|可不可以|可以不|有没有|是不是|会不会|要不要|用不用|适不适合|合不合适|好不好|值不值|贵不贵)",
             r"(有.{0,6}(吗|嘛|么|没|不))",
             r"(请问|问下|问一下|想问|求问|咨询)",
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
+            r"\b(whats|hows|wheres|whens|whys)\b",  # typed without the apostrophe
+            r"\b(pls|plz|please)\b",  # "price pls": a request is asking
             r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",
             r"\b(do|does|can|could|is|are|will|would) (i|you|it|they|this|the|we|my|kids?|girls?|boys?)\b",
         ]

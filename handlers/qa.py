@@ -288,12 +288,22 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     entry = f"{hit.doc.text} {hit.doc.answer or ''}"
     if aspect_conflict(text, hit.doc.text, entry, product):
         return True
+    asked = asked_aspects(text)
+    if asked and not asked & asked_aspects(entry) and not _shares_a_word(text, entry, product):
+        # "这件衣服起球吗" against "这个是纯棉的吗？": the entry never speaks of the aspect asked nor
+        # of anything else the comment names; only the sentence shape is alike
+        return True
     parts = named_parts(hit.doc.text, product)
     if not parts or any(p in text for p in parts) or not han_chars(text):
         return False
+    return not _shares_a_word(text, entry, product)
+
+
+def _shares_a_word(text: str, entry: str, product: Product | None) -> bool:
+    """Whether a content word of the comment (two characters or more, not the product's name) is in
+    the entry."""
     name = _product_words(product)
-    words = [w for w in tokens(text) if len(w) >= 2 and w not in name]
-    return not any(w in entry for w in words)
+    return any(w in entry for w in tokens(text) if len(w) >= 2 and w not in name)
 
 
 def _product_words(product: Product | None) -> str:

@@ -416,3 +416,30 @@ def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge,
     screen = next(p for p in catalog.products if "包" not in p.title)
     d = answer_comment("刚才那个包多少钱", room, screen.id, SETTINGS)
     assert d.kind == "answer" and d.product_id == bag.id and d.source == "price"
+
+
+def test_an_entry_that_never_speaks_of_the_aspect_asked_does_not_answer_it(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    """ "这件衣服起球吗" reads like "这个是纯棉的吗？" to the encoder; the cotton answer is no answer."""
+    product = next(p for p in catalog.products if any("纯棉" in f.q for f in p.faq))
+    assert not any("起球" in f"{f.q}{f.a}" for f in product.faq)
+    d = answer_comment("这件衣服起球吗", room, product.id, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "source"),
+    [
+        ("165 110斤 m还是l", "answer", "size_guide"),
+        ("whats the material", "answer", "material"),
+        ("price pls", "answer", "price"),
+        ("got XL?", "answer", "sizes"),
+        ("my package never came", "complaint", None),
+    ],
+)
+def test_loose_forms_of_questions(
+    room: RoomKnowledge, catalog: Catalog, text: str, kind: str, source: str | None
+) -> None:
+    d = answer_comment(text, room, _clothing_with(catalog, "XL").id, SETTINGS)
+    assert d.kind == kind and d.source == source
