@@ -78,7 +78,8 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "returns",
         ("returns",),
         _rx(
-            r"(退货|退换|换货|无理由|能退|可以退|可退|退吗|包退|包换|运费险|不喜欢怎么办|不合适怎么办|能换)",
+            r"(退货|退换|换货|无理由|能退|可以退|可退|退吗|包退|包换|运费险|不喜欢怎么办|不合适怎么办)",
+            r"(不合适|不喜欢|大了|小了|不满意).{0,3}(能|可以)换|^(能|可以)换",
             r"\b(return|returns|refund policy|exchange)\b",
         ),
     ),
@@ -597,6 +598,10 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
     "noise": re.compile(r"(噪音|吵|声音大|响不响|静音)|\b(noisy|loud|quiet)\b"),
     "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)"),
     "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b"),
+    # who it is for: an answer for one group ("糖尿病能吃吗") does not answer another ("孕妇能吃吗")
+    "pregnancy": re.compile(r"(孕妇|怀孕|孕期|哺乳期|备孕)|\b(pregnan\w*|breastfeeding)\b"),
+    "diabetes": re.compile(r"(糖尿病|血糖|控糖)|\bdiabet\w*"),
+    "elderly": re.compile(r"(老人|老年人|长辈)|\b(elderly|seniors?)\b"),
 }
 # Parts of a product a question can be about: a measure asked of one part is not answered by an
 # entry about another.

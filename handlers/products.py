@@ -63,6 +63,8 @@ _THIS = re.compile(
 
 # "上一个多少钱", "刚才那个还有吗": a product shown before, not the one on screen now
 _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
+# "多少钱一饼", "两盒": a number and a counter measure the goods, they do not name a product
+_MEASURED = re.compile(r"[\d一二两三四五六七八九十半几每]\s*[饼盒包袋瓶支件个只条双套箱罐斤克片粒]")
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
@@ -187,6 +189,7 @@ class ShelfMatcher:
         """Best product by keywords in the text; ties come back as candidates."""
         scores: dict[str, float] = {}
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
+        text = _MEASURED.sub(" ", text)
         for pid, kw in self.keywords.items():
             s = sum(
                 weight * (1 + 0.1 * len(word)) for word, weight in kw.items() if word in text or word in heads

@@ -443,3 +443,27 @@ def test_loose_forms_of_questions(
 ) -> None:
     d = answer_comment(text, room, _clothing_with(catalog, "XL").id, SETTINGS)
     assert d.kind == kind and d.source == source
+
+
+def test_an_answer_for_one_group_of_people_is_not_given_to_another(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    product, entry = next((p, f) for p in catalog.products for f in p.faq if "糖尿病" in f.q)
+    assert answer_comment(f"{entry.q}", room, product.id, SETTINGS).source == entry.id
+    d = answer_comment("孕妇能吃吗", room, product.id, SETTINGS)
+    assert not (d.kind == "answer" and d.source == entry.id)
+
+
+def test_replacing_a_part_is_not_the_returns_policy(room: RoomKnowledge, catalog: Catalog) -> None:
+    product = next(p for p in catalog.products if p.returns)
+    assert answer_comment("不合适能换吗", room, product.id, SETTINGS).source == "returns"
+    assert answer_comment("表带能换吗", room, product.id, SETTINGS).source != "returns"
+
+
+def test_a_counter_after_a_number_is_not_a_product_name(room: RoomKnowledge, catalog: Catalog) -> None:
+    """ "多少钱一饼" measures the tea cake on screen; it does not name the shelf's 鲜花饼 (alias 饼)."""
+    named = next(p for p in catalog.products if any(len(a) == 1 for a in p.aliases))
+    counter = next(a for a in named.aliases if len(a) == 1)
+    screen = next(p for p in catalog.products if p.id != named.id)
+    d = answer_comment(f"多少钱一{counter}", room, screen.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "price" and d.product_id == screen.id
