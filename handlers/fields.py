@@ -36,6 +36,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
             r"(码|号).{0,8}(多少斤|几斤|多高|多重|身高|体重|能穿到|穿到)",
             r"(适合|能穿|穿到|穿得下).{0,4}(多少斤|几斤|多高|多重|多胖|多瘦)",
             r"\bwhat size (should|for|do)\b",
+            r"\b(runs? (small|large|big)|true to size|what should i (get|order|buy))\b",
             r"\b(size chart|size guide|\d{2,3}\s*(kg|lbs?|cm))\b",
         ),
     ),
@@ -57,7 +58,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     ),
     (
         "sizes",
-        ("sizes",),
+        ("sizes", "dimensions"),
         _rx(r"(尺码|码数|有.{0,4}码|几个码|哪些码|什么码|大码|小码|加大|尺寸全)", r"\bsizes?\b"),
     ),
     (
@@ -107,12 +108,22 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         ("capacity", "volume"),
         _rx(r"(容量|多大容量|装多少|毫安|mah|多少ml|几升|多少升|多少毫升|能装)", r"\b(capacity|volume)\b"),
     ),
-    ("power", ("power",), _rx(r"(功率|多少瓦|几瓦|电压|快充|多少w\b|\d+w\b)", r"\b(power|watt|voltage)\b")),
+    (
+        "power",
+        ("power",),
+        _rx(r"(功率|多少瓦|几瓦|电压|快充|多少w\b|\d+w\b)", r"\b(power|watts?|wattage|voltage)\b"),
+    ),
+    (
+        "waterproof",
+        ("waterproof", "water_resistance"),
+        _rx(r"(防水|能沾水|怕水|进水)", r"\b(waterproof|water[- ]resistant|water resistance)\b"),
+    ),
+    ("spf", ("spf",), _rx(r"(防晒指数|防晒值|spf|pa\+)", r"\bspf\b")),
     ("battery", ("battery",), _rx(r"(续航|电池|充一次|待机|充满|用多久)", r"\b(battery|charge lasts)\b")),
     ("warranty", ("warranty",), _rx(r"(保修|质保|售后|坏了怎么办|包修)", r"\b(warranty|guarantee)\b")),
     (
         "dimensions",
-        ("dimensions", "size"),
+        ("dimensions", "size", "capacity"),
         _rx(r"(尺寸|长宽高|多大|多宽|多高|大小|体积)", r"\b(dimensions?|how big)\b"),
     ),
     ("length", ("length",), _rx(r"(多长|长度|衣长|裤长|裙长|能盖住)", r"\b(length|how long is)\b")),
@@ -238,6 +249,8 @@ _SUITS = {
 
 _LABELS_ZH = {
     "year": "年份",
+    "waterproof": "防水",
+    "spf": "防晒指数",
     "price": "价格",
     "stock": "库存",
     "sizes": "尺码",

@@ -87,6 +87,7 @@ _QUESTION = re.compile(
             r"(请问|问下|问一下|想问|求问|咨询)",
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
             r"\b(whats|hows|wheres|whens|whys)\b",  # typed without the apostrophe
+            r"\b(what|which|how) (should|size|do|does|is|are|can|much|many|long)\b",
             r"\b(pls|plz|please)\b",  # "price pls": a request is asking
             r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",
             r"\b(do|does|can|could|is|are|will|would) (i|you|it|they|this|the|we|my|kids?|girls?|boys?)\b",

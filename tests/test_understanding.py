@@ -467,3 +467,26 @@ def test_a_counter_after_a_number_is_not_a_product_name(room: RoomKnowledge, cat
     screen = next(p for p in catalog.products if p.id != named.id)
     d = answer_comment(f"多少钱一{counter}", room, screen.id, SETTINGS)
     assert d.kind == "answer" and d.source == "price" and d.product_id == screen.id
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("is it waterproof", "waterproof"),
+        ("防水吗", "waterproof"),
+        ("how many watts", "power"),
+        ("spf?", "spf"),
+        ("do they run small", "size_guide"),
+        ("what size is it", "dimensions"),
+    ],
+)
+def test_english_and_short_field_questions(
+    room: RoomKnowledge, catalog: Catalog, text: str, key: str
+) -> None:
+    product = next(
+        p
+        for p in catalog.products
+        if key in p.attributes and (key != "dimensions" or "sizes" not in p.attributes)
+    )
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == key
