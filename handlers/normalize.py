@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from opencc import OpenCC
 
@@ -21,6 +22,7 @@ _SPACES = re.compile(r"\s+")
 _T2S = OpenCC("t2s")
 
 
+@lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII), simplified characters, lower case, emoji and decoration dropped,
     runs shortened."""
