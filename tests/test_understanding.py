@@ -490,3 +490,19 @@ def test_english_and_short_field_questions(
     )
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind == "answer" and d.source == key
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "source"),
+    [
+        ("这个好多钱", "answer", "price"),
+        ("我160 95能穿s吗", "answer", "size_guide"),
+        ("主播 上{link}号链接", "purchase", None),
+    ],
+)
+def test_colloquial_forms(
+    room: RoomKnowledge, catalog: Catalog, text: str, kind: str, source: str | None
+) -> None:
+    product = _clothing_with(catalog, "S")
+    d = answer_comment(text.format(link=product.link), room, product.id, SETTINGS)
+    assert d.kind == kind and d.source == source
