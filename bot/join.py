@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import socketio
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, new_id
 from handlers.comments import comment_row
-from handlers.grouping import Asker, Group, ReplyGrouper
+from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, RateLimit, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
@@ -143,6 +144,7 @@ class CoHostClient:
         self.budget = ReplyBudget(hygiene.max_replies_per_minute, hygiene.repeat_share, hygiene.reply_burst)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.on_screen: str | None = None
+        self.shown_before: str | None = None  # the product on screen before this one ("上一个")
         self.recent: dict[str, str] = {}  # viewer → product last asked about
         self.sio = socketio.AsyncClient(
             reconnection=True,
@@ -246,6 +248,8 @@ class CoHostClient:
                 "skipped %r: no known product at %r", self.cfg.on_screen_event, self.cfg.on_screen_path
             )
             return
+        if self.on_screen is not None and (product is None or product.id != self.on_screen):
+            self.shown_before = self.on_screen
         self.on_screen = product.id if product else None
         self.log.record("room_events", {"room_id": self.room, "event": "on_screen", "detail": self.on_screen})
 
@@ -288,7 +292,7 @@ class CoHostClient:
         loop = asyncio.get_running_loop()
         decision: Decision = await loop.run_in_executor(
             self.executor,
-            answer_comment,
+            partial(answer_comment, earlier=self.shown_before),
             comment.text,
             self.knowledge,
             self.on_screen,
@@ -302,7 +306,7 @@ class CoHostClient:
             return None
         group = Group(
             self.room,
-            (decision.product_id or "", decision.source or ""),
+            answer_key(decision),
             decision.reply,
             [Asker(comment.comment_id, viewer, name or platform_id, at=comment.created_at)],
             {"product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence},

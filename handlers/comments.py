@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.catalog import Product
 from domain.messages import Comment, Decision, Lang, ProductCard, new_id
-from handlers.grouping import Asker, Group, ReplyGrouper
+from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.outbox import Outcome
 from handlers.rooms import QueueItem, Room
@@ -135,11 +135,9 @@ class CommentFlow:
     def _answer(
         self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float
     ) -> None:
-        # "有黑色吗" and "有白色吗" are two questions of one field: the value named is part of the key
-        source = decision.source or ""
         group = Group(
             room.room_id,
-            (decision.product_id or "", f"{source}={decision.asked.lower()}" if decision.asked else source),
+            answer_key(decision),
             decision.reply or "",
             [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid, comment.created_at)],
             {
@@ -251,6 +249,8 @@ class CommentFlow:
         members = list(room.members.items())
         for viewer_id, _ in members:
             self.watched(room, viewer_id, now)
+        if room.on_screen is not None and product_id != room.on_screen:
+            room.shown_before = room.on_screen  # what "上一个" means
         room.on_screen, room.on_screen_since = product_id, now
         if announce:  # the process the streamer spoke to tells the room, logs it and tells the cluster
             out.log(

@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.messages import Decision
+
 HANDOFF_S = 2.0  # how long askers handed to another process's follow-up wait for it to name them
+
+
+def answer_key(decision: Decision) -> tuple[str, str]:
+    """What makes two answers the same: the product and the field or FAQ entry, and the value named
+    ("有黑色吗" and "有白色吗" are two questions of one field)."""
+    source = decision.source or ""
+    return (decision.product_id or "", f"{source}={decision.asked.lower()}" if decision.asked else source)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any, NamedTuple, Protocol
 
 import socketio
@@ -284,15 +285,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             return await self.deliver(self.flow.filtered(comment, reason))
         recent = room.recent_product(viewer_id)
         asked = (comment.text, room.knowledge, room.on_screen, self.qa, recent)
+        answer = partial(answer_with_vector, earlier=room.shown_before)
         if not needs_retrieval(comment.text):
             # chatter, and nothing to search: no encoder, a fraction of a millisecond, decided here
-            decision, qvec = answer_with_vector(*asked)
+            decision, qvec = answer(*asked)
         else:
             # the comment and the part of it naming no product, encoded in one batch with others'
-            texts = search_texts(comment.text, room.knowledge, room.on_screen, recent)
+            texts = search_texts(
+                comment.text, room.knowledge, room.on_screen, recent, earlier=room.shown_before
+            )
             vectors = await self.batcher.encode(texts) if self.batcher is not None else []
             decision, qvec = await asyncio.get_running_loop().run_in_executor(
-                self.executor, answer_with_vector, *asked, *vectors
+                self.executor, answer, *asked, *vectors
             )
         console = self.console(room)
         console.comments += 1

@@ -205,8 +205,11 @@ class ShelfMatcher:
             return top_products[0], best, top_products
         return None, best, top_products
 
-    def resolve(self, text: str, on_screen: str | None, recent: str | None = None) -> ProductRef:
-        """The product meant, with how it was found and how sure that is."""
+    def resolve(
+        self, text: str, on_screen: str | None, recent: str | None = None, earlier: str | None = None
+    ) -> ProductRef:
+        """The product meant, with how it was found and how sure that is. `earlier`: the product on
+        screen before the current one, what "上一个" means."""
         link = self.find_link(text)
         if link is not None:
             p = self.catalog.by_link(link)
@@ -223,8 +226,9 @@ class ShelfMatcher:
             # "油皮能用这个洗面奶吗" names another product than the one on screen: the name wins
             return ProductRef(named, "name", 0.85)
         if _EARLIER.search(text) and named is None:
-            # which product was shown before is not known here: the streamer says
-            return ProductRef(None, "earlier", 0.0)
+            # not the one on screen; if which one was shown before is not known, the streamer says
+            before = self.catalog.product(earlier) if earlier else None
+            return ProductRef(before, "earlier", 0.9 if before is not None else 0.0)
         if _THIS.search(text) and screen is not None:
             return ProductRef(screen, "this", 0.95)
         if named is not None:

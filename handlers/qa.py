@@ -85,7 +85,12 @@ def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
 
 
 def search_texts(
-    raw_text: str, room: RoomKnowledge, on_screen: str | None, recent: str | None = None
+    raw_text: str,
+    room: RoomKnowledge,
+    on_screen: str | None,
+    recent: str | None = None,
+    *,
+    earlier: str | None = None,
 ) -> list[str]:
     """What `understand` encodes for this comment: nothing for chatter; the cleaned comment, and the
     part of it that names no product when that differs (what the FAQ is searched with). Computed
@@ -93,7 +98,7 @@ def search_texts(
     text = normalize(raw_text)
     if not needs_retrieval(text):
         return []
-    focus = room.matcher.focus(text, room.matcher.resolve(text, on_screen, recent).product)
+    focus = room.matcher.focus(text, room.matcher.resolve(text, on_screen, recent, earlier).product)
     return [text] if focus in (text, "") else [text, focus]
 
 
@@ -104,6 +109,8 @@ def understand(
     recent: str | None = None,
     qvec: np.ndarray | None = None,
     fvec: np.ndarray | None = None,
+    *,
+    earlier: str | None = None,
 ) -> Understanding:
     """Normalise, resolve the product, find asked fields and the best FAQ entries.
 
@@ -112,7 +119,7 @@ def understand(
     the focus (see `search_texts`)."""
     text = normalize(raw_text)
     lang = detect_lang(text)
-    ref = room.matcher.resolve(text, on_screen, recent)
+    ref = room.matcher.resolve(text, on_screen, recent, earlier)
     fields = detect_fields(text, ref.product)
     faq: list[Hit] = []
     focus = room.matcher.focus(text, ref.product) if text else ""
@@ -192,7 +199,7 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         return Decision(kind="chat", lang=lang, reason="about the streamer")
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
-    if ref.how == "earlier":
+    if ref.how == "earlier" and ref.product is None:
         return Decision(
             kind="escalate", lang=lang, confidence=0.0, reason="asks about a product shown earlier"
         )
@@ -375,7 +382,9 @@ def _gate(d: Decision, settings: QASettings) -> Decision:
 
 
 def _pid(ref: ProductRef) -> str | None:
-    return ref.product.id if ref.product is not None and ref.how in ("link", "name", "this") else None
+    return (
+        ref.product.id if ref.product is not None and ref.how in ("link", "name", "this", "earlier") else None
+    )
 
 
 def answer_with_vector(
@@ -386,11 +395,13 @@ def answer_with_vector(
     recent: str | None = None,
     qvec: np.ndarray | None = None,
     fvec: np.ndarray | None = None,
+    *,
+    earlier: str | None = None,
 ) -> tuple[Decision, np.ndarray | None]:
     """The Q&A path plus the comment's embedding, so the recommender learns from what was said.
     `qvec` and `fvec`, when the caller already encoded `search_texts` (in a batch), save encoding them
     again."""
-    u = understand(raw_text, room, on_screen, recent, qvec, fvec)
+    u = understand(raw_text, room, on_screen, recent, qvec, fvec, earlier=earlier)
     return decide(u, room, settings), u.qvec
 
 
@@ -400,6 +411,9 @@ def answer_comment(
     on_screen: str | None,
     settings: QASettings,
     recent: str | None = None,
+    *,
+    earlier: str | None = None,
 ) -> Decision:
-    """Understand and decide in one call: the whole Q&A path for one comment."""
-    return decide(understand(raw_text, room, on_screen, recent), room, settings)
+    """Understand and decide in one call: the whole Q&A path for one comment. `earlier` is the
+    product on screen before the current one ("上一个多少钱")."""
+    return decide(understand(raw_text, room, on_screen, recent, earlier=earlier), room, settings)

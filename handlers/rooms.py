@@ -48,6 +48,7 @@ class Room:
     recent: dict[str, tuple[str, float]] = field(default_factory=dict)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # viewer_id -> (sid, joined_at)
     on_screen_since: float = 0.0
+    shown_before: str | None = None  # the product on screen before this one ("上一个")
     langs: dict[str, Lang] = field(default_factory=dict)  # the language each viewer last wrote in
 
     @property

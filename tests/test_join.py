@@ -255,6 +255,25 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
             await viewer.disconnect()
 
 
+async def test_the_last_one_is_the_product_the_platform_showed_before(
+    room_server: RoomServer,
+    encoder: TextEncoder,
+    demo_catalog: Catalog,
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(join=PLATFORM)
+    before = demo_catalog.by_link(4)
+    async with _cohost_in(room_server, settings, demo_catalog, encoder):
+        viewer, said = await _viewer(room_server.url, "u1", "小明")
+        for link in (4, 2):  # the streamer shows link 4, then link 2
+            await _inject(viewer, "goods", {"goods": {"link": link}})
+        await asyncio.sleep(0.3)
+        assert (await viewer.call("danmaku", {"content": "上一个多少钱"}, timeout=5)) == {"code": 0}
+        reply = await _said(said, rf"^@小明 4号链接.*{before.price:g}")
+        assert reply["uid"] == "cohost"
+        await viewer.disconnect()
+
+
 async def test_a_viewer_over_the_rate_limit_is_not_answered_and_is_logged_as_such(
     room_server: RoomServer,
     encoder: TextEncoder,

@@ -42,6 +42,25 @@ async def test_on_screen_product_is_what_this_one_means(live_server, demo_catalo
     assert reply["product_id"] == product.id and f"{product.price:g}" in reply["text"]
 
 
+async def test_the_last_one_is_the_product_on_screen_before(live_server, demo_catalog) -> None:
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    first, second = demo_catalog.by_link(5), demo_catalog.by_link(2)
+    ack = await viewer.call("comment", {"text": "上一个多少钱"})
+    assert ack["kind"] == "escalate"  # nothing was on screen before: the streamer says which
+    async with aiohttp.ClientSession() as http:
+        for product in (first, second):
+            r = await http.post(
+                f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": product.id}, headers=AUTH
+            )
+            assert r.status == 200
+    await viewer.wait_for("on_screen", 2)
+    ack = await viewer.call("comment", {"text": "上一个多少钱"})
+    assert ack["kind"] == "answer"
+    [reply] = await viewer.wait_for("bot_reply")
+    assert reply["product_id"] == first.id and f"{first.price:g}" in reply["text"]
+
+
 async def test_catalog_replaced_while_live_and_the_index_follows(live_server) -> None:
     live = await live_server()
     viewer = await live.viewer("demo-room", "v1")

@@ -407,8 +407,11 @@ def test_the_streamers_own_size_goes_to_the_streamer(
 def test_a_product_shown_earlier_is_not_taken_for_the_one_on_screen(
     room: RoomKnowledge, catalog: Catalog, text: str
 ) -> None:
-    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    now, before = catalog.products[0], catalog.products[1]
+    d = answer_comment(text, room, now.id, SETTINGS)  # which one came before is not known
     assert d.kind == "escalate" and d.reply is None
+    d = answer_comment(text, room, now.id, SETTINGS, earlier=before.id)
+    assert d.kind == "answer" and d.product_id == before.id
 
 
 def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge, catalog: Catalog) -> None:
