@@ -65,6 +65,7 @@ _THIS = re.compile(
 _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
 # "多少钱一饼", "两盒": a number and a counter measure the goods, they do not name a product
 _MEASURED = re.compile(r"[\d一二两三四五六七八九十半几每]\s*[饼盒包袋瓶支件个只条双套箱罐斤克片粒]")
+_AND = re.compile(r"(和|跟|与|还有|、|\band\b|&)")
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
@@ -185,8 +186,27 @@ class ShelfMatcher:
                     return n
         return None
 
-    def by_name(self, text: str) -> tuple[Product | None, float, list[Product]]:
-        """Best product by keywords in the text; ties come back as candidates."""
+    def several(self, text: str) -> list[Product]:
+        """The products a comment names when it names more than one: by link number ("3号5号多少钱",
+        "1号链接和2号链接", in the order named) or by names joined with 和 / and; else nothing."""
+        found: dict[int, int] = {}  # link -> where it is named
+        for pat in _LINK_PATTERNS:
+            for m in pat.finditer(text):
+                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(_CN_NUM, g)))
+                n = cn_to_int(raw)
+                if n is not None and n > 0:
+                    found.setdefault(n, m.start())
+        if len(found) >= 2:
+            products = [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
+            return [p for p in products if p is not None]
+        if found or not _AND.search(text):
+            return []
+        # "衬衫和裤子多少钱": two names joined
+        named = [self.catalog.product(pid) for pid, s in self._name_scores(text).items() if s >= 1.0]
+        return [p for p in named if p is not None] if len(named) >= 2 else []
+
+    def _name_scores(self, text: str) -> dict[str, float]:
+        """Each product's keyword score in the text (products with none left out)."""
         scores: dict[str, float] = {}
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
         text = _MEASURED.sub(" ", text)
@@ -196,6 +216,11 @@ class ShelfMatcher:
             )
             if s > 0:
                 scores[pid] = s
+        return scores
+
+    def by_name(self, text: str) -> tuple[Product | None, float, list[Product]]:
+        """Best product by keywords in the text; ties come back as candidates."""
+        scores = self._name_scores(text)
         if not scores:
             return None, 0.0, []
         best = max(scores.values())

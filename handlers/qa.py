@@ -197,6 +197,9 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         )
     if about_streamer(t) and ref.how not in ("link", "name"):
         return Decision(kind="chat", lang=lang, reason="about the streamer")
+    several = room.matcher.several(t)
+    if several:
+        return _several(several, t, lang, best_field, room, settings)
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
     if ref.how == "earlier" and ref.product is None:
@@ -364,6 +367,44 @@ def _faq_confidence(match: float, settings: QASettings) -> float:
     at 0.95 and above."""
     span = max(settings.faq_strong - settings.faq_threshold, 1e-6)
     return max(0.0, min(1.0, 0.75 + 0.2 * (match - settings.faq_threshold) / span))
+
+
+# "1号和2号一起买有优惠吗", "一共多少": a bundle or a total is the streamer's to price
+_TOGETHER = re.compile(r"(一起|搭配|组合|套装|合买|一共|总共|都买|together|bundle|total)")
+SEVERAL_MAX = 4  # links one reply quotes at most
+
+
+def _several(
+    products: list[Product],
+    t: str,
+    lang: Lang,
+    field: FieldMatch | None,
+    room: RoomKnowledge,
+    settings: QASettings,
+) -> Decision:
+    """A comment naming several links: their live prices (or stock) in one reply when that is all it
+    asks, else the streamer's."""
+    first = products[0].id
+    if field is None or field.key not in ("price", "stock") or field.strength < 0.8:
+        return Decision(kind="escalate", lang=lang, product_id=first, reason="asks about several products")
+    if _TOGETHER.search(t) or len(products) > SEVERAL_MAX:
+        return Decision(kind="escalate", lang=lang, product_id=first, reason="asks about several products")
+    parts = [
+        render_field(p, FieldMatch(field.key, field.strength), lang, room.catalog.currency) for p in products
+    ]
+    return _gate(
+        Decision(
+            kind="answer",
+            lang=lang,
+            product_id=first,
+            source=field.key,
+            confidence=round(field.strength, 3),
+            reply=("；" if lang == "zh" else " ").join(parts),
+            reason="field, several products",
+            asked="links " + ",".join(str(p.link) for p in products),
+        ),
+        settings,
+    )
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

@@ -497,3 +497,26 @@ def test_english_and_short_field_questions(
     )
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind == "answer" and d.source == key
+
+
+@pytest.mark.parametrize(
+    ("form", "source"), [("{a}号{b}号多少钱", "price"), ("{a}号链接和{b}号链接还有货吗", "stock")]
+)
+def test_several_links_asked_at_once_are_answered_together(
+    room: RoomKnowledge, catalog: Catalog, form: str, source: str
+) -> None:
+    a, b = catalog.products[0], catalog.products[1]
+    d = answer_comment(form.format(a=a.link, b=b.link), room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == source and d.reply is not None
+    assert d.reply.index(f"{a.link}号链接") < d.reply.index(f"{b.link}号链接")
+    if source == "price":
+        assert f"{a.price:g}元" in d.reply and f"{b.price:g}元" in d.reply
+
+
+@pytest.mark.parametrize("form", ["{a}号和{b}号哪个好", "{a}号{b}号一起买有优惠吗"])
+def test_comparing_or_bundling_several_links_goes_to_the_streamer(
+    room: RoomKnowledge, catalog: Catalog, form: str
+) -> None:
+    a, b = catalog.products[0], catalog.products[1]
+    d = answer_comment(form.format(a=a.link, b=b.link), room, None, SETTINGS)
+    assert d.kind == "escalate" and d.reply is None
