@@ -371,7 +371,7 @@ def _faq_confidence(match: float, settings: QASettings) -> float:
 
 # "1号和2号一起买有优惠吗", "一共多少": a bundle or a total is the streamer's to price
 _TOGETHER = re.compile(r"(一起|搭配|组合|套装|合买|一共|总共|都买|together|bundle|total)")
-SEVERAL_MAX = 4  # links one reply quotes at most
+SEVERAL_MAX = 3  # products one reply quotes at most (a chat line stays short)
 
 
 def _several(
