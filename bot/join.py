@@ -146,6 +146,7 @@ class CoHostClient:
         self.on_screen: str | None = None
         self.shown_before: str | None = None  # the product on screen before this one ("上一个")
         self.recent: dict[str, str] = {}  # viewer → product last asked about
+        self.recent_field: dict[str, str] = {}  # viewer → field of their last answered question
         self.sio = socketio.AsyncClient(
             reconnection=True,
             reconnection_attempts=join.reconnect_attempts,
@@ -292,7 +293,7 @@ class CoHostClient:
         loop = asyncio.get_running_loop()
         decision: Decision = await loop.run_in_executor(
             self.executor,
-            partial(answer_comment, earlier=self.shown_before),
+            partial(answer_comment, earlier=self.shown_before, asked_before=self.recent_field.get(viewer)),
             comment.text,
             self.knowledge,
             self.on_screen,
@@ -302,6 +303,10 @@ class CoHostClient:
         self.log.record("comments", comment_row(comment, decision))
         if decision.product_id:
             self.recent[viewer] = decision.product_id
+            if decision.kind == "answer" and decision.reason == "field" and decision.source:
+                self.recent_field[viewer] = decision.source
+            else:
+                self.recent_field.pop(viewer, None)
         if decision.kind != "answer" or not decision.reply:
             return None
         group = Group(

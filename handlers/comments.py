@@ -159,7 +159,9 @@ class CommentFlow:
         product = room.catalog.product(decision.product_id or "")
         if product is None:
             return
-        room.remember_product(comment.viewer_id, product.id)
+        room.remember_product(
+            comment.viewer_id, product.id, decision.source if decision.reason == "field" else None
+        )
         self.recommender.observe(room.room_id, comment.viewer_id, "question", product.id, now)
         if self.cards_enabled:
             picks = self.recommender.recommend(

@@ -285,7 +285,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             return await self.deliver(self.flow.filtered(comment, reason))
         recent = room.recent_product(viewer_id)
         asked = (comment.text, room.knowledge, room.on_screen, self.qa, recent)
-        answer = partial(answer_with_vector, earlier=room.shown_before)
+        answer = partial(
+            answer_with_vector, earlier=room.shown_before, asked_before=room.recent_field(viewer_id)
+        )
         if not needs_retrieval(comment.text):
             # chatter, and nothing to search: no encoder, a fraction of a millisecond, decided here
             decision, qvec = answer(*asked)

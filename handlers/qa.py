@@ -16,6 +16,7 @@ from handlers.fields import (
     aspect_conflict,
     detect_fields,
     field_text,
+    field_value,
     named_parts,
     render_field,
 )
@@ -66,6 +67,7 @@ class Understanding:
     # for a comment holding several questions ("能白一点吗 多久能看出来"): each question's best FAQ
     # entry and its match, in order
     clauses: tuple[tuple[str, float], ...] = ()
+    asked_before: str | None = None  # the field of the viewer's last answered question ("3号呢")
 
 
 def faq_match(hits: list[Hit]) -> float:
@@ -111,6 +113,7 @@ def understand(
     fvec: np.ndarray | None = None,
     *,
     earlier: str | None = None,
+    asked_before: str | None = None,
 ) -> Understanding:
     """Normalise, resolve the product, find asked fields and the best FAQ entries.
 
@@ -142,7 +145,9 @@ def understand(
                 for c in asked
             ]
             clauses = tuple((h[0].doc.doc_id, faq_match(h)) for h in tops if h)
-    return Understanding(text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses)
+    return Understanding(
+        text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses, asked_before
+    )
 
 
 def needs_retrieval(text: str) -> bool:
@@ -179,6 +184,9 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
     if product is None and top is not None and match >= settings.faq_strong:
         product = room.catalog.product(top.doc.product_id or "")
 
+    if best_field is None and _follows_up(t, ref, product, u.asked_before):
+        # "3号呢" right after "1号多少钱": the same field, of the product named now
+        best_field = FieldMatch(u.asked_before or "", 0.85)
     strong_field = best_field is not None and best_field.strength >= 0.8
     if is_purchase(t) or is_order_done(t):
         # an order placed stays an order unless it clearly asks a field ("拍了能退吗");
@@ -407,6 +415,18 @@ def _several(
     )
 
 
+# "3号呢", "那裤子呢": nothing but a product and 呢
+_FOLLOW_UP = re.compile(r"(那|那么)?\s*.{1,10}?\s*呢\s*\??")
+
+
+def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: str | None) -> bool:
+    """A bare "what about this one" naming a product, after the viewer's answered field question."""
+    if not asked_before or product is None or ref.how not in ("link", "name", "this", "earlier"):
+        return False
+    has = asked_before in ("price", "stock") or field_value(product, asked_before) not in (None, "", [])
+    return has and bool(_FOLLOW_UP.fullmatch(t))
+
+
 def _gate(d: Decision, settings: QASettings) -> Decision:
     """Answers below the threshold go to the streamer with the bot's guess attached."""
     if d.confidence >= settings.answer_threshold:
@@ -438,11 +458,12 @@ def answer_with_vector(
     fvec: np.ndarray | None = None,
     *,
     earlier: str | None = None,
+    asked_before: str | None = None,
 ) -> tuple[Decision, np.ndarray | None]:
     """The Q&A path plus the comment's embedding, so the recommender learns from what was said.
     `qvec` and `fvec`, when the caller already encoded `search_texts` (in a batch), save encoding them
     again."""
-    u = understand(raw_text, room, on_screen, recent, qvec, fvec, earlier=earlier)
+    u = understand(raw_text, room, on_screen, recent, qvec, fvec, earlier=earlier, asked_before=asked_before)
     return decide(u, room, settings), u.qvec
 
 
@@ -454,7 +475,10 @@ def answer_comment(
     recent: str | None = None,
     *,
     earlier: str | None = None,
+    asked_before: str | None = None,
 ) -> Decision:
     """Understand and decide in one call: the whole Q&A path for one comment. `earlier` is the
-    product on screen before the current one ("上一个多少钱")."""
-    return decide(understand(raw_text, room, on_screen, recent, earlier=earlier), room, settings)
+    product on screen before the current one ("上一个多少钱"); `asked_before` the field of the
+    viewer's last answered question ("3号呢")."""
+    u = understand(raw_text, room, on_screen, recent, earlier=earlier, asked_before=asked_before)
+    return decide(u, room, settings)

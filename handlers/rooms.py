@@ -45,7 +45,7 @@ class Room:
     viewers: int = 0
     queue: deque[QueueItem] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     cards: OrderedDict[str, ProductCard] = field(default_factory=OrderedDict)
-    recent: dict[str, tuple[str, float]] = field(default_factory=dict)
+    recent: dict[str, tuple[str, float, str | None]] = field(default_factory=dict)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # viewer_id -> (sid, joined_at)
     on_screen_since: float = 0.0
     shown_before: str | None = None  # the product on screen before this one ("上一个")
@@ -70,14 +70,22 @@ class Room:
     def lang_of(self, viewer_id: str) -> Lang:
         return self.langs.get(viewer_id, "zh")
 
-    def remember_product(self, viewer_id: str, product_id: str) -> None:
-        self.recent[viewer_id] = (product_id, time.monotonic())
+    def remember_product(self, viewer_id: str, product_id: str, field: str | None = None) -> None:
+        """The product a viewer just asked about and, for a field answer, the field ("price")."""
+        self.recent[viewer_id] = (product_id, time.monotonic(), field)
 
     def recent_product(self, viewer_id: str) -> str | None:
         hit = self.recent.get(viewer_id)
         if hit is None or time.monotonic() - hit[1] > RECENT_PRODUCT_S:
             return None
         return hit[0]
+
+    def recent_field(self, viewer_id: str) -> str | None:
+        """The field the viewer's last answered question asked ("3号呢" asks it of another product)."""
+        hit = self.recent.get(viewer_id)
+        if hit is None or time.monotonic() - hit[1] > RECENT_PRODUCT_S:
+            return None
+        return hit[2]
 
 
 class RoomRegistry:

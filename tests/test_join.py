@@ -255,7 +255,7 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
             await viewer.disconnect()
 
 
-async def test_the_last_one_is_the_product_the_platform_showed_before(
+async def test_the_last_one_and_what_about_another_in_client_mode(
     room_server: RoomServer,
     encoder: TextEncoder,
     demo_catalog: Catalog,
@@ -271,6 +271,9 @@ async def test_the_last_one_is_the_product_the_platform_showed_before(
         assert (await viewer.call("danmaku", {"content": "上一个多少钱"}, timeout=5)) == {"code": 0}
         reply = await _said(said, rf"^@小明 4号链接.*{before.price:g}")
         assert reply["uid"] == "cohost"
+        # "那2号呢": the same question of link 2
+        assert (await viewer.call("danmaku", {"content": "那2号呢"}, timeout=5)) == {"code": 0}
+        await _said(said, rf"^@小明 2号链接.*{demo_catalog.by_link(2).price:g}")
         await viewer.disconnect()
 
 

@@ -85,6 +85,22 @@ async def test_cart_purchase_like_and_leave_are_logged(live_server, demo_catalog
     assert events == ["join", "like", "leave"]
 
 
+async def test_what_about_another_product_asks_the_same_of_it(live_server, demo_catalog: Catalog) -> None:
+    """ "1号链接多少钱" then "那3号呢": the viewer asks the price of link 3."""
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    first, then = demo_catalog.by_link(1), demo_catalog.by_link(3)
+    assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+    ack = await viewer.call("comment", {"text": "那3号呢"})
+    assert ack["kind"] == "answer"
+    replies = await viewer.wait_for("bot_reply", 2)
+    assert f"{first.price:g}" in replies[0]["text"]
+    assert replies[1]["product_id"] == then.id and f"{then.price:g}" in replies[1]["text"]
+    # another viewer who asked nothing before gets the streamer, not a guess
+    other = await live.viewer("demo-room", "v2")
+    assert (await other.call("comment", {"text": "那3号呢"}))["kind"] == "escalate"
+
+
 async def test_unanswerable_question_goes_to_streamer_queue_not_the_room(live_server) -> None:
     from tests.conftest import TOKEN
 

@@ -520,3 +520,13 @@ def test_comparing_or_bundling_several_links_goes_to_the_streamer(
     a, b = catalog.products[0], catalog.products[1]
     d = answer_comment(form.format(a=a.link, b=b.link), room, None, SETTINGS)
     assert d.kind == "escalate" and d.reply is None
+
+
+def test_what_about_another_product_asks_the_field_asked_before(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    product = catalog.products[1]
+    d = answer_comment(f"那{product.link}号呢", room, catalog.products[0].id, SETTINGS, asked_before="stock")
+    assert d.kind == "answer" and d.source == "stock" and d.product_id == product.id
+    d = answer_comment(f"那{product.link}号呢", room, catalog.products[0].id, SETTINGS)
+    assert d.kind != "answer"
