@@ -186,9 +186,10 @@ class ShelfMatcher:
                     return n
         return None
 
-    def several(self, text: str) -> list[Product]:
+    def several(self, text: str) -> list[Product | None]:
         """The products a comment names when it names more than one: by link number ("3号5号多少钱",
-        "1号链接和2号链接", in the order named) or by names joined with 和 / and; else nothing."""
+        "1号链接和2号链接", in the order named; None for a link not on the shelf) or by names joined
+        with 和 / and; else nothing."""
         found: dict[int, int] = {}  # link -> where it is named
         for pat in _LINK_PATTERNS:
             for m in pat.finditer(text):
@@ -197,13 +198,12 @@ class ShelfMatcher:
                 if n is not None and n > 0:
                     found.setdefault(n, m.start())
         if len(found) >= 2:
-            products = [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
-            return [p for p in products if p is not None]
+            return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
         if found or not _AND.search(text):
             return []
         # "衬衫和裤子多少钱": two names joined
         named = [self.catalog.product(pid) for pid, s in self._name_scores(text).items() if s >= 1.0]
-        return [p for p in named if p is not None] if len(named) >= 2 else []
+        return named if len(named) >= 2 else []
 
     def _name_scores(self, text: str) -> dict[str, float]:
         """Each product's keyword score in the text (products with none left out)."""

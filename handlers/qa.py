@@ -207,7 +207,12 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
         return Decision(kind="chat", lang=lang, reason="about the streamer")
     several = room.matcher.several(t)
     if several:
-        return _several(several, t, lang, best_field, room, settings)
+        known = [p for p in several if p is not None]
+        if len(known) < len(several):
+            return Decision(
+                kind="escalate", lang=lang, confidence=0.0, reason="a link named is not on the shelf"
+            )
+        return _several(known, t, lang, best_field, room, settings)
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
     if ref.how == "earlier" and ref.product is None:

@@ -513,7 +513,7 @@ def test_several_links_asked_at_once_are_answered_together(
         assert f"{a.price:g}元" in d.reply and f"{b.price:g}元" in d.reply
 
 
-@pytest.mark.parametrize("form", ["{a}号和{b}号哪个好", "{a}号{b}号一起买有优惠吗"])
+@pytest.mark.parametrize("form", ["{a}号和{b}号哪个好", "{a}号{b}号一起买有优惠吗", "{a}号和99号多少钱"])
 def test_comparing_or_bundling_several_links_goes_to_the_streamer(
     room: RoomKnowledge, catalog: Catalog, form: str
 ) -> None:
