@@ -27,7 +27,7 @@ from handlers.comments import comment_row
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, RateLimit, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import QASettings, answer_comment
+from handlers.qa import QASettings, answer_comment, field_asked
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 
@@ -145,8 +145,8 @@ class CoHostClient:
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.on_screen: str | None = None
         self.shown_before: str | None = None  # the product on screen before this one ("上一个")
-        self.recent: dict[str, str] = {}  # viewer → product last asked about
-        self.recent_field: dict[str, str] = {}  # viewer → field of their last answered question
+        # viewer → product last asked about, and the field if it was a plain field answer ("3号呢")
+        self.recent: dict[str, tuple[str, str | None]] = {}
         self.sio = socketio.AsyncClient(
             reconnection=True,
             reconnection_attempts=join.reconnect_attempts,
@@ -291,22 +291,19 @@ class CoHostClient:
             return None
 
         loop = asyncio.get_running_loop()
+        recent_product, recent_field = self.recent.get(viewer, (None, None))
         decision: Decision = await loop.run_in_executor(
             self.executor,
-            partial(answer_comment, earlier=self.shown_before, asked_before=self.recent_field.get(viewer)),
+            partial(answer_comment, earlier=self.shown_before, asked_before=recent_field),
             comment.text,
             self.knowledge,
             self.on_screen,
             self.qa,
-            self.recent.get(viewer),
+            recent_product,
         )
         self.log.record("comments", comment_row(comment, decision))
         if decision.product_id:
-            self.recent[viewer] = decision.product_id
-            if decision.kind == "answer" and decision.reason == "field" and decision.source:
-                self.recent_field[viewer] = decision.source
-            else:
-                self.recent_field.pop(viewer, None)
+            self.recent[viewer] = (decision.product_id, field_asked(decision))
         if decision.kind != "answer" or not decision.reply:
             return None
         group = Group(

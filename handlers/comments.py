@@ -14,6 +14,7 @@ from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
 from handlers.outbox import Outcome
+from handlers.qa import field_asked
 from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick
 from recommender.ranking import Pick, Recommender
@@ -159,9 +160,7 @@ class CommentFlow:
         product = room.catalog.product(decision.product_id or "")
         if product is None:
             return
-        room.remember_product(
-            comment.viewer_id, product.id, decision.source if decision.reason == "field" else None
-        )
+        room.remember_product(comment.viewer_id, product.id, field_asked(decision))
         self.recommender.observe(room.room_id, comment.viewer_id, "question", product.id, now)
         if self.cards_enabled:
             picks = self.recommender.recommend(

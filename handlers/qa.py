@@ -447,6 +447,12 @@ def _gate(d: Decision, settings: QASettings) -> Decision:
     )
 
 
+def field_asked(decision: Decision) -> str | None:
+    """The field a plain field answer gave ("price"): what a bare "3号呢" from the same viewer asks
+    next. None for anything else (an FAQ answer, several products, an escalation)."""
+    return decision.source if decision.kind == "answer" and decision.reason == "field" else None
+
+
 def _pid(ref: ProductRef) -> str | None:
     return (
         ref.product.id if ref.product is not None and ref.how in ("link", "name", "this", "earlier") else None

@@ -74,18 +74,18 @@ class Room:
         """The product a viewer just asked about and, for a field answer, the field ("price")."""
         self.recent[viewer_id] = (product_id, time.monotonic(), field)
 
-    def recent_product(self, viewer_id: str) -> str | None:
+    def _recent(self, viewer_id: str) -> tuple[str, float, str | None] | None:
         hit = self.recent.get(viewer_id)
-        if hit is None or time.monotonic() - hit[1] > RECENT_PRODUCT_S:
-            return None
-        return hit[0]
+        return hit if hit is not None and time.monotonic() - hit[1] <= RECENT_PRODUCT_S else None
+
+    def recent_product(self, viewer_id: str) -> str | None:
+        hit = self._recent(viewer_id)
+        return hit[0] if hit is not None else None
 
     def recent_field(self, viewer_id: str) -> str | None:
         """The field the viewer's last answered question asked ("3号呢" asks it of another product)."""
-        hit = self.recent.get(viewer_id)
-        if hit is None or time.monotonic() - hit[1] > RECENT_PRODUCT_S:
-            return None
-        return hit[2]
+        hit = self._recent(viewer_id)
+        return hit[2] if hit is not None else None
 
 
 class RoomRegistry:
