@@ -1,0 +1,63 @@
+"""The labelled rooms of the evaluation set (`../shared/eval`), read for leave-one-room-out training
+and scoring. Only the training and evaluation commands use this module; the bot never reads the
+evaluation set at run time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledRoom:
+    """One room: its shelf and its labelled comments (`{"id", "text", "on_screen", "expect"}`)."""
+
+    name: str
+    catalog_path: Path
+    questions_path: Path
+    questions: list[dict[str, Any]]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_rooms(eval_dir: str | Path) -> list[LabelledRoom]:
+    """The nine rooms: `catalog.yaml` + `questions-dev.jsonl` (named "dev") and every `rooms/*/`."""
+    root = Path(eval_dir)
+    rooms = [LabelledRoom("dev", root / "catalog.yaml", root / "questions-dev.jsonl", [])]
+    rooms += [
+        LabelledRoom(d.name, d / "catalog.yaml", d / "questions.jsonl", [])
+        for d in sorted((root / "rooms").iterdir())
+        if (d / "catalog.yaml").is_file() and (d / "questions.jsonl").is_file()
+    ]
+    missing = [r.name for r in rooms if not r.catalog_path.is_file() or not r.questions_path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{root}: no catalog or questions for {', '.join(missing)}")
+    return [
+        LabelledRoom(r.name, r.catalog_path, r.questions_path, read_jsonl(r.questions_path)) for r in rooms
+    ]
+
+
+def score(eval_dir: str | Path, predictions: list[dict[str, Any]], questions_path: Path) -> dict[str, Any]:
+    """The evaluation set's own scorer (`score_qa.py --json`) run on these predictions: the figures are
+    the scorer's, not a copy of its logic."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as f:
+        for p in predictions:
+            f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    try:
+        out = subprocess.run(
+            [sys.executable, str(Path(eval_dir) / "score_qa.py"), f.name, str(questions_path), "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+    return json.loads(out.strip().splitlines()[-1])
