@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.join import JoinSettings
+from domain.catalog import yaml_problem
 from handlers.hygiene import HygieneSettings
 from handlers.qa import QASettings
 from recommender.rec_settings import RecSettings
@@ -163,7 +164,7 @@ def load_settings(path: str | Path | None) -> Settings:
     except OSError as e:
         raise ConfigError(f"{p}: cannot read config ({e.strerror})") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+        raise ConfigError(yaml_problem(p, e)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
