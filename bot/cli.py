@@ -9,6 +9,8 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -114,6 +116,71 @@ def _forget(args: argparse.Namespace) -> int:
     print(f"forgot viewer {args.viewer}: {total} rows ({detail})")
     print("a running server keeps the viewer's in-memory profile until DELETE /api/viewers/<id> or a restart")
     return 0
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    """`cohost tokens list | rotate`: which stored tokens exist; a new token for a room or the operator."""
+    import datetime
+
+    from bot.app import base_url
+    from storage import tokens
+
+    settings = _settings(args)
+    path = Path(args.db or settings.storage.db_path)
+    if not path.is_file():
+        print(
+            f"cohost tokens: no database at {path} (tokens are made by the first `cohost serve`)",
+            file=sys.stderr,
+        )
+        return 2
+    db = tokens.connect(path)
+    try:
+        if args.action == "list":
+            for row in tokens.listed(db):
+                made = datetime.datetime.fromtimestamp(row["created_at"]).isoformat(" ", "seconds")
+                who = f"streamer {row['room_id']}" if row["kind"] == tokens.STREAMER else "operator"
+                print(f"{who}: made {made}")
+            for env, who in (
+                (settings.auth.streamer_token_env, "every room"),
+                (settings.auth.operator_token_env, "the operator"),
+            ):
+                if os.environ.get(env):
+                    print(f"${env} is set here: a token for {who} as well")
+            return 0
+        if args.operator == bool(args.room):
+            print("cohost tokens rotate: give --room ROOM or --operator", file=sys.stderr)
+            return 2
+        base = base_url(settings)
+        if args.operator:
+            print(f"operator: {base}/ops?token={tokens.make_token(db, tokens.OPERATOR)}")
+        else:
+            known = _rooms_of(db)
+            if args.room not in known:
+                print(
+                    f"cohost tokens rotate: {path} has no room {args.room!r} (rooms: {', '.join(known) or 'none'})",
+                    file=sys.stderr,
+                )
+                return 2
+            token = tokens.make_token(db, tokens.STREAMER, args.room)
+            print(f"console {args.room}: {base}/console/{quote(args.room, safe='')}?token={token}")
+        print(
+            f"the old token stops working within {settings.auth.reload_s:g} s on a running server",
+            file=sys.stderr,
+        )
+        return 0
+    finally:
+        db.close()
+
+
+def _rooms_of(db: Any) -> list[str]:
+    """Rooms a server has opened on this database (or that have a token)."""
+    rows = db.query(
+        "SELECT room_id FROM tokens WHERE kind = 'streamer' UNION "
+        "SELECT DISTINCT room_id FROM room_events WHERE event = 'open'"
+        if db["room_events"].exists()
+        else "SELECT room_id FROM tokens WHERE kind = 'streamer'"
+    )
+    return sorted(r["room_id"] for r in rows)
 
 
 def _eval_qa(args: argparse.Namespace) -> int:
@@ -293,9 +360,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="show minutes per real minute (default: 1; 60: a minute a second)",
     )
     sim.add_argument(
-        "--token", help="streamer token, to rotate the on-screen product (default: $COHOST_STREAMER_TOKEN)"
+        "--token",
+        help="the room's streamer token (from its console link), to rotate the on-screen product "
+        "(default: $COHOST_STREAMER_TOKEN)",
     )
     sim.set_defaults(func=_simulate)
+
+    tok = command("tokens", "list the stored streamer and operator tokens, or rotate one")
+    tok.add_argument(
+        "action",
+        choices=["list", "rotate"],
+        help="list: which exist (never the secret); rotate: make a new one",
+    )
+    tok.add_argument("--room", help="rotate: the room whose streamer token is replaced")
+    tok.add_argument("--operator", action="store_true", help="rotate: replace the operator's token")
+    tok.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
+    tok.add_argument("--config", help=CONFIG_HELP + "; its server.host and port make the printed link")
+    tok.set_defaults(func=_tokens)
     return parser
 
 

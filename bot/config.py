@@ -77,8 +77,13 @@ class RedisSettings(_Strict):
 
 
 class AuthSettings(_Strict):
-    streamer_token_env: str = Field("COHOST_STREAMER_TOKEN", min_length=1)
+    streamer_token_env: str = Field(
+        "COHOST_STREAMER_TOKEN", min_length=1, description="when set: one streamer token for every room"
+    )
     operator_token_env: str = Field("COHOST_OPERATOR_TOKEN", min_length=1)
+    reload_s: float = Field(
+        2.0, gt=0, le=300, description="a running server re-reads the stored tokens this often (rotation)"
+    )
 
 
 class ConsoleSettings(_Strict):
