@@ -23,7 +23,7 @@ from bot.config import Settings, viewer_salt
 from bot.fanout import FanoutManager, FanoutRedisManager
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow
+from handlers.comments import CommentFlow, streamer_channel
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
@@ -132,14 +132,28 @@ async def open_tokens(app: web.Application, settings: Settings, rooms: list[str]
         logger.info("operator: %s/ops (token as shown when made; `cohost tokens rotate --operator`)", base)
 
 
-async def reload_tokens(check: TokenCheck, path: str, every_s: float) -> None:
-    """Re-read the stored hashes now and then: a `cohost tokens rotate` takes effect while serving."""
+async def reload_tokens(sio: socketio.AsyncServer, check: TokenCheck, path: str, every_s: float) -> None:
+    """Re-read the stored hashes now and then: a `cohost tokens rotate` takes effect while serving,
+    and the streamer connections this process holds for a rotated room are closed (they joined with
+    the old token; a console reconnects and must join with the new one)."""
     while True:
         await asyncio.sleep(every_s)
         try:
-            check.hashes = await asyncio.to_thread(read_hashes, path)
+            hashes = await asyncio.to_thread(read_hashes, path)
         except sqlite3.Error as e:
             logger.warning("tokens: cannot re-read %s (%s); keeping the ones loaded", path, e)
+            continue
+        rotated = [
+            room
+            for (kind, room), h in hashes.items()
+            if kind == STREAMER and check.hashes.get((kind, room)) not in (None, h)
+        ]
+        check.hashes = hashes
+        for room in rotated:
+            sids = [sid for sid, _ in sio.manager.get_participants("/", streamer_channel(room))]
+            logger.info("console %s: token rotated; closing %d streamer connection(s)", room, len(sids))
+            for sid in sids:
+                await sio.disconnect(sid)
 
 
 def origin_check(origins: list[str]) -> Callable[..., bool]:
@@ -238,7 +252,9 @@ def create_app(
             asyncio.create_task(namespace.run_followups()),
             asyncio.create_task(namespace.run_pushes(settings.cards.push_interval_s)),
             asyncio.create_task(namespace.run_timers()),
-            asyncio.create_task(reload_tokens(app[TOKENS], settings.storage.db_path, settings.auth.reload_s)),
+            asyncio.create_task(
+                reload_tokens(sio, app[TOKENS], settings.storage.db_path, settings.auth.reload_s)
+            ),
         ]
         if settings.redis.url:
             sync = RoomSync(settings.redis.url, settings.redis.prefix, registry, namespace)

@@ -24,7 +24,7 @@ from bot.app import create_app
 from bot.config import BUNDLED_CATALOG, Settings
 from domain.catalog import load_catalog
 from recommender.encoder import load_encoder
-from storage.tokens import OPERATOR, STREAMER, TokenCheck, ensure_tokens, hash_token
+from storage.tokens import OPERATOR, STREAMER, TokenCheck, connect, ensure_tokens, hash_token, make_token
 from tests.processes import Served, free_port, wait_exit, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +133,41 @@ async def test_a_console_opened_by_link_keeps_its_token_in_a_cookie_of_its_own(t
         for room in ("demo-room", "room-b"):  # one streamer, two rooms: each console reopens by cookie
             async with http.get(f"{url}/console/{room}") as r:
                 assert r.status == 200 and f'data-token="{tokens[room]}"' in await r.text()
+
+
+async def test_rotating_a_room_token_closes_the_streamer_connections_it_opened(
+    two_rooms, tmp_path: Path
+) -> None:
+    url, tokens, _, _ = two_rooms
+    streamer, bystander = (socketio.AsyncClient(reconnection=False) for _ in range(2))
+    for client in (streamer, bystander):
+        await client.connect(url, transports=["websocket"])
+    joined = await streamer.call(
+        "streamer_join", {"room_id": "room-b", "token": tokens["room-b"]}, timeout=10
+    )
+    assert joined["ok"]
+    assert (await bystander.call("streamer_join", {"room_id": "demo-room", "token": tokens["demo-room"]}))[
+        "ok"
+    ]
+    db = connect(tmp_path / "c.db")
+    new = make_token(db, STREAMER, "room-b")  # what `cohost tokens rotate --room room-b` does
+    db.close()
+    for _ in range(100):
+        if not streamer.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not streamer.connected and bystander.connected  # demo-room's console is left alone
+    again = socketio.AsyncClient(reconnection=False)
+    await again.connect(url, transports=["websocket"])
+    try:
+        refused = await again.call(
+            "streamer_join", {"room_id": "room-b", "token": tokens["room-b"]}, timeout=10
+        )
+        assert refused["ok"] is False
+        assert (await again.call("streamer_join", {"room_id": "room-b", "token": new}, timeout=10))["ok"]
+    finally:
+        await again.disconnect()
+        await bystander.disconnect()
 
 
 # -- a real `cohost serve`, restarted ---------------------------------------------------------------
