@@ -319,3 +319,37 @@ def test_rotate_refuses_an_unknown_room_and_a_missing_database(tmp_path: Path) -
     assert r.returncode == 2 and "no database" in r.stderr
     r = _cohost("tokens", "rotate", "--db", str(tmp_path / "c.db"))
     assert r.returncode == 2 and "--room ROOM or --operator" in r.stderr
+
+
+async def test_a_console_open_in_chromium_keeps_working_across_a_restart(tmp_path: Path, browser) -> None:
+    from playwright.async_api import expect
+
+    port = free_port()
+    config = _config(tmp_path, port)
+    first = await _serve(tmp_path, config, port, "first")
+    context = await browser.new_context(viewport={"width": 1100, "height": 720}, locale="zh-CN")
+    try:
+        link = LINK.search(first.log.read_text())
+        page = await context.new_page()
+        await page.goto(f"{link[2]}?token={link[3]}")  # the link start-up printed
+        await expect(page.locator("body[data-joined]")).to_have_count(1)
+        await _stop(first)
+        await page.evaluate("delete document.body.dataset.joined")  # set again by the next join only
+
+        second = await _serve(tmp_path, config, port, "second")
+        try:
+            # the open page reconnects by itself and joins again with the token it holds
+            await expect(page.locator("body[data-joined]")).to_have_count(1, timeout=30_000)
+            queue = await page.evaluate(
+                """async () => (await fetch('/api/rooms/demo-room/queue',
+                     {headers: {Authorization: 'Bearer ' + document.body.dataset.token}})).status"""
+            )
+            assert queue == 200  # the page's own HTTP calls too
+            await page.reload()  # and a reload opens it again from its cookie, no sign-in form
+            await expect(page.locator("body[data-joined]")).to_have_count(1)
+            assert "token=" not in page.url
+        finally:
+            await _stop(second)
+    finally:
+        await context.close()
+        first.kill()
