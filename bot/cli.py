@@ -66,7 +66,14 @@ def _serve(args: argparse.Namespace) -> int:
         data["redis"]["url"] = args.redis
     settings = validate_settings(data, "command line")  # flags obey the same bounds as the file
     check_port_free(settings.server.host, settings.server.port)
-    run(settings)
+    try:
+        run(settings)
+    except OSError as e:  # taken between the check and the bind, while the model loaded
+        if e.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigError(
+            f"port {settings.server.port} on {settings.server.host} is already in use"
+        ) from None
     return 0
 
 

@@ -168,6 +168,8 @@ def load_settings(path: str | Path | None) -> Settings:
         data: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise ConfigError(f"{p}: cannot read config ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {e.start})") from None
     except yaml.YAMLError as e:
         raise ConfigError(yaml_problem(p, e)) from None
     if data is None:

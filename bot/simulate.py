@@ -197,6 +197,8 @@ class SimulateError(RuntimeError):
 
 async def check_server(url: str, room_id: str, timeout_s: float = 5.0) -> None:
     """SimulateError unless a live-cohost server answers at `url` and has the room open."""
+    if not url.startswith(("http://", "https://")):
+        raise SimulateError(f"--url {url!r}: expected http(s)://HOST:PORT of a cohost server")
     try:
         timeout = aiohttp.ClientTimeout(total=timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as http, http.get(f"{url}/healthz") as r:

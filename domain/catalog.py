@@ -172,6 +172,8 @@ def load_catalog(path: str | Path) -> Catalog:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise CatalogError(f"{p}: cannot read catalog ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise CatalogError(f"{p}: not UTF-8 text (byte {e.start})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:

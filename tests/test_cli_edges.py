@@ -96,6 +96,18 @@ def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
     assert url in line and "no server answers" in line
 
 
+def test_simulate_with_a_url_that_is_no_server_address(tmp_path: Path) -> None:
+    line = one_line(cohost("simulate", "--url", "127.0.0.1:8080", "--viewers", "1", cwd=tmp_path))
+    assert "--url" in line and "http" in line
+
+
+def test_a_config_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "gbk.yaml"
+    config.write_bytes("server:\n  host: 主机\n".encode("gbk"))
+    line = one_line(cohost("serve", "--config", str(config), cwd=tmp_path))
+    assert str(config) in line and "UTF-8" in line
+
+
 def test_config_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     config = tmp_path / "broken.yaml"
     config.write_text("server:\n  port: 8099\n  host: [127.0.0.1\nstorage:\n  db_path: x.db\n")
