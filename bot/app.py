@@ -150,10 +150,13 @@ async def reload_tokens(sio: socketio.AsyncServer, check: TokenCheck, path: str,
         ]
         check.hashes = hashes
         for room in rotated:
-            sids = [sid for sid, _ in sio.manager.get_participants("/", streamer_channel(room))]
-            logger.info("console %s: token rotated; closing %d streamer connection(s)", room, len(sids))
-            for sid in sids:
-                await sio.disconnect(sid)
+            try:
+                sids = [sid for sid, _ in sio.manager.get_participants("/", streamer_channel(room))]
+                logger.info("console %s: token rotated; closing %d streamer connection(s)", room, len(sids))
+                for sid in sids:
+                    await sio.disconnect(sid)
+            except Exception:  # the loop must go on re-reading tokens
+                logger.exception("console %s: could not close the streamer connections", room)
 
 
 def origin_check(origins: list[str]) -> Callable[..., bool]:
