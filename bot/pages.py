@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hmac
 import html
 import io
 import json
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.app import LOG, OPERATOR, REGISTRY, SALT, TOKEN
+from bot.app import LOG, REGISTRY, SALT, TOKENS
 from bot.app import error_response as _error
 from bot.report import render_report
 from domain.catalog import CatalogError
@@ -103,10 +104,6 @@ def _given(request: web.Request, cookie: str) -> tuple[str, str]:
     return request.cookies.get(cookie, ""), "cookie"
 
 
-def _valid(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
-
-
 def _refuse(request: web.Request, who: str, room_id: str = "*") -> None:
     logger.warning("refused %s %s: missing or wrong %s token", request.method, request.path, who)
     log = request.app[LOG]
@@ -116,16 +113,18 @@ def _refuse(request: web.Request, who: str, room_id: str = "*") -> None:
 
 
 def _page_auth(
-    request: web.Request, expected: str, cookie: str, who: str, room_id: str = "*"
+    request: web.Request, valid: Callable[[str], bool], cookie: str, who: str, room_id: str = "*"
 ) -> web.Response | None:
     """None when the request may see the page; else the 401 sign-in page or the redirect that keeps
-    a `?token=` in a cookie and takes it out of the address bar."""
+    a `?token=` in a cookie and takes it out of the address bar. A streamer's cookie is kept for its
+    console's path only: each room has a token of its own."""
     given, where = _given(request, cookie)
-    if given and _valid(given, expected):
+    if given and valid(given):
         if where != "query":
             return None
         response = web.Response(status=303, headers={"Location": request.path})
-        response.set_cookie(cookie, given, httponly=True, samesite="Strict", path="/")
+        path = "/" if who == "operator" else request.rel_url.raw_path
+        response.set_cookie(cookie, given, httponly=True, samesite="Strict", path=path)
         return response
     if given:
         _refuse(request, who, room_id)
@@ -142,7 +141,7 @@ def _page_auth(
 
 def _api_auth(request: web.Request) -> web.Response | None:
     given, _ = _given(request, OPERATOR_COOKIE)
-    if given and _valid(given, request.app[OPERATOR]):
+    if request.app[TOKENS].operator_ok(given):
         return None
     _refuse(request, "operator")
     return _error(401, "unauthorized", "a valid operator token is required (Authorization: Bearer ...)")
@@ -175,24 +174,26 @@ async def room_page(request: web.Request) -> web.Response:
 
 async def console_page(request: web.Request) -> web.Response:
     room_id = request.match_info["room_id"]
-    refused = _page_auth(request, request.app[TOKEN], STREAMER_COOKIE, "streamer", room_id)
+    valid = partial(request.app[TOKENS].streamer_ok, room_id)
+    refused = _page_auth(request, valid, STREAMER_COOKIE, "streamer", room_id)
     if refused is not None:
         return refused
     known = _known_room(request)
     if isinstance(known, web.Response):
         return known
-    return _html(_template("console.html", room_id=room_id, token=request.app[TOKEN]))
+    token = _given(request, STREAMER_COOKIE)[0]  # the room's token, as the request carried it
+    return _html(_template("console.html", room_id=room_id, token=token))
 
 
 async def ops_page(request: web.Request) -> web.Response:
-    refused = _page_auth(request, request.app[OPERATOR], OPERATOR_COOKIE, "operator")
+    refused = _page_auth(request, request.app[TOKENS].operator_ok, OPERATOR_COOKIE, "operator")
     if refused is not None:
         return refused
     return _html(_template("ops.html", statuses=",".join(QA_STATUSES)))
 
 
 async def analytics_page(request: web.Request) -> web.Response:
-    refused = _page_auth(request, request.app[OPERATOR], OPERATOR_COOKIE, "operator")
+    refused = _page_auth(request, request.app[TOKENS].operator_ok, OPERATOR_COOKIE, "operator")
     if refused is not None:
         return refused
     room_id = request.match_info["room_id"]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from storage.log import InteractionLog
 from storage.reports import room_report
+from storage.schema import TABLES
 
 FUNNEL_STEPS = (
     ("viewers", "viewers"),
@@ -380,11 +382,43 @@ td:first-child, th:first-child {{ text-align: left; }}
 """
 
 
+class ReportError(ValueError):
+    """A report that cannot be written; the message is one line saying why."""
+
+
+def logged_rooms(log: InteractionLog) -> list[str]:
+    """Every room id with at least one row in the log's tables, sorted."""
+    have = {r["name"] for r in log.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = [t for t in TABLES if t in have]
+    if not tables:
+        return []
+    union = " UNION ".join(f"SELECT DISTINCT room_id FROM [{t}]" for t in tables)
+    return sorted(r["room_id"] for r in log.query(union) if r["room_id"])
+
+
 def write_report(db_path: str | Path, room_id: str, out: str | Path, seed: int = 0) -> dict[str, Any]:
-    """`cohost report`: read the log at `db_path`, write the HTML page to `out`, return the data."""
+    """`cohost report`: read the log at `db_path`, write the HTML page to `out`, return the data.
+
+    ReportError when the database is missing, holds no row of the room (the message lists the rooms
+    it has), or `out` cannot be written; a missing folder of `out` is created."""
     if not Path(db_path).is_file():
-        raise FileNotFoundError(f"no database at {db_path}")
+        raise ReportError(f"{db_path}: no such database")
     log = InteractionLog(db_path)
+    try:
+        rooms = logged_rooms(log)
+    except sqlite3.DatabaseError as e:
+        raise ReportError(f"{db_path}: not a readable SQLite database ({e})") from None
+    if room_id not in rooms:
+        has = ", ".join(rooms[:20]) + (f" and {len(rooms) - 20} more" if len(rooms) > 20 else "")
+        raise ReportError(f"{db_path}: no rows for room {room_id!r} (rooms in it: {has or 'none'})")
+    target = Path(out)
+    if target.is_dir():
+        raise ReportError(f"--out {out}: is a folder; give a file name such as {target / 'report.html'}")
     data = room_report(log.query, room_id, seed)
-    Path(out).write_text(render_report(data), encoding="utf-8")
+    page = render_report(data)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise ReportError(f"--out {out}: cannot write it ({e.strerror})") from None
     return data

@@ -191,6 +191,30 @@ class Show:
                 await asyncio.sleep(slot / self.speed)
 
 
+class SimulateError(RuntimeError):
+    """A show that cannot run (no server, no such room, token refused); the message is one line."""
+
+
+async def check_server(url: str, room_id: str, timeout_s: float = 5.0) -> None:
+    """SimulateError unless a live-cohost server answers at `url` and has the room open."""
+    if not url.startswith(("http://", "https://")):
+        raise SimulateError(f"--url {url!r}: expected http(s)://HOST:PORT of a cohost server")
+    try:
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(f"{url}/healthz") as r:
+            health = await r.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError) as e:
+        reason = getattr(e, "strerror", None) or type(e).__name__
+        raise SimulateError(f"no server answers at {url} ({reason}); is `cohost serve` running?") from None
+    except ValueError:
+        raise SimulateError(f"{url} is not a live-cohost server (/healthz is not JSON)") from None
+    rooms = health.get("rooms") if isinstance(health, dict) else None
+    if not isinstance(rooms, list):
+        raise SimulateError(f"{url} is not a live-cohost server (/healthz lists no rooms)")
+    if room_id not in rooms:
+        raise SimulateError(f"{url} has no room {room_id!r} (rooms: {', '.join(rooms) or 'none'})")
+
+
 async def room_products(url: str, room_id: str, token: str | None) -> list[str]:
     """The shelf's product ids, read from the streamer's console state when a token is given."""
     if not token:
@@ -200,7 +224,8 @@ async def room_products(url: str, room_id: str, token: str | None) -> list[str]:
     try:
         ack = await client.call("streamer_join", {"room_id": room_id, "token": token}, timeout=10)
         if not ack.get("ok"):
-            raise RuntimeError(f"streamer_join refused: {ack.get('error')}")
+            error = ack.get("error") or {}
+            raise SimulateError(f"--token refused by the server for room {room_id}: {error.get('message')}")
         state = await client.call("console_state", None, timeout=10)
         return [p["product_id"] for p in state.get("products", [])]
     finally:
@@ -217,6 +242,7 @@ async def simulate_show(
     token: str | None = None,
 ) -> dict[str, Any]:
     """Run one show of `minutes` show-time with `viewers` viewers; returns what was done (from acks)."""
+    await check_server(url.rstrip("/"), room_id)
     show = Show(url, room_id, seed, speed, token)
     rng = random.Random(seed)
     length_s = minutes * 60

@@ -15,6 +15,19 @@ class CatalogError(ValueError):
     """A catalog file that cannot be used; the message is one line naming the product and field."""
 
 
+def yaml_problem(source: str | Path, error: yaml.YAMLError) -> str:
+    """One line for a YAML syntax error: the file, the line and column (1-based), and what is wrong."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if mark is None:
+        return f"{source}: not valid YAML ({problem})"
+    where = f"{source}: line {mark.line + 1}, column {mark.column + 1}"
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start is not None and start.line != mark.line:
+        problem += f", {context} from line {start.line + 1}"
+    return f"{where}: not valid YAML ({problem})"
+
+
 class FaqEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -159,8 +172,10 @@ def load_catalog(path: str | Path) -> Catalog:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise CatalogError(f"{p}: cannot read catalog ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise CatalogError(f"{p}: not UTF-8 text (byte {e.start})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise CatalogError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+        raise CatalogError(yaml_problem(p, e)) from None
     return parse_catalog(data, str(p))

@@ -7,7 +7,6 @@ Every event is validated, handled, logged and acknowledged `{ok: true, ...}` or
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import time
@@ -67,7 +66,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         flow: CommentFlow,
         qa: QASettings,
         executor: Executor,
-        streamer_token: str,
+        streamer_ok: Callable[[str, str], bool],
         max_comment_chars: int = 500,
         comments_per_10s: int = 10,
         max_viewers_per_room: int = 100_000,
@@ -85,7 +84,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.flow = flow
         self.qa = qa
         self.executor = executor
-        self.streamer_token = streamer_token
+        self.streamer_ok = streamer_ok  # (room_id, token) -> may this token run this room
         self.max_comment_chars = max_comment_chars
         self.comments_per_10s = comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
@@ -375,7 +374,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
     # -- streamer events (privileged) -------------------------------------------------------------
     async def on_streamer_join(self, sid: str, data: Any) -> Ack:
         msg = parse(P.StreamerJoin, data, "streamer_join")
-        if not hmac.compare_digest(msg.token.encode(), self.streamer_token.encode()):
+        if not self.streamer_ok(msg.room_id, msg.token):
             logger.warning("refused streamer_join to %s from %s: wrong token", msg.room_id, sid)
             self.log.record(
                 "room_events", {"room_id": msg.room_id, "event": "auth_refused", "detail": "streamer_join"}

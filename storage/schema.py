@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from storage.tokens import create_table as create_tokens_table
+
 # Every table carries room_id, viewer_id (where a viewer is involved) and created_at (unix seconds).
 TABLES: dict[str, dict[str, type]] = {
     "comments": {
@@ -119,6 +121,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0003_reply_audience", _add_missing_columns),
     ("0004_shelves", _add_missing_columns),
     ("0005_consoles", _add_missing_columns),
+    ("0006_tokens", create_tokens_table),
 ]
 
 

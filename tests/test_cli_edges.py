@@ -1,0 +1,144 @@
+"""`cohost` misused as a new user would: each mistake ends in one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser
+from storage.log import InteractionLog
+from tests.processes import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "bot/data/demo_catalog.yaml"
+
+
+def cohost(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env.pop("COHOST_STREAMER_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a refused command (no traceback, no log lines before it)."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def logged_db(tmp_path: Path) -> Path:
+    """A real interaction log with rows for demo-room and second-room only."""
+    path = tmp_path / "show.db"
+    log = InteractionLog(path)
+    log.open()
+    for room in ("demo-room", "second-room"):
+        log.record("room_events", {"room_id": room, "event": "open", "detail": "12 products"})
+    log.record("viewer_events", {"room_id": "demo-room", "viewer_id": "v1", "event": "join"})
+    log.close()
+    return path
+
+
+def test_busy_port_is_named_before_the_model_loads(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cohost("serve", "--port", str(port), "--db", str(tmp_path / "c.db"), cwd=tmp_path)
+    line = one_line(result)  # nothing logged before it: no room opened, no model loaded
+    assert f"port {port}" in line and "in use" in line
+    assert not (tmp_path / "c.db").exists()
+
+
+def test_report_of_a_room_without_rows_lists_the_rooms_it_has(logged_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    line = one_line(cohost("report", "--db", str(logged_db), "--room", "no-such-room", "--out", str(out)))
+    assert "no-such-room" in line and "no rows" in line
+    assert "demo-room" in line and "second-room" in line
+    assert not out.exists()
+
+
+def test_report_into_a_missing_folder_makes_it(logged_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "tonight" / "demo.html"
+    result = cohost("report", "--db", str(logged_db), "--room", "demo-room", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.is_file() and "demo-room" in out.read_text(encoding="utf-8")
+
+
+def test_report_into_a_folder_says_to_give_a_file(logged_db: Path, tmp_path: Path) -> None:
+    line = one_line(cohost("report", "--db", str(logged_db), "--room", "demo-room", "--out", str(tmp_path)))
+    assert "is a folder" in line
+
+
+def test_report_of_a_missing_database(tmp_path: Path) -> None:
+    line = one_line(cohost("report", "--db", str(tmp_path / "none.db"), "--room", "demo-room"))
+    assert "none.db" in line and "no such database" in line
+
+
+def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    line = one_line(cohost("simulate", "--url", url, "--viewers", "3", "--minutes", "0.1", cwd=tmp_path))
+    assert url in line and "no server answers" in line
+
+
+def test_simulate_with_a_url_that_is_no_server_address(tmp_path: Path) -> None:
+    line = one_line(cohost("simulate", "--url", "127.0.0.1:8080", "--viewers", "1", cwd=tmp_path))
+    assert "--url" in line and "http" in line
+
+
+def test_a_config_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "gbk.yaml"
+    config.write_bytes("server:\n  host: 主机\n".encode("gbk"))
+    line = one_line(cohost("serve", "--config", str(config), cwd=tmp_path))
+    assert str(config) in line and "UTF-8" in line
+
+
+def test_config_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "broken.yaml"
+    config.write_text("server:\n  port: 8099\n  host: [127.0.0.1\nstorage:\n  db_path: x.db\n")
+    line = one_line(cohost("serve", "--config", str(config), cwd=tmp_path))
+    assert str(config) in line and "line 4" in line and "not valid YAML" in line
+
+
+def test_catalog_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    catalog = tmp_path / "shelf.yaml"
+    lines = DEMO.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5] + ": : oops ["  # one broken line in the middle of the demo shelf
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cohost("serve", "--catalog", str(catalog), "--port", str(free_port()), cwd=tmp_path)
+    line = one_line(result)
+    assert str(catalog) in line and "line 6" in line and "not valid YAML" in line
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(subs.choices)
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_help_explains_every_option(name: str) -> None:
+    result = cohost(name, "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for action in _subcommands()[name]._actions:
+        if not action.option_strings or action.help == argparse.SUPPRESS:
+            continue
+        assert action.help and len(action.help) > 8, f"{name} {action.option_strings[-1]} has no help text"
+        assert action.option_strings[-1] in text
+        assert " ".join(action.help.split()[:3]) in text, f"{name} {action.option_strings[-1]}"
