@@ -38,3 +38,60 @@ function emitAck(socket, event, payload) {
     });
   });
 }
+
+/* The page language (中文 / English): kept in localStorage, switched by langSwitch(). Each page adds its
+   own strings with addStrings({zh: {...}, en: {...}}); t(key, vars) reads one ("{n}" filled from vars);
+   elements marked data-i18n="key" (data-i18n-placeholder / data-i18n-title for attributes) are filled by
+   applyI18n(). A page re-renders what it drew itself in onLangChange(). */
+const I18N = { zh: {}, en: {} };
+const langListeners = [];
+let LANG = (() => {
+  try {
+    const saved = localStorage.getItem("cohost.lang");
+    if (saved === "zh" || saved === "en") return saved;
+  } catch (e) { /* storage blocked: fall back to the browser's language */ }
+  return (navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en";
+})();
+
+function addStrings(table) {
+  for (const lang of ["zh", "en"]) Object.assign(I18N[lang], table[lang] || {});
+}
+
+function t(key, vars) {
+  const text = I18N[LANG][key] ?? I18N.zh[key] ?? I18N.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
+}
+
+function applyI18n(root) {
+  const scope = root || document;
+  document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
+  for (const node of scope.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of scope.querySelectorAll("[data-i18n-placeholder]"))
+    node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+  for (const node of scope.querySelectorAll("[data-i18n-title]")) node.setAttribute("title", t(node.dataset.i18nTitle));
+}
+
+function onLangChange(listener) {
+  langListeners.push(listener);
+}
+
+function setLang(lang) {
+  LANG = lang === "en" ? "en" : "zh";
+  try {
+    localStorage.setItem("cohost.lang", LANG);
+  } catch (e) { /* not kept: this page view only */ }
+  applyI18n();
+  for (const listener of langListeners) listener(LANG);
+}
+
+/* A 中文 / English switch: a button showing the other language. */
+function langSwitch() {
+  const button = el("button", { type: "button", class: "lang-switch", "data-testid": "lang-switch" });
+  const label = () => (button.textContent = LANG === "zh" ? "English" : "中文");
+  label();
+  button.addEventListener("click", () => {
+    setLang(LANG === "zh" ? "en" : "zh");
+    label();
+  });
+  return button;
+}
