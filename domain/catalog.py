@@ -194,6 +194,9 @@ def safe_yaml(text: str, source: str, max_nodes: int = YAML_MAX_NODES, aliases: 
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise CatalogError(f"{source}: not valid YAML ({_yaml_error(e)})") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:
+        # a value YAML's own constructors cannot build: `2001-02-30`, `!!float abc`, a 5,000-digit int
+        raise CatalogError(f"{source}: not valid YAML (a value cannot be read: {str(e)[:120]})") from None
 
 
 def load_catalog(path: str | Path) -> Catalog:

@@ -12,16 +12,21 @@ import logging
 import math
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 import yaml
 from aiohttp.test_utils import TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.app import LOG, OPERATOR, REGISTRY, create_app
-from bot.config import BUNDLED_CATALOG
+from bot.config import BUNDLED_CATALOG, Settings
 from domain.catalog import CatalogError, load_catalog
 from tests.conftest import TOKEN
 
@@ -367,3 +372,112 @@ async def test_a_long_name_ending_in_an_emoji_joins_from_the_room_page(live_serv
     await expect(page.locator("body[data-joined]")).to_have_count(1)
     await expect(page.locator("#status")).to_have_text("joined as " + "主" * 63 + "😀")
     await page.context.close()
+
+
+# -- 3b. fuzz: no body makes a 5xx on any route that takes one ----------------------------------------
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**18, max_value=10**4000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(codec=None), max_size=40),  # lone surrogates included
+    st.sampled_from(["d01", "d02", "demo-room", "2001-02-30", "", "1e999"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+KEYS = ["price", "stock", "original_price", "product_id", "comment_id", "answer", "room_id", "products"]
+objects = st.dictionaries(st.sampled_from(KEYS), values, max_size=4)
+bodies = st.one_of(
+    objects.map(lambda v: json.dumps(v, allow_nan=True).encode()),
+    values.map(lambda v: json.dumps(v, allow_nan=True).encode()),
+    objects.map(lambda v: yaml.safe_dump(v, allow_unicode=True).encode("utf-8", "surrogatepass")),
+    st.binary(max_size=300),
+    st.integers(1, 200_000).map(lambda n: b"[" * n + b"]" * n),
+    st.integers(1, 9000).map(lambda n: b'{"stock": ' + b"7" * n + b"}"),
+    st.sampled_from(
+        [b"a: 2001-02-30", b"a: !!float abc", b"room_id: demo-room\nproducts: *x", b"{[1]: 2}", b"\xff\xfe"]
+    ),
+)
+ROUTES = [
+    ("PATCH", "/api/rooms/demo-room/products/d01", "streamer"),
+    ("POST", "/api/rooms/demo-room/on_screen", "streamer"),
+    ("PUT", "/api/rooms/demo-room/catalog", "streamer"),
+    ("POST", "/api/ops/corrections", "operator"),
+]
+
+
+@pytest.fixture(scope="module")
+def http_server(encoder, demo_catalog, tmp_path_factory) -> Iterator[tuple[Any, str, str]]:
+    """A real server on a loop in a background thread: hypothesis drives a plain (sync) test."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run(coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=60)
+
+    db = tmp_path_factory.mktemp("http-fuzz") / "fuzz.db"
+    cfg = Settings.model_validate({"storage": {"db_path": str(db), "flush_interval_s": 0.05}})
+    app = create_app(cfg, [demo_catalog], encoder, token=TOKEN, operator="fuzz-operator")
+    server = run(_start(app))
+    session = run(_session())
+    yield run, f"http://127.0.0.1:{server.port}", session
+    run(session.close())
+    run(server.close())
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
+
+
+async def _session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession()
+
+
+async def _send(
+    session: aiohttp.ClientSession, method: str, url: str, body: bytes, who: str
+) -> tuple[int, Any]:
+    token = TOKEN if who == "streamer" else "fuzz-operator"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with session.request(method, url, data=body, headers=headers) as r:
+        return r.status, await r.json(content_type=None)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(route=st.sampled_from(ROUTES), body=bodies)
+def test_no_body_makes_a_server_error(http_server, route: tuple[str, str, str], body: bytes) -> None:
+    run, base, session = http_server
+    method, path, who = route
+    status, answer = run(_send(session, method, base + path, body, who))
+    assert status < 500, (method, path, body[:200], status, answer)
+    if status >= 400:
+        assert answer["ok"] is False and answer["error"]["code"] and answer["error"]["message"]
+
+
+def test_the_room_answers_a_finite_price_after_the_fuzzing(http_server) -> None:
+    run, base, _ = http_server
+
+    async def ask() -> str:
+        client = socketio.AsyncClient(reconnection=False)
+        replies: list[dict[str, Any]] = []
+        client.on("bot_reply", replies.append)
+        await client.connect(base, transports=["websocket"])
+        try:
+            ack = await client.call("join_room", {"room_id": "demo-room", "viewer_id": "after-fuzz"})
+            assert ack["ok"]
+            await client.call("comment", {"text": "6号链接多少钱"})
+            for _ in range(250):
+                if replies:
+                    return replies[0]["text"]
+                await asyncio.sleep(0.02)
+            raise AssertionError("no reply")
+        finally:
+            await client.disconnect()
+
+    text = run(ask())
+    assert re.search(r"\d", text) and "nan" not in text.lower() and "inf" not in text.lower(), text
