@@ -302,6 +302,15 @@ async def test_pages_work_in_the_browser_without_a_csp_violation(live_server, br
     await page.click("#say button[type=submit]")
     await expect(page.locator("#chat .msg.bot")).to_have_count(1, timeout=15000)
     assert await violations() == []
+    # the policy is in force: a script written into the page (what an XSS would do) does not run
+    await page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
+        " document.body.append(s); }"
+    )
+    assert await page.evaluate("window.__ran") is None
+    assert [v for v in await violations() if v.startswith("script-src")] != []
+    await page.evaluate("window.__csp = []")
+    console.clear()
 
     await page.goto(f"{live.url}/console/demo-room?token={TOKEN}")  # the token lands in a cookie
     await expect(page.locator("#shelf tr")).not_to_have_count(0)  # console.js fetched with the token
