@@ -18,7 +18,7 @@ import socketio
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.bodies import BodyError, RedactingAccessLogger, json_object
+from bot.bodies import BodyError, BodyTimeout, RedactingAccessLogger, json_object, read_body
 from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
 from bot.fanout import FanoutManager, FanoutRedisManager
@@ -259,6 +259,20 @@ def error_response(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
+def body_error(error: BodyError) -> web.Response:
+    """400 for a body that is not what the route takes; 408 (and the connection closed) for one that
+    did not arrive within server.body_timeout_s."""
+    if isinstance(error, BodyTimeout):
+        response = error_response(408, "request_timeout", str(error))
+        response.force_close()
+        return response
+    return error_response(400, "bad_payload", str(error))
+
+
+def body_timeout(request: web.Request) -> float:
+    return request.app[SETTINGS].server.body_timeout_s
+
+
 def _authorised(request: web.Request) -> bool:
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.startswith("Bearer ") else ""
@@ -279,9 +293,9 @@ def _room(request: web.Request) -> Room | web.Response:
 
 async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
-        return await json_object(request)
+        return await json_object(request, body_timeout(request))
     except BodyError as e:
-        return error_response(400, "bad_payload", str(e))
+        return body_error(e)
 
 
 async def _room_and_body(request: web.Request) -> tuple[Room, dict[str, Any]] | web.Response:
@@ -336,7 +350,9 @@ async def put_catalog(request: web.Request) -> web.Response:
     if isinstance(room, web.Response):
         return room
     try:
-        text = (await request.read()).decode("utf-8")
+        text = (await read_body(request, body_timeout(request))).decode("utf-8")
+    except BodyTimeout as e:
+        return body_error(e)
     except UnicodeDecodeError as e:
         return error_response(400, "bad_catalog", f"catalog: not UTF-8 text (byte {e.start})")
     max_nodes = request.app[SETTINGS].server.yaml_max_nodes

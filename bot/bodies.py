@@ -7,6 +7,7 @@ deeply nested body RecursionError: each was a 500. Here every one of them is a `
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable
@@ -20,6 +21,10 @@ MAX_DEPTH = 32  # a streamer or operator body is two levels deep; more is not a 
 
 class BodyError(ValueError):
     """A body that is not the JSON object a route takes; the message says why, in one line."""
+
+
+class BodyTimeout(BodyError):
+    """A body that did not arrive in time (sent a byte at a time to hold the route open)."""
 
 
 def _no_constant(name: str) -> Any:
@@ -60,9 +65,19 @@ def parse_json_object(raw: bytes | str) -> dict[str, Any]:
     return body
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The request's body as a JSON object, or BodyError."""
-    return parse_json_object(await request.read())
+async def read_body(request: web.Request, timeout_s: float) -> bytes:
+    """The whole body, or BodyTimeout when it has not all arrived within `timeout_s` (aiohttp bounds
+    its size, client_max_size, but not the time it takes)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError:
+        raise BodyTimeout(f"the body did not arrive within {timeout_s:g} s") from None
+
+
+async def json_object(request: web.Request, timeout_s: float) -> dict[str, Any]:
+    """The request's body as a JSON object, or BodyError (BodyTimeout: too slow)."""
+    return parse_json_object(await read_body(request, timeout_s))
 
 
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&;](?:token|access_token)=)[^&;\s\"]*")

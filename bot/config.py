@@ -46,6 +46,9 @@ class ServerSettings(_Strict):
         description="a connection that has not sent a whole request head this long after it opened "
         "(or after its last response) is closed: slowloris sockets do not pile up",
     )
+    body_timeout_s: float = Field(
+        30, gt=0, le=3600, description="a request body not all arrived by then is refused (408)"
+    )
     refused_log_interval_s: float = Field(
         60, ge=0, le=3600, description="refused tokens are counted; one warning line per this interval"
     )

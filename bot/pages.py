@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import LOG, OPERATOR, REFUSALS, REGISTRY, SALT, TOKEN
+from bot.app import LOG, OPERATOR, REFUSALS, REGISTRY, SALT, TOKEN, body_error, body_timeout
 from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
@@ -325,9 +325,9 @@ async def ops_correct(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     try:
-        body = await json_object(request)
+        body = await json_object(request, body_timeout(request))
     except BodyError as e:
-        return _error(400, "bad_payload", str(e))
+        return body_error(e)
     comment_id, answer = body.get("comment_id"), body.get("answer")
     if not isinstance(comment_id, str) or not isinstance(answer, str) or not answer.strip():
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")

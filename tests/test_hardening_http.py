@@ -127,6 +127,27 @@ async def test_slowloris_sockets_are_closed_and_others_keep_working(live_server)
             await writer.wait_closed()
 
 
+async def test_a_body_sent_a_byte_at_a_time_gets_408(live_server) -> None:
+    live = await live_server(server={"body_timeout_s": 1})
+    port = int(live.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        body = b'{"price": 12.5}'
+        writer.write(
+            b"PATCH /api/rooms/demo-room/products/d01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + f"Authorization: Bearer {TOKEN}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body[:3]
+        )
+        await writer.drain()
+        # the rest never comes: the route answers 408 instead of waiting for it (margin: 10 s)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 408"), head
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert live.app[REGISTRY].get("demo-room").catalog.product("d01").price != 12.5
+
+
 # -- 3. bodies: NaN, Infinity, huge or deep numbers are 400, never a 500 ----------------------------
 async def test_nan_infinity_and_out_of_range_numbers_are_refused(live_server, demo_catalog) -> None:
     live = await live_server()
