@@ -143,7 +143,8 @@ def create_app(
             # aiohttp closes a connection that has no whole request head `keepalive_timeout` after it
             # opened or answered its last request (web_protocol.RequestHandler: the timer starts at
             # connection_made and is not pushed back by bytes received), so this bounds the time to
-            # read request headers: a slowloris socket is closed after header_timeout_s
+            # read request headers: a slowloris socket is closed after header_timeout_s. It also ends
+            # idle keep-alive connections: clients must (and do) reopen them, aiohttp's after 15 s idle
             "keepalive_timeout": settings.server.header_timeout_s,
             "access_log_class": RedactingAccessLogger,  # no `?token=` in the access log
         },

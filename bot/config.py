@@ -40,7 +40,7 @@ class ServerSettings(_Strict):
         "uvloop", description="uvloop (same asyncio API, cheaper socket writes) or the standard library's"
     )
     header_timeout_s: float = Field(
-        15,
+        20,
         gt=0,
         le=3600,
         description="a connection that has not sent a whole request head this long after it opened "

@@ -127,6 +127,29 @@ async def test_slowloris_sockets_are_closed_and_others_keep_working(live_server)
             await writer.wait_closed()
 
 
+async def test_a_long_polling_viewer_outlives_the_header_timeout(live_server) -> None:
+    # pings every 3 s: each pong is a POST on a connection idle for longer than the header timeout,
+    # which the client finds closed and reopens (an idle connection closed is ordinary HTTP)
+    live = await live_server(server={"header_timeout_s": 1, "ping_interval_s": 3, "ping_timeout_s": 3})
+    client = socketio.AsyncClient(reconnection=False)
+    replies: list[dict[str, Any]] = []
+    client.on("bot_reply", replies.append)
+    await client.connect(live.url, transports=["polling"])  # a request held open, then the next one
+    try:
+        assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": "poller"}))["ok"]
+        await asyncio.sleep(4)  # four header timeouts and a ping go by
+        assert client.connected
+        ack = await client.call("comment", {"text": "1号链接多少钱"}, timeout=10)
+        assert ack["ok"] and ack["kind"] == "answer"
+        for _ in range(250):
+            if replies:
+                break
+            await asyncio.sleep(0.02)
+        assert replies and client.connected
+    finally:
+        await client.disconnect()
+
+
 async def test_a_body_sent_a_byte_at_a_time_gets_408(live_server) -> None:
     live = await live_server(server={"body_timeout_s": 1})
     port = int(live.url.rsplit(":", 1)[1])
