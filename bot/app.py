@@ -15,13 +15,15 @@ from typing import Any
 from urllib.parse import quote
 
 import socketio
-import yaml
 from aiohttp import web
+from pydantic import ValidationError
 
+from bot.bodies import BodyError, BodyTimeout, RedactingAccessLogger, json_object, read_body
 from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
 from bot.fanout import FanoutManager, FanoutRedisManager
-from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
+from bot.refusals import RefusalCounter
+from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
 from handlers.namespace import LiveRoomNamespace
@@ -30,7 +32,7 @@ from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
-from storage.shelves import fingerprint, restore, saved_shelf, shelf_row
+from storage.shelves import check_saved, fingerprint, kept_aside_row, saved_shelf, shelf_row
 from storage.tokens import OPERATOR as OPERATOR_KIND
 from storage.tokens import STREAMER, TokenCheck, ensure_tokens, read_hashes
 
@@ -47,6 +49,8 @@ SYNC = web.AppKey("sync", RoomSync)
 SALT = web.AppKey("viewer_salt", str)
 OPERATOR = web.AppKey("operator_token", str)
 TOKENS = web.AppKey("tokens", TokenCheck)
+REFUSALS = web.AppKey("refusals", RefusalCounter)
+SETTINGS = web.AppKey("settings", Settings)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -200,8 +204,21 @@ def create_app(
         logger=_library_logger("socketio.server"),
         engineio_logger=_library_logger("engineio.server"),
     )
-    app = web.Application(client_max_size=max(settings.server.max_payload_bytes, 2 * 1024 * 1024))
+    app = web.Application(
+        client_max_size=max(settings.server.max_payload_bytes, 2 * 1024 * 1024),
+        handler_args={
+            # aiohttp closes a connection that has no whole request head `keepalive_timeout` after it
+            # opened or answered its last request (web_protocol.RequestHandler: the timer starts at
+            # connection_made and is not pushed back by bytes received), so this bounds the time to
+            # read request headers: a slowloris socket is closed after header_timeout_s. It also ends
+            # idle keep-alive connections: clients must (and do) reopen them, aiohttp's after 15 s idle
+            "keepalive_timeout": settings.server.header_timeout_s,
+            "access_log_class": RedactingAccessLogger,  # no `?token=` in the access log
+        },
+    )
     sio.attach(app)
+    app[SETTINGS] = settings
+    app[REFUSALS] = RefusalCounter(settings.server.refused_log_interval_s)
     app[SIO] = sio
     app[TOKEN] = token or streamer_token(settings)  # "" when every room has its own stored token only
     app[OPERATOR] = operator or operator_token(settings)
@@ -295,6 +312,7 @@ def create_app(
     app.add_routes(
         [
             web.get("/healthz", healthz),
+            web.get("/metrics", metrics),
             web.get("/api/rooms", list_rooms),
             web.put("/api/rooms/{room_id}/catalog", put_catalog),
             web.post("/api/rooms/{room_id}/on_screen", set_on_screen),
@@ -314,6 +332,20 @@ def error_response(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
+def body_error(error: BodyError) -> web.Response:
+    """400 for a body that is not what the route takes; 408 (and the connection closed) for one that
+    did not arrive within server.body_timeout_s."""
+    if isinstance(error, BodyTimeout):
+        response = error_response(408, "request_timeout", str(error))
+        response.force_close()
+        return response
+    return error_response(400, "bad_payload", str(error))
+
+
+def body_timeout(request: web.Request) -> float:
+    return request.app[SETTINGS].server.body_timeout_s
+
+
 def _authorised(request: web.Request) -> bool:
     """The request's Bearer token opens the room it names (its own token, or the every-room one)."""
     header = request.headers.get("Authorization", "")
@@ -323,7 +355,7 @@ def _authorised(request: web.Request) -> bool:
 
 def _room(request: web.Request) -> Room | web.Response:
     if not _authorised(request):
-        logger.warning("refused %s %s: missing or wrong streamer token", request.method, request.path)
+        request.app[REFUSALS].refuse("streamer_api", f"{request.method} {request.path}")
         return error_response(
             401, "unauthorized", "a valid streamer token is required (Authorization: Bearer ...)"
         )
@@ -335,12 +367,9 @@ def _room(request: web.Request) -> Room | web.Response:
 
 async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response(400, "bad_payload", "body must be a JSON object")
-    if not isinstance(body, dict):
-        return error_response(400, "bad_payload", "body must be a JSON object")
-    return body
+        return await json_object(request, body_timeout(request))
+    except BodyError as e:
+        return body_error(e)
 
 
 async def _room_and_body(request: web.Request) -> tuple[Room, dict[str, Any]] | web.Response:
@@ -367,6 +396,11 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Counters in Prometheus' text format: plain counts, nothing secret, so no token."""
+    return web.Response(text=request.app[REFUSALS].metrics(), content_type="text/plain")
+
+
 async def list_rooms(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
     return web.json_response(
@@ -389,12 +423,16 @@ async def put_catalog(request: web.Request) -> web.Response:
     room = _room(request)
     if isinstance(room, web.Response):
         return room
-    text = await request.text()
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        return error_response(400, "bad_catalog", f"not valid YAML or JSON ({str(e).splitlines()[0]})")
+        text = (await read_body(request, body_timeout(request))).decode("utf-8")
+    except BodyTimeout as e:
+        return body_error(e)
+    except UnicodeDecodeError as e:
+        return error_response(400, "bad_catalog", f"catalog: not UTF-8 text (byte {e.start})")
+    max_nodes = request.app[SETTINGS].server.yaml_max_nodes
     try:
+        # off the loop: a big upload takes a while to parse (aliases are refused, nodes are capped)
+        data = await asyncio.to_thread(safe_yaml, text, "catalog", max_nodes)
         catalog = parse_catalog(data, "catalog")
     except CatalogError as e:
         return error_response(400, "bad_catalog", str(e))
@@ -439,7 +477,12 @@ async def patch_product(request: web.Request) -> web.Response:
             update[key] = value
     if not update:
         return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")
-    changed = product.model_copy(update=update)
+    try:  # validated like a catalog file's product (bounds, no NaN): never a bare model_copy
+        changed = Product.model_validate({**product.model_dump(), **update})
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(x) for x in first["loc"])
+        return error_response(400, "bad_payload", f"{field}: {first['msg']}")
     await request.app[REGISTRY].update_product(room, changed)
     request.app[LOG].record(
         "room_events",
@@ -465,7 +508,11 @@ async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list
     sources = {c.room_id: fingerprint(c) for c in catalogs}
     for from_file in catalogs:
         saved = await asyncio.to_thread(log.query, *saved_shelf(from_file.room_id))
-        catalog = restore(from_file, saved) or from_file
+        restored, problem = check_saved(from_file, saved)
+        if problem is not None:
+            _keep_aside(log, from_file, saved[0], problem, sources[from_file.room_id])
+            saved = []
+        catalog = restored or from_file
         await asyncio.to_thread(registry.open_sync, catalog)
         live = catalog is not from_file
         detail = f"{len(catalog.products)} products" + (", as last changed live" if live else "")
@@ -477,6 +524,32 @@ async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list
                 catalog.room_id,
             )
     registry.changed = lambda c: log.record("shelves", shelf_row(c, sources.get(c.room_id, "")))
+
+
+def _keep_aside(
+    log: InteractionLog, from_file: Catalog, row: dict[str, Any], problem: str, source: str
+) -> None:
+    """A stored shelf that cannot be read back: reported (log line and `shelf_rejected` row), kept in
+    the database under another key, and replaced by the file's shelf so it is not read again; the
+    room opens on its catalog file and later live changes are stored as usual."""
+    aside = kept_aside_row(row, time.time())
+    log.record("shelves", aside)
+    log.record("shelves", shelf_row(from_file, source))
+    log.record(
+        "room_events",
+        {
+            "room_id": from_file.room_id,
+            "event": "shelf_rejected",
+            "detail": json.dumps({"problem": problem, "kept_as": aside["room_id"]}, ensure_ascii=False),
+        },
+    )
+    logger.error(
+        "room %s: its stored live shelf cannot be read back (%s); kept as shelves row %r, "
+        "the room opens on its catalog file",
+        from_file.room_id,
+        problem,
+        aside["room_id"],
+    )
 
 
 def run(settings: Settings) -> None:

@@ -40,6 +40,22 @@ class ServerSettings(_Strict):
     event_loop: Literal["uvloop", "asyncio"] = Field(
         "uvloop", description="uvloop (same asyncio API, cheaper socket writes) or the standard library's"
     )
+    header_timeout_s: float = Field(
+        20,
+        gt=0,
+        le=3600,
+        description="a connection that has not sent a whole request head this long after it opened "
+        "(or after its last response) is closed: slowloris sockets do not pile up",
+    )
+    body_timeout_s: float = Field(
+        30, gt=0, le=3600, description="a request body not all arrived by then is refused (408)"
+    )
+    refused_log_interval_s: float = Field(
+        60, ge=0, le=3600, description="refused tokens are counted; one warning line per this interval"
+    )
+    yaml_max_nodes: int = Field(
+        200_000, ge=100, le=10_000_000, description="a catalog upload with more YAML nodes is refused"
+    )
 
     @field_validator("event_loop")
     @classmethod

@@ -3,18 +3,27 @@
 Pages are static HTML from bot/web with the room id (and, for an authorised console, the token)
 filled in escaped; everything else a page shows arrives as data and is rendered with textContent.
 Streamer and operator pages take their token from `?token=` (then kept in an HttpOnly cookie and
-dropped from the address), a cookie, or `Authorization: Bearer`; a missing or wrong one gets 401 with
-a sign-in form, is logged, and is compared in constant time.
+dropped from the address), a cookie, or `Authorization: Bearer`; the operator API from the header or
+the cookie only. A missing or wrong one gets 401 with a sign-in form, is counted (bot/refusals.py,
+`GET /metrics`), and is compared in constant time.
+
+Every page is sent with `Cache-Control: no-store` (the console's HTML holds the streamer token) and a
+Content-Security-Policy that runs only the server's own script files: no inline script, no inline
+style but the analytics page's own <style> block, allowed by its hash.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import html
 import io
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -23,8 +32,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import LOG, REGISTRY, SALT, TOKENS
+from bot.app import LOG, REFUSALS, REGISTRY, SALT, TOKENS, body_error, body_timeout
 from bot.app import error_response as _error
+from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.review import add_faq, faq_question
@@ -36,6 +46,11 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).parent / "web"
 STREAMER_COOKIE = "cohost_streamer"
 OPERATOR_COOKIE = "cohost_operator"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
 CSV_COLUMNS = (
     "created_at",
     "room_id",
@@ -74,6 +89,14 @@ def add_page_routes(app: web.Application) -> None:
             web.static("/static", WEB / "static", append_version=False),
         ]
     )
+    app.on_response_prepare.append(_no_store)
+
+
+async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
+    """Nothing but the static files is kept by a browser or a proxy: pages hold tokens and the
+    operator API viewers' comments."""
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def _template(name: str, **values: str) -> str:
@@ -84,19 +107,30 @@ def _template(name: str, **values: str) -> str:
 
 
 def _html(text: str, status: int = 200) -> web.Response:
+    """A page, with its Content-Security-Policy: the <style> blocks it holds (the analytics report's)
+    are allowed by their hashes, nothing else inline."""
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
+        for m in _STYLE_BLOCK.findall(text)
+    )
     return web.Response(
         text=text,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": CSP.format(styles=hashes),
+        },
     )
 
 
 # -- tokens ------------------------------------------------------------------------------------------
-def _given(request: web.Request, cookie: str) -> tuple[str, str]:
-    """The token a request carries and where: query, header or cookie."""
-    if "token" in request.query:
+def _given(request: web.Request, cookie: str, query: bool = True) -> tuple[str, str]:
+    """The token a request carries and where: query (pages only), header or cookie."""
+    if query and "token" in request.query:
         return request.query["token"], "query"
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
@@ -104,16 +138,13 @@ def _given(request: web.Request, cookie: str) -> tuple[str, str]:
     return request.cookies.get(cookie, ""), "cookie"
 
 
-def _refuse(request: web.Request, who: str, room_id: str = "*") -> None:
-    logger.warning("refused %s %s: missing or wrong %s token", request.method, request.path, who)
-    log = request.app[LOG]
-    log.record(
-        "room_events", {"room_id": room_id, "event": "auth_refused", "detail": f"{who} {request.path}"}
-    )
+def _refuse(request: web.Request, kind: str) -> None:
+    """Counted, not logged row by row: a row each let anyone grow the database at will."""
+    request.app[REFUSALS].refuse(kind, f"{request.method} {request.path}")
 
 
 def _page_auth(
-    request: web.Request, valid: Callable[[str], bool], cookie: str, who: str, room_id: str = "*"
+    request: web.Request, valid: Callable[[str], bool], cookie: str, who: str
 ) -> web.Response | None:
     """None when the request may see the page; else the 401 sign-in page or the redirect that keeps
     a `?token=` in a cookie and takes it out of the address bar. A streamer's cookie is kept for its
@@ -122,14 +153,12 @@ def _page_auth(
     if given and valid(given):
         if where != "query":
             return None
-        response = web.Response(status=303, headers={"Location": request.path})
+        response = web.Response(status=303, headers={"Location": request.path, "Cache-Control": "no-store"})
         path = "/" if who == "operator" else request.rel_url.raw_path
         response.set_cookie(cookie, given, httponly=True, samesite="Strict", path=path)
         return response
     if given:
-        _refuse(request, who, room_id)
-    else:
-        logger.info("%s %s: no %s token, sign-in page shown", request.method, request.path, who)
+        _refuse(request, f"{who}_page")
     page = _template(
         "login.html",
         who=who,
@@ -140,10 +169,12 @@ def _page_auth(
 
 
 def _api_auth(request: web.Request) -> web.Response | None:
-    given, _ = _given(request, OPERATOR_COOKIE)
-    if request.app[TOKENS].operator_ok(given):
+    """The operator API takes its token from the header or the pages' cookie, never from the URL
+    (where proxies, the browser history and access logs keep it)."""
+    given, _ = _given(request, OPERATOR_COOKIE, query=False)
+    if given and request.app[TOKENS].operator_ok(given):
         return None
-    _refuse(request, "operator")
+    _refuse(request, "operator_api")
     return _error(401, "unauthorized", "a valid operator token is required (Authorization: Bearer ...)")
 
 
@@ -175,7 +206,7 @@ async def room_page(request: web.Request) -> web.Response:
 async def console_page(request: web.Request) -> web.Response:
     room_id = request.match_info["room_id"]
     valid = partial(request.app[TOKENS].streamer_ok, room_id)
-    refused = _page_auth(request, valid, STREAMER_COOKIE, "streamer", room_id)
+    refused = _page_auth(request, valid, STREAMER_COOKIE, "streamer")
     if refused is not None:
         return refused
     known = _known_room(request)
@@ -207,7 +238,10 @@ def _float(request: web.Request, key: str) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(value)
+        return number
     except ValueError:
         raise web.HTTPBadRequest(
             text=json.dumps(
@@ -294,11 +328,9 @@ async def ops_correct(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return _error(400, "bad_payload", "body must be a JSON object")
+        body = await json_object(request, body_timeout(request))
+    except BodyError as e:
+        return body_error(e)
     comment_id, answer = body.get("comment_id"), body.get("answer")
     if not isinstance(comment_id, str) or not isinstance(answer, str) or not answer.strip():
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")

@@ -9,6 +9,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 AttributeValue = str | list[str]
+# sane ceilings: a price or stock past these is a typo or an attack, never a real shelf
+MAX_PRICE = 1_000_000_000
+MAX_STOCK = 1_000_000_000
+YAML_MAX_NODES = 200_000
+YAML_MAX_DEPTH = 64
+# libyaml's safe loader when PyYAML was built with it (several times faster on a big upload)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -47,9 +54,9 @@ class Product(BaseModel):
     title_en: str | None = Field(default=None, max_length=200)
     category: str = Field(min_length=1, max_length=50)
     aliases: tuple[str, ...] = ()
-    price: float = Field(ge=0)
-    original_price: float | None = Field(default=None, ge=0)
-    stock: int = Field(ge=0)
+    price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
+    original_price: float | None = Field(default=None, ge=0, le=MAX_PRICE, allow_inf_nan=False)
+    stock: int = Field(ge=0, le=MAX_STOCK)
     tags: tuple[str, ...] = ()
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     shipping: str | None = None
@@ -165,6 +172,50 @@ def parse_catalog(data: Any, source: str = "catalog") -> Catalog:
         raise CatalogError(f"{source}: {_describe(e, data)}") from None
 
 
+def _yaml_error(error: yaml.YAMLError) -> str:
+    """A YAML error in one line, with the line and column it is at."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if mark is None:
+        return problem
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def safe_yaml(text: str, source: str, max_nodes: int = YAML_MAX_NODES, aliases: bool = False) -> Any:
+    """YAML (or JSON) text to plain data, or CatalogError naming the line. Anchors and aliases are
+    refused unless `aliases` (a few lines of aliases expand to billions of nodes: "billion laughs";
+    only the operator's own files may use them), and so is a document with more than `max_nodes`
+    nodes or nested deeper than YAML_MAX_DEPTH. CPU-bound on a large upload: call it through a thread
+    from async code."""
+    nodes = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if not aliases and (
+                isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None
+            ):
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise CatalogError(f"{source}: line {line}: YAML anchors and aliases are not accepted")
+            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise CatalogError(f"{source}: more than {max_nodes} YAML nodes")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > YAML_MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else "?"
+                    raise CatalogError(f"{source}: line {line}: nested deeper than {YAML_MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
+    except CatalogError:
+        raise
+    except yaml.YAMLError as e:
+        raise CatalogError(f"{source}: not valid YAML ({_yaml_error(e)})") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:
+        # a value YAML's own constructors cannot build: `2001-02-30`, `!!float abc`, a 5,000-digit int
+        raise CatalogError(f"{source}: not valid YAML (a value cannot be read: {str(e)[:120]})") from None
+
+
 def load_catalog(path: str | Path) -> Catalog:
     """Read and validate a catalog YAML file."""
     p = Path(path)
@@ -174,8 +225,5 @@ def load_catalog(path: str | Path) -> Catalog:
         raise CatalogError(f"{p}: cannot read catalog ({e.strerror})") from None
     except UnicodeDecodeError as e:
         raise CatalogError(f"{p}: not UTF-8 text (byte {e.start})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CatalogError(yaml_problem(p, e)) from None
-    return parse_catalog(data, str(p))
+    # the operator's own file: aliases allowed (an upload over HTTP gets none, bot/app.py)
+    return parse_catalog(safe_yaml(text, str(p), aliases=True), str(p))

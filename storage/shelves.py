@@ -33,13 +33,29 @@ def saved_shelf(room_id: str) -> tuple[str, dict[str, Any]]:
     return "select * from shelves where room_id = :room_id", {"room_id": room_id}
 
 
-def restore(from_file: Catalog, rows: list[dict[str, Any]]) -> Catalog | None:
-    """The stored shelf to reopen the room on, or None to start from the file (nothing stored, the
-    file edited since, or a stored shelf this release cannot read)."""
+def check_saved(from_file: Catalog, rows: list[dict[str, Any]]) -> tuple[Catalog | None, str | None]:
+    """The stored shelf to reopen the room on (or None: start from the file), and why a stored shelf
+    made from this very file cannot be used (or None). Nothing stored or the file edited since is no
+    problem; a shelf this release cannot read back is one, and must be reported, not dropped silently.
+    """
     if not rows or rows[0]["source"] != fingerprint(from_file):
-        return None
+        return None, None
     try:
         shelf = parse_catalog(json.loads(rows[0]["catalog"]), "stored shelf")
-    except (CatalogError, json.JSONDecodeError, TypeError):
-        return None
-    return shelf if shelf.room_id == from_file.room_id else None
+    except (CatalogError, ValueError, TypeError, RecursionError) as e:
+        return None, str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+    if shelf.room_id != from_file.room_id:
+        return None, f"stored shelf is for room {shelf.room_id!r}"
+    return shelf, None
+
+
+def restore(from_file: Catalog, rows: list[dict[str, Any]]) -> Catalog | None:
+    """The stored shelf to reopen the room on, or None to start from the file (nothing stored, the
+    file edited since, or a stored shelf this release cannot read: see check_saved)."""
+    return check_saved(from_file, rows)[0]
+
+
+def kept_aside_row(row: dict[str, Any], now: float) -> dict[str, Any]:
+    """A stored shelf that could not be read, under a key no room can have (room ids never hold
+    `#`), so it is never read again but stays in the database for a person to look at."""
+    return {**row, "room_id": f"{row['room_id']}#rejected@{now:.0f}", "created_at": now}

@@ -37,7 +37,7 @@
     links.append("analytics: ");
     for (const r of rooms) {
       select.append(el("option", { value: r.room_id, text: r.room_id }));
-      links.append(el("a", { href: "/ops/rooms/" + encodeURIComponent(r.room_id), text: r.room_id, style: "color:#fff;margin-right:.6em" }));
+      links.append(el("a", { href: "/ops/rooms/" + encodeURIComponent(r.room_id), text: r.room_id, class: "room-link" }));
     }
   }
 

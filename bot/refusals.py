@@ -1,0 +1,59 @@
+"""Refused requests (missing or wrong tokens), counted in memory rather than logged one by one.
+
+A refusal used to write a row and a warning line each, so anyone could grow the database and the log
+at will by sending bad tokens. Now each kind of refusal is a counter (served by `GET /metrics`), and
+the log gets at most one warning line per interval, summing up what was refused since the last one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+logger = logging.getLogger(__name__)
+
+# the kinds of refusal, and what each counts
+KINDS = {
+    "streamer_api": "streamer HTTP API call without the streamer token",
+    "streamer_page": "streamer console page with a wrong token",
+    "operator_page": "operator page with a wrong token",
+    "operator_api": "operator API call without the operator token",
+}
+
+
+class RefusalCounter:
+    """Counts refusals per kind; logs one summary warning per `log_interval_s` at most."""
+
+    def __init__(self, log_interval_s: float = 60.0) -> None:
+        self.log_interval_s = log_interval_s
+        self.counts: Counter[str] = Counter({kind: 0 for kind in KINDS})
+        self._unlogged: Counter[str] = Counter()
+        self._last_logged = float("-inf")
+
+    def refuse(self, kind: str, what: str) -> None:
+        """Count one refusal of `kind`; `what` (method and path) is named in the next summary line."""
+        self.counts[kind] += 1
+        self._unlogged[kind] += 1
+        now = time.monotonic()
+        if now - self._last_logged < self.log_interval_s:
+            return
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(self._unlogged.items()))
+        logger.warning("refused requests with a missing or wrong token: %s (last: %s)", summary, what[:200])
+        self._unlogged.clear()
+        self._last_logged = now
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def metrics(self) -> str:
+        """The counters in Prometheus' text format."""
+        lines = [
+            "# HELP cohost_refused_requests_total Requests refused for a missing or wrong token.",
+            "# TYPE cohost_refused_requests_total counter",
+        ]
+        lines += [
+            f'cohost_refused_requests_total{{kind="{kind}"}} {n}' for kind, n in sorted(self.counts.items())
+        ]
+        return "\n".join(lines) + "\n"
