@@ -277,7 +277,7 @@ def _decide_learned(
             return c.source not in ("price", "stock") and field_aspect_conflict(u, c, product)
         return _other_aspect(u.text, c.hit, product)
 
-    x = comment_features(u, cands, product, rule, other)
+    x = comment_features(u, cands, product, rule, other, len(question_clauses(u.text)))
     i, p = model.choose(cands, x, u.fvec)
     best = cands[i]
     if best.is_field:
