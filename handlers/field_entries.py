@@ -178,6 +178,20 @@ def key_words(key: str) -> str:
     return " ".join(words + zh)
 
 
+def field_label(key: str, lang: str) -> str:
+    """A field's name for a reply: the lexicon's first word in the language, else the key's words
+    ("charging_time" → "充电时间" / "charging time")."""
+    words = FIELD_WORDS.get(key, ())
+    if lang == "zh":
+        zh = next((w for w in words if re.search(r"[\u4e00-\u9fff]", w)), None)
+        parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]
+        if zh is None and parts and all(w in WORD_ZH for w in parts):
+            zh = "".join(WORD_ZH[w].split()[0] for w in parts)
+        return zh or " ".join(parts) or key
+    en = next((w for w in words if w.isascii()), None)
+    return en or " ".join(w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)) or key
+
+
 def field_name_text(key: str) -> str:
     """The words a viewer may use for a field: the lexicon's, else the key split into words."""
     words = FIELD_WORDS.get(key)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.catalog import Product
 from domain.messages import Lang
+from handlers.field_entries import field_label
 from recommender.text import char_bigrams, tokens
 
 
@@ -572,16 +574,16 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             if lang == "zh":
                 return (
                     f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
-                ) + f"，{_LABELS_ZH.get(key, key)}：{_join(value, lang)}"
+                ) + f"，{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{_join(value, lang)}"
             return (
                 f"{name} {verb_en} {hit}." if hit else f"{name} has no {match.asked}."
-            ) + f" {key.replace('_', ' ').capitalize()}: {_join(value, lang)}."
+            ) + f" {field_label(key, 'en').capitalize()}: {_join(value, lang)}."
         value_text = _join(value, lang)
     else:
         value_text = str(value)
     if lang == "zh":
-        return f"{name}{_LABELS_ZH.get(key, key)}：{value_text}"
-    return f"{name} {key.replace('_', ' ')}: {value_text}"
+        return f"{name}{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{value_text}"
+    return f"{name} {field_label(key, 'en')}: {value_text}"
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------
@@ -628,9 +630,11 @@ _PARTS = (
 _PART_ROOT = {p: p[0] if p[0] in "袖领帽腰臀胸肩" else p for p in _PARTS}
 
 
-def asked_aspects(text: str) -> set[str]:
-    """The aspects (thickness, length, softness, ...) a text speaks of."""
-    return {name for name, rx in _ASPECTS.items() if rx.search(text)}
+@lru_cache(maxsize=8192)
+def asked_aspects(text: str) -> frozenset[str]:
+    """The aspects (thickness, length, softness, ...) a text speaks of (cached: the answer model
+    asks it of every candidate entry, whose texts repeat)."""
+    return frozenset(name for name, rx in _ASPECTS.items() if rx.search(text))
 
 
 def named_parts(text: str, product: Product | None = None) -> set[str]:

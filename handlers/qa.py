@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,6 +60,11 @@ class QASettings(BaseModel):
     )
     faq_strong: float = Field(0.6, ge=0, le=1, description="FAQ match that beats a structured field")
     dense_weight: float = Field(0.7, ge=0, le=1, description="share of the dense score in the FAQ fusion")
+    decider: Literal["learned", "rules"] = Field(
+        "learned",
+        description="which entry answers and whether to say it: the shipped answer model (its own "
+        "calibrated threshold), or the pattern rules with answer_threshold",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +253,7 @@ def decide(
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
     rule = _decide_by_rules(u, room, settings, product, best_field, strong_field)
+    rules_only = rules_only or settings.decider == "rules"
     model = None if rules_only else answer_model if answer_model is not None else shipped_model()
     if model is None or u.fvec is None or _follows_up(t, ref, product, u.asked_before):
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
