@@ -401,7 +401,9 @@ def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel
         inner = fit_asked([r for r in rows if r.room != name])
         xs += _full([r for r in use if r.room == name], inner)
     ys = [r.y for name in sorted({r.room for r in use}) for r in use if r.room == name]
-    x, y = np.vstack(xs), np.concatenate(ys)
+    # rounded: the encoder's float sums vary in the last bits from run to run (threads); rounded
+    # features make the fitted file the same every time
+    x, y = np.vstack(xs).round(4), np.concatenate(ys)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     lr = LogisticRegression(C=1.0, solver="liblinear", max_iter=500, random_state=SEED)
