@@ -111,3 +111,18 @@ def test_the_threshold_keeps_every_held_out_room_within_the_bound() -> None:
     assert choose_threshold([a, b], 0.05) == 0.0
     # a bound no threshold meets: the one that leaves the worst room least wrong
     assert choose_threshold([HeldOut(10, 3, [(0.9, False)])], 0.02) > 0.9
+
+
+def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:
+    shirt = next(p for p in demo_room.catalog.products if "身高" in str(p.attributes.get("size_guide", "")))
+    guide = str(shirt.attributes["size_guide"])
+    # the guide read as data: the size whose weight (and height) range holds the viewer's
+    size = next(
+        part.split()[0]
+        for part in guide.split(";")
+        if (r := part.split()[-1].rstrip("斤").split("-")) and float(r[0]) <= 105 <= float(r[1])
+    )
+    d = answer_comment(f"{shirt.link}号160 105斤穿什么码", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.product_id == shirt.id and d.source == "size_guide"
+    assert d.reply is not None and f"{size}码" in d.reply
+    assert guide not in d.reply  # the size named, not the whole guide
