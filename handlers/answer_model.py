@@ -232,6 +232,11 @@ class AnswerModel:
     asked: AskedField
     threshold: float = 0.5
     info: dict[str, Any] = field(default_factory=dict)
+    encoder: str = ""  # the encoder its centroids and similarities come from; another one: no model
+
+    def fits(self, encoder_name: str) -> bool:
+        """Whether this model can read a room encoded by `encoder_name`."""
+        return not self.encoder or self.encoder == encoder_name
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """`x`: the full rows (base features and the asked-field columns)."""
@@ -253,6 +258,7 @@ class AnswerModel:
                 "coef": self.coef.round(6).tolist(),
                 "intercept": round(self.intercept, 6),
                 "threshold": round(self.threshold, 4),
+                "encoder": self.encoder,
                 "asked_classes": list(self.asked.classes),
                 # the centroids as float16 bytes in base64: a tenth of the size of decimal text
                 "asked_centroids_f16": base64.b64encode(self.asked.coef.astype("<f2").tobytes()).decode(),
@@ -277,6 +283,7 @@ class AnswerModel:
             asked,
             float(d["threshold"]),
             d.get("info", {}),
+            str(d.get("encoder", "")),
         )
 
 
@@ -300,6 +307,9 @@ class Recorder:
         return 0, 0.0
 
     threshold = 2.0
+
+    def fits(self, encoder_name: str) -> bool:
+        return True
 
 
 # ---- training ----------------------------------------------------------------------------------
@@ -468,7 +478,9 @@ def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> Answe
 def train_answer_model(train: list[PreparedRoom], settings: QASettings) -> dict[str, Any]:
     """A trainer for `bot.evaluate.train_fold`: the calibrated answer model of these rooms."""
     rows = [r for p in train for r in room_rows(p, settings)]
-    return {"answer_model": fit_calibrated(rows)}
+    model = fit_calibrated(rows)
+    model.encoder = train[0].knowledge.faq.encoder.name if train else ""
+    return {"answer_model": model}
 
 
 def train_shipped_model(eval_dir: str, encoder: Any, settings: QASettings, out: Path) -> AnswerModel:

@@ -255,6 +255,8 @@ def decide(
     rule = _decide_by_rules(u, room, settings, product, best_field, strong_field)
     rules_only = rules_only or settings.decider == "rules"
     model = None if rules_only else answer_model if answer_model is not None else shipped_model()
+    if model is not None and not model.fits(room.faq.encoder.name):
+        model = None  # fitted on another encoder's vectors (a test stand-in, say): the rules decide
     if model is None or u.fvec is None or _follows_up(t, ref, product, u.asked_before):
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
         return rule

@@ -126,3 +126,15 @@ def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowled
     assert d.kind == "answer" and d.product_id == shirt.id and d.source == "size_guide"
     assert d.reply is not None and f"{size}码" in d.reply
     assert guide not in d.reply  # the size named, not the whole guide
+
+
+def test_a_room_on_another_encoder_is_decided_by_the_rules(gadgets: Catalog) -> None:
+    from recommender.encoder import load_encoder
+
+    # the model's centroids and similarities are the shipped encoder's: on another encoder's
+    # vectors (here the small test stand-in) it must not run, and the rules answer instead
+    hashed = build_knowledge(gadgets, load_encoder("hash"), SETTINGS.dense_weight)
+    assert not shipped_model().fits(hashed.faq.encoder.name)  # type: ignore[union-attr]
+    d = answer_comment("1号链接多少钱", hashed, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price" and d.reason == "field"
+    assert d.reply is not None and "129元" in d.reply
