@@ -1,4 +1,4 @@
-"""The `cohost` command: serve, join, eval-qa, eval-retrieval, eval-rec."""
+"""The `cohost` command: serve, join, eval-qa, eval-rooms, train-qa, eval-retrieval, eval-rec."""
 
 from __future__ import annotations
 
@@ -200,6 +200,31 @@ def _eval_qa(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_rooms(args: argparse.Namespace) -> int:
+    from bot.evaluate import eval_rooms
+    from handlers.answer_model import train_answer_model
+    from recommender.encoder import load_encoder
+
+    settings = _settings(args)
+    encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
+    # --rules: no learned part, today's pattern rules alone (the baseline)
+    trainers = [lambda rooms, qa: {"rules_only": True}] if args.rules else [train_answer_model]
+    eval_rooms(args.eval_dir, encoder, settings.qa, trainers)
+    return 0
+
+
+def _train_qa(args: argparse.Namespace) -> int:
+    from handlers.answer_model import MODEL_PATH, train_shipped_model
+    from recommender.encoder import load_encoder
+
+    settings = _settings(args)
+    encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
+    out = Path(args.out) if args.out else MODEL_PATH
+    model = train_shipped_model(args.eval_dir, encoder, settings.qa, out)
+    print(f"{out}: {out.stat().st_size} bytes, threshold {model.threshold:.3f}")
+    return 0
+
+
 def _eval_retrieval(args: argparse.Namespace) -> int:
     from bot.evaluate import eval_retrieval
     from recommender.encoder import load_encoder
@@ -312,6 +337,20 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--config", help=CONFIG_HELP)
     qa.add_argument("--encoder", help=ENCODER_HELP)
     qa.set_defaults(func=_eval_qa)
+
+    rooms = command("eval-rooms", "leave-one-room-out over the labelled rooms: one row a room")
+    rooms.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    rooms.add_argument("--rules", action="store_true", help="pattern rules only, no learned model")
+    rooms.add_argument("--config", help=CONFIG_HELP)
+    rooms.add_argument("--encoder", help=ENCODER_HELP)
+    rooms.set_defaults(func=_eval_rooms)
+
+    train = command("train-qa", "fit the answer model on all labelled rooms, write its file")
+    train.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    train.add_argument("--out", help="model file (default: the packaged handlers/models/answer.json)")
+    train.add_argument("--config", help=CONFIG_HELP)
+    train.add_argument("--encoder", help=ENCODER_HELP)
+    train.set_defaults(func=_train_qa)
 
     ret = command("eval-retrieval", "rank LCQMC paraphrases with the bot's retriever")
     ret.add_argument("--pairs", required=True, help="TSV of sentence, sentence, 0/1 label (LCQMC layout)")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.catalog import Product
 from domain.messages import Lang
+from handlers.field_entries import field_label
 from recommender.text import char_bigrams, tokens
 
 
@@ -454,8 +456,80 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             found.append(FieldMatch("sizes", 0.8, next(g for g in m.groups() if g).upper()))
     if not found and _BARE_HOW_MUCH.search(text):
         found.append(FieldMatch("price", 0.85))
+    body = body_measures(text)
+    if body is not None:
+        named = (
+            f"{body[0]}cm {body[1]}斤"
+            if body[0] and body[1]
+            else f"{body[0]}cm"
+            if body[0]
+            else f"{body[1]}斤"
+        )
+        found = [
+            FieldMatch(f.key, f.strength, named) if f.key == "size_guide" and f.asked is None else f
+            for f in found
+        ]
     found.sort(key=lambda f: f.strength, reverse=True)
     return found
+
+
+# A viewer's height and weight as typed: "160 105", "身高160 体重105斤", "一米六 50kg", "1.65米 110斤".
+_HEIGHT = re.compile(r"(?:身高|高)?\s*(1[4-9]\d)\s*(?:cm|厘米|公分)?(?!\d|\s*(?:斤|kg|公斤))")
+_HEIGHT_M = re.compile(r"(?:一米|1米|1\.)([1-9一二三四五六七八九])(\d)?")
+_WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)")
+_PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))")
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def body_measures(text: str) -> tuple[int | None, float | None] | None:
+    """(height in cm, weight in 斤) a comment gives, either or both; None when it gives neither."""
+    height: int | None = None
+    weight: float | None = None
+    pair = _PAIR.search(text)
+    if pair:
+        height, weight = int(pair.group(1)), float(pair.group(2))
+        if weight < 75:  # "160 50": kilograms
+            weight *= 2
+    w = _WEIGHT.search(text)
+    if w:
+        weight = float(w.group(1)) * (2 if w.group(2) in ("kg", "公斤") else 1)
+    m = _HEIGHT_M.search(text)
+    if m and height is None:
+        d = m.group(1)
+        height = 100 + 10 * (_CN_DIGIT[d] if d in _CN_DIGIT else int(d)) + int(m.group(2) or 0)
+    h = _HEIGHT.search(text.replace(w.group(0), " ") if w else text)
+    if h and height is None:
+        height = int(h.group(1))
+    if height is None and weight is None:
+        return None
+    return height, (int(weight) if weight is not None and weight == int(weight) else weight)
+
+
+# one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"
+_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}码?|[A-Za-z0-9]+)\s")
+_RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)")
+
+
+def size_for(guide: str, height: int | None, weight: float | None) -> str | None:
+    """The size a size guide gives for a height and weight: the one whose weight range holds the
+    weight, and of several (or without a weight) the one whose height range holds the height too;
+    None if no range of the guide holds them."""
+    best: tuple[int, int, str] | None = None
+    for i, part in enumerate(re.split(r"[;；\n]", guide)):
+        head = _GUIDE_ENTRY.match(part.strip() + " ")
+        if head is None:
+            continue
+        w_in = h_in = 0
+        for lo, hi, unit in _RANGE.findall(part):
+            scale = 2.0 if unit in ("kg", "公斤") else 1.0
+            is_height = unit in ("cm", "厘米")
+            value = height if is_height else weight
+            if value is not None and float(lo) * scale <= value <= float(hi) * scale:
+                h_in, w_in = (1, w_in) if is_height else (h_in, 1)
+        score = 2 * w_in + h_in
+        if score and (weight is None or w_in) and (best is None or score > best[0]):
+            best = (score, i, head.group(1))
+    return best[2] if best else None
 
 
 def _value_text(product: Product, key: str) -> str:
@@ -565,6 +639,14 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             else f"{name} is sold out for now; we'll announce a restock."
         )
     value = field_value(product, key)
+    if key == "size_guide" and match.asked is not None and isinstance(value, str):
+        body = body_measures(match.asked)
+        size = size_for(value, *body) if body is not None else None
+        if size is not None:
+            if lang == "zh":
+                return f"{name}{match.asked}建议拍{size}码"
+            return f"{name}: size {size} for {match.asked.replace('斤', ' jin')}."
+        value = str(value)
     if isinstance(value, list):
         if match.asked is not None:
             hit = next((v for v in value if v.lower() == match.asked.lower()), None)
@@ -572,16 +654,16 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             if lang == "zh":
                 return (
                     f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
-                ) + f"，{_LABELS_ZH.get(key, key)}：{_join(value, lang)}"
+                ) + f"，{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{_join(value, lang)}"
             return (
                 f"{name} {verb_en} {hit}." if hit else f"{name} has no {match.asked}."
-            ) + f" {key.replace('_', ' ').capitalize()}: {_join(value, lang)}."
+            ) + f" {field_label(key, 'en').capitalize()}: {_join(value, lang)}."
         value_text = _join(value, lang)
     else:
         value_text = str(value)
     if lang == "zh":
-        return f"{name}{_LABELS_ZH.get(key, key)}：{value_text}"
-    return f"{name} {key.replace('_', ' ')}: {value_text}"
+        return f"{name}{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{value_text}"
+    return f"{name} {field_label(key, 'en')}: {value_text}"
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------
@@ -628,9 +710,11 @@ _PARTS = (
 _PART_ROOT = {p: p[0] if p[0] in "袖领帽腰臀胸肩" else p for p in _PARTS}
 
 
-def asked_aspects(text: str) -> set[str]:
-    """The aspects (thickness, length, softness, ...) a text speaks of."""
-    return {name for name, rx in _ASPECTS.items() if rx.search(text)}
+@lru_cache(maxsize=8192)
+def asked_aspects(text: str) -> frozenset[str]:
+    """The aspects (thickness, length, softness, ...) a text speaks of (cached: the answer model
+    asks it of every candidate entry, whose texts repeat)."""
+    return frozenset(name for name, rx in _ASPECTS.items() if rx.search(text))
 
 
 def named_parts(text: str, product: Product | None = None) -> set[str]:

@@ -1,10 +1,12 @@
-"""What the bot knows of one room's shelf: the catalog, its name matcher and its FAQ index."""
+"""What the bot knows of one room's shelf: the catalog, its name matcher, its FAQ index and its
+field entries (every product's fields, found by the same retrieval as the FAQ)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from domain.catalog import Catalog
+from handlers.field_entries import field_docs
 from handlers.products import ShelfMatcher
 from recommender.encoder import TextEncoder
 from recommender.retrieval import Doc, HybridIndex
@@ -19,17 +21,25 @@ class RoomKnowledge:
     catalog: Catalog
     matcher: ShelfMatcher
     faq: HybridIndex
+    fields: HybridIndex
 
     def with_catalog(self, catalog: Catalog, encoder: TextEncoder, dense_weight: float) -> RoomKnowledge:
-        """Knowledge for a changed shelf; the FAQ is re-encoded only if its entries changed."""
+        """Knowledge for a changed shelf; the FAQ and the field entries are re-encoded only if their
+        entries changed (a live price or stock is in neither)."""
         faq = self.faq
         if faq_docs(catalog) != faq.docs:
             faq = HybridIndex(encoder, faq_docs(catalog), dense_weight=dense_weight)
-        return RoomKnowledge(catalog, ShelfMatcher(catalog), faq)
+        fields = self.fields
+        if field_docs(catalog) != fields.docs:
+            fields = HybridIndex(encoder, field_docs(catalog), dense_weight=dense_weight)
+        return RoomKnowledge(catalog, ShelfMatcher(catalog), faq, fields)
 
 
 def build_knowledge(catalog: Catalog, encoder: TextEncoder, dense_weight: float) -> RoomKnowledge:
-    """Index a shelf. CPU-heavy (encodes every FAQ question): run it off the event loop."""
+    """Index a shelf. CPU-heavy (encodes every FAQ question and field entry): run it off the event loop."""
     return RoomKnowledge(
-        catalog, ShelfMatcher(catalog), HybridIndex(encoder, faq_docs(catalog), dense_weight)
+        catalog,
+        ShelfMatcher(catalog),
+        HybridIndex(encoder, faq_docs(catalog), dense_weight),
+        HybridIndex(encoder, field_docs(catalog), dense_weight),
     )

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
+from handlers.answer_model import (
+    AnswerModel,
+    Candidate,
+    Recorder,
+    comment_features,
+    field_aspect_conflict,
+    shipped_model,
+)
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
@@ -51,6 +60,11 @@ class QASettings(BaseModel):
     )
     faq_strong: float = Field(0.6, ge=0, le=1, description="FAQ match that beats a structured field")
     dense_weight: float = Field(0.7, ge=0, le=1, description="share of the dense score in the FAQ fusion")
+    decider: Literal["learned", "rules"] = Field(
+        "learned",
+        description="which entry answers and whether to say it: the shipped answer model (its own "
+        "calibrated threshold), or the pattern rules with answer_threshold",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,7 @@ class Understanding:
     # entry and its match, in order
     clauses: tuple[tuple[str, float], ...] = ()
     asked_before: str | None = None  # the field of the viewer's last answered question ("3号呢")
+    fvec: np.ndarray | None = None  # the embedding the search text was searched with
 
 
 def faq_match(hits: list[Hit]) -> float:
@@ -132,6 +147,8 @@ def understand(
     if retrieve:
         # the comment's vector serves the search only if the search text is the whole comment
         fvec = qvec if focus == text else fvec
+        if fvec is None:
+            fvec = room.faq.encoder.encode([focus])[0]
         if ref.product is not None:
             faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=fvec)
         elif ref.how == "none":
@@ -146,7 +163,7 @@ def understand(
             ]
             clauses = tuple((h[0].doc.doc_id, faq_match(h)) for h in tops if h)
     return Understanding(
-        text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses, asked_before
+        text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses, asked_before, fvec
     )
 
 
@@ -167,8 +184,18 @@ def question_clauses(text: str) -> list[str]:
     return [c for c in parts if is_question(c) and (len(han_chars(c)) >= 2 or len(c.split()) >= 2)]
 
 
-def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decision:
-    """The kind of the comment and, for a product question, the reply or the escalation."""
+def decide(
+    u: Understanding,
+    room: RoomKnowledge,
+    settings: QASettings,
+    *,
+    answer_model: AnswerModel | Recorder | None = None,
+    rules_only: bool = False,
+) -> Decision:
+    """The kind of the comment and, for a product question, the reply or the escalation.
+
+    Which entry answers and whether to say it is the learned answer model's (`answer_model`, by
+    default the one shipped in the package); `rules_only` decides with the pattern rules alone."""
     t, lang, ref = u.text, u.lang, u.ref
     if not t:
         return Decision(kind="chat", lang=lang, reason="empty after cleaning")
@@ -225,6 +252,84 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
             return Decision(kind="chat", lang=lang, reason="question not about the goods")
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
+    rule = _decide_by_rules(u, room, settings, product, best_field, strong_field)
+    rules_only = rules_only or settings.decider == "rules"
+    model = None if rules_only else answer_model if answer_model is not None else shipped_model()
+    if model is not None and not model.fits(room.faq.encoder.name):
+        model = None  # fitted on another encoder's vectors (a test stand-in, say): the rules decide
+    if model is None or u.fvec is None or _follows_up(t, ref, product, u.asked_before):
+        # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
+        return rule
+    return _decide_learned(u, room, product, rule, model)
+
+
+def _decide_learned(
+    u: Understanding, room: RoomKnowledge, product: Product, rule: Decision, model: AnswerModel | Recorder
+) -> Decision:
+    """The product's fields and FAQ entries, retrieved alike, scored by the model: the likeliest
+    answers if its probability clears the model's threshold, else the streamer gets it as a guess."""
+    lang = u.lang
+    k = len(room.fields) + len(room.faq)
+    hits = [Candidate(h.doc.doc_id, True, h) for h in room.fields.search(u.focus, k, product.id, u.fvec)]
+    hits += [Candidate(h.doc.doc_id, False, h) for h in room.faq.search(u.focus, k, product.id, u.fvec)]
+    if not hits:
+        return rule
+    found = {f.key: f for f in u.fields}
+    cands = sorted(
+        (Candidate(c.source, c.is_field, c.hit, found.get(c.source) if c.is_field else None) for c in hits),
+        key=lambda c: c.hit.score,
+        reverse=True,
+    )
+
+    def other(c: Candidate) -> bool:
+        if c.is_field:
+            return c.source not in ("price", "stock") and field_aspect_conflict(u, c, product)
+        return _other_aspect(u.text, c.hit, product)
+
+    x = comment_features(u, cands, product, rule, other, len(question_clauses(u.text)))
+    i, p = model.choose(cands, x, u.fvec)
+    best = cands[i]
+    if best.is_field:
+        match = best.match or FieldMatch(best.source, p)
+        reply = render_field(product, match, lang, room.catalog.currency)
+        asked, reason = match.asked, "field"
+    else:
+        reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
+    conf = round(p, 3)
+    if p >= model.threshold:
+        return Decision(
+            kind="answer",
+            lang=lang,
+            product_id=product.id,
+            source=best.source,
+            confidence=conf,
+            reply=reply,
+            reason=reason,
+            asked=asked,
+        )
+    return Decision(
+        kind="escalate",
+        lang=lang,
+        product_id=product.id,
+        source=best.source,
+        confidence=conf,
+        guess=reply,
+        reason=f"not sure enough ({conf:.2f})",
+    )
+
+
+def _decide_by_rules(
+    u: Understanding,
+    room: RoomKnowledge,
+    settings: QASettings,
+    product: Product,
+    best_field: FieldMatch | None,
+    strong_field: bool,
+) -> Decision:
+    """Today's pattern rules for the answer: kept as the model's features and as the decision where
+    no model runs."""
+    t, lang, ref = u.text, u.lang, u.ref
+    top = u.faq[0] if u.faq else None
     # entries answering another aspect or part than the one asked are no candidates ("鞋底多厚"
     # against "鞋底软吗"); an entry asking the very aspect asked is likelier the one meant
     faq = [h for h in u.faq if not _other_aspect(t, h, product)]

@@ -1,0 +1,495 @@
+"""The learned answer decision: which of a product's entries (its fields and its FAQ) answers a
+comment, and whether the bot is sure enough to say it in the room.
+
+Each candidate entry gets a row of features (retrieval scores, its rank and margin, what the pattern
+rules say of it, how surely the product was identified, the comment's language); a logistic
+regression turns the row into the probability that this entry is the answer. The bot answers with
+the likeliest entry only when that probability clears a threshold chosen on held-out rooms so that
+wrong answers stay rare; otherwise the streamer gets the comment with the guess attached.
+
+Training (`train_answer_model`) reads labelled rooms through `bot.evaluate`; the shipped model
+(`handlers/models/answer.json`, fitted on all nine rooms by `cohost train-qa`) holds only
+coefficients, scaling and the threshold as JSON: no pickle, nothing executed on load.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from domain.catalog import Product
+from domain.messages import Decision
+from handlers.field_entries import field_value_text
+from handlers.fields import FieldMatch, asked_aspects, aspect_conflict, field_text
+from recommender.retrieval import Hit
+from recommender.text import char_bigrams, tokens
+
+if TYPE_CHECKING:
+    from bot.evaluate import PreparedRoom
+    from handlers.qa import QASettings, Understanding
+
+MODEL_PATH = Path(__file__).with_name("models") / "answer.json"
+SEED = 0
+# the share of a room's comments that may get a wrong answer, in every held-out room, when the
+# threshold is chosen
+WRONG_BOUND = 0.02
+HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One entry that may answer the comment: a field (source = its key) or an FAQ entry (its id)."""
+
+    source: str
+    is_field: bool
+    hit: Hit
+    match: FieldMatch | None = None  # what the pattern rules found for this field, if anything
+
+
+FEATURES = (
+    "dense",
+    "lexical",
+    "score",
+    "rank_score",
+    "inv_position",
+    "is_top",
+    "margin_over_next",
+    "gap_to_top",
+    "is_field",
+    "is_price_stock",
+    "is_shipping_returns",
+    "field_x_score",
+    "field_x_dense",
+    "field_x_lexical",
+    "pattern_strength",
+    "pattern_top_strength",
+    "pattern_is_strongest",
+    "value_named",
+    "value_in_entry",
+    "rule_picks",
+    "rule_answers",
+    "rule_faq",
+    "other_aspect",
+    "same_aspect",
+    "ref_confidence",
+    *(f"how_{h}" for h in HOWS),
+    "lang_en",
+    "log_candidates",
+    "log_length",
+    "faq_top_score",
+    "field_top_score",
+    "overlap",
+    "overlap_share",
+    "overlap_is_max",
+    "overlap_x_field",
+    "rule_confidence",
+    "question_clauses",
+)
+
+
+def content_terms(text: str, product: Product) -> set[str]:
+    """The comment's own words (two characters or more) and character bigrams, leaving out those in
+    the product's name: what an entry that answers it is likely to share."""
+    name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)}".lower()
+    terms = {w for w in tokens(text) if len(w) >= 2} | set(char_bigrams(text))
+    return {t for t in terms if t not in name}
+
+
+def entry_text(c: Candidate, product: Product) -> str:
+    if c.is_field:
+        return c.hit.doc.text.lower()
+    return f"{c.hit.doc.text} {c.hit.doc.answer or ''}".lower()
+
+
+def comment_features(
+    u: Understanding,
+    cands: Sequence[Candidate],
+    product: Product,
+    rule: Decision,
+    other_aspect: Callable[[Candidate], bool],
+    clauses: int = 1,
+) -> np.ndarray:
+    """One row of `FEATURES` per candidate (candidates ordered best first by the retriever)."""
+    scores = [c.hit.score for c in cands]
+    top = max(scores) if scores else 0.0
+    strengths = {f.key: f.strength for f in u.fields}
+    strongest = max(strengths.values(), default=0.0)
+    faq_top = max((c.hit.score for c in cands if not c.is_field), default=0.0)
+    field_top = max((c.hit.score for c in cands if c.is_field), default=0.0)
+    terms = content_terms(u.focus or u.text, product)
+    shared = [sum(1 for t in terms if t in entry_text(c, product)) for c in cands]
+    most = max(shared, default=0)
+    rows = []
+    for i, c in enumerate(cands):
+        others = [s for j, s in enumerate(scores) if j != i]
+        s = c.hit.score
+        strength = strengths.get(c.source, 0.0) if c.is_field else 0.0
+        asked = c.match.asked if c.match is not None else None
+        value = (
+            field_value_text(product, c.source).lower() if c.is_field else (c.hit.doc.answer or "").lower()
+        )
+        rows.append(
+            [
+                c.hit.dense,
+                c.hit.lexical,
+                s,
+                c.hit.rank,
+                1.0 / (1 + i),
+                float(i == 0),
+                s - max(others, default=0.0),
+                top - s,
+                float(c.is_field),
+                float(c.source in ("price", "stock")),
+                float(c.source in ("shipping", "returns")),
+                s * c.is_field,
+                c.hit.dense * c.is_field,
+                c.hit.lexical * c.is_field,
+                strength,
+                strongest,
+                float(strength > 0 and strength >= strongest),
+                float(asked is not None),
+                float(asked is not None and asked.lower() in value),
+                float(rule.source == c.source and rule.product_id == product.id),
+                float(rule.kind == "answer"),
+                float(rule.reason == "faq"),
+                float(other_aspect(c)),
+                float(bool(asked_aspects(u.text) & asked_aspects(c.hit.doc.text))),
+                u.ref.confidence,
+                *(float(u.ref.how == h) for h in HOWS),
+                float(u.lang == "en"),
+                math.log1p(len(cands)),
+                math.log1p(len(u.text)),
+                faq_top,
+                field_top,
+                math.log1p(shared[i]),
+                shared[i] / max(len(terms), 1),
+                float(shared[i] > 0 and shared[i] == most),
+                math.log1p(shared[i]) * c.is_field,
+                rule.confidence,
+                float(min(clauses, 3)),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
+
+
+def field_aspect_conflict(u: Understanding, c: Candidate, product: Product) -> bool:
+    """A field whose label and value speak of another aspect or part than the comment asks."""
+    text = field_text(product, c.source)
+    return aspect_conflict(u.text, text, text, product)
+
+
+# what the asked-field classifier tells apart besides field keys: an FAQ entry answers, nothing answers
+FAQ_CLASS, NONE_CLASS, RARE_CLASS = "_faq", "_none", "_rare_field"
+# a field key needs this many labelled comments in the training rooms to be a class of its own
+MIN_KEY_COMMENTS = 6
+KEY_FEATURES = ("key_sim", "faq_sim", "none_sim", "key_sim_below_best", "key_is_class")
+
+
+@dataclass
+class AskedField:
+    """Nearest centroid over the comment's embedding: for each field key seen often enough in the
+    training rooms (`price`, `shipping`, ...), for "an FAQ entry answers" and for "nothing on the
+    shelf answers", the mean embedding of the comments labelled so. A candidate field gets the
+    cosine to its key's centroid (a key never seen: the rare-field centroid)."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray  # (classes, dim): unit-length centroids
+
+    def similarities(self, vec: np.ndarray) -> dict[str, float]:
+        return dict(zip(self.classes, (self.coef @ vec).tolist(), strict=True))
+
+    def columns(self, cands: Sequence[Candidate], vec: np.ndarray | None) -> np.ndarray:
+        """`KEY_FEATURES` for each candidate."""
+        out = np.zeros((len(cands), len(KEY_FEATURES)))
+        if vec is None:
+            return out
+        p = self.similarities(vec)
+        best = max(p.values())
+        for i, c in enumerate(cands):
+            known = c.is_field and c.source in p
+            key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
+            out[i] = (key, p.get(FAQ_CLASS, 0.0), p.get(NONE_CLASS, 0.0), key - best, float(known))
+        return out
+
+
+@dataclass
+class AnswerModel:
+    """Standardised logistic regression over `FEATURES` + `KEY_FEATURES`, the asked-field
+    classifier that gives the latter, and the threshold of the answer gate."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    asked: AskedField
+    threshold: float = 0.5
+    info: dict[str, Any] = field(default_factory=dict)
+    encoder: str = ""  # the encoder its centroids and similarities come from; another one: no model
+
+    def fits(self, encoder_name: str) -> bool:
+        """Whether this model can read a room encoded by `encoder_name`."""
+        return not self.encoder or self.encoder == encoder_name
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """`x`: the full rows (base features and the asked-field columns)."""
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def choose(self, cands: Sequence[Candidate], x: np.ndarray, vec: np.ndarray | None) -> tuple[int, float]:
+        """The likeliest candidate and its probability."""
+        p = self.probabilities(np.hstack([x, self.asked.columns(cands, vec)]))
+        i = int(np.argmax(p))
+        return i, float(p[i])
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "features": [*FEATURES, *KEY_FEATURES],
+                "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(),
+                "coef": self.coef.round(6).tolist(),
+                "intercept": round(self.intercept, 6),
+                "threshold": round(self.threshold, 4),
+                "encoder": self.encoder,
+                "asked_classes": list(self.asked.classes),
+                # the centroids as float16 bytes in base64: a tenth of the size of decimal text
+                "asked_centroids_f16": base64.b64encode(self.asked.coef.astype("<f2").tobytes()).decode(),
+                "info": self.info,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> AnswerModel:
+        d = json.loads(text)
+        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES):
+            raise ValueError("answer model: its features are not this code's; run `cohost train-qa`")
+        classes = tuple(d["asked_classes"])
+        raw = np.frombuffer(base64.b64decode(d["asked_centroids_f16"]), dtype="<f2")
+        asked = AskedField(classes, raw.astype(np.float64).reshape(len(classes), -1))
+        return cls(
+            np.asarray(d["mean"]),
+            np.asarray(d["scale"]),
+            np.asarray(d["coef"]),
+            float(d["intercept"]),
+            asked,
+            float(d["threshold"]),
+            d.get("info", {}),
+            str(d.get("encoder", "")),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> AnswerModel | None:
+    """The model shipped in the package, or None when there is none (then the rules decide)."""
+    if not MODEL_PATH.is_file():
+        return None
+    return AnswerModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
+
+
+class Recorder:
+    """Stands in for a model while collecting training rows: keeps the candidates, features and
+    comment vector `decide` built, and never answers."""
+
+    def __init__(self) -> None:
+        self.seen: tuple[list[Candidate], np.ndarray, np.ndarray | None] | None = None
+
+    def choose(self, cands: Sequence[Candidate], x: np.ndarray, vec: np.ndarray | None) -> tuple[int, float]:
+        self.seen = (list(cands), x, vec)
+        return 0, 0.0
+
+    threshold = 2.0
+
+    def fits(self, encoder_name: str) -> bool:
+        return True
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentRows:
+    """What one labelled comment gives training: its candidates, their features and labels, the
+    comment's vector and the class the asked-field classifier learns; or, when `decide` never
+    reached the learned part, whether the rules' own decision is a wrong answer."""
+
+    room: str
+    cands: tuple[Candidate, ...] = ()
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    vec: np.ndarray | None = None
+    label: str = NONE_CLASS
+    fixed_wrong: bool = False
+
+
+_ROWS: dict[int, list[CommentRows]] = {}
+
+
+def room_rows(prepared: PreparedRoom, settings: QASettings) -> list[CommentRows]:
+    """Every comment of a prepared room as training rows (cached per prepared room: none of it
+    depends on the model)."""
+    from handlers.qa import decide
+
+    key = id(prepared)
+    if key in _ROWS:
+        return _ROWS[key]
+    out = []
+    for q, u in zip(prepared.room.questions, prepared.understood, strict=True):
+        rec = Recorder()
+        d = decide(u, prepared.knowledge, settings, answer_model=rec)
+        exp = q["expect"]
+        if rec.seen is None:
+            right = (
+                d.kind == "answer"
+                and exp["kind"] == "answer"
+                and d.product_id == exp.get("product")
+                and d.source == exp.get("source")
+            )
+            out.append(CommentRows(prepared.room.name, fixed_wrong=d.kind == "answer" and not right))
+            continue
+        cands, x, vec = rec.seen
+        ok = exp["kind"] == "answer" and exp.get("product") == d.product_id
+        y = np.array([float(ok and exp.get("source") == c.source) for c in cands])
+        hit = next((c for c, yy in zip(cands, y, strict=True) if yy == 1.0), None)
+        label = NONE_CLASS if hit is None else c_label(hit)
+        out.append(CommentRows(prepared.room.name, tuple(cands), x, y, vec, label))
+    _ROWS[key] = out
+    return out
+
+
+def c_label(c: Candidate) -> str:
+    return c.source if c.is_field else FAQ_CLASS
+
+
+_ASKED: dict[tuple[str, ...], AskedField] = {}
+
+
+def fit_asked(rows: list[CommentRows]) -> AskedField:
+    """The asked-field classifier on the comments that reached the learned part (memoised per set
+    of rooms: the nested folds ask for the same sets again and again)."""
+    key = (*sorted({r.room for r in rows}), str(len(rows)))
+    if key not in _ASKED:
+        _ASKED[key] = _fit_asked(rows)
+    return _ASKED[key]
+
+
+def _fit_asked(rows: list[CommentRows]) -> AskedField:
+    from collections import Counter
+
+    use = [r for r in rows if r.vec is not None]
+    counts = Counter(r.label for r in use)
+    classes = {k for k, n in counts.items() if n >= MIN_KEY_COMMENTS} | {FAQ_CLASS, NONE_CLASS}
+    labels = [r.label if r.label in classes else RARE_CLASS for r in use]
+    names = tuple(sorted(set(labels)))
+    vecs = np.vstack([r.vec for r in use])
+    cents = np.vstack([vecs[[lab == n for lab in labels]].mean(axis=0) for n in names])
+    cents /= np.linalg.norm(cents, axis=1, keepdims=True)
+    return AskedField(names, cents)
+
+
+def _full(rows: list[CommentRows], asked: AskedField) -> list[np.ndarray]:
+    return [np.hstack([r.x, asked.columns(r.cands, r.vec)]) for r in rows]
+
+
+def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel:
+    """The candidate model on the given comments. Its asked-field columns come, for each training
+    room, from a classifier fitted without that room (cross-fitted, as they will be on a new room);
+    the model keeps `asked`, or a classifier fitted on all of them."""
+    from sklearn.linear_model import LogisticRegression
+
+    use = [r for r in rows if r.x is not None and r.y is not None and len(r.x)]
+    xs: list[np.ndarray] = []
+    for name in sorted({r.room for r in use}):
+        inner = fit_asked([r for r in rows if r.room != name])
+        xs += _full([r for r in use if r.room == name], inner)
+    ys = [r.y for name in sorted({r.room for r in use}) for r in use if r.room == name]
+    # rounded: the encoder's float sums vary in the last bits from run to run (threads); rounded
+    # features make the fitted file the same every time
+    x, y = np.vstack(xs).round(4), np.concatenate(ys)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=1.0, solver="liblinear", max_iter=500, random_state=SEED)
+    lr.fit((x - mean) / scale, y)
+    return AnswerModel(
+        mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), asked or fit_asked(rows)
+    )
+
+
+def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> list[tuple[float, bool]]:
+    """(probability of the chosen candidate, whether it is the right answer) per comment that
+    reaches the learned part."""
+    out = []
+    for r in rows:
+        if r.x is None or r.y is None or not len(r.x):
+            continue
+        i, p = model.choose(r.cands, r.x, r.vec)
+        out.append((p, bool(r.y[i] == 1.0)))
+    return out
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One room scored by a model that never saw it: its number of comments, the wrong answers the
+    rules send on their own (outside the learned part), and the learned part's (probability,
+    right) outcome per comment."""
+
+    comments: int
+    rules_wrong: int
+    outcomes: list[tuple[float, bool]]
+
+    def wrong_rate(self, threshold: float) -> float:
+        learned = sum(1 for p, right in self.outcomes if p >= threshold and not right)
+        return (self.rules_wrong + learned) / max(self.comments, 1)
+
+
+def choose_threshold(held_out: list[HeldOut], bound: float = WRONG_BOUND) -> float:
+    """The lowest threshold at which every held-out room sends wrong answers to at most `bound` of
+    its comments (the rules' own wrong answers included); if no threshold manages that, the one
+    with the fewest in the worst room."""
+    probs = sorted({p for h in held_out for p, _ in h.outcomes})
+    worst = [(max(h.wrong_rate(t) for h in held_out), t) for t in [0.0, *probs, 1.01]]
+    ok = [t for w, t in worst if w <= bound]
+    return float(ok[0]) if ok else float(min(worst)[1])
+
+
+def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> AnswerModel:
+    """Fit on all given rooms; choose the threshold by leave-one-room-out inside them (nested), so
+    the threshold is set on probabilities from models that did not see the room they score."""
+    rooms = sorted({r.room for r in rows})
+    held = []
+    for name in rooms:
+        inner = fit([r for r in rows if r.room != name])
+        mine = [r for r in rows if r.room == name]
+        held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), _outcomes(inner, mine)))
+    model = fit(rows)
+    model.threshold = choose_threshold(held, bound)
+    model.info = {"rooms": rooms, "comments": len(rows), "wrong_bound": bound, "seed": SEED}
+    return model
+
+
+def train_answer_model(train: list[PreparedRoom], settings: QASettings) -> dict[str, Any]:
+    """A trainer for `bot.evaluate.train_fold`: the calibrated answer model of these rooms."""
+    rows = [r for p in train for r in room_rows(p, settings)]
+    model = fit_calibrated(rows)
+    model.encoder = train[0].knowledge.faq.encoder.name if train else ""
+    return {"answer_model": model}
+
+
+def train_shipped_model(eval_dir: str, encoder: Any, settings: QASettings, out: Path) -> AnswerModel:
+    """Fit on every labelled room (threshold by leave-one-room-out within them) and write the file."""
+    from bot.evaluate import prepare_room
+    from bot.rooms_data import load_rooms
+
+    prepared = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir)]
+    model = train_answer_model(prepared, settings)["answer_model"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(model.to_json() + "\n", encoding="utf-8")
+    return model

@@ -1,0 +1,237 @@
+"""A product's fields as retrievable entries, found by the same hybrid retrieval as its FAQ.
+
+Every field (price, stock, shipping, returns and each attribute, whatever its key) becomes a `Doc`
+whose text names the field in words, in Chinese and English, followed by its value: viewers ask
+with the field's name ("保质期多久") or with words of its value ("支持esim吗"), and the retriever
+matches both, with the same dense and BM25 scores as an FAQ entry. Keys the lexicon does not know are
+named by the key itself split into words (`charging_time` → "charging time"): the multilingual
+encoder carries that to the Chinese a viewer types.
+
+The lexicon is written from how viewers ask in live rooms in general, not from any catalog.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.catalog import Catalog, Product
+from recommender.retrieval import Doc
+
+# how much of a field's value its entry text holds
+VALUE_CHARS = 160
+# the fields every product has, beside its attributes
+CORE_FIELDS = ("price", "stock", "shipping", "returns")
+
+# field key (or a word of a key) → how viewers name it, Chinese then English
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "price": ("价格", "多少钱", "价钱", "到手价", "优惠", "price", "how much", "cost"),
+    "stock": ("库存", "有货", "还有吗", "现货", "卖完", "stock", "in stock", "sold out", "left"),
+    "shipping": ("发货", "快递", "物流", "包邮", "几天到", "ship", "shipping", "delivery"),
+    "returns": ("退换", "退货", "换货", "售后", "无理由", "return", "refund", "exchange"),
+    "sizes": ("尺码", "码数", "有什么码", "size", "sizes"),
+    "size": ("尺码", "大小", "尺寸", "size"),
+    "size_guide": ("尺码建议", "穿什么码", "身高体重", "选码", "size guide", "what size"),
+    "material": ("材质", "面料", "什么材料", "什么做的", "material", "fabric", "made of"),
+    "fabric": ("面料", "布料", "材质", "fabric"),
+    "colors": ("颜色", "有什么色", "配色", "colour", "color", "colours"),
+    "color": ("颜色", "色", "colour", "color"),
+    "shelf_life": ("保质期", "能放多久", "过期", "shelf life", "expiry"),
+    "origin": ("产地", "哪里产的", "产自", "origin", "made in", "where from"),
+    "weight": ("重量", "多重", "净含量", "几斤", "weight", "how heavy"),
+    "net_weight": ("净含量", "重量", "几斤", "net weight"),
+    "flavor": ("口味", "味道", "什么味", "flavour", "flavor", "taste"),
+    "flavour": ("口味", "味道", "什么味", "flavour", "taste"),
+    "taste": ("口感", "味道", "好吃吗", "taste"),
+    "suitable_for": ("适用", "适合", "谁能用", "适合什么人", "suitable for", "who is it for"),
+    "suitable_age": ("适用年龄", "几岁", "多大孩子", "age", "how old"),
+    "age": ("年龄", "几岁", "age"),
+    "ingredients": ("成分", "配料", "配方", "ingredients", "contains"),
+    "capacity": ("容量", "能装多少", "多大容量", "capacity", "volume"),
+    "volume": ("容量", "多少毫升", "volume", "ml"),
+    "dimensions": ("尺寸", "多大", "长宽高", "dimensions", "how big"),
+    "length": ("长度", "多长", "length", "how long"),
+    "power": ("功率", "多少瓦", "power", "watts"),
+    "battery": ("续航", "电池", "充一次用多久", "battery", "battery life"),
+    "warranty": ("保修", "质保", "坏了怎么办", "warranty", "guarantee"),
+    "waterproof": ("防水", "能沾水", "waterproof", "water resistant"),
+    "compatibility": ("兼容", "适配", "能用吗", "compatible", "works with"),
+    "usage": ("用法", "怎么用", "使用方法", "how to use", "usage"),
+    "storage": ("保存", "怎么存放", "冷藏", "storage", "how to store"),
+    "skin_type": ("肤质", "什么皮肤", "敏感肌", "skin type"),
+    "brand": ("品牌", "牌子", "什么牌子", "brand"),
+    "model": ("型号", "款式", "model"),
+    "style": ("款式", "风格", "style"),
+    "fit": ("版型", "宽松", "修身", "fit"),
+    "thickness": ("厚度", "厚不厚", "薄", "thickness", "thick"),
+    "quantity": ("数量", "几个", "多少个", "quantity", "how many"),
+    "count": ("数量", "几个", "多少", "count", "how many"),
+    "pieces": ("几件", "多少件", "pieces"),
+    "spec": ("规格", "spec", "specification"),
+    "specs": ("规格", "参数", "specs"),
+    "year": ("年份", "哪年", "year"),
+    "condition": ("成色", "新旧", "几成新", "condition"),
+    "certificate": ("证书", "鉴定", "certificate"),
+    "validity": ("有效期", "能用多久", "期限", "validity", "valid until"),
+    "hours": ("营业时间", "几点", "开门", "hours", "opening hours"),
+    "address": ("地址", "在哪", "位置", "address", "where"),
+    "location": ("地址", "在哪里", "位置", "location"),
+    "booking": ("预约", "要预约吗", "订位", "booking", "reservation"),
+    "spiciness": ("辣度", "辣不辣", "spicy"),
+    "cooking": ("做法", "怎么煮", "怎么吃", "how to cook"),
+    "time": ("时间", "多久", "time"),
+    "speed": ("速度", "多快", "speed"),
+    "noise": ("噪音", "声音大吗", "noise"),
+    "scent": ("香味", "味道", "什么香", "scent", "smell"),
+    "effect": ("效果", "有用吗", "effect"),
+    "dosage": ("用量", "一次吃几", "怎么吃", "dosage"),
+    "packaging": ("包装", "礼盒", "packaging"),
+    "gift": ("赠品", "送什么", "gift", "freebie"),
+    "accessories": ("配件", "送什么", "附件", "accessories"),
+    "installation": ("安装", "怎么装", "installation"),
+}
+# common words of attribute keys, named in Chinese, for keys the lexicon does not hold whole
+WORD_ZH: dict[str, str] = {
+    "charging": "充电",
+    "charge": "充电",
+    "time": "时间",
+    "life": "寿命",
+    "shelf": "保质",
+    "size": "尺寸",
+    "guide": "指南",
+    "weight": "重量",
+    "net": "净",
+    "age": "年龄",
+    "suitable": "适合",
+    "skin": "皮肤",
+    "type": "类型",
+    "color": "颜色",
+    "colour": "颜色",
+    "material": "材质",
+    "origin": "产地",
+    "battery": "电池",
+    "capacity": "容量",
+    "power": "功率",
+    "water": "水",
+    "temperature": "温度",
+    "length": "长度",
+    "width": "宽度",
+    "height": "高度",
+    "depth": "深度",
+    "screen": "屏幕",
+    "storage": "存储",
+    "memory": "内存",
+    "range": "范围",
+    "speed": "速度",
+    "warranty": "保修",
+    "flavor": "口味",
+    "flavour": "口味",
+    "shade": "色号",
+    "shades": "色号",
+    "fit": "版型",
+    "care": "护理 洗涤",
+    "wash": "洗",
+    "hours": "时间",
+    "opening": "营业",
+    "parking": "停车",
+    "people": "人数",
+    "guests": "人数",
+    "rooms": "房间",
+    "room": "房间",
+    "booking": "预约",
+    "validity": "有效期",
+    "valid": "有效",
+    "days": "天数",
+    "usage": "用法",
+    "dose": "用量",
+    "dosage": "用量",
+    "serving": "份量",
+    "servings": "份量",
+    "ingredients": "成分",
+    "certificate": "证书",
+    "condition": "成色",
+    "year": "年份",
+    "model": "型号",
+    "brand": "品牌",
+    "voltage": "电压",
+    "noise": "噪音",
+    "level": "等级",
+    "grade": "等级",
+    "pieces": "件数",
+    "count": "数量",
+    "quantity": "数量",
+    "pack": "包装",
+    "packaging": "包装",
+    "accessories": "配件",
+    "included": "包含",
+    "compatibility": "兼容",
+    "compatible": "兼容",
+    "installation": "安装",
+    "style": "款式",
+}
+
+
+def key_words(key: str) -> str:
+    """A key split into words ("shelf_life" / "shelfLife" → "shelf life") with the Chinese of
+    the words the small word list knows."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+|[\u4e00-\u9fff]+", key)]
+    zh = [WORD_ZH[w] for w in words if w in WORD_ZH]
+    return " ".join(words + zh)
+
+
+def field_label(key: str, lang: str) -> str:
+    """A field's name for a reply: the lexicon's first word in the language, else the key's words
+    ("charging_time" → "充电时间" / "charging time")."""
+    words = FIELD_WORDS.get(key, ())
+    if lang == "zh":
+        zh = next((w for w in words if re.search(r"[\u4e00-\u9fff]", w)), None)
+        parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]
+        if zh is None and parts and all(w in WORD_ZH for w in parts):
+            zh = "".join(WORD_ZH[w].split()[0] for w in parts)
+        return zh or " ".join(parts) or key
+    en = next((w for w in words if w.isascii()), None)
+    return en or " ".join(w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)) or key
+
+
+def field_name_text(key: str) -> str:
+    """The words a viewer may use for a field: the lexicon's, else the key split into words."""
+    words = FIELD_WORDS.get(key)
+    if words is None:
+        words = tuple(dict.fromkeys(FIELD_WORDS.get(w, ())[0] for w in key.split("_") if w in FIELD_WORDS))
+    return " ".join((*words, key_words(key))).strip()
+
+
+def field_value_text(product: Product, key: str) -> str:
+    """A field's value as text, for matching; price and stock are live values and carry no words."""
+    if key in ("price", "stock"):
+        return ""
+    value = product.shipping if key == "shipping" else product.returns if key == "returns" else None
+    if key not in CORE_FIELDS:
+        value = product.attributes.get(key)
+    if value is None:
+        return ""
+    return " / ".join(value) if isinstance(value, list) else str(value)
+
+
+def product_fields(product: Product) -> list[str]:
+    """The fields a product can answer: price and stock always, shipping and returns if written,
+    every attribute with a value."""
+    keys = ["price", "stock"]
+    keys += [k for k in ("shipping", "returns") if field_value_text(product, k)]
+    keys += [k for k, v in product.attributes.items() if v not in ("", [])]
+    return keys
+
+
+def field_docs(catalog: Catalog) -> list[Doc]:
+    """Every product's fields as entries: `doc_id` is the field key, the text its name and value.
+    No live price or stock in the text: a price change re-encodes nothing."""
+    return [
+        Doc(doc_id=key, text=field_entry_text(p, key), product_id=p.id)
+        for p in catalog.products
+        for key in product_fields(p)
+    ]
+
+
+def field_entry_text(product: Product, key: str) -> str:
+    """What a field entry is matched on: its name in words, then its value (cut to a sentence's
+    length: a long size table would drown the name)."""
+    return f"{field_name_text(key)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
