@@ -1,4 +1,4 @@
-"""The `cohost` command: serve, join, eval-qa, eval-retrieval, eval-rec."""
+"""The `cohost` command: serve, join, eval-qa, eval-retrieval, eval-rec, eval-kind, train-kind."""
 
 from __future__ import annotations
 
@@ -121,6 +121,28 @@ def _eval_rec(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_kind(args: argparse.Namespace) -> int:
+    from bot.eval_kind import eval_kind, rules_baseline, write_json
+    from recommender.encoder import load_encoder
+
+    encoder = load_encoder(args.encoder or _settings(args).encoder.model)
+    figures = rules_baseline(args.eval_dir, encoder) if args.rules else eval_kind(args.eval_dir, encoder)
+    if args.json:
+        write_json(figures, args.json)
+    return 0
+
+
+def _train_kind(args: argparse.Namespace) -> int:
+    from bot.eval_kind import train_kind
+    from handlers.kind_model import MODEL_DIR
+    from recommender.encoder import load_encoder
+
+    encoder = load_encoder(args.encoder or _settings(args).encoder.model)
+    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR):
+        print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from bot.report import write_report
 
@@ -207,6 +229,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--ablation", choices=["none", "no-collab", "no-embed", "no-behaviour"], help="switch one signal off"
     )
     rec.set_defaults(func=_eval_rec)
+
+    kind = sub.add_parser("eval-kind", help="comment kind, leave-one-room-out on the labelled rooms")
+    kind.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    kind.add_argument("--rules", action="store_true", help="score today's rule path instead (baseline)")
+    kind.add_argument("--json", help="also write the figures to this file")
+    kind.add_argument("--config")
+    kind.add_argument("--encoder", help="override encoder.model")
+    kind.set_defaults(func=_eval_kind)
+
+    tk = sub.add_parser("train-kind", help="fit the comment-kind model on all labelled rooms, write it")
+    tk.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    tk.add_argument("--out", help="folder for kind.npz + kind.json (default: handlers/models)")
+    tk.add_argument("--config")
+    tk.add_argument("--encoder", help="override encoder.model")
+    tk.set_defaults(func=_train_kind)
 
     report = sub.add_parser("report", help="write a room's analytics as one HTML page")
     report.add_argument("--db", required=True, help="the SQLite interaction log")

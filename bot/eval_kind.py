@@ -119,16 +119,27 @@ def eval_kind(
         pred_all += pred
     accs = [r["kind_right"] for r in figures["rooms"].values()]
     figures["macro"], figures["worst"] = round(float(np.mean(accs)), 4), round(min(accs), 4)
-    out.write(f"{'macro':<14} {'':>4} {figures['macro']:>10.1%}\n{'worst':<14} {'':>4} {figures['worst']:>10.1%}\n")
+    out.write(
+        f"{'macro':<14} {'':>4} {figures['macro']:>10.1%}\n{'worst':<14} {'':>4} {figures['worst']:>10.1%}\n"
+    )
     _confusion(gold_all, pred_all, out)
 
     full = fit_kind_model(
-        all_texts, [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter), vecs, encoder.name, settings
+        all_texts,
+        [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter),
+        vecs,
+        encoder.name,
+        settings,
     )
     pred, light = two_stage(full, held, held_vecs)
     kinds = Counter(pred)
     not_chat = sum(v for k, v in kinds.items() if k != "chat") / max(len(held), 1)
-    figures["chatter"] = {"n": len(held), "not_chat": round(not_chat, 4), "no_encoder": light, "kinds": dict(kinds)}
+    figures["chatter"] = {
+        "n": len(held),
+        "not_chat": round(not_chat, 4),
+        "no_encoder": light,
+        "kinds": dict(kinds),
+    }
     out.write(
         f"chatter-dev ({len(held)}, model fitted on all nine rooms): classed other than chat {not_chat:.1%} "
         f"{dict(kinds)}; decided without the encoder: {light}\n"
@@ -164,7 +175,9 @@ def rules_baseline(eval_dir: str | Path, encoder: TextEncoder, out: TextIO | Non
         pred_all += pred
     accs = [r["kind_right"] for r in figures["rooms"].values()]
     figures["macro"], figures["worst"] = round(float(np.mean(accs)), 4), round(min(accs), 4)
-    out.write(f"{'macro':<14} {'':>4} {figures['macro']:>10.1%}\n{'worst':<14} {'':>4} {figures['worst']:>10.1%}\n")
+    out.write(
+        f"{'macro':<14} {'':>4} {figures['macro']:>10.1%}\n{'worst':<14} {'':>4} {figures['worst']:>10.1%}\n"
+    )
     _confusion(gold_all, pred_all, out)
     know = build_knowledge(load_catalog(rooms[0].catalog_path), encoder, qa.dense_weight)
     held = [q["text"] for q in read_jsonl(Path(eval_dir) / "data" / "chatter-dev.jsonl")]

@@ -28,12 +28,14 @@ import numpy as np
 from handlers.intent import (
     about_streamer,
     asks_for_goods,
+    asks_in_dialect,
     asks_streamer_fit,
     is_complaint,
     is_link_request,
     is_order_done,
     is_purchase,
     is_question,
+    mentions_trouble,
 )
 from handlers.normalize import normalize
 
@@ -58,6 +60,8 @@ RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("about_streamer", about_streamer),
     ("asks_for_goods", asks_for_goods),
     ("asks_streamer_fit", asks_streamer_fit),
+    ("asks_in_dialect", asks_in_dialect),
+    ("mentions_trouble", mentions_trouble),
     ("names_a_link", lambda t: bool(_LINK.search(t))),
     ("has_digits", lambda t: bool(_DIGITS.search(t))),
     ("english", lambda t: bool(_LATIN_WORD.search(t)) and not _HAN.search(t)),
@@ -84,10 +88,11 @@ class KindSettings:
 
     C: float = 4.0  # inverse regularisation of the logistic regression
     embed_weight: float = 1.0  # the embedding block is scaled by this (the TF-IDF rows have norm 1)
-    rule_weight: float = 0.5
+    rule_weight: float = 1.0
     min_df: int = 2  # an n-gram seen in fewer training comments is dropped
     chat_sure: float = 0.9  # light head's P(chat) at or above this: chatter, nothing encoded
-    chat_weight: float = 1.0  # the chat class's total weight against each other kind's
+    chat_weight: float = 0.35  # the chat class's total weight against each other kind's
+    blend: float = 0.3  # share of the light head's probabilities in a prediction with an embedding
 
 
 @dataclass
@@ -115,28 +120,41 @@ class KindModel:
         vals = tf * self.idf[cols]
         return cols, vals / max(float(np.linalg.norm(vals)), 1e-12)
 
+    def _head(
+        self, cols: np.ndarray, vals: np.ndarray, rules: np.ndarray, emb: np.ndarray | None
+    ) -> np.ndarray:
+        n = len(self.idf)
+        if emb is None:
+            coef = self.light_coef
+            z = coef[:, cols] @ vals + coef[:, n:] @ rules + self.light_bias
+        else:
+            coef = self.full_coef
+            z = coef[:, cols] @ vals + coef[:, n : n + self.dim] @ emb + coef[:, n + self.dim :] @ rules
+            z = z + self.full_bias
+        p = np.exp(z - z.max())
+        return p / p.sum()
+
     def _scores(self, text: str, vec: np.ndarray | None) -> np.ndarray:
+        """Probabilities of KINDS: the light head's alone without a vector; with one, the full head's
+        blended with the light head's (`settings.blend`: the embedding of a very short comment says
+        little, its characters say more)."""
         s = self.settings
         cols, vals = self._grams(text)
         rules = rule_features(text) * s.rule_weight
-        n = len(self.idf)
+        light = self._head(cols, vals, rules, None)
         if vec is None:
-            coef, bias = self.light_coef, self.light_bias
-            z = coef[:, cols] @ vals + coef[:, n:] @ rules + bias
-        else:
-            coef, bias = self.full_coef, self.full_bias
-            emb = np.asarray(vec, dtype=np.float32) * s.embed_weight
-            z = coef[:, cols] @ vals + coef[:, n : n + self.dim] @ emb + coef[:, n + self.dim :] @ rules + bias
-        z = z - z.max()
-        p = np.exp(z)
-        return p / p.sum()
+            return light
+        full = self._head(cols, vals, rules, np.asarray(vec, dtype=np.float32) * s.embed_weight)
+        return (1.0 - s.blend) * full + s.blend * light
 
     def accepts(self, vec: np.ndarray | None, encoder: str | None) -> bool:
         """Whether this embedding is one the full head was fitted on (same encoder, same size)."""
         return vec is not None and encoder == self.encoder and np.shape(vec)[-1] == self.dim
 
     # -- prediction ---------------------------------------------------------------------------------
-    def predict(self, texts: Sequence[str], vecs: Sequence[np.ndarray | None] | np.ndarray | None = None) -> list[dict[str, float]]:
+    def predict(
+        self, texts: Sequence[str], vecs: Sequence[np.ndarray | None] | np.ndarray | None = None
+    ) -> list[dict[str, float]]:
         """{kind: probability} for each normalised text; the full head where a vector is given, the
         light head where it is None (or `vecs` is None)."""
         vs: Sequence[np.ndarray | None] = [None] * len(texts) if vecs is None else vecs
@@ -208,6 +226,26 @@ def _fields(settings: KindSettings) -> dict[str, Any]:
 def shipped_kind_model() -> KindModel:
     """The model shipped in the package (fitted on all nine labelled rooms and real chatter)."""
     return KindModel.load(MODEL_DIR)
+
+
+_ACTIVE: KindModel | None = None
+
+
+def use_kind_model(model: KindModel | None) -> None:
+    """Decide kinds with `model` from now on (an evaluation fold's); None: the shipped model."""
+    global _ACTIVE
+    _ACTIVE = model
+
+
+def active_kind_model() -> KindModel:
+    return _ACTIVE if _ACTIVE is not None else shipped_kind_model()
+
+
+def kind_probabilities(text: str, vec: np.ndarray | None, encoder: str | None) -> dict[str, float]:
+    """{kind: probability} of a normalised comment: the full head when `vec` is an embedding of the
+    model's encoder, else the light head."""
+    model = active_kind_model()
+    return model.predict([text], [vec if model.accepts(vec, encoder) else None])[0]
 
 
 # -- training -------------------------------------------------------------------------------------
