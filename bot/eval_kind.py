@@ -58,7 +58,7 @@ def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[lis
             kinds.append("chat")
             light += 1
         else:
-            kinds.append(kind_of(model.predict([t], [v])[0]))
+            kinds.append(kind_of(model.predict([t], [v])[0], model.settings.complaint_min))
     return kinds, light
 
 

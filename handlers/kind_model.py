@@ -92,6 +92,7 @@ class KindSettings:
     min_df: int = 2  # an n-gram seen in fewer training comments is dropped
     chat_sure: float = 0.9  # light head's P(chat) at or above this: chatter, nothing encoded
     chat_weight: float = 0.35  # the chat class's total weight against each other kind's
+    complaint_min: float = 0.6  # least probability of a complaint (see `kind_of`)
     blend: float = 0.3  # share of the light head's probabilities in a prediction with an embedding
 
 
@@ -241,11 +242,12 @@ def active_kind_model() -> KindModel:
     return _ACTIVE if _ACTIVE is not None else shipped_kind_model()
 
 
-def kind_probabilities(text: str, vec: np.ndarray | None, encoder: str | None) -> dict[str, float]:
-    """{kind: probability} of a normalised comment: the full head when `vec` is an embedding of the
-    model's encoder, else the light head."""
+def comment_kind(text: str, vec: np.ndarray | None, encoder: str | None) -> tuple[str, dict[str, float]]:
+    """The kind of a normalised comment and {kind: probability}: the full head when `vec` is an
+    embedding of the model's encoder, else the light head."""
     model = active_kind_model()
-    return model.predict([text], [vec if model.accepts(vec, encoder) else None])[0]
+    probs = model.predict([text], [vec if model.accepts(vec, encoder) else None])[0]
+    return kind_of(probs, model.settings.complaint_min), probs
 
 
 # -- training -------------------------------------------------------------------------------------
@@ -322,8 +324,13 @@ def fit_kind_model(
     )
 
 
-def kind_of(probs: dict[str, float]) -> str:
-    return max(probs, key=probs.__getitem__)
+def kind_of(probs: dict[str, float], complaint_min: float = 0.0) -> str:
+    """The likeliest kind; a complaint only when at least `complaint_min` sure (a false complaint
+    costs a person's time and tells a happy viewer sorry), else the next likeliest kind."""
+    ranked = sorted(probs, key=probs.__getitem__, reverse=True)
+    if ranked[0] == "complaint" and probs["complaint"] < complaint_min:
+        return ranked[1]
+    return ranked[0]
 
 
 def normalised(texts: Sequence[str]) -> list[str]:

@@ -26,7 +26,7 @@ from handlers.intent import (
     asks_streamer_fit,
     is_question,
 )
-from handlers.kind_model import active_kind_model, kind_probabilities
+from handlers.kind_model import active_kind_model, comment_kind
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
@@ -171,8 +171,7 @@ def decide(u: Understanding, room: RoomKnowledge, settings: QASettings) -> Decis
     if not t:
         return Decision(kind="chat", lang=lang, reason="empty after cleaning")
     # the kind is learned (handlers/kind_model.py): the rules are its features, not its verdict
-    probs = kind_probabilities(t, u.qvec, room.faq.encoder.name)
-    kind = max(probs, key=probs.__getitem__)
+    kind, probs = comment_kind(t, u.qvec, room.faq.encoder.name)
     if kind == "complaint":  # a person follows it up (the streamer's queue), never the bot alone
         return Decision(
             kind="complaint",
