@@ -122,11 +122,11 @@ def _eval_rec(args: argparse.Namespace) -> int:
 
 
 def _eval_kind(args: argparse.Namespace) -> int:
-    from bot.eval_kind import eval_kind, rules_baseline, write_json
+    from bot.eval_kind import eval_kind, write_json
     from recommender.encoder import load_encoder
 
     encoder = load_encoder(args.encoder or _settings(args).encoder.model)
-    figures = rules_baseline(args.eval_dir, encoder) if args.rules else eval_kind(args.eval_dir, encoder)
+    figures = eval_kind(args.eval_dir, encoder)
     if args.json:
         write_json(figures, args.json)
     return 0
@@ -232,7 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     kind = sub.add_parser("eval-kind", help="comment kind, leave-one-room-out on the labelled rooms")
     kind.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
-    kind.add_argument("--rules", action="store_true", help="score today's rule path instead (baseline)")
     kind.add_argument("--json", help="also write the figures to this file")
     kind.add_argument("--config")
     kind.add_argument("--encoder", help="override encoder.model")

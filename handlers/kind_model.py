@@ -135,16 +135,25 @@ class KindModel:
         p = np.exp(z - z.max())
         return p / p.sum()
 
+    def __post_init__(self) -> None:
+        # a comment's light-head verdict is asked twice on its way (encode it? which kind?), and
+        # chatter repeats: remembered per model
+        self._light_probs = lru_cache(maxsize=8192)(self._light)
+
+    def _light(self, text: str) -> np.ndarray:
+        cols, vals = self._grams(text)
+        return self._head(cols, vals, rule_features(text) * self.settings.rule_weight, None)
+
     def _scores(self, text: str, vec: np.ndarray | None) -> np.ndarray:
         """Probabilities of KINDS: the light head's alone without a vector; with one, the full head's
         blended with the light head's (`settings.blend`: the embedding of a very short comment says
         little, its characters say more)."""
         s = self.settings
-        cols, vals = self._grams(text)
-        rules = rule_features(text) * s.rule_weight
-        light = self._head(cols, vals, rules, None)
+        light = self._light_probs(text)
         if vec is None:
             return light
+        cols, vals = self._grams(text)
+        rules = rule_features(text) * s.rule_weight
         full = self._head(cols, vals, rules, np.asarray(vec, dtype=np.float32) * s.embed_weight)
         return (1.0 - s.blend) * full + s.blend * light
 
