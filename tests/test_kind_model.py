@@ -158,3 +158,20 @@ async def test_a_restart_brings_the_complaint_back_still_marked(live_server) -> 
     streamer = await again.viewer()
     joined = await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
     assert [(i["text"], i["kind"]) for i in joined["queue"]] == [(BROKEN_ZH, "complaint")]
+
+
+async def test_the_console_page_shows_the_complaint_in_its_queue(live_server, browser) -> None:
+    from playwright.async_api import expect
+
+    from tests.test_pages import ask, open_page, viewer_page
+
+    live = await live_server()
+    console = await open_page(browser, f"{live.url}/console/demo-room?token={TOKEN}")
+    await expect(console.locator("body[data-joined]")).to_have_count(1)
+    upset = await viewer_page(browser, live.url, "upset")
+    await ask(upset, BROKEN_ZH)
+    item = console.locator("#queue .item").first
+    await expect(item.locator(".question")).to_have_text(BROKEN_ZH, timeout=10_000)
+    await expect(upset.locator(".msg.bot .text").last).to_contain_text("跟进")
+    for page in (console, upset):
+        await page.context.close()
