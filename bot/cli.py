@@ -1,4 +1,5 @@
-"""The `cohost` command: serve, join, eval-qa, eval-rooms, train-qa, eval-retrieval, eval-rec."""
+"""The `cohost` command: serve, join, eval-qa, eval-rooms, train-qa, eval-kind, train-kind, eval-retrieval,
+eval-rec, report, simulate, forget, tokens."""
 
 from __future__ import annotations
 
@@ -246,6 +247,28 @@ def _eval_rec(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_kind(args: argparse.Namespace) -> int:
+    from bot.eval_kind import eval_kind, write_json
+    from recommender.encoder import load_encoder
+
+    encoder = load_encoder(args.encoder or _settings(args).encoder.model)
+    figures = eval_kind(args.eval_dir, encoder)
+    if args.json:
+        write_json(figures, args.json)
+    return 0
+
+
+def _train_kind(args: argparse.Namespace) -> int:
+    from bot.eval_kind import train_kind
+    from handlers.kind_model import MODEL_DIR
+    from recommender.encoder import load_encoder
+
+    encoder = load_encoder(args.encoder or _settings(args).encoder.model)
+    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR):
+        print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from bot.report import ReportError, write_report
 
@@ -377,6 +400,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="switch one signal off (default: none)",
     )
     rec.set_defaults(func=_eval_rec)
+
+    kind = command("eval-kind", "comment kind, leave-one-room-out on the labelled rooms")
+    kind.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    kind.add_argument("--json", help="also write the figures to this file")
+    kind.add_argument("--config", help=CONFIG_HELP)
+    kind.add_argument("--encoder", help=ENCODER_HELP)
+    kind.set_defaults(func=_eval_kind)
+
+    tk = command("train-kind", "fit the comment-kind model on all labelled rooms, write it")
+    tk.add_argument("--eval-dir", required=True, help="the evaluation set (../shared/eval)")
+    tk.add_argument("--out", help="folder for kind.npz + kind.json (default: handlers/models)")
+    tk.add_argument("--config", help=CONFIG_HELP)
+    tk.add_argument("--encoder", help=ENCODER_HELP)
+    tk.set_defaults(func=_train_kind)
 
     report = command("report", "write a room's analytics as one HTML page")
     report.add_argument("--db", required=True, help="the SQLite interaction log (storage.db_path)")

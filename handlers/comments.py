@@ -19,6 +19,12 @@ from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick
 from recommender.ranking import Pick, Recommender
 
+# what a viewer with a complaint is told (to them alone): a person takes it from here
+COMPLAINT_ACK: dict[Lang, str] = {
+    "zh": "抱歉给你添麻烦了，已经转给主播和客服，会有人尽快跟进处理。",
+    "en": "Sorry about this. We've passed it to the streamer and our support team; a person will follow up soon.",
+}
+
 
 def grouped_payload(group: Group, due: float) -> dict[str, Any]:
     """What the cluster's other processes need to name a grouped asker in their follow-up."""
@@ -131,6 +137,8 @@ class CommentFlow:
             self._answer(out, room, comment, decision, sid, now)
         elif decision.kind == "escalate":
             self._escalate(out, room, comment, decision)
+        elif decision.kind == "complaint":
+            self._complaint(out, room, comment, decision, sid, now)
         return out
 
     def _answer(
@@ -394,7 +402,25 @@ class CommentFlow:
         return out
 
     # -- the streamer's queue ---------------------------------------------------------------------
-    def _escalate(self, out: Outcome, room: Room, comment: Comment, decision: Decision) -> None:
+    def _complaint(
+        self, out: Outcome, room: Room, comment: Comment, decision: Decision, sid: str, now: float
+    ) -> None:
+        """After-sales trouble reaches a person: a queue item marked `complaint` (never a policy text
+        from the bot), and the viewer alone is told, in their language, that someone will follow up."""
+        self._escalate(out, room, comment, decision, kind="complaint")
+        text = COMPLAINT_ACK[decision.lang]
+        group = Group(
+            room.room_id,
+            (decision.product_id or "", "complaint"),
+            text,
+            [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid, comment.created_at)],
+            {"product_id": decision.product_id, "source": "complaint", "confidence": decision.confidence},
+        )
+        out.ack["reply_id"] = self._send_reply(out, group, now, "bot", "asker")
+
+    def _escalate(
+        self, out: Outcome, room: Room, comment: Comment, decision: Decision, kind: str = "question"
+    ) -> None:
         item = QueueItem(
             new_id("e"),
             comment.comment_id,
@@ -405,6 +431,7 @@ class CommentFlow:
             decision.confidence,
             decision.reason,
             comment.created_at,
+            kind,
         )
         room.queue.append(item)
         out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})

@@ -150,5 +150,29 @@ _STREAMER_FIT = re.compile(
 )
 
 
+# Asking in Cantonese or a southern or south-western way ("有冇", "系唔系", "点样", "啥子", "莫得"),
+# where the standard particles are missing. A feature of the kind model, not a rule of its own.
+_DIALECT_QUESTION = re.compile(
+    r"(有冇|系唔系|是唔是|可唔可以|会唔会|使唔使|啱唔啱|要唔要|[\u4e00-\u9fff]唔[\u4e00-\u9fff]"
+    r"|咩|乜|点样|点解|几多|边个|边度|㗎|啥子|莫得|没得|得不得|要得不|(没|莫|不|冇)\s*\??$)"
+)
+
+
+def asks_in_dialect(text: str) -> bool:
+    return bool(_DIALECT_QUESTION.search(text))
+
+
+# Trouble with goods received, said without the usual complaint words ("打开就是碎的", "长毛了",
+# "少了一个"): a feature of the kind model.
+_TROUBLE = re.compile(
+    r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼)"
+    r"|\b(wrong|missing|broken|leak|late|never|still)\b"
+)
+
+
+def mentions_trouble(text: str) -> bool:
+    return bool(_TROUBLE.search(text))
+
+
 def asks_streamer_fit(text: str) -> bool:
     return bool(_STREAMER_FIT.search(text))

@@ -33,12 +33,9 @@ from handlers.intent import (
     about_streamer,
     asks_for_goods,
     asks_streamer_fit,
-    is_complaint,
-    is_link_request,
-    is_order_done,
-    is_purchase,
     is_question,
 )
+from handlers.kind_model import active_kind_model, comment_kind
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
@@ -168,10 +165,11 @@ def understand(
 
 
 def needs_retrieval(text: str) -> bool:
-    """Only a question can be answered from the FAQ: the rest of the chatter (three comments in four
-    in a busy room) is decided without encoding it. `text` may be raw or cleaned."""
+    """Whether the comment is encoded and searched: everything but what the kind model's light head
+    (character n-grams and rules, no encoder) is sure is chatter, three comments in four in a busy
+    room, decided in a fraction of a millisecond. `text` may be raw or cleaned."""
     cleaned = normalize(text)
-    return bool(cleaned) and is_question(cleaned)
+    return bool(cleaned) and not active_kind_model().surely_chat(cleaned)
 
 
 _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
@@ -199,10 +197,32 @@ def decide(
     t, lang, ref = u.text, u.lang, u.ref
     if not t:
         return Decision(kind="chat", lang=lang, reason="empty after cleaning")
-    if is_complaint(t):
-        return Decision(kind="complaint", lang=lang, product_id=_pid(ref), reason="after-sales trouble")
+    # the kind is learned (handlers/kind_model.py): the rules are its features, not its verdict
+    kind, probs = comment_kind(t, u.qvec, room.faq.encoder.name)
+    if kind == "complaint":  # a person follows it up (the streamer's queue), never the bot alone
+        return Decision(
+            kind="complaint",
+            lang=lang,
+            product_id=_pid(ref),
+            confidence=round(probs[kind], 3),
+            reason="after-sales trouble",
+        )
+    if kind == "purchase":
+        return Decision(
+            kind="purchase",
+            lang=lang,
+            product_id=_pid(ref),
+            confidence=round(probs[kind], 3),
+            reason="order or intent to buy",
+        )
+    # the unambiguous core: a field of a known product asked outright is a question, whatever the
+    # model says of a comment this short ("3号链接 价格" by link or name, "有货吗" of the one on screen)
+    named_field = any(f.strength >= 0.8 for f in u.fields) and (
+        ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t))
+    )
+    if kind == "chat" and not named_field:
+        return Decision(kind="chat", lang=lang, confidence=round(probs[kind], 3), reason="no question")
 
-    question = is_question(t)
     fields = [f for f in u.fields if f.strength >= 0.5]
     best_field = fields[0] if fields else None
     top = u.faq[0] if u.faq else None
@@ -215,14 +235,6 @@ def decide(
         # "3号呢" right after "1号多少钱": the same field, of the product named now
         best_field = FieldMatch(u.asked_before or "", 0.85)
     strong_field = best_field is not None and best_field.strength >= 0.8
-    if is_purchase(t) or is_order_done(t):
-        # an order placed stays an order unless it clearly asks a field ("拍了能退吗");
-        # a wish to buy stays one unless it asks anything at all ("想要带松紧的 有吗")
-        asks = question and (strong_field or match >= settings.faq_strong) and not is_link_request(t)
-        if (is_order_done(t) and not asks) or not question:
-            return Decision(kind="purchase", lang=lang, product_id=_pid(ref), reason="order or intent to buy")
-    if not question and not (strong_field and ref.how in ("link", "name")):
-        return Decision(kind="chat", lang=lang, reason="no question")
     if asks_streamer_fit(t):
         return Decision(
             kind="escalate",

@@ -22,7 +22,7 @@ MAX_QUEUE = 500
 
 @dataclass
 class QueueItem:
-    """A question handed to the streamer, with the bot's best guess."""
+    """A comment handed to the streamer: a question with the bot's best guess, or a complaint."""
 
     escalation_id: str
     comment_id: str
@@ -33,6 +33,9 @@ class QueueItem:
     confidence: float
     reason: str
     created_at: float
+    # "question" (the bot could not answer it) or "complaint" (after-sales trouble: a person must
+    # follow it up; the console shows it in a lane of its own)
+    kind: str = "question"
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)

@@ -28,7 +28,8 @@ def saved_console(room_id: str) -> tuple[str, dict[str, Any]]:
 def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
     """The query for the room's questions still waiting for the streamer, oldest first."""
     sql = """
-        select escalation_id, comment_id, viewer_id, text, product_id, guess, confidence, reason, created_at
+        select escalation_id, comment_id, viewer_id, text, product_id, guess, confidence, reason, created_at,
+               coalesce(kind, 'question') as kind
           from escalations
          where room_id = :room_id and status = 'open' and created_at >= :since
          order by created_at

@@ -49,6 +49,7 @@ TABLES: dict[str, dict[str, type]] = {
         "confidence": float,
         "reason": str,
         "status": str,
+        "kind": str,  # question or complaint (storage/controls.py brings it back with the queue)
         "created_at": float,
     },
     "card_impressions": {
@@ -122,6 +123,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_shelves", _add_missing_columns),
     ("0005_consoles", _add_missing_columns),
     ("0006_tokens", create_tokens_table),
+    ("0007_escalation_kind", _add_missing_columns),
 ]
 
 

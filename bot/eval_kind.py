@@ -1,0 +1,195 @@
+"""`cohost eval-kind` and `cohost train-kind`: the comment-kind classifier, measured leave-one-room-out
+on the labelled rooms of the evaluation set and fitted on all of them for the package."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from bot.rooms_data import LabelledRoom, load_rooms, read_jsonl
+from handlers.kind_model import (
+    KINDS,
+    LABEL_KIND,
+    KindModel,
+    KindSettings,
+    fit_kind_model,
+    kind_of,
+    room_examples,
+)
+from handlers.normalize import normalize
+from recommender.encoder import TextEncoder
+
+CHATTER_N = 3000  # real chatter comments added as `chat` (sampled deterministically)
+CHATTER_SEED = 0
+
+
+def chatter_sample(eval_dir: str | Path, n: int = CHATTER_N, seed: int = CHATTER_SEED) -> list[str]:
+    """Normalised real danmaku for training: distinct, non-empty, none of the held-out chatter
+    measure (`chatter-dev.jsonl`, compared raw and normalised), `n` of them drawn with a fixed seed."""
+    data = Path(eval_dir) / "data"
+    held = read_jsonl(data / "chatter-dev.jsonl")
+    held_out = {q["text"] for q in held} | {normalize(q["text"]) for q in held}
+    seen: set[str] = set()
+    for row in read_jsonl(data / "danmaku-trace.jsonl"):
+        t = normalize(row["text"])
+        if t and row["text"] not in held_out and t not in held_out:
+            seen.add(t)
+    pool = sorted(seen)
+    return random.Random(seed).sample(pool, min(n, len(pool)))
+
+
+def held_out_chatter(eval_dir: str | Path) -> list[str]:
+    return [normalize(q["text"]) for q in read_jsonl(Path(eval_dir) / "data" / "chatter-dev.jsonl")]
+
+
+def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[list[str], int]:
+    """What the bot decides: the light head's sure chatter without the encoder, the full head for
+    the rest. Returns the kinds and how many were decided without the encoder."""
+    kinds, light = [], 0
+    for t, v in zip(texts, vecs, strict=True):
+        if not t:
+            kinds.append("chat")
+        elif model.surely_chat(t):
+            kinds.append("chat")
+            light += 1
+        else:
+            kinds.append(kind_of(model.predict([t], [v])[0], model.settings.complaint_min))
+    return kinds, light
+
+
+def _confusion(gold: list[str], pred: list[str], out: TextIO) -> None:
+    c = Counter(zip(gold, pred, strict=True))
+    out.write("confusion (expected -> predicted):\n")
+    out.write(f"{'':>10} " + " ".join(f"{k:>9}" for k in KINDS) + "\n")
+    for g in KINDS:
+        out.write(f"{g:>10} " + " ".join(f"{c[(g, p)]:>9}" for p in KINDS) + "\n")
+
+
+def _through_decide(room: LabelledRoom, model: KindModel, encoder: TextEncoder) -> float:
+    """Kind accuracy of the whole path (`understand` + `decide`, the fold's model in place of the
+    shipped one) on one room: what the bot does, core rules and the answer side's verdicts included."""
+    from domain.catalog import load_catalog
+    from handlers.kind_model import use_kind_model
+    from handlers.knowledge import build_knowledge
+    from handlers.qa import QASettings, decide, understand
+
+    qa = QASettings()
+    know = build_knowledge(load_catalog(room.catalog_path), encoder, qa.dense_weight)
+    use_kind_model(model)
+    try:
+        right = sum(
+            LABEL_KIND[decide(understand(q["text"], know, q.get("on_screen")), know, qa).kind]
+            == LABEL_KIND[q["expect"]["kind"]]
+            for q in room.questions
+        )
+    finally:
+        use_kind_model(None)
+    return right / len(room.questions)
+
+
+def eval_kind(
+    eval_dir: str | Path,
+    encoder: TextEncoder,
+    settings: KindSettings | None = None,
+    out: TextIO | None = None,
+    through_decide: bool = True,
+) -> dict[str, Any]:
+    """Leave-one-room-out: for each of the nine rooms a model fitted on the other eight (+ chatter)
+    scores it, alone ("kind right") and inside the bot's whole path ("via decide"). Then the chatter
+    measure with the model fitted on all nine. Prints and returns figures."""
+    import sys
+
+    out = out or sys.stdout
+    rooms = load_rooms(eval_dir)
+    chatter = chatter_sample(eval_dir)
+    texts_by_room = [room_examples([r]) for r in rooms]
+    all_texts = [t for ts, _ in texts_by_room for t in ts] + chatter
+    vecs = encoder.encode(all_texts)
+    held = held_out_chatter(eval_dir)
+    held_vecs = encoder.encode(held)
+    spans, start = [], 0
+    for ts, _ in texts_by_room:
+        spans.append((start, start + len(ts)))
+        start += len(ts)
+    chat_span = (start, start + len(chatter))
+
+    figures: dict[str, Any] = {"rooms": {}}
+    gold_all: list[str] = []
+    pred_all: list[str] = []
+    out.write(f"{'room':<14} {'n':>4} {'kind right':>10} {'no encoder':>10} {'via decide':>10}\n")
+    for i, room in enumerate(rooms):
+        train_idx = [j for k, (a, b) in enumerate(spans) if k != i for j in range(a, b)]
+        train_idx += list(range(*chat_span))
+        kinds_all = [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter)
+        model = fit_kind_model(
+            [all_texts[j] for j in train_idx],
+            [kinds_all[j] for j in train_idx],
+            vecs[train_idx],
+            encoder.name,
+            settings,
+        )
+        a, b = spans[i]
+        gold = texts_by_room[i][1]
+        pred, light = two_stage(model, all_texts[a:b], vecs[a:b])
+        acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+        end = _through_decide(room, model, encoder) if through_decide else float("nan")
+        figures["rooms"][room.name] = {
+            "n": len(gold),
+            "kind_right": round(acc, 4),
+            "no_encoder": light,
+            "via_decide": round(end, 4),
+        }
+        out.write(f"{room.name:<14} {len(gold):>4} {acc:>10.1%} {light:>10} {end:>10.1%}\n")
+        gold_all += gold
+        pred_all += pred
+    accs = [r["kind_right"] for r in figures["rooms"].values()]
+    ends = [r["via_decide"] for r in figures["rooms"].values()]
+    figures["macro"], figures["worst"] = round(float(np.mean(accs)), 4), round(min(accs), 4)
+    figures["macro_via_decide"] = round(float(np.mean(ends)), 4)
+    figures["worst_via_decide"] = round(min(ends), 4)
+    out.write(
+        f"{'macro':<14} {'':>4} {figures['macro']:>10.1%} {'':>10} {figures['macro_via_decide']:>10.1%}\n"
+        f"{'worst':<14} {'':>4} {figures['worst']:>10.1%} {'':>10} {figures['worst_via_decide']:>10.1%}\n"
+    )
+    _confusion(gold_all, pred_all, out)
+
+    full = fit_kind_model(
+        all_texts,
+        [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter),
+        vecs,
+        encoder.name,
+        settings,
+    )
+    pred, light = two_stage(full, held, held_vecs)
+    kinds = Counter(pred)
+    not_chat = sum(v for k, v in kinds.items() if k != "chat") / max(len(held), 1)
+    figures["chatter"] = {
+        "n": len(held),
+        "not_chat": round(not_chat, 4),
+        "no_encoder": light,
+        "kinds": dict(kinds),
+    }
+    out.write(
+        f"chatter-dev ({len(held)}, model fitted on all nine rooms): classed other than chat {not_chat:.1%} "
+        f"{dict(kinds)}; decided without the encoder: {light}\n"
+    )
+    return figures
+
+
+def train_kind(eval_dir: str | Path, encoder: TextEncoder, folder: str | Path) -> list[Path]:
+    """Fit on all nine rooms + the chatter sample and write the model files into `folder`."""
+    rooms = load_rooms(eval_dir)
+    texts, kinds = room_examples(rooms)
+    chatter = chatter_sample(eval_dir)
+    texts, kinds = texts + chatter, kinds + ["chat"] * len(chatter)
+    model = fit_kind_model(texts, kinds, encoder.encode(texts), encoder.name)
+    return model.save(folder)
+
+
+def write_json(figures: dict[str, Any], path: str | Path) -> None:
+    Path(path).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
