@@ -282,15 +282,26 @@ async def _room_and_body(request: web.Request) -> tuple[Room, dict[str, Any]] | 
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Ready and writing: 503 with ok false while starting, or when the log is not being written (its
+    writer stopped, or rows waiting `InteractionLog.stall_after_s` with none written meanwhile)."""
     registry = request.app.get(REGISTRY)
+    log = request.app[LOG]
+    stalled = log.stalled_s()
+    writing = log.alive and stalled < log.stall_after_s
+    ok = registry is not None and writing
     return web.json_response(
         {
-            "ok": registry is not None,
+            "ok": ok,
             "rooms": sorted(registry.rooms) if registry else [],
             "encoder": registry.encoder.name if registry else None,
             "event_loop": type(asyncio.get_running_loop()).__module__.partition(".")[0],
-            "log_pending": request.app[LOG].pending,
-        }
+            "log_pending": log.pending,
+            "log_failed": log.failed,
+            "log_writer_alive": log.alive,
+            "log_last_write_at": log.last_write_at,
+            "log_stalled_s": round(stalled, 3),
+        },
+        status=200 if ok else 503,
     )
 
 

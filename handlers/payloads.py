@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,6 +24,7 @@ ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: valid JSON escapes, not valid UTF-8
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 
@@ -38,9 +40,22 @@ class EventError(Exception):
         return {"code": self.code, "message": self.message}
 
 
+def storable_text(text: str) -> str:
+    """Text every later step can keep: NFC-normalised, each lone surrogate ("hi \\ud800" arrives as
+    valid JSON) replaced by U+FFFD, so the log, the encoder and the JSON sent back all take it."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text))
+
+
 class _Payload(BaseModel):
     # extra keys are ignored so that clients can grow; wrong types are refused, not coerced
     model_config = ConfigDict(extra="ignore", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, v: Any) -> Any:
+        return storable_text(v) if isinstance(v, str) else v
 
 
 class JoinRoom(_Payload):
