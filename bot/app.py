@@ -24,7 +24,7 @@ from bot.fanout import FanoutManager, FanoutRedisManager
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow
-from handlers.namespace import LiveRoomNamespace
+from handlers.namespace import GuardedServer, LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
@@ -121,7 +121,7 @@ def create_app(
         if settings.redis.url
         else FanoutManager()
     )
-    sio = socketio.AsyncServer(
+    sio = GuardedServer(  # malformed packets dropped and counted (handlers/namespace.py)
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=cors,
@@ -300,6 +300,7 @@ async def healthz(request: web.Request) -> web.Response:
             "log_writer_alive": log.alive,
             "log_last_write_at": log.last_write_at,
             "log_stalled_s": round(stalled, 3),
+            "malformed_packets": getattr(request.app[SIO], "malformed", 0),
         },
         status=200 if ok else 503,
     )

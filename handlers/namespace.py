@@ -42,6 +42,53 @@ YIELD_EVERY = 200  # sends in a row before other events get a turn
 WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
 
 
+# Event names python-socketio (connect, disconnect) or Socket.IO clients treat as their own: a client
+# emitting one must not run its handler (a fake `disconnect` left the room while staying connected).
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+MALFORMED_WARN_EVERY_S = 60.0
+
+
+class GuardedServer(socketio.AsyncServer):
+    """The Socket.IO server, refusing what no Socket.IO client sends: a packet that does not decode,
+    an event packet without a string name first, a packet type a client must not send. Each is
+    dropped and counted (`malformed`), with one short warning line a minute at most instead of a
+    traceback per packet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.malformed = 0
+        self._warned_at = -MALFORMED_WARN_EVERY_S
+        self._since_warning = 0
+
+    def _refuse_packet(self, eio_sid: str, why: str) -> None:
+        self.malformed += 1
+        self._since_warning += 1
+        now = time.monotonic()
+        if now - self._warned_at >= MALFORMED_WARN_EVERY_S:
+            logger.warning(
+                "dropped %d malformed Socket.IO packet(s) (last from %s: %s)",
+                self._since_warning,
+                eio_sid,
+                why,
+            )
+            self._warned_at, self._since_warning = now, 0
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception as e:  # a packet python-socketio cannot take; the connection goes on
+            self._binary_packet.pop(eio_sid, None)
+            self._refuse_packet(eio_sid, f"{type(e).__name__}: {str(e)[:80]}")
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            self._refuse_packet(eio_sid, "an event packet without a string event name")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+
 class ViewerCheck(NamedTuple):
     """One comment against the per-viewer limits: within the rate limit, and a flood of one text."""
 
@@ -103,12 +150,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
 
     # -- dispatch: one place that isolates errors -------------------------------------------------
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
         sid = args[0] if args else ""
+        if event in ("connect", "disconnect") and not self._client_sent(sid):
+            return await super().trigger_event(event, *args)
         data = args[1] if len(args) > 1 else None
-        handler = self._handlers.get(event)
+        handler = self._handlers.get(event) if isinstance(event, str) else None
         try:
+            if isinstance(event, str) and event in RESERVED_EVENTS:
+                raise EventError(
+                    P.RESERVED_EVENT, f"{event!r} is a reserved event name; clients cannot send it"
+                )
             if handler is None:
                 raise EventError(P.UNKNOWN_EVENT, f"unknown event {str(event)[:40]!r}")
             return await handler(sid, data)
@@ -120,6 +171,13 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             err = {"code": P.INTERNAL_ERROR, "message": "the bot could not handle this event; it was logged"}
             await self.emit("error", err, to=sid)
             return {"ok": False, "error": err}
+
+    def _client_sent(self, sid: str) -> bool:
+        """Whether a `connect` / `disconnect` came from the client as an ordinary event: python-socketio
+        runs its own while the connection is still pending (connecting or disconnecting), and only
+        passes on a client's events while it is fully connected."""
+        server = getattr(self, "server", None)
+        return server is not None and bool(sid) and server.manager.is_connected(sid, self.namespace)
 
     async def deliver(self, outcome: Outcome) -> Ack:
         """Log what the handler decided, then send it."""

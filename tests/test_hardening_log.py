@@ -27,7 +27,9 @@ async def _health(url: str) -> tuple[int, dict]:
 
 
 def _texts(db: str | Path) -> list[str]:
-    return [r["text"] for r in sqlite_utils.Database(db).query("select text from comments order by created_at")]
+    return [
+        r["text"] for r in sqlite_utils.Database(db).query("select text from comments order by created_at")
+    ]
 
 
 async def test_a_lone_surrogate_comment_is_logged_and_so_is_everything_after_it(live_server) -> None:
