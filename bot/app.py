@@ -177,6 +177,7 @@ def create_app(
             max_timers=settings.console.max_timers,
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
+            limits=settings.limits,  # per viewer, connection and source address
         )
         await namespace.restore_controls()
         await asyncio.to_thread(namespace.warm_up)

@@ -24,7 +24,7 @@ from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, room_channel, streamer_channel
-from handlers.hygiene import RateLimit
+from handlers.hygiene import SenderLimits, SenderLimitSettings
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
@@ -48,6 +48,19 @@ RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 )
 MALFORMED_WARN_EVERY_S = 60.0
+
+
+def source_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
+    """Where a connection comes from: the peer's address, or with `trust_forwarded_for` (a reverse
+    proxy in front, which appends the peer it saw) the first hop of X-Forwarded-For. engineio's aiohttp
+    environ always says REMOTE_ADDR 127.0.0.1; the request itself knows the peer."""
+    if trust_forwarded_for:
+        first = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if first:
+            return first[:64]
+    request = environ.get("aiohttp.request")
+    remote = getattr(request, "remote", None) if request is not None else None
+    return str(remote or environ.get("REMOTE_ADDR") or "unknown")
 
 
 class GuardedServer(socketio.AsyncServer):
@@ -100,9 +113,12 @@ class ViewerLimiter(Protocol):
     """Rate limit and flood guard counted outside this process (bot/cluster.py), so a viewer meets the
     same limits on every process of a cluster."""
 
-    async def check(self, room_id: str, viewer_id: str, text: str, now: float) -> ViewerCheck | None:
-        """The verdict on one comment, counting it; None when the counters cannot be reached (the
-        process's own counters decide then)."""
+    async def check(
+        self, room_id: str, viewer_id: str, text: str, now: float, address: str | None = None
+    ) -> ViewerCheck | None:
+        """The verdict on one comment, counting it against the viewer's and the source address's rates
+        (`rate_ok` holds both); None when the counters cannot be reached (the process's own counters
+        decide then)."""
         ...
 
 
@@ -123,6 +139,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         max_timers: int = 20,
         viewer_salt: str | None = None,
         batcher: EncodeBatcher | None = None,
+        limits: SenderLimitSettings | None = None,
     ) -> None:
         super().__init__(namespace)
         self.batcher = batcher  # comment embeddings in batches (None: each comment on its own)
@@ -134,13 +151,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.executor = executor
         self.streamer_token = streamer_token
         self.max_comment_chars = max_comment_chars
-        self.comments_per_10s = comments_per_10s
+        # rates per viewer, connection and source address (`comments_per_10s` when no `limits` given)
+        self.limits = limits or SenderLimitSettings(comments_per_10s=comments_per_10s)
+        self.comments_per_10s = self.limits.comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
         self.approve_below = approve_below
         self.max_timers = max_timers
         self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
         self.started_at = time.time()  # the console counters count from here
-        self._rate = RateLimit(comments_per_10s)  # per connection; a cluster counts in Redis
+        self._senders = SenderLimits(self.limits)  # a cluster counts viewers and addresses in Redis
+        self._addresses: dict[str, str] = {}  # sid -> source address, while connected
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -236,13 +256,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             self.batcher.encoder.encode(list(WARM_UP_COMMENTS))
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        self._addresses[sid] = source_address(environ, self.limits.trust_forwarded_for)
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session.get("room_id"):
             self._leave(sid, session, "disconnect")
-        self._rate.forget(sid)
+        self._senders.forget_connection(sid)  # the viewer's and the address's windows stay
+        self._addresses.pop(sid, None)
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _joined(self, sid: str) -> tuple[dict[str, Any], Room]:
@@ -334,8 +356,17 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         now = time.time()
         viewer_id = session["viewer_id"]
         comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
-        checked = await self.limiter.check(room.room_id, viewer_id, msg.text, now) if self.limiter else None
-        if not (checked.rate_ok if checked is not None else self._rate.allow(sid, time.monotonic())):
+        address = self._addresses.get(sid)
+        checked = (
+            await self.limiter.check(room.room_id, viewer_id, msg.text, now, address)
+            if self.limiter
+            else None
+        )
+        if checked is None:  # counted here: per viewer, per connection, per address
+            allowed = self._senders.allow(f"{room.room_id}/{viewer_id}", sid, address, time.monotonic())
+        else:  # viewer and address counted by the cluster; the connection is this process's
+            allowed = checked.rate_ok and self._senders.allow(None, sid, None, time.monotonic())
+        if not allowed:
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
             raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
         reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)

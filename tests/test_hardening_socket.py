@@ -93,3 +93,67 @@ async def test_malformed_packets_are_dropped_and_counted_without_a_traceback_eac
     assert r.status == 200 and health["malformed_packets"] >= 3 * 8, health
     ack = await bystander.call("comment", {"text": "1号链接多少钱"})
     assert ack["ok"] and ack["kind"] == "answer"
+
+
+FLOOD_ASK = ["1号链接多少钱", "1号多少钱", "1号价格多少", "1号有货吗", "13号链接多少钱", "13号有货吗"]
+FLOOD_ESCALATE = [f"{n}号链接可以开发票吗，公司报销要用" for n in (1, 13, 2, 3)]
+FILLERS = ["呀", "呢", "啊", "哦", "嘛", "哈"]  # distinct texts: not the flood guard's business here
+
+
+async def test_thirty_connections_as_one_viewer_get_one_viewers_share(live_server) -> None:
+    # before: the rate limit was per connection (30 connections, 30 times the rate), the flood used
+    # the room's reply budget so others were answered privately, and it filled the streamer's queue
+    live = await live_server(
+        limits={"comments_per_10s": 20},
+        hygiene={"max_replies_per_minute": 120, "reply_burst": 3, "queue_per_viewer": 3},
+    )
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": "test-streamer-token"}))[
+        "ok"
+    ]
+    fans = [await live.viewer("demo-room", f"fan{i}") for i in range(3)]
+    asking = [await live.viewer("demo-room", "flood-ask") for _ in range(30)]
+    queueing = [await live.viewer("demo-room", "flood-queue") for _ in range(30)]
+
+    async def flood(clients, texts) -> list[dict]:
+        async def one(c, i):
+            acks = []
+            for k in range(4):
+                n = i * 4 + k
+                text = texts[n % len(texts)] + FILLERS[(n // len(texts)) % len(FILLERS)]
+                acks.append(await c.call("comment", {"text": text}))
+            return acks
+
+        return [a for acks in await asyncio.gather(*(one(c, i) for i, c in enumerate(clients))) for a in acks]
+
+    async def fan_asks() -> list[tuple[str, dict]]:
+        await asyncio.sleep(1.5)  # the flood is on
+        asked = []
+        for round_ in range(2):
+            for i, fan in enumerate(fans):
+                ack = await fan.call("comment", {"text": f"{2 + i + 3 * round_}号链接多少钱"})
+                asked.append((f"fan{i}", ack))
+                await asyncio.sleep(0.5)
+        return asked
+
+    ask_acks, queue_acks, asked = await asyncio.gather(
+        flood(asking, FLOOD_ASK), flood(queueing, FLOOD_ESCALATE), fan_asks()
+    )
+    for acks in (ask_acks, queue_acks):
+        accepted = [a for a in acks if a["ok"]]
+        assert 10 <= len(accepted) <= 20, len(accepted)  # one viewer's rate, not thirty connections'
+        assert all(a["error"]["code"] == "rate_limited" for a in acks if not a["ok"])
+    assert sum(1 for a in queue_acks if a.get("escalated")) == 3
+    listed = await streamer.call("queue_list")
+    assert sum(1 for i in listed["queue"] if i["viewer_id"] == "flood-queue") == 3
+    # every fan's question was answered in the room, at once
+    for viewer_id, ack in asked:
+        assert ack["ok"] and ack["kind"] == "answer" and "reply_id" in ack, (viewer_id, ack)
+    room_replies = {r["reply_id"]: r for f in fans for r in f.events.get("bot_reply", [])}
+    for viewer_id, ack in asked:
+        reply = room_replies[ack["reply_id"]]
+        assert reply["audience"] == "room" and reply["viewer_ids"] == [viewer_id], reply
+    # the flooder's answers beyond its share (24 a minute, 3 back to back) went to it alone
+    answered = [a for a in ask_acks if a.get("reply_id")]
+    in_room = [a for a in answered if a["reply_id"] in room_replies]
+    assert len(answered) > 6 and len(in_room) <= 3 + 4, (len(answered), len(in_room))
