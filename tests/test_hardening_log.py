@@ -155,3 +155,29 @@ async def test_kill_9_under_steady_load_loses_at_most_one_flush_interval(tmp_pat
     allowed = rate * flush_s + rate * 0.1  # one flush interval's worth, plus 0.1 s for the commit itself
     assert acked > 100
     assert 0 <= acked - rows <= allowed, (acked, rows, allowed)
+
+
+async def test_a_forgotten_viewers_queued_question_is_not_logged_again(live_server) -> None:
+    # before: the question stayed in the streamer's queue; answering it wrote the viewer's id and text
+    # back into escalations and replies after the privacy request had deleted them
+    from bot.app import OPERATOR
+
+    live = await live_server()
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": "test-streamer-token"}))["ok"]
+    alice = await live.viewer("demo-room", "alice")
+    asked = await alice.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    assert asked["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    async with aiohttp.ClientSession() as http:
+        r = await http.delete(
+            f"{live.url}/api/viewers/alice", headers={"Authorization": f"Bearer {live.app[OPERATOR]}"}
+        )
+        assert r.status == 200
+    assert (await streamer.call("queue_list"))["queue"] == []
+    ack = await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "text": "可以开"})
+    assert ack["ok"] is False and ack["error"]["code"] == "unknown_escalation"
+    assert await asyncio.to_thread(live.app[LOG].flush)
+    db = sqlite_utils.Database(live.db_path)
+    assert db.execute("select count(*) from escalations where viewer_id = 'alice'").fetchone()[0] == 0
+    assert all("alice" not in (row["viewer_ids"] or "") for row in db["replies"].rows)
