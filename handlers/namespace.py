@@ -7,6 +7,8 @@ Every event is validated, handled, logged and acknowledged `{ok: true, ...}` or
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import hmac
 import json
 import logging
@@ -24,7 +26,7 @@ from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, room_channel, streamer_channel
-from handlers.hygiene import SenderLimits, SenderLimitSettings
+from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
@@ -48,6 +50,7 @@ RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 )
 MALFORMED_WARN_EVERY_S = 60.0
+FEEDBACK_KEPT_S = 6 * 3600.0  # a viewer's feedback on a reply counts once within this long
 
 
 def source_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
@@ -161,6 +164,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.started_at = time.time()  # the console counters count from here
         self._senders = SenderLimits(self.limits)  # a cluster counts viewers and addresses in Redis
         self._addresses: dict[str, str] = {}  # sid -> source address, while connected
+        # viewer tokens: HMAC of room and viewer id under a key derived from the streamer's token (a
+        # server secret, from the environment or made per run), so no state is kept per viewer
+        self._viewer_key = hmac.new(
+            streamer_token.encode(), b"live-cohost viewer token", hashlib.sha256
+        ).digest()
+        self._feedback_seen = expiring(200_000, FEEDBACK_KEPT_S)  # (room, viewer, reply) counted once
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -285,6 +294,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             if room.members.get(viewer_id, ("",))[0] == sid:
                 self.flow.watched(room, viewer_id, time.time())
                 del room.members[viewer_id]
+                room.langs.pop(viewer_id, None)  # cards go to viewers in the room only
         self.log.record(
             "viewer_events",
             {
@@ -294,6 +304,19 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "detail": why,
             },
         )
+
+    def viewer_token(self, room_id: str, viewer_id: str) -> str:
+        """The token proving a connection joined as `viewer_id` first (join_room's ack gives it)."""
+        mac = hmac.new(self._viewer_key, f"{room_id}\0{viewer_id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
+
+    def _held_elsewhere(self, room: Room, viewer_id: str, sid: str) -> bool:
+        """Whether another live connection of this process is in the room as `viewer_id`."""
+        held = room.members.get(viewer_id)
+        if held is None or held[0] == sid:
+            return False
+        server = getattr(self, "server", None)
+        return server is None or server.manager.is_connected(held[0], self.namespace)
 
     def _product(self, room: Room, product_id: str) -> Product:
         product = room.catalog.product(product_id)
@@ -308,9 +331,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if room is None:
             raise EventError(P.UNKNOWN_ROOM, f"no room {msg.room_id!r} on this server")
         viewer_id = viewer_key(msg.viewer_id, self.viewer_salt)
+        token = self.viewer_token(msg.room_id, viewer_id)
         session = await self.get_session(sid)
         if session.get("room_id") == msg.room_id and session.get("viewer_id") == viewer_id:
-            return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen}
+            return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen, "viewer_token": token}
+        if self._held_elsewhere(room, viewer_id, sid) and not (
+            msg.token and hmac.compare_digest(msg.token.encode(), token.encode())
+        ):
+            raise EventError(
+                P.VIEWER_TAKEN,
+                f"viewer id {msg.viewer_id[:64]!r} is in use by another connection; "
+                "join with the viewer_token its first join_room gave",
+            )
         if room.viewers >= self.max_viewers_per_room:
             raise EventError(P.ROOM_FULL, f"room {msg.room_id} is full")
         if session.get("room_id"):
@@ -333,6 +365,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "room_id": msg.room_id,
             "on_screen": room.on_screen,
             "products": len(room.catalog.products),
+            "viewer_token": token,
         }
 
     async def on_leave_room(self, sid: str, data: Any) -> Ack:
@@ -627,5 +660,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         """A viewer's thumbs up or down on a reply: logged for the operator's review."""
         session, room = await self._joined(sid)
         msg = parse(C.ReplyFeedbackIn, data, "reply_feedback")
+        seen = (room.room_id, session["viewer_id"], msg.reply_id)
+        if seen in self._feedback_seen:  # once per viewer per reply, whichever connection sends it
+            return {"ok": True, "reply_id": msg.reply_id, "counted": False}
+        self._feedback_seen[seen] = True
         self.log.record("viewer_events", C.feedback_row(room.room_id, session["viewer_id"], msg))
-        return {"ok": True, "reply_id": msg.reply_id}
+        return {"ok": True, "reply_id": msg.reply_id, "counted": True}

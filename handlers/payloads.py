@@ -21,6 +21,7 @@ UNAUTHORIZED = "unauthorized"
 UNKNOWN_EVENT = "unknown_event"
 RESERVED_EVENT = "reserved_event"
 RATE_LIMITED = "rate_limited"
+VIEWER_TAKEN = "viewer_taken"
 ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
@@ -63,6 +64,9 @@ class JoinRoom(_Payload):
     room_id: str = Field(min_length=1, max_length=64, pattern=_ID)
     viewer_id: str = Field(min_length=1, max_length=128, pattern=_ID)
     name: str | None = Field(default=None, max_length=64)
+    # the viewer_token an earlier join_room of this viewer id was given: needed to join as a viewer id
+    # another live connection holds
+    token: str | None = Field(default=None, max_length=128)
 
     @field_validator("name")
     @classmethod

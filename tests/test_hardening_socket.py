@@ -95,6 +95,21 @@ async def test_malformed_packets_are_dropped_and_counted_without_a_traceback_eac
     assert ack["ok"] and ack["kind"] == "answer"
 
 
+async def _as_one_viewer(live, viewer_id: str, n: int) -> list:
+    """`n` connections joined as one viewer id: the first one's viewer_token lets the others in."""
+    first = await live.viewer()
+    ack = await first.call("join_room", {"room_id": "demo-room", "viewer_id": viewer_id})
+    clients = [first]
+    for _ in range(n - 1):
+        c = await live.viewer()
+        joined = await c.call(
+            "join_room", {"room_id": "demo-room", "viewer_id": viewer_id, "token": ack["viewer_token"]}
+        )
+        assert joined["ok"], joined
+        clients.append(c)
+    return clients
+
+
 FLOOD_ASK = ["1号链接多少钱", "1号多少钱", "1号价格多少", "1号有货吗", "13号链接多少钱", "13号有货吗"]
 FLOOD_ESCALATE = [f"{n}号链接可以开发票吗，公司报销要用" for n in (1, 13, 2, 3)]
 FILLERS = ["呀", "呢", "啊", "哦", "嘛", "哈"]  # distinct texts: not the flood guard's business here
@@ -112,8 +127,8 @@ async def test_thirty_connections_as_one_viewer_get_one_viewers_share(live_serve
         "ok"
     ]
     fans = [await live.viewer("demo-room", f"fan{i}") for i in range(3)]
-    asking = [await live.viewer("demo-room", "flood-ask") for _ in range(30)]
-    queueing = [await live.viewer("demo-room", "flood-queue") for _ in range(30)]
+    asking = await _as_one_viewer(live, "flood-ask", 30)
+    queueing = await _as_one_viewer(live, "flood-queue", 30)
 
     async def flood(clients, texts) -> list[dict]:
         async def one(c, i):
@@ -157,3 +172,44 @@ async def test_thirty_connections_as_one_viewer_get_one_viewers_share(live_serve
     answered = [a for a in ask_acks if a.get("reply_id")]
     in_room = [a for a in answered if a["reply_id"] in room_replies]
     assert len(answered) > 6 and len(in_room) <= 3 + 4, (len(answered), len(in_room))
+
+
+async def test_a_viewer_id_held_by_a_live_connection_needs_its_token(live_server) -> None:
+    # before: any connection could join as any viewer id another connection held, and act (buy, give
+    # feedback) in that viewer's name; feedback from two connections counted twice
+    live = await live_server()
+    alice = await live.viewer()
+    first = await alice.call("join_room", {"room_id": "demo-room", "viewer_id": "alice"})
+    token = first["viewer_token"]
+    assert first["ok"] and len(token) >= 20
+
+    mallory = await live.viewer()
+    for given in (None, "", "x" * 24, token[:-1] + ("A" if token[-1] != "A" else "B")):
+        payload = {"room_id": "demo-room", "viewer_id": "alice"} | (
+            {"token": given} if given is not None else {}
+        )
+        ack = await mallory.call("join_room", payload)
+        assert ack["ok"] is False and ack["error"]["code"] == "viewer_taken", ack
+    _refused = await mallory.call("purchase", {"product_id": "d01"})
+    assert _refused["error"]["code"] == "not_in_room"
+
+    # the same viewer on a second tab, with its token
+    second_tab = await live.viewer()
+    assert (
+        await second_tab.call("join_room", {"room_id": "demo-room", "viewer_id": "alice", "token": token})
+    )["ok"]
+    answered = await alice.call("comment", {"text": "1号链接多少钱"})
+    reply_id = answered["reply_id"]
+    assert (await alice.call("reply_feedback", {"reply_id": reply_id, "helpful": True}))["counted"] is True
+    again = await second_tab.call("reply_feedback", {"reply_id": reply_id, "helpful": False})
+    assert again["ok"] and again["counted"] is False
+    assert await asyncio.to_thread(live.app[LOG].flush)
+    db = sqlite_utils.Database(live.db_path)
+    assert db.execute("select count(*) from viewer_events where event = 'feedback'").fetchone()[0] == 1
+
+    # once no live connection holds the id, it can be joined without a token (a page reloaded)
+    await alice.client.disconnect()
+    await second_tab.client.disconnect()
+    await asyncio.sleep(0.3)
+    back = await live.viewer()
+    assert (await back.call("join_room", {"room_id": "demo-room", "viewer_id": "alice"}))["ok"]
