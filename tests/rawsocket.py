@@ -16,7 +16,7 @@ class RawSocket:
     def __init__(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.http = http
         self.ws = ws
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(100)  # ids below 100 are free for frames sent by hand
 
     @classmethod
     async def open(cls, url: str) -> RawSocket:
@@ -48,12 +48,16 @@ class RawSocket:
         ack_id = next(self._ids)
         args = [event] if data is None else [event, data]
         await self.ws.send_str(f"42{ack_id}{json.dumps(args)}")
-        prefix = f"43{ack_id}"
+        return await self.ack(ack_id, timeout)
+
+    async def ack(self, ack_id: int, timeout: float = 10) -> Any:
+        """The ack of the event sent with `ack_id` (by `call`, or by hand with `frame("42<id>[...]")`)."""
+        prefix = f"43{ack_id}["
         async with asyncio.timeout(timeout):
             while True:
                 text = await self._next(timeout)
                 if text.startswith(prefix):
-                    return json.loads(text[len(prefix) :])[0]
+                    return json.loads(text[len(prefix) - 1 :])[0]
 
     @property
     def open_(self) -> bool:
