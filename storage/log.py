@@ -70,6 +70,7 @@ class InteractionLog:
         self._waiting_since = time.time()  # when the oldest row still waiting was queued (roughly)
         self.last_write_at: float | None = None  # unix time of the last committed batch or row
         self.stall_after_s = stall_after_s  # rows waiting this long, none written: not healthy
+        self.stop_busy_s = 2.0  # at close, how long each write attempt waits for a locked file
 
     # -- life cycle -------------------------------------------------------------------------------
     def open(self) -> None:
@@ -176,6 +177,8 @@ class InteractionLog:
                             batch.append(item)
                     if stopping:
                         batch.extend(self._drain())  # rows recorded concurrently with close()
+                        # a stop must not wait 30 s per attempt on a file another process holds
+                        db.conn.execute(f"pragma busy_timeout = {int(self.stop_busy_s * 1000)}")
                     if batch:
                         batch = self._write(db, batch, final=stopping)
                     if stopping and not batch:

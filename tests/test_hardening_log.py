@@ -164,7 +164,9 @@ async def test_a_forgotten_viewers_queued_question_is_not_logged_again(live_serv
 
     live = await live_server()
     streamer = await live.viewer()
-    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": "test-streamer-token"}))["ok"]
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": "test-streamer-token"}))[
+        "ok"
+    ]
     alice = await live.viewer("demo-room", "alice")
     asked = await alice.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
     assert asked["kind"] == "escalate"
@@ -181,3 +183,23 @@ async def test_a_forgotten_viewers_queued_question_is_not_logged_again(live_serv
     db = sqlite_utils.Database(live.db_path)
     assert db.execute("select count(*) from escalations where viewer_id = 'alice'").fetchone()[0] == 0
     assert all("alice" not in (row["viewer_ids"] or "") for row in db["replies"].rows)
+
+
+def test_a_stop_that_cannot_write_keeps_the_rows_in_the_spill_file(tmp_path: Path) -> None:
+    from storage.log import InteractionLog
+
+    log = InteractionLog(tmp_path / "cohost.db", flush_interval_s=0.05)
+    log.open()
+    log.stop_busy_s = 0.1
+    blocker = sqlite3.connect(tmp_path / "cohost.db", timeout=1)
+    blocker.execute("begin exclusive")  # another process holds the file through the whole stop
+    try:
+        for i in range(3):
+            log.record("viewer_events", {"room_id": "r", "viewer_id": f"v{i}", "event": "like"})
+        log.close()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    spilled = [json.loads(line) for line in (tmp_path / "cohost.db.unwritten.jsonl").read_text().splitlines()]
+    assert sorted(s["row"]["viewer_id"] for s in spilled) == ["v0", "v1", "v2"]
+    assert all("locked" in s["error"] for s in spilled) and log.pending == 0
