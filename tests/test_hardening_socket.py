@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 import aiohttp
+import socketio
 import sqlite_utils
 
 from bot.app import LOG
@@ -213,3 +214,46 @@ async def test_a_viewer_id_held_by_a_live_connection_needs_its_token(live_server
     await asyncio.sleep(0.3)
     back = await live.viewer()
     assert (await back.call("join_room", {"room_id": "demo-room", "viewer_id": "alice"}))["ok"]
+
+
+async def test_viewers_behind_one_address_share_its_rate(live_server) -> None:
+    live = await live_server(limits={"comments_per_10s_per_address": 5, "trust_forwarded_for": True})
+
+    async def viewer(viewer_id: str, address: str) -> socketio.AsyncClient:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(
+            live.url, transports=["websocket"], headers={"X-Forwarded-For": f"{address}, 10.9.9.9"}
+        )
+        assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": viewer_id}))["ok"]
+        return client
+
+    a, b, c = (
+        await viewer("a", "203.0.113.7"),
+        await viewer("b", "203.0.113.7"),
+        await viewer("c", "198.51.100.1"),
+    )
+    try:
+        codes = []
+        for client, n in ((a, 3), (b, 3)):
+            for i in range(n):
+                ack = await client.call("comment", {"text": f"主播好 {i}"})
+                codes.append("ok" if ack["ok"] else ack["error"]["code"])
+        assert codes == ["ok"] * 5 + ["rate_limited"]  # five from 203.0.113.7, whoever sends them
+        assert (await c.call("comment", {"text": "主播好"}))["ok"]  # another address is not held
+    finally:
+        for client in (a, b, c):
+            await client.disconnect()
+
+
+def test_the_source_address_is_the_peer_unless_a_proxy_is_trusted() -> None:
+    from types import SimpleNamespace
+
+    from handlers.namespace import source_address
+
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",  # what engineio's aiohttp driver always says
+        "aiohttp.request": SimpleNamespace(remote="192.0.2.5"),
+        "HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.1",
+    }
+    assert source_address(environ, trust_forwarded_for=False) == "192.0.2.5"  # a header anyone can send
+    assert source_address(environ, trust_forwarded_for=True) == "203.0.113.7"  # the first hop
