@@ -26,7 +26,7 @@ from bot.refusals import RefusalCounter
 from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
-from handlers.namespace import LiveRoomNamespace
+from handlers.namespace import GuardedServer, LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
@@ -192,7 +192,7 @@ def create_app(
         if settings.redis.url
         else FanoutManager()
     )
-    sio = socketio.AsyncServer(
+    sio = GuardedServer(  # malformed packets dropped and counted (handlers/namespace.py)
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=cors,
@@ -263,6 +263,7 @@ def create_app(
             max_timers=settings.console.max_timers,
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
+            limits=settings.limits,  # per viewer, connection and source address
         )
         await namespace.restore_controls()
         await asyncio.to_thread(namespace.warm_up)
@@ -384,15 +385,27 @@ async def _room_and_body(request: web.Request) -> tuple[Room, dict[str, Any]] | 
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Ready and writing: 503 with ok false while starting, or when the log is not being written (its
+    writer stopped, or rows waiting `InteractionLog.stall_after_s` with none written meanwhile)."""
     registry = request.app.get(REGISTRY)
+    log = request.app[LOG]
+    stalled = log.stalled_s()
+    writing = log.alive and stalled < log.stall_after_s
+    ok = registry is not None and writing
     return web.json_response(
         {
-            "ok": registry is not None,
+            "ok": ok,
             "rooms": sorted(registry.rooms) if registry else [],
             "encoder": registry.encoder.name if registry else None,
             "event_loop": type(asyncio.get_running_loop()).__module__.partition(".")[0],
-            "log_pending": request.app[LOG].pending,
-        }
+            "log_pending": log.pending,
+            "log_failed": log.failed,
+            "log_writer_alive": log.alive,
+            "log_last_write_at": log.last_write_at,
+            "log_stalled_s": round(stalled, 3),
+            "malformed_packets": getattr(request.app[SIO], "malformed", 0),
+        },
+        status=200 if ok else 503,
     )
 
 

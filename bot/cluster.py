@@ -11,9 +11,10 @@ must agree across processes lives in Redis too; changes are published on one cha
   the cooldown and charges the room's reply budget,
 - forgotten viewers (kind `forget`; their entries are deleted from the behaviour stream first).
 
-Per viewer, `ViewerLimits` counts the rate limit and flood guard in Redis (keys with a TTL, one round
-trip per comment; when Redis does not answer, the process's own counters decide). Every behaviour
-event the recommender observes goes on the capped stream `<prefix>:behaviour`, which every process
+Per viewer, `ViewerLimits` counts the rate limit and flood guard in Redis, and the rate per source
+address (keys with a TTL, one round trip per comment and one more for a comment let through; when
+Redis does not answer, the process's own counters decide). Every behaviour event the recommender
+observes goes on the capped stream `<prefix>:behaviour`, which every process
 reads back (`_consume`), so cards are ranked from the same profiles wherever a viewer is connected; a
 process starting later replays the stream before it serves.
 
@@ -114,36 +115,58 @@ class ViewerLimits:
     Keys hold a hash of room and viewer, not the viewer id."""
 
     def __init__(
-        self, redis: aioredis.Redis, prefix: str, per_10s: int, flood_repeats: int, flood_window_s: float
+        self,
+        redis: aioredis.Redis,
+        prefix: str,
+        per_10s: int,
+        flood_repeats: int,
+        flood_window_s: float,
+        per_address_10s: int | None = None,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.per_10s = per_10s
+        self.per_address_10s = per_address_10s  # None: addresses are not counted
         self.flood_repeats = flood_repeats
         self.flood_window_ms = max(1, round(flood_window_s * 1000))
         self._hold_until = 0.0
         self._warn = _Warn()
 
-    async def check(self, room_id: str, viewer_id: str, text: str, now: float) -> ViewerCheck | None:
+    async def check(
+        self, room_id: str, viewer_id: str, text: str, now: float, address: str | None = None
+    ) -> ViewerCheck | None:
         if time.monotonic() < self._hold_until:
             return None
         who = _digest(f"{room_id}\0{viewer_id}")
         window = int(now // RATE_WINDOW_S)
+        elapsed = now / RATE_WINDOW_S - window
         current = f"{self.prefix}:rate:{who}:{window}"
         flood = f"{self.prefix}:flood:{who}:{_digest(skeleton(text))}"
+        by_address = address is not None and self.per_address_10s is not None
+        where = f"{self.prefix}:rate-addr:{_digest(address or '')}"
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.incr(current).expire(current, 2 * RATE_WINDOW_S)
                 pipe.get(f"{self.prefix}:rate:{who}:{window - 1}")
                 pipe.set(flood, 0, px=self.flood_window_ms, nx=True).incr(flood)
-                count, _, previous, _, repeats = await pipe.execute()
+                if by_address:
+                    pipe.get(f"{where}:{window}").get(f"{where}:{window - 1}")
+                count, _, previous, _, repeats, *seen = await pipe.execute()
+            rate_ok = int(previous or 0) * (1.0 - elapsed) + int(count) <= self.per_10s
+            if rate_ok and by_address and self.per_address_10s is not None:
+                # the address counts only comments its viewer's own rate let through, so one viewer's
+                # refused flood does not use up what others behind the same address may send
+                here, before = (int(x or 0) for x in seen)
+                rate_ok = before * (1.0 - elapsed) + here < self.per_address_10s
+                if rate_ok:
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        pipe.incr(f"{where}:{window}").expire(f"{where}:{window}", 2 * RATE_WINDOW_S)
+                        await pipe.execute()
         except (RedisError, OSError) as e:
             self._hold_until = time.monotonic() + LIMIT_HOLD_S
             self._warn("viewer limits: Redis did not answer (%s); counting in this process meanwhile", e)
             return None
-        elapsed = now / RATE_WINDOW_S - window
-        estimate = int(previous or 0) * (1.0 - elapsed) + int(count)
-        return ViewerCheck(estimate <= self.per_10s, int(repeats) >= self.flood_repeats)
+        return ViewerCheck(rate_ok, int(repeats) >= self.flood_repeats)
 
 
 def behaviour_entry(
@@ -256,6 +279,7 @@ class RoomSync:
             self.namespace.comments_per_10s,
             flow.settings.flood_repeats,
             flow.settings.flood_window_s,
+            self.namespace.limits.comments_per_10s_per_address,
         )
 
     async def stop(self) -> None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.join import JoinSettings
 from domain.catalog import yaml_problem
-from handlers.hygiene import HygieneSettings
+from handlers.hygiene import HygieneSettings, SenderLimitSettings
 from handlers.qa import QASettings
 from recommender.rec_settings import RecSettings
 
@@ -114,11 +114,10 @@ class PrivacySettings(_Strict):
     salt_env: str = Field("COHOST_VIEWER_SALT", min_length=1)
 
 
-class LimitSettings(_Strict):
+class LimitSettings(SenderLimitSettings):
+    """Sizes and rates; the per-sender rates (viewer, connection, address) are in SenderLimitSettings."""
+
     max_comment_chars: int = Field(500, ge=10, le=10_000)
-    comments_per_10s: int = Field(
-        10, ge=1, le=1000, description="per viewer; more is refused with rate_limited"
-    )
     max_viewers_per_room: int = Field(100_000, ge=1)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from domain.catalog import Product
 from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
-from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
+from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget, expiring
 from handlers.outbox import Outcome
 from handlers.qa import field_asked
 from handlers.rooms import QueueItem, Room
@@ -87,9 +87,12 @@ class CommentFlow:
         self.recommender = recommender
         self.cards_enabled = cards_enabled
         self.banned = BannedWords(hygiene.banned_words)
-        self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
+        self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s, hygiene.max_viewers_tracked)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.budgets: dict[str, ReplyBudget] = {}
+        # (room_id, viewer_id) -> the viewer's share of the room's reply budget; a full bucket is the
+        # same as none, and every bucket is full again within a minute: kept a minute after last use
+        self.viewer_budgets = expiring(hygiene.max_viewers_tracked, 60.0)
 
     # -- before understanding ---------------------------------------------------------------------
     def screen(self, comment: Comment, now: float, flood: bool | None = None) -> str | None:
@@ -156,8 +159,13 @@ class CommentFlow:
                 "lang": decision.lang,
             },
         )
-        ready = self.grouper.offer(group, now)
-        if ready is None:
+        if not self._viewer_share(room.room_id, comment.viewer_id, now):
+            # this viewer's questions had their share of the room's replies: answered to them alone,
+            # neither spending the room's budget nor making others' same question wait a cooldown
+            reply_id = self._over_cap(out, group, now, "viewer_share")
+            if reply_id is not None:
+                out.ack["reply_id"] = reply_id
+        elif (ready := self.grouper.offer(group, now)) is None:
             out.ack["grouped"] = True  # addressed in the follow-up when the cooldown ends
             due = self.grouper.waiting(group.room_id, group.key).due
             out.share("grouped", room.room_id, grouped_payload(group, due))  # the cluster's follow-up
@@ -321,12 +329,33 @@ class CommentFlow:
         group = Group(room_id, key, payload["text"], [asker], payload["meta"], float(payload["due"]), True)
         self.grouper.join(group)
 
+    def _viewer_budget(self, room_id: str, viewer_id: str) -> ReplyBudget:
+        budget = self.viewer_budgets.get((room_id, viewer_id))
+        if budget is None:
+            s = self.settings
+            # as many back to back as the room allows (a viewer asking three things at once is
+            # answered in the room), but only its share of the minute's budget
+            per_minute = max(1, int(s.max_replies_per_minute * s.viewer_reply_share))
+            budget = ReplyBudget(per_minute, 1.0, s.reply_burst)
+        self.viewer_budgets[(room_id, viewer_id)] = budget  # set again: kept a minute after last use
+        return budget
+
+    def _viewer_share(self, room_id: str, viewer_id: str, now: float) -> bool:
+        """Whether one more of this viewer's questions may be answered in the room: one viewer's
+        questions use at most `viewer_reply_share` of the room's replies per minute."""
+        return self._viewer_budget(room_id, viewer_id).allow(False, now)
+
     def _send_group(self, out: Outcome, group: Group, now: float, author: str = "bot") -> str | None:
         """Send a reply to the room; beyond the room's budget, to its askers only or not at all."""
         if author != "bot" or self._budget(group.room_id).allow(group.repeat, now):
             return self._send_reply(out, group, now, author, "room")
+        return self._over_cap(out, group, now, "reply_cap")
+
+    def _over_cap(self, out: Outcome, group: Group, now: float, reason: str) -> str | None:
+        """A reply the room's budget (or the asker's share of it) has no room for: to its askers only
+        (`over_cap: private`) or not sent, logged as `reply_dropped` with the reason."""
         if self.settings.over_cap == "private" and any(a.sid for a in group.askers):
-            return self._send_reply(out, group, now, author, "asker")
+            return self._send_reply(out, group, now, "bot", "asker")
         out.log(
             "room_events",
             {
@@ -335,7 +364,7 @@ class CommentFlow:
                 "created_at": now,
                 "detail": json.dumps(
                     {
-                        "reason": "reply_cap",
+                        "reason": reason,
                         "text": group.text,
                         "reply_to": [a.comment_id for a in group.askers],
                     },
@@ -421,6 +450,12 @@ class CommentFlow:
     def _escalate(
         self, out: Outcome, room: Room, comment: Comment, decision: Decision, kind: str = "question"
     ) -> None:
+        waiting = sum(1 for i in room.queue if i.viewer_id == comment.viewer_id)
+        if waiting >= self.settings.queue_per_viewer:
+            # one viewer cannot fill the streamer's queue (and push out everyone else's questions)
+            out.ack["escalated"] = False
+            out.ack["queue_full"] = True
+            return
         item = QueueItem(
             new_id("e"),
             comment.comment_id,

@@ -9,6 +9,7 @@ import unicodedata
 from collections import deque
 from typing import Literal
 
+from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict, Field
 from pypinyin import lazy_pinyin
 
@@ -54,6 +55,45 @@ class HygieneSettings(BaseModel):
         description="an answer beyond the room's budget goes to its askers only (private) or is not sent",
     )
     repeat_cooldown_s: float = Field(10, ge=0, le=600, description="the same answer is not repeated sooner")
+    viewer_reply_share: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="share of the room's replies a minute one viewer's questions may use; beyond it their "
+        "answers go to them alone, so one viewer cannot spend the room's budget",
+    )
+    queue_per_viewer: int = Field(
+        3, ge=1, le=500, description="open questions one viewer may have in a room's streamer queue"
+    )
+    max_viewers_tracked: int = Field(
+        100_000,
+        ge=100,
+        le=10_000_000,
+        description="per-viewer state kept (flood guard, reply share); the least recently used goes first",
+    )
+
+
+class SenderLimitSettings(BaseModel):
+    """Comment rates per viewer, per connection and per source address (the `limits` section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comments_per_10s: int = Field(
+        10, ge=1, le=1000, description="per viewer id and per connection; more is refused with rate_limited"
+    )
+    comments_per_10s_per_address: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description="per source address, every viewer behind it together (a shared NAT or proxy counts once)",
+    )
+    trust_forwarded_for: bool = Field(
+        False,
+        description="behind a reverse proxy: the source address is X-Forwarded-For's first hop, not the peer",
+    )
+    max_senders_tracked: int = Field(
+        100_000, ge=100, le=10_000_000, description="rate windows kept; idle ones expire after 10 s"
+    )
 
 
 def skeleton(text: str) -> str:
@@ -91,21 +131,29 @@ class BannedWords:
         return None
 
 
-class FloodGuard:
-    """One viewer repeating the same text within a window."""
+def expiring(maxsize: int, ttl_s: float) -> TTLCache:
+    """A dict whose entries expire `ttl_s` after they were last set and of at most `maxsize` entries
+    (least recently used out first): per-viewer state that must not grow with every viewer ever seen."""
+    return TTLCache(maxsize=maxsize, ttl=ttl_s, timer=time.monotonic)
 
-    def __init__(self, repeats: int, window_s: float) -> None:
+
+class FloodGuard:
+    """One viewer repeating the same text within a window. A viewer's record expires a window after
+    its last comment."""
+
+    def __init__(self, repeats: int, window_s: float, max_viewers: int = 100_000) -> None:
         self.repeats = repeats
         self.window_s = window_s
-        self.seen: dict[str, deque[tuple[str, float]]] = {}
+        self.seen: TTLCache = expiring(max_viewers, window_s)
 
     def is_flood(self, viewer_key: str, text: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         key = skeleton(text)
-        q = self.seen.setdefault(viewer_key, deque(maxlen=64))
+        q: deque[tuple[str, float]] = self.seen.get(viewer_key) or deque(maxlen=64)
         while q and now - q[0][1] > self.window_s:
             q.popleft()
         q.append((key, now))
+        self.seen[viewer_key] = q  # set again: expires a window after the last comment
         return sum(1 for k, _ in q if k == key) >= self.repeats
 
     def forget(self, viewer_key: str) -> None:
@@ -113,25 +161,66 @@ class FloodGuard:
 
 
 class RateLimit:
-    """At most `per_10s` comments from one sender (a connection, a viewer) in any 10 seconds."""
+    """At most `per_10s` comments from one sender (a connection, a viewer, an address) in any 10
+    seconds. A sender's window expires 10 s after its last comment; at most `max_keys` are kept."""
 
     WINDOW_S = 10.0
 
-    def __init__(self, per_10s: int) -> None:
+    def __init__(self, per_10s: int, max_keys: int = 100_000) -> None:
         self.per_10s = per_10s
-        self.recent: dict[str, deque[float]] = {}
+        self.recent: TTLCache = expiring(max_keys, self.WINDOW_S)
 
-    def allow(self, key: str, now: float) -> bool:
-        window = self.recent.setdefault(key, deque())
+    def _window(self, key: str, now: float) -> deque[float]:
+        window: deque[float] = self.recent.get(key) or deque()
         while window and now - window[0] > self.WINDOW_S:
             window.popleft()
-        if len(window) >= self.per_10s:
-            return False
+        return window
+
+    def has_room(self, key: str, now: float) -> bool:
+        return len(self._window(key, now)) < self.per_10s
+
+    def take(self, key: str, now: float) -> None:
+        window = self._window(key, now)
         window.append(now)
+        self.recent[key] = window
+
+    def allow(self, key: str, now: float) -> bool:
+        if not self.has_room(key, now):
+            return False
+        self.take(key, now)
         return True
 
     def forget(self, key: str) -> None:
         self.recent.pop(key, None)
+
+
+class SenderLimits:
+    """Comments counted per viewer id, per connection and per source address: 30 connections as one
+    viewer share one viewer's rate, and many viewer ids from one address share the address's. A comment
+    is taken only when all three have room, and then counts in all three, so a refused flood does not
+    use up what the other viewers behind the same address may send."""
+
+    def __init__(self, settings: SenderLimitSettings) -> None:
+        n = settings.max_senders_tracked
+        self.viewers = RateLimit(settings.comments_per_10s, n)
+        self.connections = RateLimit(settings.comments_per_10s, n)
+        self.addresses = RateLimit(settings.comments_per_10s_per_address, n)
+
+    def allow(self, viewer: str | None, sid: str, address: str | None, now: float) -> bool:
+        """`viewer` None: the viewer's rate was counted elsewhere (Redis, bot/cluster.py)."""
+        checks = [(self.connections, sid)]
+        if viewer is not None:
+            checks.append((self.viewers, viewer))
+        if address:
+            checks.append((self.addresses, address))
+        if not all(limit.has_room(key, now) for limit, key in checks):
+            return False
+        for limit, key in checks:
+            limit.take(key, now)
+        return True
+
+    def forget_connection(self, sid: str) -> None:
+        self.connections.forget(sid)
 
 
 class ReplyBudget:

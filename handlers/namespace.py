@@ -7,8 +7,12 @@ Every event is validated, handled, logged and acknowledged `{ok: true, ...}` or
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
@@ -23,7 +27,7 @@ from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, room_channel, streamer_channel
-from handlers.hygiene import RateLimit
+from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
@@ -41,6 +45,67 @@ YIELD_EVERY = 200  # sends in a row before other events get a turn
 WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
 
 
+# Event names python-socketio (connect, disconnect) or Socket.IO clients treat as their own: a client
+# emitting one must not run its handler (a fake `disconnect` left the room while staying connected).
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+MALFORMED_WARN_EVERY_S = 60.0
+FEEDBACK_KEPT_S = 6 * 3600.0  # a viewer's feedback on a reply counts once within this long
+
+
+def source_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
+    """Where a connection comes from: the peer's address, or with `trust_forwarded_for` (a reverse
+    proxy in front, which appends the peer it saw) the first hop of X-Forwarded-For. engineio's aiohttp
+    environ always says REMOTE_ADDR 127.0.0.1; the request itself knows the peer."""
+    if trust_forwarded_for:
+        first = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if first:
+            return first[:64]
+    request = environ.get("aiohttp.request")
+    remote = getattr(request, "remote", None) if request is not None else None
+    return str(remote or environ.get("REMOTE_ADDR") or "unknown")
+
+
+class GuardedServer(socketio.AsyncServer):
+    """The Socket.IO server, refusing what no Socket.IO client sends: a packet that does not decode,
+    an event packet without a string name first, a packet type a client must not send. Each is
+    dropped and counted (`malformed`), with one short warning line a minute at most instead of a
+    traceback per packet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.malformed = 0
+        self._warned_at = -MALFORMED_WARN_EVERY_S
+        self._since_warning = 0
+
+    def _refuse_packet(self, eio_sid: str, why: str) -> None:
+        self.malformed += 1
+        self._since_warning += 1
+        now = time.monotonic()
+        if now - self._warned_at >= MALFORMED_WARN_EVERY_S:
+            logger.warning(
+                "dropped %d malformed Socket.IO packet(s) (last from %s: %s)",
+                self._since_warning,
+                eio_sid,
+                why,
+            )
+            self._warned_at, self._since_warning = now, 0
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception as e:  # a packet python-socketio cannot take; the connection goes on
+            self._binary_packet.pop(eio_sid, None)
+            self._refuse_packet(eio_sid, f"{type(e).__name__}: {str(e)[:80]}")
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            self._refuse_packet(eio_sid, "an event packet without a string event name")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+
 class ViewerCheck(NamedTuple):
     """One comment against the per-viewer limits: within the rate limit, and a flood of one text."""
 
@@ -52,9 +117,12 @@ class ViewerLimiter(Protocol):
     """Rate limit and flood guard counted outside this process (bot/cluster.py), so a viewer meets the
     same limits on every process of a cluster."""
 
-    async def check(self, room_id: str, viewer_id: str, text: str, now: float) -> ViewerCheck | None:
-        """The verdict on one comment, counting it; None when the counters cannot be reached (the
-        process's own counters decide then)."""
+    async def check(
+        self, room_id: str, viewer_id: str, text: str, now: float, address: str | None = None
+    ) -> ViewerCheck | None:
+        """The verdict on one comment, counting it against the viewer's and the source address's rates
+        (`rate_ok` holds both); None when the counters cannot be reached (the process's own counters
+        decide then)."""
         ...
 
 
@@ -75,6 +143,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         max_timers: int = 20,
         viewer_salt: str | None = None,
         batcher: EncodeBatcher | None = None,
+        limits: SenderLimitSettings | None = None,
+        viewer_secret: bytes | None = None,
     ) -> None:
         super().__init__(namespace)
         self.batcher = batcher  # comment embeddings in batches (None: each comment on its own)
@@ -86,13 +156,23 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.executor = executor
         self.streamer_ok = streamer_ok  # (room_id, token) -> may this token run this room
         self.max_comment_chars = max_comment_chars
-        self.comments_per_10s = comments_per_10s
+        # rates per viewer, connection and source address (`comments_per_10s` when no `limits` given)
+        self.limits = limits or SenderLimitSettings(comments_per_10s=comments_per_10s)
+        self.comments_per_10s = self.limits.comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
         self.approve_below = approve_below
         self.max_timers = max_timers
         self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
         self.started_at = time.time()  # the console counters count from here
-        self._rate = RateLimit(comments_per_10s)  # per connection; a cluster counts in Redis
+        self._senders = SenderLimits(self.limits)  # a cluster counts viewers and addresses in Redis
+        self._addresses: dict[str, str] = {}  # sid -> source address, while connected
+        # viewer tokens: HMAC of room and viewer id under a server secret (made per run unless given: a
+        # token only matters while a live connection of this process holds the viewer id), so no
+        # state is kept per viewer
+        self._viewer_key = hmac.new(
+            viewer_secret or secrets.token_bytes(32), b"live-cohost viewer token", hashlib.sha256
+        ).digest()
+        self._feedback_seen = expiring(200_000, FEEDBACK_KEPT_S)  # (room, viewer, reply) counted once
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -102,12 +182,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
 
     # -- dispatch: one place that isolates errors -------------------------------------------------
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
         sid = args[0] if args else ""
+        if event in ("connect", "disconnect") and not self._client_sent(sid):
+            return await super().trigger_event(event, *args)
         data = args[1] if len(args) > 1 else None
-        handler = self._handlers.get(event)
+        handler = self._handlers.get(event) if isinstance(event, str) else None
         try:
+            if isinstance(event, str) and event in RESERVED_EVENTS:
+                raise EventError(
+                    P.RESERVED_EVENT, f"{event!r} is a reserved event name; clients cannot send it"
+                )
             if handler is None:
                 raise EventError(P.UNKNOWN_EVENT, f"unknown event {str(event)[:40]!r}")
             return await handler(sid, data)
@@ -119,6 +203,13 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             err = {"code": P.INTERNAL_ERROR, "message": "the bot could not handle this event; it was logged"}
             await self.emit("error", err, to=sid)
             return {"ok": False, "error": err}
+
+    def _client_sent(self, sid: str) -> bool:
+        """Whether a `connect` / `disconnect` came from the client as an ordinary event: python-socketio
+        runs its own while the connection is still pending (connecting or disconnecting), and only
+        passes on a client's events while it is fully connected."""
+        server = getattr(self, "server", None)
+        return server is not None and bool(sid) and server.manager.is_connected(sid, self.namespace)
 
     async def deliver(self, outcome: Outcome) -> Ack:
         """Log what the handler decided, then send it."""
@@ -177,13 +268,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             self.batcher.encoder.encode(list(WARM_UP_COMMENTS))
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        self._addresses[sid] = source_address(environ, self.limits.trust_forwarded_for)
         return True
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session.get("room_id"):
             self._leave(sid, session, "disconnect")
-        self._rate.forget(sid)
+        self._senders.forget_connection(sid)  # the viewer's and the address's windows stay
+        self._addresses.pop(sid, None)
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _joined(self, sid: str) -> tuple[dict[str, Any], Room]:
@@ -204,6 +297,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             if room.members.get(viewer_id, ("",))[0] == sid:
                 self.flow.watched(room, viewer_id, time.time())
                 del room.members[viewer_id]
+                room.langs.pop(viewer_id, None)  # cards go to viewers in the room only
         self.log.record(
             "viewer_events",
             {
@@ -213,6 +307,19 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "detail": why,
             },
         )
+
+    def viewer_token(self, room_id: str, viewer_id: str) -> str:
+        """The token proving a connection joined as `viewer_id` first (join_room's ack gives it)."""
+        mac = hmac.new(self._viewer_key, f"{room_id}\0{viewer_id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
+
+    def _held_elsewhere(self, room: Room, viewer_id: str, sid: str) -> bool:
+        """Whether another live connection of this process is in the room as `viewer_id`."""
+        held = room.members.get(viewer_id)
+        if held is None or held[0] == sid:
+            return False
+        server = getattr(self, "server", None)
+        return server is None or server.manager.is_connected(held[0], self.namespace)
 
     def _product(self, room: Room, product_id: str) -> Product:
         product = room.catalog.product(product_id)
@@ -227,9 +334,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if room is None:
             raise EventError(P.UNKNOWN_ROOM, f"no room {msg.room_id!r} on this server")
         viewer_id = viewer_key(msg.viewer_id, self.viewer_salt)
+        token = self.viewer_token(msg.room_id, viewer_id)
         session = await self.get_session(sid)
         if session.get("room_id") == msg.room_id and session.get("viewer_id") == viewer_id:
-            return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen}
+            return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen, "viewer_token": token}
+        if self._held_elsewhere(room, viewer_id, sid) and not (
+            msg.token and hmac.compare_digest(msg.token.encode(), token.encode())
+        ):
+            raise EventError(
+                P.VIEWER_TAKEN,
+                f"viewer id {msg.viewer_id[:64]!r} is in use by another connection; "
+                "join with the viewer_token its first join_room gave",
+            )
         if room.viewers >= self.max_viewers_per_room:
             raise EventError(P.ROOM_FULL, f"room {msg.room_id} is full")
         if session.get("room_id"):
@@ -252,6 +368,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "room_id": msg.room_id,
             "on_screen": room.on_screen,
             "products": len(room.catalog.products),
+            "viewer_token": token,
         }
 
     async def on_leave_room(self, sid: str, data: Any) -> Ack:
@@ -275,8 +392,17 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         now = time.time()
         viewer_id = session["viewer_id"]
         comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
-        checked = await self.limiter.check(room.room_id, viewer_id, msg.text, now) if self.limiter else None
-        if not (checked.rate_ok if checked is not None else self._rate.allow(sid, time.monotonic())):
+        address = self._addresses.get(sid)
+        checked = (
+            await self.limiter.check(room.room_id, viewer_id, msg.text, now, address)
+            if self.limiter
+            else None
+        )
+        if checked is None:  # counted here: per viewer, per connection, per address
+            allowed = self._senders.allow(f"{room.room_id}/{viewer_id}", sid, address, time.monotonic())
+        else:  # viewer and address counted by the cluster; the connection is this process's
+            allowed = checked.rate_ok and self._senders.allow(None, sid, None, time.monotonic())
+        if not allowed:
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
             raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
         reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)
@@ -537,5 +663,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         """A viewer's thumbs up or down on a reply: logged for the operator's review."""
         session, room = await self._joined(sid)
         msg = parse(C.ReplyFeedbackIn, data, "reply_feedback")
+        seen = (room.room_id, session["viewer_id"], msg.reply_id)
+        if seen in self._feedback_seen:  # once per viewer per reply, whichever connection sends it
+            return {"ok": True, "reply_id": msg.reply_id, "counted": False}
+        self._feedback_seen[seen] = True
         self.log.record("viewer_events", C.feedback_row(room.room_id, session["viewer_id"], msg))
-        return {"ok": True, "reply_id": msg.reply_id}
+        return {"ok": True, "reply_id": msg.reply_id, "counted": True}

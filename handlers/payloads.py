@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,11 +19,14 @@ SOLD_OUT = "sold_out"
 UNKNOWN_ESCALATION = "unknown_escalation"
 UNAUTHORIZED = "unauthorized"
 UNKNOWN_EVENT = "unknown_event"
+RESERVED_EVENT = "reserved_event"
 RATE_LIMITED = "rate_limited"
+VIEWER_TAKEN = "viewer_taken"
 ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: valid JSON escapes, not valid UTF-8
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 
@@ -38,15 +42,31 @@ class EventError(Exception):
         return {"code": self.code, "message": self.message}
 
 
+def storable_text(text: str) -> str:
+    """Text every later step can keep: NFC-normalised, each lone surrogate ("hi \\ud800" arrives as
+    valid JSON) replaced by U+FFFD, so the log, the encoder and the JSON sent back all take it."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text))
+
+
 class _Payload(BaseModel):
     # extra keys are ignored so that clients can grow; wrong types are refused, not coerced
     model_config = ConfigDict(extra="ignore", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, v: Any) -> Any:
+        return storable_text(v) if isinstance(v, str) else v
 
 
 class JoinRoom(_Payload):
     room_id: str = Field(min_length=1, max_length=64, pattern=_ID)
     viewer_id: str = Field(min_length=1, max_length=128, pattern=_ID)
     name: str | None = Field(default=None, max_length=64)
+    # the viewer_token an earlier join_room of this viewer id was given: needed to join as a viewer id
+    # another live connection holds
+    token: str | None = Field(default=None, max_length=128)
 
     @field_validator("name")
     @classmethod

@@ -9,8 +9,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
+
 from domain.catalog import Catalog, Product
 from domain.messages import Lang, ProductCard
+from handlers.hygiene import expiring
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from recommender.encoder import TextEncoder
 from recommender.ranking import Recommender
@@ -18,6 +21,8 @@ from recommender.ranking import Recommender
 RECENT_PRODUCT_S = 120.0  # "这个" may mean what the same viewer asked about this long ago
 MAX_CARDS = 50_000
 MAX_QUEUE = 500
+MAX_VIEWERS_REMEMBERED = 100_000  # per room: viewers whose last product and language are kept
+LANG_KEPT_S = 3600.0  # a viewer's language is kept this long after their last comment
 
 
 @dataclass
@@ -48,11 +53,14 @@ class Room:
     viewers: int = 0
     queue: deque[QueueItem] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     cards: OrderedDict[str, ProductCard] = field(default_factory=OrderedDict)
-    recent: dict[str, tuple[str, float, str | None]] = field(default_factory=dict)
-    members: dict[str, tuple[str, float]] = field(default_factory=dict)  # viewer_id -> (sid, joined_at)
+    # viewer_id -> (product, when, field): expires with RECENT_PRODUCT_S, capped (least recent out)
+    recent: TTLCache = field(default_factory=lambda: expiring(MAX_VIEWERS_REMEMBERED, RECENT_PRODUCT_S))
+    # viewer_id -> (sid, joined_at): the viewers connected now (removed when they leave)
+    members: dict[str, tuple[str, float]] = field(default_factory=dict)
     on_screen_since: float = 0.0
     shown_before: str | None = None  # the product on screen before this one ("上一个")
-    langs: dict[str, Lang] = field(default_factory=dict)  # the language each viewer last wrote in
+    # the language each viewer last wrote in, kept LANG_KEPT_S after their last comment
+    langs: TTLCache = field(default_factory=lambda: expiring(MAX_VIEWERS_REMEMBERED, LANG_KEPT_S))
 
     @property
     def room_id(self) -> str:
@@ -109,10 +117,14 @@ class RoomRegistry:
         return self.rooms.get(room_id)
 
     def forget(self, viewer_id: str) -> None:
-        """Drop what the rooms keep about a viewer: the product last asked about, the language."""
+        """Drop what the rooms keep about a viewer: the product last asked about, the language, and
+        the viewer's questions waiting in the streamer's queue (answered later, they would be logged
+        again after the viewer's rows were deleted)."""
         for room in self.rooms.values():
             room.recent.pop(viewer_id, None)
             room.langs.pop(viewer_id, None)
+            for item in [i for i in room.queue if i.viewer_id == viewer_id]:
+                room.queue.remove(item)
 
     def open_sync(self, catalog: Catalog) -> Room:
         """Open a room at start-up (blocking: builds the FAQ index)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -19,26 +20,57 @@ from storage.schema import TABLES, migrate
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """A value SQLite's UTF-8 text can hold: a str with lone surrogates ("\\ud800", valid JSON, not
+    valid UTF-8) gets U+FFFD in their place; anything else is returned as it is."""
+    if isinstance(value, str) and not value.isascii():
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _transient(error: BaseException) -> bool:
+    """An error that is about the file, not the row: worth retrying the same row later."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    text = str(error).lower()
+    return any(w in text for w in ("locked", "busy", "disk i/o", "unable to open", "readonly", "full"))
 
 
 class InteractionLog:
     """Append-only log of everything that happens in the rooms.
 
     `record()` never blocks: it puts the row on a queue. A writer thread inserts queued rows in one
-    transaction per batch, at least every `flush_interval_s`. A failed batch stays queued and is
-    retried, so a transient error (a locked file) loses nothing; `close()` writes everything left.
+    transaction per batch, at least every `flush_interval_s`. The writer never dies: a batch that fails
+    is written row by row, so one bad row costs only itself; a row failing on a transient error (a
+    locked file) is kept and retried, any other failure is counted (`failed`) and the row kept with its
+    error in `<db>.unwritten.jsonl`. `close()` writes everything left, spilling there what SQLite refuses.
     """
 
-    def __init__(self, path: str | Path, flush_interval_s: float = 0.5, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        flush_interval_s: float = 0.5,
+        batch_size: int = 500,
+        stall_after_s: float = 10.0,
+    ) -> None:
         self.path = Path(path)
+        self.spill_path = self.path.with_name(self.path.name + ".unwritten.jsonl")
         self.flush_interval_s = flush_interval_s
         self.batch_size = batch_size
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()  # C-fast put: record() is on every event
         self._thread: threading.Thread | None = None
-        self._written = 0
+        self._written = 0  # rows done with: in SQLite, or given up and spilled
+        self._failed = 0  # rows SQLite refused (kept in the spill file)
         self._flushed = threading.Condition()
         self._enqueued = 0
         self._closed = False
+        self._waiting_since = time.time()  # when the oldest row still waiting was queued (roughly)
+        self.last_write_at: float | None = None  # unix time of the last committed batch or row
+        self.stall_after_s = stall_after_s  # rows waiting this long, none written: not healthy
+        self.stop_busy_s = 2.0  # at close, how long each write attempt waits for a locked file
 
     # -- life cycle -------------------------------------------------------------------------------
     def open(self) -> None:
@@ -61,9 +93,12 @@ class InteractionLog:
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
+        left = self._drain()
+        if left:  # the writer was not running: nothing can write these now
+            self._spill(left, "the log writer was not running at shutdown")
 
     # -- writing ----------------------------------------------------------------------------------
     def record(self, table: str, row: dict[str, Any]) -> None:
@@ -72,9 +107,11 @@ class InteractionLog:
             raise ValueError(f"unknown log table {table!r}")
         if self._closed:
             raise RuntimeError("interaction log is closed")
-        row = {k: v for k, v in row.items() if k in TABLES[table]}
+        row = {k: storable(v) for k, v in row.items() if k in TABLES[table]}
         row.setdefault("created_at", time.time())
         with self._flushed:
+            if self._enqueued == self._written:
+                self._waiting_since = time.time()  # the oldest row waiting was queued now
             self._enqueued += 1
         self._queue.put((table, row))
 
@@ -88,9 +125,35 @@ class InteractionLog:
     def pending(self) -> int:
         return self._enqueued - self._written
 
+    @property
+    def failed(self) -> int:
+        """Rows SQLite refused since start (each kept in the spill file with its error)."""
+        return self._failed
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stalled_s(self, now: float | None = None) -> float:
+        """How long rows have been waiting with none written meanwhile (0 when nothing waits)."""
+        if self.pending <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        return max(0.0, now - max(self._waiting_since, self.last_write_at or 0.0))
+
     def _connect(self) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         return sqlite_utils.Database(conn)
+
+    def _drain(self) -> list[tuple[str, dict[str, Any]]]:
+        items = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return items
+            if item is not _STOP:
+                items.append(item)
 
     def _run(self) -> None:
         db = self._connect()
@@ -98,70 +161,106 @@ class InteractionLog:
         stopping = False
         try:
             while True:
-                deadline = time.monotonic() + self.flush_interval_s
-                while len(batch) < self.batch_size and not stopping:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0 and batch:
-                        break
-                    try:
-                        item = self._queue.get(timeout=max(remaining, 0.05) if batch else None)
-                    except queue.Empty:
-                        continue
-                    if item is _STOP:
-                        stopping = True
-                    else:
-                        batch.append(item)
-                if batch:
-                    batch = self._write(db, batch, final=stopping)
-                if stopping and not batch and self._queue.empty():
-                    return
-                if stopping and not self._queue.empty():
-                    # rows recorded concurrently with close(): take them too
-                    while not self._queue.empty():
-                        item = self._queue.get_nowait()
-                        if item is not _STOP:
+                try:
+                    deadline = time.monotonic() + self.flush_interval_s
+                    while len(batch) < self.batch_size and not stopping:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0 and batch:
+                            break
+                        try:
+                            item = self._queue.get(timeout=max(remaining, 0.05) if batch else None)
+                        except queue.Empty:
+                            continue
+                        if item is _STOP:
+                            stopping = True
+                        else:
                             batch.append(item)
+                    if stopping:
+                        batch.extend(self._drain())  # rows recorded concurrently with close()
+                        # a stop must not wait 30 s per attempt on a file another process holds
+                        db.conn.execute(f"pragma busy_timeout = {int(self.stop_busy_s * 1000)}")
+                    if batch:
+                        batch = self._write(db, batch, final=stopping)
+                    if stopping and not batch:
+                        return
+                except Exception:  # the writer must outlive anything: a bug here loses one round
+                    logger.exception("log writer: unexpected error; %d rows kept for retry", len(batch))
+                    time.sleep(min(self.flush_interval_s, 1.0))
         finally:
             db.close()
 
     def _write(
         self, db: sqlite_utils.Database, batch: list[tuple[str, dict[str, Any]]], final: bool
     ) -> list[tuple[str, dict[str, Any]]]:
-        """Insert a batch in one transaction; returns what is still unwritten (empty on success)."""
-        by_table: dict[str, list[dict[str, Any]]] = {}
-        for table, row in batch:
-            by_table.setdefault(table, []).append(row)
+        """Insert a batch in one transaction; returns the rows kept for a retry (empty when done).
+
+        A transient failure (a locked file) keeps the batch for the next round, as long as the server
+        runs; any other failure writes the batch row by row, so only the rows SQLite refuses are lost:
+        counted in `failed` and kept in the spill file with the error. At shutdown (`final`) nothing is
+        kept: after a few attempts what is left goes to the spill file."""
         attempts = 5 if final else 1
+        error: Exception | None = None
         for attempt in range(attempts):
             try:
-                with db.conn:
-                    for table, rows in by_table.items():
-                        db[table].insert_all(rows, columns=TABLES[table], alter=False, replace=True)
-            except sqlite3.Error:
-                logger.exception(
-                    "writing %d log rows failed (attempt %d); kept for retry", len(batch), attempt + 1
-                )
-                time.sleep(min(0.2 * (attempt + 1), 1.0))
+                self._insert(db, batch)
+            except Exception as e:
+                error = e
+                if _transient(e) and attempt + 1 < attempts:
+                    time.sleep(min(0.2 * (attempt + 1), 1.0))
+                    continue
+                break
+            self._done(len(batch), written=True)
+            return []
+        if error is not None and _transient(error) and not final:
+            logger.warning("writing %d log rows failed (%s); kept for retry", len(batch), error)
+            time.sleep(min(self.flush_interval_s, 1.0))
+            return batch
+        for i, item in enumerate(batch):  # one transaction per row: only the bad row is lost
+            try:
+                self._insert(db, [item])
+            except Exception as e:
+                if _transient(e) and not final:
+                    logger.warning("writing log rows failed (%s); %d kept for retry", e, len(batch) - i)
+                    return batch[i:]
+                with self._flushed:
+                    self._failed += 1
+                self._spill([item], f"{type(e).__name__}: {e}")
                 continue
-            with self._flushed:
-                self._written += len(batch)
-                self._flushed.notify_all()
-            return []
-        if final:
-            self._spill(batch)
-            return []
-        return batch
+            self._done(1, written=True)
+        return []
 
-    def _spill(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
-        """Last resort at shutdown when SQLite keeps failing: keep the rows as JSON lines beside it."""
-        spill = self.path.with_name(self.path.name + ".unwritten.jsonl")
-        with spill.open("a", encoding="utf-8") as f:
-            for table, row in batch:
-                f.write(json.dumps({"table": table, "row": row}, ensure_ascii=False) + "\n")
-        logger.error("could not write %d log rows to %s; saved them to %s", len(batch), self.path, spill)
+    def _insert(self, db: sqlite_utils.Database, items: list[tuple[str, dict[str, Any]]]) -> None:
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for table, row in items:
+            by_table.setdefault(table, []).append(row)
+        with db.conn:
+            for table, rows in by_table.items():
+                db[table].insert_all(rows, columns=TABLES[table], alter=False, replace=True)
+
+    def _done(self, n: int, written: bool) -> None:
         with self._flushed:
-            self._written += len(batch)
+            self._written += n
+            if written:
+                self.last_write_at = time.time()
             self._flushed.notify_all()
+
+    def _spill(self, items: list[tuple[str, dict[str, Any]]], error: str) -> None:
+        """Rows SQLite will not take: kept as JSON lines beside the database, with the error, and
+        counted as done (they will not be written)."""
+        try:
+            with self.spill_path.open("a", encoding="utf-8") as f:
+                for table, row in items:
+                    f.write(json.dumps({"table": table, "row": row, "error": error}, default=repr) + "\n")
+            logger.error(
+                "log: %d rows not written to %s (%s); kept in %s",
+                len(items),
+                self.path,
+                error,
+                self.spill_path,
+            )
+        except Exception:
+            logger.exception("log: %d rows not written and not spilled (%s)", len(items), error)
+        self._done(len(items), written=False)
 
     # -- reading ----------------------------------------------------------------------------------
     def forget(self, viewer_id: str) -> dict[str, int]:
