@@ -264,6 +264,7 @@ def create_app(
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
             limits=settings.limits,  # per viewer, connection and source address
+            refused=app[REFUSALS].refuse,
         )
         await namespace.restore_controls()
         await asyncio.to_thread(namespace.warm_up)

@@ -19,6 +19,7 @@ KINDS = {
     "streamer_page": "streamer console page with a wrong token",
     "operator_page": "operator page with a wrong token",
     "operator_api": "operator API call without the operator token",
+    "streamer_join": "Socket.IO streamer_join with a wrong token",
 }
 
 
