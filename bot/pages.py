@@ -27,6 +27,7 @@ from bot.app import LOG, REGISTRY, SALT, TOKENS
 from bot.app import error_response as _error
 from bot.report import render_report
 from domain.catalog import CatalogError
+from handlers.comments import product_payload
 from handlers.review import add_faq, faq_question
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
@@ -62,6 +63,7 @@ def add_page_routes(app: web.Application) -> None:
         [
             web.get("/", index),
             web.get("/room/{room_id}", room_page),
+            web.get("/room/{room_id}/products.json", room_products),
             web.get("/console/{room_id}", console_page),
             web.get("/ops", ops_page),
             web.get("/ops/rooms/{room_id}", analytics_page),
@@ -170,6 +172,18 @@ async def room_page(request: web.Request) -> web.Response:
     if isinstance(room_id, web.Response):
         return room_id
     return _html(_template("room.html", room_id=room_id))
+
+
+async def room_products(request: web.Request) -> web.Response:
+    """The room's shelf as a viewer's page names it (both languages, link, price): what the viewer
+    sees on screen is shown by name, never by an internal id. Public, like the room page."""
+    room_id = request.match_info["room_id"]
+    registry = request.app.get(REGISTRY)
+    room = registry.get(room_id) if registry is not None else None
+    if room is None:
+        return _error(404, "unknown_room", f"no room {room_id[:64]!r}")
+    products = sorted(room.catalog.products, key=lambda p: p.link)
+    return web.json_response({"ok": True, "products": [product_payload(p) for p in products]})
 
 
 async def console_page(request: web.Request) -> web.Response:

@@ -142,7 +142,7 @@ async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_ser
     await item.locator("input.answer-text").fill("<i>ok</i>")
     await item.locator("button.answer").click()
     await expect(page.locator(".msg.streamer .text")).to_contain_text("<i>ok</i>")
-    await expect(page.locator("#status")).to_have_text("joined as " + XSS_NAME)
+    await expect(page.locator("#status")).to_have_text("已进入 · " + XSS_NAME)
 
     await flushed(live)
     ops = await open_page(browser, f"{base}/ops?token={live.app[OPERATOR]}")
