@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -137,6 +137,7 @@ def _page_auth(
         who=who,
         path=request.path,
         message="Wrong token." if given else f"This page needs the {who} token.",
+        message_key="login.wrong" if given else f"login.needs.{who}",
     )
     return _html(page, status=401)
 
@@ -212,7 +213,23 @@ async def analytics_page(request: web.Request) -> web.Response:
         return refused
     room_id = request.match_info["room_id"]
     data = await asyncio.to_thread(room_report, request.app[LOG].query, room_id)
-    return _html(await asyncio.to_thread(render_report, data))
+    registry = request.app.get(REGISTRY)
+    room = registry.get(room_id) if registry is not None else None
+    names = (
+        {p.id: {"link": p.link, "title": p.title, "title_en": p.title_en} for p in room.catalog.products}
+        if room is not None
+        else {}
+    )
+    page = await asyncio.to_thread(render_report, data, _page_lang(request), names, True)
+    return _html(page)
+
+
+def _page_lang(request: web.Request) -> Literal["zh", "en"]:
+    """A server-drawn page's language: `?lang=` (the page's switch sets it), else the browser's."""
+    asked = request.query.get("lang", "")
+    if asked in ("zh", "en"):
+        return "zh" if asked == "zh" else "en"
+    return "zh" if request.headers.get("Accept-Language", "").lower().startswith("zh") else "en"
 
 
 # -- operator API ------------------------------------------------------------------------------------
@@ -258,7 +275,7 @@ async def ops_rooms(request: web.Request) -> web.Response:
                 {
                     "room_id": rid,
                     "products": [
-                        {"product_id": p.id, "link": p.link, "title": p.title}
+                        {"product_id": p.id, "link": p.link, "title": p.title, "title_en": p.title_en}
                         for p in sorted(room.catalog.products, key=lambda p: p.link)
                     ],
                 }

@@ -121,3 +121,51 @@ async def test_feedback_leaves_the_reply_text_as_it_was(live_server, browser, de
     assert await reply.locator(".fb-note").evaluate("n => getComputedStyle(n).display") == "block"
     await expect(reply.locator("button")).to_have_count(0)  # answered once: no second vote to click
     await page.context.close()
+
+
+async def test_ops_analytics_and_sign_in_switch_language_and_name_products(
+    live_server, browser, demo_catalog
+) -> None:
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    product = demo_catalog.by_link(3)
+    viewer = await viewer_page(browser, live.url, "gus")
+    await ask(viewer, "3号链接多少钱")
+    await expect(viewer.locator(f'.card[data-product="{product.id}"]')).to_have_count(1, timeout=10_000)
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{live.url}/ops")  # no token: the sign-in page, in the page language
+    await expect(page.locator("#message")).to_have_text("此页面需要运营令牌。")
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("#message")).to_have_text("This page needs the operator token.")
+    await page.locator("button[data-testid=lang-switch]").click()  # back to 中文, kept for every page
+
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    await expect(page.locator("h1")).to_have_text("运营审核")
+    row = page.locator("#qa tbody tr", has_text="3号链接多少钱").first
+    await expect(row.locator("td.answer .product")).to_have_text(f"3号 {product.title}")
+    await expect(row.locator("td.status")).to_have_text("机器人已答")
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("h1")).to_have_text("Operator review")
+    await expect(page.locator("#qa th").nth(3)).to_have_text("comment")
+    await expect(row.locator("td.answer .product")).to_have_text(f"link 3 {product.title_en}")
+    await expect(row.locator("button.wrong")).to_have_text("Mark wrong")
+
+    await page.goto(f"{live.url}/ops/rooms/demo-room")  # English kept from the switch
+    await expect(page.locator("h1")).to_contain_text("analytics")
+    cards = page.locator("section", has_text="Cards per product")
+    await expect(cards.locator("tbody td").first).to_have_text(f"Link 3 {product.title_en}")
+    await expect(page.locator("section", has_text="Cards per reason").locator("tbody td").first).to_have_text(
+        "you just asked"
+    )
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("h1")).to_contain_text("数据分析")
+    await expect(page.locator("section", has_text="各商品的卡片").locator("tbody td").first).to_have_text(
+        f"3号 {product.title}"
+    )
+    assert product.id not in await page.locator("section", has_text="各商品的卡片").inner_text()
+    for p in (viewer, page):
+        await p.context.close()
