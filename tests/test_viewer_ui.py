@@ -49,6 +49,8 @@ async def test_the_product_on_screen_is_shown_by_name_never_by_id(live_server, b
     await expect(box.locator(".name")).to_have_text(product.title)
     await expect(box).to_contain_text(f"{product.link}号")
     await expect(box).not_to_contain_text(product.id)
+    await box.locator("button.cart").click()  # the on-screen product's own buttons send the real events
+    await expect(box.locator(".result")).to_have_text("已加入购物车")
 
     late = await viewer_page(browser, live.url, "ben")  # joins after: the join's answer names it too
     await expect(late.locator("#on-screen .card .name")).to_have_text(product.title)
