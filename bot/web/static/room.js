@@ -77,7 +77,9 @@ addStrings({
     viewerId = "web-" + Math.random().toString(36).slice(2, 10);
   }
   sessionStorage.setItem("cohost-viewer", viewerId);
-  const name = (params.get("name") || viewerId).slice(0, 64);
+  // at most 64 characters as the server counts them (code points): slicing UTF-16 units would cut
+  // an emoji in half, and the lone half makes the name one the server refuses
+  const name = Array.from(params.get("name") || viewerId).slice(0, 64).join("");
   const tokenKey = "cohost-viewer-token:" + roomId + ":" + viewerId;
 
   const chat = document.getElementById("chat");
