@@ -252,7 +252,7 @@ def create_app(
         namespace = LiveRoomNamespace(
             registry,
             log,
-            CommentFlow(settings.hygiene, recommender, settings.cards.enabled),
+            CommentFlow(settings.hygiene, recommender, settings.cards.enabled, settings.cards.repeat_s),
             settings.qa,
             executor,
             app[TOKENS].streamer_ok,

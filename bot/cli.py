@@ -270,10 +270,12 @@ def _train_kind(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bot.config import BUNDLED_CATALOG
     from bot.report import ReportError, write_report
 
+    catalogs = args.catalog or [str(BUNDLED_CATALOG)]
     try:
-        data = write_report(args.db, args.room, args.out, args.seed)
+        data = write_report(args.db, args.room, args.out, args.seed, args.lang, catalogs)
     except ReportError as e:
         print(f"cohost report: {e}", file=sys.stderr)
         return 2
@@ -425,6 +427,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--seed", type=int, default=0, help="train / held-out split of the purchase model (default: 0)"
+    )
+    report.add_argument(
+        "--lang", choices=("zh", "en"), default="en", help="the page's language (default: en)"
+    )
+    report.add_argument(
+        "--catalog",
+        action="append",
+        help="catalog file naming the room's products when the log stored no shelf; repeatable "
+        "(default: the bundled demo catalog)",
     )
     report.set_defaults(func=_report)
 

@@ -124,6 +124,9 @@ class LimitSettings(SenderLimitSettings):
 class CardSettings(_Strict):
     enabled: bool = True
     push_interval_s: float = Field(60, ge=1, le=3600, description="periodic push to engaged viewers")
+    repeat_s: float = Field(
+        60, ge=0, le=86_400, description="one card per viewer per product within this many seconds"
+    )
     replay_days: float = Field(
         7, ge=0, le=365, description="logged behaviour fed to the recommender at start-up"
     )

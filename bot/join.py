@@ -308,7 +308,7 @@ class CoHostClient:
             return None
         group = Group(
             self.room,
-            answer_key(decision),
+            answer_key(decision, comment.text),
             decision.reply,
             [Asker(comment.comment_id, viewer, name or platform_id, at=comment.created_at)],
             {"product_id": decision.product_id, "source": decision.source, "confidence": decision.confidence},

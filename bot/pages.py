@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -37,6 +37,7 @@ from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
+from handlers.comments import product_payload
 from handlers.review import add_faq, faq_question
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
@@ -77,6 +78,7 @@ def add_page_routes(app: web.Application) -> None:
         [
             web.get("/", index),
             web.get("/room/{room_id}", room_page),
+            web.get("/room/{room_id}/products.json", room_products),
             web.get("/console/{room_id}", console_page),
             web.get("/ops", ops_page),
             web.get("/ops/rooms/{room_id}", analytics_page),
@@ -164,6 +166,7 @@ def _page_auth(
         who=who,
         path=request.path,
         message="Wrong token." if given else f"This page needs the {who} token.",
+        message_key="login.wrong" if given else f"login.needs.{who}",
     )
     return _html(page, status=401)
 
@@ -203,6 +206,18 @@ async def room_page(request: web.Request) -> web.Response:
     return _html(_template("room.html", room_id=room_id))
 
 
+async def room_products(request: web.Request) -> web.Response:
+    """The room's shelf as a viewer's page names it (both languages, link, price): what the viewer
+    sees on screen is shown by name, never by an internal id. Public, like the room page."""
+    room_id = request.match_info["room_id"]
+    registry = request.app.get(REGISTRY)
+    room = registry.get(room_id) if registry is not None else None
+    if room is None:
+        return _error(404, "unknown_room", f"no room {room_id[:64]!r}")
+    products = sorted(room.catalog.products, key=lambda p: p.link)
+    return web.json_response({"ok": True, "products": [product_payload(p) for p in products]})
+
+
 async def console_page(request: web.Request) -> web.Response:
     room_id = request.match_info["room_id"]
     valid = partial(request.app[TOKENS].streamer_ok, room_id)
@@ -229,7 +244,23 @@ async def analytics_page(request: web.Request) -> web.Response:
         return refused
     room_id = request.match_info["room_id"]
     data = await asyncio.to_thread(room_report, request.app[LOG].query, room_id)
-    return _html(await asyncio.to_thread(render_report, data))
+    registry = request.app.get(REGISTRY)
+    room = registry.get(room_id) if registry is not None else None
+    names = (
+        {p.id: {"link": p.link, "title": p.title, "title_en": p.title_en} for p in room.catalog.products}
+        if room is not None
+        else {}
+    )
+    page = await asyncio.to_thread(render_report, data, _page_lang(request), names, True)
+    return _html(page)
+
+
+def _page_lang(request: web.Request) -> Literal["zh", "en"]:
+    """A server-drawn page's language: `?lang=` (the page's switch sets it), else the browser's."""
+    asked = request.query.get("lang", "")
+    if asked in ("zh", "en"):
+        return "zh" if asked == "zh" else "en"
+    return "zh" if request.headers.get("Accept-Language", "").lower().startswith("zh") else "en"
 
 
 # -- operator API ------------------------------------------------------------------------------------
@@ -278,7 +309,7 @@ async def ops_rooms(request: web.Request) -> web.Response:
                 {
                     "room_id": rid,
                     "products": [
-                        {"product_id": p.id, "link": p.link, "title": p.title}
+                        {"product_id": p.id, "link": p.link, "title": p.title, "title_en": p.title_en}
                         for p in sorted(room.catalog.products, key=lambda p: p.link)
                     ],
                 }

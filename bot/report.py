@@ -1,6 +1,7 @@
 """The room analytics as one self-contained HTML page: charts as embedded PNGs, tables beside them.
 
-`render_report(data)` turns storage.reports.room_report() into HTML (every text escaped);
+`render_report(data, lang, names)` turns storage.reports.room_report() into HTML in Chinese or English
+(every text escaped, products named, card reasons by code);
 `write_report()` is `cohost report`. Charts use matplotlib's Agg backend and label with ASCII only
 (product ids), so no CJK font is needed.
 """
@@ -8,12 +9,13 @@
 from __future__ import annotations
 
 import base64
+import contextvars
 import html
 import io
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from storage.log import InteractionLog
 from storage.reports import room_report
@@ -28,6 +30,127 @@ FUNNEL_STEPS = (
     ("carters", "added to cart"),
     ("buyers", "ordered"),
 )
+
+
+Lang = Literal["zh", "en"]
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("report_lang", default="en")
+_NAMES: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "report_names", default=None
+)
+
+REASON_LABELS: dict[str, dict[str, str]] = {
+    "asked": {"zh": "你刚问过", "en": "you just asked"},
+    "bought_together": {"zh": "买了X的人也买了", "en": "bought together"},
+    "for_you": {"zh": "猜你喜欢", "en": "picked for you"},
+    "hot": {"zh": "直播间热卖", "en": "selling fast"},
+    "on_screen": {"zh": "正在讲解", "en": "on screen"},
+}
+
+# the page's words in Chinese (English is what the code says); a label missing here stays English
+ZH: dict[str, str] = {
+    "viewers": "观众",
+    "commenters": "发言观众",
+    "askers": "提问观众",
+    "saw a card": "看到卡片",
+    "clicked": "点击卡片",
+    "added to cart": "加购",
+    "ordered": "下单",
+    "Funnel": "转化漏斗",
+    "step": "步骤",
+    "of all viewers": "占全部观众",
+    "event": "事件",
+    "count": "次数",
+    "comments": "评论",
+    "questions": "提问",
+    "impressions": "曝光",
+    "clicks": "点击",
+    "carts": "加购",
+    "orders": "订单",
+    "units": "件数",
+    "revenue": "销售额",
+    "Answers": "回答",
+    "figure": "指标",
+    "value": "数值",
+    "answered by the bot": "机器人回答",
+    "escalated to the streamer": "转给主播",
+    "answered by the streamer": "主播回答",
+    "answer rate": "回答率",
+    "escalation rate": "转主播率",
+    "median answer latency (s)": "回答耗时中位数（秒）",
+    "median streamer latency (s)": "主播回答耗时中位数（秒）",
+    "latency: first reply's time minus the comment's time (replies.reply_to)": "耗时：第一条回复时间减去评论时间",
+    "Cards per product": "各商品的卡片",
+    "Cards per reason": "各推荐理由的卡片",
+    "Cards per recommendation strategy": "各推荐策略的卡片",
+    "product": "商品",
+    "reason": "理由",
+    "strategy": "策略",
+    "CTR": "点击率",
+    "conversion": "转化率",
+    "orders and carts here are the ones made from the card itself": "此处的加购和订单只算从卡片本身发起的",
+    "Sales per product": "各商品销售",
+    "Retention (watch time from join / leave)": "留存（按进出直播间的观看时长）",
+    "minutes": "分钟",
+    "still watching": "仍在观看",
+    "Viewers by interaction (quartiles)": "按互动量分组的观众（四分位）",
+    "segment": "分组",
+    "share": "占比",
+    "interactions": "互动数",
+    "buyers": "买家",
+    "share of orders": "订单占比",
+    "interactions: comments + likes + card clicks + add-to-carts": "互动：评论 + 点赞 + 卡片点击 + 加购",
+    "Bought together": "一起购买",
+    "if bought": "买了",
+    "then also": "也买了",
+    "baskets": "购物篮",
+    "support": "支持度",
+    "confidence": "置信度",
+    "lift": "提升度",
+    "Shows": "场次",
+    "show": "场次",
+    "started": "开始",
+    "a show runs from one server start to the next": "一场直播从一次服务启动到下一次",
+    "statistic": "统计量",
+    "shows": "场次",
+    "viewer": "观众",
+    "bought": "已购买",
+    "yes": "是",
+    "no": "否",
+    "in-sample fit": "样本内拟合",
+    "coefficients on standardised features; threshold 0.5": "标准化特征上的系数；阈值 0.5",
+    "Sales forecast: units ~ viewers + price + show length (linear regression)": "销量预测：件数 ~ 观众 + 价格 + 时长（线性回归）",
+    "Purchase probability per viewer (logistic regression)": "每位观众的购买概率（逻辑回归）",
+    "train / held out": "训练 / 留出",
+    "precision (held out)": "精确率（留出）",
+    "recall (held out)": "召回率（留出）",
+    "intercept": "截距",
+    "RMSE (units)": "RMSE（件）",
+    "n (show × product)": "n（场次 × 商品）",
+    "Room": "直播间",
+    "analytics": "数据分析",
+    "computed from the interaction log at": "根据互动日志计算于",
+}
+
+
+def tr(text: str) -> str:
+    """A label in the report's language."""
+    return ZH.get(text, text) if _LANG.get() == "zh" else text
+
+
+def product_label(product_id: Any) -> str:
+    """A product as a person reads it ("3号 头层牛皮托特包" / "Link 3 Leather tote"); the id only
+    when the log and the catalog both lack it."""
+    p = (_NAMES.get() or {}).get(str(product_id))
+    if not p:
+        return str(product_id)
+    if _LANG.get() == "zh":
+        return f"{p.get('link')}号 {p.get('title')}"
+    return f"Link {p.get('link')} {p.get('title_en') or p.get('title')}"
+
+
+def reason_label(code: Any) -> str:
+    labels = REASON_LABELS.get(str(code))
+    return labels[_LANG.get()] if labels else str(code)
 
 
 def esc(value: Any) -> str:
@@ -116,28 +239,31 @@ def chart_propensity(probabilities: list[float]) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], cls: str = "") -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    head = "".join(f"<th>{esc(tr(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(rows_cell for rows_cell in row) + "</tr>" for row in rows)
     return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _td(value: Any, kind: str = "", metric: str | None = None) -> str:
     attr = f' data-metric="{esc(metric)}" data-value="{esc(value)}"' if metric else ""
-    return f"<td{attr}>{esc(fmt(value, kind))}</td>"
+    shown = tr(value) if isinstance(value, str) else fmt(value, kind)
+    return f"<td{attr}>{esc(shown)}</td>"
 
 
 def _section(title: str, chart: str | None, table: str, note: str = "") -> str:
+    title = tr(title)
     img = f'<img alt="{esc(title)}" src="{chart}">' if chart else ""
-    extra = f'<p class="note">{esc(note)}</p>' if note else ""
+    extra = f'<p class="note">{esc(tr(note))}</p>' if note else ""
     return f'<section><h2>{esc(title)}</h2><div class="pair"><div>{img}</div><div>{table}{extra}</div></div></section>'
 
 
 def _performance(title: str, rows: list[dict[str, Any]], key: str) -> str:
+    label = {"product": product_label, "reason": reason_label}.get(key, str)
     table = _table(
         [key, "impressions", "clicks", "CTR", "carts", "orders", "conversion"],
         [
             [
-                _td(r["key"]),
+                f"<td>{esc(label(r['key']))}</td>",
                 _td(r["impressions"], metric=f"{key}.{r['key']}.impressions"),
                 _td(r["clicks"], metric=f"{key}.{r['key']}.clicks"),
                 _td(r["ctr"], "pct"),
@@ -151,8 +277,25 @@ def _performance(title: str, rows: list[dict[str, Any]], key: str) -> str:
     return _section(title, None, table, "orders and carts here are the ones made from the card itself")
 
 
-def render_report(data: dict[str, Any]) -> str:
-    """The whole analytics page for one room."""
+def render_report(
+    data: dict[str, Any],
+    lang: Lang = "en",
+    names: dict[str, dict[str, Any]] | None = None,
+    page: bool = False,
+) -> str:
+    """The whole analytics page for one room, in `lang`; products named from `names` (id -> link,
+    title, title_en: the live catalog) over the names the log's stored shelf gives. `page`: served
+    under /ops, with the page-language switch (a self-contained file has none)."""
+    lang_token = _LANG.set(lang)
+    names_token = _NAMES.set({**data.get("products", {}), **(names or {})})
+    try:
+        return _render(data, lang, page)
+    finally:
+        _LANG.reset(lang_token)
+        _NAMES.reset(names_token)
+
+
+def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
     funnel, answers = data["funnel"], data["answers"]
     parts = []
     steps = [
@@ -211,7 +354,7 @@ def render_report(data: dict[str, Any]) -> str:
                 ["product", "orders", "units", "revenue"],
                 [
                     [
-                        _td(r["product_id"]),
+                        f"<td>{esc(product_label(r['product_id']))}</td>",
                         _td(r["orders"], metric=f"sales.{r['product_id']}.orders"),
                         _td(r["units"], metric=f"sales.{r['product_id']}.units"),
                         _td(r["revenue"]),
@@ -274,8 +417,8 @@ def render_report(data: dict[str, Any]) -> str:
                 ["if bought", "then also", "baskets", "support", "confidence", "lift"],
                 [
                     [
-                        _td(r["antecedent"]),
-                        _td(r["consequent"]),
+                        f"<td>{esc(product_label(r['antecedent']))}</td>",
+                        f"<td>{esc(product_label(r['consequent']))}</td>",
                         _td(r["count"]),
                         _td(r["support"], "pct"),
                         _td(r["confidence"], "pct"),
@@ -305,9 +448,16 @@ def render_report(data: dict[str, Any]) -> str:
     parts.append(_section("Shows", None, shows, "a show runs from one server start to the next"))
     generated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(data["generated_at"]))
     return PAGE.format(
+        html_lang="zh-CN" if lang == "zh" else "en",
+        lang=lang,
+        head=PAGE_HEAD if page else FILE_HEAD,
+        room_word=esc(tr("Room")),
+        analytics=esc(tr("analytics")),
+        computed=esc(tr("computed from the interaction log at")),
         room=esc(data["room_id"]),
         generated=esc(generated),
         body="\n".join(parts),
+        scripts=PAGE_SCRIPTS if page else "",
     )
 
 
@@ -364,20 +514,29 @@ def _propensity_section(p: dict[str, Any]) -> str:
     )
 
 
+STYLE = """
+body.report { font: 14px/1.4 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; margin: 1.5em; color: #222; }
+.report h1 { font-size: 1.4em; } .report h2 { font-size: 1.1em; border-bottom: 1px solid #ddd; }
+.report .pair { display: flex; gap: 1.5em; flex-wrap: wrap; align-items: flex-start; }
+.report table { border-collapse: collapse; margin-bottom: .8em; }
+.report td, .report th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
+.report td:first-child, .report th:first-child { text-align: left; }
+.report .note { color: #666; font-size: .9em; }
+"""
+
+# a file (`cohost report`) carries its style; the page under /ops takes it from /static (no inline
+# style or script there) and adds the 中文 / English switch (static/analytics.js)
+FILE_HEAD = "<style>" + STYLE + "</style>"
+PAGE_HEAD = '<link rel="stylesheet" href="/static/style.css">'
+PAGE_SCRIPTS = '<script src="/static/common.js"></script><script src="/static/analytics.js"></script>'
+
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>live-cohost · {room}</title>
-<style>
-body {{ font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }}
-h1 {{ font-size: 1.4em; }} h2 {{ font-size: 1.1em; border-bottom: 1px solid #ddd; }}
-.pair {{ display: flex; gap: 1.5em; flex-wrap: wrap; align-items: flex-start; }}
-table {{ border-collapse: collapse; margin-bottom: .8em; }}
-td, th {{ border: 1px solid #ddd; padding: 2px 8px; text-align: right; }}
-td:first-child, th:first-child {{ text-align: left; }}
-.note {{ color: #666; font-size: .9em; }}
-</style></head>
-<body><h1>Room <span id="room">{room}</span>: analytics</h1>
-<p class="note">computed from the interaction log at {generated}</p>
+<html lang="{html_lang}" data-lang="{lang}"><head><meta charset="utf-8"><title>live-cohost · {room}</title>
+{head}</head>
+<body class="report"><h1>{room_word} <span id="room">{room}</span>: {analytics}<span id="lang"></span></h1>
+<p class="note">{computed} {generated}</p>
 {body}
+{scripts}
 </body></html>
 """
 
@@ -396,8 +555,33 @@ def logged_rooms(log: InteractionLog) -> list[str]:
     return sorted(r["room_id"] for r in log.query(union) if r["room_id"])
 
 
-def write_report(db_path: str | Path, room_id: str, out: str | Path, seed: int = 0) -> dict[str, Any]:
+def catalog_names(paths: list[str | Path], room_id: str) -> dict[str, dict[str, Any]]:
+    """Product names of the room from catalog files (the ones that fail to load or are another
+    room's are skipped: names are a courtesy, the figures come from the log)."""
+    from domain.catalog import CatalogError, load_catalog
+
+    names: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        try:
+            catalog = load_catalog(path)
+        except (CatalogError, OSError, ValueError):
+            continue
+        if catalog.room_id == room_id:
+            for p in catalog.products:
+                names[p.id] = {"link": p.link, "title": p.title, "title_en": p.title_en}
+    return names
+
+
+def write_report(
+    db_path: str | Path,
+    room_id: str,
+    out: str | Path,
+    seed: int = 0,
+    lang: Lang = "en",
+    catalogs: list[str | Path] | None = None,
+) -> dict[str, Any]:
     """`cohost report`: read the log at `db_path`, write the HTML page to `out`, return the data.
+    Products are named from the shelf stored in the log, else from the `catalogs` files.
 
     ReportError when the database is missing, holds no row of the room (the message lists the rooms
     it has), or `out` cannot be written; a missing folder of `out` is created."""
@@ -415,7 +599,8 @@ def write_report(db_path: str | Path, room_id: str, out: str | Path, seed: int =
     if target.is_dir():
         raise ReportError(f"--out {out}: is a folder; give a file name such as {target / 'report.html'}")
     data = room_report(log.query, room_id, seed)
-    page = render_report(data)
+    names = {} if data["products"] else catalog_names(list(catalogs or []), room_id)
+    page = render_report(data, lang, names)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")

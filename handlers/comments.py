@@ -16,7 +16,7 @@ from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudg
 from handlers.outbox import Outcome
 from handlers.qa import field_asked
 from handlers.rooms import QueueItem, Room
-from recommender.cards import card_from_pick
+from recommender.cards import card_from_pick, card_reasons, card_titles
 from recommender.ranking import Pick, Recommender
 
 # what a viewer with a complaint is told (to them alone): a person takes it from here
@@ -64,11 +64,18 @@ def comment_row(comment: Comment, decision: Decision | None, filtered: str | Non
     return row
 
 
-def card_payload(card: ProductCard) -> dict[str, Any]:
+def card_payload(
+    card: ProductCard, titles: dict[str, str] | None = None, reasons: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`title` and `reason` are in the language of what brought the card; `titles` and `reasons` carry
+    both page languages, so a viewer's page shows the one its 中文 / English switch is set to."""
     return {
         "card_id": card.card_id,
         "product_id": card.product_id,
         "title": card.title,
+        "titles": titles or {"zh": card.title, "en": card.title},
+        "reason_key": str(card.extra.get("reason_key", "")),
+        "reasons": reasons or {"zh": card.reason, "en": card.reason},
         "price": card.price,
         "original_price": card.original_price,
         "link": card.link,
@@ -77,15 +84,35 @@ def card_payload(card: ProductCard) -> dict[str, Any]:
     }
 
 
+def product_payload(product: Product) -> dict[str, Any]:
+    """A product as a viewer's page shows it on screen: its name in both languages, link and price."""
+    return {
+        "product_id": product.id,
+        "link": product.link,
+        "titles": card_titles(product),
+        "price": product.price,
+        "original_price": product.original_price,
+        "in_stock": product.in_stock,
+    }
+
+
 class CommentFlow:
     """Room policy around answers, shared by every room this process serves."""
 
     def __init__(
-        self, hygiene: HygieneSettings, recommender: Recommender, cards_enabled: bool = True
+        self,
+        hygiene: HygieneSettings,
+        recommender: Recommender,
+        cards_enabled: bool = True,
+        card_repeat_s: float = 60.0,
     ) -> None:
         self.settings = hygiene
         self.recommender = recommender
         self.cards_enabled = cards_enabled
+        # one card per viewer per product within card_repeat_s, whatever pushed it (a question, the
+        # screen, the periodic push): (room, viewer, product) -> when its last card went out
+        self.card_repeat_s = card_repeat_s
+        self._carded: dict[tuple[str, str, str], float] = {}
         self.banned = BannedWords(hygiene.banned_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s, hygiene.max_viewers_tracked)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
@@ -149,7 +176,7 @@ class CommentFlow:
     ) -> None:
         group = Group(
             room.room_id,
-            answer_key(decision),
+            answer_key(decision, comment.text),
             decision.reply or "",
             [Asker(comment.comment_id, comment.viewer_id, comment.viewer_name, sid, comment.created_at)],
             {
@@ -189,22 +216,38 @@ class CommentFlow:
                 k=2,
                 lang=decision.lang,
             )
-            cards = self._cards(out, room, comment.viewer_id, sid, picks, decision.lang)
+            cards = self._cards(out, room, comment.viewer_id, sid, picks, decision.lang, now)
             if cards:
                 out.ack["card_id"] = cards[0].card_id
 
     def _cards(
-        self, out: Outcome, room: Room, viewer_id: str, sid: str, picks: list[Pick], lang: Lang
+        self,
+        out: Outcome,
+        room: Room,
+        viewer_id: str,
+        sid: str,
+        picks: list[Pick],
+        lang: Lang,
+        now: float,
     ) -> list[ProductCard]:
-        """Turn picks into cards for one viewer: remembered for clicks, sent, logged with their scores."""
+        """Turn picks into cards for one viewer: remembered for clicks, sent, logged with their scores.
+        A product carded to this viewer within `card_repeat_s` is not carded again."""
         cards = []
+        self._forget_carded(now)
         for pick in picks:
             product = room.catalog.product(pick.product_id)
             if product is None or not product.in_stock:
                 continue
+            seen = (room.room_id, viewer_id, product.id)
+            last = self._carded.get(seen)
+            if last is not None and now - last < self.card_repeat_s:
+                continue
+            self._carded[seen] = now
             card = card_from_pick(room.room_id, viewer_id, product, pick, lang)
             room.remember_card(card)
-            out.emit("product_card", card_payload(card), sid)
+            anchor = room.catalog.product(pick.anchor) if pick.anchor else None
+            payload = card_payload(card, card_titles(product), card_reasons(pick, anchor))
+            out.emit("product_card", payload, sid)
             out.log(
                 "card_impressions",
                 {
@@ -221,6 +264,12 @@ class CommentFlow:
             )
             cards.append(card)
         return cards
+
+    def _forget_carded(self, now: float) -> None:
+        """Bound the de-duplication memory: entries older than the window say nothing any more."""
+        if len(self._carded) > 10_000:
+            window = self.card_repeat_s
+            self._carded = {k: t for k, t in self._carded.items() if now - t < window}
 
     # -- behaviour and the cards it triggers ------------------------------------------------------
     def noticed(self, room: Room, viewer_id: str, event: str, product_id: str | None, now: float) -> None:
@@ -243,7 +292,7 @@ class CommentFlow:
                 anchor=product.id,
                 lang=room.lang_of(viewer_id),
             )
-            cards = self._cards(out, room, viewer_id, sid, picks, room.lang_of(viewer_id))
+            cards = self._cards(out, room, viewer_id, sid, picks, room.lang_of(viewer_id), now)
             if cards:
                 out.ack["card_id"] = cards[0].card_id
         return out
@@ -274,8 +323,15 @@ class CommentFlow:
                 "room_events",
                 {"room_id": room.room_id, "event": "on_screen", "detail": product_id, "created_at": now},
             )
+            shown = room.catalog.product(product_id) if product_id else None
             out.emit(
-                "on_screen", {"room_id": room.room_id, "product_id": product_id}, room_channel(room.room_id)
+                "on_screen",
+                {
+                    "room_id": room.room_id,
+                    "product_id": product_id,
+                    "product": product_payload(shown) if shown is not None else None,
+                },
+                room_channel(room.room_id),
             )
             out.share("on_screen", room.room_id, {"product_id": product_id})
         if product_id is None or not self.cards_enabled or not members:
@@ -283,7 +339,7 @@ class CommentFlow:
         picks = self.recommender.recommend_many(room.room_id, [v for v, _ in members], now, product_id)
         for (viewer_id, (sid, _)), pick in zip(members, picks, strict=True):
             if pick is not None:
-                self._cards(out, room, viewer_id, sid, [pick], room.lang_of(viewer_id))
+                self._cards(out, room, viewer_id, sid, [pick], room.lang_of(viewer_id), now)
         return out
 
     def periodic(self, room: Room, now: float) -> Outcome:
@@ -299,7 +355,7 @@ class CommentFlow:
             picks = self.recommender.recommend(
                 room.room_id, viewer_id, now, room.on_screen, "periodic", lang=lang
             )
-            self._cards(out, room, viewer_id, member[0], picks, lang)
+            self._cards(out, room, viewer_id, member[0], picks, lang, now)
         return out
 
     def _budget(self, room_id: str) -> ReplyBudget:

@@ -14,18 +14,44 @@ HANDOFF_S: a message through Redis can be late, an answer must not be lost.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from domain.messages import Decision
 
 HANDOFF_S = 2.0  # how long askers handed to another process's follow-up wait for it to name them
 
+# how a comment names a product by its link number ("3号链接", "链接3", "link 3", "#3"): the product
+# is in the key already, so these numbers say nothing about the question's own values
+_LINK_REF = re.compile(r"\d+\s*号(?:链接)?|链接\s*\d+|\blink\s*#?\s*\d+|#\s*\d+", re.IGNORECASE)
+# a value a viewer gives: a number with its unit ("160", "50kg", "1.5米", "38码") or a letter size
+_VALUE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:kg|cm|mm|ml|g|m|斤|公斤|千克|厘米|公分|米|码|岁|寸|个|件|天|元|块)?"
+    r"|(?<![a-z'’])(?:x{0,3}s|x{0,4}l|m|均码)(?![a-z])",
+    re.IGNORECASE,
+)
 
-def answer_key(decision: Decision) -> tuple[str, str]:
-    """What makes two answers the same: the product and the field or FAQ entry, and the value named
-    ("有黑色吗" and "有白色吗" are two questions of one field)."""
+
+def given_values(text: str) -> tuple[str, ...]:
+    """The values a comment gives (heights, weights, sizes, amounts), link references left out:
+    "160 50kg穿什么码" gives ("160", "50kg"). Two comments giving different values are different
+    questions even when the bot's answer reads the same."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _LINK_REF.sub(" ", folded)
+    return tuple(re.sub(r"\s+", "", m.group(0)) for m in _VALUE.finditer(folded))
+
+
+def answer_key(decision: Decision, text: str = "") -> tuple[str, str]:
+    """What makes two answers the same: the product and the field or FAQ entry, the value named
+    ("有黑色吗" and "有白色吗" are two questions of one field) and the values the comment `text` gives
+    ("160 50kg穿什么码" and "175 70kg穿什么码" are two questions of one size chart)."""
     source = decision.source or ""
-    return (decision.product_id or "", f"{source}={decision.asked.lower()}" if decision.asked else source)
+    key = f"{source}={decision.asked.lower()}" if decision.asked else source
+    values = given_values(text)
+    if values:
+        key += "|" + ",".join(values)
+    return (decision.product_id or "", key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +66,14 @@ class Asker:
     @property
     def mention(self) -> str:
         return "@" + (self.name or self.viewer_id)
+
+
+def mentions(askers: list[Asker]) -> list[str]:
+    """Each asker named once, in the order they asked: a viewer who asked twice is one "@name"."""
+    seen: dict[str, str] = {}
+    for a in askers:
+        seen.setdefault(a.viewer_id, a.mention)
+    return list(seen.values())
 
 
 @dataclass
@@ -59,8 +93,9 @@ class Group:
         return min(self.askers, key=lambda a: (a.at, a.comment_id)).here
 
     def render(self, max_names: int = 5) -> str:
-        names = " ".join(a.mention for a in self.askers[:max_names])
-        more = len(self.askers) - max_names
+        everyone = mentions(self.askers)
+        names = " ".join(everyone[:max_names])
+        more = len(everyone) - max_names
         if more > 0:
             names += f" 等{more}人" if any("\u4e00" <= ch <= "\u9fff" for ch in self.text) else f" +{more}"
         return f"{names} {self.text}"

@@ -6,7 +6,7 @@ import time
 
 from domain.catalog import Product
 from domain.messages import Lang, ProductCard, new_id
-from recommender.ranking import Pick
+from recommender.ranking import REASONS, Pick, short_name
 
 
 def card_from_pick(room_id: str, viewer_id: str, product: Product, pick: Pick, lang: Lang) -> ProductCard:
@@ -26,3 +26,18 @@ def card_from_pick(room_id: str, viewer_id: str, product: Product, pick: Pick, l
         created_at=time.time(),
         extra={**pick.scores, "trigger": pick.trigger, "reason_key": pick.reason_key},
     )
+
+
+def card_reasons(pick: Pick, anchor: Product | None) -> dict[str, str]:
+    """The card's reason in both page languages: a viewer's page shows the one its switch is set to,
+    whatever language the question that brought the card was written in."""
+    texts = REASONS.get(pick.reason_key)
+    if texts is None:
+        return {"zh": pick.reason, "en": pick.reason}
+    name = {lang: short_name(anchor, lang) if anchor is not None else "" for lang in ("zh", "en")}
+    return {lang: texts[lang].format(anchor=name[lang]) for lang in ("zh", "en")}
+
+
+def card_titles(product: Product) -> dict[str, str]:
+    """The product's name in both page languages (the Chinese title where no English one is written)."""
+    return {"zh": product.title, "en": product.display_name("en")}

@@ -67,7 +67,7 @@ from recommender.signals import (
     shelf_rules,
 )
 
-__all__ = ["EVENTS", "REASONS", "Pick", "RecSettings", "Recommender"]
+__all__ = ["EVENTS", "REASONS", "Pick", "RecSettings", "Recommender", "short_name"]
 
 EVENTS = ("view", "watch", "like", "comment", "question", "click", "cart", "purchase", "impression")
 _ROOM_NOW_EVENTS = {"click", "cart", "purchase"}
@@ -93,9 +93,10 @@ class Pick:
     strategy: str
     trigger: str
     scores: dict[str, float] = field(default_factory=dict)
+    anchor: str | None = None  # the product a "bought together" reason names, for its other language
 
 
-def _short_name(p: Product, lang: str) -> str:
+def short_name(p: Product, lang: str) -> str:
     if lang == "en" and p.title_en:
         return p.title_en if len(p.title_en) <= 40 else p.title_en[:37] + "..."
     return p.aliases[0] if p.aliases else p.title[:12]
@@ -437,7 +438,7 @@ class Recommender:
         now: float,
         anchor: str | None,
         lang: str,
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, str | None]:
         parts = {
             "for_you": w.similarity * sig["similarity"] + w.collaborative * sig["collaborative"],
             "asked": w.affinity * sig["affinity"],
@@ -453,9 +454,9 @@ class Recommender:
             key = "asked" if t is not None and now - t < self.settings.half_life_s else "for_you"
         if key == "bought_together":
             src = self._rule_source(shelf, col, profile, anchor)
-            name = _short_name(shelf.products[src], lang) if src is not None else ""
-            return key, REASONS[key][lang].format(anchor=name)
-        return key, REASONS[key][lang]
+            name = short_name(shelf.products[src], lang) if src is not None else ""
+            return key, REASONS[key][lang].format(anchor=name), shelf.ids[src] if src is not None else None
+        return key, REASONS[key][lang], None
 
     def _rule_source(self, shelf: Shelf, col: int, profile: ViewerProfile, anchor: str | None) -> int | None:
         if shelf.rules is None:
@@ -514,13 +515,16 @@ class Recommender:
 
             def make(col: int, key: str | None = None) -> Pick:
                 one = {k2: round(float(v[0, col]), 4) for k2, v in sig.items()}
+                named = None
                 if key is None:
-                    key, text = self._reason(shelf, col, one, w, profile, now, anchor, lang)
+                    key, text, named = self._reason(shelf, col, one, w, profile, now, anchor, lang)
                 else:
                     text = REASONS[key][lang]
                 one["total"] = round(float(total[col]), 4)
                 picked.append((int(shelf.gids[col]), shelf.categories[col]))
-                return Pick(shelf.ids[col], round(float(total[col]), 4), text, key, strategy, trigger, one)
+                return Pick(
+                    shelf.ids[col], round(float(total[col]), 4), text, key, strategy, trigger, one, named
+                )
 
             limit = k
             if trigger == "question" and anchor in shelf.col_of:

@@ -8,6 +8,8 @@ call it through a thread from async code.
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -169,13 +171,37 @@ def funnel_counts(query: Query, room_id: str) -> dict[str, int]:
     return _rows(query, sql, room_id)[0]
 
 
+# a card's reason as logged before its code was (the text in the viewer's language) -> its code
+REASON_CODES = ("asked", "bought_together", "for_you", "hot", "on_screen")
+_REASON_TEXTS = (
+    (re.compile(r"^(你刚问过|You just asked about this)$"), "asked"),
+    (re.compile(r"^(买了.*的人也买了|People who bought .* also bought this)$"), "bought_together"),
+    (re.compile(r"^(猜你喜欢|Picked for you)$"), "for_you"),
+    (re.compile(r"^(直播间热卖|Selling fast in this room)$"), "hot"),
+    (re.compile(r"^(正在讲解|On screen now)$"), "on_screen"),
+)
+
+
+def reason_code(logged: str | None) -> str:
+    """One code per card reason whatever language (and product name) its text was written in."""
+    text = (logged or "").strip()
+    if text in REASON_CODES:
+        return text
+    for pattern, code in _REASON_TEXTS:
+        if pattern.match(text):
+            return code
+    return text or "unknown"
+
+
 def card_performance(query: Query, room_id: str, by: str) -> list[dict[str, Any]]:
     """Impressions, clicks, card-attributed carts and orders, CTR and conversion, grouped by the
-    card's `product_id`, `reason` or `strategy`."""
+    card's `product_id`, `reason` (its code: "asked", "hot", ..., one row whatever language the card
+    was shown in) or `strategy`."""
     if by not in ("product_id", "reason", "strategy"):
         raise ValueError(f"cannot group cards by {by!r}")
+    column = "coalesce(json_extract(i.scores, '$.reason_key'), i.reason)" if by == "reason" else f"i.{by}"
     sql = f"""
-        select i.{by} as key, count(*) as impressions,
+        select {column} as key, count(*) as impressions,
                count(distinct c.card_id) as clicks,
                count(distinct a.card_id) as carts,
                count(distinct p.card_id) as orders
@@ -184,13 +210,45 @@ def card_performance(query: Query, room_id: str, by: str) -> list[dict[str, Any]
           left join cart_adds a on a.card_id = i.card_id
           left join purchases p on p.card_id = i.card_id
          where i.room_id = :room
-         group by i.{by} order by impressions desc, key
+         group by key order by impressions desc, key
     """
     rows = _rows(query, sql, room_id)
+    if by == "reason":
+        rows = _merge_reasons(rows)
     for r in rows:
         r["ctr"] = stats.ratio(r["clicks"], r["impressions"])
         r["conversion"] = stats.ratio(r["orders"], r["impressions"])
     return rows
+
+
+def _merge_reasons(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows keyed by reason code: texts logged without a code fold into their code's row."""
+    merged: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        code = reason_code(r["key"])
+        into = merged.setdefault(code, {"key": code, "impressions": 0, "clicks": 0, "carts": 0, "orders": 0})
+        for k in ("impressions", "clicks", "carts", "orders"):
+            into[k] += r[k]
+    return sorted(merged.values(), key=lambda r: (-r["impressions"], r["key"]))
+
+
+def product_names(query: Query, room_id: str) -> dict[str, dict[str, Any]]:
+    """The room's products as its last stored shelf names them: id -> {link, title, title_en}.
+    Empty when the shelf never changed during a show (the catalog file names them then)."""
+    try:
+        rows = _rows(
+            query,
+            "select catalog from shelves where room_id = :room order by created_at desc limit 1",
+            room_id,
+        )
+        products = json.loads(rows[0]["catalog"]).get("products", []) if rows else []
+    except (sqlite3.DatabaseError, json.JSONDecodeError, AttributeError, TypeError):
+        return {}  # a log from before shelves were kept, or a row that is not a catalog
+    return {
+        str(p["id"]): {"link": p.get("link"), "title": p.get("title"), "title_en": p.get("title_en")}
+        for p in products
+        if isinstance(p, dict) and "id" in p
+    }
 
 
 def product_sales(query: Query, room_id: str) -> list[dict[str, Any]]:
@@ -368,4 +426,5 @@ def room_report(query: Query, room_id: str, seed: int = 0) -> dict[str, Any]:
         "shows": show_rows,
         "forecast": stats.sales_forecast(show_rows, known_prices(query, room_id)),
         "propensity": stats.purchase_propensity(viewers, seed),
+        "products": product_names(query, room_id),
     }

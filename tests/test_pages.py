@@ -72,7 +72,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
 
     # the streamer's console: refused without the token, then opened with it
     console = await open_page(browser, f"{base}/console/demo-room")
-    await expect(console.locator("#message")).to_contain_text("streamer token")
+    await expect(console.locator("#message")).to_contain_text("主播令牌")
     await console.goto(f"{base}/console/demo-room?token={TOKEN}")
     assert "token=" not in console.url  # kept in an HttpOnly cookie, out of the address bar
     await expect(console.locator("body[data-joined]")).to_have_count(1)
@@ -98,7 +98,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await expect(console.locator("#queue .item")).to_have_count(1)  # held back: in the streamer's queue
     await flushed(live)
     ops = await open_page(browser, f"{base}/ops?token=wrong")
-    await expect(ops.locator("#message")).to_have_text("Wrong token.")
+    await expect(ops.locator("#message")).to_have_text("令牌错误。")
     await ops.goto(f"{base}/ops?token={live.app[OPERATOR]}")
     row = ops.locator("#qa tbody tr", has_text=WRONG).first
     await expect(row).to_be_visible()
@@ -107,7 +107,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     fix = ops.locator("#qa tr.fix")
     await fix.locator("textarea.fix-answer").fill(RIGHT)
     await fix.locator("button.save-fix").click()
-    await expect(fix.locator(".fix-result")).to_contain_text("saved as")
+    await expect(fix.locator(".fix-result")).to_contain_text("已存为")
     await shot(ops, "ops.png")
 
     bob = await viewer_page(browser, base, "bob", "Bob")
@@ -120,7 +120,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
         await analytics.request.get(f"{base}/ops/rooms/demo-room")
     ).status == 401  # new context: no cookie
     await analytics.goto(f"{base}/ops/rooms/demo-room?token={live.app[OPERATOR]}")
-    await expect(analytics.locator("h1")).to_contain_text("analytics")
+    await expect(analytics.locator("h1")).to_contain_text("数据分析")  # zh-CN browser: the Chinese page
     await expect(analytics.locator('[data-metric="funnel.viewers"]')).to_have_text("2")
     # (the analytics screenshot is taken in tests/test_report.py, on a simulated show's log)
     for page in (alice, bob, console, ops, analytics):
@@ -142,14 +142,14 @@ async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_ser
     await item.locator("input.answer-text").fill("<i>ok</i>")
     await item.locator("button.answer").click()
     await expect(page.locator(".msg.streamer .text")).to_contain_text("<i>ok</i>")
-    await expect(page.locator("#status")).to_have_text("joined as " + XSS_NAME)
+    await expect(page.locator("#status")).to_have_text("已进入 · " + XSS_NAME)
 
     await flushed(live)
     ops = await open_page(browser, f"{base}/ops?token={live.app[OPERATOR]}")
     await expect(ops.locator("#qa tbody td.text", has_text="<script>").first).to_have_text(XSS_TEXT)
     await expect(ops.locator("#qa tbody td", has_text="onerror").first).to_have_text(XSS_NAME)
     analytics = await open_page(browser, f"{base}/ops/rooms/demo-room?token={live.app[OPERATOR]}")
-    await expect(analytics.locator("h1")).to_contain_text("analytics")
+    await expect(analytics.locator("h1")).to_contain_text("数据分析")  # zh-CN browser: the Chinese page
 
     for p in (page, console, ops, analytics):
         assert await p.evaluate("window.__pwned") is None

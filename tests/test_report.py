@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 from html import unescape
@@ -158,3 +159,80 @@ def test_pure_statistics_on_small_hand_made_data() -> None:
     groups = segments(viewers)
     assert [g["viewers"] for g in groups] == [2, 2, 2, 2]
     assert groups[-1]["conversion"] == 1.0 and groups[0]["conversion"] == 0.0
+
+
+def test_analytics_name_products_and_count_one_reason_once_whatever_its_language(
+    tmp_path: Path, demo_catalog
+) -> None:
+    """Cards shown in Chinese and in English for one reason are one row, named by a label; products
+    are named (the log's stored shelf, else the catalog file), never shown as bare ids."""
+    from bot.report import render_report, write_report
+    from storage.log import InteractionLog
+    from storage.reports import room_report
+    from storage.shelves import shelf_row
+
+    db = tmp_path / "cohost.db"
+    log = InteractionLog(db)
+    log.open()
+    tote, hat = demo_catalog.by_link(2), demo_catalog.by_link(1)
+    cards = [
+        ("k1", tote.id, "你刚问过", "asked"),
+        ("k2", tote.id, "You just asked about this", "asked"),
+        ("k3", hat.id, f"买了{tote.title[:4]}的人也买了", "bought_together"),
+        ("k4", hat.id, "People who bought Leather tote also bought this", "bought_together"),
+        ("k5", hat.id, "直播间热卖", None),  # logged before reason codes were: the text decides
+        ("k6", hat.id, "Selling fast in this room", None),
+    ]
+    for card_id, pid, reason, code in cards:
+        scores = json.dumps({"reason_key": code} if code else {})
+        log.record(
+            "card_impressions",
+            {
+                "card_id": card_id,
+                "room_id": "demo-room",
+                "viewer_id": "v",
+                "product_id": pid,
+                "reason": reason,
+                "strategy": "personalized",
+                "score": 1.0,
+                "scores": scores,
+                "created_at": 1.0,
+            },
+        )
+    log.record(
+        "purchases",
+        {
+            "room_id": "demo-room",
+            "viewer_id": "v",
+            "product_id": tote.id,
+            "qty": 1,
+            "price": tote.price,
+            "card_id": "k1",
+            "created_at": 2.0,
+        },
+    )
+    assert log.flush(10)
+    data = room_report(log.query, "demo-room")
+    assert {r["key"]: r["impressions"] for r in data["by_reason"]} == {
+        "asked": 2,
+        "bought_together": 2,
+        "hot": 2,
+    }
+
+    zh = render_report(
+        data,
+        "zh",
+        {p.id: {"link": p.link, "title": p.title, "title_en": p.title_en} for p in demo_catalog.products},
+    )
+    assert f"2号 {tote.title}" in unescape(zh) and "你刚问过" in zh and "各推荐理由的卡片" in zh
+    en = render_report(data, "en", {})  # no shelf stored and no names given: ids are all there is
+    assert f">{tote.id}<" in en and "you just asked" in en
+
+    log.record("shelves", shelf_row(demo_catalog, "file"))  # a show whose shelf changed: the log names them
+    assert log.flush(10)
+    log.close()
+    out = tmp_path / "out" / "report.html"
+    write_report(db, "demo-room", out, lang="en")
+    page = unescape(out.read_text(encoding="utf-8"))
+    assert f"Link 2 {tote.title_en}" in page and f"Link 1 {hat.title_en}" in page
+    assert f">{tote.id}<" not in page and "Cards per reason" in page

@@ -1,16 +1,58 @@
 /* Operator review: every logged Q&A with filters; mark an answer wrong and write the right one (it
-   becomes an FAQ entry of the product, live at once); CSV export. Auth: the HttpOnly cookie. */
+   becomes an FAQ entry of the product, live at once); CSV export. Auth: the HttpOnly cookie.
+   Every label goes through t() (中文 / English switch); products are named, never shown by id. */
 "use strict";
+
+addStrings({
+  zh: {
+    "ops.heading": "运营审核", "ops.room": "直播间", "ops.all": "全部", "ops.from": "从", "ops.to": "到",
+    "ops.kind": "类型", "ops.kind.question": "提问", "ops.kind.all": "全部评论", "ops.kind.answer": "已回答",
+    "ops.kind.escalate": "转主播", "ops.kind.purchase": "购买", "ops.kind.chat": "闲聊", "ops.kind.complaint": "投诉",
+    "ops.kind.filtered": "已过滤", "ops.minConf": "置信度 ≥", "ops.maxConf": "置信度 ≤", "ops.status": "状态", "ops.any": "任意",
+    "ops.feedback": "观众反馈", "ops.fb.anyOrNone": "有无均可", "ops.fb.down": "答错了", "ops.fb.up": "有用",
+    "ops.fb.some": "有反馈", "ops.fb.none": "无反馈", "ops.fb.corrected": "已纠正", "ops.filter": "筛选",
+    "ops.csv": "导出 CSV", "ops.logged": "问答记录", "ops.col.time": "时间", "ops.col.room": "直播间",
+    "ops.col.viewer": "观众", "ops.col.comment": "评论", "ops.col.kind": "类型", "ops.col.conf": "置信度",
+    "ops.col.answer": "回答", "ops.col.status": "状态", "ops.col.feedback": "反馈", "ops.analytics": "数据分析：",
+    "ops.guess": "猜测：{text}", "ops.corrected": "已纠正为：{text}", "ops.up": "有用 {n}", "ops.down": "答错了 {n}",
+    "ops.markWrong": "标记答错", "ops.rightAnswerFor": "正确回答：", "ops.about": "商品：",
+    "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
+    "ops.loaded": "已加载 {time}", "ops.link": "{link}号",
+    "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
+    "status.dismissed": "已忽略", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
+  },
+  en: {
+    "ops.heading": "Operator review", "ops.room": "room", "ops.all": "all", "ops.from": "from", "ops.to": "to",
+    "ops.kind": "kind", "ops.kind.question": "questions", "ops.kind.all": "all comments", "ops.kind.answer": "answer",
+    "ops.kind.escalate": "escalate", "ops.kind.purchase": "purchase", "ops.kind.chat": "chat", "ops.kind.complaint": "complaint",
+    "ops.kind.filtered": "filtered", "ops.minConf": "confidence ≥", "ops.maxConf": "confidence ≤", "ops.status": "status", "ops.any": "any",
+    "ops.feedback": "viewer feedback", "ops.fb.anyOrNone": "any or none", "ops.fb.down": "thumbs down", "ops.fb.up": "thumbs up",
+    "ops.fb.some": "some", "ops.fb.none": "none", "ops.fb.corrected": "corrected", "ops.filter": "Filter",
+    "ops.csv": "CSV export", "ops.logged": "Logged Q&A", "ops.col.time": "time", "ops.col.room": "room",
+    "ops.col.viewer": "viewer", "ops.col.comment": "comment", "ops.col.kind": "kind", "ops.col.conf": "conf.",
+    "ops.col.answer": "answer", "ops.col.status": "status", "ops.col.feedback": "feedback", "ops.analytics": "analytics: ",
+    "ops.guess": "guess: {text}", "ops.corrected": "corrected: {text}", "ops.up": "up {n}", "ops.down": "down {n}",
+    "ops.markWrong": "Mark wrong", "ops.rightAnswerFor": "Right answer for ", "ops.about": " about ",
+    "ops.rightAnswer": "the right answer", "ops.saveFaq": "Save as FAQ", "ops.saved": "saved as {faq}; the bot answers it from now on",
+    "ops.loaded": "loaded {time}", "ops.link": "link {link}",
+    "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
+    "status.dismissed": "dismissed", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
+  },
+});
 
 (function () {
   const form = document.getElementById("filters");
   const body = document.querySelector("#qa tbody");
   const statusLine = document.getElementById("status");
   let rooms = [];
+  let lastRows = [];
+  let loadedAt = null;
 
+  document.getElementById("lang").append(langSwitch());
   for (const s of document.body.dataset.statuses.split(",")) {
-    document.getElementById("f-status").append(el("option", { value: s, text: s }));
+    document.getElementById("f-status").append(el("option", { value: s, "data-i18n": "status." + s, text: t("status." + s) }));
   }
+  applyI18n();
 
   function query() {
     const params = new URLSearchParams();
@@ -29,15 +71,24 @@
     return data;
   }
 
+  function productName(p) {
+    return t("ops.link", { link: p.link }) + " " + (LANG === "en" && p.title_en ? p.title_en : p.title);
+  }
+
+  function productOf(row) {
+    const room = rooms.find((r) => r.room_id === row.room_id);
+    return room && row.product_id ? room.products.find((p) => p.product_id === row.product_id) : null;
+  }
+
   async function loadRooms() {
     const data = await getJSON("/api/ops/rooms");
     rooms = data.rooms || [];
     const select = document.getElementById("f-room");
     const links = clear(document.getElementById("analytics-links"));
-    links.append("analytics: ");
+    links.append(el("span", { "data-i18n": "ops.analytics", text: t("ops.analytics") }));
     for (const r of rooms) {
       select.append(el("option", { value: r.room_id, text: r.room_id }));
-      links.append(el("a", { href: "/ops/rooms/" + encodeURIComponent(r.room_id), text: r.room_id, class: "room-link" }));
+      links.append(el("a", { class: "room-link", href: "/ops/rooms/" + encodeURIComponent(r.room_id), text: r.room_id }));
     }
   }
 
@@ -47,49 +98,65 @@
     const room = rooms.find((r) => r.room_id === row.room_id);
     const product = el("select", { class: "fix-product" });
     for (const p of room ? room.products : []) {
-      product.append(el("option", { value: p.product_id, text: p.link + "号 " + p.title, selected: p.product_id === row.product_id }));
+      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === row.product_id }));
     }
-    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 2000, placeholder: "the right answer" });
+    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 2000, placeholder: t("ops.rightAnswer") });
     const result = el("span", { class: "muted fix-result" });
     tr.after(el("tr", { class: "fix" }, el("td", { colspan: 10 },
-      "Right answer for ", el("b", { text: row.text }), " about ", product, el("br"), text, " ",
-      el("button", { type: "button", class: "primary save-fix", text: "Save as FAQ", onclick: async () => {
+      t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
+      el("button", { type: "button", class: "primary save-fix", text: t("ops.saveFaq"), onclick: async () => {
         const data = await getJSON("/api/ops/corrections", {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
         });
-        result.textContent = data.ok ? "saved as " + data.faq_id + "; the bot answers it from now on" : data.error.message;
+        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : data.error.message;
       } }), " ", result)));
   }
 
+  function kindLabel(row) {
+    const kind = row.kind || row.filtered || "";
+    const key = "ops.kind." + kind;
+    return kind && t(key) !== key ? t(key) : kind; // a filter reason (flood, banned_word) as logged
+  }
+
   function render(rows) {
+    lastRows = rows;
     clear(body);
     document.getElementById("count").textContent = String(rows.length);
     for (const row of rows) {
-      const answer = row.answer || (row.guess ? "guess: " + row.guess : "");
-      const feedback = (row.feedback_up ? "up " + row.feedback_up + " " : "") + (row.feedback_down ? "down " + row.feedback_down : "");
+      const answer = row.answer || (row.guess ? t("ops.guess", { text: row.guess }) : "");
+      const feedback = [row.feedback_up ? t("ops.up", { n: row.feedback_up }) : "",
+        row.feedback_down ? t("ops.down", { n: row.feedback_down }) : ""].filter(Boolean).join(" ");
+      const product = productOf(row);
       const tr = el("tr", { dataset: { comment: row.comment_id, status: row.status } },
         el("td", { text: when(row.created_at) }),
         el("td", { text: row.room_id }),
         el("td", { text: row.viewer_name || row.viewer_id }),
         el("td", { class: "text", text: row.text }),
-        el("td", { text: row.kind || row.filtered || "" }),
+        el("td", { class: "kind", text: kindLabel(row) }),
         el("td", { text: row.confidence === null ? "" : Number(row.confidence).toFixed(2) }),
-        el("td", { class: "answer" }, el("span", { text: answer }),
-          row.corrected_answer ? el("div", { class: "muted", text: "corrected: " + row.corrected_answer }) : null),
-        el("td", { text: row.status + (row.author === "streamer" ? "" : "") }),
+        el("td", { class: "answer" },
+          product ? el("div", { class: "muted product", text: productName(product) }) : null,
+          el("span", { text: answer }),
+          row.corrected_answer ? el("div", { class: "muted", text: t("ops.corrected", { text: row.corrected_answer }) }) : null),
+        el("td", { class: "status", text: t("status." + row.status) }),
         el("td", { text: feedback }),
         el("td", {}));
-      tr.lastChild.append(el("button", { type: "button", class: "wrong", text: "Mark wrong", onclick: () => fixRow(row, tr) }));
+      tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }));
       body.append(tr);
     }
   }
 
-  async function load() {
-    const data = await getJSON("/api/ops/qa?" + query());
-    if (data.ok) { render(data.rows); statusLine.textContent = "loaded " + new Date().toLocaleTimeString(); }
+  function loadedLine() {
+    if (loadedAt) statusLine.textContent = t("ops.loaded", { time: loadedAt.toLocaleTimeString() });
   }
 
+  async function load() {
+    const data = await getJSON("/api/ops/qa?" + query());
+    if (data.ok) { render(data.rows); loadedAt = new Date(); loadedLine(); }
+  }
+
+  onLangChange(() => { render(lastRows); loadedLine(); });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
   document.getElementById("csv").addEventListener("click", () => { location.href = "/api/ops/qa.csv?" + query(); });
   loadRooms().then(load);

@@ -1,6 +1,73 @@
-/* Viewer demo page: joins the room, sends comments, shows the bot's replies and the product cards
-   pushed to this viewer, and sends card_click / add_to_cart / purchase for the card buttons. */
+/* Viewer page: joins the room, sends comments, shows the bot's replies, the product on screen by its
+   name and the product cards pushed to this viewer (one per product: a card pushed again refreshes the
+   one shown), and sends card_click / add_to_cart / purchase for the card buttons. Names and card
+   reasons follow the page's 中文 / English switch, never the language of one question. */
 "use strict";
+
+addStrings({
+  zh: {
+    "room.heading": "直播间",
+    "room.connecting": "连接中…",
+    "room.joined": "已进入 · {name}",
+    "room.refused": "无法进入：{message}",
+    "room.disconnected": "已断开，正在重连…",
+    "room.chat": "聊天",
+    "room.placeholder": "问问主播… 例如 3号链接多少钱",
+    "room.send": "发送",
+    "room.onScreen": "正在讲解",
+    "room.nothingOnScreen": "主播还没有讲解商品。",
+    "room.cards": "商品卡片",
+    "room.noCards": "问一个商品问题，卡片会出现在这里。",
+    "room.link": "{link}号",
+    "room.bot": "小助手",
+    "room.streamer": "主播",
+    "room.onlyYou": "仅你可见",
+    "room.helpful": "有用",
+    "room.helpfulTitle": "这个回答有用",
+    "room.wrong": "答错了",
+    "room.wrongTitle": "答错了或没有帮助",
+    "room.thanks": "谢谢反馈",
+    "room.escalated": "已转给主播",
+    "room.view": "查看",
+    "room.cart": "加购",
+    "room.buy": "购买",
+    "room.viewed": "已查看",
+    "room.carted": "已加入购物车",
+    "room.bought": "下单成功",
+    "room.outOfStock": "已售罄",
+  },
+  en: {
+    "room.heading": "Live room",
+    "room.connecting": "connecting…",
+    "room.joined": "joined as {name}",
+    "room.refused": "could not join: {message}",
+    "room.disconnected": "disconnected, reconnecting…",
+    "room.chat": "Chat",
+    "room.placeholder": "Ask the host… e.g. how much is link 3",
+    "room.send": "Send",
+    "room.onScreen": "On screen now",
+    "room.nothingOnScreen": "Nothing on screen yet.",
+    "room.cards": "Product cards",
+    "room.noCards": "Ask about a product and its card shows up here.",
+    "room.link": "Link {link}",
+    "room.bot": "Assistant",
+    "room.streamer": "Host",
+    "room.onlyYou": "only you see this",
+    "room.helpful": "Helpful",
+    "room.helpfulTitle": "this answer helped",
+    "room.wrong": "Wrong",
+    "room.wrongTitle": "wrong or not helpful",
+    "room.thanks": "Thanks for the feedback",
+    "room.escalated": "passed to the host",
+    "room.view": "View",
+    "room.cart": "Add to cart",
+    "room.buy": "Buy",
+    "room.viewed": "viewed",
+    "room.carted": "added to your cart",
+    "room.bought": "order placed",
+    "room.outOfStock": "sold out",
+  },
+});
 
 (function () {
   const roomId = document.body.dataset.room;
@@ -13,94 +80,185 @@
   // at most 64 characters as the server counts them (code points): slicing UTF-16 units would cut
   // an emoji in half, and the lone half makes the name one the server refuses
   const name = Array.from(params.get("name") || viewerId).slice(0, 64).join("");
+  const tokenKey = "cohost-viewer-token:" + roomId + ":" + viewerId;
 
   const chat = document.getElementById("chat");
   const cards = document.getElementById("cards");
   const statusLine = document.getElementById("status");
   const onScreen = document.getElementById("on-screen");
-  const titles = {};
+  const products = {}; // product_id -> {product_id, link, titles, price, original_price, in_stock}
+  const shown = new Map(); // product_id -> {card: the last payload, node}: one card per product
+  let onScreenId = null;
+  let statusKey = ["room.connecting", {}];
   const socket = io({ transports: ["websocket", "polling"] });
+
+  document.getElementById("lang").append(langSwitch());
+  applyI18n();
+
+  function named(titles) {
+    return (titles && (titles[LANG] || titles.zh || titles.en)) || "";
+  }
+
+  function status(key, vars) {
+    statusKey = [key, vars || {}];
+    delete statusLine.dataset.i18n; // drawn here, with the viewer's name in it
+    statusLine.textContent = t(key, vars);
+  }
 
   function say(node) {
     chat.append(node);
     chat.scrollTop = chat.scrollHeight;
   }
 
-  function status(text) {
-    statusLine.textContent = text;
+  async function loadProducts() {
+    try {
+      const r = await fetch("/room/" + encodeURIComponent(roomId) + "/products.json");
+      const data = await r.json();
+      for (const p of data.products || []) products[p.product_id] = p;
+    } catch (e) { /* the on-screen box waits for the next on_screen event */ }
+  }
+
+  function label(key, vars) {
+    return el("span", { "data-i18n": key, text: t(key, vars) });
+  }
+
+  /* Buttons that send a behaviour event; the outcome is written on the card's own result line. */
+  function actions(c, line) {
+    async function act(event, payload, done) {
+      const ack = await emitAck(socket, event, payload);
+      if (ack.ok) {
+        line.dataset.i18n = done;
+        line.textContent = t(done);
+      } else {
+        delete line.dataset.i18n;
+        line.textContent = ack.error.message;
+      }
+    }
+    const cardId = c.card_id || null;
+    const buttons = [];
+    if (cardId) {
+      buttons.push(el("button", { type: "button", class: "click", "data-i18n": "room.view", text: t("room.view"),
+        onclick: () => act("card_click", { card_id: cardId }, "room.viewed") }));
+    }
+    buttons.push(
+      el("button", { type: "button", class: "cart", "data-i18n": "room.cart", text: t("room.cart"), disabled: !c.in_stock,
+        onclick: () => act("add_to_cart", { product_id: c.product_id, card_id: cardId }, "room.carted") }),
+      el("button", { type: "button", class: "buy primary", "data-i18n": "room.buy", text: t("room.buy"), disabled: !c.in_stock,
+        onclick: () => act("purchase", { product_id: c.product_id, card_id: cardId, qty: 1 }, "room.bought") })
+    );
+    return el("div", { class: "actions" }, ...buttons);
+  }
+
+  function drawCard(c, node) {
+    const line = el("div", { class: "muted result" });
+    const box = node || el("div", { class: "card" });
+    box.dataset.card = c.card_id;
+    box.dataset.product = c.product_id;
+    clear(box).append(
+      el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: c.link }) + " " }),
+        el("span", { class: "name", text: named(c.titles) })),
+      el("div", {}, el("span", { class: "price", text: money(c.price) }),
+        c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null),
+      el("div", { class: "reason", text: named(c.reasons) || c.reason || "" }),
+      actions(c, line),
+      line
+    );
+    return box;
+  }
+
+  function drawOnScreen() {
+    const p = onScreenId ? products[onScreenId] : null;
+    onScreen.dataset.product = onScreenId || "";
+    if (!p) {
+      clear(onScreen).append(el("p", { class: "muted", "data-i18n": "room.nothingOnScreen", text: t("room.nothingOnScreen") }));
+      return;
+    }
+    const line = el("div", { class: "muted result" });
+    clear(onScreen).append(
+      el("div", { class: "card on-screen" },
+        el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: p.link }) + " " }),
+          el("span", { class: "name", text: named(p.titles) })),
+        el("div", {}, el("span", { class: "price", text: money(p.price) }),
+          p.original_price ? el("span", { class: "was", text: money(p.original_price) }) : null,
+          p.in_stock ? null : el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") })),
+        actions(p, line),
+        line)
+    );
+  }
+
+  async function showOnScreen(productId, product) {
+    onScreenId = productId || null;
+    if (product) products[product.product_id] = product;
+    if (onScreenId && !products[onScreenId]) await loadProducts(); // a product added since the page loaded
+    drawOnScreen();
   }
 
   socket.on("connect", async () => {
-    const ack = await emitAck(socket, "join_room", { room_id: roomId, viewer_id: viewerId, name: name });
-    if (!ack.ok) return status("join refused: " + ack.error.message);
-    status("joined as " + name);
+    const join = { room_id: roomId, viewer_id: viewerId, name: name };
+    const token = sessionStorage.getItem(tokenKey);
+    if (token) join.viewer_token = token; // the same viewer id joins again with the token it was given
+    const ack = await emitAck(socket, "join_room", join);
+    if (!ack.ok) return status("room.refused", { message: ack.error.message });
+    if (ack.viewer_token) sessionStorage.setItem(tokenKey, ack.viewer_token);
+    status("room.joined", { name: name });
+    await showOnScreen(ack.on_screen, null);
     document.body.dataset.joined = "1";
-    onScreen.textContent = ack.on_screen || "–";
   });
-  socket.on("disconnect", () => status("disconnected"));
-  socket.on("error", (e) => status("refused: " + (e && e.message)));
-  socket.on("on_screen", (e) => {
-    onScreen.textContent = e.product_id ? titles[e.product_id] || e.product_id : "–";
-  });
+  socket.on("disconnect", () => status("room.disconnected"));
+  socket.on("error", (e) => status("room.refused", { message: e && e.message }));
+  socket.on("on_screen", (e) => showOnScreen(e.product_id, e.product));
 
   socket.on("bot_reply", (r) => {
     const feedback = el("span", { class: "fb" });
-    for (const [label, helpful] of [["有用", true], ["答错了", false]]) {
+    const note = el("div", { class: "fb-note muted" }); // the outcome of a click: below the reply, never in it
+    for (const [key, helpful] of [["room.helpful", true], ["room.wrong", false]]) {
       feedback.append(
         el("button", {
           type: "button",
           class: helpful ? "up" : "down",
-          text: label,
-          title: helpful ? "helpful" : "wrong or not helpful",
+          "data-i18n": key,
+          "data-i18n-title": key + "Title",
+          text: t(key),
+          title: t(key + "Title"),
           onclick: async () => {
             const ack = await emitAck(socket, "reply_feedback", { reply_id: r.reply_id, helpful: helpful });
-            feedback.textContent = ack.ok ? "thanks" : ack.error.message;
+            feedback.remove();
+            if (ack.ok) {
+              note.dataset.i18n = "room.thanks";
+              note.textContent = t("room.thanks");
+            } else note.textContent = ack.error.message;
           },
         })
       );
     }
     // an answer sent to the asker alone (the room's reply budget was spent) says so
-    const who = (r.author === "streamer" ? "主播" : "小助手") + (r.audience === "asker" ? " · 仅你可见" : "");
+    const who = el("span", { class: "who" }, label(r.author === "streamer" ? "room.streamer" : "room.bot"));
+    if (r.audience === "asker") who.append(" · ", label("room.onlyYou"));
     say(
       el(
         "div",
         { class: "msg " + (r.author === "streamer" ? "streamer" : "bot"), dataset: { reply: r.reply_id } },
-        el("span", { class: "who", text: who }),
+        who,
         el("span", { class: "text", text: r.text }),
-        feedback
+        feedback,
+        note
       )
     );
   });
 
   socket.on("product_card", (c) => {
-    titles[c.product_id] = c.title;
     const noCards = document.getElementById("no-cards");
     if (noCards) noCards.remove();
-    const line = el("div", { class: "muted result" });
-    async function act(event, payload, done) {
-      const ack = await emitAck(socket, event, payload);
-      line.textContent = ack.ok ? done : ack.error.message;
-    }
-    const card = el(
-      "div",
-      { class: "card", dataset: { card: c.card_id, product: c.product_id } },
-      el("div", { class: "title", text: c.link + "号 " + c.title }),
-      el("div", {}, el("span", { class: "price", text: money(c.price) }),
-        c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null),
-      el("div", { class: "reason", text: c.reason }),
-      el(
-        "div",
-        { class: "actions" },
-        el("button", { type: "button", class: "click", text: "查看",
-          onclick: () => act("card_click", { card_id: c.card_id }, "已查看") }),
-        el("button", { type: "button", class: "cart", text: "加购", disabled: !c.in_stock,
-          onclick: () => act("add_to_cart", { product_id: c.product_id, card_id: c.card_id }, "已加入购物车") }),
-        el("button", { type: "button", class: "buy primary", text: "购买", disabled: !c.in_stock,
-          onclick: () => act("purchase", { product_id: c.product_id, card_id: c.card_id, qty: 1 }, "下单成功") })
-      ),
-      line
-    );
-    cards.prepend(card);
+    const before = shown.get(c.product_id);
+    const node = drawCard(c, before ? before.node : null); // a card pushed again refreshes the one shown
+    shown.set(c.product_id, { card: c, node: node });
+    cards.prepend(node);
+  });
+
+  onLangChange(() => {
+    status(statusKey[0], statusKey[1]);
+    for (const entry of shown.values()) drawCard(entry.card, entry.node);
+    drawOnScreen();
   });
 
   document.getElementById("say").addEventListener("submit", async (ev) => {
@@ -116,7 +274,9 @@
     else {
       mine.dataset.comment = ack.comment_id;
       mine.dataset.kind = ack.kind;
-      if (ack.escalated) mine.append(el("div", { class: "muted", text: "已转给主播" }));
+      if (ack.escalated) mine.append(el("div", { class: "muted", "data-i18n": "room.escalated", text: t("room.escalated") }));
     }
   });
+
+  loadProducts().then(drawOnScreen);
 })();

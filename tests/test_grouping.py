@@ -1,0 +1,92 @@
+"""Grouped follow-ups: each viewer named once however often they asked, and comments giving different
+values (body measurements, sizes, amounts) are different questions, never one grouped answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from domain.messages import Decision
+from handlers.grouping import Asker, Group, ReplyGrouper, answer_key, given_values
+
+SIZE = Decision(kind="answer", lang="zh", product_id="d01", source="field:size_guide", reply="尺码表…")
+
+
+def test_a_viewer_who_asked_twice_is_named_once_and_both_comments_are_answered() -> None:
+    grouper = ReplyGrouper(cooldown_s=10)
+
+    def ask(who: str, n: int) -> Group:
+        return Group("r", ("p3", "price"), "3号链接现在89元", [Asker(f"c-{who}-{n}", who, f"{who}!")])
+
+    assert grouper.offer(ask("v1", 1), now=0) is not None
+    for who, n, at in (("v2", 1, 1), ("v2", 2, 2), ("v3", 1, 3), ("v2", 3, 4)):
+        assert grouper.offer(ask(who, n), now=at) is None
+    [follow_up] = grouper.due(now=10)
+    assert follow_up.render() == "@v2! @v3! 3号链接现在89元"
+    assert [a.comment_id for a in follow_up.askers] == ["c-v2-1", "c-v2-2", "c-v3-1", "c-v2-3"]
+
+
+def test_more_than_five_viewers_counts_viewers_not_comments() -> None:
+    askers = [Asker(f"c{i}", f"v{i % 7}") for i in range(14)]  # seven viewers, each asked twice
+    assert Group("r", ("p", "price"), "现在89元", askers).render() == "@v0 @v1 @v2 @v3 @v4 等2人 现在89元"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("160 50kg穿什么码", "175 70kg穿什么码"),
+        ("身高160体重100斤穿什么码", "身高160体重120斤穿什么码"),
+        ("有XL吗", "有L吗"),
+        ("脚长230mm穿几码", "脚长245mm穿几码"),
+        ("买2件有优惠吗", "买5件有优惠吗"),
+    ],
+)
+def test_different_values_are_different_questions(one: str, other: str) -> None:
+    assert answer_key(SIZE, one) != answer_key(SIZE, other)
+    grouper = ReplyGrouper(cooldown_s=10)
+    first = Group("r", answer_key(SIZE, one), "尺码表…", [Asker("c1", "a")])
+    second = Group("r", answer_key(SIZE, other), "尺码表…", [Asker("c2", "b")])
+    assert grouper.offer(first, now=0) is not None
+    assert grouper.offer(second, now=1) is not None  # answered at once, not held for a follow-up
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("160 50kg穿什么码", "160，50KG 穿什么码呀"),
+        ("3号链接多少钱", "链接3多少钱"),
+        ("6号链接有ＸＬ吗", "有xl吗"),
+    ],
+)
+def test_the_same_values_in_other_words_are_one_question(one: str, other: str) -> None:
+    assert answer_key(SIZE, one) == answer_key(SIZE, other)
+
+
+def test_link_numbers_are_not_values() -> None:
+    assert given_values("3号链接多少钱") == ()
+    assert given_values("how much is link 3") == ()
+    assert given_values("6号链接 165cm 110斤穿什么码") == ("165cm", "110斤")
+
+
+async def test_live_room_names_each_asker_once_and_answers_each_measurement(
+    live_server, demo_catalog
+) -> None:
+    live = await live_server(hygiene={"repeat_cooldown_s": 1, "reply_burst": 20})  # all to the room
+    shirt = next(p for p in demo_catalog.products if "size_guide" in p.attributes)
+    v1, v2, v3 = [await live.viewer("demo-room", f"v{i}") for i in (1, 2, 3)]
+    first = await v1.call("comment", {"text": f"{shirt.link}号链接多少钱"})
+    again = [await v.call("comment", {"text": f"{shirt.link}号链接多少钱"}) for v in (v2, v2, v3)]
+    assert "reply_id" in first and all(a.get("grouped") for a in again), (first, again)
+    tall = await v1.call("comment", {"text": f"{shirt.link}号链接身高175体重140斤穿什么码"})
+    short = await v2.call("comment", {"text": f"{shirt.link}号链接身高160体重100斤穿什么码"})
+    assert tall["kind"] == short["kind"] == "answer", (tall, short)
+    assert not short.get("grouped"), short  # another height and weight: answered on its own
+    for _ in range(100):
+        follow = [r for r in v3.events.get("bot_reply", []) if again[0]["comment_id"] in r["reply_to"]]
+        if follow:
+            break
+        await asyncio.sleep(0.05)
+    assert follow, v3.events.get("bot_reply")
+    assert follow[0]["text"].count("@v2") == 1 and follow[0]["text"].startswith("@v2 @v3 ")
+    assert follow[0]["reply_to"] == [a["comment_id"] for a in again]

@@ -1,0 +1,173 @@
+"""The viewer page in real headless Chromium against a real server: the product on screen by its name,
+one card per product however often it is pushed, card titles in the page's language setting (not the
+language of one question), and feedback that leaves the reply's text as it was."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, expect
+
+from tests.conftest import TOKEN
+
+VIEWPORT = {"width": 1100, "height": 720}
+
+
+async def viewer_page(browser: Any, base: str, viewer: str, lang: str = "zh") -> Page:
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    await page.add_init_script(f"localStorage.setItem('cohost.lang', '{lang}')")
+    await page.goto(f"{base}/room/demo-room?viewer={viewer}&name={viewer}")
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    return page
+
+
+async def ask(page: Page, text: str) -> None:
+    await page.fill("#comment", text)
+    await page.click("#say button[type=submit]")
+
+
+async def put_on_screen(base: str, product_id: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{base}/api/rooms/demo-room/on_screen",
+            json={"product_id": product_id},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as r:
+            assert r.status == 200, await r.text()
+
+
+async def test_the_product_on_screen_is_shown_by_name_never_by_id(live_server, browser, demo_catalog) -> None:
+    live = await live_server()
+    product = demo_catalog.by_link(3)
+    page = await viewer_page(browser, live.url, "ann")
+    await expect(page.locator("#on-screen")).to_contain_text("主播还没有讲解商品")
+    await put_on_screen(live.url, product.id)  # while the viewer watches: the on_screen event
+    box = page.locator("#on-screen .card.on-screen")
+    await expect(box.locator(".name")).to_have_text(product.title)
+    await expect(box).to_contain_text(f"{product.link}号")
+    await expect(box).not_to_contain_text(product.id)
+    await box.locator("button.cart").click()  # the on-screen product's own buttons send the real events
+    await expect(box.locator(".result")).to_have_text("已加入购物车")
+
+    late = await viewer_page(browser, live.url, "ben")  # joins after: the join's answer names it too
+    await expect(late.locator("#on-screen .card .name")).to_have_text(product.title)
+    await expect(late.locator("#on-screen")).not_to_contain_text(product.id)
+    await late.locator("button[data-testid=lang-switch]").click()
+    await expect(late.locator("#on-screen .card .name")).to_have_text(product.title_en or "")
+    await expect(late.locator("#on-screen h2, main h2").first).to_have_text("Chat")
+    for p in (page, late):
+        await p.context.close()
+
+
+async def test_a_product_asked_about_again_and_again_shows_one_card(
+    live_server, browser, demo_catalog
+) -> None:
+    live = await live_server()
+    product = demo_catalog.by_link(3)
+    page = await viewer_page(browser, live.url, "cora")
+    for i, text in enumerate(("3号链接多少钱", "3号链接有货吗", "3号链接多少钱呀")):
+        await ask(page, text)
+        await expect(page.locator(".msg.mine[data-comment]")).to_have_count(i + 1, timeout=10_000)
+    await asyncio.sleep(0.5)  # any late card would have arrived by now
+    await expect(page.locator(f'.card[data-product="{product.id}"]')).to_have_count(1)
+    product_ids = await page.locator("#cards .card").evaluate_all("cs => cs.map(c => c.dataset.product)")
+    assert len(product_ids) == len(set(product_ids)), product_ids
+    await page.context.close()
+
+
+async def test_the_server_sends_one_card_per_product_per_viewer_within_the_window(
+    live_server, demo_catalog
+) -> None:
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "fay")
+    product = demo_catalog.by_link(3)
+    for text in ("3号链接多少钱", "3号链接有货吗", "3号链接还有吗"):
+        ack = await viewer.call("comment", {"text": text})
+        assert ack["ok"], ack
+    await asyncio.sleep(0.5)
+    asked = [c for c in viewer.events.get("product_card", []) if c["product_id"] == product.id]
+    assert len(asked) == 1, asked
+    assert asked[0]["titles"] == {"zh": product.title, "en": product.title_en}
+
+
+async def test_card_titles_follow_the_page_language_not_the_question(
+    live_server, browser, demo_catalog
+) -> None:
+    live = await live_server()
+    product = demo_catalog.by_link(3)
+    page = await viewer_page(browser, live.url, "dan", lang="zh")
+    await ask(page, "how much is link 3")
+    card = page.locator(f'.card[data-product="{product.id}"]')
+    await expect(card.locator(".name")).to_have_text(product.title, timeout=10_000)
+    await expect(card.locator(".reason")).to_have_text("你刚问过")
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(card.locator(".name")).to_have_text(product.title_en or "")
+    await expect(card.locator(".reason")).to_have_text("You just asked about this")
+    await expect(card.locator("button.cart")).to_have_text("Add to cart")
+    await page.context.close()
+
+
+async def test_feedback_leaves_the_reply_text_as_it_was(live_server, browser, demo_catalog) -> None:
+    live = await live_server()
+    page = await viewer_page(browser, live.url, "eve")
+    await ask(page, "3号链接多少钱")
+    reply = page.locator(".msg.bot").first
+    await expect(reply.locator(".text")).to_contain_text("元", timeout=10_000)
+    before = await reply.locator(".text").text_content()
+    await reply.locator("button.up").click()
+    await expect(reply.locator(".fb-note")).to_have_text("谢谢反馈")
+    assert await reply.locator(".text").text_content() == before
+    assert await reply.locator(".fb-note").evaluate("n => getComputedStyle(n).display") == "block"
+    await expect(reply.locator("button")).to_have_count(0)  # answered once: no second vote to click
+    await page.context.close()
+
+
+async def test_ops_analytics_and_sign_in_switch_language_and_name_products(
+    live_server, browser, demo_catalog
+) -> None:
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    product = demo_catalog.by_link(3)
+    viewer = await viewer_page(browser, live.url, "gus")
+    await ask(viewer, "3号链接多少钱")
+    await expect(viewer.locator(f'.card[data-product="{product.id}"]')).to_have_count(1, timeout=10_000)
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{live.url}/ops")  # no token: the sign-in page, in the page language
+    await expect(page.locator("#message")).to_have_text("此页面需要运营令牌。")
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("#message")).to_have_text("This page needs the operator token.")
+    await page.locator("button[data-testid=lang-switch]").click()  # back to 中文, kept for every page
+
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    await expect(page.locator("h1")).to_have_text("运营审核")
+    row = page.locator("#qa tbody tr", has_text="3号链接多少钱").first
+    await expect(row.locator("td.answer .product")).to_have_text(f"3号 {product.title}")
+    await expect(row.locator("td.status")).to_have_text("机器人已答")
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("h1")).to_have_text("Operator review")
+    await expect(page.locator("#qa th").nth(3)).to_have_text("comment")
+    await expect(row.locator("td.answer .product")).to_have_text(f"link 3 {product.title_en}")
+    await expect(row.locator("button.wrong")).to_have_text("Mark wrong")
+
+    await page.goto(f"{live.url}/ops/rooms/demo-room")  # English kept from the switch
+    await expect(page.locator("h1")).to_contain_text("analytics")
+    cards = page.locator("section", has_text="Cards per product")
+    await expect(cards.locator("tbody td").first).to_have_text(f"Link 3 {product.title_en}")
+    await expect(page.locator("section", has_text="Cards per reason").locator("tbody td").first).to_have_text(
+        "you just asked"
+    )
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("h1")).to_contain_text("数据分析")
+    await expect(page.locator("section", has_text="各商品的卡片").locator("tbody td").first).to_have_text(
+        f"3号 {product.title}"
+    )
+    assert product.id not in await page.locator("section", has_text="各商品的卡片").inner_text()
+    for p in (viewer, page):
+        await p.context.close()
