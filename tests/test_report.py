@@ -28,9 +28,9 @@ def one(db: sqlite3.Connection, sql: str, *params: object) -> object:
 
 async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, tmp_path: Path) -> None:
     live = await live_server()
-    done = await simulate_show(live.url, "demo-room", viewers=30, seed=7, minutes=6, speed=40, token=TOKEN)
+    done = await simulate_show(live.url, "demo-room", viewers=60, seed=7, minutes=6, speed=40, token=TOKEN)
     assert done["failed_viewers"] == 0, done
-    assert done["done"]["join_room"] == 30 and done["done"]["comment"] > 20, done
+    assert done["done"]["join_room"] == 60 and done["done"]["comment"] > 20, done
     assert done["done"].get("card_click", 0) > 0 and done["done"].get("purchase", 0) > 0, done
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
 
@@ -76,7 +76,7 @@ async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, 
             db, "select count(*) from comments where room_id=? and kind='escalate'", room
         ),
     }
-    assert expected["funnel.viewers"] == 30
+    assert expected["funnel.viewers"] == 60
     for key, value in expected.items():
         assert int(got[key]) == value, (key, got[key], value)
     questions = expected["answers.answered"] + expected["answers.escalated"]
@@ -121,8 +121,8 @@ async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, 
             < 1e-9
         )
 
-    # quartile segments: four groups of the 30 viewers, buyers add up
-    assert sum(int(got[f"segment.{s}.viewers"]) for s in ("low", "medium", "high", "very high")) == 30
+    # quartile segments: four groups of the 60 viewers, buyers add up
+    assert sum(int(got[f"segment.{s}.viewers"]) for s in ("low", "medium", "high", "very high")) == 60
     assert (
         sum(int(got[f"segment.{s}.buyers"]) for s in ("low", "medium", "high", "very high"))
         == expected["funnel.buyers"]
