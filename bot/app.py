@@ -24,6 +24,7 @@ from bot.fanout import FanoutManager, FanoutRedisManager
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
+from handlers.console import price_jump
 from handlers.namespace import LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
@@ -244,6 +245,8 @@ def create_app(
             max_viewers_per_room=settings.limits.max_viewers_per_room,
             approve_below=settings.console.approve_below,
             max_timers=settings.console.max_timers,
+            guess_above=settings.console.guess_above,
+            queue_expire_min=settings.console.queue_expire_min,
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
         )
@@ -403,6 +406,7 @@ async def put_catalog(request: web.Request) -> web.Response:
             400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}"
         )
     await request.app[REGISTRY].replace_catalog(catalog)
+    await request.app[NAMESPACE].shelf_changed(room)
     request.app[LOG].record(
         "room_events",
         {"room_id": room.room_id, "event": "catalog_replaced", "detail": f"{len(catalog.products)} products"},
@@ -439,8 +443,16 @@ async def patch_product(request: web.Request) -> web.Response:
             update[key] = value
     if not update:
         return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")
+    if "price" in update and body.get("confirm") is not True and price_jump(product.price, update["price"]):
+        return error_response(
+            409,
+            "confirm_price_jump",
+            f"price {product.price:g} -> {update['price']:g} is a cut of more than half or a rise of more"
+            " than 3x; send it again with confirm: true",
+        )
     changed = product.model_copy(update=update)
     await request.app[REGISTRY].update_product(room, changed)
+    await request.app[NAMESPACE].shelf_changed(room)
     request.app[LOG].record(
         "room_events",
         {
@@ -449,7 +461,8 @@ async def patch_product(request: web.Request) -> web.Response:
             "detail": json.dumps({"product_id": product.id, **update}),
         },
     )
-    return web.json_response({"ok": True, "product_id": product.id, **update})
+    previous = {key: getattr(product, key) for key in update}  # what the console's undo sends back
+    return web.json_response({"ok": True, "product_id": product.id, **update, "previous": previous})
 
 
 async def get_queue(request: web.Request) -> web.Response:
