@@ -535,6 +535,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "price": p.price,
                 "original_price": p.original_price,
                 "stock": p.stock,
+                "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
             }
             for p in sorted(room.catalog.products, key=lambda p: p.link)
         ]
