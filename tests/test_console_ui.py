@@ -10,9 +10,11 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 from playwright.async_api import Page, expect
 
 from bot.app import REGISTRY
+from handlers.rooms import QueueItem, question_key
 from tests.conftest import TOKEN, screenshot_dir
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -216,3 +218,48 @@ async def test_queued_questions_expire_after_the_consoles_time(live_server) -> N
     resolved = await streamer.wait_for("queue_resolved", timeout=10)
     assert resolved[0]["status"] == "expired"
     assert (await streamer.call("queue_list"))["queue"] == []
+
+
+def test_which_questions_count_as_the_same() -> None:
+    def item(text: str, product: str | None = "d03") -> QueueItem:
+        return QueueItem("e", "c", "v", text, product, None, 0.0, "", 0.0)
+
+    assert question_key(item("有XL吗")) == question_key(item("有xl吗？？"))
+    assert question_key(item("有XL吗")) == question_key(item(" 有 XL 吗 ~"))
+    assert question_key(item("有XL吗")) != question_key(item("有黑色吗"))  # another value asked
+    assert question_key(item("腰围多少")) != question_key(item("臀围多少"))  # another measurement
+    assert question_key(item("有XL吗")) != question_key(item("有XL吗", "d04"))  # another product
+    complaint = item("收到的全碎了，要退款！")
+    complaint.kind = "complaint"  # type: ignore[attr-defined]  # set by the complaints change
+    assert question_key(complaint) is None  # never grouped
+
+
+async def test_one_viewer_asking_twice_is_named_once(live_server) -> None:
+    live = await live_server()
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    v1, v2 = await live.viewer("demo-room", "v1"), await live.viewer("demo-room", "v2")
+    for v, text in ((v1, INVOICE), (v1, INVOICE + "？"), (v2, INVOICE)):
+        assert (await v.call("comment", {"text": text}))["kind"] == "escalate"
+    queue = (await streamer.call("queue_list"))["queue"]
+    assert len(queue) == 1 and [g["viewer_id"] for g in queue[0]["grouped"]] == ["v1", "v2"]
+    ack = await streamer.call("queue_answer", {"escalation_id": queue[0]["escalation_id"], "text": "可以开"})
+    assert ack["ok"]
+    got = await streamer_replies(v2)
+    assert got[0]["text"] == "@v1 @v2 可以开" and got[0]["viewer_ids"] == ["v1", "v2"]
+
+
+async def test_a_complaint_has_its_own_lane_and_is_never_grouped(live_server, browser) -> None:
+    if "kind" not in QueueItem.__dataclass_fields__:
+        pytest.skip("complaints become queue items with the complaints change (QueueItem.kind)")
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    complaint = "收到的全碎了，要退款！"
+    for viewer_id in ("v1", "v2"):
+        await (await live.viewer("demo-room", viewer_id)).call("comment", {"text": complaint})
+    lane = page.locator("#complaints .item.complaint")
+    await expect(lane).to_have_count(2)
+    await expect(lane.first.locator(".question")).to_have_text(complaint)
+    await expect(lane.first.locator(".kind")).to_have_text("投诉")
+    await expect(page.locator("#queue .item")).to_have_count(0)
+    await page.context.close()
