@@ -543,7 +543,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
 
     async def shelf_changed(self, room: Room) -> None:
         """Tell the room's consoles its shelf or on-screen product changed (`shelf`)."""
-        await self.emit("shelf", self.shelf(room), to=streamer_channel(room.room_id))
+        await self._tell_consoles(room, "shelf", self.shelf(room))
+
+    async def _tell_consoles(self, room: Room, event: str, payload: Any, skip_sid: str | None = None) -> None:
+        """An update for the room's consoles. Never fails the change itself: with the fan-out away
+        (Redis down) a console catches up when it joins again."""
+        try:
+            await self.emit(event, payload, to=streamer_channel(room.room_id), skip_sid=skip_sid)
+        except Exception:
+            logger.warning("room %s: could not send %s to the consoles", room.room_id, event, exc_info=True)
 
     async def on_console_state(self, sid: str, data: Any) -> Ack:
         """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters."""
@@ -569,7 +577,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self._save_console(room)
         if self.registry.share is not None:  # paused on one process is paused on all
             await self.registry.share("console", room.room_id, settings)
-        await self.emit("console_settings", settings, to=streamer_channel(room.room_id), skip_sid=sid)
+        await self._tell_consoles(room, "console_settings", settings, skip_sid=sid)
         return {"ok": True, "room_id": room.room_id, "settings": settings}
 
     async def on_announce(self, sid: str, data: Any) -> Ack:
