@@ -414,7 +414,9 @@ class CommentFlow:
         out.emit("queue_item", held.as_dict(), streamer_channel(room.room_id))
         if held is item:
             out.share("queue_add", room.room_id, item.as_dict())
-        else:  # the same question as an open item: one item, one more asker
+        else:  # the same question as an open item: one item, one more asker (the cluster's copy too)
+            out.share("queue_resolve", room.room_id, {"escalation_id": held.escalation_id})
+            out.share("queue_add", room.room_id, held.as_dict())
             out.ack["queued_with"] = held.escalation_id
         out.ack["escalated"] = True
 
