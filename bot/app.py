@@ -26,6 +26,7 @@ from bot.refusals import RefusalCounter
 from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
+from handlers.console import price_jump
 from handlers.namespace import GuardedServer, LiveRoomNamespace
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
@@ -261,6 +262,8 @@ def create_app(
             max_viewers_per_room=settings.limits.max_viewers_per_room,
             approve_below=settings.console.approve_below,
             max_timers=settings.console.max_timers,
+            guess_above=settings.console.guess_above,
+            queue_expire_min=settings.console.queue_expire_min,
             viewer_salt=app[SALT] or None,
             batcher=EncodeBatcher(enc, encoding),
             limits=settings.limits,  # per viewer, connection and source address
@@ -455,6 +458,7 @@ async def put_catalog(request: web.Request) -> web.Response:
             400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}"
         )
     await request.app[REGISTRY].replace_catalog(catalog)
+    await request.app[NAMESPACE].shelf_changed(room)
     request.app[LOG].record(
         "room_events",
         {"room_id": room.room_id, "event": "catalog_replaced", "detail": f"{len(catalog.products)} products"},
@@ -497,7 +501,15 @@ async def patch_product(request: web.Request) -> web.Response:
         first = e.errors()[0]
         field = ".".join(str(x) for x in first["loc"])
         return error_response(400, "bad_payload", f"{field}: {first['msg']}")
+    if "price" in update and body.get("confirm") is not True and price_jump(product.price, update["price"]):
+        return error_response(
+            409,
+            "confirm_price_jump",
+            f"price {product.price:g} -> {update['price']:g} is a cut of more than half or a rise of more"
+            " than 3x; send it again with confirm: true",
+        )
     await request.app[REGISTRY].update_product(room, changed)
+    await request.app[NAMESPACE].shelf_changed(room)
     request.app[LOG].record(
         "room_events",
         {
@@ -506,7 +518,8 @@ async def patch_product(request: web.Request) -> web.Response:
             "detail": json.dumps({"product_id": product.id, **update}),
         },
     )
-    return web.json_response({"ok": True, "product_id": product.id, **update})
+    previous = {key: getattr(product, key) for key in update}  # what the console's undo sends back
+    return web.json_response({"ok": True, "product_id": product.id, **update, "previous": previous})
 
 
 async def get_queue(request: web.Request) -> web.Response:

@@ -107,6 +107,10 @@ class ConsoleSettings(_Strict):
         0.75, ge=0, le=1, description="approve-before-send mode: answers less sure than this wait"
     )
     max_timers: int = Field(20, ge=0, le=1000, description="announcement timers per room")
+    guess_above: float = Field(0.5, ge=0, le=1, description="the console shows the bot's guess from this up")
+    queue_expire_min: float = Field(
+        30.0, ge=0, le=1440, description="a queued question leaves the queue after this long (0: never)"
+    )
 
 
 class PrivacySettings(_Strict):

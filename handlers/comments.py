@@ -6,6 +6,7 @@ namespace delivers. Time comes in as `now` (unix seconds) so tests can drive the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from handlers.qa import field_asked
 from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick, card_reasons, card_titles
 from recommender.ranking import Pick, Recommender
+from storage.schema import TABLES
 
 # what a viewer with a complaint is told (to them alone): a person takes it from here
 COMPLAINT_ACK: dict[Lang, str] = {
@@ -523,25 +525,39 @@ class CommentFlow:
             decision.reason,
             comment.created_at,
             kind,
+            source=decision.source,
         )
-        room.queue.append(item)
-        out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": "open"})
-        out.emit("queue_item", item.as_dict(), streamer_channel(room.room_id))
-        out.share("queue_add", room.room_id, item.as_dict())
+        out.log("escalations", escalation_row(item, room.room_id, "open"))
+        held = room.enqueue(item, comment.viewer_name)
+        out.emit("queue_item", held.as_dict(), streamer_channel(room.room_id))
+        if held is item:
+            out.share("queue_add", room.room_id, item.as_dict())
+        else:  # the same question as an open item: one item, one more asker (the cluster's copy too)
+            out.share("queue_resolve", room.room_id, {"escalation_id": held.escalation_id})
+            out.share("queue_add", room.room_id, held.as_dict())
+            out.ack["queued_with"] = held.escalation_id
         out.ack["escalated"] = True
 
-    def resolve(self, room: Room, item: QueueItem, text: str | None, now: float) -> Outcome:
-        """The streamer answers (text) or dismisses (None) a queued question."""
+    def resolve(self, room: Room, item: QueueItem, text: str | None, now: float, status: str = "") -> Outcome:
+        """The streamer answers (text) or dismisses (None) a queued question; the answer names every
+        viewer who asked it, each once. `status` "expired": dismissed by the console's timeout."""
         room.queue.remove(item)
-        status = "answered" if text else "dismissed"
+        status = "answered" if text else (status or "dismissed")
         out = Outcome({"ok": True, "escalation_id": item.escalation_id, "status": status})
-        out.log("escalations", {**item.as_dict(), "room_id": room.room_id, "status": status})
+        out.log("escalations", escalation_row(item, room.room_id, status))
+        for g in item.grouped:  # each folded asker's own row, as logged when they asked
+            asked = {k: g[k] for k in ("escalation_id", "comment_id", "viewer_id", "text", "created_at")}
+            out.log("escalations", escalation_row(dataclasses.replace(item, **asked), room.room_id, status))
         if text:
+            askers = [Asker(item.comment_id, item.viewer_id)]
+            for g in item.grouped:
+                if all(a.viewer_id != g["viewer_id"] for a in askers):
+                    askers.append(Asker(g["comment_id"], g["viewer_id"], g.get("name")))
             group = Group(
                 room.room_id,
                 (item.product_id or "", "streamer"),
                 text,
-                [Asker(item.comment_id, item.viewer_id)],
+                askers,
                 {"product_id": item.product_id, "source": "streamer", "confidence": 1.0},
             )
             out.ack["reply_id"] = self._send_group(out, group, now, author="streamer")
@@ -552,3 +568,9 @@ class CommentFlow:
         )
         out.share("queue_resolve", room.room_id, {"escalation_id": item.escalation_id})
         return out
+
+
+def escalation_row(item: QueueItem, room_id: str, status: str) -> dict[str, Any]:
+    """The `escalations` log row of a queued question: the table's columns only."""
+    row = {**item.as_dict(), "room_id": room_id, "status": status}
+    return {k: v for k, v in row.items() if k in TABLES["escalations"]}

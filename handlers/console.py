@@ -26,6 +26,12 @@ class ConsoleSettingsIn(_Payload):
     paused: bool | None = None
     approve_mode: bool | None = None
     approve_below: float | None = Field(default=None, ge=0, le=1)
+    guess_above: float | None = Field(default=None, ge=0, le=1)
+    expire_min: float | int | None = Field(default=None, ge=0, le=1440)
+
+
+class QueueDismissManyIn(_Payload):
+    escalation_ids: list[str] = Field(min_length=1, max_length=500)
 
 
 class AnnounceIn(_Payload):
@@ -89,11 +95,19 @@ class ConsoleState:
     approve_below: float
     paused: bool = False
     approve_mode: bool = False
+    guess_above: float = 0.5  # the console shows the bot's guess only from this confidence up
+    expire_min: float = 30.0  # a queued question waits this long at most (0: until answered)
     comments: int = 0
     timers: dict[str, Timer] = field(default_factory=dict)
 
     def settings(self) -> dict[str, Any]:
-        return {"paused": self.paused, "approve_mode": self.approve_mode, "approve_below": self.approve_below}
+        return {
+            "paused": self.paused,
+            "approve_mode": self.approve_mode,
+            "approve_below": self.approve_below,
+            "guess_above": self.guess_above,
+            "expire_min": self.expire_min,
+        }
 
     def apply(self, msg: ConsoleSettingsIn) -> dict[str, Any]:
         """Change the given settings; returns the whole set."""
@@ -103,7 +117,27 @@ class ConsoleState:
             self.approve_mode = msg.approve_mode
         if msg.approve_below is not None:
             self.approve_below = float(msg.approve_below)
+        if msg.guess_above is not None:
+            self.guess_above = float(msg.guess_above)
+        if msg.expire_min is not None:
+            self.expire_min = float(msg.expire_min)
         return self.settings()
+
+    def expired(self, created_at: float, now: float) -> bool:
+        """Whether a question asked at `created_at` has waited longer than the console allows."""
+        return self.expire_min > 0 and now - created_at >= self.expire_min * 60
+
+
+# a price change this large is refused unless the streamer confirms it (a cleared box, a slipped digit)
+PRICE_CUT_CONFIRM = 0.5  # new price below half the old one
+PRICE_RISE_CONFIRM = 3.0  # new price above three times the old one
+
+
+def price_jump(old: float, new: float) -> bool:
+    """Whether going from `old` to `new` is a jump the streamer must confirm."""
+    if old <= 0:
+        return False
+    return new < old * (1 - PRICE_CUT_CONFIRM) or new > old * PRICE_RISE_CONFIRM
 
 
 def gate(decision: Decision, state: ConsoleState) -> Decision:

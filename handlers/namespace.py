@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 FOLLOWUP_TICK_S = 0.25
+COUNTERS_EVERY = 2  # timer ticks (seconds) between two `console_counters` to a connected console
 YIELD_EVERY = 200  # sends in a row before other events get a turn
 WARM_UP_COMMENTS = ("1号链接多少钱 有货吗", "这个是什么材质的呀", "do you ship abroad?", "主播好美666")
 
@@ -146,6 +147,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         limits: SenderLimitSettings | None = None,
         viewer_secret: bytes | None = None,
         refused: Callable[[str, str], None] | None = None,
+        guess_above: float = 0.5,
+        queue_expire_min: float = 30.0,
     ) -> None:
         super().__init__(namespace)
         self.batcher = batcher  # comment embeddings in batches (None: each comment on its own)
@@ -165,6 +168,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self.comments_per_10s = self.limits.comments_per_10s
         self.max_viewers_per_room = max_viewers_per_room
         self.approve_below = approve_below
+        self.guess_above = guess_above
+        self.queue_expire_min = queue_expire_min
         self.max_timers = max_timers
         self.consoles: dict[str, C.ConsoleState] = {}  # room_id -> the streamer console's controls
         self.started_at = time.time()  # the console counters count from here
@@ -259,7 +264,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         outcome = await loop.run_in_executor(
             self.executor, self.flow.screen_changed, room, product_id, time.time(), announce
         )
-        return await self.deliver(outcome)
+        ack = await self.deliver(outcome)
+        await self.shelf_changed(room)
+        return ack
 
     def warm_up(self) -> None:
         """Run the comment path once per room before the first viewer comes (blocking), so the first
@@ -547,6 +554,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         item = self._queued(room, msg.escalation_id)
         return await self.deliver(self.flow.resolve(room, item, None, time.time()))
 
+    async def on_queue_dismiss_many(self, sid: str, data: Any) -> Ack:
+        """Dismiss several queued questions at once; ids no longer open are skipped."""
+        room = await self._streamer_room(sid)
+        msg = parse(C.QueueDismissManyIn, data, "queue_dismiss_many")
+        now, dismissed = time.time(), []
+        for escalation_id in dict.fromkeys(msg.escalation_ids):
+            item = room.queue_item(escalation_id)
+            if item is not None:
+                await self.deliver(self.flow.resolve(room, item, None, now))
+                dismissed.append(escalation_id)
+        return {"ok": True, "dismissed": dismissed}
+
     # -- the streamer console (privileged) and viewer feedback ------------------------------------
     async def restore_controls(self) -> None:
         """At start-up, before any viewer: each room's questions still waiting for the streamer and its
@@ -554,7 +573,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         now = time.time()
         for room in self.registry.rooms.values():
             queued = await asyncio.to_thread(self.log.query, *open_questions(room.room_id, now))
-            room.queue.extend(QueueItem(**row) for row in queued)
+            for row in queued:
+                room.enqueue(QueueItem(**row))  # the same question asked by many: one item again
             saved = await asyncio.to_thread(self.log.query, *saved_console(room.room_id))
             if saved:
                 try:
@@ -583,46 +603,95 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         """The room's console controls, made on first use."""
         state = self.consoles.get(room.room_id)
         if state is None:
-            state = C.ConsoleState(room.room_id, self.started_at, self.approve_below)
+            state = C.ConsoleState(
+                room.room_id,
+                self.started_at,
+                self.approve_below,
+                guess_above=self.guess_above,
+                expire_min=self.queue_expire_min,
+            )
             self.consoles[room.room_id] = state
         return state
 
     async def run_timers(self, tick_s: float = 1.0) -> None:
-        """Background task: send the streamers' timed announcements that are due."""
+        """Background task: send the streamers' timed announcements that are due, close the questions
+        that waited too long, and send the open consoles their counters."""
+        ticks = 0
         while True:
             await asyncio.sleep(tick_s)
             now = time.time()
+            ticks += 1
             for state in list(self.consoles.values()):
                 try:
                     await self.deliver(C.due_timers(state, now))
                 except Exception:
                     logger.exception("timer messages of %s failed", state.room_id)
+            for room in list(self.registry.rooms.values()):
+                try:
+                    await self._console_tick(room, now, counters=ticks % COUNTERS_EVERY == 0)
+                except Exception:
+                    logger.exception("console upkeep of %s failed", room.room_id)
+
+    def _streamers_here(self, room: Room) -> bool:
+        """Whether a console of the room is connected to this process."""
+        rooms = self.server.manager.rooms.get(self.namespace, {})
+        return bool(rooms.get(streamer_channel(room.room_id)))
+
+    async def _console_tick(self, room: Room, now: float, counters: bool) -> None:
+        """Questions older than the console's `expire_min` leave the queue (status `expired`); a
+        connected console gets `console_counters`."""
+        state = self.consoles.get(room.room_id)
+        if state is not None:
+            for item in [i for i in room.queue if state.expired(i.created_at, now)]:
+                await self.deliver(self.flow.resolve(room, item, None, now, status="expired"))
+        if counters and self._streamers_here(room):
+            await self.emit("console_counters", await self._counters(room), to=streamer_channel(room.room_id))
+
+    async def _counters(self, room: Room) -> dict[str, Any]:
+        state = self.console(room)
+        counters = (await asyncio.to_thread(self.log.query, *live_counters(room.room_id, state.opened_at)))[0]
+        return {**counters, "viewers": room.viewers, "since": state.opened_at}
+
+    def shelf(self, room: Room) -> dict[str, Any]:
+        """The room's shelf as the console shows it: products by link, the one on screen."""
+        products = [
+            {
+                "product_id": p.id,
+                "link": p.link,
+                "title": p.title,
+                "price": p.price,
+                "original_price": p.original_price,
+                "stock": p.stock,
+                "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
+            }
+            for p in sorted(room.catalog.products, key=lambda p: p.link)
+        ]
+        return {"room_id": room.room_id, "on_screen": room.on_screen, "products": products}
+
+    async def shelf_changed(self, room: Room) -> None:
+        """Tell the room's consoles its shelf or on-screen product changed (`shelf`)."""
+        await self._tell_consoles(room, "shelf", self.shelf(room))
+
+    async def _tell_consoles(self, room: Room, event: str, payload: Any, skip_sid: str | None = None) -> None:
+        """An update for the room's consoles. Never fails the change itself: with the fan-out away
+        (Redis down) a console catches up when it joins again."""
+        try:
+            await self.emit(event, payload, to=streamer_channel(room.room_id), skip_sid=skip_sid)
+        except Exception:
+            logger.warning("room %s: could not send %s to the consoles", room.room_id, event, exc_info=True)
 
     async def on_console_state(self, sid: str, data: Any) -> Ack:
         """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters."""
         room = await self._streamer_room(sid)
         state = self.console(room)
-        counters = (await asyncio.to_thread(self.log.query, *live_counters(room.room_id, state.opened_at)))[0]
         return {
             "ok": True,
-            "room_id": room.room_id,
+            **self.shelf(room),
             "currency": room.catalog.currency,
-            "on_screen": room.on_screen,
-            "products": [
-                {
-                    "product_id": p.id,
-                    "link": p.link,
-                    "title": p.title,
-                    "price": p.price,
-                    "original_price": p.original_price,
-                    "stock": p.stock,
-                }
-                for p in sorted(room.catalog.products, key=lambda p: p.link)
-            ],
             "queue": [i.as_dict() for i in room.queue],
             "settings": state.settings(),
             "timers": [t.as_dict() for t in state.timers.values()],
-            "counters": {**counters, "viewers": room.viewers, "since": state.opened_at},
+            "counters": await self._counters(room),
         }
 
     async def on_console_settings(self, sid: str, data: Any) -> Ack:
@@ -635,6 +704,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self._save_console(room)
         if self.registry.share is not None:  # paused on one process is paused on all
             await self.registry.share("console", room.room_id, settings)
+        await self._tell_consoles(room, "console_settings", settings, skip_sid=sid)
         return {"ok": True, "room_id": room.room_id, "settings": settings}
 
     async def on_announce(self, sid: str, data: Any) -> Ack:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Lang, ProductCard
 from handlers.hygiene import expiring
 from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.normalize import normalize
 from recommender.encoder import TextEncoder
 from recommender.ranking import Recommender
 
@@ -41,9 +43,26 @@ class QueueItem:
     # "question" (the bot could not answer it) or "complaint" (after-sales trouble: a person must
     # follow it up; the console shows it in a lane of its own)
     kind: str = "question"
+    source: str | None = None  # the field or FAQ entry the guess comes from
+    # later askers of the same question folded into this item:
+    # {escalation_id, comment_id, viewer_id, name, text, created_at}
+    grouped: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "grouped": list(self.grouped)}
+
+
+# what two wordings of one question may differ in: punctuation, spaces, sentence-final particles
+_NOT_ASKED = re.compile(r"[\s\W_]+|[吗嘛呢呀啊吖哇哦噢啦么]+(?=[\s\W_]*$)")
+
+
+def question_key(item: QueueItem) -> tuple[str, str] | None:
+    """What makes two queued questions the same one: the product and the text once punctuation, case,
+    spaces and trailing particles are gone ("有XL吗" = "有xl吗？？"). Complaints are never grouped."""
+    if getattr(item, "kind", "question") == "complaint":
+        return None
+    text = _NOT_ASKED.sub("", normalize(item.text))
+    return (item.product_id or "", text) if text else None
 
 
 @dataclass
@@ -72,6 +91,32 @@ class Room:
 
     def queue_item(self, escalation_id: str) -> QueueItem | None:
         return next((i for i in self.queue if i.escalation_id == escalation_id), None)
+
+    def same_question(self, item: QueueItem) -> QueueItem | None:
+        """The open item asking what `item` asks (`question_key`), to fold `item` into."""
+        key = question_key(item)
+        if key is None:
+            return None
+        return next((i for i in self.queue if i is not item and question_key(i) == key), None)
+
+    def enqueue(self, item: QueueItem, name: str | None = None) -> QueueItem:
+        """Add a question to the queue, or fold it (its asker's `name` too) into the open item asking
+        the same; returns the item that now holds it."""
+        same = self.same_question(item)
+        if same is None:
+            self.queue.append(item)
+            return item
+        same.grouped.append(
+            {
+                "escalation_id": item.escalation_id,
+                "comment_id": item.comment_id,
+                "viewer_id": item.viewer_id,
+                "name": name,
+                "text": item.text,
+                "created_at": item.created_at,
+            }
+        )
+        return same
 
     def remember_card(self, card: ProductCard) -> None:
         self.cards[card.card_id] = card

@@ -111,7 +111,9 @@ async def test_viewers_on_two_processes_share_replies_and_price_changes(cluster,
 
     async with aiohttp.ClientSession() as http:  # the streamer changes the price on process A
         r = await http.patch(
-            f"{a.url}/api/rooms/demo-room/products/{product.id}", json={"price": 12.5}, headers=AUTH
+            f"{a.url}/api/rooms/demo-room/products/{product.id}",
+            json={"price": 12.5, "confirm": True},
+            headers=AUTH,
         )
         assert r.status == 200
     reply = await _ask_price_until(vb, on_b, "12.5")  # ... and process B answers with it
@@ -126,7 +128,9 @@ async def test_viewers_on_two_processes_share_replies_and_price_changes(cluster,
         await asyncio.sleep(2.5)
         async with aiohttp.ClientSession() as http:
             r = await http.patch(
-                f"{b.url}/api/rooms/demo-room/products/{product.id}", json={"price": 7.0}, headers=AUTH
+                f"{b.url}/api/rooms/demo-room/products/{product.id}",
+                json={"price": 7.0, "confirm": True},
+                headers=AUTH,
             )
             assert r.status == 200
         await _ask_price_until(va, on_a, "现在7元", timeout=40)
@@ -323,7 +327,9 @@ async def test_a_price_changed_while_redis_is_down_reaches_the_other_process(clu
     # the streamer's change is taken at once (a 3 s limit: the Redis client would retry for longer)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
         r = await http.patch(
-            f"{a.url}/api/rooms/demo-room/products/{product.id}", json={"price": 6.5}, headers=AUTH
+            f"{a.url}/api/rooms/demo-room/products/{product.id}",
+            json={"price": 6.5, "confirm": True},
+            headers=AUTH,
         )
         assert r.status == 200
     restarted = start_redis(redis.port)  # back, empty: A sends the change it could not share

@@ -55,7 +55,13 @@ async def test_approve_mode_holds_only_unsure_answers(live_server) -> None:
     streamer = await streamer_of(live)
     viewer = await live.viewer("demo-room", "v1")
     ack = await streamer.call("console_settings", {"approve_mode": True, "approve_below": 0.99})
-    assert ack["settings"] == {"paused": False, "approve_mode": True, "approve_below": 0.99}
+    assert ack["settings"] == {
+        "paused": False,
+        "approve_mode": True,
+        "approve_below": 0.99,
+        "guess_above": 0.5,
+        "expire_min": 30.0,
+    }
     held = await viewer.call("comment", {"text": "3号链接多少钱"})  # confidence 0.85 < 0.99
     assert held["kind"] == "escalate"
     [item] = await streamer.wait_for("queue_item")

@@ -98,7 +98,7 @@ async def _set_price(served: Served, product_id: str, price: float) -> None:
     """The streamer's live price change, then wait until the log has written it."""
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         url = f"{served.url}/api/rooms/demo-room/products/{product_id}"
-        async with http.patch(url, json={"price": price}) as r:
+        async with http.patch(url, json={"price": price, "confirm": True}) as r:  # any jump
             assert r.status == 200, await r.text()
     await _log_written(served)
 

@@ -1,26 +1,119 @@
-/* Streamer console: streamer_join with the room's token, then the shelf (price, stock, on screen over
-   the HTTP API), the queue of escalated questions, bot controls, announcements, timers and counters. */
+/* Streamer console: streamer_join with the room's token, then everything arrives as events on the
+   room's streamer channel (queue_item, queue_resolved, shelf, console_counters, console_settings,
+   moderation) and is updated in place, keyed by escalation_id / product_id: nothing the streamer is
+   typing or has selected is redrawn away. console_state fills the page on (re)connect. */
 "use strict";
 
 (function () {
   const roomId = document.body.dataset.room;
   const token = document.body.dataset.token;
-  const socket = io({ transports: ["websocket", "polling"] });
-  const statusLine = document.getElementById("status");
-  let state = null;
+  const $ = (id) => document.getElementById(id);
 
-  const COUNTERS = [
-    ["viewers", "观众 viewers"], ["comments_per_min", "评论/分钟"], ["comments", "评论 comments"],
-    ["questions", "提问 questions"], ["answered", "已回答 answered"], ["escalated", "转人工 escalated"],
-    ["streamer_answered", "主播回答"], ["cards_shown", "卡片 cards"], ["clicks", "点击 clicks"],
-    ["carts", "加购 carts"], ["orders", "订单 orders"], ["revenue", "成交额 revenue"],
+  addStrings({
+    zh: {
+      title: "主播控制台", connecting: "连接中…", connected: "已连接", disconnected: "连接断开，正在重连…",
+      pause: "暂停机器人", resume: "恢复机器人", approve_mode: "低置信度先审核",
+      queue: "待回答", complaints: "投诉与售后", live: "实时数据", shelf: "货架",
+      announcements: "公告与定时", moderation: "审核", select_all: "全选", dismiss_selected: "忽略所选",
+      guess_above: "显示猜测，置信度 ≥", expire_min: "超时（分钟，0=不超时）",
+      keys: "j / k 选择 · Enter 进入回答框 · 回答框里 Enter 发送 · Esc 返回 · x 勾选",
+      queue_empty: "没有待回答的问题。", complaints_empty: "没有投诉。",
+      col_link: "链接", col_product: "商品", col_price: "价格", col_stock: "库存",
+      announce_ph: "公告内容", announce: "发送公告", timer_ph: "定时消息", every: "每", minutes: "分钟",
+      comments_unit: "条评论", add: "添加", remove: "删除", sent_n: "已发 {n}",
+      answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
+      guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
+      confidence: "置信度 {c}", asked_n: "{n} 人问", complaint: "投诉", no_product: "未识别商品",
+      link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
+      saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
+      nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
+      bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
+      bad_stock: "库存必须是不小于 0 的整数，不能为空。",
+      jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
+      announced: "公告已发送", dismissed_n: "已忽略 {n} 条",
+      "counter.viewers": "观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
+      "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
+      "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
+      "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额",
+      "reason.paused": "机器人已暂停", "reason.approve": "待审核（置信度低）", "reason.low_confidence": "把握不大",
+      "reason.no_link": "链接不在货架上", "reason.earlier": "问的是之前讲过的商品",
+      "reason.no_product": "没认出是哪个商品", "reason.not_in_catalog": "商品资料里没有答案",
+      "reason.other_aspect": "问的和资料说的不是一回事", "reason.two_things": "一次问了两件事",
+      "reason.several": "问了多个商品", "reason.streamer_size": "问主播本人的尺码",
+      "reason.complaint": "售后问题", "reason.banned_word": "含违禁词", "reason.flood": "刷屏",
+      "reason.rate_limited": "发言过快",
+    },
+    en: {
+      title: "Streamer console", connecting: "connecting…", connected: "connected",
+      disconnected: "disconnected, reconnecting…", pause: "Pause bot", resume: "Resume bot",
+      approve_mode: "Approve unsure answers first", queue: "Questions", complaints: "Complaints & after-sales",
+      live: "Live", shelf: "Shelf", announcements: "Announcements & timers", moderation: "Moderation",
+      select_all: "Select all", dismiss_selected: "Dismiss selected", guess_above: "Show guesses from confidence",
+      expire_min: "Expire after (min, 0 = never)",
+      keys: "j / k select · Enter opens the answer box · Enter in it sends · Esc back · x tick",
+      queue_empty: "No questions waiting.", complaints_empty: "No complaints.",
+      col_link: "Link", col_product: "Product", col_price: "Price", col_stock: "Stock",
+      announce_ph: "Announcement", announce: "Announce", timer_ph: "Timed message", every: "every",
+      minutes: "min", comments_unit: "comments", add: "Add", remove: "Delete", sent_n: "sent {n}",
+      answer_ph: "Your answer (Enter sends)", answer: "Answer", approve: "Send the guess", dismiss: "Dismiss",
+      guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
+      confidence: "confidence {c}", asked_n: "{n} asked", complaint: "Complaint", no_product: "product unknown",
+      link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
+      saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
+      nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
+      bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
+      bad_stock: "The stock must be a whole number of 0 or more, not empty.",
+      jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
+      announced: "announced", dismissed_n: "{n} dismissed",
+      "counter.viewers": "viewers", "counter.comments_per_min": "comments/min", "counter.comments": "comments",
+      "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
+      "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
+      "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue",
+      "reason.paused": "bot paused", "reason.approve": "waiting for approval (unsure)",
+      "reason.low_confidence": "unsure", "reason.no_link": "link not on the shelf",
+      "reason.earlier": "about a product shown earlier", "reason.no_product": "product not recognised",
+      "reason.not_in_catalog": "the catalog does not say", "reason.other_aspect": "asks another aspect",
+      "reason.two_things": "asks two things at once", "reason.several": "about several products",
+      "reason.streamer_size": "asks the streamer's size", "reason.complaint": "after-sales trouble",
+      "reason.banned_word": "banned word", "reason.flood": "flooding", "reason.rate_limited": "too fast",
+    },
+  });
+
+  // the server's reasons are English sentences for the API; the page shows a short label for each
+  const REASONS = [
+    [/^bot paused/, "paused"], [/^approve before send/, "approve"], [/^low confidence/, "low_confidence"],
+    [/link named is not on the shelf|^no link \d+ on the shelf/, "no_link"],
+    [/product shown earlier/, "earlier"], [/^no product could be identified/, "no_product"],
+    [/catalog does not answer/, "not_in_catalog"], [/another aspect|other aspect/, "other_aspect"],
+    [/two things/, "two_things"], [/several products/, "several"], [/streamer's own size/, "streamer_size"],
+    [/after-sales|complaint/, "complaint"], [/^banned_word$/, "banned_word"], [/^flood$/, "flood"],
+    [/^rate_limited$/, "rate_limited"],
   ];
+  function reasonLabel(reason) {
+    const hit = REASONS.find(([re]) => re.test(reason || ""));
+    return hit ? t("reason." + hit[1]) : reason || "";
+  }
 
-  function status(text) { statusLine.textContent = text; }
+  const COUNTERS = ["viewers", "comments_per_min", "comments", "questions", "answered", "escalated",
+    "streamer_answered", "cards_shown", "clicks", "carts", "orders", "revenue"];
+
+  const socket = io({ transports: ["websocket", "polling"] });
+  const products = new Map(); // product_id -> the shelf's product
+  const items = new Map(); // escalation_id -> {item, node}
+  let onScreen = null;
+  let settings = { paused: false, approve_mode: false, approve_below: 0.75, guess_above: 0.5, expire_min: 30 };
+  let selected = null; // escalation_id of the selected item (j / k)
+  let lastChange = null; // {product_id, values}: what the undo sends back
+  let statusKey = "connecting";
+
+  function status(key, raw) {
+    statusKey = raw ? null : key;
+    $("status").textContent = raw ? key : t(key);
+  }
 
   async function call(event, payload) {
     const ack = await emitAck(socket, event, payload);
-    if (!ack.ok) status(event + ": " + ack.error.message);
+    if (!ack.ok) status(event + ": " + ack.error.message, true);
     return ack;
   }
 
@@ -30,154 +123,435 @@
       headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
       body: JSON.stringify(body),
     });
-    const data = await r.json();
-    if (!r.ok) status(path + ": " + (data.error ? data.error.message : r.status));
+    let data = {};
+    try { data = await r.json(); } catch (e) { data = { ok: false, error: { code: "http", message: String(r.status) } }; }
     return data;
   }
 
+  function productName(pid) {
+    const p = products.get(pid);
+    if (!p) return pid ? pid : t("no_product");
+    return t("link", { n: p.link }) + " " + p.title;
+  }
+
+  /* -- connection ------------------------------------------------------------------------------ */
   socket.on("connect", async () => {
     const ack = await call("streamer_join", { room_id: roomId, token: token });
     if (!ack.ok) return;
     status("connected");
     document.body.dataset.joined = "1";
-    await refresh();
+    const state = await call("console_state", null);
+    if (!state.ok) return;
+    renderShelf(state);
+    syncQueue(state.queue);
+    renderCounters(state.counters);
+    renderSettings(state.settings);
+    renderTimers(state.timers);
   });
   socket.on("disconnect", () => status("disconnected"));
-  socket.on("queue_item", () => refresh());
-  socket.on("queue_resolved", () => refresh());
+  socket.on("queue_item", (item) => upsertItem(item));
+  socket.on("queue_resolved", (r) => removeItem(r.escalation_id));
+  socket.on("shelf", (s) => renderShelf(s));
+  socket.on("console_counters", (c) => renderCounters(c));
+  socket.on("console_settings", (s) => renderSettings(s));
   socket.on("moderation", (m) => {
-    document.getElementById("moderation").prepend(
-      el("li", {}, el("b", { text: m.viewer_id }), " ", el("span", { text: m.reason })));
+    $("moderation").prepend(el("li", {}, el("b", { text: m.viewer_id }), " ",
+      el("span", { class: "reason", dataset: { reason: m.reason }, text: reasonLabel(m.reason) })));
   });
 
-  async function refresh() {
-    const ack = await call("console_state", null);
-    if (!ack.ok) return;
-    state = ack;
-    renderCounters(ack.counters);
-    renderQueue(ack.queue);
-    renderShelf(ack.products, ack.on_screen);
-    renderSettings(ack.settings);
-    renderTimers(ack.timers);
+  /* -- counters -------------------------------------------------------------------------------- */
+  const counterBox = $("counters");
+  for (const key of COUNTERS) {
+    counterBox.append(el("div", { class: "counter", dataset: { counter: key } },
+      el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
-
   function renderCounters(c) {
-    const box = clear(document.getElementById("counters"));
-    for (const [key, label] of COUNTERS) {
+    for (const key of COUNTERS) {
+      const b = counterBox.querySelector(`[data-counter="${key}"] b`);
       const value = key === "revenue" ? money(c[key]) : c[key];
-      box.append(el("div", { class: "counter", dataset: { counter: key } },
-        el("b", { text: value }), el("span", { class: "muted", text: label })));
+      if (value !== undefined && b.textContent !== String(value)) b.textContent = String(value);
     }
   }
 
-  function renderQueue(queue) {
-    document.getElementById("queue-size").textContent = String(queue.length);
-    const box = clear(document.getElementById("queue"));
-    if (!queue.length) box.append(el("p", { class: "muted", text: "没有待回答的问题。" }));
-    for (const item of queue) {
-      const input = el("input", { class: "answer-text", maxlength: 500, placeholder: "你的回答" });
-      box.append(el("div", { class: "item", dataset: { escalation: item.escalation_id } },
-        el("div", {}, el("b", { text: item.viewer_id }), "：", el("span", { class: "question", text: item.text })),
-        el("div", { class: "muted" }, el("span", { text: (item.product_id || "?") + " · " + item.reason }),
-          " · 置信度 " + Number(item.confidence).toFixed(2)),
-        item.guess ? el("div", {}, "机器人猜测: ", el("span", { class: "guess", text: item.guess })) : null,
-        el("div", { class: "row" }, input,
-          el("button", { type: "button", class: "answer primary", text: "回答", onclick: async () => {
-            if (input.value.trim()) await call("queue_answer", { escalation_id: item.escalation_id, text: input.value.trim() });
-            refresh();
-          } }),
-          item.guess ? el("button", { type: "button", class: "approve", text: "采纳猜测", onclick: async () => {
-            await call("queue_answer", { escalation_id: item.escalation_id, use_guess: true });
-            refresh();
-          } }) : null,
-          el("button", { type: "button", class: "dismiss", text: "忽略", onclick: async () => {
-            await call("queue_dismiss", { escalation_id: item.escalation_id });
-            refresh();
-          } }))));
+  /* -- the queue: one node per item, updated in place ------------------------------------------ */
+  function lane(item) {
+    return (item.kind || "question") === "complaint" ? $("complaints") : $("queue");
+  }
+
+  function askers(item) {
+    const seen = new Map([[item.viewer_id, item.name || item.viewer_id]]);
+    for (const g of item.grouped || []) if (!seen.has(g.viewer_id)) seen.set(g.viewer_id, g.name || g.viewer_id);
+    return [...seen.values()];
+  }
+
+  function buildItem(item) {
+    const id = item.escalation_id;
+    const input = el("input", { class: "answer-text", maxlength: 500, "data-i18n-placeholder": "answer_ph",
+      placeholder: t("answer_ph"), autocomplete: "off" });
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && !ev.isComposing) { ev.preventDefault(); answer(id, input); }
+      else if (ev.key === "Escape") { input.blur(); select(id); }
+    });
+    const node = el("div", { class: "item", tabindex: "-1", dataset: { escalation: id } },
+      el("div", { class: "head" },
+        el("input", { type: "checkbox", class: "pick", "aria-label": "select" }),
+        el("span", { class: "pill kind" }),
+        el("span", { class: "pill count" }),
+        el("b", { class: "askers" }), "：", el("span", { class: "question" })),
+      el("div", { class: "muted meta" },
+        el("span", { class: "product" }), " · ", el("span", { class: "reason" }), " · ", el("span", { class: "conf" })),
+      el("div", { class: "guess-row" }, el("span", { class: "guess-label" }), ": ", el("span", { class: "guess" }),
+        " ", el("span", { class: "muted source" })),
+      el("div", { class: "row" }, input,
+        el("button", { type: "button", class: "answer primary", "data-i18n": "answer", text: t("answer"),
+          onclick: () => answer(id, input) }),
+        el("button", { type: "button", class: "approve", "data-i18n": "approve", text: t("approve"),
+          onclick: () => approve(id) }),
+        el("button", { type: "button", class: "dismiss", "data-i18n": "dismiss", text: t("dismiss"),
+          onclick: () => dismiss([id]) })));
+    node.addEventListener("click", (ev) => { if (!ev.target.closest("button, input")) select(id); });
+    return node;
+  }
+
+  function fillItem(node, item) {
+    const set = (sel, text) => { const n = node.querySelector(sel); if (n.textContent !== text) n.textContent = text; };
+    const complaint = (item.kind || "question") === "complaint";
+    node.classList.toggle("complaint", complaint);
+    node.querySelector(".kind").hidden = !complaint;
+    set(".kind", t("complaint"));
+    const who = askers(item);
+    node.dataset.count = String(who.length);
+    node.querySelector(".count").hidden = who.length < 2;
+    set(".count", t("asked_n", { n: who.length }));
+    set(".askers", who.map((n) => "@" + n).join(" "));
+    set(".question", item.text);
+    set(".product", productName(item.product_id));
+    set(".reason", reasonLabel(item.reason));
+    node.querySelector(".reason").dataset.reason = item.reason || "";
+    set(".conf", t("confidence", { c: Number(item.confidence || 0).toFixed(2) }));
+    // a guess is worth showing (and sending with one click) only from the console's threshold up
+    const showGuess = Boolean(item.guess) && !complaint && Number(item.confidence || 0) >= settings.guess_above;
+    node.querySelector(".guess-row").hidden = !showGuess;
+    node.querySelector("button.approve").hidden = !showGuess;
+    set(".guess-label", t("guess"));
+    set(".guess", item.guess || "");
+    set(".source", sourceLabel(item));
+  }
+
+  function sourceLabel(item) {
+    if (!item.source) return "";
+    const faq = (products.get(item.product_id) || {}).faq || {};
+    return item.source in faq ? t("from_faq", { q: faq[item.source] }) : t("from_field", { f: item.source });
+  }
+
+  function upsertItem(item) {
+    const known = items.get(item.escalation_id);
+    if (known) {
+      known.item = item;
+      fillItem(known.node, item);
+    } else {
+      const node = buildItem(item);
+      fillItem(node, item);
+      items.set(item.escalation_id, { item, node });
+      lane(item).append(node);
+    }
+    sizes();
+  }
+
+  function removeItem(id) {
+    const known = items.get(id);
+    if (!known) return;
+    const next = known.node.nextElementSibling || known.node.previousElementSibling;
+    const hadFocus = known.node.contains(document.activeElement);
+    known.node.remove();
+    items.delete(id);
+    if (selected === id) {
+      selected = null;
+      if (next) select(next.dataset.escalation, hadFocus);
+    }
+    sizes();
+  }
+
+  function syncQueue(queue) {
+    const open = new Set(queue.map((i) => i.escalation_id));
+    for (const id of [...items.keys()]) if (!open.has(id)) removeItem(id);
+    for (const item of queue) upsertItem(item);
+  }
+
+  function sizes() {
+    const q = $("queue").children.length, c = $("complaints").children.length;
+    $("queue-size").textContent = String(q);
+    $("complaints-size").textContent = String(c);
+    $("queue-empty").hidden = q > 0;
+    $("complaints-empty").hidden = c > 0;
+  }
+
+  async function answer(id, input) {
+    const text = input.value.trim();
+    if (!text) { input.focus(); return; }
+    const ack = await call("queue_answer", { escalation_id: id, text: text });
+    if (ack.ok) removeItem(id);
+  }
+
+  async function approve(id) {
+    const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
+    if (ack.ok) removeItem(id);
+  }
+
+  async function dismiss(ids) {
+    if (!ids.length) return;
+    const ack = ids.length === 1
+      ? await call("queue_dismiss", { escalation_id: ids[0] })
+      : await call("queue_dismiss_many", { escalation_ids: ids });
+    if (!ack.ok) return;
+    for (const id of ack.dismissed || [ids[0]]) removeItem(id);
+    if (ids.length > 1) status(t("dismissed_n", { n: (ack.dismissed || []).length }), true);
+  }
+
+  /* -- keyboard: j / k move, Enter opens the answer box (Enter in it sends), x ticks ----------- */
+  function ordered() {
+    return [...$("queue").children, ...$("complaints").children];
+  }
+
+  function select(id, focusBox) {
+    for (const n of document.querySelectorAll(".item.selected")) n.classList.remove("selected");
+    const known = items.get(id);
+    selected = known ? id : null;
+    if (!known) return;
+    known.node.classList.add("selected");
+    if (focusBox) known.node.querySelector("input.answer-text").focus();
+    else known.node.focus({ preventScroll: false });
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    const typing = ev.target.closest && ev.target.closest("input, textarea, select, button");
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const list = ordered();
+    if (!list.length) return;
+    const at = list.findIndex((n) => n.dataset.escalation === selected);
+    if (ev.key === "j" || ev.key === "k") {
+      const to = at < 0 ? 0 : Math.max(0, Math.min(list.length - 1, at + (ev.key === "j" ? 1 : -1)));
+      select(list[to].dataset.escalation);
+    } else if (ev.key === "Enter") {
+      select((at < 0 ? list[0] : list[at]).dataset.escalation, true);
+    } else if (ev.key === "x" && at >= 0) {
+      const box = list[at].querySelector("input.pick");
+      box.checked = !box.checked;
+    } else return;
+    ev.preventDefault();
+  });
+
+  $("select-all").addEventListener("change", (ev) => {
+    for (const box of document.querySelectorAll("#queue input.pick")) box.checked = ev.target.checked;
+  });
+  $("dismiss-selected").addEventListener("click", async () => {
+    const ids = [...document.querySelectorAll(".item input.pick:checked")].map((b) => b.closest(".item").dataset.escalation);
+    await dismiss(ids);
+    $("select-all").checked = false;
+  });
+
+  /* -- the shelf: rows updated in place; an edited box keeps what the streamer typed ------------ */
+  const PRICE = /^\d+(\.\d{1,2})?$/;
+  const STOCK = /^\d+$/;
+
+  function renderShelf(s) {
+    onScreen = s.on_screen;
+    const body = $("shelf");
+    const seen = new Set();
+    for (const p of s.products) {
+      products.set(p.product_id, p);
+      seen.add(p.product_id);
+      let row = body.querySelector(`tr[data-product="${CSS.escape(p.product_id)}"]`);
+      if (!row) body.append(row = buildRow(p.product_id));
+      fillRow(row, p);
+    }
+    for (const row of [...body.children]) if (!seen.has(row.dataset.product)) row.remove();
+    for (const [pid] of products) if (!seen.has(pid)) products.delete(pid);
+    for (const { item, node } of items.values()) fillItem(node, item); // names may have changed
+  }
+
+  function buildRow(pid) {
+    const price = el("input", { type: "text", inputmode: "decimal", class: "price", "aria-label": "price" });
+    const stock = el("input", { type: "text", inputmode: "numeric", class: "stock", "aria-label": "stock" });
+    for (const box of [price, stock]) box.addEventListener("keydown", (ev) => { if (ev.key === "Enter") save(pid); });
+    return el("tr", { dataset: { product: pid } },
+      el("td", { class: "link" }),
+      el("td", {}, el("span", { class: "title" }), " ", el("span", { class: "pill on-screen-pill", "data-i18n": "on_screen", text: t("on_screen") })),
+      el("td", {}, price), el("td", {}, stock),
+      el("td", {},
+        el("button", { type: "button", class: "save", "data-i18n": "save", text: t("save"), onclick: () => save(pid) }),
+        el("button", { type: "button", class: "show", onclick: () => toggleScreen(pid) }),
+        el("div", { class: "row-msg" })));
+  }
+
+  function fillRow(row, p) {
+    row.classList.toggle("on-screen", p.product_id === onScreen);
+    row.querySelector(".on-screen-pill").hidden = p.product_id !== onScreen;
+    row.querySelector(".link").textContent = t("link", { n: p.link });
+    row.querySelector(".title").textContent = p.title;
+    row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
+    for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
+      const box = row.querySelector("input." + cls);
+      const untouched = box.dataset.server === undefined || box.value === box.dataset.server;
+      box.dataset.server = String(value);
+      if (untouched && document.activeElement !== box) box.value = String(value);
     }
   }
 
-  function renderShelf(products, onScreen) {
-    const body = document.getElementById("shelf");
-    const focused = document.activeElement && body.contains(document.activeElement);
-    if (focused) return; // do not redraw under the streamer's cursor
-    clear(body);
-    for (const p of products) {
-      const price = el("input", { type: "number", min: 0, step: "0.1", value: p.price, class: "price" });
-      const stock = el("input", { type: "number", min: 0, step: 1, value: p.stock, class: "stock" });
-      body.append(el("tr", { class: p.product_id === onScreen ? "on-screen" : "", dataset: { product: p.product_id } },
-        el("td", { text: p.link + "号" }),
-        el("td", {}, el("span", { text: p.title }), el("div", { class: "muted", text: p.product_id })),
-        el("td", {}, price), el("td", {}, stock),
-        el("td", {},
-          el("button", { type: "button", class: "save", text: "保存", onclick: async () => {
-            const data = await api("PATCH", "/api/rooms/" + encodeURIComponent(roomId) + "/products/" +
-              encodeURIComponent(p.product_id), { price: Number(price.value), stock: parseInt(stock.value, 10) });
-            document.getElementById("shelf-status").textContent = data.ok ? p.product_id + " 已更新" : "";
-            price.blur(); stock.blur();
-            refresh();
-          } }),
-          el("button", { type: "button", class: "show", text: p.product_id === onScreen ? "下架讲解" : "讲解", onclick: async () => {
-            await api("POST", "/api/rooms/" + encodeURIComponent(roomId) + "/on_screen",
-              { product_id: p.product_id === onScreen ? null : p.product_id });
-            refresh();
-          } }))));
+  function rowMessage(pid, text, isError, actions) {
+    const row = $("shelf").querySelector(`tr[data-product="${CSS.escape(pid)}"]`);
+    const box = clear(row.querySelector(".row-msg"));
+    box.classList.toggle("error", Boolean(isError));
+    if (text) box.append(el("span", { text: text }), ...(actions || []));
+  }
+
+  function describe(p, values) {
+    const parts = [];
+    if ("price" in values) parts.push(t("col_price") + " " + money(values.price));
+    if ("stock" in values) parts.push(t("col_stock") + " " + values.stock);
+    return t("link", { n: p.link }) + " " + parts.join(", ");
+  }
+
+  async function save(pid, confirmed) {
+    const p = products.get(pid);
+    const row = $("shelf").querySelector(`tr[data-product="${CSS.escape(pid)}"]`);
+    const priceText = row.querySelector("input.price").value.trim();
+    const stockText = row.querySelector("input.stock").value.trim();
+    if (!PRICE.test(priceText)) return rowMessage(pid, t("bad_price"), true);
+    if (!STOCK.test(stockText)) return rowMessage(pid, t("bad_stock"), true);
+    const values = {};
+    if (Number(priceText) !== p.price) values.price = Number(priceText);
+    if (parseInt(stockText, 10) !== p.stock) values.stock = parseInt(stockText, 10);
+    if (!Object.keys(values).length) return rowMessage(pid, t("nothing_changed"), false);
+    const data = await patch(pid, confirmed ? { ...values, confirm: true } : values);
+    if (data.ok) {
+      rowMessage(pid, "", false);
+      $("shelf-status").textContent = t("saved", { p: p.title, what: describe(p, values) });
+      remember(pid, data.previous);
+    } else if (data.error && data.error.code === "confirm_price_jump") {
+      rowMessage(pid, t("jump", { p: p.title, old: money(p.price), new: money(values.price) }), true, [
+        el("button", { type: "button", class: "confirm primary", text: t("confirm"), onclick: () => save(pid, true) }),
+        el("button", { type: "button", class: "cancel", text: t("cancel"), onclick: () => {
+          row.querySelector("input.price").value = String(p.price);
+          rowMessage(pid, "", false);
+        } })]);
+    } else {
+      rowMessage(pid, data.error ? data.error.message : "?", true);
     }
   }
 
+  async function patch(pid, body) {
+    const data = await api("PATCH", "/api/rooms/" + encodeURIComponent(roomId) + "/products/" + encodeURIComponent(pid), body);
+    if (data.ok) { // the shelf event follows; show the new values at once
+      const p = products.get(pid);
+      for (const key of ["price", "stock"]) if (key in data) p[key] = data[key];
+      renderShelf({ on_screen: onScreen, products: [...products.values()] });
+    }
+    return data;
+  }
+
+  function remember(pid, previous) {
+    lastChange = previous && Object.keys(previous).length ? { product_id: pid, values: previous } : null;
+    renderUndo();
+  }
+
+  function renderUndo() {
+    const button = $("undo");
+    button.hidden = !lastChange;
+    if (lastChange) button.textContent = t("undo", { what: describe(products.get(lastChange.product_id), lastChange.values) });
+  }
+
+  $("undo").addEventListener("click", async () => {
+    if (!lastChange) return;
+    const { product_id: pid, values } = lastChange;
+    const data = await patch(pid, { ...values, confirm: true });
+    if (!data.ok) return rowMessage(pid, data.error ? data.error.message : "?", true);
+    const p = products.get(pid);
+    $("shelf-status").textContent = t("undone", { what: describe(p, values) });
+    lastChange = null;
+    renderUndo();
+  });
+
+  async function toggleScreen(pid) {
+    const data = await api("POST", "/api/rooms/" + encodeURIComponent(roomId) + "/on_screen",
+      { product_id: pid === onScreen ? null : pid });
+    if (!data.ok) status(data.error ? data.error.message : "on_screen", true);
+  }
+
+  /* -- settings and timers ---------------------------------------------------------------------- */
   function renderSettings(s) {
-    const pause = document.getElementById("pause");
-    pause.textContent = s.paused ? "恢复机器人" : "暂停机器人";
+    const guessChanged = s.guess_above !== settings.guess_above;
+    settings = s;
+    const pause = $("pause");
+    pause.dataset.i18n = s.paused ? "resume" : "pause";
+    pause.textContent = t(pause.dataset.i18n);
     pause.dataset.paused = s.paused ? "1" : "0";
-    document.getElementById("approve-mode").checked = s.approve_mode;
-    const below = document.getElementById("approve-below");
-    if (document.activeElement !== below) below.value = s.approve_below;
+    $("approve-mode").checked = s.approve_mode;
+    for (const [id, value] of [["approve-below", s.approve_below], ["guess-above", s.guess_above], ["expire-min", s.expire_min]]) {
+      if (document.activeElement !== $(id)) $(id).value = value;
+    }
+    if (guessChanged) for (const { item, node } of items.values()) fillItem(node, item);
+  }
+
+  async function changeSettings(payload) {
+    const ack = await call("console_settings", payload);
+    if (ack.ok) renderSettings(ack.settings);
+  }
+
+  $("pause").addEventListener("click", () => changeSettings({ paused: !settings.paused }));
+  $("approve-mode").addEventListener("change", (ev) => changeSettings({ approve_mode: ev.target.checked }));
+  for (const [id, key] of [["approve-below", "approve_below"], ["guess-above", "guess_above"], ["expire-min", "expire_min"]]) {
+    $(id).addEventListener("change", (ev) => {
+      const value = parseFloat(ev.target.value);
+      if (!Number.isNaN(value)) changeSettings({ [key]: value });
+    });
   }
 
   function renderTimers(timers) {
-    const list = clear(document.getElementById("timers"));
-    for (const t of timers) {
-      const every = [t.every_min ? "每" + t.every_min + "分钟" : "", t.every_comments ? "每" + t.every_comments + "条评论" : ""]
-        .filter(Boolean).join(" / ");
-      list.append(el("li", { dataset: { timer: t.timer_id } }, el("span", { text: t.text }), " ",
-        el("span", { class: "muted", text: every + " · 已发 " + t.sent }), " ",
-        el("button", { type: "button", text: "删除", onclick: async () => {
-          await call("timer_clear", { timer_id: t.timer_id }); refresh();
+    const list = clear($("timers"));
+    for (const tm of timers) {
+      const every = [tm.every_min ? t("every") + " " + tm.every_min + " " + t("minutes") : "",
+        tm.every_comments ? t("every") + " " + tm.every_comments + " " + t("comments_unit") : ""].filter(Boolean).join(" / ");
+      list.append(el("li", { dataset: { timer: tm.timer_id } }, el("span", { text: tm.text }), " ",
+        el("span", { class: "muted", text: every + " · " + t("sent_n", { n: tm.sent }) }), " ",
+        el("button", { type: "button", text: t("remove"), onclick: async () => {
+          const ack = await call("timer_clear", { timer_id: tm.timer_id });
+          if (ack.ok) renderTimers(timers.filter((x) => x.timer_id !== tm.timer_id));
         } })));
     }
+    $("timers").dataset.timers = JSON.stringify(timers);
   }
 
-  document.getElementById("pause").addEventListener("click", async () => {
-    await call("console_settings", { paused: !(state && state.settings.paused) });
-    refresh();
-  });
-  document.getElementById("approve-mode").addEventListener("change", async (ev) => {
-    const below = parseFloat(document.getElementById("approve-below").value);
-    const payload = { approve_mode: ev.target.checked };
-    if (!Number.isNaN(below)) payload.approve_below = below;
-    await call("console_settings", payload);
-    refresh();
-  });
-  document.getElementById("approve-below").addEventListener("change", async (ev) => {
-    const below = parseFloat(ev.target.value);
-    if (!Number.isNaN(below)) await call("console_settings", { approve_below: below });
-  });
-  document.getElementById("announce").addEventListener("submit", async (ev) => {
+  $("announce").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const input = document.getElementById("announce-text");
+    const input = $("announce-text");
     if (!input.value.trim()) return;
     const ack = await call("announce", { text: input.value.trim() });
     if (ack.ok) { input.value = ""; status("announced"); }
   });
-  document.getElementById("timer").addEventListener("submit", async (ev) => {
+  $("timer").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const payload = { text: document.getElementById("timer-text").value.trim() };
-    const minutes = parseFloat(document.getElementById("timer-min").value);
-    const comments = parseInt(document.getElementById("timer-comments").value, 10);
+    const payload = { text: $("timer-text").value.trim() };
+    const minutes = parseFloat($("timer-min").value);
+    const comments = parseInt($("timer-comments").value, 10);
     if (!Number.isNaN(minutes)) payload.every_min = minutes;
     if (!Number.isNaN(comments)) payload.every_comments = comments;
     const ack = await call("timer_set", payload);
-    if (ack.ok) refresh();
+    if (ack.ok) renderTimers([...JSON.parse($("timers").dataset.timers || "[]"), ack.timer]);
   });
-  setInterval(() => { if (socket.connected && document.body.dataset.joined) refresh(); }, 2000);
+
+  /* -- language --------------------------------------------------------------------------------- */
+  $("lang").append(langSwitch());
+  applyI18n();
+  if (statusKey) status(statusKey);
+  onLangChange(() => {
+    if (statusKey) status(statusKey);
+    renderShelf({ on_screen: onScreen, products: [...products.values()] });
+    renderSettings(settings);
+    for (const { item, node } of items.values()) fillItem(node, item);
+    renderTimers(JSON.parse($("timers").dataset.timers || "[]"));
+    renderUndo();
+    for (const n of document.querySelectorAll("#moderation .reason")) n.textContent = reasonLabel(n.dataset.reason);
+  });
+  sizes();
 })();
