@@ -170,7 +170,7 @@ async def test_the_console_page_shows_the_complaint_in_its_queue(live_server, br
     await expect(console.locator("body[data-joined]")).to_have_count(1)
     upset = await viewer_page(browser, live.url, "upset")
     await ask(upset, BROKEN_ZH)
-    item = console.locator("#queue .item").first
+    item = console.locator("#complaints .item").first
     await expect(item.locator(".question")).to_have_text(BROKEN_ZH, timeout=10_000)
     await expect(upset.locator(".msg.bot .text").last).to_contain_text("跟进")
     for page in (console, upset):

@@ -81,7 +81,7 @@
 
   // the server's reasons are English sentences for the API; the page shows a short label for each
   const REASONS = [
-    [/^bot paused/, "paused"], [/^approve before send/, "approve"], [/^low confidence/, "low_confidence"],
+    [/^bot paused/, "paused"], [/^approve before send/, "approve"], [/^low confidence|^not sure enough/, "low_confidence"],
     [/link named is not on the shelf|^no link \d+ on the shelf/, "no_link"],
     [/product shown earlier/, "earlier"], [/^no product could be identified/, "no_product"],
     [/catalog does not answer/, "not_in_catalog"], [/another aspect|other aspect/, "other_aspect"],
