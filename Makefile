@@ -30,9 +30,10 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The pictures in docs/screenshots, each page in 中文 and English (scripts/screenshots.py).
+# The pictures in docs/screenshots, each page in 中文 and English (scripts/screenshots*.py).
 screenshots: $(STAMP) system-deps
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/screenshots_viewer.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
