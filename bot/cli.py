@@ -202,14 +202,21 @@ def _eval_qa(args: argparse.Namespace) -> int:
 
 
 def _eval_rooms(args: argparse.Namespace) -> int:
-    from bot.evaluate import eval_rooms
+    from functools import partial
+
+    from bot.evaluate import KindFitter, Trainer, eval_rooms
     from handlers.answer_model import train_answer_model
     from recommender.encoder import load_encoder
 
     settings = _settings(args)
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
-    # --rules: no learned part, today's pattern rules alone (the baseline)
-    trainers = [lambda rooms, qa: {"rules_only": True}] if args.rules else [train_answer_model]
+    # every fold fits the comment-kind model on its training rooms; --rules: the pattern rules
+    # answer (the baseline), else the answer model fitted on the training rooms
+    kinds = KindFitter(args.eval_dir, encoder)
+    answer: Trainer = (
+        (lambda rooms, qa: {"rules_only": True}) if args.rules else partial(train_answer_model, kinds=kinds)
+    )
+    trainers: list[Trainer] = [kinds.trainer, answer]
     eval_rooms(args.eval_dir, encoder, settings.qa, trainers)
     return 0
 
@@ -222,7 +229,10 @@ def _train_qa(args: argparse.Namespace) -> int:
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
     out = Path(args.out) if args.out else MODEL_PATH
     model = train_shipped_model(args.eval_dir, encoder, settings.qa, out)
-    print(f"{out}: {out.stat().st_size} bytes, threshold {model.threshold:.3f}")
+    print(
+        f"{out}: {out.stat().st_size} bytes, threshold {model.threshold:.3f} (fields), "
+        f"{model.gate(False):.3f} (FAQ entries)"
+    )
     return 0
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import numpy as np
 
 from bot.rooms_data import LabelledRoom, load_rooms, score
 from domain.catalog import load_catalog
+from handlers.kind_model import KindModel, fit_kind_model, room_examples, use_kind_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import QASettings, Understanding, decide, search_texts, understand
+from handlers.normalize import normalize
+from handlers.qa import QASettings, Understanding, decide, needs_retrieval, understand
 from recommender.encoder import TextEncoder
 from recommender.retrieval import Doc, HybridIndex
 
@@ -86,40 +88,122 @@ def eval_retrieval(
 
 @dataclass
 class PreparedRoom:
-    """One labelled room made ready once: its knowledge and each comment's Understanding (encoded in
-    one batch), reused by every fold."""
+    """One labelled room made ready once: its knowledge, the embedding of every comment's cleaned
+    text and search text (encoded in one batch), and each comment's Understanding under the kind
+    model active when it was made (`understood_with` redoes it under another, reusing the vectors)."""
 
     room: LabelledRoom
     knowledge: RoomKnowledge
     understood: list[Understanding]
+    vecs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 # A trainer fits one learned part on the training rooms and returns what `decide` takes for it, as
-# keyword arguments (the answer model today; the comment-kind classifier can join as another trainer).
+# keyword arguments; `kind_model` is the exception: `use_kind_model` puts it in place while the held-out
+# room is understood and decided.
 Trainer = Callable[[list[PreparedRoom], QASettings], dict[str, Any]]
 
 
+def _what_is_encoded(raw_text: str, know: RoomKnowledge, on_screen: str | None) -> tuple[str, str]:
+    """The cleaned comment and its search text (the comment without the product's name)."""
+    text = normalize(raw_text)
+    return text, know.matcher.focus(text, know.matcher.resolve(text, on_screen).product) if text else ""
+
+
+def _understand_all(
+    room: LabelledRoom, know: RoomKnowledge, vecs: dict[str, np.ndarray]
+) -> list[Understanding]:
+    """Every comment understood alone with its `on_screen` under the active kind model; a comment
+    that model would not encode (sure chatter) gets no vectors, as in the live room."""
+    out = []
+    for q in room.questions:
+        text, focus = _what_is_encoded(q["text"], know, q.get("on_screen"))
+        enc = needs_retrieval(text)
+        qvec = vecs.get(text) if enc else None
+        fvec = vecs.get(focus) if enc and focus != text else None
+        out.append(understand(q["text"], know, q.get("on_screen"), qvec=qvec, fvec=fvec))
+    return out
+
+
 def prepare_room(room: LabelledRoom, encoder: TextEncoder, settings: QASettings) -> PreparedRoom:
-    """Index the shelf and understand every comment alone with its `on_screen`, as `eval_qa` does,
-    encoding every search text of the room in one batch."""
+    """Index the shelf, encode every comment's text and search text in one batch (whatever a kind
+    model would encode) and understand every comment alone with its `on_screen`, as `eval_qa` does."""
     know = build_knowledge(load_catalog(str(room.catalog_path)), encoder, settings.dense_weight)
-    texts = [search_texts(q["text"], know, q.get("on_screen")) for q in room.questions]
-    flat = [t for ts in texts for t in ts]
-    vecs = encoder.encode(flat) if flat else np.zeros((0, encoder.dim), "float32")
-    understood, i = [], 0
-    for q, ts in zip(room.questions, texts, strict=True):
-        qvec = vecs[i] if ts else None
-        fvec = vecs[i + 1] if len(ts) > 1 else None
-        i += len(ts)
-        understood.append(understand(q["text"], know, q.get("on_screen"), qvec=qvec, fvec=fvec))
-    return PreparedRoom(room, know, understood)
+    wanted: dict[str, None] = {}  # ordered, no repeats
+    for q in room.questions:
+        text, focus = _what_is_encoded(q["text"], know, q.get("on_screen"))
+        # every text (the kind model trains on them all, "" included); an empty focus is searched
+        # with ""'s vector, as live
+        wanted |= {text: None, focus: None} if text else {text: None}
+    vecs = encoder.encode(list(wanted)) if wanted else np.zeros((0, encoder.dim), "float32")
+    by_text = dict(zip(wanted, vecs, strict=True))
+    return PreparedRoom(room, know, _understand_all(room, know, by_text), by_text)
+
+
+def understood_with(prepared: PreparedRoom, kind_model: KindModel | None) -> PreparedRoom:
+    """The room understood again with `kind_model` deciding what is chatter (what gets encoded and
+    searched), reusing the room's vectors; `None`: the room as prepared."""
+    if kind_model is None:
+        return prepared
+    use_kind_model(kind_model)
+    try:
+        understood = _understand_all(prepared.room, prepared.knowledge, prepared.vecs)
+    finally:
+        use_kind_model(None)
+    return PreparedRoom(prepared.room, prepared.knowledge, understood, prepared.vecs)
+
+
+class KindFitter:
+    """Fits the comment-kind model on a set of training rooms plus the real-chatter sample, as
+    `cohost eval-kind` does, reading each room's embeddings from its PreparedRoom; remembers each fit
+    by its set of rooms (the nested folds ask for the same sets again)."""
+
+    def __init__(self, eval_dir: str, encoder: TextEncoder) -> None:
+        self.eval_dir, self.encoder = eval_dir, encoder
+        self._chatter: tuple[list[str], np.ndarray] | None = None
+        self._fits: dict[frozenset[str], KindModel] = {}
+
+    def chatter(self) -> tuple[list[str], np.ndarray]:
+        if self._chatter is None:
+            from bot.eval_kind import chatter_sample
+
+            texts = chatter_sample(self.eval_dir)
+            self._chatter = (texts, self.encoder.encode(texts))
+        return self._chatter
+
+    def fit(self, rooms: list[PreparedRoom]) -> KindModel:
+        key = frozenset(p.room.name for p in rooms)
+        if key not in self._fits:
+            rooms = sorted(rooms, key=lambda p: p.room.name)
+            texts, kinds = room_examples([p.room for p in rooms])
+            vecs = [p.vecs[t] for p in rooms for t in (normalize(q["text"]) for q in p.room.questions)]
+            chat, chat_vecs = self.chatter()
+            self._fits[key] = fit_kind_model(
+                texts + chat,
+                kinds + ["chat"] * len(chat),
+                np.vstack([np.vstack(vecs), chat_vecs]).round(5),
+                self.encoder.name,
+            )
+        return self._fits[key]
+
+    def trainer(self, train: list[PreparedRoom], settings: QASettings) -> dict[str, Any]:
+        """A trainer: the fold's kind model."""
+        return {"kind_model": self.fit(train)}
 
 
 def predict_room(prepared: PreparedRoom, settings: QASettings, fold: dict[str, Any]) -> list[dict[str, Any]]:
-    """`eval_qa`'s prediction lines for one prepared room, decided with the fold's learned parts."""
+    """`eval_qa`'s prediction lines for one prepared room, understood and decided with the fold's
+    learned parts (its kind model, if it has one, in place of the shipped one)."""
+    parts = dict(fold)
+    kind_model = parts.pop("kind_model", None)
+    prepared = understood_with(prepared, kind_model)
     out = []
-    for q, u in zip(prepared.room.questions, prepared.understood, strict=True):
-        d = decide(u, prepared.knowledge, settings, **fold)
+    use_kind_model(kind_model)
+    try:
+        decisions = [decide(u, prepared.knowledge, settings, **parts) for u in prepared.understood]
+    finally:
+        use_kind_model(None)
+    for q, d in zip(prepared.room.questions, decisions, strict=True):
         out.append(
             {
                 "id": q["id"],

@@ -33,14 +33,16 @@ from recommender.retrieval import Hit
 from recommender.text import char_bigrams, tokens
 
 if TYPE_CHECKING:
-    from bot.evaluate import PreparedRoom
+    from bot.evaluate import KindFitter, PreparedRoom
+    from handlers.kind_model import KindModel
     from handlers.qa import QASettings, Understanding
 
 MODEL_PATH = Path(__file__).with_name("models") / "answer.json"
 SEED = 0
-# the share of a room's comments that may get a wrong answer, in every held-out room, when the
-# threshold is chosen
-WRONG_BOUND = 0.02
+# the share of its comments each inner held-out room may get wrong when the thresholds are chosen:
+# stricter than the 2% aimed at in any room, since choosing at 2% left a room the choice never saw at
+# 4.4% (leave-one-room-out), while choosing at 1.5% kept every room within 2%
+WRONG_BOUND = 0.015
 HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
 
 
@@ -230,9 +232,14 @@ class AnswerModel:
     coef: np.ndarray
     intercept: float
     asked: AskedField
-    threshold: float = 0.5
+    threshold: float = 0.5  # the gate for a field answer (and for an FAQ one without `threshold_faq`)
     info: dict[str, Any] = field(default_factory=dict)
     encoder: str = ""  # the encoder its centroids and similarities come from; another one: no model
+    threshold_faq: float | None = None  # the gate for an FAQ entry's answer
+
+    def gate(self, is_field: bool) -> float:
+        """The least probability at which the bot says this kind of candidate (a field, an FAQ entry)."""
+        return self.threshold if is_field or self.threshold_faq is None else self.threshold_faq
 
     def fits(self, encoder_name: str) -> bool:
         """Whether this model can read a room encoded by `encoder_name`."""
@@ -258,6 +265,7 @@ class AnswerModel:
                 "coef": self.coef.round(6).tolist(),
                 "intercept": round(self.intercept, 6),
                 "threshold": round(self.threshold, 4),
+                "threshold_faq": None if self.threshold_faq is None else round(self.threshold_faq, 4),
                 "encoder": self.encoder,
                 "asked_classes": list(self.asked.classes),
                 # the centroids as float16 bytes in base64: a tenth of the size of decimal text
@@ -284,6 +292,7 @@ class AnswerModel:
             float(d["threshold"]),
             d.get("info", {}),
             str(d.get("encoder", "")),
+            None if d.get("threshold_faq") is None else float(d["threshold_faq"]),
         )
 
 
@@ -308,6 +317,9 @@ class Recorder:
 
     threshold = 2.0
 
+    def gate(self, is_field: bool) -> float:
+        return self.threshold
+
     def fits(self, encoder_name: str) -> bool:
         return True
 
@@ -330,17 +342,35 @@ class CommentRows:
     fixed_wrong: bool = False
 
 
-_ROWS: dict[int, list[CommentRows]] = {}
+# id of a prepared room -> (the room, kept so that its id is not reused; its rows)
+_ROWS: dict[int, tuple[PreparedRoom, list[CommentRows]]] = {}
 
 
-def room_rows(prepared: PreparedRoom, settings: QASettings) -> list[CommentRows]:
-    """Every comment of a prepared room as training rows (cached per prepared room: none of it
-    depends on the model)."""
+def room_rows(
+    prepared: PreparedRoom, settings: QASettings, kind_model: KindModel | None = None
+) -> list[CommentRows]:
+    """Every comment of a prepared room as training rows. With `kind_model`, the room is understood
+    and decided with that comment-kind model in place of the shipped one (not cached); without,
+    with the shipped one (cached per prepared room: none of it depends on the answer model)."""
+    from bot.evaluate import understood_with
+    from handlers.kind_model import use_kind_model
+
+    if kind_model is not None:
+        prepared = understood_with(prepared, kind_model)
+        use_kind_model(kind_model)
+        try:
+            return _room_rows(prepared, settings)
+        finally:
+            use_kind_model(None)
+    key = id(prepared)
+    if key not in _ROWS:
+        _ROWS[key] = (prepared, _room_rows(prepared, settings))
+    return _ROWS[key][1]
+
+
+def _room_rows(prepared: PreparedRoom, settings: QASettings) -> list[CommentRows]:
     from handlers.qa import decide
 
-    key = id(prepared)
-    if key in _ROWS:
-        return _ROWS[key]
     out = []
     for q, u in zip(prepared.room.questions, prepared.understood, strict=True):
         rec = Recorder()
@@ -361,7 +391,6 @@ def room_rows(prepared: PreparedRoom, settings: QASettings) -> list[CommentRows]
         hit = next((c for c, yy in zip(cands, y, strict=True) if yy == 1.0), None)
         label = NONE_CLASS if hit is None else c_label(hit)
         out.append(CommentRows(prepared.room.name, tuple(cands), x, y, vec, label))
-    _ROWS[key] = out
     return out
 
 
@@ -423,16 +452,17 @@ def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel
     )
 
 
-def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> list[tuple[float, bool]]:
+def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> tuple[list[tuple[float, bool]], list[bool]]:
     """(probability of the chosen candidate, whether it is the right answer) per comment that
-    reaches the learned part."""
-    out = []
+    reaches the learned part, and whether that candidate is a field."""
+    out, is_field = [], []
     for r in rows:
         if r.x is None or r.y is None or not len(r.x):
             continue
         i, p = model.choose(r.cands, r.x, r.vec)
         out.append((p, bool(r.y[i] == 1.0)))
-    return out
+        is_field.append(r.cands[i].is_field)
+    return out, is_field
 
 
 @dataclass(frozen=True)
@@ -444,6 +474,13 @@ class HeldOut:
     comments: int
     rules_wrong: int
     outcomes: list[tuple[float, bool]]
+    is_field: list[bool] = field(default_factory=list)  # per outcome: a field chosen (empty: all fields)
+
+    def split(self, fields: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted probabilities of the right and of the wrong choices among fields (or FAQ entries)."""
+        kinds = self.is_field or [True] * len(self.outcomes)
+        mine = [(p, r) for (p, r), f in zip(self.outcomes, kinds, strict=True) if f == fields]
+        return np.sort([p for p, r in mine if r]), np.sort([p for p, r in mine if not r])
 
     def wrong_rate(self, threshold: float) -> float:
         learned = sum(1 for p, right in self.outcomes if p >= threshold and not right)
@@ -460,36 +497,98 @@ def choose_threshold(held_out: list[HeldOut], bound: float = WRONG_BOUND) -> flo
     return float(ok[0]) if ok else float(min(worst)[1])
 
 
-def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> AnswerModel:
+def _at_least(sorted_probs: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """How many of `sorted_probs` reach each threshold of `grid`."""
+    return len(sorted_probs) - np.searchsorted(sorted_probs, grid, side="left")
+
+
+def choose_thresholds(
+    held_out: list[HeldOut], bound: float = WRONG_BOUND, steps: int = 200
+) -> tuple[float, float]:
+    """A threshold for field answers and one for FAQ answers: of the pairs at which every held-out
+    room sends wrong answers to at most `bound` of its comments (the rules' own included), the one
+    with the most right answers (macro over rooms; ties: the higher thresholds). The thresholds tried
+    are `steps` quantiles of each kind's probabilities. No pair within the bound: `choose_threshold`'s
+    single threshold for both."""
+    grids = []
+    for fields in (True, False):
+        probs = np.concatenate([np.concatenate(h.split(fields)) for h in held_out] + [np.zeros(0)])
+        inner = np.quantile(probs, np.linspace(0, 1, steps)) if len(probs) else np.zeros(0)
+        grids.append(np.unique(np.concatenate([[0.0, 1.01], inner])))
+    fg, qg = grids
+    worst = np.zeros((len(fg), len(qg)))
+    right = np.zeros((len(fg), len(qg)))
+    for h in held_out:
+        (fr, fw), (qr, qw) = h.split(True), h.split(False)
+        n = max(h.comments, 1)
+        wrong = (h.rules_wrong + _at_least(fw, fg)[:, None] + _at_least(qw, qg)[None, :]) / n
+        worst = np.maximum(worst, wrong)
+        right += (_at_least(fr, fg)[:, None] + _at_least(qr, qg)[None, :]) / n
+    ok = worst <= bound + 1e-12
+    if not ok.any():
+        t = choose_threshold(held_out, bound)
+        return t, t
+    score = np.where(ok, right.round(9), -1.0)
+    best = np.argwhere(score == score.max())
+    a, b = max(best.tolist(), key=lambda ab: (fg[ab[0]] + qg[ab[1]], fg[ab[0]]))
+    return float(fg[a]), float(qg[b])
+
+
+def fit_calibrated(
+    rows: list[CommentRows],
+    bound: float = WRONG_BOUND,
+    held_rows: Callable[[str], list[CommentRows]] | None = None,
+) -> AnswerModel:
     """Fit on all given rooms; choose the threshold by leave-one-room-out inside them (nested), so
-    the threshold is set on probabilities from models that did not see the room they score."""
+    the threshold is set on probabilities from models that did not see the room they score.
+    `held_rows(room)`: that room's rows as decided when it is the one held out (by a comment-kind
+    model that did not see it either); by default its rows in `rows`."""
     rooms = sorted({r.room for r in rows})
     held = []
     for name in rooms:
         inner = fit([r for r in rows if r.room != name])
-        mine = [r for r in rows if r.room == name]
-        held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), _outcomes(inner, mine)))
+        mine = held_rows(name) if held_rows is not None else [r for r in rows if r.room == name]
+        outcomes, is_field = _outcomes(inner, mine)
+        held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), outcomes, is_field))
     model = fit(rows)
-    model.threshold = choose_threshold(held, bound)
+    model.threshold, model.threshold_faq = choose_thresholds(held, bound)
     model.info = {"rooms": rooms, "comments": len(rows), "wrong_bound": bound, "seed": SEED}
     return model
 
 
-def train_answer_model(train: list[PreparedRoom], settings: QASettings) -> dict[str, Any]:
-    """A trainer for `bot.evaluate.train_fold`: the calibrated answer model of these rooms."""
-    rows = [r for p in train for r in room_rows(p, settings)]
-    model = fit_calibrated(rows)
+def train_answer_model(
+    train: list[PreparedRoom], settings: QASettings, kinds: KindFitter | None = None
+) -> dict[str, Any]:
+    """A trainer for `bot.evaluate.train_fold`: the calibrated answer model of these rooms.
+
+    With `kinds`, comment kinds are decided as they will be on a new room: the training rooms by the
+    kind model fitted on them all, and in the nested threshold choice each inner held-out room by a
+    kind model fitted without it. Without, by the shipped kind model (which saw every labelled room)."""
+    if kinds is None:
+        rows = [r for p in train for r in room_rows(p, settings)]
+        model = fit_calibrated(rows)
+    else:
+        kind_model = kinds.fit(train)
+        rows = [r for p in train for r in room_rows(p, settings, kind_model)]
+
+        def held_rows(name: str) -> list[CommentRows]:
+            mine = next(p for p in train if p.room.name == name)
+            return room_rows(mine, settings, kinds.fit([p for p in train if p is not mine]))
+
+        model = fit_calibrated(rows, held_rows=held_rows)
+        model.info["kind_model"] = "fitted per fold (nested)"
     model.encoder = train[0].knowledge.faq.encoder.name if train else ""
     return {"answer_model": model}
 
 
 def train_shipped_model(eval_dir: str, encoder: Any, settings: QASettings, out: Path) -> AnswerModel:
-    """Fit on every labelled room (threshold by leave-one-room-out within them) and write the file."""
-    from bot.evaluate import prepare_room
+    """Fit on every labelled room (threshold by leave-one-room-out within them, each held-out room's
+    kinds decided by a kind model fitted without it) and write the file."""
+    from bot.evaluate import KindFitter, prepare_room
     from bot.rooms_data import load_rooms
 
     prepared = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir)]
-    model = train_answer_model(prepared, settings)["answer_model"]
+    model = train_answer_model(prepared, settings, KindFitter(eval_dir, encoder))["answer_model"]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(model.to_json() + "\n", encoding="utf-8")
     return model

@@ -308,7 +308,7 @@ def _decide_learned(
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = round(p, 3)
-    if p >= model.threshold:
+    if p >= model.gate(best.is_field):
         return Decision(
             kind="answer",
             lang=lang,

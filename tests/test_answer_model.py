@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from domain.catalog import Catalog, load_catalog
-from handlers.answer_model import MODEL_PATH, AnswerModel, HeldOut, choose_threshold, shipped_model
+from handlers.answer_model import (
+    MODEL_PATH,
+    AnswerModel,
+    HeldOut,
+    choose_threshold,
+    choose_thresholds,
+    shipped_model,
+)
 from handlers.field_entries import field_docs, field_name_text
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
@@ -111,6 +118,28 @@ def test_the_threshold_keeps_every_held_out_room_within_the_bound() -> None:
     assert choose_threshold([a, b], 0.05) == 0.0
     # a bound no threshold meets: the one that leaves the worst room least wrong
     assert choose_threshold([HeldOut(10, 3, [(0.9, False)])], 0.02) > 0.9
+
+
+def test_field_and_faq_answers_each_get_their_own_threshold() -> None:
+    # no wrong answer allowed: a field answer needs more than 0.9 (a wrong field choice scored 0.9),
+    # while every FAQ choice was right, so FAQ answers from 0.6 up are said
+    room = HeldOut(
+        100,
+        0,
+        [(0.95, True), (0.9, False), (0.7, True), (0.6, True)],
+        [True, True, False, False],
+    )
+    assert choose_threshold([room], 0.0) == pytest.approx(0.95)  # one threshold holds both FAQ answers
+    field, faq = choose_thresholds([room], 0.0)
+    assert field == pytest.approx(0.95) and faq == pytest.approx(0.6)
+    # a wrong FAQ choice at 0.8 raises the FAQ threshold above it
+    room.outcomes.append((0.8, False))
+    room.is_field.append(False)
+    assert choose_thresholds([room], 0.0)[1] > 0.8
+    # the model applies them by the kind of the chosen candidate
+    model = AnswerModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
+    model.threshold, model.threshold_faq = field, faq
+    assert model.gate(True) == field and model.gate(False) == faq
 
 
 def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:

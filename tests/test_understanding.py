@@ -16,6 +16,8 @@ from recommender.encoder import TextEncoder
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo_catalog.yaml"
 SETTINGS = QASettings()
+# the pattern rules decide (the tests of their understanding: fields, products, aspects)
+RULES = QASettings(decider="rules")
 _CN = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
 
 
@@ -60,8 +62,10 @@ def test_price_change_shows_in_the_next_answer(room: RoomKnowledge, catalog: Cat
 
 
 def test_size_question_on_a_clothing_product(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = _clothing_with(catalog, "XL")
-    d = answer_comment("有XL吗", room, product.id, SETTINGS)
+    d = answer_comment("有XL吗", room, product.id, RULES)
     assert d.kind == "answer"
     assert d.product_id == product.id
     assert d.source == "sizes"
@@ -69,10 +73,12 @@ def test_size_question_on_a_clothing_product(room: RoomKnowledge, catalog: Catal
 
 
 def test_missing_size_is_answered_with_the_sizes_there_are(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = next(
         p for p in catalog.products if p.attributes.get("sizes") and "XXXXL" not in p.attributes["sizes"]
     )
-    d = answer_comment("有4XL吗", room, product.id, SETTINGS)
+    d = answer_comment("有4XL吗", room, product.id, RULES)
     assert d.kind == "answer" and d.source == "sizes" and d.product_id == product.id
 
 
@@ -251,6 +257,8 @@ def test_length_of_another_part_is_not_answered_with_the_garment_length(
 
 
 def test_two_questions_in_one_comment_go_to_the_streamer(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     from handlers.fields import asked_aspects
 
     product, first, second = next(
@@ -260,15 +268,17 @@ def test_two_questions_in_one_comment_go_to_the_streamer(room: RoomKnowledge, ca
         for b in p.faq
         if asked_aspects(a.q) and asked_aspects(b.q) and not asked_aspects(a.q) & asked_aspects(b.q)
     )
-    d = answer_comment(f"{first.q} {second.q}", room, product.id, SETTINGS)
+    d = answer_comment(f"{first.q} {second.q}", room, product.id, RULES)
     assert d.kind == "escalate" and d.reply is None
     # each alone is answered
     for entry in (first, second):
-        d = answer_comment(entry.q, room, product.id, SETTINGS)
+        d = answer_comment(entry.q, room, product.id, RULES)
         assert d.kind == "answer" and d.source == entry.id
 
 
 def test_faq_asked_word_for_word_wins_over_the_bare_field(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     # "保质期多久？" written in the FAQ says more than the shelf-life value alone
     product, entry = next(
         (p, f)
@@ -276,22 +286,24 @@ def test_faq_asked_word_for_word_wins_over_the_bare_field(room: RoomKnowledge, c
         for f in p.faq
         if any(m.key == "shelf_life" and m.strength >= 0.8 for m in detect_fields(normalize(f.q), p))
     )
-    d = answer_comment(f"这个{entry.q}？", room, product.id, SETTINGS)
+    d = answer_comment(f"这个{entry.q}？", room, product.id, RULES)
     assert d.kind == "answer" and d.source == entry.id
     assert d.reply is not None and entry.a in d.reply
     # asked in other words, the field's live value answers
-    d = answer_comment("这个能放多久", room, product.id, SETTINGS)
+    d = answer_comment("这个能放多久", room, product.id, RULES)
     assert d.kind == "answer" and d.source == "shelf_life"
 
 
 def test_live_price_and_stock_win_over_a_written_faq(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product, entry = next(
         (p, f)
         for p in catalog.products
         for f in p.faq
         if any(m.key == "stock" and m.strength >= 0.8 for m in detect_fields(normalize(f.q), p))
     )
-    d = answer_comment(entry.q, room, product.id, SETTINGS)
+    d = answer_comment(entry.q, room, product.id, RULES)
     assert d.kind == "answer" and d.source == "stock"
 
 
@@ -309,8 +321,10 @@ def test_english_with_apostrophes(room: RoomKnowledge, catalog: Catalog, text: s
 
 @pytest.mark.parametrize("text", ["what is it made of?", "what's this made from"])
 def test_what_it_is_made_of_is_the_material(room: RoomKnowledge, catalog: Catalog, text: str) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = next(p for p in catalog.products if "material" in p.attributes)
-    d = answer_comment(text, room, product.id, SETTINGS)
+    d = answer_comment(text, room, product.id, RULES)
     assert d.kind == "answer" and d.source == "material" and d.product_id == product.id
 
 
@@ -327,9 +341,11 @@ def _colours(catalog: Catalog, holding: str, lacking: str):
 def test_a_colour_named_is_answered_with_the_listed_colour_holding_it(
     room: RoomKnowledge, catalog: Catalog, text: str
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = _colours(catalog, "黑", "红")
     listed = next(c for c in product.attributes["colors"] if "黑" in c)
-    d = answer_comment(text, room, product.id, SETTINGS)
+    d = answer_comment(text, room, product.id, RULES)
     assert d.kind == "answer" and d.source == "colors" and d.reply is not None
     assert listed in d.reply and "没有" not in d.reply and "has no" not in d.reply
 
@@ -348,14 +364,18 @@ def test_a_colour_not_listed_is_answered_with_the_colours_there_are(
 def test_colour_words_in_other_questions_are_not_colour_answers(
     room: RoomKnowledge, catalog: Catalog, text: str
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = _colours(catalog, "黑", "红")
-    d = answer_comment(text, room, product.id, SETTINGS)
+    d = answer_comment(text, room, product.id, RULES)
     assert not (d.kind == "answer" and d.source == "colors")
 
 
 def test_a_listed_skin_type_is_said_to_suit(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = next(p for p in catalog.products if "敏感肌" in p.attributes.get("skin_type", []))
-    d = answer_comment("敏感肌可以用吗", room, product.id, SETTINGS)
+    d = answer_comment("敏感肌可以用吗", room, product.id, RULES)
     assert d.kind == "answer" and d.source == "skin_type"
     assert d.reply is not None and "适合敏感肌" in d.reply
 
@@ -374,8 +394,10 @@ def test_field_asked_in_short_forms(room: RoomKnowledge, catalog: Catalog, text:
 def test_traditional_characters_are_understood(
     room: RoomKnowledge, catalog: Catalog, text: str, source: str
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = _clothing_with(catalog, "XL")
-    d = answer_comment(text, room, product.id, SETTINGS)
+    d = answer_comment(text, room, product.id, RULES)
     assert d.kind == "answer" and d.source == source and d.product_id == product.id
 
 
@@ -391,7 +413,9 @@ def test_traditional_characters_are_understood(
 def test_stock_price_and_shipping_in_other_words(
     room: RoomKnowledge, catalog: Catalog, text: str, source: str
 ) -> None:
-    d = answer_comment(text, room, catalog.products[0].id, SETTINGS)
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
+    d = answer_comment(text, room, catalog.products[0].id, RULES)
     assert d.kind == "answer" and d.source == source
 
 
@@ -407,17 +431,21 @@ def test_the_streamers_own_size_goes_to_the_streamer(
 def test_a_product_shown_earlier_is_not_taken_for_the_one_on_screen(
     room: RoomKnowledge, catalog: Catalog, text: str
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     now, before = catalog.products[0], catalog.products[1]
-    d = answer_comment(text, room, now.id, SETTINGS)  # which one came before is not known
+    d = answer_comment(text, room, now.id, RULES)  # which one came before is not known
     assert d.kind == "escalate" and d.reply is None
-    d = answer_comment(text, room, now.id, SETTINGS, earlier=before.id)
+    d = answer_comment(text, room, now.id, RULES, earlier=before.id)
     assert d.kind == "answer" and d.product_id == before.id
 
 
 def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     bag = next(p for p in catalog.products if p.title.split()[0].endswith("包"))
     screen = next(p for p in catalog.products if "包" not in p.title)
-    d = answer_comment("刚才那个包多少钱", room, screen.id, SETTINGS)
+    d = answer_comment("刚才那个包多少钱", room, screen.id, RULES)
     assert d.kind == "answer" and d.product_id == bag.id and d.source == "price"
 
 
@@ -447,8 +475,10 @@ def test_an_entry_that_never_speaks_of_the_aspect_asked_does_not_answer_it(
 def test_loose_and_colloquial_forms(
     room: RoomKnowledge, catalog: Catalog, text: str, kind: str, source: str | None
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = _clothing_with(catalog, "XL")
-    d = answer_comment(text.format(link=product.link), room, product.id, SETTINGS)
+    d = answer_comment(text.format(link=product.link), room, product.id, RULES)
     assert d.kind == kind and d.source == source
 
 
@@ -462,17 +492,20 @@ def test_an_answer_for_one_group_of_people_is_not_given_to_another(
 
 
 def test_replacing_a_part_is_not_the_returns_policy(room: RoomKnowledge, catalog: Catalog) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = next(p for p in catalog.products if p.returns)
-    assert answer_comment("不合适能换吗", room, product.id, SETTINGS).source == "returns"
-    assert answer_comment("表带能换吗", room, product.id, SETTINGS).source != "returns"
+    assert answer_comment("不合适能换吗", room, product.id, RULES).source == "returns"
+    assert answer_comment("表带能换吗", room, product.id, RULES).source != "returns"
 
 
 def test_a_counter_after_a_number_is_not_a_product_name(room: RoomKnowledge, catalog: Catalog) -> None:
-    """ "多少钱一饼" measures the tea cake on screen; it does not name the shelf's 鲜花饼 (alias 饼)."""
+    """ "多少钱一饼" measures the tea cake on screen; it does not name the shelf's 鲜花饼 (alias 饼). Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     named = next(p for p in catalog.products if any(len(a) == 1 for a in p.aliases))
     counter = next(a for a in named.aliases if len(a) == 1)
     screen = next(p for p in catalog.products if p.id != named.id)
-    d = answer_comment(f"多少钱一{counter}", room, screen.id, SETTINGS)
+    d = answer_comment(f"多少钱一{counter}", room, screen.id, RULES)
     assert d.kind == "answer" and d.source == "price" and d.product_id == screen.id
 
 
@@ -490,12 +523,14 @@ def test_a_counter_after_a_number_is_not_a_product_name(room: RoomKnowledge, cat
 def test_english_and_short_field_questions(
     room: RoomKnowledge, catalog: Catalog, text: str, key: str
 ) -> None:
+    """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
+    same comment may go to the streamer with this answer as its guess."""
     product = next(
         p
         for p in catalog.products
         if key in p.attributes and (key != "dimensions" or "sizes" not in p.attributes)
     )
-    d = answer_comment(text, room, product.id, SETTINGS)
+    d = answer_comment(text, room, product.id, RULES)
     assert d.kind == "answer" and d.source == key
 
 
