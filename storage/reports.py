@@ -94,7 +94,8 @@ qa as (
 select * from qa
  where (:since is null or created_at >= :since)
    and (:until is null or created_at < :until)
-   and (:kind is null or kind = :kind or (:kind = 'question' and kind in ('answer', 'escalate')))
+   and (:kind is null or kind = :kind or (:kind = 'question' and kind in ('answer', 'escalate'))
+        or (:kind = 'review' and kind in ('answer', 'escalate', 'complaint')))
    and (:min_conf is null or confidence >= :min_conf)
    and (:max_conf is null or confidence <= :max_conf)
    and (:status is null or status = :status)
@@ -121,8 +122,9 @@ def qa_review(
     limit: int = 500,
 ) -> tuple[str, dict[str, Any]]:
     """Every logged comment with the bot's decision, its first reply, the escalation, viewer votes and
-    any operator correction, newest first. `kind='question'` means answer or escalate; `status` is
-    one of QA_STATUSES; `feedback` is up, down, any, none or corrected."""
+    any operator correction, newest first. `kind='question'` means answer or escalate, `kind='review'`
+    those and complaints (the review page's default: after-sales trouble must reach a person);
+    `status` is one of QA_STATUSES; `feedback` is up, down, any, none or corrected."""
     return _QA_SQL, {
         "room": room,
         "since": since,

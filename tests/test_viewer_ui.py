@@ -145,8 +145,13 @@ async def test_ops_analytics_and_sign_in_switch_language_and_name_products(
     await expect(page.locator("#message")).to_have_text("This page needs the operator token.")
     await page.locator("button[data-testid=lang-switch]").click()  # back to 中文, kept for every page
 
+    complaint = "收到的全碎了，要退款！"
+    await ask(viewer, complaint)
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
     await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
     await expect(page.locator("h1")).to_have_text("运营审核")
+    # complaints are in the default view, beside the questions (after-sales trouble reaches a person)
+    await expect(page.locator("#qa tbody tr", has_text=complaint)).to_have_count(1)
     row = page.locator("#qa tbody tr", has_text="3号链接多少钱").first
     await expect(row.locator("td.answer .product")).to_have_text(f"3号 {product.title}")
     await expect(row.locator("td.status")).to_have_text("机器人已答")

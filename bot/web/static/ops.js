@@ -6,7 +6,7 @@
 addStrings({
   zh: {
     "ops.heading": "运营审核", "ops.room": "直播间", "ops.all": "全部", "ops.from": "从", "ops.to": "到",
-    "ops.kind": "类型", "ops.kind.question": "提问", "ops.kind.all": "全部评论", "ops.kind.answer": "已回答",
+    "ops.kind": "类型", "ops.kind.review": "提问与投诉", "ops.kind.question": "提问", "ops.kind.all": "全部评论", "ops.kind.answer": "已回答",
     "ops.kind.escalate": "转主播", "ops.kind.purchase": "购买", "ops.kind.chat": "闲聊", "ops.kind.complaint": "投诉",
     "ops.kind.filtered": "已过滤", "ops.minConf": "置信度 ≥", "ops.maxConf": "置信度 ≤", "ops.status": "状态", "ops.any": "任意",
     "ops.feedback": "观众反馈", "ops.fb.anyOrNone": "有无均可", "ops.fb.down": "答错了", "ops.fb.up": "有用",
@@ -23,7 +23,7 @@ addStrings({
   },
   en: {
     "ops.heading": "Operator review", "ops.room": "room", "ops.all": "all", "ops.from": "from", "ops.to": "to",
-    "ops.kind": "kind", "ops.kind.question": "questions", "ops.kind.all": "all comments", "ops.kind.answer": "answer",
+    "ops.kind": "kind", "ops.kind.review": "questions and complaints", "ops.kind.question": "questions", "ops.kind.all": "all comments", "ops.kind.answer": "answer",
     "ops.kind.escalate": "escalate", "ops.kind.purchase": "purchase", "ops.kind.chat": "chat", "ops.kind.complaint": "complaint",
     "ops.kind.filtered": "filtered", "ops.minConf": "confidence ≥", "ops.maxConf": "confidence ≤", "ops.status": "status", "ops.any": "any",
     "ops.feedback": "viewer feedback", "ops.fb.anyOrNone": "any or none", "ops.fb.down": "thumbs down", "ops.fb.up": "thumbs up",
