@@ -56,6 +56,11 @@ _LINK_PATTERNS = [
         rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号(?!\s*(鞋|脚|码|发|到|之前|以前|前|左右|那天))"
     ),
 ]
+# "12号发货快吗": a bare number before 发 / 到 / 前 may be a link or a day of the month ("11号发货"):
+# when it is a link on the shelf, neither reading is sure, and the viewer's last product is no answer
+_DAY_OR_LINK = re.compile(
+    rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号\s*(?=发|到|之前|以前|前|左右|那天)"
+)
 _THIS = re.compile(
     r"(这个|这款|这件|这条|这双|这套|这只|这瓶|这支|这盒|这本|这种|这一款|这|它|this|it\b|that one)"
 )
@@ -73,7 +78,7 @@ _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫
 @dataclass(frozen=True, slots=True)
 class ProductRef:
     product: Product | None
-    how: str  # link | name | this | recent | on_screen | earlier | none | unknown_link
+    how: str  # link | name | this | recent | on_screen | earlier | none | unknown_link | day_or_link
     confidence: float
     link: int | None = None
 
@@ -242,6 +247,11 @@ class ShelfMatcher:
                 return ProductRef(p, "link", 1.0, link)
             return ProductRef(None, "unknown_link", 0.0, link)
         named, strength, tied = self.by_name(text)
+        day = _DAY_OR_LINK.search(text)
+        if day is not None and named is None and not _THIS.search(text):
+            number = cn_to_int(day.group(1))
+            if number is not None and self.catalog.by_link(number) is not None:
+                return ProductRef(None, "day_or_link", 0.0, number)
         screen = self.catalog.product(on_screen) if on_screen else None
         if named is not None and strength >= 2.0:
             return ProductRef(named, "name", 0.95)

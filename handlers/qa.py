@@ -252,6 +252,10 @@ def decide(
                 kind="escalate", lang=lang, confidence=0.0, reason="a link named is not on the shelf"
             )
         return _several(known, t, lang, best_field, room, settings)
+    if ref.how == "day_or_link":
+        return Decision(
+            kind="escalate", lang=lang, confidence=0.0, reason=f"{ref.link}号 may be a link or a day"
+        )
     if ref.how == "unknown_link":
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason=f"no link {ref.link} on the shelf")
     if ref.how == "earlier" and ref.product is None:
