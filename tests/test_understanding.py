@@ -570,7 +570,7 @@ def test_what_about_another_product_asks_the_field_asked_before(
 def test_a_number_that_may_be_a_day_is_not_read_as_the_last_product(
     room: RoomKnowledge, catalog: Catalog
 ) -> None:
-    """"7号有货吗" then "12号发货快吗": "12号发货" may be link 12 or "ships on the 12th". Either way it
+    """ "7号有货吗" then "12号发货快吗": "12号发货" may be link 12 or "ships on the 12th". Either way it
     is not about link 7, which the viewer asked before: the streamer gets it, nothing is answered."""
     seven, twelve = catalog.by_link(7), catalog.by_link(12)
     assert seven is not None and twelve is not None
@@ -578,4 +578,6 @@ def test_a_number_that_may_be_a_day_is_not_read_as_the_last_product(
     assert d.kind == "escalate" and d.product_id != seven.id, d
     assert "12" in d.reason
     # a link named outright stays a link
-    assert answer_comment("12号链接发货快吗", room, None, QASettings(), recent=seven.id).product_id == twelve.id
+    assert (
+        answer_comment("12号链接发货快吗", room, None, QASettings(), recent=seven.id).product_id == twelve.id
+    )

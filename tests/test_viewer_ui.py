@@ -176,3 +176,15 @@ async def test_ops_analytics_and_sign_in_switch_language_and_name_products(
     assert product.id not in await page.locator("section", has_text="各商品的卡片").inner_text()
     for p in (viewer, page):
         await p.context.close()
+
+
+async def test_the_room_list_switches_language(live_server, browser) -> None:
+    live = await live_server()
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{live.url}/")
+    await expect(page.locator("h2")).to_have_text("直播间")
+    await expect(page.locator("a", has_text="demo-room")).to_have_count(1)
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(page.locator("h2")).to_have_text("Rooms")
+    await context.close()
