@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import functools
 import html
 import io
 import sqlite3
@@ -46,6 +47,13 @@ REASON_LABELS: dict[str, dict[str, str]] = {
     "on_screen": {"zh": "正在讲解", "en": "on screen"},
 }
 
+# Chinese chart labels need a CJK font: Debian's (scripts/system-deps.sh installs the first); without
+# one, charts keep their English labels rather than draw empty boxes
+CJK_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
 # the page's words in Chinese (English is what the code says); a label missing here stays English
 ZH: dict[str, str] = {
     "viewers": "观众",
@@ -56,6 +64,18 @@ ZH: dict[str, str] = {
     "added to cart": "加购",
     "ordered": "下单",
     "Funnel": "转化漏斗",
+    # the charts' axes and titles
+    "distinct viewers": "人数",
+    "minutes watched": "观看分钟数",
+    "% of viewers still watching": "仍在观看的观众 %",
+    "Retention": "留存",
+    "% who ordered": "下单观众 %",
+    "Conversion by interaction quartile": "按互动四分位的转化",
+    "units sold": "实际销量",
+    "predicted": "预测",
+    "Sales forecast (show x product)": "销量预测（场次 × 商品）",
+    "P(purchase)": "购买概率",
+    "Purchase probability": "购买概率分布",
     "step": "步骤",
     "of all viewers": "占全部观众",
     "event": "事件",
@@ -183,36 +203,55 @@ def _figure(width: float = 5.0, height: float = 2.8) -> tuple[Any, Any]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    cjk = _cjk_font() if _LANG.get() == "zh" else None
+    plt.rcParams["font.sans-serif"] = [cjk, "DejaVu Sans"] if cjk else ["DejaVu Sans"]
     return plt.subplots(figsize=(width, height))
+
+
+@functools.cache
+def _cjk_font() -> str | None:
+    """The family name of an installed CJK font, registered with matplotlib; None when there is none."""
+    from matplotlib import font_manager
+
+    for path in CJK_FONT_FILES:
+        if Path(path).is_file():
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+    return None
+
+
+def ctr(text: str) -> str:
+    """A chart label in the report's language, English when no CJK font can draw Chinese."""
+    return tr(text) if _LANG.get() != "zh" or _cjk_font() else text
 
 
 def chart_funnel(funnel: dict[str, Any]) -> str:
     fig, ax = _figure()
-    labels = [label for _, label in FUNNEL_STEPS][::-1]
+    labels = [ctr(label) for _, label in FUNNEL_STEPS][::-1]
     values = [funnel[key] for key, _ in FUNNEL_STEPS][::-1]
     ax.barh(labels, values, color="#d9534f")
     for i, v in enumerate(values):
         ax.text(v, i, f" {v}", va="center", fontsize=8)
-    ax.set_xlabel("distinct viewers")
-    ax.set_title("Funnel")
+    ax.set_xlabel(ctr("distinct viewers"))
+    ax.set_title(ctr("Funnel"))
     return _png(fig)
 
 
 def chart_retention(curve: list[dict[str, float]]) -> str:
     fig, ax = _figure()
     ax.plot([p["t_s"] / 60 for p in curve], [100 * p["share"] for p in curve], marker=".", color="#337ab7")
-    ax.set_xlabel("minutes watched")
-    ax.set_ylabel("% of viewers still watching")
+    ax.set_xlabel(ctr("minutes watched"))
+    ax.set_ylabel(ctr("% of viewers still watching"))
     ax.set_ylim(0, 105)
-    ax.set_title("Retention")
+    ax.set_title(ctr("Retention"))
     return _png(fig)
 
 
 def chart_segments(rows: list[dict[str, Any]]) -> str:
     fig, ax = _figure()
-    ax.bar([r["segment"] for r in rows], [100 * (r["conversion"] or 0) for r in rows], color="#5cb85c")
-    ax.set_ylabel("% who ordered")
-    ax.set_title("Conversion by interaction quartile")
+    ax.bar([ctr(r["segment"]) for r in rows], [100 * (r["conversion"] or 0) for r in rows], color="#5cb85c")
+    ax.set_ylabel(ctr("% who ordered"))
+    ax.set_title(ctr("Conversion by interaction quartile"))
     return _png(fig)
 
 
@@ -223,18 +262,18 @@ def chart_forecast(points: list[dict[str, Any]]) -> str:
     ax.scatter(actual, predicted, s=14, color="#f0ad4e")
     top = max([*actual, *predicted, 1.0])
     ax.plot([0, top], [0, top], color="#999", linewidth=1)
-    ax.set_xlabel("units sold")
-    ax.set_ylabel("predicted")
-    ax.set_title("Sales forecast (show x product)")
+    ax.set_xlabel(ctr("units sold"))
+    ax.set_ylabel(ctr("predicted"))
+    ax.set_title(ctr("Sales forecast (show x product)"))
     return _png(fig)
 
 
 def chart_propensity(probabilities: list[float]) -> str:
     fig, ax = _figure(4.0, 3.0)
     ax.hist(probabilities, bins=10, range=(0, 1), color="#6f42c1")
-    ax.set_xlabel("P(purchase)")
-    ax.set_ylabel("viewers")
-    ax.set_title("Purchase probability")
+    ax.set_xlabel(ctr("P(purchase)"))
+    ax.set_ylabel(ctr("viewers"))
+    ax.set_title(ctr("Purchase probability"))
     return _png(fig)
 
 
