@@ -508,7 +508,12 @@ class CommentFlow:
     def _escalate(
         self, out: Outcome, room: Room, comment: Comment, decision: Decision, kind: str = "question"
     ) -> None:
-        waiting = sum(1 for i in room.queue if i.viewer_id == comment.viewer_id)
+        who = comment.viewer_id
+        # this viewer's open asks: items of their own and each time they were folded into one (the
+        # same question asked again folds too, so repeating it cannot grow an item without end)
+        waiting = sum(
+            (i.viewer_id == who) + sum(g["viewer_id"] == who for g in i.grouped) for i in room.queue
+        )
         if waiting >= self.settings.queue_per_viewer:
             # one viewer cannot fill the streamer's queue (and push out everyone else's questions)
             out.ack["escalated"] = False

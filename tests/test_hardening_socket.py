@@ -161,7 +161,12 @@ async def test_thirty_connections_as_one_viewer_get_one_viewers_share(live_serve
         assert all(a["error"]["code"] == "rate_limited" for a in acks if not a["ok"])
     assert sum(1 for a in queue_acks if a.get("escalated")) == 3
     listed = await streamer.call("queue_list")
-    assert sum(1 for i in listed["queue"] if i["viewer_id"] == "flood-queue") == 3
+    # its three asks, as items of its own or folded into one item asking the same (issue 14's inbox)
+    asks = sum(
+        (i["viewer_id"] == "flood-queue") + sum(g["viewer_id"] == "flood-queue" for g in i["grouped"])
+        for i in listed["queue"]
+    )
+    assert asks == 3
     # every fan's question was answered in the room, at once
     for viewer_id, ack in asked:
         assert ack["ok"] and ack["kind"] == "answer" and "reply_id" in ack, (viewer_id, ack)
