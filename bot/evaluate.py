@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.rooms_data import LabelledRoom, load_rooms, score
 from domain.catalog import load_catalog
+from domain.messages import Decision
 from handlers.kind_model import KindModel, fit_kind_model, room_examples, use_kind_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
@@ -27,6 +28,18 @@ def _jsonl(path: str) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+def prediction(qid: str, d: Decision) -> dict[str, Any]:
+    """One line of `cohost eval-qa`'s output, the fields `score_qa.py` reads."""
+    return {
+        "id": qid,
+        "kind": d.kind,
+        "product": d.product_id,
+        "source": d.source,
+        "confidence": d.confidence,
+        "reply": d.reply or d.guess,
+    }
+
+
 def eval_qa(
     catalog_path: str,
     questions_path: str,
@@ -40,20 +53,7 @@ def eval_qa(
     for q in _jsonl(questions_path):
         u = understand(q["text"], room, q.get("on_screen"))
         d = decide(u, room, settings)
-        out.write(
-            json.dumps(
-                {
-                    "id": q["id"],
-                    "kind": d.kind,
-                    "product": d.product_id,
-                    "source": d.source,
-                    "confidence": d.confidence,
-                    "reply": d.reply or d.guess,
-                },
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
+        out.write(json.dumps(prediction(q["id"], d), ensure_ascii=False) + "\n")
         n += 1
     return n
 
@@ -204,16 +204,7 @@ def predict_room(prepared: PreparedRoom, settings: QASettings, fold: dict[str, A
     finally:
         use_kind_model(None)
     for q, d in zip(prepared.room.questions, decisions, strict=True):
-        out.append(
-            {
-                "id": q["id"],
-                "kind": d.kind,
-                "product": d.product_id,
-                "source": d.source,
-                "confidence": d.confidence,
-                "reply": d.reply or d.guess,
-            }
-        )
+        out.append(prediction(q["id"], d))
     return out
 
 

@@ -312,26 +312,17 @@ def _decide_learned(
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = round(p, 3)
-    if p >= model.gate(best.is_field):
-        return Decision(
-            kind="answer",
-            lang=lang,
-            product_id=product.id,
-            source=best.source,
-            confidence=conf,
-            reply=reply,
-            reason=reason,
-            asked=asked,
-        )
-    return Decision(
-        kind="escalate",
+    answer = Decision(
+        kind="answer",
         lang=lang,
         product_id=product.id,
         source=best.source,
         confidence=conf,
-        guess=reply,
-        reason=f"not sure enough ({conf:.2f})",
+        reply=reply,
+        reason=reason,
+        asked=asked,
     )
+    return answer if p >= model.gate(best.is_field) else _as_guess(answer, f"not sure enough ({conf:.2f})")
 
 
 def _decide_by_rules(
@@ -557,6 +548,11 @@ def _gate(d: Decision, settings: QASettings) -> Decision:
     """Answers below the threshold go to the streamer with the bot's guess attached."""
     if d.confidence >= settings.answer_threshold:
         return d
+    return _as_guess(d, f"low confidence ({d.confidence:.2f})")
+
+
+def _as_guess(d: Decision, reason: str) -> Decision:
+    """An answer not sure enough to send: the streamer's queue gets it, its reply as the guess."""
     return Decision(
         kind="escalate",
         lang=d.lang,
@@ -564,7 +560,7 @@ def _gate(d: Decision, settings: QASettings) -> Decision:
         source=d.source,
         confidence=d.confidence,
         guess=d.reply,
-        reason=f"low confidence ({d.confidence:.2f})",
+        reason=reason,
     )
 
 
