@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from storage.log import storable
+
 # Stable error codes; docs/events.md lists each with its meaning.
 BAD_PAYLOAD = "bad_payload"
 COMMENT_TOO_LONG = "comment_too_long"
@@ -26,7 +28,6 @@ ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: valid JSON escapes, not valid UTF-8
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 
@@ -47,7 +48,7 @@ def storable_text(text: str) -> str:
     valid JSON) replaced by U+FFFD, so the log, the encoder and the JSON sent back all take it."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text))
+    return unicodedata.normalize("NFC", storable(text))  # the log's own surrogate replacement
 
 
 class _Payload(BaseModel):
