@@ -50,7 +50,10 @@ _LINK_PATTERNS = [
     re.compile(rf"(链接|连接|宝贝|商品)\s*{_NUM}"),
     re.compile(rf"第\s*{_NUM}\s*(个|号|款|件)"),
     re.compile(r"#\s*(\d{1,3})"),
-    re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})\b"),
+    # "15#多少钱": the number before the sign, as viewers type it on the phone keypad
+    re.compile(r"(?<![\d.])(\d{1,3})\s*#"),
+    # "no.10几天能发": the number may run straight into Chinese text
+    re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})(?![\d.])"),
     # bare "3号" / "三号", but not a size ("38号鞋", "40号脚") or a date ("11号发货")
     re.compile(
         rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号(?!\s*(鞋|脚|码|发|到|之前|以前|前|左右|那天))"

@@ -100,6 +100,8 @@ def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog
         "{n}号多少",
         "链接{n}多少？",
         "{n}號鏈接多少錢",
+        "{n}#多少钱",
+        "no.{n}多少钱",
     ],
 )
 def test_link_number_forms(room: RoomKnowledge, catalog: Catalog, form: str) -> None:
