@@ -80,6 +80,8 @@ class Understanding:
     clauses: tuple[tuple[str, float], ...] = ()
     asked_before: str | None = None  # the field of the viewer's last answered question ("3号呢")
     fvec: np.ndarray | None = None  # the embedding the search text was searched with
+    # the same questions' best entry among the product's fields and FAQ together, and its match
+    clause_tops: tuple[tuple[str, float], ...] = ()
 
 
 def faq_match(hits: list[Hit]) -> float:
@@ -151,16 +153,36 @@ def understand(
         elif ref.how == "none":
             faq = room.faq.search(focus, k=3, qvec=fvec)
     clauses: tuple[tuple[str, float], ...] = ()
-    if faq and ref.product is not None:
-        asked = question_clauses(text)
-        if len(asked) > 1:
-            tops = [
-                room.faq.search(room.matcher.focus(c, ref.product), k=2, product_id=ref.product.id)
-                for c in asked
-            ]
+    clause_tops: tuple[tuple[str, float], ...] = ()
+    asked = question_clauses(text) if retrieve and ref.product is not None else []
+    if ref.product is not None and len(asked) > 1:
+        pid = ref.product.id
+        foci = [room.matcher.focus(c, ref.product) for c in asked]
+        vecs = room.faq.encoder.encode(foci)  # every question in one batch
+        tops = [room.faq.search(f, k=2, product_id=pid, qvec=v) for f, v in zip(foci, vecs, strict=True)]
+        if faq:
             clauses = tuple((h[0].doc.doc_id, faq_match(h)) for h in tops if h)
+        both = [
+            max(
+                ((h[0].doc.doc_id, faq_match(h)) for h in (t, room.fields.search(f, 2, pid, v)) if h),
+                key=lambda dm: dm[1],
+                default=("", 0.0),
+            )
+            for f, v, t in zip(foci, vecs, tops, strict=True)
+        ]
+        clause_tops = tuple(both)
     return Understanding(
-        text, lang, ref, fields, faq, focus, qvec if retrieve else None, clauses, asked_before, fvec
+        text,
+        lang,
+        ref,
+        fields,
+        faq,
+        focus,
+        qvec if retrieve else None,
+        clauses,
+        asked_before,
+        fvec,
+        clause_tops,
     )
 
 
@@ -172,14 +194,16 @@ def needs_retrieval(text: str) -> bool:
     return bool(cleaned) and not active_kind_model().surely_chat(cleaned)
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
 
 
 def question_clauses(text: str) -> list[str]:
-    """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来" → two); a clause counts
-    if it asks something and has at least two Chinese characters or two words."""
+    """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来", "多少钱 还有吗" → two);
+    a clause counts if it asks something and has at least two Chinese characters or two words."""
     parts = [c for c in _CLAUSE_SPLIT.split(text) if c]
-    return [c for c in parts if is_question(c) and (len(han_chars(c)) >= 2 or len(c.split()) >= 2)]
+    # every Chinese character counts, function words too: "还有吗" is a whole question
+    return [c for c in parts if is_question(c) and (len(_HAN.findall(c)) >= 2 or len(c.split()) >= 2)]
 
 
 def decide(
@@ -280,7 +304,11 @@ def decide(
 
 
 def _decide_learned(
-    u: Understanding, room: RoomKnowledge, product: Product, rule: Decision, model: AnswerModel | Recorder
+    u: Understanding,
+    room: RoomKnowledge,
+    product: Product,
+    rule: Decision,
+    model: AnswerModel | Recorder,
 ) -> Decision:
     """The product's fields and FAQ entries, retrieved alike, scored by the model: the likeliest
     answers if its probability clears the model's threshold, else the streamer gets it as a guess."""
@@ -322,7 +350,13 @@ def _decide_learned(
         reason=reason,
         asked=asked,
     )
-    return answer if p >= model.gate(best.is_field) else _as_guess(answer, f"not sure enough ({conf:.2f})")
+    if p < model.gate(best.is_field):
+        return _as_guess(answer, f"not sure enough ({conf:.2f})")
+    if any(doc != best.source for doc, _ in u.clause_tops):
+        # several questions, and one of them is best answered by another entry (a field or an FAQ
+        # entry) or by none: one answer would leave it unanswered
+        return _as_guess(answer, "asks two things at once")
+    return answer
 
 
 def _decide_by_rules(

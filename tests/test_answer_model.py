@@ -167,3 +167,20 @@ def test_a_room_on_another_encoder_is_decided_by_the_rules(gadgets: Catalog) -> 
     d = answer_comment("1号链接多少钱", hashed, None, SETTINGS)
     assert d.kind == "answer" and d.source == "price" and d.reason == "field"
     assert d.reply is not None and "129元" in d.reply
+
+
+def test_a_comment_asking_two_things_goes_to_the_streamer(demo_room: RoomKnowledge) -> None:
+    product = next(p for p in demo_room.catalog.products if p.stock > 0)
+    # price and stock in one comment: one reply would leave one of them unanswered
+    d = answer_comment(f"{product.link}号多少钱 还有吗", demo_room, None, SETTINGS)
+    assert d.kind == "escalate" and d.product_id == product.id
+    assert d.reason == "asks two things at once" and d.guess is not None
+    # asked alone, the price is answered
+    d = answer_comment(f"{product.link}号多少钱", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
+
+
+def test_one_question_said_twice_is_not_two_things(demo_room: RoomKnowledge) -> None:
+    product = next(p for p in demo_room.catalog.products if p.stock > 0)
+    d = answer_comment(f"{product.link}号多少钱 多少钱啊", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
