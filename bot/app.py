@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 from bot.bodies import BodyError, BodyTimeout, RedactingAccessLogger, json_object, read_body
 from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
+from bot.connections import CappedTCPSite, ConnectionCap
 from bot.fanout import FanoutManager, FanoutRedisManager
 from bot.refusals import RefusalCounter
 from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
@@ -52,6 +54,7 @@ OPERATOR = web.AppKey("operator_token", str)
 TOKENS = web.AppKey("tokens", TokenCheck)
 REFUSALS = web.AppKey("refusals", RefusalCounter)
 SETTINGS = web.AppKey("settings", Settings)
+CONNECTIONS = web.AppKey("connections", ConnectionCap)
 
 
 def load_catalogs(paths: list[str]) -> list[Catalog]:
@@ -220,6 +223,11 @@ def create_app(
     sio.attach(app)
     app[SETTINGS] = settings
     app[REFUSALS] = RefusalCounter(settings.server.refused_log_interval_s)
+    app[CONNECTIONS] = ConnectionCap(  # applied by `run` (cohost serve): CappedTCPSite
+        settings.server.max_connections,
+        settings.server.max_connections_per_ip,
+        settings.server.refused_log_interval_s,
+    )
     app[SIO] = sio
     app[TOKEN] = token or streamer_token(settings)  # "" when every room has its own stored token only
     app[OPERATOR] = operator or operator_token(settings)
@@ -415,7 +423,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Counters in Prometheus' text format: plain counts, nothing secret, so no token."""
-    return web.Response(text=request.app[REFUSALS].metrics(), content_type="text/plain")
+    text = request.app[REFUSALS].metrics() + request.app[CONNECTIONS].metrics()
+    return web.Response(text=text, content_type="text/plain")
 
 
 async def list_rooms(request: web.Request) -> web.Response:
@@ -590,14 +599,58 @@ def run(settings: Settings) -> None:
         settings.server.port,
         settings.storage.db_path,
     )
-    web.run_app(
-        app,
-        host=settings.server.host,
-        port=settings.server.port,
-        print=None,
-        shutdown_timeout=10,
-        loop=new_event_loop(settings.server.event_loop),
-    )
+    _files_for(settings.server.max_connections)
+    # web.run_app's steps, with a site that caps connections (aiohttp's own TCPSite takes every one)
+    loop = new_event_loop(settings.server.event_loop)
+    main = loop.create_task(_serve(app, settings))
+    try:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):  # SIGTERM / SIGINT: the runner's signal handlers
+        pass
+    finally:
+        if not main.done():
+            main.cancel()
+            with suppress(asyncio.CancelledError):
+                loop.run_until_complete(main)
+        left = asyncio.all_tasks(loop)
+        for task in left:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def _files_for(max_connections: int) -> None:
+    """Each connection is a file descriptor: raise the soft open-files limit (often 1,024) so the cap,
+    not a failing accept(), is what refuses connections; warn when the hard limit is lower."""
+    import resource  # Unix only, like the rest of `cohost serve`'s signal handling
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = max_connections + 256  # the database, the model's files, the encoder's pipes, Redis
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return
+    target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < need:
+        logger.warning(
+            "open files limited to %d (ulimit -Hn): fewer than server.max_connections (%d) can open",
+            target,
+            max_connections,
+        )
+
+
+async def _serve(app: web.Application, settings: Settings) -> None:
+    """Start the app, listen (through the connection cap) until cancelled or signalled, then stop it:
+    the runner's cleanup closes the connections and runs the app's shutdown and cleanup hooks."""
+    runner = web.AppRunner(app, handle_signals=True, shutdown_timeout=10)
+    await runner.setup()
+    try:
+        await CappedTCPSite(runner, settings.server.host, settings.server.port, app[CONNECTIONS]).start()
+        while True:
+            await asyncio.sleep(3600)
+    finally:
+        await runner.cleanup()
 
 
 async def _freeze_startup_objects(app: web.Application) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.join import JoinSettings
 from domain.catalog import yaml_problem
@@ -55,6 +55,18 @@ class ServerSettings(_Strict):
     )
     yaml_max_nodes: int = Field(
         200_000, ge=100, le=10_000_000, description="a catalog upload with more YAML nodes is refused"
+    )
+    max_connections: int = Field(
+        10_000,
+        ge=16,
+        le=1_000_000,
+        description="open TCP connections (each viewer holds one); more are closed as they are accepted",
+    )
+    max_connections_per_ip: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="open connections from one TCP peer address (0: no cap); not behind a proxy",
     )
 
     @field_validator("event_loop")
@@ -137,6 +149,8 @@ class CardSettings(_Strict):
 
 
 class Settings(_Strict):
+    """Every section; checks across sections are in `_consistent`."""
+
     server: ServerSettings = Field(default_factory=ServerSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
@@ -152,6 +166,16 @@ class Settings(_Strict):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     join: JoinSettings = Field(default_factory=JoinSettings)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        per_ip = self.server.max_connections_per_ip
+        if self.limits.trust_forwarded_for and 0 < per_ip < self.server.max_connections:
+            raise ValueError(
+                "server.max_connections_per_ip caps the TCP peer, which behind a proxy "
+                "(limits.trust_forwarded_for) is the proxy for every viewer: set it to 0"
+            )
+        return self
+
 
 def _one_line(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
@@ -159,6 +183,8 @@ def _one_line(error: ValidationError, source: str) -> str:
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown key {loc!r}"
     value = first.get("input")
+    if not first["loc"]:  # a check across sections: its message names the keys
+        return f"{source}: {first['msg'].removeprefix('Value error, ')}"
     shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
     return f"{source}: {loc}: {first['msg']}{shown}"
 

@@ -65,6 +65,7 @@ class InteractionLog:
         self._written = 0  # rows done with: in SQLite, or given up and spilled
         self._failed = 0  # rows SQLite refused (kept in the spill file)
         self._flushed = threading.Condition()
+        self._wake = threading.Event()  # the writer's wait for more rows ends early: stop, full batch
         self._enqueued = 0
         self._closed = False
         self._waiting_since = time.time()  # when the oldest row still waiting was queued (roughly)
@@ -95,6 +96,7 @@ class InteractionLog:
         self._closed = True
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(_STOP)
+            self._wake.set()
             self._thread.join()
         left = self._drain()
         if left:  # the writer was not running: nothing can write these now
@@ -113,7 +115,10 @@ class InteractionLog:
             if self._enqueued == self._written:
                 self._waiting_since = time.time()  # the oldest row waiting was queued now
             self._enqueued += 1
+            full = self._enqueued - self._written >= self.batch_size
         self._queue.put((table, row))
+        if full:
+            self._wake.set()
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Block until every row queued before the call is written. Call from a thread, not the loop."""
@@ -145,14 +150,14 @@ class InteractionLog:
         conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         return sqlite_utils.Database(conn)
 
-    def _drain(self) -> list[tuple[str, dict[str, Any]]]:
+    def _drain(self, with_stop: bool = False) -> list[Any]:
         items = []
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return items
-            if item is not _STOP:
+            if with_stop or item is not _STOP:
                 items.append(item)
 
     def _run(self) -> None:
@@ -162,25 +167,29 @@ class InteractionLog:
         try:
             while True:
                 try:
-                    deadline = time.monotonic() + self.flush_interval_s
-                    while len(batch) < self.batch_size and not stopping:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0 and batch:
-                            break
-                        try:
-                            item = self._queue.get(timeout=max(remaining, 0.05) if batch else None)
-                        except queue.Empty:
-                            continue
+                    if not batch and not stopping:
+                        item = self._queue.get()  # idle until a row comes: one wake-up per batch
+                        stopping = item is _STOP
+                        batch = [] if stopping else [item]
+                    if not stopping:
+                        # the rows of the next flush interval come meanwhile, not waking this thread
+                        # one by one (each wake-up costs the event loop a thread switch: issue 12's
+                        # soak); close() and a full batch (record) cut the wait short
+                        self._wake.wait(self.flush_interval_s)
+                        self._wake.clear()
+                    for item in self._drain(with_stop=True):
                         if item is _STOP:
                             stopping = True
                         else:
                             batch.append(item)
                     if stopping:
-                        batch.extend(self._drain())  # rows recorded concurrently with close()
                         # a stop must not wait 30 s per attempt on a file another process holds
                         db.conn.execute(f"pragma busy_timeout = {int(self.stop_busy_s * 1000)}")
-                    if batch:
-                        batch = self._write(db, batch, final=stopping)
+                    kept: list[tuple[str, dict[str, Any]]] = []
+                    for start in range(0, len(batch), self.batch_size):
+                        chunk = batch[start : start + self.batch_size]
+                        kept += chunk if kept else self._write(db, chunk, final=stopping)
+                    batch = kept  # what a locked file kept back, for the next round
                     if stopping and not batch:
                         return
                 except Exception:  # the writer must outlive anything: a bug here loses one round
