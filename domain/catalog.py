@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 AttributeValue = str | list[str]
+FaqAnswer = Annotated[str, Field(min_length=1, max_length=2000)]
 # sane ceilings: a price or stock past these is a typo or an attack, never a real shelf
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000_000
@@ -43,6 +54,35 @@ class FaqEntry(BaseModel):
     a: str = Field(min_length=1, max_length=2000)
 
 
+def _stringify_values(value: Any) -> Any:
+    """YAML turns `sizes: [25, 26]` into ints; the shelf speaks strings. A key with no value is left out."""
+    if isinstance(value, dict):
+        return {
+            str(k): [str(x) for x in v] if isinstance(v, list) else str(v)
+            for k, v in value.items()
+            if v is not None
+        }
+    return value
+
+
+class ProductEn(BaseModel):
+    """A product's values in English, for English questions: any of its attributes (same keys, a
+    list as long as the product's and in the same order), shipping, returns, and FAQ answers by
+    FAQ id. Whatever is left out is quoted from the shelf, said to be in Chinese."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    shipping: str | None = Field(default=None, min_length=1, max_length=2000)
+    returns: str | None = Field(default=None, min_length=1, max_length=2000)
+    faq: dict[str, FaqAnswer] = Field(default_factory=dict)
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _stringify_attributes(cls, value: Any) -> Any:
+        return _stringify_values(value)
+
+
 class Product(BaseModel):
     """One product on the shelf. `link` is the number viewers say ("3号链接")."""
 
@@ -62,18 +102,12 @@ class Product(BaseModel):
     shipping: str | None = None
     returns: str | None = None
     faq: tuple[FaqEntry, ...] = ()
+    en: ProductEn | None = None  # English values (docs/answering.md, "English values")
 
     @field_validator("attributes", mode="before")
     @classmethod
     def _stringify_attributes(cls, value: Any) -> Any:
-        # YAML turns `sizes: [25, 26]` into ints; the shelf speaks strings.
-        if isinstance(value, dict):
-            return {
-                str(k): [str(x) for x in v] if isinstance(v, list) else str(v)
-                for k, v in value.items()
-                if v is not None
-            }
-        return value
+        return _stringify_values(value)
 
     @field_validator("tags", "aliases", mode="before")
     @classmethod
@@ -90,6 +124,57 @@ class Product(BaseModel):
                 raise ValueError(f"duplicate faq id {entry.id!r}")
             seen.add(entry.id)
         return self
+
+    @model_validator(mode="after")
+    def _en_matches_the_product(self) -> Product:
+        """Every English value stands for a value the product has, in the same shape."""
+        if self.en is None:
+            return self
+        for key, value in self.en.attributes.items():
+            mine = self.attributes.get(key)
+            if mine is None:
+                known = ", ".join(self.attributes) or "none"
+                raise ValueError(
+                    f"en.attributes.{key}: the product has no attribute {key!r} (it has: {known})"
+                )
+            if isinstance(mine, list) != isinstance(value, list):
+                shape = "a list" if isinstance(mine, list) else "one value"
+                raise ValueError(f"en.attributes.{key}: should be {shape}, as attributes.{key} is")
+            if isinstance(mine, list) and len(mine) != len(value):
+                raise ValueError(
+                    f"en.attributes.{key}: {len(value)} value{'' if len(value) == 1 else 's'} for the"
+                    f" {len(mine)} of attributes.{key}"
+                    " (one English value for each, in the same order)"
+                )
+        for key in ("shipping", "returns"):
+            if getattr(self.en, key) is not None and getattr(self, key) is None:
+                raise ValueError(f"en.{key}: the product has no {key} to give in English")
+        ids = {f.id for f in self.faq}
+        for faq_id in self.en.faq:
+            if faq_id not in ids:
+                raise ValueError(f"en.faq.{faq_id}: the product has no FAQ entry with this id")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_en(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a product without English values dumps as it did before the block existed: a stored
+        # shelf's fingerprint (storage/shelves.py) stays the same across the upgrade
+        data: dict[str, Any] = handler(self)
+        if self.en is None:
+            data.pop("en", None)
+        return data
+
+    def en_value(self, key: str) -> str | list[str] | None:
+        """The English value of shipping, returns or an attribute, if the catalog gives one."""
+        if self.en is None:
+            return None
+        if key in ("shipping", "returns"):
+            return getattr(self.en, key)
+        return self.en.attributes.get(key)
+
+    def en_answer(self, faq_id: str) -> str | None:
+        """The English answer of an FAQ entry, if the catalog gives one."""
+        return self.en.faq.get(faq_id) if self.en is not None else None
 
     @property
     def in_stock(self) -> bool:
@@ -159,6 +244,9 @@ def _describe(error: ValidationError, data: Any) -> str:
     msg = first["msg"]
     if first["type"] == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+        named = re.match(r"(en\.\S+): (.*)", msg)
+        if named and not loc:  # a check across fields that names the field it found wrong
+            field, msg = named.group(1), named.group(2)
     return f"{where}, field {field}: {msg}"
 
 

@@ -233,5 +233,9 @@ def field_docs(catalog: Catalog) -> list[Doc]:
 
 def field_entry_text(product: Product, key: str) -> str:
     """What a field entry is matched on: its name in words, then its value (cut to a sentence's
-    length: a long size table would drown the name)."""
-    return f"{field_name_text(key)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
+    length: a long size table would drown the name), then its English value if the catalog gives
+    one (an English question finds it by its own words)."""
+    english = product.en_value(key) if key not in ("price", "stock") else None
+    en_text = " / ".join(english) if isinstance(english, list) else english or ""
+    text = f"{field_name_text(key)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
+    return f"{text} {en_text[:VALUE_CHARS]}".strip()

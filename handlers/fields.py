@@ -391,14 +391,19 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
     for key, value in product.attributes.items():
         if not isinstance(value, list):
             continue
-        for v in sorted(value, key=len, reverse=True):
+        english = product.en_value(key)
+        # a value named in English ("oatmeal") is the shelf's value in the same place ("燕麦色")
+        named = [(v, v) for v in value]
+        if isinstance(english, list):
+            named += zip(english, value, strict=True)
+        for v, shelf in sorted(named, key=lambda pair: len(pair[0]), reverse=True):
             lv = v.lower()
             if len(lv) < 2 and not lv.isalpha():
                 continue
             if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
                 continue
             if lv in text:
-                return FieldMatch(key, 0.9, v)
+                return FieldMatch(key, 0.9, shelf)
     return None
 
 
@@ -533,10 +538,13 @@ def size_for(guide: str, height: int | None, weight: float | None) -> str | None
 
 
 def _value_text(product: Product, key: str) -> str:
-    v = field_value(product, key)
-    if v is None:
-        return ""
-    return (" ".join(v) if isinstance(v, list) else v).lower()
+    """A field's value as lower-case text, with its English value after it when the catalog gives one."""
+    texts = [
+        " ".join(v) if isinstance(v, list) else v
+        for v in (field_value(product, key), product.en_value(key))
+        if v is not None
+    ]
+    return " ".join(texts).lower()
 
 
 def _count_field(text: str, product: Product) -> str | None:
@@ -614,8 +622,19 @@ def _join(values: list[str], lang: Lang) -> str:
     return ("/" if lang == "zh" else ", ").join(values)
 
 
+# said after an English reply's field name when the value it quotes is the shelf's Chinese text
+IN_CHINESE = " (from the shelf, in Chinese)"
+_LABELS_EN = {"shipping": "shipping", "returns": "returns"}
+
+
+def quoted_in_chinese(text: str) -> str:
+    """What an English reply says before quoting `text`: that it is the shelf's Chinese, if it is."""
+    return IN_CHINESE if re.search(r"[\u4e00-\u9fff]", text) else ""
+
+
 def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str = "CNY") -> str:
-    """A short chat line quoting the field's live value."""
+    """A short chat line quoting the field's live value; in English, the catalog's English value
+    (its `en:` block) when it gives one, else the shelf's value, said to be in Chinese."""
     name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
     key = match.key
     if key == "price":
@@ -639,6 +658,8 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             else f"{name} is sold out for now; we'll announce a restock."
         )
     value = field_value(product, key)
+    english = product.en_value(key) if lang == "en" else None
+    label_en = _LABELS_EN.get(key) or field_label(key, "en")
     if key == "size_guide" and match.asked is not None and isinstance(value, str):
         body = body_measures(match.asked)
         size = size_for(value, *body) if body is not None else None
@@ -648,22 +669,25 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             return f"{name}: size {size} for {match.asked.replace('斤', ' jin')}."
         value = str(value)
     if isinstance(value, list):
+        shown = english if isinstance(english, list) else value
         if match.asked is not None:
-            hit = next((v for v in value if v.lower() == match.asked.lower()), None)
+            at = next((i for i, v in enumerate(value) if v.lower() == match.asked.lower()), None)
+            hit = value[at] if at is not None else None
             verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
             if lang == "zh":
                 return (
                     f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
                 ) + f"，{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{_join(value, lang)}"
+            listed = _join(shown, lang)
             return (
-                f"{name} {verb_en} {hit}." if hit else f"{name} has no {match.asked}."
-            ) + f" {field_label(key, 'en').capitalize()}: {_join(value, lang)}."
-        value_text = _join(value, lang)
+                f"{name} {verb_en} {shown[at]}." if at is not None else f"{name} has no {match.asked}."
+            ) + f" {label_en.capitalize()}{quoted_in_chinese(listed)}: {listed}."
+        value_text = _join(shown, lang)
     else:
-        value_text = str(value)
+        value_text = str(english if isinstance(english, str) else value)
     if lang == "zh":
         return f"{name}{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{value_text}"
-    return f"{name} {field_label(key, 'en')}: {value_text}"
+    return f"{name} {label_en}{quoted_in_chinese(value_text)}: {value_text}"
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------

@@ -27,6 +27,7 @@ from handlers.fields import (
     field_text,
     field_value,
     named_parts,
+    quoted_in_chinese,
     render_field,
 )
 from handlers.intent import (
@@ -96,8 +97,15 @@ def faq_match(hits: list[Hit]) -> float:
 
 
 def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
+    """An FAQ answer as written; in English, the catalog's English answer (`en.faq`) when it gives
+    one, else the written answer, said to be the shelf's Chinese."""
     answer = hit.doc.answer or ""
-    return f"{product.link}号链接：{answer}" if lang == "zh" else f"Link {product.link}: {answer}"
+    if lang == "zh":
+        return f"{product.link}号链接：{answer}"
+    english = product.en_answer(hit.doc.doc_id)
+    if english is not None:
+        return f"Link {product.link}: {english}"
+    return f"Link {product.link}{quoted_in_chinese(answer)}: {answer}"
 
 
 def search_texts(

@@ -30,5 +30,10 @@ def add_faq(catalog: Catalog, product_id: str, question: str, answer: str) -> tu
     numbers = [int(m.group(1)) for f in product.faq if (m := _OPS_ID.search(f.id))]
     faq_id = same.id if same else f"{product.id}-ops{max(numbers, default=0) + 1}"
     entry = FaqEntry(id=faq_id, q=question, a=answer[:2000])
-    changed = product.model_copy(update={"faq": (*kept, entry)})
+    update: dict[str, object] = {"faq": (*kept, entry)}
+    if product.en is not None and faq_id in product.en.faq:
+        # the English answer was of the entry replaced: an English question gets the operator's now
+        english = {k: v for k, v in product.en.faq.items() if k != faq_id}
+        update["en"] = product.en.model_copy(update={"faq": english})
+    changed = product.model_copy(update=update)
     return catalog.with_product(changed), entry

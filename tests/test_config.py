@@ -70,6 +70,8 @@ def test_a_missing_uvloop_is_named_with_the_way_out(monkeypatch: pytest.MonkeyPa
         ("negative_price.yaml", "product bad-2, field price: Input should be greater than or equal to 0"),
         ("duplicate_link.yaml", "product a2: link 3 is already used by a1"),
         ("missing_stock.yaml", "product m1, field stock: Field required"),
+        ("unknown_en_key.yaml", "product e1, field en.attributes.colours: the product has no attribute"),
+        ("unknown_en_faq.yaml", "product e2, field en.faq.e2-f2: the product has no FAQ entry"),
     ],
 )
 def test_broken_catalog_names_product_and_field(name: str, expected: str) -> None:
