@@ -147,6 +147,8 @@ def about_streamer(text: str) -> bool:
 # against the person wearing it. Only the streamer knows; a size table is not the answer.
 _STREAMER_FIT = re.compile(
     r"(主播|小姐姐|模特|你)的?.{0,3}(多高|身高|多重|体重|多少斤|几斤|穿(的|了)?(什么|啥|哪个|几|多大)?(码|号))"
+    r"|\byour\s+(height|weight|size)\b|\bhow\s+(tall|heavy)\s+are\s+you\b"
+    r"|\bwhat\s+size\s+(are|do)\s+you\b"
 )
 
 

@@ -19,6 +19,7 @@ from handlers.answer_model import (
     field_aspect_conflict,
     shipped_model,
 )
+from handlers.destinations import policy_is_silent
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
@@ -249,9 +250,11 @@ def decide(
         )
     # the unambiguous core: a field of a known product asked outright is a question, whatever the
     # model says of a comment this short ("3号链接 价格" by link or name, "有货吗" of the one on screen)
-    named_field = any(f.strength >= 0.8 for f in u.fields) and (
-        ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t))
-    )
+    # (a field word said without asking anything, "3号链接 价格", counts only for the live price and
+    # stock: "这顶头盔颜色好帅" names the colours and asks nothing)
+    named_field = any(
+        f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
+    ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
     if kind == "chat" and not named_field:
         return Decision(kind="chat", lang=lang, confidence=round(probs[kind], 3), reason="no question")
 
@@ -307,8 +310,19 @@ def decide(
         model = None  # fitted on another encoder's vectors (a test stand-in, say): the rules decide
     if model is None or u.fvec is None or _follows_up(t, ref, product, u.asked_before):
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
-        return rule
-    return _decide_learned(u, room, product, rule, model)
+        return _said_where(rule, t, product)
+    return _said_where(_decide_learned(u, room, product, rule, model), t, product)
+
+
+def _said_where(d: Decision, text: str, product: Product) -> Decision:
+    """A shipping answer to "能寄到台湾吗" from a policy that never speaks of Taiwan (nor of Hong Kong,
+    Macau and Taiwan, nor of the mainland only) would read as a yes: the streamer answers it."""
+    if d.kind != "answer" or d.source != "shipping":
+        return d
+    policies = [product.shipping or "", (product.en.shipping if product.en else None) or ""]
+    if policy_is_silent(text, policies):
+        return _as_guess(d, "the shipping policy does not say whether it goes there")
+    return d
 
 
 def _decide_learned(

@@ -184,3 +184,34 @@ def test_one_question_said_twice_is_not_two_things(demo_room: RoomKnowledge) -> 
     product = next(p for p in demo_room.catalog.products if p.stock > 0)
     d = answer_comment(f"{product.link}号多少钱 多少钱啊", demo_room, None, SETTINGS)
     assert d.kind == "answer" and d.source == "price"
+
+
+def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: RoomKnowledge) -> None:
+    # g1 ships "全国包邮": nothing about Taiwan or other countries, so quoting it would read as a yes
+    for text, screen in (("1号寄到台湾几天能到", None), ("how long is shipping to Canada?", "g1")):
+        d = answer_comment(text, room, screen, SETTINGS)
+        assert d.kind == "escalate" and d.source == "shipping", text
+        assert d.reason == "the shipping policy does not say whether it goes there"
+        assert d.guess is not None and "全国包邮" in d.guess
+    # a mainland city is what "全国" covers: answered
+    d = answer_comment("1号寄到上海几天能到", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping"
+
+
+def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> None:
+    product = next(p for p in demo_room.catalog.products if "海外" in (p.shipping or ""))
+    d = answer_comment("能寄到台湾吗", demo_room, product.id, SETTINGS)
+    assert d.reason != "the shipping policy does not say whether it goes there"
+
+
+def test_a_field_named_in_praise_is_not_a_question(room: RoomKnowledge) -> None:
+    # "颜色真好看" names the colours and asks nothing; "有哪些颜色" asks
+    assert answer_comment("1号颜色真好看", room, None, SETTINGS).kind == "chat"
+    assert answer_comment("充电宝颜色好高级", room, "g1", SETTINGS).kind == "chat"
+    d = answer_comment("1号有哪些颜色", room, None, SETTINGS)
+    assert d.kind in ("answer", "escalate") and d.source == "colors"
+
+
+def test_asking_the_streamer_s_own_size_in_english_goes_to_the_streamer(room: RoomKnowledge) -> None:
+    d = answer_comment("what's your height and weight?", room, "g1", SETTINGS)
+    assert d.kind == "escalate" and d.reason == "asks the streamer's own size"

@@ -1,0 +1,69 @@
+"""Where a viewer asks to have goods sent, and whether a shipping policy says anything about it.
+
+"能寄到台湾吗" or "do you ship to Canada?" is a shipping question, but a policy that reads "48小时内发货，
+全国包邮" does not answer it: quoting it would read as a yes. A shop in this market ships within the
+mainland; Hong Kong, Macau, Taiwan and other countries are the exceptions a policy has to name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Region = Literal["mainland", "hk_mo_tw", "abroad"]
+
+# province-level names (general geography, not any shelf's words)
+_PROVINCES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|"
+    "海南|四川|贵州|云南|陕西|甘肃|青海|内蒙古|内蒙|广西|西藏|宁夏|新疆"
+)
+_ZH = re.compile(
+    rf"(?P<mainland>{_PROVINCES})|(?P<hk_mo_tw>香港|澳门|台湾|港澳台|港澳)|(?P<abroad>国外|海外|境外|出国)"
+)
+# "ship to Canada", "deliver it to the US", "send this to Hong Kong"
+_EN_TO = re.compile(
+    r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(?:the\s+)?([a-z]+)"
+)
+_EN_ABROAD = re.compile(r"\b(abroad|overseas|international(?:ly)?|worldwide)\b")
+_EN_REGION: dict[str, Region] = {
+    "china": "mainland",
+    "mainland": "mainland",
+    "hong": "hk_mo_tw",
+    "hk": "hk_mo_tw",
+    "macau": "hk_mo_tw",
+    "macao": "hk_mo_tw",
+    "taiwan": "hk_mo_tw",
+}
+# what a policy says that covers each region (named outright, or a statement about it)
+_COVERS: dict[Region, re.Pattern[str]] = {
+    "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE),
+    "hk_mo_tw": re.compile(
+        r"港澳|台湾|香港|澳门|海外|境外|大陆|hong kong|macau|taiwan|mainland", re.IGNORECASE
+    ),
+    "abroad": re.compile(r"海外|国外|境外|大陆|abroad|overseas|international|mainland", re.IGNORECASE),
+}
+
+
+def asked_destination(text: str) -> tuple[str, Region] | None:
+    """The place the comment asks to have goods sent to, and its region; None when it names none."""
+    m = _ZH.search(text)
+    if m is not None and m.lastgroup is not None:
+        return m.group(), m.lastgroup  # type: ignore[return-value]
+    lower = text.lower()
+    to = _EN_TO.search(lower)
+    if to is not None and to.group(1) not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
+        word = to.group(1)
+        return word, _EN_REGION.get(word, "abroad")
+    abroad = _EN_ABROAD.search(lower)
+    return (abroad.group(1), "abroad") if abroad is not None else None
+
+
+def policy_is_silent(text: str, policies: list[str]) -> bool:
+    """Whether the comment names a destination that none of the policy texts (the shelf's and its
+    English one) names or speaks for."""
+    asked = asked_destination(text)
+    if asked is None:
+        return False
+    place, region = asked
+    joined = " ".join(policies)
+    return place.lower() not in joined.lower() and not _COVERS[region].search(joined)
