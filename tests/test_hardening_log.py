@@ -80,7 +80,8 @@ async def test_healthz_is_503_while_rows_wait_and_none_are_written(live_server) 
         log.record("viewer_events", {"room_id": "demo-room", "viewer_id": "v1", "event": "like"})
         await asyncio.sleep(1.5)
         status, health = await _health(live.url)
-        assert status == 503 and health["ok"] is False and health["log_pending"] == 1, health
+        # the row waits (with any the room wrote just before it, batched with it by the writer)
+        assert status == 503 and health["ok"] is False and health["log_pending"] >= 1, health
     finally:
         blocker.rollback()
         blocker.close()

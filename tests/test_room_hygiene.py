@@ -111,14 +111,14 @@ async def test_many_askers_get_one_reply_not_a_flood(live_server) -> None:
 
 
 async def test_asking_for_another_colour_is_not_grouped_with_the_first(live_server, demo_catalog) -> None:
-    """ "有黑色吗" and "有白色吗" are two questions about one field: each asker hears about their colour."""
+    """ "有黑色吗" and "有红色吗" are two questions about one field: each asker hears about their colour."""
     product = next(p for p in demo_catalog.products if len(p.attributes.get("colors", [])) > 1)
     live = await live_server(hygiene={"repeat_cooldown_s": 0.5})
     viewers = [await live.viewer("demo-room", f"fan{i}") for i in range(3)]
     texts = [
         f"{product.link}号链接有黑色吗",
         f"{product.link}号链接有黑色吗",
-        f"{product.link}号链接有白色吗",
+        f"{product.link}号链接有红色吗",
     ]
     acks = [await v.call("comment", {"text": t}) for v, t in zip(viewers, texts, strict=True)]
     assert [a["kind"] for a in acks] == ["answer"] * 3
