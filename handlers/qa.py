@@ -326,11 +326,7 @@ def _said_where(d: Decision, text: str, product: Product) -> Decision:
 
 
 def _decide_learned(
-    u: Understanding,
-    room: RoomKnowledge,
-    product: Product,
-    rule: Decision,
-    model: AnswerModel | Recorder,
+    u: Understanding, room: RoomKnowledge, product: Product, rule: Decision, model: AnswerModel | Recorder
 ) -> Decision:
     """The product's fields and FAQ entries, retrieved alike, scored by the model: the likeliest
     answers if its probability clears the model's threshold, else the streamer gets it as a guess."""
