@@ -677,7 +677,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             if lang == "zh":
                 return (
                     f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
-                ) + f"，{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{_join(value, lang)}"
+                ) + f"，{_zh_label(key) or '可选'}：{_join(value, lang)}"
             listed = _join(shown, lang)
             return (
                 f"{name} {verb_en} {shown[at]}." if at is not None else f"{name} has no {match.asked}."
@@ -686,8 +686,15 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     else:
         value_text = str(english if isinstance(english, str) else value)
     if lang == "zh":
-        return f"{name}{_LABELS_ZH.get(key) or field_label(key, 'zh')}：{value_text}"
+        return f"{name}{_zh_label(key)}：{value_text}"
     return f"{name} {label_en}{quoted_in_chinese(value_text)}: {value_text}"
+
+
+def _zh_label(key: str) -> str:
+    """A field's name in a Chinese reply ("面料"); "" for a key with no Chinese name ("strap_drop"),
+    which is left out rather than shown to viewers as code."""
+    label = _LABELS_ZH.get(key) or field_label(key, "zh")
+    return label if re.search(r"[\u4e00-\u9fff]", label) else ""
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------

@@ -215,3 +215,19 @@ def test_a_field_named_in_praise_is_not_a_question(room: RoomKnowledge) -> None:
 def test_asking_the_streamer_s_own_size_in_english_goes_to_the_streamer(room: RoomKnowledge) -> None:
     d = answer_comment("what's your height and weight?", room, "g1", SETTINGS)
     assert d.kind == "escalate" and d.reason == "asks the streamer's own size"
+
+
+def test_a_chinese_reply_never_shows_a_key_without_a_chinese_name(gadgets: Catalog) -> None:
+    from handlers.fields import FieldMatch, render_field
+
+    product = gadgets.products[0]
+    odd = product.model_copy(
+        update={"attributes": {**product.attributes, "strap_drop": "12cm", "zorbs": ["A", "B"]}}
+    )
+    reply = render_field(odd, FieldMatch("strap_drop", 1.0), "zh")
+    assert reply == f"{odd.link}号链接：12cm"
+    listed = render_field(odd, FieldMatch("zorbs", 1.0, asked="C"), "zh")
+    assert "zorbs" not in listed and listed.endswith("可选：A/B")
+    # a key the lexicon knows keeps its Chinese name; English replies name the key in words
+    assert "充电时间" in render_field(odd, FieldMatch("charging_time", 1.0), "zh")
+    assert "strap drop" in render_field(odd, FieldMatch("strap_drop", 1.0), "en")
