@@ -43,11 +43,13 @@ def given_values(text: str) -> tuple[str, ...]:
 
 
 def answer_key(decision: Decision, text: str = "") -> tuple[str, str]:
-    """What makes two answers the same: the product and the field or FAQ entry, the value named
-    ("有黑色吗" and "有白色吗" are two questions of one field) and the values the comment `text` gives
-    ("160 50kg穿什么码" and "175 70kg穿什么码" are two questions of one size chart)."""
+    """What makes two answers the same: the language of the reply, the product and the field or FAQ
+    entry, the value named ("有黑色吗" and "有白色吗" are two questions of one field) and the values the
+    comment `text` gives ("160 50kg穿什么码" and "175 70kg穿什么码" are two questions of one size chart).
+    An English and a Chinese asker of one field are two replies, also across processes."""
     source = decision.source or ""
     key = f"{source}={decision.asked.lower()}" if decision.asked else source
+    key = f"{decision.lang}:{key}"
     values = given_values(text)
     if values:
         key += "|" + ",".join(values)

@@ -90,3 +90,21 @@ async def test_live_room_names_each_asker_once_and_answers_each_measurement(
     assert follow, v3.events.get("bot_reply")
     assert follow[0]["text"].count("@v2") == 1 and follow[0]["text"].startswith("@v2 @v3 ")
     assert follow[0]["reply_to"] == [a["comment_id"] for a in again]
+
+
+def test_an_english_asker_is_never_named_in_a_chinese_reply() -> None:
+    zh = Decision(kind="answer", lang="zh", product_id="p3", source="price", reply="3号链接现在89元")
+    en = Decision(kind="answer", lang="en", product_id="p3", source="price", reply="Link 3 is ¥89 now.")
+    grouper = ReplyGrouper(cooldown_s=10)
+
+    def ask(d: Decision, who: str) -> Group:
+        return Group("r", answer_key(d, "3号链接多少钱"), d.reply or "", [Asker(f"c-{who}", who)])
+
+    assert grouper.offer(ask(zh, "a"), now=0) is not None
+    assert grouper.offer(ask(zh, "b"), now=1) is None  # waits for the Chinese follow-up
+    sent = grouper.offer(ask(en, "c"), now=2)
+    assert sent is not None and [a.viewer_id for a in sent.askers] == ["c"]  # the English reply: c only
+    [follow_up] = grouper.due(now=10)
+    assert follow_up.text == zh.reply and [a.viewer_id for a in follow_up.askers] == ["b"]
+    # across processes: a Chinese group from another process never joins an English one waiting here
+    assert answer_key(zh, "3号链接多少钱") != answer_key(en, "3号链接多少钱")
