@@ -500,6 +500,8 @@ class RoomSync:
             try:
                 async with self.redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    if self._subscribed.is_set():  # Redis is back: what others shared meanwhile
+                        await self._catch_up()
                     self._subscribed.set()
                     attempt = 0
                     for (kind, room_id), (payload, at) in list(self._unshared.items()):  # Redis is back
@@ -512,6 +514,22 @@ class RoomSync:
                 raise
             except (RedisError, OSError) as e:
                 attempt = await _back_off("room sync", attempt, e)
+
+    async def _catch_up(self) -> None:
+        """After a reconnect, the room state others wrote to Redis while this process was not
+        subscribed (a change shared the moment Redis came back is published only once): read once
+        subscribed, so nothing falls between. A state this process changed itself meanwhile is its
+        own to send, not to be overwritten."""
+        for room_id in list(self.registry.rooms):
+            for kind in ("catalog", "console"):
+                if (kind, room_id) in self._unshared:
+                    continue
+                raw = await self.redis.get(self._key(room_id, kind))
+                if raw is not None:
+                    try:
+                        await self._apply(kind, room_id, json.loads(raw))
+                    except (ValueError, KeyError, TypeError, CatalogError):
+                        logger.exception("ignored a malformed %s of room %s in Redis", kind, room_id)
 
     async def _on_message(self, data: str) -> None:
         try:
