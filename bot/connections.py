@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+
+from bot.refusals import Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ class ConnectionCap:
         self.open = 0
         self.by_ip: Counter[str] = Counter()
         self.refused: Counter[str] = Counter({limit: 0 for limit in LIMITS})
-        self._unlogged: Counter[str] = Counter()
-        self._last_logged = float("-inf")
+        self._summary = Throttled(log_interval_s)
 
     def admit(self, ip: str) -> bool:
         """Count a new connection from `ip` and say True, or count a refusal and say False."""
@@ -67,11 +67,10 @@ class ConnectionCap:
 
     def _refuse(self, limit: str, ip: str) -> None:
         self.refused[limit] += 1
-        self._unlogged[limit] += 1
-        now = time.monotonic()
-        if now - self._last_logged < self.log_interval_s:
+        counts = self._summary.add(limit)
+        if counts is None:
             return
-        summary = ", ".join(f"{n} over the {k} cap" for k, n in sorted(self._unlogged.items()))
+        summary = ", ".join(f"{n} over the {k} cap" for k, n in sorted(counts.items()))
         logger.warning(
             "refused connections: %s (open: %d, cap %d in all, %s per address; last from %s)",
             summary,
@@ -80,8 +79,6 @@ class ConnectionCap:
             self.max_per_ip or "no cap",
             ip,
         )
-        self._unlogged.clear()
-        self._last_logged = now
 
     def metrics(self) -> str:
         """Open connections and refusals in Prometheus' text format."""

@@ -23,26 +23,41 @@ KINDS = {
 }
 
 
+class Throttled:
+    """Counts events per kind since the last summary; a summary is due at most once per `interval_s`."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self._unlogged: Counter[str] = Counter()
+        self._last = float("-inf")
+
+    def add(self, kind: str) -> Counter[str] | None:
+        """Count one `kind`; the counts since the last summary (then reset) when one is due, else None."""
+        self._unlogged[kind] += 1
+        now = time.monotonic()
+        if now - self._last < self.interval_s:
+            return None
+        counts, self._unlogged, self._last = self._unlogged, Counter(), now
+        return counts
+
+
 class RefusalCounter:
     """Counts refusals per kind; logs one summary warning per `log_interval_s` at most."""
 
     def __init__(self, log_interval_s: float = 60.0) -> None:
         self.log_interval_s = log_interval_s
         self.counts: Counter[str] = Counter({kind: 0 for kind in KINDS})
-        self._unlogged: Counter[str] = Counter()
-        self._last_logged = float("-inf")
+        self._summary = Throttled(log_interval_s)
 
     def refuse(self, kind: str, what: str) -> None:
         """Count one refusal of `kind`; `what` (method and path) is named in the next summary line."""
         self.counts[kind] += 1
-        self._unlogged[kind] += 1
-        now = time.monotonic()
-        if now - self._last_logged < self.log_interval_s:
-            return
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(self._unlogged.items()))
-        logger.warning("refused requests with a missing or wrong token: %s (last: %s)", summary, what[:200])
-        self._unlogged.clear()
-        self._last_logged = now
+        counts = self._summary.add(kind)
+        if counts is not None:
+            summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+            logger.warning(
+                "refused requests with a missing or wrong token: %s (last: %s)", summary, what[:200]
+            )
 
     @property
     def total(self) -> int:
