@@ -229,10 +229,8 @@ def _train_qa(args: argparse.Namespace) -> int:
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
     out = Path(args.out) if args.out else MODEL_PATH
     model = train_shipped_model(args.eval_dir, encoder, settings.qa, out)
-    print(
-        f"{out}: {out.stat().st_size} bytes, threshold {model.threshold:.3f} (fields), "
-        f"{model.gate(False):.3f} (FAQ entries)"
-    )
+    gates = ", ".join(f"{t:.3f} ({g})" for g, t in model.gates.items())
+    print(f"{out}: {out.stat().st_size} bytes, thresholds {gates}")
     return 0
 
 

@@ -44,6 +44,10 @@ SEED = 0
 # 4.4% (leave-one-room-out), and 1.5% one at 2.4%, while 1.25% kept every room within 1.6%
 WRONG_BOUND = 0.0125
 HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
+# each kind of answer has a threshold of its own: a live value (price, stock), any other field, an
+# FAQ entry; a probability means a different risk for each (a price question names what it asks, an
+# attribute question may ask what the field does not say)
+GATE_GROUPS = ("live", "field", "faq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,13 @@ class Candidate:
     is_field: bool
     hit: Hit
     match: FieldMatch | None = None  # what the pattern rules found for this field, if anything
+
+    @property
+    def gate_group(self) -> str:
+        """Which of `GATE_GROUPS` gates this candidate's answer."""
+        if not self.is_field:
+            return "faq"
+        return "live" if self.source in ("price", "stock") else "field"
 
 
 FEATURES = (
@@ -225,21 +236,20 @@ class AskedField:
 @dataclass
 class AnswerModel:
     """Standardised logistic regression over `FEATURES` + `KEY_FEATURES`, the asked-field
-    classifier that gives the latter, and the threshold of the answer gate."""
+    classifier that gives the latter, and the thresholds of the answer gate."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
     asked: AskedField
-    threshold: float = 0.5  # the gate for a field answer (and for an FAQ one without `threshold_faq`)
+    gates: dict[str, float] = field(default_factory=dict)  # per `GATE_GROUPS`; one missing: 0.5
     info: dict[str, Any] = field(default_factory=dict)
     encoder: str = ""  # the encoder its centroids and similarities come from; another one: no model
-    threshold_faq: float | None = None  # the gate for an FAQ entry's answer
 
-    def gate(self, is_field: bool) -> float:
-        """The least probability at which the bot says this kind of candidate (a field, an FAQ entry)."""
-        return self.threshold if is_field or self.threshold_faq is None else self.threshold_faq
+    def gate(self, c: Candidate) -> float:
+        """The least probability at which the bot says this candidate (by its gate group)."""
+        return self.gates.get(c.gate_group, 0.5)
 
     def fits(self, encoder_name: str) -> bool:
         """Whether this model can read a room encoded by `encoder_name`."""
@@ -264,8 +274,7 @@ class AnswerModel:
                 "scale": self.scale.round(6).tolist(),
                 "coef": self.coef.round(6).tolist(),
                 "intercept": round(self.intercept, 6),
-                "threshold": round(self.threshold, 4),
-                "threshold_faq": None if self.threshold_faq is None else round(self.threshold_faq, 4),
+                "gates": {g: round(t, 4) for g, t in self.gates.items()},
                 "encoder": self.encoder,
                 "asked_classes": list(self.asked.classes),
                 # the centroids as float16 bytes in base64: a tenth of the size of decimal text
@@ -278,7 +287,7 @@ class AnswerModel:
     @classmethod
     def from_json(cls, text: str) -> AnswerModel:
         d = json.loads(text)
-        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES):
+        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES) or "gates" not in d:
             raise ValueError("answer model: its features are not this code's; run `cohost train-qa`")
         classes = tuple(d["asked_classes"])
         raw = np.frombuffer(base64.b64decode(d["asked_centroids_f16"]), dtype="<f2")
@@ -289,10 +298,9 @@ class AnswerModel:
             np.asarray(d["coef"]),
             float(d["intercept"]),
             asked,
-            float(d["threshold"]),
+            {g: float(t) for g, t in d["gates"].items()},
             d.get("info", {}),
             str(d.get("encoder", "")),
-            None if d.get("threshold_faq") is None else float(d["threshold_faq"]),
         )
 
 
@@ -315,10 +323,8 @@ class Recorder:
         self.seen = (list(cands), x, vec)
         return 0, 0.0
 
-    threshold = 2.0
-
-    def gate(self, is_field: bool) -> float:
-        return self.threshold
+    def gate(self, c: Candidate) -> float:
+        return 2.0
 
     def fits(self, encoder_name: str) -> bool:
         return True
@@ -452,17 +458,17 @@ def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel
     )
 
 
-def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> tuple[list[tuple[float, bool]], list[bool]]:
+def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> tuple[list[tuple[float, bool]], list[str]]:
     """(probability of the chosen candidate, whether it is the right answer) per comment that
-    reaches the learned part, and whether that candidate is a field."""
-    out, is_field = [], []
+    reaches the learned part, and that candidate's gate group."""
+    out, groups = [], []
     for r in rows:
         if r.x is None or r.y is None or not len(r.x):
             continue
         i, p = model.choose(r.cands, r.x, r.vec)
         out.append((p, bool(r.y[i] == 1.0)))
-        is_field.append(r.cands[i].is_field)
-    return out, is_field
+        groups.append(r.cands[i].gate_group)
+    return out, groups
 
 
 @dataclass(frozen=True)
@@ -474,12 +480,12 @@ class HeldOut:
     comments: int
     rules_wrong: int
     outcomes: list[tuple[float, bool]]
-    is_field: list[bool] = field(default_factory=list)  # per outcome: a field chosen (empty: all fields)
+    groups: list[str] = field(default_factory=list)  # per outcome: the chosen one's gate group (empty: all "field")
 
-    def split(self, fields: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted probabilities of the right and of the wrong choices among fields (or FAQ entries)."""
-        kinds = self.is_field or [True] * len(self.outcomes)
-        mine = [(p, r) for (p, r), f in zip(self.outcomes, kinds, strict=True) if f == fields]
+    def split(self, group: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted probabilities of the right and of the wrong choices in one gate group."""
+        groups = self.groups or ["field"] * len(self.outcomes)
+        mine = [(p, r) for (p, r), g in zip(self.outcomes, groups, strict=True) if g == group]
         return np.sort([p for p, r in mine if r]), np.sort([p for p, r in mine if not r])
 
     def wrong_rate(self, threshold: float) -> float:
@@ -503,35 +509,41 @@ def _at_least(sorted_probs: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 
 def choose_thresholds(
-    held_out: list[HeldOut], bound: float = WRONG_BOUND, steps: int = 200
-) -> tuple[float, float]:
-    """A threshold for field answers and one for FAQ answers: of the pairs at which every held-out
-    room sends wrong answers to at most `bound` of its comments (the rules' own included), the one
-    with the most right answers (macro over rooms; ties: the higher thresholds). The thresholds tried
-    are `steps` quantiles of each kind's probabilities. No pair within the bound: `choose_threshold`'s
-    single threshold for both."""
+    held_out: list[HeldOut], bound: float = WRONG_BOUND, groups: Sequence[str] = GATE_GROUPS
+) -> dict[str, float]:
+    """A threshold per gate group: of the combinations at which every held-out room sends wrong
+    answers to at most `bound` of its comments (the rules' own included), the one with the most right
+    answers (macro over rooms; ties: the higher thresholds). Each group's thresholds tried are
+    quantiles of its probabilities (200 for two groups, 126 for three: about two million
+    combinations). None within the bound: `choose_threshold`'s single threshold for all."""
+    steps = max(10, min(200, round(2e6 ** (1 / max(len(groups), 1)))))
     grids = []
-    for fields in (True, False):
-        probs = np.concatenate([np.concatenate(h.split(fields)) for h in held_out] + [np.zeros(0)])
+    for g in groups:
+        probs = np.concatenate([np.concatenate(h.split(g)) for h in held_out] + [np.zeros(0)])
         inner = np.quantile(probs, np.linspace(0, 1, steps)) if len(probs) else np.zeros(0)
         grids.append(np.unique(np.concatenate([[0.0, 1.01], inner])))
-    fg, qg = grids
-    worst = np.zeros((len(fg), len(qg)))
-    right = np.zeros((len(fg), len(qg)))
+    shape = tuple(len(grid) for grid in grids)
+    worst, right = np.zeros(shape), np.zeros(shape)
     for h in held_out:
-        (fr, fw), (qr, qw) = h.split(True), h.split(False)
+        wrong, good = np.full(shape, float(h.rules_wrong)), np.zeros(shape)
+        for axis, (g, grid) in enumerate(zip(groups, grids, strict=True)):
+            along = [1] * len(shape)
+            along[axis] = -1
+            r, w = h.split(g)
+            wrong = wrong + _at_least(w, grid).reshape(along)
+            good = good + _at_least(r, grid).reshape(along)
         n = max(h.comments, 1)
-        wrong = (h.rules_wrong + _at_least(fw, fg)[:, None] + _at_least(qw, qg)[None, :]) / n
-        worst = np.maximum(worst, wrong)
-        right += (_at_least(fr, fg)[:, None] + _at_least(qr, qg)[None, :]) / n
+        worst = np.maximum(worst, wrong / n)
+        right += good / n
     ok = worst <= bound + 1e-12
     if not ok.any():
         t = choose_threshold(held_out, bound)
-        return t, t
+        return dict.fromkeys(groups, t)
     score = np.where(ok, right.round(9), -1.0)
-    best = np.argwhere(score == score.max())
-    a, b = max(best.tolist(), key=lambda ab: (fg[ab[0]] + qg[ab[1]], fg[ab[0]]))
-    return float(fg[a]), float(qg[b])
+    best = [tuple(ix) for ix in np.argwhere(score == score.max()).tolist()]
+    values = [[float(grid[i]) for grid, i in zip(grids, ix, strict=True)] for ix in best]
+    pick = max(values, key=lambda v: (sum(v), v))
+    return dict(zip(groups, pick, strict=True))
 
 
 def fit_calibrated(
@@ -548,10 +560,10 @@ def fit_calibrated(
     for name in rooms:
         inner = fit([r for r in rows if r.room != name])
         mine = held_rows(name) if held_rows is not None else [r for r in rows if r.room == name]
-        outcomes, is_field = _outcomes(inner, mine)
-        held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), outcomes, is_field))
+        outcomes, groups = _outcomes(inner, mine)
+        held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), outcomes, groups))
     model = fit(rows)
-    model.threshold, model.threshold_faq = choose_thresholds(held, bound)
+    model.gates = choose_thresholds(held, bound)
     model.info = {"rooms": rooms, "comments": len(rows), "wrong_bound": bound, "seed": SEED}
     return model
 

@@ -368,7 +368,7 @@ def _decide_learned(
         reason=reason,
         asked=asked,
     )
-    if p < model.gate(best.is_field):
+    if p < model.gate(best):
         return _as_guess(answer, f"not sure enough ({conf:.2f})")
     if any(doc != best.source for doc, _ in u.clause_tops):
         # several questions, and one of them is best answered by another entry (a field or an FAQ

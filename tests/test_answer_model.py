@@ -44,7 +44,7 @@ def demo_room(demo_catalog: Catalog, encoder: TextEncoder) -> RoomKnowledge:
 
 def test_the_shipped_model_loads_and_says_the_live_price(demo_room: RoomKnowledge) -> None:
     model = AnswerModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
-    assert 0.0 < model.threshold <= 1.0
+    assert set(model.gates) == {"live", "field", "faq"} and all(0.0 < t <= 1.0 for t in model.gates.values())
     assert shipped_model() is not None
     product = demo_room.catalog.by_link(1)
     assert product is not None
@@ -97,7 +97,9 @@ def test_a_low_probability_match_goes_to_the_streamer_with_its_guess(room: RoomK
     assert d.kind == "escalate" and d.product_id == "g1"
     assert d.reply is None
     assert d.guess is not None and d.guess.startswith("1号链接")
-    assert 0.0 <= d.confidence < shipped_model().threshold  # type: ignore[union-attr]
+    model = shipped_model()
+    assert model is not None and d.reason.startswith("not sure enough")
+    assert 0.0 <= d.confidence < max(model.gates.values())
 
 
 def test_the_rules_alone_still_decide_when_asked(room: RoomKnowledge) -> None:
@@ -120,26 +122,42 @@ def test_the_threshold_keeps_every_held_out_room_within_the_bound() -> None:
     assert choose_threshold([HeldOut(10, 3, [(0.9, False)])], 0.02) > 0.9
 
 
-def test_field_and_faq_answers_each_get_their_own_threshold() -> None:
-    # no wrong answer allowed: a field answer needs more than 0.9 (a wrong field choice scored 0.9),
-    # while every FAQ choice was right, so FAQ answers from 0.6 up are said
+def test_each_kind_of_answer_gets_its_own_threshold() -> None:
+    # no wrong answer allowed: an attribute answer needs more than 0.9 (a wrong attribute choice
+    # scored 0.9), a price or stock answer (all right) is said from 0.7 up, and every FAQ choice was
+    # right, so FAQ answers from 0.6 up are said
     room = HeldOut(
         100,
         0,
-        [(0.95, True), (0.9, False), (0.7, True), (0.6, True)],
-        [True, True, False, False],
+        [(0.95, True), (0.9, False), (0.7, True), (0.6, True), (0.75, True), (0.7, True)],
+        ["field", "field", "faq", "faq", "live", "live"],
     )
-    assert choose_threshold([room], 0.0) == pytest.approx(0.95)  # one threshold holds both FAQ answers
-    field, faq = choose_thresholds([room], 0.0)
-    assert field == pytest.approx(0.95) and faq == pytest.approx(0.6)
-    # a wrong FAQ choice at 0.8 raises the FAQ threshold above it
+    assert choose_threshold([room], 0.0) == pytest.approx(0.95)  # one threshold holds them all back
+    gates = choose_thresholds([room], 0.0)
+    assert gates == pytest.approx({"field": 0.95, "faq": 0.6, "live": 0.7})
+    # a wrong FAQ choice at 0.8 raises the FAQ threshold above it, and no other
     room.outcomes.append((0.8, False))
-    room.is_field.append(False)
-    assert choose_thresholds([room], 0.0)[1] > 0.8
-    # the model applies them by the kind of the chosen candidate
+    room.groups.append("faq")
+    again = choose_thresholds([room], 0.0)
+    assert again["faq"] > 0.8 and again["live"] == pytest.approx(0.7)
+
+
+
+def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
+    from handlers.qa import decide, understand
+
+    # the shipped model with live values always said, and nothing else ever
     model = AnswerModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
-    model.threshold, model.threshold_faq = field, faq
-    assert model.gate(True) == field and model.gate(False) == faq
+    model.gates = {"live": 0.0, "field": 1.01, "faq": 1.01}
+    price = decide(understand("1号链接多少钱", room, None), room, SETTINGS, answer_model=model)
+    assert price.kind == "answer" and price.source == "price"
+    colour = decide(understand("1号有粉色吗", room, None), room, SETTINGS, answer_model=model)
+    assert colour.kind == "escalate" and colour.guess is not None and "粉色" in colour.guess
+    # and the other way round
+    model.gates = {"live": 1.01, "field": 0.0, "faq": 0.0}
+    assert decide(understand("1号链接多少钱", room, None), room, SETTINGS, answer_model=model).kind == "escalate"
+    colour = decide(understand("1号有粉色吗", room, None), room, SETTINGS, answer_model=model)
+    assert colour.kind == "answer" and colour.source == "colors"
 
 
 def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:
