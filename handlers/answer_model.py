@@ -480,7 +480,8 @@ class HeldOut:
     comments: int
     rules_wrong: int
     outcomes: list[tuple[float, bool]]
-    groups: list[str] = field(default_factory=list)  # per outcome: the chosen one's gate group (empty: all "field")
+    # per outcome: the chosen candidate's gate group (empty: all "field")
+    groups: list[str] = field(default_factory=list)
 
     def split(self, group: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted probabilities of the right and of the wrong choices in one gate group."""

@@ -142,7 +142,6 @@ def test_each_kind_of_answer_gets_its_own_threshold() -> None:
     assert again["faq"] > 0.8 and again["live"] == pytest.approx(0.7)
 
 
-
 def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
     from handlers.qa import decide, understand
 
@@ -155,7 +154,8 @@ def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
     assert colour.kind == "escalate" and colour.guess is not None and "粉色" in colour.guess
     # and the other way round
     model.gates = {"live": 1.01, "field": 0.0, "faq": 0.0}
-    assert decide(understand("1号链接多少钱", room, None), room, SETTINGS, answer_model=model).kind == "escalate"
+    price = decide(understand("1号链接多少钱", room, None), room, SETTINGS, answer_model=model)
+    assert price.kind == "escalate"
     colour = decide(understand("1号有粉色吗", room, None), room, SETTINGS, answer_model=model)
     assert colour.kind == "answer" and colour.source == "colors"
 
