@@ -16,6 +16,7 @@ import re
 
 from domain.catalog import Catalog, Product
 from recommender.retrieval import Doc
+from recommender.text import has_han
 
 # how much of a field's value its entry text holds
 VALUE_CHARS = 160
@@ -183,7 +184,7 @@ def field_label(key: str, lang: str) -> str:
     ("charging_time" → "充电时间" / "charging time")."""
     words = FIELD_WORDS.get(key, ())
     if lang == "zh":
-        zh = next((w for w in words if re.search(r"[\u4e00-\u9fff]", w)), None)
+        zh = next((w for w in words if has_han(w)), None)
         parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]
         if zh is None and parts and all(w in WORD_ZH for w in parts):
             zh = "".join(WORD_ZH[w].split()[0] for w in parts)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from domain.catalog import Product
 from domain.messages import Lang
 from handlers.field_entries import field_label
-from recommender.text import char_bigrams, tokens
+from recommender.text import char_bigrams, has_han, tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -627,12 +627,9 @@ IN_CHINESE = " (from the shelf, in Chinese)"
 _LABELS_EN = {"shipping": "shipping", "returns": "returns"}
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
 def quoted_in_chinese(text: str) -> str:
     """What an English reply says before quoting `text`: that it is the shelf's Chinese, if it is."""
-    return IN_CHINESE if _HAN.search(text) else ""
+    return IN_CHINESE if has_han(text) else ""
 
 
 def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str = "CNY") -> str:
@@ -697,7 +694,7 @@ def _zh_label(key: str) -> str:
     """A field's name in a Chinese reply ("面料"); "" for a key with no Chinese name ("strap_drop"),
     which is left out rather than shown to viewers as code."""
     label = _LABELS_ZH.get(key) or field_label(key, "zh")
-    return label if _HAN.search(label) else ""
+    return label if has_han(label) else ""
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------

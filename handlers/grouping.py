@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from domain.messages import Decision
+from recommender.text import has_han
 
 HANDOFF_S = 2.0  # how long askers handed to another process's follow-up wait for it to name them
 
@@ -99,7 +100,7 @@ class Group:
         names = " ".join(everyone[:max_names])
         more = len(everyone) - max_names
         if more > 0:
-            names += f" 等{more}人" if any("\u4e00" <= ch <= "\u9fff" for ch in self.text) else f" +{more}"
+            names += f" 等{more}人" if has_han(self.text) else f" +{more}"
         return f"{names} {self.text}"
 
 

@@ -13,8 +13,9 @@ from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict, Field
 from pypinyin import lazy_pinyin
 
+from recommender.text import HAN
+
 _NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class HygieneSettings(BaseModel):
@@ -103,7 +104,7 @@ def skeleton(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _char_pinyin(ch: str) -> str:
-    return lazy_pinyin(ch)[0] if _HAN.match(ch) else ch
+    return lazy_pinyin(ch)[0] if HAN.match(ch) else ch
 
 
 def pinyin_skeleton(text: str) -> str:
@@ -124,7 +125,7 @@ class BannedWords:
         for word, skel, py in self.words:
             if skel in plain:
                 return word
-            if len(_HAN.findall(word)) >= 2:  # one-syllable pinyin would match far too much
+            if len(HAN.findall(word)) >= 2:  # one-syllable pinyin would match far too much
                 spelt = spelt if spelt is not None else pinyin_skeleton(text)
                 if py in spelt:
                     return word

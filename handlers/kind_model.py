@@ -38,6 +38,7 @@ from handlers.intent import (
     mentions_trouble,
 )
 from handlers.normalize import normalize
+from recommender.text import has_han
 
 KINDS = ("chat", "question", "purchase", "complaint")
 # the labels of the evaluation rooms, mapped onto the four kinds
@@ -49,7 +50,6 @@ FORMAT = 1
 _LINK = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*号|#\s*\d+|链接\s*\d+|\blink\s*\d+|\bno\.\s*\d+")
 _DIGITS = re.compile(r"\d")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("is_question", is_question),
@@ -64,7 +64,7 @@ RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("mentions_trouble", mentions_trouble),
     ("names_a_link", lambda t: bool(_LINK.search(t))),
     ("has_digits", lambda t: bool(_DIGITS.search(t))),
-    ("english", lambda t: bool(_LATIN_WORD.search(t)) and not _HAN.search(t)),
+    ("english", lambda t: bool(_LATIN_WORD.search(t)) and not has_han(t)),
     ("short", lambda t: len(t) <= 3),
     ("long", lambda t: len(t) >= 15),
 )

@@ -9,8 +9,8 @@ from functools import lru_cache
 from opencc import OpenCC
 
 from domain.messages import Lang
+from recommender.text import has_han
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 # keep letters, digits, CJK, a little punctuation that carries meaning (question marks, #, ., %, -, /)
 _DROP = re.compile(r"[^\w\u4e00-\u9fff?#.%+\-/: ]+")
@@ -36,7 +36,7 @@ def normalize(text: str) -> str:
 
 def detect_lang(text: str) -> Lang:
     """Chinese if any Han character, English if Latin letters only, Chinese otherwise."""
-    if _CJK.search(text):
+    if has_han(text):
         return "zh"
     if _LATIN.search(text.lower()):
         return "en"

@@ -42,7 +42,7 @@ from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
 from recommender.retrieval import Hit
-from recommender.text import han_chars, tokens
+from recommender.text import HAN, han_chars, tokens
 
 # added to the FAQ match of an entry whose question asks the very aspect the comment asks
 ASPECT_BONUS = 0.05
@@ -203,7 +203,6 @@ def needs_retrieval(text: str) -> bool:
     return bool(cleaned) and not active_kind_model().surely_chat(cleaned)
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
 
 
@@ -212,7 +211,7 @@ def question_clauses(text: str) -> list[str]:
     a clause counts if it asks something and has at least two Chinese characters or two words."""
     parts = [c for c in _CLAUSE_SPLIT.split(text) if c]
     # every Chinese character counts, function words too: "还有吗" is a whole question
-    return [c for c in parts if is_question(c) and (len(_HAN.findall(c)) >= 2 or len(c.split()) >= 2)]
+    return [c for c in parts if is_question(c) and (len(HAN.findall(c)) >= 2 or len(c.split()) >= 2)]
 
 
 def decide(

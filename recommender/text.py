@@ -13,11 +13,17 @@ _init_lock = threading.Lock()
 _initialised = False
 
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+HAN = re.compile(r"[\u4e00-\u9fff]")  # one Chinese character (the CJK unified ideographs)
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 我 你 他 她 它 这 那 个 有 没 在 和 就 都 也 还 要 会 能 可以 "
     "一 不 请问 问 下 主播 宝宝 亲 老师 姐姐 什么 怎么 多少 啥 哪 a an the is are do does to of "
     "for it this that you i me my your be can will and or on in with".split()
 )
+
+
+def has_han(text: str) -> bool:
+    """Whether a text has a Chinese character."""
+    return HAN.search(text) is not None
 
 
 def _ensure_init() -> None:
