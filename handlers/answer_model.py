@@ -48,6 +48,7 @@ HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
 # FAQ entry; a probability means a different risk for each (a price question names what it asks, an
 # attribute question may ask what the field does not say)
 GATE_GROUPS = ("live", "field", "faq")
+NEVER = 1.01  # a threshold no probability reaches
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,13 +244,13 @@ class AnswerModel:
     coef: np.ndarray
     intercept: float
     asked: AskedField
-    gates: dict[str, float] = field(default_factory=dict)  # per `GATE_GROUPS`; one missing: 0.5
+    gates: dict[str, float] = field(default_factory=dict)  # per `GATE_GROUPS`; one missing: never said
     info: dict[str, Any] = field(default_factory=dict)
     encoder: str = ""  # the encoder its centroids and similarities come from; another one: no model
 
     def gate(self, c: Candidate) -> float:
         """The least probability at which the bot says this candidate (by its gate group)."""
-        return self.gates.get(c.gate_group, 0.5)
+        return self.gates.get(c.gate_group, NEVER)
 
     def fits(self, encoder_name: str) -> bool:
         """Whether this model can read a room encoded by `encoder_name`."""
@@ -287,7 +288,7 @@ class AnswerModel:
     @classmethod
     def from_json(cls, text: str) -> AnswerModel:
         d = json.loads(text)
-        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES) or "gates" not in d:
+        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES) or set(d.get("gates", ())) != set(GATE_GROUPS):
             raise ValueError("answer model: its features are not this code's; run `cohost train-qa`")
         classes = tuple(d["asked_classes"])
         raw = np.frombuffer(base64.b64decode(d["asked_centroids_f16"]), dtype="<f2")
@@ -324,7 +325,7 @@ class Recorder:
         return 0, 0.0
 
     def gate(self, c: Candidate) -> float:
-        return 2.0
+        return NEVER
 
     def fits(self, encoder_name: str) -> bool:
         return True
@@ -499,7 +500,7 @@ def choose_threshold(held_out: list[HeldOut], bound: float = WRONG_BOUND) -> flo
     its comments (the rules' own wrong answers included); if no threshold manages that, the one
     with the fewest in the worst room."""
     probs = sorted({p for h in held_out for p, _ in h.outcomes})
-    worst = [(max(h.wrong_rate(t) for h in held_out), t) for t in [0.0, *probs, 1.01]]
+    worst = [(max(h.wrong_rate(t) for h in held_out), t) for t in [0.0, *probs, NEVER]]
     ok = [t for w, t in worst if w <= bound]
     return float(ok[0]) if ok else float(min(worst)[1])
 
@@ -522,7 +523,7 @@ def choose_thresholds(
     for g in groups:
         probs = np.concatenate([np.concatenate(h.split(g)) for h in held_out] + [np.zeros(0)])
         inner = np.quantile(probs, np.linspace(0, 1, steps)) if len(probs) else np.zeros(0)
-        grids.append(np.unique(np.concatenate([[0.0, 1.01], inner])))
+        grids.append(np.unique(np.concatenate([[0.0, NEVER], inner])))
     shape = tuple(len(grid) for grid in grids)
     worst, right = np.zeros(shape), np.zeros(shape)
     for h in held_out:

@@ -142,6 +142,16 @@ def test_each_kind_of_answer_gets_its_own_threshold() -> None:
     assert again["faq"] > 0.8 and again["live"] == pytest.approx(0.7)
 
 
+def test_a_model_file_without_the_three_thresholds_is_refused_clearly() -> None:
+    import json
+
+    old = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    gates = old.pop("gates")
+    old["threshold"], old["threshold_faq"] = gates["field"], gates["faq"]  # the two-threshold file
+    with pytest.raises(ValueError, match="cohost train-qa"):
+        AnswerModel.from_json(json.dumps(old))
+
+
 def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
     from handlers.qa import decide, understand
 
