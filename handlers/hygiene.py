@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 import unicodedata
@@ -11,9 +10,8 @@ from typing import Literal
 
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict, Field
-from pypinyin import lazy_pinyin
 
-from recommender.text import HAN
+from recommender.text import HAN, char_pinyin
 
 _NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 
@@ -102,16 +100,11 @@ def skeleton(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _char_pinyin(ch: str) -> str:
-    return lazy_pinyin(ch)[0] if HAN.match(ch) else ch
-
-
 def pinyin_skeleton(text: str) -> str:
     """The skeleton spelt in toneless pinyin, so 加薇信 and jia wei xin both read jiaweixin. Character
     by character, each in its usual reading (banned words are spelt the same way): every comment is
     checked, and this is thirty times cheaper than reading whole phrases."""
-    return "".join(_char_pinyin(ch) for ch in skeleton(text))
+    return "".join(char_pinyin(ch) for ch in skeleton(text))
 
 
 class BannedWords:

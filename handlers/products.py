@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from domain.catalog import Catalog, Product
-from recommender.text import add_words, tokens
+from recommender.text import HAN, add_words, char_pinyin, tokens
 
 _CN_DIGITS = {
     "零": 0,
@@ -135,6 +135,25 @@ _SYNONYMS = {
 }
 # A title's head noun as viewers shorten it: 跑步鞋 → 鞋子, 牛仔裤 → 裤子, 吸管杯 → 杯子.
 _HEAD_NOUNS = "鞋裤裙衫帽包杯锅袜被枕垫瓶盒"
+# Viewers type with pinyin input methods, so a name often comes with a homophone in it ("雨绒服" for
+# 羽绒服), or a near one where the input method's fuzzy pinyin (z/zh, c/ch, s/sh, l/n, an/ang,
+# en/eng, in/ing, the usual options) let it through: a Chinese name word that is not in the text
+# but sounds the same there counts, for this share of its weight. A two-character word only with its
+# first character typed right ("防嗮"): two syllables alone collide too often (杯子 / 被子).
+SOUNDALIKE_WEIGHT = 0.6
+_FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compile(r"([aei]n)g$"), r"\1"))
+
+
+def _fuzzy(syllable: str) -> str:
+    for rx, to in _FUZZY:
+        syllable = rx.sub(to, syllable)
+    return syllable
+
+
+def sounds(text: str) -> str:
+    """The text read aloud for sound-alike matching: each Chinese character's toneless pinyin with
+    the fuzzy pairs folded, anything else a break; space-separated, a space at each end."""
+    return " " + " ".join(_fuzzy(char_pinyin(ch)) if HAN.match(ch) else "|" for ch in text) + " "
 
 
 class ShelfMatcher:
@@ -170,6 +189,11 @@ class ShelfMatcher:
                     kw.setdefault(word[-1] + "子", 1.0)
             kw.setdefault(p.category.lower(), 1.0)
             self.keywords[p.id] = kw
+        # how each all-Chinese name word of two characters or more sounds
+        self.sounded = {
+            pid: {w: sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
+            for pid, kw in self.keywords.items()
+        }
 
     def focus(self, text: str, product: Product | None) -> str:
         """The comment without its link phrase and the product's own name words: what is left is
@@ -218,10 +242,15 @@ class ShelfMatcher:
         scores: dict[str, float] = {}
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
         text = _MEASURED.sub(" ", text)
+        heard = sounds(text)
         for pid, kw in self.keywords.items():
-            s = sum(
-                weight * (1 + 0.1 * len(word)) for word, weight in kw.items() if word in text or word in heads
-            )
+            sounded = self.sounded[pid]
+            s = 0.0
+            for word, weight in kw.items():
+                if word in text or word in heads:
+                    s += weight * (1 + 0.1 * len(word))
+                elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
+                    s += SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))
             if s > 0:
                 scores[pid] = s
         return scores

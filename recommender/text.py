@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 
 import jieba
+from pypinyin import lazy_pinyin
 
 jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
@@ -24,6 +26,12 @@ STOPWORDS = frozenset(
 def has_han(text: str) -> bool:
     """Whether a text has a Chinese character."""
     return HAN.search(text) is not None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def char_pinyin(ch: str) -> str:
+    """A Chinese character's usual reading in toneless pinyin (any other character as it is)."""
+    return lazy_pinyin(ch)[0] if HAN.match(ch) else ch
 
 
 def _ensure_init() -> None:

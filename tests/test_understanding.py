@@ -451,6 +451,35 @@ def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge,
     assert d.kind == "answer" and d.product_id == bag.id and d.source == "price"
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("渔夫冒", "渔夫帽"),  # 冒 for 帽: the same syllable
+        ("鲜花并", "鲜花饼"),  # bing for bing: only the tone differs
+        ("托特抱", "托特包"),
+        ("纱布玉巾", "纱布浴巾"),
+    ],
+)
+def test_a_name_typed_with_a_homophone_names_its_product(
+    room: RoomKnowledge, catalog: Catalog, typed: str, name: str
+) -> None:
+    product = next(p for p in catalog.products if name in p.aliases)
+    screen = next(p for p in catalog.products if p.id != product.id)
+    d = answer_comment(f"{typed}多少钱", room, screen.id, SETTINGS)
+    # its price, said or (when the model is not sure enough) the streamer's guess; never the other's
+    assert d.product_id == product.id and d.source == "price"
+    assert _price(product) in (d.reply or d.guess or "")
+
+
+def test_two_syllables_that_merely_sound_like_a_name_do_not_name_it(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # the juicer cup is also called 杯子; a quilt (被子, bei zi too) is not it
+    cup = next(p for p in catalog.products if "榨汁杯" in p.aliases)
+    screen = next(p for p in catalog.products if p.id != cup.id)
+    assert answer_comment("被子多少钱", room, screen.id, SETTINGS).product_id != cup.id
+
+
 def test_an_entry_that_never_speaks_of_the_aspect_asked_does_not_answer_it(
     room: RoomKnowledge, catalog: Catalog
 ) -> None:
