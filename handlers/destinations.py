@@ -20,6 +20,9 @@ _PROVINCES = (
 _ZH = re.compile(
     rf"(?P<mainland>{_PROVINCES})|(?P<hk_mo_tw>香港|澳门|台湾|港澳台|港澳)|(?P<abroad>国外|海外|境外|出国)"
 )
+# a place after a verb of sending ("能寄云南吗", "发新疆几天", "到西藏要多久"): where the goods go,
+# never the name of a product from there ("云南鲜花饼")
+SENT_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)(?:{_PROVINCES}|香港|澳门|台湾)")
 # "ship to Canada", "deliver it to the US", "send this to Hong Kong"
 _EN_TO = re.compile(
     r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(?:the\s+)?([a-z]+)"

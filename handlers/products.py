@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from domain.catalog import Catalog, Product
+from handlers.destinations import SENT_TO
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
 _CN_DIGITS = {
@@ -241,7 +242,7 @@ class ShelfMatcher:
         """Each product's keyword score in the text (products with none left out)."""
         scores: dict[str, float] = {}
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
-        text = _MEASURED.sub(" ", text)
+        text = SENT_TO.sub(" ", _MEASURED.sub(" ", text))
         heard = sounds(text)
         for pid, kw in self.keywords.items():
             sounded = self.sounded[pid]

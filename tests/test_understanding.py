@@ -480,6 +480,18 @@ def test_two_syllables_that_merely_sound_like_a_name_do_not_name_it(
     assert answer_comment("被子多少钱", room, screen.id, SETTINGS).product_id != cup.id
 
 
+@pytest.mark.parametrize("text", ["能寄云南吗", "发云南几天能到", "到云南要几天"])
+def test_a_place_the_goods_are_sent_to_is_not_a_product_from_there(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    # the flower cakes come from 云南; a viewer watching the shirt asks whether it ships there
+    cakes = next(p for p in catalog.products if "云南" in p.title)
+    shirt = next(p for p in catalog.products if "衬衫" in p.aliases)
+    d = answer_comment(text, room, shirt.id, SETTINGS)
+    assert d.product_id == shirt.id != cakes.id
+    assert answer_comment("云南那个鲜花饼多少钱", room, shirt.id, SETTINGS).product_id == cakes.id
+
+
 def test_an_entry_that_never_speaks_of_the_aspect_asked_does_not_answer_it(
     room: RoomKnowledge, catalog: Catalog
 ) -> None:
