@@ -106,6 +106,10 @@ FEATURES = (
     "overlap_x_field",
     "rule_confidence",
     "question_clauses",
+    "en_x_score",
+    "en_x_dense",
+    "en_x_lexical",
+    "en_x_field",
 )
 
 
@@ -141,6 +145,7 @@ def comment_features(
     terms = content_terms(u.focus or u.text, product)
     shared = [sum(1 for t in terms if t in entry_text(c, product)) for c in cands]
     most = max(shared, default=0)
+    english = float(u.lang == "en")
     rows = []
     for i, c in enumerate(cands):
         others = [s for j, s in enumerate(scores) if j != i]
@@ -189,6 +194,10 @@ def comment_features(
                 math.log1p(shared[i]) * c.is_field,
                 rule.confidence,
                 float(min(clauses, 3)),
+                s * english,
+                c.hit.dense * english,
+                c.hit.lexical * english,
+                float(c.is_field) * english,
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))

@@ -60,8 +60,9 @@ def test_an_english_question_gets_the_english_faq_answer(room: RoomKnowledge, de
 def test_english_shipping_policy_answers_where_it_ships(room: RoomKnowledge, demo_catalog: Catalog) -> None:
     product = demo_catalog.product("d01")
     d = answer_comment("do you ship abroad?", room, product.id, SETTINGS)
-    assert d.kind == "answer" and d.source == "shipping"
-    assert product.en_value("shipping") in d.reply and not HAN.search(d.reply)
+    # said, or the streamer's guess when the model is not sure enough: in English either way
+    said = d.reply or d.guess or ""
+    assert d.source == "shipping" and product.en_value("shipping") in said and not HAN.search(said)
 
 
 def test_without_an_english_value_the_reply_says_it_quotes_the_shelf(
