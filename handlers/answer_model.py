@@ -110,6 +110,8 @@ FEATURES = (
     "en_x_dense",
     "en_x_lexical",
     "en_x_field",
+    "named_x_score",
+    "named_x_field",
 )
 
 
@@ -146,6 +148,7 @@ def comment_features(
     shared = [sum(1 for t in terms if t in entry_text(c, product)) for c in cands]
     most = max(shared, default=0)
     english = float(u.lang == "en")
+    named = float(u.ref.how in ("link", "name"))  # the comment names the product it asks about
     rows = []
     for i, c in enumerate(cands):
         others = [s for j, s in enumerate(scores) if j != i]
@@ -198,6 +201,8 @@ def comment_features(
                 c.hit.dense * english,
                 c.hit.lexical * english,
                 float(c.is_field) * english,
+                s * named,
+                float(c.is_field) * named,
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
