@@ -186,7 +186,7 @@ def comment_features(
                 float(bool(asked_aspects(u.text) & asked_aspects(c.hit.doc.text))),
                 u.ref.confidence,
                 *(float(u.ref.how == h) for h in HOWS),
-                float(u.lang == "en"),
+                english,
                 math.log1p(len(cands)),
                 math.log1p(len(u.text)),
                 faq_top,
