@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -356,7 +357,7 @@ def _decide_learned(
         asked, reason = match.asked, "field"
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
-    conf = round(p, 3)
+    conf = math.floor(p * 1000) / 1000  # rounded down: a learned probability never says certain
     answer = Decision(
         kind="answer",
         lang=lang,
