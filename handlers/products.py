@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
@@ -145,16 +146,21 @@ SOUNDALIKE_WEIGHT = 0.6
 _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compile(r"([aei]n)g$"), r"\1"))
 
 
-def _fuzzy(syllable: str) -> str:
+@lru_cache(maxsize=1 << 16)
+def _sound(ch: str) -> str:
+    """One character's sound: its toneless pinyin with the fuzzy pairs folded; anything else a break
+    (cached: every comment is read so, and the characters repeat)."""
+    if not HAN.match(ch):
+        return "|"
+    syllable = char_pinyin(ch)
     for rx, to in _FUZZY:
         syllable = rx.sub(to, syllable)
     return syllable
 
 
 def sounds(text: str) -> str:
-    """The text read aloud for sound-alike matching: each Chinese character's toneless pinyin with
-    the fuzzy pairs folded, anything else a break; space-separated, a space at each end."""
-    return " " + " ".join(_fuzzy(char_pinyin(ch)) if HAN.match(ch) else "|" for ch in text) + " "
+    """The text read aloud for sound-alike matching, space-separated with a space at each end."""
+    return " " + " ".join(_sound(ch) for ch in text) + " "
 
 
 class ShelfMatcher:
