@@ -112,6 +112,9 @@ FEATURES = (
     "en_x_field",
     "named_x_score",
     "named_x_field",
+    "name_dense",
+    "name_x_field",
+    "name_gap_to_top",
 )
 
 
@@ -149,6 +152,7 @@ def comment_features(
     most = max(shared, default=0)
     english = float(u.lang == "en")
     named = float(u.ref.how in ("link", "name"))  # the comment names the product it asks about
+    name_top = max((c.hit.name_dense for c in cands), default=0.0)
     rows = []
     for i, c in enumerate(cands):
         others = [s for j, s in enumerate(scores) if j != i]
@@ -203,6 +207,9 @@ def comment_features(
                 float(c.is_field) * english,
                 s * named,
                 float(c.is_field) * named,
+                c.hit.name_dense,
+                c.hit.name_dense * c.is_field,
+                name_top - c.hit.name_dense,
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))

@@ -226,7 +226,7 @@ def field_docs(catalog: Catalog) -> list[Doc]:
     """Every product's fields as entries: `doc_id` is the field key, the text its name and value.
     No live price or stock in the text: a price change re-encodes nothing."""
     return [
-        Doc(doc_id=key, text=field_entry_text(p, key), product_id=p.id)
+        Doc(doc_id=key, text=field_entry_text(p, key), product_id=p.id, name=field_name_text(key))
         for p in catalog.products
         for key in product_fields(p)
     ]

@@ -44,6 +44,8 @@ class Doc:
     text: str
     product_id: str | None = None
     answer: str | None = None
+    # what the entry is called, when its text also holds a value (a field: "保质期 shelf life")
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class Hit:
     lexical: float
     score: float  # bounded 0..1: the confidence
     rank: float = 0.0  # the ordering key (the score with the hub correction)
+    # cosine to the entry's name alone (an FAQ entry: its question without the answer)
+    name_dense: float = 0.0
 
 
 def lexical_terms(text: str) -> list[str]:
@@ -138,11 +142,21 @@ class HybridIndex:
         if answered:
             self.qa_vectors[answered] = encoder.encode([f"{docs[i].text} {docs[i].answer}" for i in answered])
         self.bm25_qa = BM25([lexical_terms(f"{d.text} {d.answer or ''}") for d in docs]) if answered else None
+        self.name_vectors = self._name_vectors()
         self.by_product: dict[str | None, np.ndarray] = {}
         groups: dict[str | None, list[int]] = defaultdict(list)
         for i, d in enumerate(docs):
             groups[d.product_id].append(i)
         self.by_product = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+    def _name_vectors(self) -> np.ndarray:
+        """Each entry's name encoded alone (each distinct name once); an entry without a name is its
+        own text."""
+        names = sorted({d.name for d in self.docs if d.name})
+        if not names:
+            return self.vectors
+        encoded = dict(zip(names, self.encoder.encode(names), strict=True))
+        return np.stack([encoded[d.name] if d.name else self.vectors[i] for i, d in enumerate(self.docs)])
 
     def _hubness(self) -> np.ndarray:
         """Each entry's mean cosine to its nearest other entries (0 when there are too few)."""
@@ -194,6 +208,7 @@ class HybridIndex:
         idx = np.fromiter(cand, dtype=np.int64)
         dense = self.vectors[idx] @ q[0]
         dense_qa = self.qa_vectors[idx] @ q[0]
+        dense_name = self.name_vectors[idx] @ q[0]
         hits = []
         w = self.dense_weight
         if not any(t in self.bm25.idf for t in terms):
@@ -209,6 +224,6 @@ class HybridIndex:
                 lx = max(lx, a_l * min(float(lex_qa.get(i, 0.0)) / ceiling_qa, 1.0))
             score = w * d + (1 - w) * lx
             rank = score - w * self.HUB_WEIGHT * float(self.hub[i])
-            hits.append(Hit(self.docs[i], d, lx, score, rank))
+            hits.append(Hit(self.docs[i], d, lx, score, rank, float(dense_name[j])))
         hits.sort(key=lambda h: h.rank, reverse=True)
         return hits[:k]
