@@ -122,6 +122,16 @@ def test_the_threshold_keeps_every_held_out_room_within_the_bound() -> None:
     assert choose_threshold([HeldOut(10, 3, [(0.9, False)])], 0.02) > 0.9
 
 
+def test_the_mean_over_rooms_holds_back_what_each_room_alone_would_allow() -> None:
+    # each room within 2% with every answer said (2 and 1 wrong of 100), but 1.5% wrong on average:
+    # a mean of at most 1% holds back the wrong answer at 0.6, and with it the right one at 0.5
+    a = HeldOut(100, 0, [(0.95, True), (0.9, False), (0.8, True), (0.7, False), (0.5, True)])
+    b = HeldOut(100, 0, [(0.99, True), (0.6, False)])
+    assert choose_thresholds([a, b], 0.02, mean_bound=1.0)["field"] <= 0.5
+    held_back = choose_thresholds([a, b], 0.02, mean_bound=0.01)["field"]
+    assert 0.6 < held_back <= 0.8
+
+
 def test_each_kind_of_answer_gets_its_own_threshold() -> None:
     # no wrong answer allowed: an attribute answer needs more than 0.9 (a wrong attribute choice
     # scored 0.9), a price or stock answer (all right) is said from 0.7 up, and every FAQ choice was
