@@ -544,9 +544,9 @@ def choose_thresholds(
     """A threshold per gate group: of the combinations at which every held-out room sends wrong
     answers to at most `bound` of its comments (the rules' own included) and the rooms' mean share is
     at most `mean_bound`, the one with the most right answers (macro over rooms; ties: the higher
-    thresholds). Each group's thresholds tried are
-    quantiles of its probabilities (200 for two groups, 126 for three: about two million
-    combinations). None within the bound: `choose_threshold`'s single threshold for all."""
+    thresholds). Each group's thresholds tried are quantiles of its probabilities (200 for two
+    groups, 126 for three: about two million combinations). None within the bounds:
+    `choose_threshold`'s single threshold for all (every room within `bound`)."""
     steps = max(10, min(200, round(2e6 ** (1 / max(len(groups), 1)))))
     grids = []
     for g in groups:
