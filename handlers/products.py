@@ -158,6 +158,22 @@ def _sound(ch: str) -> str:
     return syllable
 
 
+def mentions(word: str, text: str) -> bool:
+    """Whether the text says the name word: a Chinese word anywhere in it, a Latin one as a word of
+    its own (or its plural) and never inside another ("air" is not said in "hair" nor "pair",
+    "band" not in "husband")."""
+    if word not in text:
+        return False
+    if not word.isascii():
+        return True
+    return _latin_word(word).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _latin_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])")
+
+
 def sounds(text: str) -> str:
     """The text read aloud for sound-alike matching, space-separated with a space at each end."""
     return " " + " ".join(_sound(ch) for ch in text) + " "
@@ -210,8 +226,8 @@ class ShelfMatcher:
             out = pat.sub(" ", out)
         if product is not None:
             for word in sorted(self.keywords.get(product.id, {}), key=len, reverse=True):
-                if len(word) >= 2:
-                    out = out.replace(word, " ")
+                if len(word) >= 2 and mentions(word, out):
+                    out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
         out = re.sub(r"\s+", " ", out).strip()
         return out if len(re.sub(r"[^\w]", "", out)) >= 2 else text
 
@@ -254,7 +270,7 @@ class ShelfMatcher:
             sounded = self.sounded[pid]
             s = 0.0
             for word, weight in kw.items():
-                if word in text or word in heads:
+                if mentions(word, text) or word in heads:
                     s += weight * (1 + 0.1 * len(word))
                 elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
                     s += SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))

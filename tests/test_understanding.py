@@ -480,6 +480,24 @@ def test_two_syllables_that_merely_sound_like_a_name_do_not_name_it(
     assert answer_comment("被子多少钱", room, screen.id, SETTINGS).product_id != cup.id
 
 
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("my husband wants one too, does it shrink?", "band"),  # the fitness band
+        ("so impressed, would it shrink in the wash?", "pressed"),  # the pressed tea cake
+    ],
+)
+def test_a_name_word_inside_another_english_word_does_not_name_its_product(
+    room: RoomKnowledge, catalog: Catalog, text: str, inside: str
+) -> None:
+    named = next(p for p in catalog.products if inside in (p.title_en or "").lower().split())
+    shirt = next(p for p in catalog.products if "衬衫" in p.aliases)
+    assert answer_comment(text, room, shirt.id, SETTINGS).product_id == shirt.id
+    # the word said on its own still names it
+    alone = text.replace("husband", "band").replace("impressed", "pressed tea")
+    assert answer_comment(alone, room, shirt.id, SETTINGS).product_id == named.id
+
+
 @pytest.mark.parametrize("text", ["能寄云南吗", "发云南几天能到", "到云南要几天"])
 def test_a_place_the_goods_are_sent_to_is_not_a_product_from_there(
     room: RoomKnowledge, catalog: Catalog, text: str
