@@ -208,7 +208,8 @@ class HybridIndex:
         idx = np.fromiter(cand, dtype=np.int64)
         dense = self.vectors[idx] @ q[0]
         dense_qa = self.qa_vectors[idx] @ q[0]
-        dense_name = self.name_vectors[idx] @ q[0]
+        # entries without names (an FAQ pool) are named by their own text: the same cosines
+        dense_name = dense if self.name_vectors is self.vectors else self.name_vectors[idx] @ q[0]
         hits = []
         w = self.dense_weight
         if not any(t in self.bm25.idf for t in terms):
