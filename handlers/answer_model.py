@@ -55,6 +55,13 @@ GATE_GROUPS = ("live", "field", "faq")
 NEVER = 1.01  # a threshold no probability reaches
 
 
+def gate_group(source: str, is_field: bool) -> str:
+    """Which of `GATE_GROUPS` gates an answer from this entry."""
+    if not is_field:
+        return "faq"
+    return "live" if source in ("price", "stock") else "field"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """One entry that may answer the comment: a field (source = its key) or an FAQ entry (its id)."""
@@ -67,9 +74,7 @@ class Candidate:
     @property
     def gate_group(self) -> str:
         """Which of `GATE_GROUPS` gates this candidate's answer."""
-        if not self.is_field:
-            return "faq"
-        return "live" if self.source in ("price", "stock") else "field"
+        return gate_group(self.source, self.is_field)
 
 
 FEATURES = (

@@ -35,7 +35,6 @@ import handlers.answer_model as am
 from bot.config import load_settings
 from bot.evaluate import KindFitter, prepare_room, train_fold, understood_with
 from bot.rooms_data import load_rooms, score
-from domain.messages import Decision
 from handlers.kind_model import use_kind_model
 from handlers.qa import decide
 from recommender.encoder import load_encoder
@@ -53,13 +52,6 @@ BOUNDS = (
     (1.0, 0.015),
 )
 LEARNED = ("field", "faq")  # the reasons of an answer the learned part sends
-
-
-def group(d: Decision) -> str:
-    """The gate group of a learned answer (`Candidate.gate_group`)."""
-    if d.reason == "faq":
-        return "faq"
-    return "live" if d.source in ("price", "stock") else "field"
 
 
 def run_folds(eval_dir: str) -> tuple[list[dict[str, Any]], dict[str, list[am.HeldOut]]]:
@@ -111,7 +103,7 @@ def at_bound(
     for r in rows:
         d, d0 = r["bot"], r["open"]
         if d0.reason in LEARNED:
-            g = gates[r["room"]][group(d0)]
+            g = gates[r["room"]][am.gate_group(d0.source or "", d0.reason == "field")]
             # confidence is the probability rounded down to three decimals
             said = d0.confidence + 0.0005 >= g
             pred = {"kind": "answer" if said else "escalate", "product": d0.product_id, "source": d0.source}
