@@ -124,6 +124,9 @@ FEATURES = (
     "name_dense",
     "name_x_field",
     "name_gap_to_top",
+    "kind_question",
+    "kind_chat",
+    "kind_purchase",
 )
 
 
@@ -148,8 +151,12 @@ def comment_features(
     rule: Decision,
     other_aspect: Callable[[Candidate], bool],
     clauses: int = 1,
+    kind_probs: dict[str, float] | None = None,
 ) -> np.ndarray:
-    """One row of `FEATURES` per candidate (candidates ordered best first by the retriever)."""
+    """One row of `FEATURES` per candidate (candidates ordered best first by the retriever).
+    `kind_probs`: the comment-kind model's probabilities ({kind: p}), so that praise or an order
+    that reads a little like a question is answered less surely."""
+    kinds = kind_probs or {}
     scores = [c.hit.score for c in cands]
     top = max(scores) if scores else 0.0
     strengths = {f.key: f.strength for f in u.fields}
@@ -219,6 +226,9 @@ def comment_features(
                 c.hit.name_dense,
                 c.hit.name_dense * c.is_field,
                 name_top - c.hit.name_dense,
+                kinds.get("question", 1.0),
+                kinds.get("chat", 0.0),
+                kinds.get("purchase", 0.0),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
@@ -583,20 +593,14 @@ def choose_thresholds(
     return dict(zip(groups, pick, strict=True))
 
 
-def fit_calibrated(
-    rows: list[CommentRows],
-    bound: float = WRONG_BOUND,
-    held_rows: Callable[[str], list[CommentRows]] | None = None,
-) -> AnswerModel:
+def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> AnswerModel:
     """Fit on all given rooms; choose the threshold by leave-one-room-out inside them (nested), so
-    the threshold is set on probabilities from models that did not see the room they score.
-    `held_rows(room)`: that room's rows as decided when it is the one held out (by a comment-kind
-    model that did not see it either); by default its rows in `rows`."""
+    the threshold is set on probabilities from models that did not see the room they score."""
     rooms = sorted({r.room for r in rows})
     held = []
     for name in rooms:
         inner = fit([r for r in rows if r.room != name])
-        mine = held_rows(name) if held_rows is not None else [r for r in rows if r.room == name]
+        mine = [r for r in rows if r.room == name]
         outcomes, groups = _outcomes(inner, mine)
         held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), outcomes, groups))
     model = fit(rows)
@@ -616,22 +620,19 @@ def train_answer_model(
 ) -> dict[str, Any]:
     """A trainer for `bot.evaluate.train_fold`: the calibrated answer model of these rooms.
 
-    With `kinds`, comment kinds are decided as they will be on a new room: the training rooms by the
-    kind model fitted on them all, and in the nested threshold choice each inner held-out room by a
-    kind model fitted without it. Without, by the shipped kind model (which saw every labelled room)."""
+    With `kinds`, comment kinds are decided as they will be on a new room: each training room by a
+    kind model fitted on the other training rooms, for the fit and for the nested threshold choice
+    alike. Without, by the shipped kind model (which saw every labelled room)."""
     if kinds is None:
         rows = [r for p in train for r in room_rows(p, settings)]
         model = fit_calibrated(rows)
     else:
-        kind_model = kinds.fit(train)
-        rows = [r for p in train for r in room_rows(p, settings, kind_model)]
-
-        def held_rows(name: str) -> list[CommentRows]:
-            mine = next(p for p in train if p.room.name == name)
-            return room_rows(mine, settings, kinds.fit([p for p in train if p is not mine]))
-
-        model = fit_calibrated(rows, held_rows=held_rows)
-        model.info["kind_model"] = "fitted per fold (nested)"
+        # each training room decided by a kind model fitted on the other training rooms: its rows
+        # then hold the comment-kind mistakes (and the kind probabilities) of a room the kind model
+        # never saw, as a new room's will
+        rows = [r for p in train for r in room_rows(p, settings, kinds.fit([o for o in train if o is not p]))]
+        model = fit_calibrated(rows)
+        model.info["kind_model"] = "fitted without the room (cross-fitted, nested)"
     model.encoder = train[0].knowledge.faq.encoder.name if train else ""
     return {"answer_model": model}
 
