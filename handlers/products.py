@@ -278,9 +278,12 @@ class ShelfMatcher:
                 scores[pid] = s
         return scores
 
-    def by_name(self, text: str) -> tuple[Product | None, float, list[Product]]:
-        """Best product by keywords in the text; ties come back as candidates."""
-        scores = self._name_scores(text)
+    def by_name(
+        self, text: str, scores: dict[str, float] | None = None
+    ) -> tuple[Product | None, float, list[Product]]:
+        """Best product by keywords in the text (`scores`: its `_name_scores`, when known); ties
+        come back as candidates."""
+        scores = self._name_scores(text) if scores is None else scores
         if not scores:
             return None, 0.0, []
         best = max(scores.values())
@@ -301,13 +304,20 @@ class ShelfMatcher:
             if p is not None:
                 return ProductRef(p, "link", 1.0, link)
             return ProductRef(None, "unknown_link", 0.0, link)
-        named, strength, tied = self.by_name(text)
+        scores = self._name_scores(text)
+        named, strength, tied = self.by_name(text, scores)
         day = _DAY_OR_LINK.search(text)
         if day is not None and named is None and not _THIS.search(text):
             number = cn_to_int(day.group(1))
             if number is not None and self.catalog.by_link(number) is not None:
                 return ProductRef(None, "day_or_link", 0.0, number)
         screen = self.catalog.product(on_screen) if on_screen else None
+        if screen is not None and scores.get(screen.id, 0.0) > 0.0:
+            # the product on screen is named too: the viewer asks about it, and the other names
+            # are context ("备孕期间可以喝蛋白粉吗" of the protein powder on screen, not of the
+            # prenatal vitamins whose title says 备孕; "钙片酸不酸" of the calcium on screen, not of
+            # another product whose title happens to spell 钙片)
+            return ProductRef(screen, "name", 0.9)
         if named is not None and strength >= 2.0:
             return ProductRef(named, "name", 0.95)
         if tied and screen is not None and screen in tied:

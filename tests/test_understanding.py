@@ -498,6 +498,19 @@ def test_a_name_word_inside_another_english_word_does_not_name_its_product(
     assert answer_comment(alone, room, shirt.id, SETTINGS).product_id == named.id
 
 
+def test_the_product_on_screen_named_too_is_the_one_asked_about(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # watching the cushion foundation, a viewer asks whether it pills over sunscreen: the sunscreen
+    # is named more strongly (two of its names), but the cushion on screen is named too and is meant
+    cushion = next(p for p in catalog.products if "气垫" in p.aliases)
+    sunscreen = next(p for p in catalog.products if "防晒霜" in p.aliases)
+    ref = room.matcher.resolve("用了防晒霜再上粉底会搓泥吗", cushion.id)
+    assert ref.product is not None and ref.product.id == cushion.id
+    # a comment that names only another product is still about that one
+    assert answer_comment("防晒霜多少钱", room, cushion.id, SETTINGS).product_id == sunscreen.id
+
+
 @pytest.mark.parametrize("text", ["能寄云南吗", "发云南几天能到", "到云南要几天"])
 def test_a_place_the_goods_are_sent_to_is_not_a_product_from_there(
     room: RoomKnowledge, catalog: Catalog, text: str
