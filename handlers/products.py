@@ -70,6 +70,9 @@ _THIS = re.compile(
     r"(这个|这款|这件|这条|这双|这套|这只|这瓶|这支|这盒|这本|这种|这一款|这|它|this|it\b|that one)"
 )
 
+# pronouns that may point back to a product named earlier in the comment, where "这个" and "this"
+# point at the screen
+_PRONOUNS = {"它", "it"}
 
 # "上一个多少钱", "刚才那个还有吗": a product shown before, not the one on screen now
 _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
@@ -293,6 +296,16 @@ class ShelfMatcher:
             return top_products[0], best, top_products
         return None, best, top_products
 
+    def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
+        """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:
+        one of its names follows the demonstrative ("这个洗面奶", "this cream"), or a pronoun ("它",
+        "it") comes after one of its names ("evelyne can fit a4 docs? need it for work")."""
+        words = [w for w in self.keywords.get(product.id, {}) if w]
+        after = text[this.end() :].lstrip()
+        if any(after.startswith(w) for w in words):
+            return True
+        return this.group(0) in _PRONOUNS and any(mentions(w, text[: this.start()]) for w in words)
+
     def resolve(
         self, text: str, on_screen: str | None, recent: str | None = None, earlier: str | None = None
     ) -> ProductRef:
@@ -318,6 +331,16 @@ class ShelfMatcher:
             # prenatal vitamins whose title says 备孕; "钙片酸不酸" of the calcium on screen, not of
             # another product whose title happens to spell 钙片)
             return ProductRef(screen, "name", 0.9)
+        this = _THIS.search(text)
+        if (
+            this is not None
+            and screen is not None
+            and named is not None
+            and not self._refers_to(text, this, named)
+        ):
+            # "牛奶过敏能喝这个吗", "does it have a 2 min timer": "this", or "it" before any other
+            # name, is the product on screen; the other name is context
+            return ProductRef(screen, "this", 0.95)
         if named is not None and strength >= 2.0:
             return ProductRef(named, "name", 0.95)
         if tied and screen is not None and screen in tied:
@@ -329,7 +352,7 @@ class ShelfMatcher:
             # not the one on screen; if which one was shown before is not known, the streamer says
             before = self.catalog.product(earlier) if earlier else None
             return ProductRef(before, "earlier", 0.9 if before is not None else 0.0)
-        if _THIS.search(text) and screen is not None:
+        if this is not None and screen is not None:
             return ProductRef(screen, "this", 0.95)
         if named is not None:
             return ProductRef(named, "name", 0.8)

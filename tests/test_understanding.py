@@ -511,6 +511,22 @@ def test_the_product_on_screen_named_too_is_the_one_asked_about(
     assert answer_comment("防晒霜多少钱", room, cushion.id, SETTINGS).product_id == sunscreen.id
 
 
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("防晒霜涂完能用这个吗", "气垫"),  # "这个" points at the screen; the sunscreen is context
+        ("does it go on over sunscreen?", "气垫"),  # "it" before any other name: the one on screen
+        ("这个防晒霜能用吗", "防晒霜"),  # "这个" followed by a name: that product
+        ("the sunscreen is great, is it waterproof?", "防晒霜"),  # "it" points back to the name
+    ],
+)
+def test_this_or_it_beside_another_name(room: RoomKnowledge, catalog: Catalog, text: str, meant: str) -> None:
+    cushion = next(p for p in catalog.products if "气垫" in p.aliases)
+    product = next(p for p in catalog.products if meant in p.aliases)
+    ref = room.matcher.resolve(text, cushion.id)
+    assert ref.product is not None and ref.product.id == product.id
+
+
 @pytest.mark.parametrize("text", ["能寄云南吗", "发云南几天能到", "到云南要几天"])
 def test_a_place_the_goods_are_sent_to_is_not_a_product_from_there(
     room: RoomKnowledge, catalog: Catalog, text: str
