@@ -299,7 +299,7 @@ class ShelfMatcher:
     def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
         """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:
         one of its names follows the demonstrative ("这个洗面奶", "this cream"), or a pronoun ("它",
-        "it") comes after one of its names ("evelyne can fit a4 docs? need it for work")."""
+        "it") comes after one of its names ("the sunscreen is great, is it waterproof?")."""
         words = [w for w in self.keywords.get(product.id, {}) if w]
         after = text[this.end() :].lstrip()
         if any(after.startswith(w) for w in words):
@@ -327,9 +327,7 @@ class ShelfMatcher:
         screen = self.catalog.product(on_screen) if on_screen else None
         if screen is not None and scores.get(screen.id, 0.0) > 0.0:
             # the product on screen is named too: the viewer asks about it, and the other names
-            # are context ("备孕期间可以喝蛋白粉吗" of the protein powder on screen, not of the
-            # prenatal vitamins whose title says 备孕; "钙片酸不酸" of the calcium on screen, not of
-            # another product whose title happens to spell 钙片)
+            # are context ("用了防晒霜再上粉底会搓泥吗" watching the cushion foundation)
             return ProductRef(screen, "name", 0.9)
         this = _THIS.search(text)
         if (
@@ -338,8 +336,8 @@ class ShelfMatcher:
             and named is not None
             and not self._refers_to(text, this, named)
         ):
-            # "牛奶过敏能喝这个吗", "does it have a 2 min timer": "this", or "it" before any other
-            # name, is the product on screen; the other name is context
+            # "防晒霜涂完能用这个吗", "does it go on over sunscreen?": "this", or "it" before any
+            # other name, is the product on screen; the other name is context
             return ProductRef(screen, "this", 0.95)
         if named is not None and strength >= 2.0:
             return ProductRef(named, "name", 0.95)
