@@ -281,12 +281,8 @@ class ShelfMatcher:
                 scores[pid] = s
         return scores
 
-    def by_name(
-        self, text: str, scores: dict[str, float] | None = None
-    ) -> tuple[Product | None, float, list[Product]]:
-        """Best product by keywords in the text (`scores`: its `_name_scores`, when known); ties
-        come back as candidates."""
-        scores = self._name_scores(text) if scores is None else scores
+    def by_name(self, scores: dict[str, float]) -> tuple[Product | None, float, list[Product]]:
+        """Best product by a text's keyword `scores` (`_name_scores`); ties come back as candidates."""
         if not scores:
             return None, 0.0, []
         best = max(scores.values())
@@ -318,9 +314,10 @@ class ShelfMatcher:
                 return ProductRef(p, "link", 1.0, link)
             return ProductRef(None, "unknown_link", 0.0, link)
         scores = self._name_scores(text)
-        named, strength, tied = self.by_name(text, scores)
+        named, strength, tied = self.by_name(scores)
+        this = _THIS.search(text)
         day = _DAY_OR_LINK.search(text)
-        if day is not None and named is None and not _THIS.search(text):
+        if day is not None and named is None and this is None:
             number = cn_to_int(day.group(1))
             if number is not None and self.catalog.by_link(number) is not None:
                 return ProductRef(None, "day_or_link", 0.0, number)
@@ -329,7 +326,6 @@ class ShelfMatcher:
             # the product on screen is named too: the viewer asks about it, and the other names
             # are context ("用了防晒霜再上粉底会搓泥吗" watching the cushion foundation)
             return ProductRef(screen, "name", 0.9)
-        this = _THIS.search(text)
         if (
             this is not None
             and screen is not None
