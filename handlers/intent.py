@@ -76,6 +76,9 @@ _QUESTION = re.compile(
             r"(吗|嘛|么|呢|不)\s*$",
             r"(吗|嘛|么)",
             r"(?P<ab>[\u4e00-\u9fff])不(?P=ab)",
+            # the same with 没 ("加没加", "打没打") or a two-character verb ("能吃不能吃", "好用不好用")
+            r"(?P<am>[\u4e00-\u9fff])没(?P=am)",
+            r"(?P<ab2>[\u4e00-\u9fff]{2})(不|没)(?P=ab2)",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",
             # "m还是l", "38还是39", "黑色还是白色": which of two sizes or colours
@@ -174,6 +177,16 @@ _TROUBLE = re.compile(
 
 def mentions_trouble(text: str) -> bool:
     return bool(_TROUBLE.search(text))
+
+
+# What if something happens ("万一过期了能退吗", "if it turns out fake what do I get back"): a question
+# about a policy asked before buying, though it names the trouble a complaint reports. A feature of the
+# kind model.
+_WHAT_IF = re.compile(r"(万一|如果|要是|假如|假设|若是|的话|\bif\b|\bin case\b)")
+
+
+def asks_what_if(text: str) -> bool:
+    return bool(_WHAT_IF.search(text))
 
 
 def asks_streamer_fit(text: str) -> bool:

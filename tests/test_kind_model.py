@@ -45,9 +45,26 @@ def test_orders_in_either_language_are_purchases(room: RoomKnowledge, demo_catal
     assert answer_comment(text, room, demo_catalog.products[0].id, SETTINGS).kind == "purchase"
 
 
-@pytest.mark.parametrize("text", ["有优惠券吗", "这个脏了好洗吗"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有优惠券吗",
+        "这个脏了好洗吗",
+        # what if it goes wrong, asked before buying: the policy, not a complaint
+        "万一收到是坏的能退吗",
+        "万一洗了缩水了咋办",
+        "if it arrives broken can I return it?",
+    ],
+)
 def test_a_question_with_a_trouble_word_is_a_question(room: RoomKnowledge, demo_catalog, text) -> None:
     # which field answers it (券 is read as the price today) is the answer side's part
+    d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
+    assert d.kind in ("answer", "escalate")
+
+
+@pytest.mark.parametrize("text", ["防晒霜加没加香精", "这个帽子能折不能折", "衬衫好穿不好穿"])
+def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, demo_catalog, text) -> None:
+    # "加没加" / "能折不能折": the yes-no question of a verb, with no question word or particle
     d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
     assert d.kind in ("answer", "escalate")
 
