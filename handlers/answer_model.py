@@ -244,7 +244,11 @@ def field_aspect_conflict(u: Understanding, c: Candidate, product: Product) -> b
 FAQ_CLASS, NONE_CLASS, RARE_CLASS = "_faq", "_none", "_rare_field"
 # a field key needs this many labelled comments in the training rooms to be a class of its own
 MIN_KEY_COMMENTS = 6
-KEY_FEATURES = ("key_sim", "faq_sim", "none_sim", "key_sim_below_best", "key_is_class")
+KEY_FEATURES = ("key_sim", "faq_sim", "none_sim", "key_sim_below_best", "key_is_class", "entry_link")
+# the learned link from a comment's embedding to the embedding of the entry that answers it: a ridge
+# regression (this penalty) kept at this rank (the file stays small; rank 64 scores as the full map)
+LINK_RIDGE = 100.0
+LINK_RANK = 64
 
 
 @dataclass
@@ -252,10 +256,17 @@ class AskedField:
     """Nearest centroid over the comment's embedding: for each field key seen often enough in the
     training rooms (`price`, `shipping`, ...), for "an FAQ entry answers" and for "nothing on the
     shelf answers", the mean embedding of the comments labelled so. A candidate field gets the
-    cosine to its key's centroid (a key never seen: the rare-field centroid)."""
+    cosine to its key's centroid (a key never seen: the rare-field centroid).
+
+    And a linear map from the comment's embedding towards the embedding of the entry that answers it,
+    fitted on the labelled pairs: a candidate gets the cosine of its own embedding to the mapped
+    comment. It learns what the plain cosine misses across rooms ("有酒精吗" lands near an
+    ingredients entry whose text never says 酒精)."""
 
     classes: tuple[str, ...]
     coef: np.ndarray  # (classes, dim): unit-length centroids
+    link_in: np.ndarray | None = None  # (dim, rank): the map is link_in @ link_out
+    link_out: np.ndarray | None = None  # (rank, dim)
 
     def similarities(self, vec: np.ndarray) -> dict[str, float]:
         return dict(zip(self.classes, (self.coef @ vec).tolist(), strict=True))
@@ -267,11 +278,21 @@ class AskedField:
             return out
         p = self.similarities(vec)
         best = max(p.values())
+        mapped = self.mapped(vec)
         for i, c in enumerate(cands):
             known = c.is_field and c.source in p
             key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
-            out[i] = (key, p.get(FAQ_CLASS, 0.0), p.get(NONE_CLASS, 0.0), key - best, float(known))
+            link = float(mapped @ c.hit.vector) if mapped is not None and c.hit.vector is not None else 0.0
+            out[i] = (key, p.get(FAQ_CLASS, 0.0), p.get(NONE_CLASS, 0.0), key - best, float(known), link)
         return out
+
+    def mapped(self, vec: np.ndarray) -> np.ndarray | None:
+        """The comment's embedding mapped towards its answer's, unit length (None: no map)."""
+        if self.link_in is None or self.link_out is None:
+            return None
+        m = (vec @ self.link_in) @ self.link_out
+        norm = float(np.linalg.norm(m))
+        return m / norm if norm > 0 else None
 
 
 @dataclass
@@ -318,8 +339,12 @@ class AnswerModel:
                 "gates": {g: round(t, 4) for g, t in self.gates.items()},
                 "encoder": self.encoder,
                 "asked_classes": list(self.asked.classes),
-                # the centroids as float16 bytes in base64: a tenth of the size of decimal text
-                "asked_centroids_f16": base64.b64encode(self.asked.coef.astype("<f2").tobytes()).decode(),
+                # the centroids and the map's factors as float16 bytes in base64: a tenth of the
+                # size of decimal text
+                "asked_centroids_f16": _f16(self.asked.coef),
+                "link_rank": 0 if self.asked.link_in is None else int(self.asked.link_in.shape[1]),
+                "link_in_f16": _f16(self.asked.link_in),
+                "link_out_f16": _f16(self.asked.link_out),
                 "info": self.info,
             },
             ensure_ascii=False,
@@ -331,8 +356,11 @@ class AnswerModel:
         if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES) or set(d.get("gates", ())) != set(GATE_GROUPS):
             raise ValueError("answer model: its features are not this code's; run `cohost train-qa`")
         classes = tuple(d["asked_classes"])
-        raw = np.frombuffer(base64.b64decode(d["asked_centroids_f16"]), dtype="<f2")
-        asked = AskedField(classes, raw.astype(np.float64).reshape(len(classes), -1))
+        cents = _from_f16(d["asked_centroids_f16"]).reshape(len(classes), -1)
+        rank = int(d["link_rank"])
+        link_in = _from_f16(d["link_in_f16"]).reshape(-1, rank) if rank else None
+        link_out = _from_f16(d["link_out_f16"]).reshape(rank, -1) if rank else None
+        asked = AskedField(classes, cents, link_in, link_out)
         return cls(
             np.asarray(d["mean"]),
             np.asarray(d["scale"]),
@@ -343,6 +371,14 @@ class AnswerModel:
             d.get("info", {}),
             str(d.get("encoder", "")),
         )
+
+
+def _f16(a: np.ndarray | None) -> str:
+    return "" if a is None else base64.b64encode(a.astype("<f2").tobytes()).decode()
+
+
+def _from_f16(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float64)
 
 
 @lru_cache(maxsize=1)
@@ -468,7 +504,25 @@ def _fit_asked(rows: list[CommentRows]) -> AskedField:
     vecs = np.vstack([r.vec for r in use])
     cents = np.vstack([vecs[[lab == n for lab in labels]].mean(axis=0) for n in names])
     cents /= np.linalg.norm(cents, axis=1, keepdims=True)
-    return AskedField(names, cents)
+    return AskedField(names, cents, *_fit_link(use))
+
+
+def _fit_link(rows: list[CommentRows]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The comment-to-answer map: ridge regression from each answerable comment's embedding to its
+    answering entry's, cut to `LINK_RANK` by its singular values (closed form, deterministic)."""
+    pairs = [
+        (r.vec, r.cands[int(np.argmax(r.y))].hit.vector)
+        for r in rows
+        if r.vec is not None and r.y is not None and len(r.y) and r.y.max() == 1.0
+    ]
+    pairs = [(q, e) for q, e in pairs if e is not None]
+    if len(pairs) < LINK_RANK:
+        return None, None
+    q = np.vstack([p[0] for p in pairs]).astype(np.float64)
+    e = np.vstack([p[1] for p in pairs]).astype(np.float64)
+    w = np.linalg.solve(q.T @ q + LINK_RIDGE * np.eye(q.shape[1]), q.T @ e)
+    u, s, vt = np.linalg.svd(w)
+    return u[:, :LINK_RANK] * s[:LINK_RANK], vt[:LINK_RANK]
 
 
 def _full(rows: list[CommentRows], asked: AskedField) -> list[np.ndarray]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import faiss
 import numpy as np
@@ -57,6 +57,8 @@ class Hit:
     rank: float = 0.0  # the ordering key (the score with the hub correction)
     # cosine to the entry's name alone (an FAQ entry: its question without the answer)
     name_dense: float = 0.0
+    # the entry's own embedding (its text), for a learned match of comment and entry
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def lexical_terms(text: str) -> list[str]:
@@ -225,6 +227,6 @@ class HybridIndex:
                 lx = max(lx, a_l * min(float(lex_qa.get(i, 0.0)) / ceiling_qa, 1.0))
             score = w * d + (1 - w) * lx
             rank = score - w * self.HUB_WEIGHT * float(self.hub[i])
-            hits.append(Hit(self.docs[i], d, lx, score, rank, float(dense_name[j])))
+            hits.append(Hit(self.docs[i], d, lx, score, rank, float(dense_name[j]), self.vectors[i]))
         hits.sort(key=lambda h: h.rank, reverse=True)
         return hits[:k]

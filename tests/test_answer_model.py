@@ -11,6 +11,7 @@ import pytest
 
 from domain.catalog import Catalog, load_catalog
 from handlers.answer_model import (
+    LINK_RANK,
     MODEL_PATH,
     AnswerModel,
     HeldOut,
@@ -160,6 +161,26 @@ def test_a_model_file_without_the_three_thresholds_is_refused_clearly() -> None:
     old["threshold"], old["threshold_faq"] = gates["field"], gates["faq"]  # the two-threshold file
     with pytest.raises(ValueError, match="cohost train-qa"):
         AnswerModel.from_json(json.dumps(old))
+
+
+def test_the_learned_comment_to_answer_map_survives_the_model_file(demo_room: RoomKnowledge) -> None:
+    from handlers.qa import decide, understand
+
+    model = shipped_model()
+    assert model is not None and model.asked.link_in is not None
+    assert model.asked.link_in.shape[1] == LINK_RANK
+    again = AnswerModel.from_json(model.to_json())
+    shown = demo_room.catalog.products[3].id
+    for text in ("这个防水吗 去海边用", "能带上飞机吗", "油皮能用吗"):
+        u = understand(text, demo_room, shown)
+        a = decide(u, demo_room, SETTINGS, answer_model=model)
+        b = decide(u, demo_room, SETTINGS, answer_model=again)
+        assert (a.kind, a.source, a.confidence) == (b.kind, b.source, b.confidence)
+    # the map is read, not carried along unused: without it the same comment scores otherwise
+    u = understand("这个防水吗 去海边用", demo_room, shown)
+    with_map = decide(u, demo_room, SETTINGS, answer_model=again).confidence
+    again.asked.link_in = again.asked.link_out = None
+    assert decide(u, demo_room, SETTINGS, answer_model=again).confidence != with_map
 
 
 def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
