@@ -260,8 +260,8 @@ class AskedField:
 
     And a linear map from the comment's embedding towards the embedding of the entry that answers it,
     fitted on the labelled pairs: a candidate gets the cosine of its own embedding to the mapped
-    comment. It learns what the plain cosine misses across rooms ("有酒精吗" lands near an
-    ingredients entry whose text never says 酒精)."""
+    comment. It learns, across rooms, where the entry that answers a comment lies when the two share
+    no word (a question naming an ingredient, against an ingredients entry that lists others)."""
 
     classes: tuple[str, ...]
     coef: np.ndarray  # (classes, dim): unit-length centroids
