@@ -75,10 +75,8 @@ _QUESTION = re.compile(
             r"\?",
             r"(吗|嘛|么|呢|不)\s*$",
             r"(吗|嘛|么)",
-            r"(?P<ab>[\u4e00-\u9fff])不(?P=ab)",
-            # the same with 没 ("加没加", "打没打") or a two-character verb ("能吃不能吃", "好用不好用")
-            r"(?P<am>[\u4e00-\u9fff])没(?P=am)",
-            r"(?P<ab2>[\u4e00-\u9fff]{2})(不|没)(?P=ab2)",
+            # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃")
+            r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没)(?P=ab)",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",
             # "m还是l", "38还是39", "黑色还是白色": which of two sizes or colours
