@@ -244,11 +244,25 @@ def field_aspect_conflict(u: Understanding, c: Candidate, product: Product) -> b
 FAQ_CLASS, NONE_CLASS, RARE_CLASS = "_faq", "_none", "_rare_field"
 # a field key needs this many labelled comments in the training rooms to be a class of its own
 MIN_KEY_COMMENTS = 6
-KEY_FEATURES = ("key_sim", "faq_sim", "none_sim", "key_sim_below_best", "key_is_class", "entry_link")
+KEY_FEATURES = (
+    "key_sim",
+    "faq_sim",
+    "none_sim",
+    "key_sim_below_best",
+    "key_is_class",
+    "entry_link",
+    "near_answered",
+    "near_unanswered",
+)
 # the learned link from a comment's embedding to the embedding of the entry that answers it: a ridge
 # regression (this penalty) kept at this rank (the file stays small; rank 64 scores as the full map)
 LINK_RIDGE = 100.0
 LINK_RANK = 64
+# the training comments nearest to a comment: how many are averaged, and the number of principal
+# directions of the training comments' embeddings they are compared in (the file stays small; 64
+# scored as the full embedding, leave-one-room-out)
+NEAR_K = 3
+NEAR_DIM = 64
 
 
 @dataclass
@@ -261,12 +275,20 @@ class AskedField:
     And a linear map from the comment's embedding towards the embedding of the entry that answers it,
     fitted on the labelled pairs: a candidate gets the cosine of its own embedding to the mapped
     comment. It learns, across rooms, where the entry that answers a comment lies when the two share
-    no word (a question naming an ingredient, against an ingredients entry that lists others)."""
+    no word (a question naming an ingredient, against an ingredients entry that lists others).
+
+    And the training comments themselves, as points in their top principal directions, split into
+    those whose labelled answer was among their candidates and the others (escalations, chat, a
+    wrong product): every candidate gets the mean cosine of the comment to its `NEAR_K` nearest in
+    each set. A comment
+    worded like ones the shelf could answer is likelier answerable than one like the requests and
+    personal questions that went to the streamer, whatever the entry."""
 
     classes: tuple[str, ...]
     coef: np.ndarray  # (classes, dim): unit-length centroids
     link_in: np.ndarray | None = None  # (dim, rank): the map is link_in @ link_out
     link_out: np.ndarray | None = None  # (rank, dim)
+    near: Neighbours | None = None
 
     def similarities(self, vec: np.ndarray) -> dict[str, float]:
         return dict(zip(self.classes, (self.coef @ vec).tolist(), strict=True))
@@ -279,11 +301,20 @@ class AskedField:
         p = self.similarities(vec)
         best = max(p.values())
         mapped = self.mapped(vec)
+        near = self.near.similarities(vec) if self.near is not None else (0.0, 0.0)
         for i, c in enumerate(cands):
             known = c.is_field and c.source in p
             key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
             link = float(mapped @ c.hit.vector) if mapped is not None and c.hit.vector is not None else 0.0
-            out[i] = (key, p.get(FAQ_CLASS, 0.0), p.get(NONE_CLASS, 0.0), key - best, float(known), link)
+            out[i] = (
+                key,
+                p.get(FAQ_CLASS, 0.0),
+                p.get(NONE_CLASS, 0.0),
+                key - best,
+                float(known),
+                link,
+                *near,
+            )
         return out
 
     def mapped(self, vec: np.ndarray) -> np.ndarray | None:
@@ -293,6 +324,40 @@ class AskedField:
         m = (vec @ self.link_in) @ self.link_out
         norm = float(np.linalg.norm(m))
         return m / norm if norm > 0 else None
+
+
+@dataclass
+class Neighbours:
+    """Training comments as unit vectors in their top principal directions: those whose labelled
+    answer was among their candidates, and the others."""
+
+    center: np.ndarray  # (dim,)
+    basis: np.ndarray  # (dim, NEAR_DIM)
+    answered: np.ndarray  # (n, NEAR_DIM), unit rows
+    other: np.ndarray  # (m, NEAR_DIM), unit rows
+
+    @classmethod
+    def fit(cls, vecs: np.ndarray, answered: np.ndarray) -> Neighbours | None:
+        """From the comments' embeddings and whether each one's answer was among its candidates
+        (None: too few of either)."""
+        if answered.sum() < NEAR_K or (~answered).sum() < NEAR_K or len(vecs) <= NEAR_DIM:
+            return None
+        center = vecs.mean(axis=0)
+        _, _, vt = np.linalg.svd(vecs - center, full_matrices=False)
+        basis = vt[:NEAR_DIM].T
+        points = _project(vecs, center, basis)
+        return cls(center, basis, points[answered], points[~answered])
+
+    def similarities(self, vec: np.ndarray) -> tuple[float, float]:
+        """Mean cosine to the `NEAR_K` nearest answerable and the `NEAR_K` nearest other comments."""
+        z = _project(vec, self.center, self.basis)
+        answerable, other = (float(np.sort(pts @ z)[-NEAR_K:].mean()) for pts in (self.answered, self.other))
+        return answerable, other
+
+
+def _project(vecs: np.ndarray, center: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    z = (vecs - center) @ basis
+    return z / np.maximum(np.linalg.norm(z, axis=-1, keepdims=True), 1e-9)
 
 
 @dataclass
@@ -329,6 +394,7 @@ class AnswerModel:
         return i, float(p[i])
 
     def to_json(self) -> str:
+        near = self.asked.near
         return json.dumps(
             {
                 "features": [*FEATURES, *KEY_FEATURES],
@@ -345,6 +411,11 @@ class AnswerModel:
                 "link_rank": 0 if self.asked.link_in is None else int(self.asked.link_in.shape[1]),
                 "link_in_f16": _f16(self.asked.link_in),
                 "link_out_f16": _f16(self.asked.link_out),
+                "near_dim": 0 if near is None else int(near.basis.shape[1]),
+                "near_center_f16": _f16(None if near is None else near.center),
+                "near_basis_f16": _f16(None if near is None else near.basis),
+                "near_answered_f16": _f16(None if near is None else near.answered),
+                "near_other_f16": _f16(None if near is None else near.other),
                 "info": self.info,
             },
             ensure_ascii=False,
@@ -360,7 +431,18 @@ class AnswerModel:
         rank = int(d["link_rank"])
         link_in = _from_f16(d["link_in_f16"]).reshape(-1, rank) if rank else None
         link_out = _from_f16(d["link_out_f16"]).reshape(rank, -1) if rank else None
-        asked = AskedField(classes, cents, link_in, link_out)
+        dim = int(d["near_dim"])
+        near = (
+            Neighbours(
+                _from_f16(d["near_center_f16"]),
+                _from_f16(d["near_basis_f16"]).reshape(-1, dim),
+                _from_f16(d["near_answered_f16"]).reshape(-1, dim),
+                _from_f16(d["near_other_f16"]).reshape(-1, dim),
+            )
+            if dim
+            else None
+        )
+        asked = AskedField(classes, cents, link_in, link_out, near)
         return cls(
             np.asarray(d["mean"]),
             np.asarray(d["scale"]),
@@ -504,7 +586,8 @@ def _fit_asked(rows: list[CommentRows]) -> AskedField:
     vecs = np.vstack([r.vec for r in use])
     cents = np.vstack([vecs[[lab == n for lab in labels]].mean(axis=0) for n in names])
     cents /= np.linalg.norm(cents, axis=1, keepdims=True)
-    return AskedField(names, cents, *_fit_link(use))
+    answered = np.array([r.y is not None and len(r.y) > 0 and r.y.max() == 1.0 for r in use])
+    return AskedField(names, cents, *_fit_link(use), Neighbours.fit(vecs.astype(np.float64), answered))
 
 
 def _fit_link(rows: list[CommentRows]) -> tuple[np.ndarray | None, np.ndarray | None]:

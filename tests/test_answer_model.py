@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from domain.catalog import Catalog, load_catalog
 from handlers.answer_model import (
     LINK_RANK,
     MODEL_PATH,
+    NEAR_DIM,
     AnswerModel,
     HeldOut,
+    Neighbours,
     choose_threshold,
     choose_thresholds,
     shipped_model,
@@ -181,6 +184,38 @@ def test_the_learned_comment_to_answer_map_survives_the_model_file(demo_room: Ro
     with_map = decide(u, demo_room, SETTINGS, answer_model=again).confidence
     again.asked.link_in = again.asked.link_out = None
     assert decide(u, demo_room, SETTINGS, answer_model=again).confidence != with_map
+
+
+def test_the_nearest_training_comments_survive_the_model_file(demo_room: RoomKnowledge) -> None:
+    from handlers.qa import decide, understand
+
+    model = shipped_model()
+    assert model is not None and model.asked.near is not None
+    assert model.asked.near.basis.shape[1] == NEAR_DIM
+    again = AnswerModel.from_json(model.to_json())
+    u = understand("能带上飞机吗", demo_room, demo_room.catalog.products[3].id)
+    near = decide(u, demo_room, SETTINGS, answer_model=again).confidence
+    assert decide(u, demo_room, SETTINGS, answer_model=model).confidence == near
+    # read, not carried along unused
+    again.asked.near = None
+    assert decide(u, demo_room, SETTINGS, answer_model=again).confidence != near
+
+
+def test_a_comment_is_nearest_to_the_training_comments_it_resembles() -> None:
+    rng = np.random.default_rng(0)
+    answered_dir, other_dir = rng.normal(size=128), rng.normal(size=128)
+    vecs = np.vstack(
+        [answered_dir + 0.3 * rng.normal(size=(60, 128)), other_dir + 0.3 * rng.normal(size=(60, 128))]
+    )
+    answered = np.arange(120) < 60
+    near = Neighbours.fit(vecs, answered)
+    assert near is not None
+    to_answered, to_other = near.similarities(answered_dir + 0.3 * rng.normal(size=128))
+    assert to_answered > to_other
+    to_answered, to_other = near.similarities(other_dir + 0.3 * rng.normal(size=128))
+    assert to_answered < to_other
+    # too few of one side to compare with: no neighbours at all
+    assert Neighbours.fit(vecs, np.arange(120) < 2) is None
 
 
 def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
