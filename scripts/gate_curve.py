@@ -1,6 +1,7 @@
 """Right answers against wrong ones at several bounds of the answer gate, leave-one-room-out.
 
-    .venv/bin/python scripts/gate_curve.py --eval-dir ../shared/eval          # about 8 minutes
+    .venv/bin/python scripts/gate_curve.py --eval-dir ../shared/eval          # about 20 minutes
+    .venv/bin/python scripts/gate_curve.py --resamples 0     # one choice, not bagged: about 8
 
 `cohost eval-rooms` scores each held-out room at the bounds the shipped model is chosen with
 (`MEAN_BOUND` over the inner held-out rooms, `WRONG_BOUND` in each). A change to the features moves
@@ -61,13 +62,13 @@ def run_folds(eval_dir: str) -> tuple[list[dict[str, Any]], dict[str, list[am.He
     kinds = KindFitter(eval_dir, encoder)
     rooms = [prepare_room(r, encoder, settings.qa) for r in load_rooms(eval_dir)]
     captured: list[list[am.HeldOut]] = []
-    choose = am.choose_thresholds
+    choose = am.bagged_thresholds
 
     def spy(held_out: list[am.HeldOut], *args: Any, **kw: Any) -> dict[str, float]:
         captured.append(held_out)
         return choose(held_out, *args, **kw)
 
-    am.choose_thresholds = spy  # type: ignore[assignment]
+    am.bagged_thresholds = spy  # type: ignore[assignment]
     rows, folds = [], {}
     for held in rooms:
         train = [r for r in rooms if r is not held]
@@ -91,7 +92,7 @@ def run_folds(eval_dir: str) -> tuple[list[dict[str, Any]], dict[str, list[am.He
         finally:
             use_kind_model(None)
         print(f"  {held.room.name} done", file=sys.stderr, flush=True)
-    am.choose_thresholds = choose  # type: ignore[assignment]
+    am.bagged_thresholds = choose  # type: ignore[assignment]
     return rows, folds
 
 
@@ -116,6 +117,7 @@ def at_bound(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", default="../shared/eval")
+    ap.add_argument("--resamples", type=int, default=am.RESAMPLES, help="bootstrap resamples (0: one choice)")
     args = ap.parse_args()
     rows, folds = run_folds(args.eval_dir)
     paths = {r.name: r.questions_path for r in load_rooms(args.eval_dir)}
@@ -123,7 +125,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for mean_bound, bound in BOUNDS:
         gates = {
-            room: am.choose_thresholds(held, bound, mean_bound=mean_bound) for room, held in folds.items()
+            room: am.bagged_thresholds(held, bound, mean_bound, args.resamples)
+            for room, held in folds.items()
         }
         scores = [score(args.eval_dir, p, paths[n]) for n, p in at_bound(rows, gates).items()]
         right = np.mean([s["answer_correct"] for s in scores])

@@ -18,6 +18,7 @@ from handlers.answer_model import (
     AnswerModel,
     HeldOut,
     Neighbours,
+    bagged_thresholds,
     choose_threshold,
     choose_thresholds,
     shipped_model,
@@ -154,6 +155,24 @@ def test_each_kind_of_answer_gets_its_own_threshold() -> None:
     room.groups.append("faq")
     again = choose_thresholds([room], 0.0)
     assert again["faq"] > 0.8 and again["live"] == pytest.approx(0.7)
+
+
+def test_the_bagged_thresholds_sit_between_the_wrong_and_the_right_answers() -> None:
+    rng = np.random.default_rng(1)
+    rooms = []
+    for _ in range(4):
+        # wrong choices score at most 0.5, right ones at least 0.7, in every kind of answer
+        wrong = [(float(p), False) for p in rng.uniform(0.1, 0.5, 10)]
+        right = [(float(p), True) for p in rng.uniform(0.7, 1.0, 30)]
+        rooms.append(HeldOut(100, 0, wrong + right, [("live", "field", "faq")[i % 3] for i in range(40)]))
+    gates = bagged_thresholds(rooms, 0.0, mean_bound=0.0)
+    said = [(p, ok) for h in rooms for (p, ok), g in zip(h.outcomes, h.groups, strict=True) if p >= gates[g]]
+    assert all(ok for _, ok in said)  # every wrong answer held back
+    assert len(said) >= 0.9 * 4 * 30  # and (nearly) every right one said
+    # seeded: the same thresholds every time
+    assert bagged_thresholds(rooms, 0.0, mean_bound=0.0) == gates
+    # and without resamples, the one choice on the outcomes themselves
+    assert bagged_thresholds(rooms, 0.0, 0.0, resamples=0) == choose_thresholds(rooms, 0.0, mean_bound=0.0)
 
 
 def test_a_model_file_without_the_three_thresholds_is_refused_clearly() -> None:

@@ -147,6 +147,8 @@ async def test_ops_analytics_and_sign_in_switch_language_and_name_products(
 
     complaint = "收到的全碎了，要退款！"
     await ask(viewer, complaint)
+    # acknowledged with its id: the server has it (under load the flush could come first)
+    await expect(viewer.locator(".msg.mine[data-comment]")).to_have_count(2, timeout=10_000)
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
     await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
     await expect(page.locator("h1")).to_have_text("运营审核")
