@@ -283,9 +283,8 @@ class AskedField:
     And the training comments themselves, as points in their top principal directions, split into
     those whose labelled answer was among their candidates and the others (escalations, chat, a
     wrong product): every candidate gets the mean cosine of the comment to its `NEAR_K` nearest in
-    each set. A comment
-    worded like ones the shelf could answer is likelier answerable than one like the requests and
-    personal questions that went to the streamer, whatever the entry."""
+    each set. A comment worded like ones the shelf could answer is likelier answerable than one like
+    the requests and personal questions that went to the streamer, whatever the entry."""
 
     classes: tuple[str, ...]
     coef: np.ndarray  # (classes, dim): unit-length centroids
