@@ -212,7 +212,7 @@ def test_the_nearest_training_comments_survive_the_model_file(demo_room: RoomKno
     assert model is not None and model.asked.near is not None
     assert model.asked.near.basis.shape[1] == NEAR_DIM
     again = AnswerModel.from_json(model.to_json())
-    u = understand("能带上飞机吗", demo_room, demo_room.catalog.products[3].id)
+    u = understand("上班通勤能用吗", demo_room, demo_room.catalog.products[3].id)
     near = decide(u, demo_room, SETTINGS, answer_model=again).confidence
     assert decide(u, demo_room, SETTINGS, answer_model=model).confidence == near
     # read, not carried along unused
