@@ -256,6 +256,7 @@ KEY_FEATURES = (
     "entry_link",
     "near_answered",
     "near_unanswered",
+    "near_answer_entry",
 )
 # the learned link from a comment's embedding to the embedding of the entry that answers it: a ridge
 # regression (this penalty) kept at this rank (the file stays small; rank 64 scores as the full map)
@@ -284,7 +285,8 @@ class AskedField:
     those whose labelled answer was among their candidates and the others (escalations, chat, a
     wrong product): every candidate gets the mean cosine of the comment to its `NEAR_K` nearest in
     each set. A comment worded like ones the shelf could answer is likelier answerable than one like
-    the requests and personal questions that went to the streamer, whatever the entry."""
+    the requests and personal questions that went to the streamer, whatever the entry. And how
+    much the candidate's entry resembles the entries that answered comments like this one."""
 
     classes: tuple[str, ...]
     coef: np.ndarray  # (classes, dim): unit-length centroids
@@ -304,6 +306,11 @@ class AskedField:
         best = max(p.values())
         mapped = self.mapped(vec)
         near = self.near.similarities(vec) if self.near is not None else (0.0, 0.0)
+        entry = (
+            self.near.answer_entry([c.hit.vector for c in cands], vec)
+            if self.near is not None
+            else np.zeros(len(cands))
+        )
         for i, c in enumerate(cands):
             known = c.is_field and c.source in p
             key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
@@ -316,6 +323,7 @@ class AskedField:
                 float(known),
                 link,
                 *near,
+                entry[i],
             )
         return out
 
@@ -331,24 +339,39 @@ class AskedField:
 @dataclass
 class Neighbours:
     """Training comments as unit vectors in their top principal directions: those whose labelled
-    answer was among their candidates, and the others."""
+    answer was among their candidates (and the entries that answer them, in the same directions),
+    and the others."""
 
     center: np.ndarray  # (dim,)
     basis: np.ndarray  # (dim, NEAR_DIM)
     answered: np.ndarray  # (n, NEAR_DIM), unit rows
     other: np.ndarray  # (m, NEAR_DIM), unit rows
+    answers: np.ndarray  # (n, NEAR_DIM), unit rows: the entry that answers each of `answered`
 
     @classmethod
-    def fit(cls, vecs: np.ndarray, answered: np.ndarray) -> Neighbours | None:
-        """From the comments' embeddings and whether each one's answer was among its candidates
-        (None: too few of either)."""
+    def fit(cls, vecs: np.ndarray, answered: np.ndarray, answers: np.ndarray) -> Neighbours | None:
+        """From the comments' embeddings, whether each one's answer was among its candidates, and
+        the embeddings of those answers (one row per answered comment; None: too few of either)."""
         if answered.sum() < NEAR_K or (~answered).sum() < NEAR_K or len(vecs) <= NEAR_DIM:
             return None
         center = vecs.mean(axis=0)
         _, _, vt = np.linalg.svd(vecs - center, full_matrices=False)
         basis = vt[:NEAR_DIM].T
         points = _project(vecs, center, basis)
-        return cls(center, basis, points[answered], points[~answered])
+        entries = _project(answers, center, basis)
+        entries[~answers.any(axis=1)] = 0.0  # an answer without a vector resembles no entry
+        return cls(center, basis, points[answered], points[~answered], entries)
+
+    def answer_entry(self, entries: Sequence[np.ndarray | None], vec: np.ndarray) -> np.ndarray:
+        """Per entry (None: no vector, 0): the most, over the answered training comments, of the
+        comment's cosine to that one times the entry's cosine to the entry that answered it."""
+        out = np.zeros(len(entries))
+        have = [i for i, e in enumerate(entries) if e is not None]
+        if have:
+            near = self.answered @ _project(vec, self.center, self.basis)
+            points = _project(np.vstack([entries[i] for i in have]), self.center, self.basis)
+            out[have] = ((self.answers @ points.T) * near[:, None]).max(axis=0)
+        return out
 
     def similarities(self, vec: np.ndarray) -> tuple[float, float]:
         """Mean cosine to the `NEAR_K` nearest answerable and the `NEAR_K` nearest other comments."""
@@ -418,6 +441,7 @@ class AnswerModel:
                 "near_basis_f16": _f16(None if near is None else near.basis),
                 "near_answered_f16": _f16(None if near is None else near.answered),
                 "near_other_f16": _f16(None if near is None else near.other),
+                "near_answers_f16": _f16(None if near is None else near.answers),
                 "info": self.info,
             },
             ensure_ascii=False,
@@ -440,6 +464,7 @@ class AnswerModel:
                 _from_f16(d["near_basis_f16"]).reshape(-1, dim),
                 _from_f16(d["near_answered_f16"]).reshape(-1, dim),
                 _from_f16(d["near_other_f16"]).reshape(-1, dim),
+                _from_f16(d["near_answers_f16"]).reshape(-1, dim),
             )
             if dim
             else None
@@ -589,14 +614,26 @@ def _fit_asked(rows: list[CommentRows]) -> AskedField:
     cents = np.vstack([vecs[[lab == n for lab in labels]].mean(axis=0) for n in names])
     cents /= np.linalg.norm(cents, axis=1, keepdims=True)
     answered = np.array([r.y is not None and len(r.y) > 0 and r.y.max() == 1.0 for r in use])
-    return AskedField(names, cents, *_fit_link(use), Neighbours.fit(vecs.astype(np.float64), answered))
+    # the entry that answers each answered comment (no vector: a zero row)
+    answers = np.zeros((int(answered.sum()), vecs.shape[1]))
+    for i, r in enumerate(r for r, a in zip(use, answered, strict=True) if a):
+        v = _answer(r).hit.vector
+        answers[i] = 0.0 if v is None else v
+    near = Neighbours.fit(vecs.astype(np.float64), answered, answers)
+    return AskedField(names, cents, *_fit_link(use), near)
+
+
+def _answer(r: CommentRows) -> Candidate:
+    """The labelled answer among a comment's candidates (it has one)."""
+    assert r.y is not None
+    return r.cands[int(np.argmax(r.y))]
 
 
 def _fit_link(rows: list[CommentRows]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The comment-to-answer map: ridge regression from each answerable comment's embedding to its
     answering entry's, cut to `LINK_RANK` by its singular values (closed form, deterministic)."""
     pairs = [
-        (r.vec, r.cands[int(np.argmax(r.y))].hit.vector)
+        (r.vec, _answer(r).hit.vector)
         for r in rows
         if r.vec is not None and r.y is not None and len(r.y) and r.y.max() == 1.0
     ]

@@ -222,19 +222,29 @@ def test_the_nearest_training_comments_survive_the_model_file(demo_room: RoomKno
 
 def test_a_comment_is_nearest_to_the_training_comments_it_resembles() -> None:
     rng = np.random.default_rng(0)
-    answered_dir, other_dir = rng.normal(size=128), rng.normal(size=128)
-    vecs = np.vstack(
-        [answered_dir + 0.3 * rng.normal(size=(60, 128)), other_dir + 0.3 * rng.normal(size=(60, 128))]
-    )
+    # answered comments of two kinds, each answered by an entry of its own; and comments of a third
+    # kind that nothing answered
+    asks_a, asks_b, other_dir = (rng.normal(size=128) for _ in range(3))
+    entry_a, entry_b = rng.normal(size=128), rng.normal(size=128)
+
+    def noise(n: int) -> np.ndarray:
+        return 0.3 * rng.normal(size=(n, 128))
+
+    vecs = np.vstack([asks_a + noise(30), asks_b + noise(30), other_dir + noise(60)])
     answered = np.arange(120) < 60
-    near = Neighbours.fit(vecs, answered)
+    answers = np.vstack([entry_a + 0.1 * noise(30), entry_b + 0.1 * noise(30)])
+    near = Neighbours.fit(vecs, answered, answers)
     assert near is not None
-    to_answered, to_other = near.similarities(answered_dir + 0.3 * rng.normal(size=128))
+    comment = asks_a + 0.3 * rng.normal(size=128)
+    to_answered, to_other = near.similarities(comment)
     assert to_answered > to_other
     to_answered, to_other = near.similarities(other_dir + 0.3 * rng.normal(size=128))
     assert to_answered < to_other
+    # the entry that answered comments like it scores above the other one; no vector, 0
+    a, b, none = near.answer_entry([entry_a, entry_b, None], comment)
+    assert a > b and none == 0.0
     # too few of one side to compare with: no neighbours at all
-    assert Neighbours.fit(vecs, np.arange(120) < 2) is None
+    assert Neighbours.fit(vecs, np.arange(120) < 2, answers[:2]) is None
 
 
 def test_the_bot_gates_an_answer_by_its_kind(room: RoomKnowledge) -> None:
