@@ -1,6 +1,6 @@
 """Right answers against wrong ones at several bounds of the answer gate, leave-one-room-out.
 
-    .venv/bin/python scripts/gate_curve.py --eval-dir ../shared/eval          # about 20 minutes
+    .venv/bin/python scripts/gate_curve.py --eval-dir ../shared/eval          # about 10 minutes
     .venv/bin/python scripts/gate_curve.py --resamples 0     # one choice, not bagged: about 8
 
 `cohost eval-rooms` scores each held-out room at the bounds the shipped model is chosen with
