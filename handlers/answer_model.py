@@ -305,12 +305,10 @@ class AskedField:
         p = self.similarities(vec)
         best = max(p.values())
         mapped = self.mapped(vec)
-        near = self.near.similarities(vec) if self.near is not None else (0.0, 0.0)
-        entry = (
-            self.near.answer_entry([c.hit.vector for c in cands], vec)
-            if self.near is not None
-            else np.zeros(len(cands))
-        )
+        if self.near is not None:
+            *near, entry = self.near.columns(vec, [c.hit.vector for c in cands])
+        else:
+            near, entry = [0.0, 0.0], np.zeros(len(cands))
         for i, c in enumerate(cands):
             known = c.is_field and c.source in p
             key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
@@ -362,22 +360,22 @@ class Neighbours:
         entries[~answers.any(axis=1)] = 0.0  # an answer without a vector resembles no entry
         return cls(center, basis, points[answered], points[~answered], entries)
 
-    def answer_entry(self, entries: Sequence[np.ndarray | None], vec: np.ndarray) -> np.ndarray:
-        """Per entry (None: no vector, 0): the most, over the answered training comments, of the
-        comment's cosine to that one times the entry's cosine to the entry that answered it."""
-        out = np.zeros(len(entries))
+    def columns(
+        self, vec: np.ndarray, entries: Sequence[np.ndarray | None]
+    ) -> tuple[float, float, np.ndarray]:
+        """The mean cosine of the comment to its `NEAR_K` nearest answerable and `NEAR_K` nearest
+        other comments; and per entry (None: no vector, 0) the most, over the answered training
+        comments, of the comment's cosine to one times the entry's cosine to the entry that
+        answered it."""
+        z = _project(vec, self.center, self.basis)
+        to_answered, to_other = self.answered @ z, self.other @ z
+        entry = np.zeros(len(entries))
         have = [i for i, e in enumerate(entries) if e is not None]
         if have:
-            near = self.answered @ _project(vec, self.center, self.basis)
             points = _project(np.vstack([entries[i] for i in have]), self.center, self.basis)
-            out[have] = ((self.answers @ points.T) * near[:, None]).max(axis=0)
-        return out
-
-    def similarities(self, vec: np.ndarray) -> tuple[float, float]:
-        """Mean cosine to the `NEAR_K` nearest answerable and the `NEAR_K` nearest other comments."""
-        z = _project(vec, self.center, self.basis)
-        answerable, other = (float(np.sort(pts @ z)[-NEAR_K:].mean()) for pts in (self.answered, self.other))
-        return answerable, other
+            entry[have] = ((self.answers @ points.T) * to_answered[:, None]).max(axis=0)
+        answerable, other = (float(np.sort(sims)[-NEAR_K:].mean()) for sims in (to_answered, to_other))
+        return answerable, other, entry
 
 
 def _project(vecs: np.ndarray, center: np.ndarray, basis: np.ndarray) -> np.ndarray:

@@ -236,12 +236,11 @@ def test_a_comment_is_nearest_to_the_training_comments_it_resembles() -> None:
     near = Neighbours.fit(vecs, answered, answers)
     assert near is not None
     comment = asks_a + 0.3 * rng.normal(size=128)
-    to_answered, to_other = near.similarities(comment)
+    to_answered, to_other, (a, b, none) = near.columns(comment, [entry_a, entry_b, None])
     assert to_answered > to_other
-    to_answered, to_other = near.similarities(other_dir + 0.3 * rng.normal(size=128))
+    to_answered, to_other, _ = near.columns(other_dir + 0.3 * rng.normal(size=128), [])
     assert to_answered < to_other
     # the entry that answered comments like it scores above the other one; no vector, 0
-    a, b, none = near.answer_entry([entry_a, entry_b, None], comment)
     assert a > b and none == 0.0
     # too few of one side to compare with: no neighbours at all
     assert Neighbours.fit(vecs, np.arange(120) < 2, answers[:2]) is None
