@@ -127,6 +127,7 @@ FEATURES = (
     "name_dense",
     "name_x_field",
     "name_gap_to_top",
+    "views_first",
     "kind_question",
     "kind_chat",
     "kind_purchase",
@@ -145,6 +146,20 @@ def entry_text(c: Candidate, product: Product) -> str:
     if c.is_field:
         return c.hit.doc.text.lower()
     return f"{c.hit.doc.text} {c.hit.doc.answer or ''}".lower()
+
+
+def views_first(cands: Sequence[Candidate], shared: Sequence[int]) -> list[float]:
+    """Per candidate, how many of five ways of comparing it with the comment put it first: the dense
+    cosine, BM25, the cosine to the entry's name alone, the retriever's ordering key, the comment's
+    words it shares. An entry that wins on every view is a surer answer than one that wins on one."""
+    views = [
+        [c.hit.dense for c in cands],
+        [c.hit.lexical for c in cands],
+        [c.hit.name_dense for c in cands],
+        [c.hit.rank for c in cands],
+        list(shared),
+    ]
+    return [float(sum(v[i] >= max(v) - 1e-9 for v in views)) for i in range(len(cands))]
 
 
 def comment_features(
@@ -172,6 +187,7 @@ def comment_features(
     english = float(u.lang == "en")
     named = float(u.ref.how in ("link", "name"))  # the comment names the product it asks about
     name_top = max((c.hit.name_dense for c in cands), default=0.0)
+    firsts = views_first(cands, shared)
     rows = []
     for i, c in enumerate(cands):
         others = [s for j, s in enumerate(scores) if j != i]
@@ -229,6 +245,7 @@ def comment_features(
                 c.hit.name_dense,
                 c.hit.name_dense * c.is_field,
                 name_top - c.hit.name_dense,
+                firsts[i],
                 kinds.get("question", 1.0),
                 kinds.get("chat", 0.0),
                 kinds.get("purchase", 0.0),
