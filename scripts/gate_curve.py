@@ -29,7 +29,7 @@ import argparse
 import os
 import sys
 from collections import defaultdict
-from functools import partial
+from functools import partial, reduce
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def at_bound(
 
 
 def first_choices(
-    rows: list[dict[str, Any]], labels: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]], labels: dict[tuple[str, str], dict[str, Any]]
 ) -> list[tuple[float, bool, str]]:
     """(probability, right, gate group) of the learned part's first choice, per comment it reaches."""
     out = []
@@ -153,8 +153,8 @@ def best_right(choices: list[tuple[float, bool, str]], budgets: tuple[int, ...] 
         said = probs[None, :] >= grid[:, None]
         right.append((said & good).sum(axis=1))
         wrong.append((said & ~good).sum(axis=1))
-    total_right = right[0][:, None, None] + right[1][None, :, None] + right[2][None, None, :]
-    total_wrong = wrong[0][:, None, None] + wrong[1][None, :, None] + wrong[2][None, None, :]
+    # every combination of the groups' thresholds: the sums over an outer product of the grids
+    total_right, total_wrong = reduce(np.add.outer, right), reduce(np.add.outer, wrong)
     return [int(total_right[total_wrong <= b].max()) for b in budgets]
 
 
