@@ -56,7 +56,10 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         (),
         _rx(
             r"(库存|有货|没货|现货|卖完|售罄|缺货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)(?!.{0,3}(补货|到货))",
-            r"\b(in stock|sold out|out of stock|restock|any left|how many (are |do you have )?left|available|stock)\b",
+            # "available" alone asks whether it can be bought; "available in black / in XL / to Canada"
+            # asks for a version or a place, which the stock count does not answer
+            r"\b(in stock|sold out|out of stock|restock|any left|how many (are |do you have )?left|stock)\b",
+            r"\bavailable\b(?!\s+(in|for|to|at|on|with)\b)",
         ),
     ),
     (

@@ -326,6 +326,17 @@ def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> 
     assert d.reason != "the shipping policy does not say whether it goes there"
 
 
+def test_available_in_a_version_is_not_answered_with_the_stock_count(demo_room: RoomKnowledge) -> None:
+    # "available?" asks whether it can be bought; "available in XL" of a product sold in no sizes
+    # asks for a version it does not have, which "800 in stock" would wrongly answer
+    product = next(p for p in demo_room.catalog.products if "sizes" not in p.attributes)
+    d = answer_comment("is it available?", demo_room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "stock"
+    for text in ("is it available in XL?", "is it available in black?"):
+        d = answer_comment(text, demo_room, product.id, SETTINGS)
+        assert d.kind != "answer" or d.source != "stock", text
+
+
 def test_a_field_named_in_praise_is_not_a_question(room: RoomKnowledge) -> None:
     # "颜色真好看" names the colours and asks nothing; "有哪些颜色" asks
     assert answer_comment("1号颜色真好看", room, None, SETTINGS).kind == "chat"
