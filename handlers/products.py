@@ -182,6 +182,11 @@ def sounds(text: str) -> str:
     return " " + " ".join(_sound(ch) for ch in text) + " "
 
 
+# what says nothing of what is asked: spaces and punctuation, sentence particles, "this / that",
+# the copula, and their English (a search text of these alone has nothing to search with)
+_FUNCTION = re.compile(r"[\W_]+|[这那个款是的吗嘛呢啊吧呀哦么了]|\b(is|it|this|that|one|the|a|an|are|they)\b")
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -232,7 +237,9 @@ class ShelfMatcher:
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
         out = re.sub(r"\s+", " ", out).strip()
-        return out if len(re.sub(r"[^\w]", "", out)) >= 2 else text
+        # nothing left but particles and "this" ("是纯棉的吗" of a 纯棉 shirt → "是的吗"): the name
+        # word was the word asked, so the whole comment is searched
+        return out if len(_FUNCTION.sub("", out)) >= 2 else text
 
     def find_link(self, text: str) -> int | None:
         for pat in _LINK_PATTERNS:

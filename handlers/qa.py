@@ -355,6 +355,14 @@ def _decide_learned(
 
     x = comment_features(u, cands, product, rule, other, len(question_clauses(u.text)), kind_probs)
     i, p = model.choose(cands, x, u.fvec)
+    verbatim = next(
+        (j for j, c in enumerate(cands) if not c.is_field and _same_words(u.text, c.hit.doc.text)), None
+    )
+    if verbatim is not None:
+        # the viewer typed one of the streamer's own FAQ questions: its answer is what was asked,
+        # however the model reads a comment whose search text lost the product's name with the word
+        # asked ("这个是纯棉的吗" of a "纯棉衬衫")
+        i, p = verbatim, max(p if i == verbatim else 0.0, model.gate(cands[verbatim]))
     best = cands[i]
     if best.is_field:
         match = best.match or FieldMatch(best.source, p)
@@ -604,6 +612,14 @@ def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: 
         return False
     has = asked_before in ("price", "stock") or field_value(product, asked_before) not in (None, "", [])
     return has and bool(_FOLLOW_UP.fullmatch(t))
+
+
+def _same_words(text: str, question: str) -> bool:
+    """The cleaned comment says what the question says, but for spaces and punctuation."""
+    return bool(text) and _WORDS_ONLY.sub("", text) == _WORDS_ONLY.sub("", normalize(question))
+
+
+_WORDS_ONLY = re.compile(r"[\W_]+")
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

@@ -326,6 +326,22 @@ def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> 
     assert d.reason != "the shipping policy does not say whether it goes there"
 
 
+def test_a_viewer_typing_the_streamer_s_own_faq_question_gets_its_answer(demo_room: RoomKnowledge) -> None:
+    # whatever the model makes of it: the streamer wrote this question and its answer
+    product = demo_room.catalog.products[0]
+    entry = product.faq[0]
+    d = answer_comment(entry.q.rstrip("？?") + " ", demo_room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == entry.id and d.reply is not None and entry.a in d.reply
+
+
+def test_a_name_word_that_is_the_word_asked_stays_in_the_search_text(demo_room: RoomKnowledge) -> None:
+    # the shirt's title says 纯棉: "是纯棉的吗" without it would search "是的吗", which asks nothing
+    product = next(p for p in demo_room.catalog.products if "纯棉衬衫" in p.aliases)
+    matcher = demo_room.matcher
+    assert matcher.focus("是纯棉的吗", product) == "是纯棉的吗"
+    assert matcher.focus("纯棉衬衫会缩水吗", product) == "会缩水吗"
+
+
 def test_available_in_a_version_is_not_answered_with_the_stock_count(demo_room: RoomKnowledge) -> None:
     # "available?" asks whether it can be bought; "available in XL" of a product sold in no sizes
     # asks for a version it does not have, which "800 in stock" would wrongly answer
