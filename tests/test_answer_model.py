@@ -304,8 +304,12 @@ def test_a_comment_asking_two_things_goes_to_the_streamer(demo_room: RoomKnowled
 
 def test_one_question_said_twice_is_not_two_things(demo_room: RoomKnowledge) -> None:
     product = next(p for p in demo_room.catalog.products if p.stock > 0)
-    d = answer_comment(f"{product.link}号多少钱 多少钱啊", demo_room, None, SETTINGS)
-    assert d.kind == "answer" and d.source == "price"
+    for text, source in (("多少钱 多少钱啊", "price"), ("还有货吗 有货吗", "stock")):
+        d = answer_comment(f"{product.link}号{text}", demo_room, None, SETTINGS)
+        assert d.kind == "answer" and d.source == source, text
+    # the stock and something else: one answer would leave the other unanswered
+    d = answer_comment(f"{product.link}号还有货吗 几天发货", demo_room, None, SETTINGS)
+    assert d.kind == "escalate"
 
 
 def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: RoomKnowledge) -> None:
