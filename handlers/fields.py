@@ -617,7 +617,7 @@ def _value_only(text: str, product: Product) -> FieldMatch | None:
     return None
 
 
-def _money(x: float) -> str:
+def money(x: float) -> str:
     return f"{x:g}"
 
 
@@ -642,12 +642,12 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     key = match.key
     if key == "price":
         if lang == "zh":
-            extra = f"（原价{_money(product.original_price)}元）" if product.original_price else ""
+            extra = f"（原价{money(product.original_price)}元）" if product.original_price else ""
             sold = "，已经卖完了" if not product.in_stock else ""
-            return f"{name}现在{_money(product.price)}元{extra}{sold}"
+            return f"{name}现在{money(product.price)}元{extra}{sold}"
         sym = "¥" if currency == "CNY" else currency + " "
-        extra = f" (was {sym}{_money(product.original_price)})" if product.original_price else ""
-        return f"{name} ({product.display_name('en')}) is {sym}{_money(product.price)} now{extra}."
+        extra = f" (was {sym}{money(product.original_price)})" if product.original_price else ""
+        return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}."
     if key == "stock":
         if lang == "zh":
             return (

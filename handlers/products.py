@@ -187,6 +187,13 @@ def sounds(text: str) -> str:
 _FUNCTION = re.compile(r"[\W_]+|[这那个款是的吗嘛呢啊吧呀哦么了]|\b(is|it|this|that|one|the|a|an|are|they)\b")
 
 
+def without_links(text: str) -> str:
+    """The comment without its link phrases ("14号链接是什么" → " 是什么")."""
+    for pat in _LINK_PATTERNS:
+        text = pat.sub(" ", text)
+    return text
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -229,9 +236,7 @@ class ShelfMatcher:
     def focus(self, text: str, product: Product | None) -> str:
         """The comment without its link phrase and the product's own name words: what is left is
         what is asked, which is what an FAQ question says ("5号裤子会掉色吗" → "会掉色吗")."""
-        out = text
-        for pat in _LINK_PATTERNS:
-            out = pat.sub(" ", out)
+        out = without_links(text)
         if product is not None:
             for word in sorted(self.keywords.get(product.id, {}), key=len, reverse=True):
                 if len(word) >= 2 and mentions(word, out):
@@ -298,6 +303,10 @@ class ShelfMatcher:
         if len(top_products) == 1:
             return top_products[0], best, top_products
         return None, best, top_products
+
+    def tied(self, text: str) -> list[Product]:
+        """Every product a text's names fit best, equally well ("帽子" of a shelf with two hats)."""
+        return self.by_name(self._name_scores(text))[2]
 
     def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
         """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:

@@ -42,6 +42,7 @@ from handlers.kind_model import active_kind_model, comment_kind
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize
 from handlers.products import ProductRef
+from handlers.which_link import link_decision
 from recommender.retrieval import Hit
 from recommender.text import HAN, han_chars, tokens
 
@@ -250,6 +251,11 @@ def decide(
             confidence=round(probs[kind], 3),
             reason="after-sales trouble",
         )
+    # "枕头是几号链接", "14号链接是什么": the shelf's link numbers and titles answer it, whatever the
+    # kind model reads in a comment this short
+    linked = link_decision(t, lang, ref, room.matcher)
+    if linked is not None:
+        return linked
     if kind == "purchase":
         return Decision(
             kind="purchase",
