@@ -23,6 +23,23 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+# the price, and the discount the live price and the original price show ("多少钱", "打折吗", "is it on
+# sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
+# word alone is a weaker hint of the price
+_PRICE_OUTRIGHT = _rx(
+    r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
+    r"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些)))",
+    r"\b(price|how much|cost|discount|deal|on sale)\b",
+)
+_DEAL = _rx(r"(券|便宜)", r"\bcoupon\b")
+DEAL_STRENGTH = 0.6
+
+
+def asks_deal_only(text: str) -> bool:
+    """A coupon or a bargain asked, and not the price itself ("有券吗", "能便宜点吗"; not "券后多少钱")."""
+    return bool(_DEAL.search(text)) and not _PRICE_OUTRIGHT.search(text)
+
+
 # (field, attribute keys that can hold it in order of preference, pattern). Order matters: earlier
 # fields win ties. Written from how viewers ask, not from any particular catalog.
 _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
@@ -46,10 +63,7 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (
         "price",
         (),
-        _rx(
-            r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|优惠|折扣|打折|便宜|划算|券|活动价|几折)",
-            r"\b(price|how much|cost|discount|deal|coupon|on sale)\b",
-        ),
+        _rx(_PRICE_OUTRIGHT.pattern, _DEAL.pattern),
     ),
     (
         "stock",
@@ -438,7 +452,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             key = next((k for k in keys if product is not None and _has(product, k)), keys[0])
         if key in seen:
             continue
-        strength = 0.85
+        strength = DEAL_STRENGTH if name == "price" and asks_deal_only(text) else 0.85
         if product is not None and not _has(product, key):
             strength = 0.3  # asked, but this product has no such field
         found.append(FieldMatch(key, strength))

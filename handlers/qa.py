@@ -24,6 +24,7 @@ from handlers.destinations import policy_is_silent
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
+    asks_deal_only,
     aspect_conflict,
     detect_fields,
     field_text,
@@ -408,6 +409,10 @@ def _decide_learned(
         # several questions, and one of them is best answered by another entry (a field or an FAQ
         # entry) or by none: one answer would leave it unanswered
         return _as_guess(answer, "asks two things at once")
+    if best.source == "price" and asks_deal_only(u.text):
+        # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
+        # the streamer goes lower; the price goes along as the guess
+        return _as_guess(answer, "asks a coupon or a bargain, which the price does not say")
     return answer
 
 

@@ -35,10 +35,10 @@ _WHAT = re.compile(
 _WORN = re.compile(
     r"(主播|小姐姐|模特|老板娘|你)\s*(身上|穿的|穿着|戴的|戴着|用的|手上|手里|拿的|背的|脚上|头上)"
 )
-# clauses: split at punctuation, and at spaces only beside Chinese ("14号是啥 刚进来"; an English
-# question is one clause however many words it has)
 # the viewer points at something ("这个", "this one") the bot may not know
 _POINTED = re.compile(r"这|\b(this|that)\b", re.IGNORECASE)
+# clauses: split at punctuation, and at spaces only beside Chinese ("14号是啥 刚进来"; an English
+# question is one clause however many words it has)
 _CLAUSES = re.compile(r"[,，。.!！?？;；~、]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
 
 REASON = "which link"
@@ -101,8 +101,9 @@ def link_decision(text: str, lang: Lang, ref: ProductRef, matcher: ShelfMatcher)
 
 
 def _asks_price(clause: str) -> bool:
+    """The clause asks the price outright, which the link line says ("多少钱"; not "有券吗")."""
     found = detect_fields(clause, None)
-    return bool(found) and found[0].key == "price"
+    return bool(found) and found[0].key == "price" and found[0].strength >= 0.8
 
 
 def _named(text: str, ref: ProductRef, matcher: ShelfMatcher) -> list[Product]:
