@@ -361,7 +361,13 @@ def test_a_coupon_or_a_bargain_is_not_answered_with_the_price(demo_room: RoomKno
     # the live price says neither whether a coupon applies nor whether the streamer goes lower; a
     # discount it does say (the price now beside the original one)
     product = next(p for p in demo_room.catalog.products if p.original_price and p.in_stock)
-    for text in ("有没有优惠券", "优惠券有吗", "这个能用优惠券吗", "再便宜一点行不行", "can I use a coupon on this?"):
+    for text in (
+        "有没有优惠券",
+        "优惠券有吗",
+        "这个能用优惠券吗",
+        "再便宜一点行不行",
+        "can I use a coupon on this?",
+    ):
         d = answer_comment(text, demo_room, product.id, SETTINGS)
         assert d.kind != "answer" or d.source != "price", (text, d)
     d = answer_comment("这个多少钱", demo_room, product.id, SETTINGS)
