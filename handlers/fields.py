@@ -635,6 +635,11 @@ def money(x: float) -> str:
     return f"{x:g}"
 
 
+def currency_symbol(currency: str) -> str:
+    """What an English reply puts before an amount: "¥" for yuan, else the code and a space."""
+    return "¥" if currency == "CNY" else currency + " "
+
+
 def _join(values: list[str], lang: Lang) -> str:
     return ("/" if lang == "zh" else ", ").join(values)
 
@@ -659,7 +664,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             extra = f"（原价{money(product.original_price)}元）" if product.original_price else ""
             sold = "，已经卖完了" if not product.in_stock else ""
             return f"{name}现在{money(product.price)}元{extra}{sold}"
-        sym = "¥" if currency == "CNY" else currency + " "
+        sym = currency_symbol(currency)
         extra = f" (was {sym}{money(product.original_price)})" if product.original_price else ""
         return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}."
     if key == "stock":

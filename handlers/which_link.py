@@ -9,7 +9,7 @@ import re
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
-from handlers.fields import detect_fields, money
+from handlers.fields import currency_symbol, detect_fields, money
 from handlers.intent import is_question
 from handlers.products import ProductRef, ShelfMatcher, without_links
 
@@ -74,7 +74,7 @@ def link_decision(text: str, lang: Lang, ref: ProductRef, matcher: ShelfMatcher)
         products = _named(text, ref, matcher)
     worn = _WORN.search(text) is not None
     if worn or (not products and _POINTED.search(text)):
-        # "主播身上那件是几号链接", "这个是几号" with nothing on screen: the bot cannot see what the
+        # "主播手上拿的是几号", "这个是几号" with nothing on screen: the bot cannot see what the
         # streamer wears or points at; its guess, if any, goes along
         return Decision(
             kind="escalate",
@@ -128,7 +128,7 @@ def listing(products: list[Product], lang: Lang, currency: str = "CNY") -> str:
             f"{p.link}号链接：{p.title}，现在{money(p.price)}元" + ("" if p.in_stock else "，已经卖完了")
             for p in products
         )
-    sym = "¥" if currency == "CNY" else currency + " "
+    sym = currency_symbol(currency)
     return " ".join(
         f"Link {p.link}: {p.display_name('en')}, {sym}{money(p.price)} now"
         + ("." if p.in_stock else ", sold out.")
