@@ -39,17 +39,14 @@ if TYPE_CHECKING:
 
 MODEL_PATH = Path(__file__).with_name("models") / "answer.json"
 SEED = 0
-# the share of its comments each inner held-out room may get wrong when the thresholds are chosen:
-# the 2% aimed at in any room
+# the expected share of its comments each inner held-out room may get wrong when the thresholds are
+# chosen: the 2% aimed at in any room
 WRONG_BOUND = 0.02
-# and the mean share over the inner held-out rooms: the margin. A room's worst case rests on its two
-# or three wrong answers, the mean on all of them, so the choice moves less with one comment. (Every
-# room at 2% alone left a room the choice never saw at 4.4%, leave-one-room-out; every room at 1.25%,
-# the rule before, kept them within 1.2-2.0% with fewer right answers: docs/answering.md)
-MEAN_BOUND = 0.008
-# the thresholds are the median of the choices on this many bootstrap resamples of the held-out
-# outcomes: one choice rests on the few comments near its bounds and moves with them (bagging)
-RESAMPLES = 15
+# and the expected mean share over the inner held-out rooms: the margin. Expected: each first choice
+# counts as wrong by its calibrated chance of being wrong (`calibration`), so no bound rests on the
+# two or three wrong answers near it (counted, the thresholds moved with single comments; Platt-
+# calibrated, a room never seen got 0.9% at most where counting let it get 1.8%: docs/answering.md)
+MEAN_BOUND = 0.010
 HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
 # each kind of answer has a threshold of its own: a live value (price, stock), any other field, an
 # FAQ entry; a probability means a different risk for each (a price question names what it asks, an
@@ -721,24 +718,35 @@ class HeldOut:
         mine = [(p, r) for (p, r), g in zip(self.outcomes, groups, strict=True) if g == group]
         return np.sort([p for p, r in mine if r]), np.sort([p for p, r in mine if not r])
 
-    def wrong_rate(self, threshold: float) -> float:
-        learned = sum(1 for p, right in self.outcomes if p >= threshold and not right)
-        return (self.rules_wrong + learned) / max(self.comments, 1)
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return np.log(q / (1 - q))
 
 
-def choose_threshold(held_out: list[HeldOut], bound: float = WRONG_BOUND) -> float:
-    """The lowest threshold at which every held-out room sends wrong answers to at most `bound` of
-    its comments (the rules' own wrong answers included); if no threshold manages that, the one
-    with the fewest in the worst room."""
-    probs = sorted({p for h in held_out for p, _ in h.outcomes})
-    worst = [(max(h.wrong_rate(t) for h in held_out), t) for t in [0.0, *probs, NEVER]]
-    ok = [t for w, t in worst if w <= bound]
-    return float(ok[0]) if ok else float(min(worst)[1])
+def calibration(held_out: list[HeldOut], group: str) -> Callable[[np.ndarray], np.ndarray]:
+    """How often a first choice of one gate group is right, against its probability: a logistic
+    curve over the probability's log-odds, fitted on the held-out rooms' outcomes pooled (Platt
+    scaling). Two parameters fitted on every outcome: one comment more or less bends the curve a
+    little, where a count of the wrong answers past a threshold moves a whole step. With outcomes
+    of one kind only (or none), their share, flat."""
+    from sklearn.linear_model import LogisticRegression
+
+    parts = [h.split(group) for h in held_out]
+    p = np.concatenate([np.concatenate([r, w]) for r, w in parts] + [np.zeros(0)])
+    y = np.concatenate([np.r_[np.ones(len(r)), np.zeros(len(w))] for r, w in parts] + [np.zeros(0)])
+    if len(np.unique(y)) < 2:
+        share = float(y.mean()) if len(y) else 0.0
+        return lambda q: np.full(len(q), share)
+    lr = LogisticRegression(C=1e4).fit(_logit(p)[:, None], y)
+    slope, intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    return lambda q: 1.0 / (1.0 + np.exp(-(slope * _logit(q) + intercept)))
 
 
-def _at_least(sorted_probs: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """How many of `sorted_probs` reach each threshold of `grid`."""
-    return len(sorted_probs) - np.searchsorted(sorted_probs, grid, side="left")
+def _from(p: np.ndarray, weight: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The sum of `weight` over the probabilities `p` (sorted) that reach each threshold of `grid`."""
+    suffix = np.concatenate([np.cumsum(weight[::-1])[::-1], [0.0]])
+    return suffix[np.searchsorted(p, grid, side="left")]
 
 
 def choose_thresholds(
@@ -747,13 +755,15 @@ def choose_thresholds(
     groups: Sequence[str] = GATE_GROUPS,
     mean_bound: float = MEAN_BOUND,
 ) -> dict[str, float]:
-    """A threshold per gate group: of the combinations at which every held-out room sends wrong
-    answers to at most `bound` of its comments (the rules' own included) and the rooms' mean share is
-    at most `mean_bound`, the one with the most right answers (macro over rooms; ties: the higher
-    thresholds). Each group's thresholds tried are quantiles of its probabilities (200 for two
-    groups, 126 for three: about two million combinations). None within the bounds:
-    `choose_threshold`'s single threshold for all (every room within `bound`)."""
+    """A threshold per gate group: of the combinations at which every held-out room's expected share
+    of wrong answers is at most `bound` (the rules' own wrong answers included) and the rooms' mean
+    share at most `mean_bound`, the one with the most expected right answers (macro over rooms;
+    ties: the higher thresholds). A first choice counts as right by its calibrated chance
+    (`calibration`) and as wrong by the rest. Each group's thresholds tried are quantiles of its
+    probabilities (126 for three groups: about two million combinations). None within the bounds
+    (the rules alone send too many wrong answers): the learned part says nothing."""
     steps = max(10, min(200, round(2e6 ** (1 / max(len(groups), 1)))))
+    curves = {g: calibration(held_out, g) for g in groups}
     grids = []
     for g in groups:
         probs = np.concatenate([np.concatenate(h.split(g)) for h in held_out] + [np.zeros(0)])
@@ -766,47 +776,22 @@ def choose_thresholds(
         for axis, (g, grid) in enumerate(zip(groups, grids, strict=True)):
             along = [1] * len(shape)
             along[axis] = -1
-            r, w = h.split(g)
-            wrong = wrong + _at_least(w, grid).reshape(along)
-            good = good + _at_least(r, grid).reshape(along)
+            p = np.sort(np.concatenate(h.split(g)))
+            chance = curves[g](p)
+            wrong = wrong + _from(p, 1.0 - chance, grid).reshape(along)
+            good = good + _from(p, chance, grid).reshape(along)
         n = max(h.comments, 1)
         worst = np.maximum(worst, wrong / n)
         mean += wrong / n / len(held_out)
         right += good / n
     ok = (worst <= bound + 1e-12) & (mean <= mean_bound + 1e-12)
     if not ok.any():
-        t = choose_threshold(held_out, bound)
-        return dict.fromkeys(groups, t)
+        return dict.fromkeys(groups, NEVER)
     score = np.where(ok, right.round(9), -1.0)
     best = [tuple(ix) for ix in np.argwhere(score == score.max()).tolist()]
     values = [[float(grid[i]) for grid, i in zip(grids, ix, strict=True)] for ix in best]
     pick = max(values, key=lambda v: (sum(v), v))
     return dict(zip(groups, pick, strict=True))
-
-
-def bagged_thresholds(
-    held_out: list[HeldOut],
-    bound: float = WRONG_BOUND,
-    mean_bound: float = MEAN_BOUND,
-    resamples: int = RESAMPLES,
-) -> dict[str, float]:
-    """`choose_thresholds` on `resamples` bootstrap resamples of every room's outcomes (drawn with
-    replacement, seeded), the median per gate group (no resamples: the choice on the outcomes
-    themselves). That choice is the best cell of a grid, so a comment or two near a bound move it;
-    the median of many is steadier, and leave-one-room-out it let more right answers through at
-    about the same wrong share."""
-    if resamples <= 0:
-        return choose_thresholds(held_out, bound, mean_bound=mean_bound)
-    rng = np.random.default_rng(SEED)
-    picks = []
-    for _ in range(resamples):
-        drawn = []
-        for h in held_out:
-            idx = rng.integers(0, len(h.outcomes), len(h.outcomes))
-            groups = [h.groups[i] for i in idx] if h.groups else []
-            drawn.append(HeldOut(h.comments, h.rules_wrong, [h.outcomes[i] for i in idx], groups))
-        picks.append(choose_thresholds(drawn, bound, mean_bound=mean_bound))
-    return {g: float(np.median([p[g] for p in picks])) for g in GATE_GROUPS}
 
 
 def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> AnswerModel:
@@ -820,13 +805,13 @@ def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> Answe
         outcomes, groups = _outcomes(inner, mine)
         held.append(HeldOut(len(mine), sum(r.fixed_wrong for r in mine), outcomes, groups))
     model = fit(rows)
-    model.gates = bagged_thresholds(held, bound)
+    model.gates = choose_thresholds(held, bound)
     model.info = {
         "rooms": rooms,
         "comments": len(rows),
         "wrong_bound": bound,
         "mean_wrong_bound": MEAN_BOUND,
-        "resamples": RESAMPLES,
+        "calibration": "Platt scaling per gate group over the nested held-out outcomes",
         "seed": SEED,
     }
     return model
