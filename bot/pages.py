@@ -38,7 +38,7 @@ from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
-from handlers.review import add_faq, faq_question
+from handlers.review import add_faq, faq_question, label_problem, product_entries
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
 
@@ -68,6 +68,9 @@ CSV_COLUMNS = (
     "feedback_up",
     "feedback_down",
     "corrected_answer",
+    "label_kind",
+    "label_product",
+    "label_source",
     "comment_id",
 )
 
@@ -86,6 +89,7 @@ def add_page_routes(app: web.Application) -> None:
             web.get("/api/ops/qa", ops_qa),
             web.get("/api/ops/qa.csv", ops_qa_csv),
             web.post("/api/ops/corrections", ops_correct),
+            web.post("/api/ops/labels", ops_label),
             web.get("/api/ops/rooms/{room_id}/report", ops_report_json),
             web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
             web.static("/static", WEB / "static", append_version=False),
@@ -309,7 +313,13 @@ async def ops_rooms(request: web.Request) -> web.Response:
                 {
                     "room_id": rid,
                     "products": [
-                        {"product_id": p.id, "link": p.link, "title": p.title, "title_en": p.title_en}
+                        {
+                            "product_id": p.id,
+                            "link": p.link,
+                            "title": p.title,
+                            "title_en": p.title_en,
+                            "entries": product_entries(p),
+                        }
                         for p in sorted(room.catalog.products, key=lambda p: p.link)
                     ],
                 }
@@ -401,6 +411,8 @@ async def ops_correct(request: web.Request) -> web.Response:
             ),
         },
     )
+    # the correction is a label too: this comment is answered by the new entry
+    request.app[LOG].record("qa_labels", _label_row(comment, "answer", product_id, entry.id))
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
     return web.json_response(
         {
@@ -410,6 +422,53 @@ async def ops_correct(request: web.Request) -> web.Response:
             "faq_id": entry.id,
             "question": entry.q,
         }
+    )
+
+
+def _label_row(
+    comment: dict[str, Any], kind: str, product_id: str | None, source: str | None
+) -> dict[str, Any]:
+    return {
+        "comment_id": comment["comment_id"],
+        "room_id": comment["room_id"],
+        "kind": kind,
+        "product_id": product_id,
+        "source": source,
+        "created_at": time.time(),
+    }
+
+
+async def ops_label(request: web.Request) -> web.Response:
+    """Label a logged comment: what it is and, for an answer, which product and entry answer it (the
+    bot's own decision confirmed, or another). A later label of the same comment replaces it; the
+    labels become training rooms (`cohost export-labels`). Body: {comment_id, kind, product_id?,
+    source?}."""
+    refused = _api_auth(request)
+    if refused is not None:
+        return refused
+    try:
+        body = await json_object(request, body_timeout(request))
+    except BodyError as e:
+        return body_error(e)
+    comment_id, kind = body.get("comment_id"), body.get("kind")
+    product_id, source = body.get("product_id"), body.get("source")
+    if not isinstance(comment_id, str) or not isinstance(kind, str):
+        return _error(400, "bad_payload", "give comment_id and kind")
+    if not all(v is None or isinstance(v, str) for v in (product_id, source)):
+        return _error(400, "bad_payload", "product_id and source are strings")
+    found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
+    if not found:
+        return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
+    comment = found[0]
+    room = request.app[REGISTRY].get(comment["room_id"])
+    if room is None:
+        return _error(404, "unknown_room", f"room {comment['room_id']!r} is not open")
+    problem = label_problem(room.catalog, kind, product_id, source)
+    if problem is not None:
+        return _error(400, "bad_label", problem)
+    request.app[LOG].record("qa_labels", _label_row(comment, kind, product_id, source))
+    return web.json_response(
+        {"ok": True, "comment_id": comment_id, "kind": kind, "product_id": product_id, "source": source}
     )
 
 

@@ -1,6 +1,6 @@
-"""The labelled rooms of the evaluation set (`../shared/eval`), read for leave-one-room-out training
-and scoring. Only the training and evaluation commands use this module; the bot never reads the
-evaluation set at run time."""
+"""The labelled rooms of the evaluation set (`../shared/eval`) and of a shop's own reviewed comments
+(`cohost export-labels`), read for leave-one-room-out training and scoring. Only the training and
+evaluation commands use this module; the bot never reads labelled rooms at run time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_rooms(eval_dir: str | Path) -> list[LabelledRoom]:
-    """The nine rooms: `catalog.yaml` + `questions-dev.jsonl` (named "dev") and every `rooms/*/`."""
+def load_rooms(eval_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[LabelledRoom]:
+    """The nine rooms: `catalog.yaml` + `questions-dev.jsonl` (named "dev") and every `rooms/*/`; then
+    each folder of `extra` (a room's reviewed comments, `cohost export-labels`: `catalog.yaml` +
+    `questions.jsonl`), named by its folder."""
     root = Path(eval_dir)
     rooms = [LabelledRoom("dev", root / "catalog.yaml", root / "questions-dev.jsonl", [])]
     rooms += [
@@ -37,9 +40,18 @@ def load_rooms(eval_dir: str | Path) -> list[LabelledRoom]:
         for d in sorted((root / "rooms").iterdir())
         if (d / "catalog.yaml").is_file() and (d / "questions.jsonl").is_file()
     ]
-    missing = [r.name for r in rooms if not r.catalog_path.is_file() or not r.questions_path.is_file()]
+    for d in map(Path, extra):
+        name = d.resolve().name
+        if any(r.name == name for r in rooms):
+            raise ValueError(f"{d}: a room named {name!r} is already loaded; rename the folder")
+        rooms.append(LabelledRoom(name, d / "catalog.yaml", d / "questions.jsonl", []))
+    missing = [
+        str(r.catalog_path.parent)
+        for r in rooms
+        if not r.catalog_path.is_file() or not r.questions_path.is_file()
+    ]
     if missing:
-        raise FileNotFoundError(f"{root}: no catalog or questions for {', '.join(missing)}")
+        raise FileNotFoundError(f"no catalog.yaml or questions file in {', '.join(missing)}")
     return [
         LabelledRoom(r.name, r.catalog_path, r.questions_path, read_jsonl(r.questions_path)) for r in rooms
     ]

@@ -839,13 +839,15 @@ def train_answer_model(
     return {"answer_model": model}
 
 
-def train_shipped_model(eval_dir: str, encoder: Any, settings: QASettings, out: Path) -> AnswerModel:
-    """Fit on every labelled room (threshold by leave-one-room-out within them, each held-out room's
-    kinds decided by a kind model fitted without it) and write the file."""
+def train_shipped_model(
+    eval_dir: str, encoder: Any, settings: QASettings, out: Path, extra: Sequence[str] = ()
+) -> AnswerModel:
+    """Fit on every labelled room, `extra` ones included (threshold by leave-one-room-out within them,
+    each held-out room's kinds decided by a kind model fitted without it) and write the file."""
     from bot.evaluate import KindFitter, prepare_room
     from bot.rooms_data import load_rooms
 
-    prepared = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir)]
+    prepared = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir, extra)]
     model = train_answer_model(prepared, settings, KindFitter(eval_dir, encoder))["answer_model"]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(model.to_json() + "\n", encoding="utf-8")

@@ -1,10 +1,13 @@
-"""The operator's correction of a wrong answer: the right answer becomes an FAQ entry of the product."""
+"""The operator's review of the bot's answers: a correction of a wrong answer (the right answer becomes
+an FAQ entry of the product) and a label of what a comment is and which entry answers it (the rows
+`cohost export-labels` turns into a labelled room to train on)."""
 
 from __future__ import annotations
 
 import re
 
-from domain.catalog import Catalog, FaqEntry
+from domain.catalog import Catalog, FaqEntry, Product
+from handlers.field_entries import field_label, product_fields
 from handlers.normalize import normalize
 from handlers.products import ShelfMatcher
 
@@ -37,3 +40,34 @@ def add_faq(catalog: Catalog, product_id: str, question: str, answer: str) -> tu
         update["en"] = product.en.model_copy(update={"faq": english})
     changed = product.model_copy(update=update)
     return catalog.with_product(changed), entry
+
+
+# what a comment is, as the evaluation rooms label it (`expect.kind`): the operator's label says the same
+LABEL_KINDS = ("answer", "escalate", "purchase", "chat", "complaint")
+
+
+def label_problem(catalog: Catalog, kind: str, product_id: str | None, source: str | None) -> str | None:
+    """Why this label cannot be stored for a comment of this shelf, or None. An answer names the
+    product and the entry that answers it: one of the product's fields (`price`, `stock`, `shipping`,
+    `returns`, an attribute key) or the id of one of its FAQ entries; no other kind names either."""
+    if kind not in LABEL_KINDS:
+        return f"kind must be one of {', '.join(LABEL_KINDS)}"
+    if kind != "answer":
+        return None if product_id is None and source is None else "only an answer names a product and source"
+    product = catalog.product(product_id) if isinstance(product_id, str) else None
+    if product is None:
+        return "an answer names a product of the room's shelf"
+    entries = [e["source"] for e in product_entries(product)]
+    if source not in entries:
+        return f"source must be one of {product.id}'s entries: {', '.join(entries)}"
+    return None
+
+
+def product_entries(product: Product) -> list[dict[str, str]]:
+    """The entries that can answer a question about the product, as the review page lists them: each
+    field (`source` its key, named in both languages) and each FAQ entry (`source` its id, named by
+    its question)."""
+    fields = [
+        {"source": k, "zh": field_label(k, "zh"), "en": field_label(k, "en")} for k in product_fields(product)
+    ]
+    return fields + [{"source": f.id, "zh": f.q, "en": f.q} for f in product.faq]

@@ -31,6 +31,14 @@ def forget_viewer(db: sqlite_utils.Database, viewer_id: str) -> dict[str, int]:
             )
         }
     with db.conn:
+        if "qa_labels" in db.table_names() and "comments" in db.table_names():
+            # a label holds no viewer id, but names the viewer's comment: it goes with the comment
+            n = db.execute(
+                "delete from qa_labels where comment_id in (select comment_id from comments where viewer_id = ?)",
+                [viewer_id],
+            ).rowcount
+            if n:
+                removed["qa_labels"] = n
         for table, columns in TABLES.items():
             if "viewer_id" in columns and table in db.table_names():
                 n = db.execute(f"delete from [{table}] where viewer_id = ?", [viewer_id]).rowcount

@@ -75,6 +75,7 @@ qa as (
          e.escalation_id, e.status as escalation_status, e.guess, e.reason as escalation_reason,
          coalesce(v.up, 0) as feedback_up, coalesce(v.down, 0) as feedback_down,
          f.corrected_answer, f.corrected_at,
+         l.kind as label_kind, l.product_id as label_product, l.source as label_source,
          case
            when c.filtered is not null then 'filtered'
            when r.author = 'streamer' then 'streamer_answered'
@@ -89,6 +90,7 @@ qa as (
     left join escalations e on e.comment_id = c.comment_id
     left join votes v on v.reply_id = r.reply_id
     left join fixes f on f.comment_id = c.comment_id
+    left join qa_labels l on l.comment_id = c.comment_id
    where (:room is null or c.room_id = :room)
 )
 select * from qa
@@ -104,7 +106,9 @@ select * from qa
         or (:feedback = 'down' and feedback_down > 0)
         or (:feedback = 'any' and feedback_up + feedback_down > 0)
         or (:feedback = 'none' and feedback_up + feedback_down = 0)
-        or (:feedback = 'corrected' and corrected_at is not null))
+        or (:feedback = 'corrected' and corrected_at is not null)
+        or (:feedback = 'labelled' and label_kind is not null)
+        or (:feedback = 'unlabelled' and label_kind is null))
  order by created_at desc
  limit :limit
 """
@@ -124,7 +128,7 @@ def qa_review(
     """Every logged comment with the bot's decision, its first reply, the escalation, viewer votes and
     any operator correction, newest first. `kind='question'` means answer or escalate, `kind='review'`
     those and complaints (the review page's default: after-sales trouble must reach a person);
-    `status` is one of QA_STATUSES; `feedback` is up, down, any, none or corrected."""
+    `status` is one of QA_STATUSES; `feedback` is up, down, any, none, corrected, labelled or unlabelled."""
     return _QA_SQL, {
         "room": room,
         "since": since,

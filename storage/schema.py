@@ -80,6 +80,16 @@ TABLES: dict[str, dict[str, type]] = {
     "shelves": {"room_id": str, "source": str, "catalog": str, "created_at": float},
     # one row per room: the streamer console's settings and timers (storage/controls.py)
     "consoles": {"room_id": str, "settings": str, "timers": str, "created_at": float},
+    # one row per labelled comment, the operator's last word on it (handlers/review.py, label_problem):
+    # what the comment is and, for an answer, which product and entry answer it (`cohost export-labels`)
+    "qa_labels": {
+        "comment_id": str,
+        "room_id": str,
+        "kind": str,
+        "product_id": str,
+        "source": str,
+        "created_at": float,
+    },
 }
 
 PRIMARY_KEYS = {
@@ -89,6 +99,7 @@ PRIMARY_KEYS = {
     "card_impressions": "card_id",
     "shelves": "room_id",
     "consoles": "room_id",
+    "qa_labels": "comment_id",
 }
 
 
@@ -124,6 +135,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_consoles", _add_missing_columns),
     ("0006_tokens", create_tokens_table),
     ("0007_escalation_kind", _add_missing_columns),
+    ("0008_qa_labels", _add_missing_columns),
 ]
 
 

@@ -90,6 +90,13 @@ def test_report_of_a_missing_database(tmp_path: Path) -> None:
     assert "none.db" in line and "no such database" in line
 
 
+def test_export_labels_of_a_room_nobody_labelled(logged_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "labelled"
+    line = one_line(cohost("export-labels", "--db", str(logged_db), "--room", "demo-room", "--out", str(out)))
+    assert "no labelled comment" in line and "/ops" in line
+    assert not out.exists()
+
+
 def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     line = one_line(cohost("simulate", "--url", url, "--viewers", "3", "--minutes", "0.1", cwd=tmp_path))

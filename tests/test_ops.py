@@ -99,6 +99,8 @@ async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live
         async with http.get(f"{live.url}/api/ops/qa", params={"feedback": "corrected"}) as r:
             [row] = (await r.json())["rows"]
         assert row["comment_id"] == wrong["comment_id"] and row["corrected_answer"] == RIGHT
+        # and a label: the new entry answers this comment (it trains the next model, `export-labels`)
+        assert (row["label_kind"], row["label_product"], row["label_source"]) == ("answer", "d01", "d01-ops1")
         # correcting the same question again replaces the operator's entry rather than adding one
         async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": RIGHT + "！"}) as r:
             assert (await r.json())["faq_id"] == "d01-ops1"

@@ -110,6 +110,18 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await expect(fix.locator(".fix-result")).to_contain_text("已存为")
     await shot(ops, "ops.png")
 
+    # the operator labels the invoice question: the shelf answers it nowhere, it was the streamer's
+    invoice = ops.locator("#qa tbody tr", has_text="开发票").first
+    await invoice.locator("button.label-open").click()
+    labelling = ops.locator("#qa tr.label")
+    await labelling.locator("select.label-kind").select_option("answer")
+    await expect(labelling.locator("select.label-entry")).to_be_visible()  # an answer names its entry
+    await labelling.locator("select.label-kind").select_option("escalate")
+    await expect(labelling.locator("select.label-entry")).to_be_hidden()
+    await labelling.locator("button.save-label").click()
+    await expect(labelling.locator(".label-result")).to_have_text("已保存标注")
+    await expect(invoice.locator(".label-now")).to_have_text("标注：转主播")
+
     bob = await viewer_page(browser, base, "bob", "Bob")
     await ask(bob, WRONG)
     await expect(bob.locator(".msg.bot .text").last).to_contain_text(RIGHT)

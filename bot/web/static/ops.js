@@ -1,5 +1,6 @@
 /* Operator review: every logged Q&A with filters; mark an answer wrong and write the right one (it
-   becomes an FAQ entry of the product, live at once); CSV export. Auth: the HttpOnly cookie.
+   becomes an FAQ entry of the product, live at once); label what a comment is and which entry answers
+   it (the labels become training data: `cohost export-labels`); CSV export. Auth: the HttpOnly cookie.
    Every label goes through t() (中文 / English switch); products are named, never shown by id. */
 "use strict";
 
@@ -18,6 +19,8 @@ addStrings({
     "ops.markWrong": "标记答错", "ops.rightAnswerFor": "正确回答：", "ops.about": "商品：",
     "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号",
+    "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
+    "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
     "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
     "status.dismissed": "已忽略", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
   },
@@ -35,6 +38,8 @@ addStrings({
     "ops.markWrong": "Mark wrong", "ops.rightAnswerFor": "Right answer for ", "ops.about": " about ",
     "ops.rightAnswer": "the right answer", "ops.saveFaq": "Save as FAQ", "ops.saved": "saved as {faq}; the bot answers it from now on",
     "ops.loaded": "loaded {time}", "ops.link": "link {link}",
+    "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
+    "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
     "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
     "status.dismissed": "dismissed", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
   },
@@ -113,6 +118,67 @@ addStrings({
       } }), " ", result)));
   }
 
+  const LABEL_KINDS = ["answer", "escalate", "purchase", "chat", "complaint"];
+
+  function entriesOf(roomId, productId) {
+    const product = productOf({ room_id: roomId, product_id: productId });
+    return product ? product.entries : [];
+  }
+
+  function labelText(row) {
+    if (!row.label_kind) return "";
+    const parts = [t("ops.kind." + row.label_kind)];
+    if (row.label_kind === "answer") {
+      const product = productOf({ room_id: row.room_id, product_id: row.label_product });
+      const entry = entriesOf(row.room_id, row.label_product).find((e) => e.source === row.label_source);
+      parts.push(product ? productName(product) : row.label_product, entry ? entry[LANG === "en" ? "en" : "zh"] : row.label_source);
+    }
+    return t("ops.labelled", { text: parts.join(" · ") });
+  }
+
+  function labelRow(row, tr) {
+    const next = tr.nextElementSibling;
+    if (next && next.classList.contains("label")) { next.remove(); return; }
+    const room = rooms.find((r) => r.room_id === row.room_id);
+    const kind = el("select", { class: "label-kind" });
+    const chosen = row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat");
+    for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("ops.kind." + k), selected: k === chosen }));
+    const product = el("select", { class: "label-product" });
+    for (const p of room ? room.products : []) {
+      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === (row.label_product || row.product_id) }));
+    }
+    const entry = el("select", { class: "label-entry" });
+    const fillEntries = () => {
+      clear(entry);
+      const want = row.label_source || row.source;
+      for (const e of entriesOf(row.room_id, product.value)) {
+        entry.append(el("option", { value: e.source, text: e[LANG === "en" ? "en" : "zh"], selected: e.source === want }));
+      }
+    };
+    const what = el("span", { class: "label-answer" }, t("ops.about"), product, t("ops.entry"), entry);
+    const showWhat = () => { what.hidden = kind.value !== "answer"; };
+    product.addEventListener("change", fillEntries);
+    kind.addEventListener("change", showWhat);
+    fillEntries();
+    showWhat();
+    const result = el("span", { class: "muted label-result" });
+    tr.after(el("tr", { class: "label" }, el("td", { colspan: 10 },
+      el("b", { text: row.text }), " ", t("ops.labelAs"), kind, what, " ",
+      el("button", { type: "button", class: "primary save-label", text: t("ops.saveLabel"), onclick: async () => {
+        const answer = kind.value === "answer";
+        const data = await getJSON("/api/ops/labels", {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ comment_id: row.comment_id, kind: kind.value,
+            product_id: answer ? product.value : null, source: answer ? entry.value : null }),
+        });
+        if (data.ok) {
+          Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source });
+          tr.querySelector(".label-now").textContent = labelText(row);
+        }
+        result.textContent = data.ok ? t("ops.labelSaved") : data.error.message;
+      } }), " ", result)));
+  }
+
   function kindLabel(row) {
     const kind = row.kind || row.filtered || "";
     const key = "ops.kind." + kind;
@@ -133,7 +199,7 @@ addStrings({
         el("td", { text: row.room_id }),
         el("td", { text: row.viewer_name || row.viewer_id }),
         el("td", { class: "text", text: row.text }),
-        el("td", { class: "kind", text: kindLabel(row) }),
+        el("td", { class: "kind" }, kindLabel(row), el("div", { class: "muted label-now", text: labelText(row) })),
         el("td", { text: row.confidence === null ? "" : Number(row.confidence).toFixed(2) }),
         el("td", { class: "answer" },
           product ? el("div", { class: "muted product", text: productName(product) }) : null,
@@ -142,7 +208,8 @@ addStrings({
         el("td", { class: "status", text: t("status." + row.status) }),
         el("td", { text: feedback }),
         el("td", {}));
-      tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }));
+      tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }), " ",
+        el("button", { type: "button", class: "label-open", text: t("ops.label"), onclick: () => labelRow(row, tr) }));
       body.append(tr);
     }
   }

@@ -1,0 +1,158 @@
+"""Operators label what comments were and which entry answers them; the labels leave as a room to
+train on (`cohost export-labels`, `--rooms` of train-qa), with the product that was on screen."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import LOG, OPERATOR, REGISTRY
+from bot.export_labels import export_labels, question_lines
+from bot.report import ReportError
+from bot.rooms_data import load_rooms
+from domain.catalog import load_catalog
+from tests.conftest import TOKEN
+
+PRICE = "这个现在卖多少钱呀"
+CHAT = "主播今天这身衣服真好看呀"
+COMPLAINT = "我买的裤子破了个洞谁管"
+
+
+async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_server, tmp_path) -> None:
+    live = await live_server()
+    streamer = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=streamer) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+        # a price changed during the show: the room's shelf is stored, and the export is that shelf
+        r = await http.patch(f"{live.url}/api/rooms/demo-room/products/d03", json={"price": 199.0})
+        assert r.status == 200
+    viewer = await live.viewer("demo-room", "v1")
+    price, chat, complaint = [
+        (await viewer.call("comment", {"text": t}))["comment_id"] for t in (PRICE, CHAT, COMPLAINT)
+    ]
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+
+        async def label(**body: str | None) -> tuple[int, dict]:
+            async with http.post(f"{live.url}/api/ops/labels", json=body) as r:
+                return r.status, await r.json()
+
+        async def review(**params: str) -> dict[str, dict]:
+            async with http.get(f"{live.url}/api/ops/qa", params=params) as r:
+                assert r.status == 200
+                return {row["comment_id"]: row for row in (await r.json())["rows"]}
+
+        # what a label may say: a kind of the evaluation rooms, and an answer names an entry of the
+        # product that is on the shelf (the message lists them)
+        status, body = await label(comment_id=price, kind="question")
+        assert status == 400 and body["error"]["code"] == "bad_label" and "answer" in body["error"]["message"]
+        status, body = await label(comment_id=price, kind="answer", product_id="d03", source="colour_of_box")
+        assert status == 400 and "price" in body["error"]["message"] and "d03-f1" in body["error"]["message"]
+        status, body = await label(comment_id=price, kind="answer", product_id="d99", source="price")
+        assert status == 400
+        status, body = await label(comment_id=chat, kind="chat", product_id="d03")
+        assert status == 400
+        status, body = await label(comment_id="c-nope", kind="chat")
+        assert status == 404 and body["error"]["code"] == "unknown_comment"
+        async with aiohttp.ClientSession() as anonymous:
+            r = await anonymous.post(f"{live.url}/api/ops/labels", json={"comment_id": chat, "kind": "chat"})
+            assert r.status == 401
+
+        assert (await label(comment_id=price, kind="answer", product_id="d03", source="price"))[0] == 200
+        assert (await label(comment_id=chat, kind="purchase"))[0] == 200
+        assert (await label(comment_id=chat, kind="chat"))[0] == 200  # the later label replaces it
+        assert await asyncio.to_thread(live.app[LOG].flush, 10)
+        rows = await review()
+        assert (rows[price]["label_kind"], rows[price]["label_product"], rows[price]["label_source"]) == (
+            "answer",
+            "d03",
+            "price",
+        )
+        assert rows[chat]["label_kind"] == "chat"
+        assert list(await review(feedback="unlabelled")) == [complaint]
+        assert set(await review(feedback="labelled")) == {price, chat}
+        async with http.get(f"{live.url}/api/ops/rooms") as r:
+            [room] = [r for r in (await r.json())["rooms"] if r["room_id"] == "demo-room"]
+        [d03] = [p for p in room["products"] if p["product_id"] == "d03"]
+        assert {"price", "stock", "d03-f1"} <= {e["source"] for e in d03["entries"]}
+
+    out = tmp_path / "my-room"
+    done = export_labels(live.db_path, "demo-room", out)
+    assert (done.questions, done.skipped) == (2, [])
+    lines = [json.loads(line) for line in (out / "questions.jsonl").read_text("utf-8").splitlines()]
+    assert lines == [
+        {
+            "id": price,
+            "text": PRICE,
+            "on_screen": "d03",
+            "expect": {"kind": "answer", "product": "d03", "source": "price"},
+        },
+        {"id": chat, "text": CHAT, "on_screen": "d03", "expect": {"kind": "chat"}},
+    ]
+    # the shelf as the room has it now (a price the streamer changed, the operators' FAQ entries)
+    shelf = load_catalog(out / "catalog.yaml")
+    assert shelf == live.app[REGISTRY].get("demo-room").catalog and shelf.product("d03").price == 199.0
+
+    # a viewer who asks to be forgotten takes the labels of their comments along
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.delete(f"{live.url}/api/viewers/v1") as r:
+            assert r.status == 200 and (await r.json())["rows"]["qa_labels"] == 2
+    with pytest.raises(ReportError, match="no labelled comment"):
+        export_labels(live.db_path, "demo-room", tmp_path / "after")
+
+    # the folder is a labelled room the training commands read beside the evaluation rooms
+    eval_dir = tmp_path / "eval"
+    (eval_dir / "rooms").mkdir(parents=True)
+    shutil.copy(out / "catalog.yaml", eval_dir / "catalog.yaml")
+    shutil.copy(out / "questions.jsonl", eval_dir / "questions-dev.jsonl")
+    rooms = load_rooms(eval_dir, [out])
+    assert [(r.name, len(r.questions)) for r in rooms] == [("dev", 2), ("my-room", 2)]
+    with pytest.raises(ValueError, match="already loaded"):
+        load_rooms(eval_dir, [out, out])
+
+
+def test_a_label_whose_entry_left_the_shelf_is_left_out_with_the_reason(demo_catalog) -> None:
+    rows = [
+        {
+            "comment_id": "c1",
+            "text": "还有吗",
+            "created_at": 5.0,
+            "kind": "answer",
+            "product_id": "d01",
+            "source": "stock",
+        },
+        {
+            "comment_id": "c2",
+            "text": "能用券吗",
+            "created_at": 6.0,
+            "kind": "answer",
+            "product_id": "d01",
+            "source": "d01-ops9",
+        },
+    ]
+    screens = [{"detail": "d02", "created_at": 1.0}, {"detail": None, "created_at": 5.5}]
+    lines, skipped = question_lines(rows, screens, demo_catalog)
+    assert [(line["id"], line["on_screen"]) for line in lines] == [("c1", "d02")]
+    assert [c for c, _ in skipped] == ["c2"] and "d01-f1" in skipped[0][1]
+
+
+def test_export_of_a_room_nobody_labelled_says_so(tmp_path: Path) -> None:
+    from storage.log import InteractionLog
+
+    log = InteractionLog(tmp_path / "show.db")
+    log.open()
+    log.record("room_events", {"room_id": "demo-room", "event": "open", "detail": "12 products"})
+    log.close()
+    with pytest.raises(ReportError, match="no labelled comment"):
+        export_labels(tmp_path / "show.db", "demo-room", tmp_path / "out")
+    with pytest.raises(ReportError, match="no rows for room 'elsewhere'"):
+        export_labels(tmp_path / "show.db", "elsewhere", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
