@@ -81,6 +81,9 @@ async def shoot(out: Path) -> list[Path]:
                     ops = await context.new_page()
                     await ops.goto(f"{base}/ops?token={app[OPERATOR]}")
                     await expect(ops.locator("#qa tbody tr")).not_to_have_count(0)
+                    # the label form, open on the bot's own decision (an answer, its product and entry)
+                    await ops.locator("#qa tbody tr button.label-open").first.click()
+                    await expect(ops.locator("#qa tr.label select.label-entry")).to_be_visible()
                     saved.append(out / f"ops-{lang}.png")
                     await ops.screenshot(path=str(saved[-1]))
 

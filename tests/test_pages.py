@@ -120,7 +120,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await expect(labelling.locator("select.label-entry")).to_be_hidden()
     await labelling.locator("button.save-label").click()
     await expect(labelling.locator(".label-result")).to_have_text("已保存标注")
-    await expect(invoice.locator(".label-now")).to_have_text("标注：转主播")
+    await expect(invoice.locator(".label-now")).to_have_text("标注：货架答不了")
 
     bob = await viewer_page(browser, base, "bob", "Bob")
     await ask(bob, WRONG)

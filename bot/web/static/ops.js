@@ -21,6 +21,7 @@ addStrings({
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
+    "label.answer": "货架能答", "label.escalate": "货架答不了", "label.purchase": "购买", "label.chat": "闲聊", "label.complaint": "投诉",
     "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
     "status.dismissed": "已忽略", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
   },
@@ -40,6 +41,8 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
+    "label.answer": "the shelf answers it", "label.escalate": "nothing on the shelf answers it", "label.purchase": "purchase",
+    "label.chat": "chat", "label.complaint": "complaint",
     "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
     "status.dismissed": "dismissed", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
   },
@@ -127,7 +130,7 @@ addStrings({
 
   function labelText(row) {
     if (!row.label_kind) return "";
-    const parts = [t("ops.kind." + row.label_kind)];
+    const parts = [t("label." + row.label_kind)];
     if (row.label_kind === "answer") {
       const product = productOf({ room_id: row.room_id, product_id: row.label_product });
       const entry = entriesOf(row.room_id, row.label_product).find((e) => e.source === row.label_source);
@@ -142,7 +145,7 @@ addStrings({
     const room = rooms.find((r) => r.room_id === row.room_id);
     const kind = el("select", { class: "label-kind" });
     const chosen = row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat");
-    for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("ops.kind." + k), selected: k === chosen }));
+    for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("label." + k), selected: k === chosen }));
     const product = el("select", { class: "label-product" });
     for (const p of room ? room.products : []) {
       product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === (row.label_product || row.product_id) }));
