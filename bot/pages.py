@@ -38,9 +38,9 @@ from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
-from handlers.review import add_faq, faq_question, label_problem, product_entries
+from handlers.review import add_faq, faq_question, label_problem, product_entries, teach
 from storage.privacy import viewer_key
-from storage.reports import QA_STATUSES, comment_by_id, qa_review, room_report
+from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
 
 logger = logging.getLogger(__name__)
 
@@ -466,9 +466,28 @@ async def ops_label(request: web.Request) -> web.Response:
     problem = label_problem(room.catalog, kind, product_id, source)
     if problem is not None:
         return _error(400, "bad_label", problem)
+    # the shelf learns the comment's wording for the labelled entry (and forgets it for the entry an
+    # earlier label of this comment gave): the next comment worded so is answered by it
+    before = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment_id))
+    catalog = room.catalog
+    if before and before[0]["kind"] == "answer":
+        old = before[0]["product_id"]
+        catalog = teach(catalog, old, faq_question(catalog, old, comment["text"]), None)
+    if kind == "answer":
+        catalog = teach(catalog, product_id, faq_question(catalog, product_id, comment["text"]), source)
     request.app[LOG].record("qa_labels", _label_row(comment, kind, product_id, source))
+    taught = catalog is not room.catalog
+    if taught:
+        await request.app[REGISTRY].replace_catalog(catalog)
     return web.json_response(
-        {"ok": True, "comment_id": comment_id, "kind": kind, "product_id": product_id, "source": source}
+        {
+            "ok": True,
+            "comment_id": comment_id,
+            "kind": kind,
+            "product_id": product_id,
+            "source": source,
+            "taught": taught,
+        }
     )
 
 

@@ -23,6 +23,7 @@ FaqAnswer = Annotated[str, Field(min_length=1, max_length=2000)]
 # sane ceilings: a price or stock past these is a typo or an attack, never a real shelf
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000_000
+MAX_ASKED_AS = 200  # taught wordings kept per entry (the newest)
 YAML_MAX_NODES = 200_000
 YAML_MAX_DEPTH = 64
 # libyaml's safe loader when PyYAML was built with it (several times faster on a big upload)
@@ -103,6 +104,12 @@ class Product(BaseModel):
     returns: str | None = None
     faq: tuple[FaqEntry, ...] = ()
     en: ProductEn | None = None  # English values (docs/answering.md, "English values")
+    # wordings an operator confirmed for one of the product's entries (a field key or an FAQ id): a
+    # comment about the product whose search text is one of them, spaces and punctuation aside, is
+    # answered by that entry (docs/answering.md, "A room's own comments")
+    asked_as: dict[str, tuple[Annotated[str, Field(min_length=1, max_length=500)], ...]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("attributes", mode="before")
     @classmethod
@@ -155,14 +162,37 @@ class Product(BaseModel):
                 raise ValueError(f"en.faq.{faq_id}: the product has no FAQ entry with this id")
         return self
 
+    @model_validator(mode="after")
+    def _asked_as_names_entries(self) -> Product:
+        """Every taught wording belongs to an entry the product has, and an entry keeps at most
+        `MAX_ASKED_AS` of them."""
+        entries = self.entries()
+        for key, wordings in self.asked_as.items():
+            if key not in entries:
+                raise ValueError(
+                    f"asked_as.{key}: the product has no such entry (it has: {', '.join(entries)})"
+                )
+            if len(wordings) > MAX_ASKED_AS:
+                raise ValueError(f"asked_as.{key}: {len(wordings)} wordings, at most {MAX_ASKED_AS}")
+        return self
+
     @model_serializer(mode="wrap")
     def _without_absent_en(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # a product without English values dumps as it did before the block existed: a stored
-        # shelf's fingerprint (storage/shelves.py) stays the same across the upgrade
+        # a product without English values or taught wordings dumps as it did before either existed:
+        # a stored shelf's fingerprint (storage/shelves.py) stays the same across the upgrade
         data: dict[str, Any] = handler(self)
         if self.en is None:
             data.pop("en", None)
+        if not self.asked_as:
+            data.pop("asked_as", None)
         return data
+
+    def entries(self) -> list[str]:
+        """What can answer a question about the product: price and stock always, shipping and returns
+        if written, every attribute with a value, every FAQ entry (by id)."""
+        keys = ["price", "stock"] + [k for k in ("shipping", "returns") if getattr(self, k)]
+        keys += [k for k, v in self.attributes.items() if v not in ("", [])]
+        return keys + [f.id for f in self.faq]
 
     def en_value(self, key: str) -> str | list[str] | None:
         """The English value of shipping, returns or an attribute, if the catalog gives one."""

@@ -216,10 +216,8 @@ def field_value_text(product: Product, key: str) -> str:
 def product_fields(product: Product) -> list[str]:
     """The fields a product can answer: price and stock always, shipping and returns if written,
     every attribute with a value."""
-    keys = ["price", "stock"]
-    keys += [k for k in ("shipping", "returns") if field_value_text(product, k)]
-    keys += [k for k, v in product.attributes.items() if v not in ("", [])]
-    return keys
+    faq = {f.id for f in product.faq}
+    return [k for k in product.entries() if k not in faq]
 
 
 def field_docs(catalog: Catalog) -> list[Doc]:

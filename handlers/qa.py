@@ -375,6 +375,17 @@ def _decide_learned(
     verbatim = next(
         (j for j, c in enumerate(cands) if not c.is_field and _same_words(u.text, c.hit.doc.text)), None
     )
+    if verbatim is None:
+        # or worded as a comment an operator labelled with this entry of this product (its search
+        # text, word for word): the operator's label is what was asked
+        verbatim = next(
+            (
+                j
+                for j, c in enumerate(cands)
+                if any(_same_words(u.focus, w) for w in product.asked_as.get(c.source, ()))
+            ),
+            None,
+        )
     if verbatim is not None:
         # the viewer typed one of the streamer's own FAQ questions: its answer is what was asked,
         # however the model reads a comment whose search text lost the product's name with the word
@@ -400,6 +411,10 @@ def _decide_learned(
     )
     if p < model.gate(best):
         return _as_guess(answer, f"not sure enough ({conf:.2f})")
+    if verbatim is not None:
+        # the streamer's or an operator's own wording of this entry: the checks below second-guess a
+        # learned match, not what a person said the comment asks
+        return answer
     if other(best):
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
         # garment's length): a feature of the model too, but one it meets too seldom in training to

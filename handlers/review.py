@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from domain.catalog import Catalog, FaqEntry, Product
+from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, product_fields
 from handlers.normalize import normalize
 from handlers.products import ShelfMatcher
@@ -57,10 +57,25 @@ def label_problem(catalog: Catalog, kind: str, product_id: str | None, source: s
     product = catalog.product(product_id) if isinstance(product_id, str) else None
     if product is None:
         return "an answer names a product of the room's shelf"
-    entries = [e["source"] for e in product_entries(product)]
-    if source not in entries:
-        return f"source must be one of {product.id}'s entries: {', '.join(entries)}"
+    if source not in product.entries():
+        return f"source must be one of {product.id}'s entries: {', '.join(product.entries())}"
     return None
+
+
+def teach(catalog: Catalog, product_id: str | None, wording: str, source: str | None) -> Catalog:
+    """A copy of the shelf where `wording` (a comment's search text, `faq_question`) is one of the
+    product's `asked_as` wordings of `source` and of no other entry of it (source None: of none).
+    The same shelf when nothing changes; an entry keeps its newest `MAX_ASKED_AS` wordings."""
+    product = catalog.product(product_id) if product_id else None
+    if product is None or not wording:
+        return catalog
+    asked = {k: tuple(w for w in ws if w != wording) for k, ws in product.asked_as.items()}
+    if source is not None:
+        asked[source] = (*asked.get(source, ()), wording)[-MAX_ASKED_AS:]
+    asked = {k: ws for k, ws in asked.items() if ws}
+    if asked == product.asked_as:
+        return catalog
+    return catalog.with_product(product.model_copy(update={"asked_as": asked}))
 
 
 def product_entries(product: Product) -> list[dict[str, str]]:

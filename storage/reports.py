@@ -146,6 +146,11 @@ def comment_by_id(comment_id: str) -> tuple[str, dict[str, Any]]:
     return "select * from comments where comment_id = :id", {"id": comment_id}
 
 
+def comment_label(comment_id: str) -> tuple[str, dict[str, Any]]:
+    """The operator's label of a comment, if any (at most one row)."""
+    return "select * from qa_labels where comment_id = :id", {"id": comment_id}
+
+
 # -- room analytics --------------------------------------------------------------------------------
 def _rows(query: Query, sql: str, room_id: str) -> list[dict[str, Any]]:
     return query(sql, {"room": room_id})

@@ -156,3 +156,73 @@ def test_export_of_a_room_nobody_labelled_says_so(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="no rows for room 'elsewhere'"):
         export_labels(tmp_path / "show.db", "elsewhere", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+LAYERS = "包包里面有几个隔层?"  # the tote's pockets: its FAQ on the zip pocket answers it, the bot is unsure
+
+
+async def test_a_labelled_wording_is_answered_next_time_and_unlabelled_it_is_not(
+    live_server, tmp_path
+) -> None:
+    live = await live_server()
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+    first = await (await live.viewer("demo-room", "v1")).call("comment", {"text": LAYERS})
+    assert first["kind"] == "escalate"  # the bot's guess is the capacity field, far from sure
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+
+        async def label(**body: str | None) -> dict:
+            async with http.post(f"{live.url}/api/ops/labels", json=body) as r:
+                assert r.status == 200, await r.text()
+                data = await r.json()
+            assert await asyncio.to_thread(live.app[LOG].flush, 10)
+            return data
+
+        taught = await label(comment_id=first["comment_id"], kind="answer", product_id="d03", source="d03-f3")
+        assert taught["taught"] is True
+        assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {
+            "d03-f3": ("里面有几个隔层?",)
+        }
+
+        # the next viewer worded so gets the labelled entry: by the product on screen or by its link
+        bob = await live.viewer("demo-room", "bob")
+        for text in ("包包里面有几个隔层", "2号链接 包包里面有几个隔层！"):
+            ack = await bob.call("comment", {"text": text})
+            assert ack["kind"] == "answer", ack
+            [reply] = await bob.wait_for("bot_reply")
+            assert (reply["product_id"], reply["source"]) == ("d03", "d03-f3") and "拉链暗袋" in reply["text"]
+
+        # the export carries the taught wording with the shelf
+        out = export_labels(live.db_path, "demo-room", tmp_path / "room")
+        assert load_catalog(tmp_path / "room" / "catalog.yaml").product("d03").asked_as == {
+            "d03-f3": ("里面有几个隔层?",)
+        }
+        assert out.questions == 1
+
+        # labelled again as a question the shelf cannot answer: the wording is forgotten
+        untaught = await label(comment_id=first["comment_id"], kind="escalate")
+        assert untaught["taught"] is True
+        assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {}
+        again = await bob.call("comment", {"text": LAYERS})
+        assert again["kind"] == "escalate"
+
+
+def test_taught_wordings_name_an_entry_of_the_product_and_old_shelves_keep_their_fingerprint(
+    demo_catalog,
+) -> None:
+    from domain.catalog import CatalogError, parse_catalog
+    from storage.shelves import fingerprint
+
+    assert "asked_as" not in demo_catalog.product("d03").model_dump()  # a stored shelf's print holds
+    data = demo_catalog.model_dump(mode="json")
+    data["products"][0]["asked_as"] = {"price": ["多少钱呀"], "colour_of_box": ["盒子什么颜色"]}
+    with pytest.raises(CatalogError, match=r"asked_as\.colour_of_box: the product has no such entry"):
+        parse_catalog(data, "shelf.yaml")
+    data["products"][0]["asked_as"] = {"price": ["多少钱呀"]}
+    taught = parse_catalog(data, "shelf.yaml")
+    assert taught.products[0].asked_as == {"price": ("多少钱呀",)}
+    assert fingerprint(taught) != fingerprint(demo_catalog)
