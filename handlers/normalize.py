@@ -34,6 +34,14 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def words_only(text: str) -> str:
+    """The cleaned text without spaces and punctuation: two wordings that say the same words match."""
+    return _NOT_WORDS.sub("", normalize(text))
+
+
 def detect_lang(text: str) -> Lang:
     """Chinese if any Han character, English if Latin letters only, Chinese otherwise."""
     if has_han(text):

@@ -41,7 +41,7 @@ from handlers.intent import (
 )
 from handlers.kind_model import active_kind_model, comment_kind
 from handlers.knowledge import RoomKnowledge
-from handlers.normalize import detect_lang, normalize
+from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ProductRef
 from handlers.which_link import link_decision
 from recommender.retrieval import Hit
@@ -652,10 +652,7 @@ def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: 
 
 def _same_words(text: str, question: str) -> bool:
     """The cleaned comment says what the question says, but for spaces and punctuation."""
-    return bool(text) and _WORDS_ONLY.sub("", text) == _WORDS_ONLY.sub("", normalize(question))
-
-
-_WORDS_ONLY = re.compile(r"[\W_]+")
+    return bool(text) and words_only(text) == words_only(question)
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

@@ -8,7 +8,7 @@ import re
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, product_fields
-from handlers.normalize import normalize
+from handlers.normalize import normalize, words_only
 from handlers.products import ShelfMatcher
 
 _OPS_ID = re.compile(r"-ops(\d+)$")
@@ -64,12 +64,14 @@ def label_problem(catalog: Catalog, kind: str, product_id: str | None, source: s
 
 def teach(catalog: Catalog, product_id: str | None, wording: str, source: str | None) -> Catalog:
     """A copy of the shelf where `wording` (a comment's search text, `faq_question`) is one of the
-    product's `asked_as` wordings of `source` and of no other entry of it (source None: of none).
+    product's `asked_as` wordings of `source` and of no other entry of it (source None: of none), a
+    wording with the same words but other punctuation counting as the same.
     The same shelf when nothing changes; an entry keeps its newest `MAX_ASKED_AS` wordings."""
     product = catalog.product(product_id) if product_id else None
     if product is None or not wording:
         return catalog
-    asked = {k: tuple(w for w in ws if w != wording) for k, ws in product.asked_as.items()}
+    same = words_only(wording)
+    asked = {k: tuple(w for w in ws if words_only(w) != same) for k, ws in product.asked_as.items()}
     if source is not None:
         asked[source] = (*asked.get(source, ()), wording)[-MAX_ASKED_AS:]
     asked = {k: ws for k, ws in asked.items() if ws}

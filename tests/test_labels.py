@@ -226,3 +226,16 @@ def test_taught_wordings_name_an_entry_of_the_product_and_old_shelves_keep_their
     taught = parse_catalog(data, "shelf.yaml")
     assert taught.products[0].asked_as == {"price": ("多少钱呀",)}
     assert fingerprint(taught) != fingerprint(demo_catalog)
+
+
+def test_a_wording_taught_again_moves_rather_than_repeats(demo_catalog) -> None:
+    from handlers.review import teach
+
+    shelf = teach(demo_catalog, "d03", "里面有几个隔层?", "d03-f3")
+    shelf = teach(shelf, "d03", "里面 有几个隔层！", "capacity")  # the same words: the entry changes
+    assert shelf.product("d03").asked_as == {"capacity": ("里面 有几个隔层！",)}
+    assert teach(shelf, "d03", "里面有几个隔层", "capacity").product("d03").asked_as == {
+        "capacity": ("里面有几个隔层",)
+    }
+    assert teach(shelf, "d03", "里面有几个隔层", None).product("d03").asked_as == {}
+    assert teach(shelf, "d99", "里面有几个隔层", "price") is shelf  # no such product: nothing taught
