@@ -296,12 +296,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export_labels(args: argparse.Namespace) -> int:
-    from bot.export_labels import export_labels
-    from bot.report import ReportError
+    from bot.export_labels import ExportError, export_labels
 
     try:
         done = export_labels(args.db, args.room, args.out, args.catalog)
-    except ReportError as e:
+    except ExportError as e:
         print(f"cohost export-labels: {e}", file=sys.stderr)
         return 2
     for comment_id, why in done.skipped:

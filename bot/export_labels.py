@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot.report import ReportError, logged_rooms
+from bot.report import logged_rooms
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.review import label_problem
 from storage.log import InteractionLog
@@ -33,6 +33,10 @@ SCREENS = """
 select detail, created_at from room_events
  where room_id = :room and event = 'on_screen' order by created_at
 """
+
+
+class ExportError(ValueError):
+    """Why a room's labels cannot be exported, in one line for the command's stderr."""
 
 
 @dataclass
@@ -83,15 +87,17 @@ def room_shelf(log: InteractionLog, room_id: str, catalogs: list[str | Path]) ->
         try:
             return parse_catalog(json.loads(rows[0]["catalog"]), "stored shelf")
         except (CatalogError, ValueError, TypeError) as e:
-            raise ReportError(f"room {room_id!r}: its stored shelf cannot be read ({e})") from None
+            raise ExportError(
+                f"room {room_id!r}: its stored shelf cannot be read ({str(e).splitlines()[0]})"
+            ) from None
     for path in catalogs:
         try:
             catalog = load_catalog(path)
         except (CatalogError, OSError, ValueError) as e:
-            raise ReportError(f"--catalog {path}: {str(e).splitlines()[0]}") from None
+            raise ExportError(f"--catalog {path}: {str(e).splitlines()[0]}") from None
         if catalog.room_id == room_id:
             return catalog
-    raise ReportError(f"room {room_id!r}: the log stored no shelf; give its catalog file with --catalog")
+    raise ExportError(f"room {room_id!r}: the log stored no shelf; give its catalog file with --catalog")
 
 
 def export_labels(
@@ -99,23 +105,23 @@ def export_labels(
 ) -> Exported:
     """Write `out_dir`/catalog.yaml and `out_dir`/questions.jsonl for the room's labelled comments.
 
-    ReportError when the database is missing or unreadable, has no row of the room or no label of it,
+    ExportError when the database is missing or unreadable, has no row of the room or no label of it,
     the shelf cannot be found, or `out_dir` cannot be written."""
     if not Path(db_path).is_file():
-        raise ReportError(f"{db_path}: no such database")
+        raise ExportError(f"{db_path}: no such database")
     log = InteractionLog(db_path)
     try:
         rooms = logged_rooms(log)
         if room_id not in rooms:
-            raise ReportError(
+            raise ExportError(
                 f"{db_path}: no rows for room {room_id!r} (rooms in it: {', '.join(rooms) or 'none'})"
             )
         rows = log.query(LABELLED, {"room": room_id})
         screens = log.query(SCREENS, {"room": room_id})
     except sqlite3.DatabaseError as e:
-        raise ReportError(f"{db_path}: not a readable SQLite database ({e})") from None
+        raise ExportError(f"{db_path}: not a readable SQLite database ({e})") from None
     if not rows:
-        raise ReportError(f"room {room_id!r}: no labelled comment yet (label them on the review page, /ops)")
+        raise ExportError(f"room {room_id!r}: no labelled comment yet (label them on the review page, /ops)")
     catalog = room_shelf(log, room_id, list(catalogs or []))
     lines, skipped = question_lines(rows, screens, catalog)
     out = Path(out_dir)
@@ -127,5 +133,5 @@ def export_labels(
             for line in lines:
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
     except OSError as e:
-        raise ReportError(f"--out {out_dir}: {e}") from None
+        raise ExportError(f"--out {out_dir}: {e}") from None
     return Exported(len(lines), skipped)

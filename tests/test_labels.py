@@ -12,8 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import LOG, OPERATOR, REGISTRY
-from bot.export_labels import export_labels, question_lines
-from bot.report import ReportError
+from bot.export_labels import ExportError, export_labels, question_lines
 from bot.rooms_data import load_rooms
 from domain.catalog import load_catalog
 from tests.conftest import TOKEN
@@ -105,7 +104,7 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
     async with aiohttp.ClientSession(headers=auth) as http:
         async with http.delete(f"{live.url}/api/viewers/v1") as r:
             assert r.status == 200 and (await r.json())["rows"]["qa_labels"] == 2
-    with pytest.raises(ReportError, match="no labelled comment"):
+    with pytest.raises(ExportError, match="no labelled comment"):
         export_labels(live.db_path, "demo-room", tmp_path / "after")
 
     # the folder is a labelled room the training commands read beside the evaluation rooms
@@ -151,9 +150,9 @@ def test_export_of_a_room_nobody_labelled_says_so(tmp_path: Path) -> None:
     log.open()
     log.record("room_events", {"room_id": "demo-room", "event": "open", "detail": "12 products"})
     log.close()
-    with pytest.raises(ReportError, match="no labelled comment"):
+    with pytest.raises(ExportError, match="no labelled comment"):
         export_labels(tmp_path / "show.db", "demo-room", tmp_path / "out")
-    with pytest.raises(ReportError, match="no rows for room 'elsewhere'"):
+    with pytest.raises(ExportError, match="no rows for room 'elsewhere'"):
         export_labels(tmp_path / "show.db", "elsewhere", tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
