@@ -103,10 +103,13 @@ def faq_match(hits: list[Hit]) -> float:
 def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
     """An FAQ answer as written; in English, the catalog's English answer (`en.faq`) when it gives
     one, else the written answer, said to be the shelf's Chinese."""
-    answer = hit.doc.answer or ""
+    return _entry_reply(product, hit.doc.doc_id, hit.doc.answer or "", lang)
+
+
+def _entry_reply(product: Product, faq_id: str, answer: str, lang: Lang) -> str:
     if lang == "zh":
         return f"{product.link}号链接：{answer}"
-    english = product.en_answer(hit.doc.doc_id)
+    english = product.en_answer(faq_id)
     if english is not None:
         return f"Link {product.link}: {english}"
     return f"Link {product.link}{quoted_in_chinese(answer)}: {answer}"
@@ -257,6 +260,11 @@ def decide(
     linked = link_decision(t, lang, ref, room.matcher)
     if linked is not None:
         return linked
+    # worded as a comment an operator labelled with an entry of this product: that entry answers it,
+    # whatever the models read in it (a person said what this wording asks)
+    taught = _taught(u, room)
+    if taught is not None:
+        return taught
     if kind == "purchase":
         return Decision(
             kind="purchase",
@@ -375,17 +383,6 @@ def _decide_learned(
     verbatim = next(
         (j for j, c in enumerate(cands) if not c.is_field and _same_words(u.text, c.hit.doc.text)), None
     )
-    if verbatim is None:
-        # or worded as a comment an operator labelled with this entry of this product (its search
-        # text, word for word): the operator's label is what was asked
-        verbatim = next(
-            (
-                j
-                for j, c in enumerate(cands)
-                if any(_same_words(u.focus, w) for w in product.asked_as.get(c.source, ()))
-            ),
-            None,
-        )
     if verbatim is not None:
         # the viewer typed one of the streamer's own FAQ questions: its answer is what was asked,
         # however the model reads a comment whose search text lost the product's name with the word
@@ -412,8 +409,8 @@ def _decide_learned(
     if p < model.gate(best):
         return _as_guess(answer, f"not sure enough ({conf:.2f})")
     if verbatim is not None:
-        # the streamer's or an operator's own wording of this entry: the checks below second-guess a
-        # learned match, not what a person said the comment asks
+        # the streamer's own wording of this entry: the checks below second-guess a learned match,
+        # not what a person wrote the entry for
         return answer
     if other(best):
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
@@ -672,6 +669,34 @@ def _as_guess(d: Decision, reason: str) -> Decision:
         confidence=d.confidence,
         guess=d.reply,
         reason=reason,
+    )
+
+
+def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
+    """The answer an operator's label taught for this wording of the product the comment is about
+    (its `asked_as`, handlers/review.py `teach`), or None."""
+    product = u.ref.product
+    if product is None or not u.focus:
+        return None
+    source = next(
+        (k for k, wordings in product.asked_as.items() if any(_same_words(u.focus, w) for w in wordings)),
+        None,
+    )
+    if source is None:
+        return None
+    faq = next((f for f in product.faq if f.id == source), None)
+    if faq is None:
+        reply = render_field(product, FieldMatch(source, 1.0), u.lang, room.catalog.currency)
+    else:
+        reply = _entry_reply(product, faq.id, faq.a, u.lang)
+    return Decision(
+        kind="answer",
+        lang=u.lang,
+        product_id=product.id,
+        source=source,
+        confidence=1.0,
+        reply=reply,
+        reason="field" if faq is None else "faq",
     )
 
 

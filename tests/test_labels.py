@@ -210,6 +210,41 @@ async def test_a_labelled_wording_is_answered_next_time_and_unlabelled_it_is_not
         assert again["kind"] == "escalate"
 
 
+async def test_a_question_the_kind_model_calls_chat_is_answered_once_labelled(live_server) -> None:
+    live = await live_server()
+    streamer = aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"})
+
+    async def show(product_id: str) -> None:
+        r = await streamer.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": product_id})
+        assert r.status == 200
+
+    try:
+        await show("d03")
+        viewer = await live.viewer("demo-room", "v1")
+        first = await viewer.call("comment", {"text": "能装电脑不哈哈哈"})  # a question under laughter
+        assert first["kind"] == "chat"
+        assert await asyncio.to_thread(live.app[LOG].flush, 10)
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {live.app[OPERATOR]}"}) as http:
+            body = {
+                "comment_id": first["comment_id"],
+                "kind": "answer",
+                "product_id": "d03",
+                "source": "d03-f2",
+            }
+            async with http.post(f"{live.url}/api/ops/labels", json=body) as r:
+                assert r.status == 200 and (await r.json())["taught"] is True
+        again = await viewer.call("comment", {"text": "能装电脑不，哈哈哈"})
+        assert again["kind"] == "answer"
+        [reply] = await viewer.wait_for("bot_reply")
+        assert reply["source"] == "d03-f2" and "14寸" in reply["text"]
+        # the wording was taught for the tote: about another product it is read as before
+        await show("d01")
+        bob = await live.viewer("demo-room", "bob")
+        assert (await bob.call("comment", {"text": "能装电脑不哈哈哈"}))["kind"] == "chat"
+    finally:
+        await streamer.close()
+
+
 def test_taught_wordings_name_an_entry_of_the_product_and_old_shelves_keep_their_fingerprint(
     demo_catalog,
 ) -> None:
