@@ -98,7 +98,14 @@ ZH: dict[str, str] = {
     "escalation rate": "转主播率",
     "median answer latency (s)": "回答耗时中位数（秒）",
     "median streamer latency (s)": "主播回答耗时中位数（秒）",
-    "latency: first reply's time minus the comment's time (replies.reply_to)": "耗时：第一条回复时间减去评论时间",
+    "latency: first reply's time minus the comment's time (replies.reply_to); checked: the "
+    "bot's decisions on the comments operators labelled on the review page": "耗时：第一条回复时间减去评论时间；"
+    "核对：运营在审核页标注过的评论上机器人的决定",
+    "comments labelled by operators": "运营标注的评论",
+    "checked: right answers (of labelled answerable)": "核对：答对（占可回答的标注）",
+    "checked: wrong answers sent (of labelled)": "核对：发出的错误回答（占全部标注）",
+    "checked: comment kind right": "核对：评论类型正确",
+    "checked: handed over (of labelled unanswerable)": "核对：转给主播（占不可回答的标注）",
     "Cards per product": "各商品的卡片",
     "Cards per reason": "各推荐理由的卡片",
     "Cards per recommendation strategy": "各推荐策略的卡片",
@@ -150,6 +157,16 @@ ZH: dict[str, str] = {
     "analytics": "数据分析",
     "computed from the interaction log at": "根据互动日志计算于",
 }
+
+
+# the bot's decisions on the labelled comments (storage/stats.py label_figures): key, label, format
+CHECKED = (
+    ("labelled", "comments labelled by operators", ""),
+    ("right", "checked: right answers (of labelled answerable)", "pct"),
+    ("wrong_sent", "checked: wrong answers sent (of labelled)", "pct"),
+    ("kind_right", "checked: comment kind right", "pct"),
+    ("handed_over", "checked: handed over (of labelled unanswerable)", "pct"),
+)
 
 
 def tr(text: str) -> str:
@@ -336,6 +353,7 @@ def render_report(
 
 def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
     funnel, answers = data["funnel"], data["answers"]
+    checked = answers["checked"]
     parts = []
     steps = [
         [_td(label), _td(funnel[key], metric=f"funnel.{key}"), _td(_step_rate(funnel, i), "pct")]
@@ -377,9 +395,14 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
                         _td(answers["median_latency_s"], metric="answers.median_latency_s"),
                     ],
                     [_td("median streamer latency (s)"), _td(answers["median_streamer_latency_s"])],
+                    *(
+                        [_td(label), _td(checked[key], kind, metric=f"answers.checked.{key}")]
+                        for key, label, kind in CHECKED
+                    ),
                 ],
             ),
-            "latency: first reply's time minus the comment's time (replies.reply_to)",
+            "latency: first reply's time minus the comment's time (replies.reply_to); checked: the "
+            "bot's decisions on the comments operators labelled on the review page",
         )
     )
     parts.append(_performance("Cards per product", data["by_product"], "product"))

@@ -272,7 +272,8 @@ def product_sales(query: Query, room_id: str) -> list[dict[str, Any]]:
 
 
 def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
-    """Answer and escalation rates, and the median time from a comment to its first reply."""
+    """Answer and escalation rates, the median time from a comment to its first reply, and the bot's
+    decisions scored against the operators' labels (`checked`)."""
     counts = _rows(
         query,
         """
@@ -299,8 +300,19 @@ def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
     )
     bot = [r["latency"] for r in latencies if r["author"] != "streamer"]
     streamer = [r["latency"] for r in latencies if r["author"] == "streamer"]
+    labelled = _rows(
+        query,
+        """
+        select c.kind, c.product_id, c.source,
+               l.kind as label_kind, l.product_id as label_product, l.source as label_source
+          from qa_labels l join comments c on c.comment_id = l.comment_id
+         where l.room_id = :room
+        """,
+        room_id,
+    )
     return {
         **counts,
+        "checked": stats.label_figures(labelled),
         "answer_rate": stats.ratio(counts["answered"], counts["questions"]),
         "escalation_rate": stats.ratio(counts["escalated"], counts["questions"]),
         "median_latency_s": stats.median(bot),

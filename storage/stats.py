@@ -245,3 +245,26 @@ def purchase_propensity(viewers: list[dict[str, Any]], seed: int = 0, top: int =
         "probabilities": [float(p) for p in proba],
         "top": [{"viewer_id": vid, "probability": float(p), "bought": bool(b)} for vid, p, b in ranked[:top]],
     }
+
+
+def label_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bot's logged decisions scored against the operators' labels, as the evaluation set's
+    `score_qa.py` scores predictions: `rows` hold the bot's `kind`, `product_id`, `source` and the
+    label's `label_kind`, `label_product`, `label_source`. Right: a labelled answer answered with its
+    product and entry; wrong sent: an answer that is not right, as a share of all labelled comments."""
+
+    def right(r: dict[str, Any]) -> bool:
+        return r["kind"] == r["label_kind"] == "answer" and (r["product_id"], r["source"]) == (
+            r["label_product"],
+            r["label_source"],
+        )
+
+    answerable = [r for r in rows if r["label_kind"] == "answer"]
+    unanswerable = [r for r in rows if r["label_kind"] == "escalate"]
+    return {
+        "labelled": len(rows),
+        "right": ratio(sum(map(right, answerable)), len(answerable)),
+        "wrong_sent": ratio(sum(r["kind"] == "answer" and not right(r) for r in rows), len(rows)),
+        "kind_right": ratio(sum(r["kind"] == r["label_kind"] for r in rows), len(rows)),
+        "handed_over": ratio(sum(r["kind"] == "escalate" for r in unanswerable), len(unanswerable)),
+    }

@@ -83,6 +83,11 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
         [d03] = [p for p in room["products"] if p["product_id"] == "d03"]
         assert {"price", "stock", "d03-f1"} <= {e["source"] for e in d03["entries"]}
 
+        # the analytics count the labelled comments and score the bot's decisions on them
+        async with http.get(f"{live.url}/api/ops/rooms/demo-room/report") as r:
+            checked = (await r.json())["answers"]["checked"]
+        assert checked["labelled"] == 2 and checked["handed_over"] is None  # none labelled unanswerable
+
     out = tmp_path / "my-room"
     done = export_labels(live.db_path, "demo-room", out)
     assert (done.questions, done.skipped) == (2, [])
@@ -273,3 +278,34 @@ def test_a_wording_taught_again_moves_rather_than_repeats(demo_catalog) -> None:
     }
     assert teach(shelf, "d03", "里面有几个隔层", None).product("d03").asked_as == {}
     assert teach(shelf, "d99", "里面有几个隔层", "price") is shelf  # no such product: nothing taught
+
+
+def test_the_bots_decisions_are_scored_against_the_labels_as_the_evaluation_scores_them() -> None:
+    from storage.stats import label_figures
+
+    def row(kind, product, source, label_kind, label_product=None, label_source=None):
+        return {
+            "kind": kind,
+            "product_id": product,
+            "source": source,
+            "label_kind": label_kind,
+            "label_product": label_product,
+            "label_source": label_source,
+        }
+
+    rows = [
+        row("answer", "d03", "price", "answer", "d03", "price"),  # right
+        row("answer", "d03", "stock", "answer", "d03", "price"),  # wrong entry: a wrong answer sent
+        row("escalate", "d03", None, "answer", "d03", "d03-f3"),  # handed over, though answerable
+        row("escalate", None, None, "escalate"),  # handed over, rightly
+        row("answer", "d01", "price", "chat"),  # an answer to chat: wrong
+        row("chat", None, None, "chat"),
+    ]
+    assert label_figures(rows) == {
+        "labelled": 6,
+        "right": 1 / 3,
+        "wrong_sent": 2 / 6,
+        "kind_right": 4 / 6,
+        "handed_over": 1.0,
+    }
+    assert label_figures([])["right"] is None
