@@ -39,6 +39,7 @@ from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
 from handlers.review import add_faq, faq_question, label_problem, product_entries, teach
+from handlers.rooms import Room
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
 
@@ -362,28 +363,45 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-async def ops_correct(request: web.Request) -> web.Response:
-    """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
-    room's index follows at once. Body: {comment_id, answer, product_id?}."""
+async def _operator_body(request: web.Request) -> dict[str, Any] | web.Response:
+    """The JSON object an operator sent, or the response refusing the request (token, body)."""
     refused = _api_auth(request)
     if refused is not None:
         return refused
     try:
-        body = await json_object(request, body_timeout(request))
+        return await json_object(request, body_timeout(request))
     except BodyError as e:
         return body_error(e)
+
+
+async def _logged_comment(
+    request: web.Request, comment_id: str
+) -> tuple[dict[str, Any], Room] | web.Response:
+    """A logged comment and its room (open on this server), or the 404 that says which is missing."""
+    found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
+    if not found:
+        return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
+    room = request.app[REGISTRY].get(found[0]["room_id"])
+    if room is None:
+        return _error(404, "unknown_room", f"room {found[0]['room_id']!r} is not open")
+    return found[0], room
+
+
+async def ops_correct(request: web.Request) -> web.Response:
+    """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
+    room's index follows at once. Body: {comment_id, answer, product_id?}."""
+    body = await _operator_body(request)
+    if isinstance(body, web.Response):
+        return body
     comment_id, answer = body.get("comment_id"), body.get("answer")
     if not isinstance(comment_id, str) or not isinstance(answer, str) or not answer.strip():
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")
     if len(answer) > 2000:
         return _error(400, "bad_payload", "answer is longer than 2000 characters")
-    found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
-    if not found:
-        return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
-    comment = found[0]
-    room = request.app[REGISTRY].get(comment["room_id"])
-    if room is None:
-        return _error(404, "unknown_room", f"room {comment['room_id']!r} is not open")
+    looked_up = await _logged_comment(request, comment_id)
+    if isinstance(looked_up, web.Response):
+        return looked_up
+    comment, room = looked_up
     product_id = body.get("product_id") or comment.get("product_id")
     if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
         return _error(404, "unknown_product", "choose the product this answer is about")
@@ -443,26 +461,19 @@ async def ops_label(request: web.Request) -> web.Response:
     bot's own decision confirmed, or another). A later label of the same comment replaces it; the
     labels become training rooms (`cohost export-labels`). Body: {comment_id, kind, product_id?,
     source?}."""
-    refused = _api_auth(request)
-    if refused is not None:
-        return refused
-    try:
-        body = await json_object(request, body_timeout(request))
-    except BodyError as e:
-        return body_error(e)
+    body = await _operator_body(request)
+    if isinstance(body, web.Response):
+        return body
     comment_id, kind = body.get("comment_id"), body.get("kind")
     product_id, source = body.get("product_id"), body.get("source")
     if not isinstance(comment_id, str) or not isinstance(kind, str):
         return _error(400, "bad_payload", "give comment_id and kind")
     if not all(v is None or isinstance(v, str) for v in (product_id, source)):
         return _error(400, "bad_payload", "product_id and source are strings")
-    found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
-    if not found:
-        return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
-    comment = found[0]
-    room = request.app[REGISTRY].get(comment["room_id"])
-    if room is None:
-        return _error(404, "unknown_room", f"room {comment['room_id']!r} is not open")
+    looked_up = await _logged_comment(request, comment_id)
+    if isinstance(looked_up, web.Response):
+        return looked_up
+    comment, room = looked_up
     problem = label_problem(room.catalog, kind, product_id, source)
     if problem is not None:
         return _error(400, "bad_label", problem)

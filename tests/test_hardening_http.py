@@ -471,6 +471,7 @@ ROUTES = [
     ("POST", "/api/rooms/demo-room/on_screen", "streamer"),
     ("PUT", "/api/rooms/demo-room/catalog", "streamer"),
     ("POST", "/api/ops/corrections", "operator"),
+    ("POST", "/api/ops/labels", "operator"),
 ]
 
 
