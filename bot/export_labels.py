@@ -3,8 +3,9 @@
 The operators' labels (the review page, table `qa_labels`) are written in the evaluation set's
 format: the room's shelf as `catalog.yaml` and one line per labelled comment in `questions.jsonl`
 (`{"id", "text", "on_screen", "expect": {"kind", "product", "source"}}`), the product on screen read
-back from the log's `on_screen` events. `cohost train-qa --rooms DIR` then fits the shipped models on
-the evaluation rooms and these together: the room's own viewers teach the bot their wording.
+back from the log's `on_screen` events. `cohost eval-qa` on the folder measures the bot on the room's
+own viewers; `cohost train-qa --rooms DIR` fits the shipped models on the evaluation rooms and this
+one together (docs/answering.md, "A room's own comments", says what that is worth).
 """
 
 from __future__ import annotations
