@@ -38,7 +38,7 @@ from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
-from handlers.review import add_faq, faq_question, label_problem, product_entries, teach
+from handlers.review import add_faq, faq_question, label_problem, label_row, product_entries, teach
 from handlers.rooms import Room
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
@@ -430,7 +430,7 @@ async def ops_correct(request: web.Request) -> web.Response:
         },
     )
     # the correction is a label too: this comment is answered by the new entry
-    request.app[LOG].record("qa_labels", _label_row(comment, "answer", product_id, entry.id))
+    request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id))
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
     return web.json_response(
         {
@@ -441,19 +441,6 @@ async def ops_correct(request: web.Request) -> web.Response:
             "question": entry.q,
         }
     )
-
-
-def _label_row(
-    comment: dict[str, Any], kind: str, product_id: str | None, source: str | None
-) -> dict[str, Any]:
-    return {
-        "comment_id": comment["comment_id"],
-        "room_id": comment["room_id"],
-        "kind": kind,
-        "product_id": product_id,
-        "source": source,
-        "created_at": time.time(),
-    }
 
 
 async def ops_label(request: web.Request) -> web.Response:
@@ -486,7 +473,7 @@ async def ops_label(request: web.Request) -> web.Response:
         catalog = teach(catalog, old, faq_question(catalog, old, comment["text"]), None)
     if kind == "answer":
         catalog = teach(catalog, product_id, faq_question(catalog, product_id, comment["text"]), source)
-    request.app[LOG].record("qa_labels", _label_row(comment, kind, product_id, source))
+    request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
     taught = catalog is not room.catalog
     if taught:
         await request.app[REGISTRY].replace_catalog(catalog)

@@ -31,6 +31,7 @@ from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
+from handlers.review import guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry
 from storage.controls import console_row, open_questions, saved_console
 from storage.log import InteractionLog
@@ -546,7 +547,16 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         text = msg.text or (item.guess if msg.use_guess else None)
         if not text:
             raise EventError(P.BAD_PAYLOAD, "queue_answer: give text, or use_guess when the bot had a guess")
-        return await self.deliver(self.flow.resolve(room, item, text, time.time()))
+        ack = await self.deliver(self.flow.resolve(room, item, text, time.time()))
+        if not msg.text:
+            # the guess sent as it was is a label: the next comment worded so is answered by the bot
+            catalog, labels = guess_confirmed(room.catalog, item)
+            for row in labels:
+                self.log.record("qa_labels", row)
+            ack["taught"] = catalog is not room.catalog
+            if ack["taught"]:
+                await self.registry.replace_catalog(catalog)
+        return ack
 
     async def on_queue_dismiss(self, sid: str, data: Any) -> Ack:
         room = await self._streamer_room(sid)

@@ -5,11 +5,14 @@ an FAQ entry of the product) and a label of what a comment is and which entry an
 from __future__ import annotations
 
 import re
+import time
+from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, product_fields
 from handlers.normalize import normalize, words_only
 from handlers.products import ShelfMatcher
+from handlers.rooms import QueueItem
 
 _OPS_ID = re.compile(r"-ops(\d+)$")
 
@@ -88,3 +91,32 @@ def product_entries(product: Product) -> list[dict[str, str]]:
         {"source": k, "zh": field_label(k, "zh"), "en": field_label(k, "en")} for k in product_fields(product)
     ]
     return fields + [{"source": f.id, "zh": f.q, "en": f.q} for f in product.faq]
+
+
+def label_row(
+    comment_id: str, room_id: str, kind: str, product_id: str | None, source: str | None
+) -> dict[str, Any]:
+    """A `qa_labels` row (the comment's label, replacing any earlier one)."""
+    return {
+        "comment_id": comment_id,
+        "room_id": room_id,
+        "kind": kind,
+        "product_id": product_id,
+        "source": source,
+        "created_at": time.time(),
+    }
+
+
+def guess_confirmed(catalog: Catalog, item: QueueItem) -> tuple[Catalog, list[dict[str, Any]]]:
+    """The streamer sent a queued question's guess as it was: the guess was the answer. The labels of
+    its comment and of every asker folded into it, and the shelf with their wordings taught for the
+    guess's entry (the same shelf when the guess names no entry of the product)."""
+    if item.kind != "question" or label_problem(catalog, "answer", item.product_id, item.source) is not None:
+        return catalog, []
+    asked = [(item.comment_id, item.text), *((g["comment_id"], g["text"]) for g in item.grouped)]
+    rows = [label_row(c, catalog.room_id, "answer", item.product_id, item.source) for c, _ in asked]
+    for _, text in asked:
+        catalog = teach(
+            catalog, item.product_id, faq_question(catalog, item.product_id or "", text), item.source
+        )
+    return catalog, rows

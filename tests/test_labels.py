@@ -127,7 +127,7 @@ def test_a_label_whose_entry_left_the_shelf_is_left_out_with_the_reason(demo_cat
     rows = [
         {
             "comment_id": "c1",
-            "text": "还有吗",
+            "text": "库存还多不多",
             "created_at": 5.0,
             "kind": "answer",
             "product_id": "d01",
@@ -309,3 +309,42 @@ def test_the_bots_decisions_are_scored_against_the_labels_as_the_evaluation_scor
         "handed_over": 1.0,
     }
     assert label_figures([])["right"] is None
+
+
+async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_server) -> None:
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await viewer.call("comment", {"text": "这包背久了肩膀会疼吗"}))["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    assert item["source"] == "strap" and item["guess"]  # the strap's length: not sure enough to say
+
+    approved = await streamer.call(
+        "queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True}
+    )
+    assert approved["ok"] and approved["taught"] is True
+    assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {
+        "strap": ("这包背久了肩膀会疼吗",)
+    }
+    other = await live.viewer("demo-room", "v2")
+    ack = await other.call("comment", {"text": "这包 背久了肩膀会疼吗？"})
+    assert ack["kind"] == "answer"
+    [reply] = await other.wait_for("bot_reply")
+    assert reply["author"] == "bot" and reply["source"] == "strap"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    rows = live.app[LOG].query(
+        "select kind, product_id, source from qa_labels where comment_id = ?", (item["comment_id"],)
+    )
+    assert rows == [{"kind": "answer", "product_id": "d03", "source": "strap"}]
+
+    # the streamer's own words teach nothing: the bot cannot tell what in them answered
+    assert (await viewer.call("comment", {"text": "2号链接能不能印个公司logo"}))["kind"] == "escalate"
+    own = (await streamer.wait_for("queue_item", 2))[-1]
+    written = await streamer.call(
+        "queue_answer", {"escalation_id": own["escalation_id"], "text": "可以印，私信客服"}
+    )
+    assert written["ok"] and "taught" not in written

@@ -31,6 +31,7 @@
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
       announced: "公告已发送", dismissed_n: "已忽略 {n} 条",
+      taught: "已记住这个问法：以后同样的问题机器人直接这样回答（运营审核页可改）",
       "counter.viewers": "观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
       "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
@@ -65,6 +66,7 @@
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
       announced: "announced", dismissed_n: "{n} dismissed",
+      taught: "remembered: the bot answers this wording so from now on (the operators' review page can change it)",
       "counter.viewers": "viewers", "counter.comments_per_min": "comments/min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
@@ -296,6 +298,7 @@
   async function approve(id) {
     const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
     if (ack.ok) removeItem(id);
+    if (ack.taught) status("taught");
   }
 
   async function dismiss(ids) {
