@@ -4,9 +4,11 @@ field entries (every product's fields, found by the same retrieval as the FAQ)."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from domain.catalog import Catalog
 from handlers.field_entries import field_docs
+from handlers.normalize import words_only
 from handlers.products import ShelfMatcher
 from recommender.encoder import TextEncoder
 from recommender.retrieval import Doc, HybridIndex
@@ -22,6 +24,20 @@ class RoomKnowledge:
     matcher: ShelfMatcher
     faq: HybridIndex
     fields: HybridIndex
+
+    @cached_property
+    def taught_fields(self) -> dict[str, str | None]:
+        """Every field wording taught on the shelf (products' `asked_as`, by `words_only`) and the
+        field it asks; None where two products were taught the same words for different fields."""
+        out: dict[str, str | None] = {}
+        for p in self.catalog.products:
+            faq = {f.id for f in p.faq}
+            for key, wordings in p.asked_as.items():
+                for w in wordings:
+                    if key not in faq:
+                        words = words_only(w)
+                        out[words] = key if out.get(words, key) == key else None
+        return out
 
     def with_catalog(self, catalog: Catalog, encoder: TextEncoder, dense_weight: float) -> RoomKnowledge:
         """Knowledge for a changed shelf; the FAQ and the field entries are re-encoded only if their

@@ -348,3 +348,25 @@ async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_serv
         "queue_answer", {"escalation_id": own["escalation_id"], "text": "可以印，私信客服"}
     )
     assert written["ok"] and "taught" not in written
+
+
+def test_a_field_wording_taught_on_one_product_asks_that_field_of_any(demo_catalog, encoder) -> None:
+    from handlers.knowledge import build_knowledge
+    from handlers.qa import QASettings, answer_comment
+    from handlers.review import teach
+
+    settings, heavy = QASettings(), "拿在手上压不压手"
+    untaught = answer_comment(
+        heavy, build_knowledge(demo_catalog, encoder, settings.dense_weight), "d08", settings
+    )
+    assert untaught.kind != "answer"  # the model guesses the weight, far from sure
+
+    shelf = teach(demo_catalog, "d03", heavy, "weight")  # labelled on the tote
+    d = answer_comment(heavy, build_knowledge(shelf, encoder, settings.dense_weight), "d08", settings)
+    assert (d.kind, d.product_id, d.source) == ("answer", "d08", "weight") and "1.3kg" in d.reply
+
+    # taught for two fields on two products, the words ask neither of a third; each product keeps its own
+    torn = build_knowledge(teach(shelf, "d13", heavy, "origin"), encoder, settings.dense_weight)
+    assert answer_comment(heavy, torn, "d08", settings).kind != "answer"  # the model's guess at 0.42
+    own = answer_comment(heavy, torn, "d13", settings)
+    assert (own.kind, own.product_id, own.source) == ("answer", "d13", "origin")
