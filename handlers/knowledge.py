@@ -26,9 +26,20 @@ class RoomKnowledge:
     fields: HybridIndex
 
     @cached_property
+    def taught_entries(self) -> dict[tuple[str, str], str]:
+        """Every wording taught on the shelf (products' `asked_as`): (product id, its `words_only`)
+        → the entry of that product it asks (the first, should a catalog give one twice)."""
+        out: dict[tuple[str, str], str] = {}
+        for p in self.catalog.products:
+            for key, wordings in p.asked_as.items():
+                for w in wordings:
+                    out.setdefault((p.id, words_only(w)), key)
+        return out
+
+    @cached_property
     def taught_fields(self) -> dict[str, str | None]:
-        """Every field wording taught on the shelf (products' `asked_as`, by `words_only`) and the
-        field it asks; None where two products were taught the same words for different fields."""
+        """Every field wording taught on the shelf (by `words_only`) and the field it asks; None where
+        two products were taught the same words for different fields."""
         out: dict[str, str | None] = {}
         for p in self.catalog.products:
             faq = {f.id for f in p.faq}

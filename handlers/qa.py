@@ -678,11 +678,12 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
     product = u.ref.product
     if product is None or not u.focus:
         return None
-    source = _taught_source(u.focus, product)
+    words = words_only(u.focus)
+    source = room.taught_entries.get((product.id, words))
     if source is None:
         # a field's wording taught on another product of the shelf asks the same field of this one
         # ("这个怎么卖" is the price of whichever product it is said of); an FAQ entry is its own
-        key = room.taught_fields.get(words_only(u.focus))
+        key = room.taught_fields.get(words)
         source = key if key is not None and key in product.entries() else None
     if source is None:
         return None
@@ -699,13 +700,6 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
         confidence=1.0,
         reply=reply,
         reason="field" if faq is None else "faq",
-    )
-
-
-def _taught_source(focus: str, product: Product) -> str | None:
-    """The entry of `product` whose taught wordings hold this search text, if any."""
-    return next(
-        (k for k, wordings in product.asked_as.items() if any(_same_words(focus, w) for w in wordings)), None
     )
 
 
