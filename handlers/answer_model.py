@@ -724,15 +724,15 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(q / (1 - q))
 
 
-def calibration(held_out: list[HeldOut], group: str) -> Callable[[np.ndarray], np.ndarray]:
+def calibration(parts: list[tuple[np.ndarray, np.ndarray]]) -> Callable[[np.ndarray], np.ndarray]:
     """How often a first choice of one gate group is right, against its probability: a logistic
-    curve over the probability's log-odds, fitted on the held-out rooms' outcomes pooled (Platt
-    scaling). Two parameters fitted on every outcome: one comment more or less bends the curve a
-    little, where a count of the wrong answers past a threshold moves a whole step. With outcomes
-    of one kind only (or none), their share, flat."""
+    curve over the probability's log-odds, fitted on the held-out rooms' outcomes pooled (`parts`:
+    each room's `HeldOut.split` of the group; Platt scaling). Two parameters fitted on every
+    outcome: one comment more or less bends the curve a little, where a count of the wrong answers
+    past a threshold moves a whole step. With outcomes of one kind only (or none), their share,
+    flat."""
     from sklearn.linear_model import LogisticRegression
 
-    parts = [h.split(group) for h in held_out]
     p = np.concatenate([np.concatenate([r, w]) for r, w in parts] + [np.zeros(0)])
     y = np.concatenate([np.r_[np.ones(len(r)), np.zeros(len(w))] for r, w in parts] + [np.zeros(0)])
     if len(np.unique(y)) < 2:
@@ -763,20 +763,22 @@ def choose_thresholds(
     probabilities (126 for three groups: about two million combinations). None within the bounds
     (the rules alone send too many wrong answers): the learned part says nothing."""
     steps = max(10, min(200, round(2e6 ** (1 / max(len(groups), 1)))))
-    curves = {g: calibration(held_out, g) for g in groups}
+    # each room's right and wrong probabilities per group, split once
+    parts = {g: [h.split(g) for h in held_out] for g in groups}
+    curves = {g: calibration(parts[g]) for g in groups}
     grids = []
     for g in groups:
-        probs = np.concatenate([np.concatenate(h.split(g)) for h in held_out] + [np.zeros(0)])
+        probs = np.concatenate([np.concatenate(rw) for rw in parts[g]] + [np.zeros(0)])
         inner = np.quantile(probs, np.linspace(0, 1, steps)) if len(probs) else np.zeros(0)
         grids.append(np.unique(np.concatenate([[0.0, NEVER], inner])))
     shape = tuple(len(grid) for grid in grids)
     worst, mean, right = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    for h in held_out:
+    for i, h in enumerate(held_out):
         wrong, good = np.full(shape, float(h.rules_wrong)), np.zeros(shape)
         for axis, (g, grid) in enumerate(zip(groups, grids, strict=True)):
             along = [1] * len(shape)
             along[axis] = -1
-            p = np.sort(np.concatenate(h.split(g)))
+            p = np.sort(np.concatenate(parts[g][i]))
             chance = curves[g](p)
             wrong = wrong + _from(p, 1.0 - chance, grid).reshape(along)
             good = good + _from(p, chance, grid).reshape(along)

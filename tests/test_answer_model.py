@@ -143,7 +143,7 @@ def test_the_thresholds_sit_between_the_wrong_and_the_right_answers() -> None:
 
 
 def test_the_chance_of_being_right_grows_with_the_probability() -> None:
-    curve = calibration(_rooms(2), "field")
+    curve = calibration([h.split("field") for h in _rooms(2)])
     chances = curve(np.array([0.2, 0.5, 0.7, 0.9]))
     assert np.all(np.diff(chances) > 0)
     assert chances[0] < 0.2 and chances[-1] > 0.9
