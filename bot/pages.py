@@ -38,7 +38,7 @@ from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
-from handlers.review import add_faq, faq_question, label_problem, label_row, product_entries, teach
+from handlers.review import add_faq, faq_question, label_problem, label_row, product_entries, teach_comment
 from handlers.rooms import Room
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
@@ -470,9 +470,9 @@ async def ops_label(request: web.Request) -> web.Response:
     catalog = room.catalog
     if before and before[0]["kind"] == "answer":
         old = before[0]["product_id"]
-        catalog = teach(catalog, old, faq_question(catalog, old, comment["text"]), None)
+        catalog = teach_comment(catalog, old, comment["text"], None)
     if kind == "answer":
-        catalog = teach(catalog, product_id, faq_question(catalog, product_id, comment["text"]), source)
+        catalog = teach_comment(catalog, product_id, comment["text"], source)
     request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
     taught = catalog is not room.catalog
     if taught:

@@ -93,6 +93,13 @@ def product_entries(product: Product) -> list[dict[str, str]]:
     return fields + [{"source": f.id, "zh": f.q, "en": f.q} for f in product.faq]
 
 
+def teach_comment(catalog: Catalog, product_id: str | None, text: str, source: str | None) -> Catalog:
+    """`teach` with a logged comment's wording: its search text about the product (`faq_question`)."""
+    if not product_id:
+        return catalog
+    return teach(catalog, product_id, faq_question(catalog, product_id, text), source)
+
+
 def label_row(
     comment_id: str, room_id: str, kind: str, product_id: str | None, source: str | None
 ) -> dict[str, Any]:
@@ -116,7 +123,5 @@ def guess_confirmed(catalog: Catalog, item: QueueItem) -> tuple[Catalog, list[di
     asked = [(item.comment_id, item.text), *((g["comment_id"], g["text"]) for g in item.grouped)]
     rows = [label_row(c, catalog.room_id, "answer", item.product_id, item.source) for c, _ in asked]
     for _, text in asked:
-        catalog = teach(
-            catalog, item.product_id, faq_question(catalog, item.product_id or "", text), item.source
-        )
+        catalog = teach_comment(catalog, item.product_id, text, item.source)
     return catalog, rows
