@@ -30,12 +30,13 @@ from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
 from handlers.console import price_jump
 from handlers.namespace import GuardedServer, LiveRoomNamespace
+from handlers.review import Carried, carry_learned, learned_on
 from handlers.rooms import Room, RoomRegistry
 from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
-from storage.shelves import check_saved, fingerprint, kept_aside_row, saved_shelf, shelf_row
+from storage.shelves import check_saved, fingerprint, kept_aside_row, read_shelf, saved_shelf, shelf_row
 from storage.tokens import OPERATOR as OPERATOR_KIND
 from storage.tokens import STREAMER, TokenCheck, ensure_tokens, read_hashes
 
@@ -445,10 +446,15 @@ async def list_rooms(request: web.Request) -> web.Response:
 
 
 async def put_catalog(request: web.Request) -> web.Response:
-    """Replace a room's shelf while live; body is the catalog as YAML or JSON."""
+    """Replace a room's shelf while live; body is the catalog as YAML or JSON. What the room learned
+    (operators' answers, taught wordings) stays with the products still on the shelf unless
+    `?learned=drop`."""
     room = _room(request)
     if isinstance(room, web.Response):
         return room
+    learned = request.query.get("learned", "keep")
+    if learned not in ("keep", "drop"):
+        return error_response(400, "bad_payload", "learned must be keep or drop")
     try:
         text = (await read_body(request, body_timeout(request))).decode("utf-8")
     except BodyTimeout as e:
@@ -466,13 +472,19 @@ async def put_catalog(request: web.Request) -> web.Response:
         return error_response(
             400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}"
         )
+    if learned == "keep":
+        catalog, carried = carry_learned(room.catalog, catalog)
+    else:
+        carried = Carried(dropped=learned_on(room.catalog))
     await request.app[REGISTRY].replace_catalog(catalog)
     await request.app[NAMESPACE].shelf_changed(room)
+    detail = f"{len(catalog.products)} products; {carried.describe()}"
     request.app[LOG].record(
-        "room_events",
-        {"room_id": room.room_id, "event": "catalog_replaced", "detail": f"{len(catalog.products)} products"},
+        "room_events", {"room_id": room.room_id, "event": "catalog_replaced", "detail": detail}
     )
-    return web.json_response({"ok": True, "room_id": room.room_id, "products": len(catalog.products)})
+    return web.json_response(
+        {"ok": True, "room_id": room.room_id, "products": len(catalog.products), "learned": carried.as_dict()}
+    )
 
 
 async def set_on_screen(request: web.Request) -> web.Response:
@@ -540,7 +552,8 @@ async def get_queue(request: web.Request) -> web.Response:
 
 async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list[Catalog]) -> None:
     """Open each room on its catalog file, or on its shelf as last changed live while that file is
-    unchanged (storage/shelves.py); from then on every change of a shelf is stored."""
+    unchanged (storage/shelves.py; an edited file keeps what the room learned); from then on every
+    change of a shelf is stored."""
     sources = {c.room_id: fingerprint(c) for c in catalogs}
     for from_file in catalogs:
         saved = await asyncio.to_thread(log.query, *saved_shelf(from_file.room_id))
@@ -548,17 +561,23 @@ async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list
         if problem is not None:
             _keep_aside(log, from_file, saved[0], problem, sources[from_file.room_id])
             saved = []
-        catalog = restored or from_file
+        catalog, detail = restored or from_file, f"{len(from_file.products)} products"
+        if restored is not None:
+            detail += ", as last changed live"
+        elif saved:  # the file was edited after the last live changes: it wins, what was learned stays
+            earlier, unreadable = read_shelf(saved[0], from_file.room_id)
+            catalog, carried = carry_learned(earlier, from_file) if earlier else (from_file, Carried())
+            detail += f", from the catalog file edited since the last show; {carried.describe()}"
+            logger.warning(
+                "room %s: its catalog file changed after the last live changes; starting from the file (%s)",
+                from_file.room_id,
+                f"its stored shelf cannot be read: {unreadable}" if unreadable else carried.describe(),
+            )
+            if catalog is not from_file:  # stored now, so a restart reopens on it
+                log.record("shelves", shelf_row(catalog, sources[from_file.room_id]))
         await asyncio.to_thread(registry.open_sync, catalog)
-        live = catalog is not from_file
-        detail = f"{len(catalog.products)} products" + (", as last changed live" if live else "")
         log.record("room_events", {"room_id": catalog.room_id, "event": "open", "detail": detail})
         logger.info("room %s open: %s", catalog.room_id, detail)
-        if saved and not live:
-            logger.warning(
-                "room %s: its catalog file changed after the last live changes; starting from the file",
-                catalog.room_id,
-            )
     registry.changed = lambda c: log.record("shelves", shelf_row(c, sources.get(c.room_id, "")))
 
 

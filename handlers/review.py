@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
@@ -125,3 +126,95 @@ def guess_confirmed(catalog: Catalog, item: QueueItem) -> tuple[Catalog, list[di
     for _, text in asked:
         catalog = teach_comment(catalog, item.product_id, text, item.source)
     return catalog, rows
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a new catalog kept of what the room learned on the old shelf."""
+
+    answers: int = 0  # operators' FAQ entries (corrections)
+    wordings: int = 0  # taught `asked_as` wordings
+    dropped: int = 0  # either, of a product or entry the new catalog no longer has
+
+    def as_dict(self) -> dict[str, int]:
+        return {"answers": self.answers, "wordings": self.wordings, "dropped": self.dropped}
+
+    def describe(self) -> str:
+        kept = f"kept {self.answers} operators' answers and {self.wordings} taught wordings"
+        return kept + (
+            f", dropped {self.dropped} of products or entries no longer on it" if self.dropped else ""
+        )
+
+
+def _learned(product: Product) -> int:
+    return sum(1 for f in product.faq if _OPS_ID.search(f.id)) + sum(map(len, product.asked_as.values()))
+
+
+def learned_on(catalog: Catalog) -> int:
+    """How many operators' answers and taught wordings the shelf holds."""
+    return sum(map(_learned, catalog.products))
+
+
+def _carry_product(old: Product, new: Product) -> tuple[Product, Carried]:
+    """`new` with `old`'s operators' FAQ entries and taught wordings. The new catalog's own entries
+    win: an operators' entry whose id or question it has is not added twice (wordings taught for it
+    then belong to the new catalog's entry with that question), and a wording it teaches itself stays
+    with its entry."""
+    own_ids = {f.id for f in new.faq}
+    own_questions = {words_only(f.q): f.id for f in new.faq}
+    moved: dict[str, str] = {}
+    added: list[FaqEntry] = []
+    for entry in old.faq:
+        if not _OPS_ID.search(entry.id) or entry.id in own_ids:
+            continue
+        if (same := own_questions.get(words_only(entry.q))) is not None:
+            moved[entry.id] = same
+        else:
+            added.append(entry)
+    product = new.model_copy(update={"faq": (*new.faq, *added)}) if added else new
+    entries = set(product.entries())
+    taught_here = {words_only(w) for ws in new.asked_as.values() for w in ws}
+    kept: dict[str, list[str]] = {}
+    dropped = 0
+    for key, ws in old.asked_as.items():
+        key = moved.get(key, key)
+        for wording in ws:
+            if (same := words_only(wording)) in taught_here:
+                continue
+            if key not in entries:
+                dropped += 1
+                continue
+            kept.setdefault(key, []).append(wording)
+            taught_here.add(same)
+    wordings = sum(map(len, kept.values()))
+    if wordings:  # the carried wordings are older than the new catalog's own: the cap drops them first
+        keys = [*kept, *(k for k in new.asked_as if k not in kept)]
+        asked = {k: (*kept.get(k, ()), *new.asked_as.get(k, ()))[-MAX_ASKED_AS:] for k in keys}
+        product = product.model_copy(update={"asked_as": asked})
+    return product, Carried(len(added), wordings, dropped)
+
+
+def carry_learned(learned: Catalog, onto: Catalog) -> tuple[Catalog, Carried]:
+    """`onto` (a new catalog of the room: an upload, an edited catalog file) with what the room
+    learned on its shelf `learned`: the operators' corrections (FAQ entries `<product>-opsN`) and
+    the wordings labels taught (`asked_as`), for every product still on the shelf (by id). `onto`
+    itself when there is nothing to carry."""
+    answers = wordings = dropped = 0
+    products = []
+    for new in onto.products:
+        old = learned.product(new.id)
+        if old is None or not _learned(old):
+            products.append(new)
+            continue
+        product, carried = _carry_product(old, new)
+        products.append(product)
+        answers, wordings, dropped = (
+            answers + carried.answers,
+            wordings + carried.wordings,
+            dropped + carried.dropped,
+        )
+    ids = {p.id for p in onto.products}
+    dropped += sum(_learned(p) for p in learned.products if p.id not in ids)
+    if not answers and not wordings:
+        return onto, Carried(dropped=dropped)
+    return onto.model_copy(update={"products": tuple(products)}), Carried(answers, wordings, dropped)

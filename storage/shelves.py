@@ -4,7 +4,8 @@ During a show the shelf the bot answers from drifts from the catalog file: the s
 prices and stock, uploads a catalog, operators correct answers (new FAQ entries). Each change stores
 the room's whole shelf (table `shelves`, one row per room, written by the interaction log like every
 other row) with the fingerprint of the catalog file the show started from. A restarted server opens
-the room on its stored shelf while that file is unchanged; an edited file starts over from the file.
+the room on its stored shelf while that file is unchanged; an edited file starts over from the file,
+keeping what the room learned (operators' answers, taught wordings: handlers.review.carry_learned).
 """
 
 from __future__ import annotations
@@ -40,11 +41,16 @@ def check_saved(from_file: Catalog, rows: list[dict[str, Any]]) -> tuple[Catalog
     """
     if not rows or rows[0]["source"] != fingerprint(from_file):
         return None, None
+    return read_shelf(rows[0], from_file.room_id)
+
+
+def read_shelf(row: dict[str, Any], room_id: str) -> tuple[Catalog | None, str | None]:
+    """A stored shelf row read back, or None and why it cannot be."""
     try:
-        shelf = parse_catalog(json.loads(rows[0]["catalog"]), "stored shelf")
+        shelf = parse_catalog(json.loads(row["catalog"]), "stored shelf")
     except (CatalogError, ValueError, TypeError, RecursionError) as e:
         return None, str(e).splitlines()[0][:300] if str(e) else type(e).__name__
-    if shelf.room_id != from_file.room_id:
+    if shelf.room_id != room_id:
         return None, f"stored shelf is for room {shelf.room_id!r}"
     return shelf, None
 

@@ -119,26 +119,51 @@ async def test_a_live_price_change_survives_kill_9_and_restart(tmp_path: Path, d
     assert "as last changed live" in served.log.read_text()
 
 
-async def test_an_edited_catalog_file_wins_over_the_last_show(tmp_path: Path, demo_catalog) -> None:
+async def test_an_edited_catalog_file_wins_over_the_last_show_and_keeps_what_was_learned(
+    tmp_path: Path, demo_catalog
+) -> None:
     hat = demo_catalog.by_link(1)
     catalog_file = tmp_path / "shelf.yaml"
     data = yaml.safe_load((ROOT / "bot/data/demo_catalog.yaml").read_text(encoding="utf-8"))
     catalog_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    rooms = {"catalogs": [str(catalog_file)]}
-    served = _start(tmp_path, rooms=rooms)
+    config = {
+        "rooms": {"catalogs": [str(catalog_file)]},
+        "auth": {"operator_token_env": "COHOST_STREAMER_TOKEN"},
+    }
+    gift = "1号链接 送人有没有礼品袋"
+    served = _start(tmp_path, **config)
     try:
         await wait_healthy(served)
         await _set_price(served, hat.id, 25.5)
+        # an operator answers a question the shelf could not: an FAQ entry of the hat
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(served.url, transports=["websocket"])
+        assert (await client.call("join_room", {"room_id": "demo-room", "viewer_id": "buyer"}))["ok"]
+        asked = await client.call("comment", {"text": gift}, timeout=30)
+        await client.disconnect()
+        assert asked["kind"] == "escalate"
+        await _log_written(served)
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+            body = {"comment_id": asked["comment_id"], "answer": "帽子配了礼品袋，送人正合适"}
+            async with http.post(f"{served.url}/api/ops/corrections", json=body) as r:
+                assert r.status == 200, await r.text()
+        await _log_written(served)
         served.stop(signal.SIGTERM)
         assert await wait_exit(served) == 0
         next(p for p in data["products"] if p["id"] == hat.id)["price"] = 33.0  # a new show's prices
         catalog_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        served = _start(tmp_path, rooms=rooms)
-        await wait_healthy(served)
-        assert "33元" in await _price_answer(served.url)
+        for _ in range(2):  # the shelf opened from the edited file is stored: a second restart keeps it
+            served.stop(signal.SIGTERM)
+            await wait_exit(served)
+            served = _start(tmp_path, **config)
+            await wait_healthy(served)
+            assert "33元" in await _price_answer(served.url)
+            assert "礼品袋" in await _price_answer(served.url, gift)
     finally:
         served.kill()
-    assert "catalog file changed after the last live changes" in served.log.read_text()
+    assert "as last changed live" in served.log.read_text()  # the second restart
+    rows = sqlite_utils.Database(served.db).query("select detail from room_events where event = 'open'")
+    assert "kept 1 operators' answers and 0 taught wordings" in [r["detail"] for r in rows][-2]
 
 
 async def _streamer(url: str) -> socketio.AsyncClient:

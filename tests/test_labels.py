@@ -370,3 +370,75 @@ def test_a_field_wording_taught_on_one_product_asks_that_field_of_any(demo_catal
     assert answer_comment(heavy, torn, "d08", settings).kind != "answer"  # the model's guess at 0.42
     own = answer_comment(heavy, torn, "d13", settings)
     assert (own.kind, own.product_id, own.source) == ("answer", "d13", "origin")
+
+
+async def test_an_uploaded_catalog_keeps_what_the_room_learned_unless_told_to_drop_it(
+    live_server, demo_catalog
+) -> None:
+    live = await live_server()
+    streamer = aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"})
+    operator = aiohttp.ClientSession(headers={"Authorization": f"Bearer {live.app[OPERATOR]}"})
+    try:
+        r = await streamer.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+        viewer = await live.viewer("demo-room", "v1")
+        layers = await viewer.call("comment", {"text": LAYERS})
+        gift = await viewer.call("comment", {"text": "送人有没有礼品袋"})
+        assert (layers["kind"], gift["kind"]) == ("escalate", "escalate")
+        assert await asyncio.to_thread(live.app[LOG].flush, 10)
+        body = {"comment_id": layers["comment_id"], "kind": "answer", "product_id": "d03", "source": "d03-f3"}
+        assert (await operator.post(f"{live.url}/api/ops/labels", json=body)).status == 200
+        body = {"comment_id": gift["comment_id"], "answer": "每个包都配防尘袋和礼品袋，送人直接拿得出手"}
+        assert (await operator.post(f"{live.url}/api/ops/corrections", json=body)).status == 200
+
+        # the streamer uploads her shelf for the second half of the show: a new price for the tote,
+        # the sun hat sold out and taken off; what the room learned about the tote stays
+        data = demo_catalog.model_dump(mode="json")
+        data["products"] = [p for p in data["products"] if p["id"] != "d05"]
+        next(p for p in data["products"] if p["id"] == "d03")["price"] = 88.0
+        upload = f"{live.url}/api/rooms/demo-room/catalog"
+        async with streamer.put(upload, data=json.dumps(data, ensure_ascii=False)) as r:
+            assert r.status == 200, await r.text()
+            assert (await r.json())["learned"] == {"answers": 1, "wordings": 1, "dropped": 0}
+        bob = await live.viewer("demo-room", "bob")
+        for n, (text, said) in enumerate(
+            (("多少钱", "88"), (LAYERS, "拉链暗袋"), ("送人有没有礼品袋", "礼品袋"))
+        ):
+            assert (await bob.call("comment", {"text": text}))["kind"] == "answer", text
+            reply = (await bob.wait_for("bot_reply", n + 1))[n]
+            assert said in reply["text"], reply
+
+        # told to drop it, the upload is the shelf as written
+        async with streamer.put(f"{upload}?learned=drop", data=json.dumps(data, ensure_ascii=False)) as r:
+            assert r.status == 200
+            assert (await r.json())["learned"] == {"answers": 0, "wordings": 0, "dropped": 2}
+        assert (await bob.call("comment", {"text": LAYERS}))["kind"] == "escalate"
+        async with streamer.put(f"{upload}?learned=forget", data=json.dumps(data, ensure_ascii=False)) as r:
+            assert r.status == 400 and "keep or drop" in (await r.json())["error"]["message"]
+    finally:
+        await streamer.close()
+        await operator.close()
+
+
+def test_the_new_catalogs_own_entries_and_wordings_win_over_the_carried_ones(demo_catalog) -> None:
+    from handlers.review import add_faq, carry_learned, teach
+
+    learned, ops = add_faq(demo_catalog, "d03", "有没有礼品袋", "配礼品袋")
+    learned = teach(learned, "d03", "有没有礼品袋呀", ops.id)
+    learned = teach(learned, "d03", "这个怎么卖", "price")
+    learned = teach(learned, "d05", "戴着热不热", "material")
+    # the streamer wrote the operators' answer into her file (under her own id) and taught "这个怎么卖"
+    # herself, for another entry; the hat is gone
+    data = demo_catalog.model_dump(mode="json")
+    data["products"] = [p for p in data["products"] if p["id"] != "d05"]
+    tote = next(p for p in data["products"] if p["id"] == "d03")
+    tote["faq"].append({"id": "d03-gift", "q": "有没有礼品袋？", "a": "有的"})
+    tote["asked_as"] = {"d03-f1": ["这个怎么卖"]}
+    onto = type(demo_catalog).model_validate(data)
+
+    carried, counts = carry_learned(learned, onto)
+    product = carried.product("d03")
+    assert [f.id for f in product.faq] == [f.id for f in onto.product("d03").faq]  # not added twice
+    assert product.asked_as == {"d03-gift": ("有没有礼品袋呀",), "d03-f1": ("这个怎么卖",)}
+    assert counts.as_dict() == {"answers": 0, "wordings": 1, "dropped": 1}
+    assert carry_learned(demo_catalog, onto)[0] is onto  # nothing learned, nothing changed
