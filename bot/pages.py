@@ -38,7 +38,16 @@ from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import CatalogError
 from handlers.comments import product_payload
-from handlers.review import add_faq, faq_question, label_problem, label_row, product_entries, teach_comment
+from handlers.review import (
+    add_faq,
+    faq_question,
+    label_problem,
+    label_row,
+    learned_of,
+    product_entries,
+    teach_comment,
+    unlearn,
+)
 from handlers.rooms import Room
 from storage.privacy import viewer_key
 from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
@@ -91,6 +100,7 @@ def add_page_routes(app: web.Application) -> None:
             web.get("/api/ops/qa.csv", ops_qa_csv),
             web.post("/api/ops/corrections", ops_correct),
             web.post("/api/ops/labels", ops_label),
+            web.post("/api/ops/unlearn", ops_unlearn),
             web.get("/api/ops/rooms/{room_id}/report", ops_report_json),
             web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
             web.static("/static", WEB / "static", append_version=False),
@@ -320,6 +330,7 @@ async def ops_rooms(request: web.Request) -> web.Response:
                             "title": p.title,
                             "title_en": p.title_en,
                             "entries": product_entries(p),
+                            "learned": learned_of(p),
                         }
                         for p in sorted(room.catalog.products, key=lambda p: p.link)
                     ],
@@ -487,6 +498,42 @@ async def ops_label(request: web.Request) -> web.Response:
             "taught": taught,
         }
     )
+
+
+async def ops_unlearn(request: web.Request) -> web.Response:
+    """Take back one thing the room learned about a product: an operators' answer (an FAQ entry a
+    correction made) or a wording a label taught. Body: {room_id, product_id, faq_id | wording}."""
+    body = await _operator_body(request)
+    if isinstance(body, web.Response):
+        return body
+    room_id, product_id = body.get("room_id"), body.get("product_id")
+    faq_id, wording = body.get("faq_id"), body.get("wording")
+    if not isinstance(room_id, str) or not isinstance(product_id, str):
+        return _error(400, "bad_payload", "give room_id and product_id")
+    if (faq_id is None) == (wording is None) or not isinstance(faq_id or wording, str):
+        return _error(
+            400, "bad_payload", "give either faq_id (an operators' answer) or wording (a taught wording)"
+        )
+    room = request.app[REGISTRY].get(room_id)
+    if room is None:
+        return _error(404, "unknown_room", f"room {room_id[:64]!r} is not open")
+    try:
+        catalog = unlearn(room.catalog, product_id, faq_id, wording)
+    except ValueError as e:
+        return _error(404, "not_learned", str(e))
+    await request.app[REGISTRY].replace_catalog(catalog)
+    what = {"product_id": product_id, "faq_id": faq_id, "wording": wording}
+    request.app[LOG].record(
+        "room_events",
+        {
+            "room_id": room_id,
+            "event": "unlearned",
+            "created_at": time.time(),
+            "detail": json.dumps(what, ensure_ascii=False),
+        },
+    )
+    logger.info("operator took back %s of room %s", what, room_id)
+    return web.json_response({"ok": True, "room_id": room_id, **what})
 
 
 async def ops_report_json(request: web.Request) -> web.Response:

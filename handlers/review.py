@@ -218,3 +218,37 @@ def carry_learned(learned: Catalog, onto: Catalog) -> tuple[Catalog, Carried]:
     if not answers and not wordings:
         return onto, Carried(dropped=dropped)
     return onto.model_copy(update={"products": tuple(products)}), Carried(answers, wordings, dropped)
+
+
+def learned_of(product: Product) -> dict[str, list[dict[str, str]]]:
+    """What the room learned about the product, as the review page lists it: the operators' answers
+    (FAQ entries `<product>-opsN`) and the wordings labels taught (entry → wording)."""
+    return {
+        "answers": [{"faq_id": f.id, "q": f.q, "a": f.a} for f in product.faq if _OPS_ID.search(f.id)],
+        "wordings": [{"source": k, "wording": w} for k, ws in product.asked_as.items() for w in ws],
+    }
+
+
+def unlearn(
+    catalog: Catalog, product_id: str, faq_id: str | None = None, wording: str | None = None
+) -> Catalog:
+    """A copy of the shelf without one thing the room learned about the product: an operators' answer
+    (with the wordings taught for it) or a taught wording. ValueError says why nothing can go."""
+    product = catalog.product(product_id)
+    if product is None:
+        raise ValueError(f"no product {product_id[:64]!r} on the room's shelf")
+    if faq_id is not None:
+        if not _OPS_ID.search(faq_id) or faq_id not in {f.id for f in product.faq}:
+            answers = ", ".join(a["faq_id"] for a in learned_of(product)["answers"]) or "none"
+            raise ValueError(
+                f"{faq_id[:64]!r} is not an operators' answer of {product.id} (they are: {answers})"
+            )
+        update = {
+            "faq": tuple(f for f in product.faq if f.id != faq_id),
+            "asked_as": {k: ws for k, ws in product.asked_as.items() if k != faq_id},
+        }
+        return catalog.with_product(product.model_copy(update=update))
+    changed = teach(catalog, product.id, wording or "", None)
+    if changed is catalog:
+        raise ValueError(f"{product.id} has no taught wording {(wording or '')[:64]!r}")
+    return changed

@@ -472,6 +472,7 @@ ROUTES = [
     ("PUT", "/api/rooms/demo-room/catalog", "streamer"),
     ("POST", "/api/ops/corrections", "operator"),
     ("POST", "/api/ops/labels", "operator"),
+    ("POST", "/api/ops/unlearn", "operator"),
 ]
 
 

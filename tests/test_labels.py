@@ -442,3 +442,51 @@ def test_the_new_catalogs_own_entries_and_wordings_win_over_the_carried_ones(dem
     assert product.asked_as == {"d03-gift": ("有没有礼品袋呀",), "d03-f1": ("这个怎么卖",)}
     assert counts.as_dict() == {"answers": 0, "wordings": 1, "dropped": 1}
     assert carry_learned(demo_catalog, onto)[0] is onto  # nothing learned, nothing changed
+
+
+async def test_the_operator_sees_what_the_room_learned_and_takes_a_wording_back(live_server) -> None:
+    live = await live_server()
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+    viewer = await live.viewer("demo-room", "v1")
+    first = await viewer.call("comment", {"text": LAYERS})
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {live.app[OPERATOR]}"}) as http:
+
+        async def post(path: str, **body: str) -> tuple[int, dict]:
+            async with http.post(f"{live.url}/api/ops/{path}", json=body) as r:
+                return r.status, await r.json()
+
+        async def learned() -> dict:
+            async with http.get(f"{live.url}/api/ops/rooms") as r:
+                room = next(r for r in (await r.json())["rooms"] if r["room_id"] == "demo-room")
+            return next(p for p in room["products"] if p["product_id"] == "d03")["learned"]
+
+        assert await learned() == {"answers": [], "wordings": []}
+        label = {"comment_id": first["comment_id"], "kind": "answer", "product_id": "d03", "source": "d03-f3"}
+        assert (await post("labels", **label))[0] == 200
+        assert await learned() == {
+            "answers": [],
+            "wordings": [{"source": "d03-f3", "wording": "里面有几个隔层?"}],
+        }
+        assert (await viewer.call("comment", {"text": LAYERS}))["kind"] == "answer"
+
+        # taken back: the next comment worded so is the model's again, and it is unsure
+        status, body = await post("unlearn", room_id="demo-room", product_id="d03", wording="里面有几个隔层?")
+        assert status == 200 and body["wording"] == "里面有几个隔层?"
+        assert await learned() == {"answers": [], "wordings": []}
+        bob = await live.viewer("demo-room", "bob")  # (the same viewer saying it a third time is a flood)
+        assert (await bob.call("comment", {"text": LAYERS}))["kind"] == "escalate"
+
+        # what cannot be taken back says why
+        status, body = await post("unlearn", room_id="demo-room", product_id="d03", wording="里面有几个隔层?")
+        assert status == 404 and body["error"]["code"] == "not_learned"
+        status, body = await post("unlearn", room_id="demo-room", product_id="d03", faq_id="d03-f1")
+        assert status == 404 and "not an operators' answer" in body["error"]["message"]
+        status, body = await post(
+            "unlearn", room_id="demo-room", product_id="d03", faq_id="d03-f1", wording="x"
+        )
+        assert status == 400 and body["error"]["code"] == "bad_payload"
+        status, body = await post("unlearn", room_id="elsewhere", product_id="d03", wording="x")
+        assert status == 404 and body["error"]["code"] == "unknown_room"

@@ -126,6 +126,17 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await ask(bob, WRONG)
     await expect(bob.locator(".msg.bot .text").last).to_contain_text(RIGHT)
 
+    # what the bot learned is listed on the review page, and the operator can take it back
+    learned = ops.locator("#learned-box")
+    await learned.locator("summary").click()
+    await expect(learned.locator("#learned-count")).to_have_text("1")
+    await expect(learned.locator("tbody tr")).to_contain_text(RIGHT)
+    await learned.locator("button.unlearn").click()
+    await expect(learned.locator("#learned-count")).to_have_text("0")
+    await ask(bob, WRONG)
+    await expect(console.locator("#queue .item")).to_have_count(1)  # the bot is unsure again
+    await expect(bob.locator(".msg.bot .text", has_text=RIGHT)).to_have_count(1)  # said once, before
+
     # the operator's analytics page for the room
     analytics = await open_page(browser, f"{base}/ops/rooms/demo-room")
     assert (

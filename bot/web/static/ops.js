@@ -1,6 +1,7 @@
 /* Operator review: every logged Q&A with filters; mark an answer wrong and write the right one (it
    becomes an FAQ entry of the product, live at once); label what a comment is and which entry answers
-   it (the labels become training data: `cohost export-labels`); CSV export. Auth: the HttpOnly cookie.
+   it (the labels become training data: `cohost export-labels`); CSV export; what the bot learned
+   (operators' answers, taught wordings), each removable. Auth: the HttpOnly cookie.
    Every label goes through t() (中文 / English switch); products are named, never shown by id. */
 "use strict";
 
@@ -21,6 +22,9 @@ addStrings({
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
+    "ops.learned": "机器人学到的", "ops.learnedHint": "运营写的回答和标注教会的说法，按商品列出；删掉一条，机器人从下一条评论起就不再这样答。",
+    "ops.col.product": "商品", "ops.col.learned": "学到的", "ops.learnedAnswer": "运营回答：问“{q}” 答“{a}”",
+    "ops.learnedWording": "说法“{wording}” → {entry}", "ops.remove": "删除", "ops.removed": "已删除",
     "label.answer": "货架能答", "label.escalate": "货架答不了", "label.purchase": "购买", "label.chat": "闲聊", "label.complaint": "投诉",
     "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
     "status.dismissed": "已忽略", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
@@ -41,6 +45,9 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
+    "ops.learned": "What the bot learned", "ops.learnedHint": "Operators' answers and the wordings labels taught, by product; remove one and the bot stops answering so from the next comment.",
+    "ops.col.product": "product", "ops.col.learned": "learned", "ops.learnedAnswer": "operators' answer: Q “{q}” A “{a}”",
+    "ops.learnedWording": "wording “{wording}” → {entry}", "ops.remove": "Remove", "ops.removed": "removed",
     "label.answer": "the shelf answers it", "label.escalate": "nothing on the shelf answers it", "label.purchase": "purchase",
     "label.chat": "chat", "label.complaint": "complaint",
     "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
@@ -88,9 +95,51 @@ addStrings({
     return room && row.product_id ? room.products.find((p) => p.product_id === row.product_id) : null;
   }
 
-  async function loadRooms() {
+  async function fetchRooms() {
     const data = await getJSON("/api/ops/rooms");
     rooms = data.rooms || [];
+    renderLearned();
+  }
+
+  function learnedRows() {
+    const only = document.getElementById("f-room").value;
+    const rows = [];
+    for (const room of rooms) {
+      if (only && room.room_id !== only) continue;
+      for (const p of room.products) {
+        for (const a of p.learned.answers) rows.push({ room, p, what: t("ops.learnedAnswer", a), body: { faq_id: a.faq_id } });
+        for (const w of p.learned.wordings) {
+          const entry = p.entries.find((e) => e.source === w.source);
+          const name = entry ? entry[LANG === "en" ? "en" : "zh"] : w.source;
+          rows.push({ room, p, what: t("ops.learnedWording", { wording: w.wording, entry: name }), body: { wording: w.wording } });
+        }
+      }
+    }
+    return rows;
+  }
+
+  function renderLearned() {
+    const tbody = clear(document.querySelector("#learned tbody"));
+    const rows = learnedRows();
+    document.getElementById("learned-count").textContent = String(rows.length);
+    for (const row of rows) {
+      const result = el("span", { class: "muted" });
+      tbody.append(el("tr", {},
+        el("td", { text: row.room.room_id }),
+        el("td", { text: productName(row.p) }),
+        el("td", { class: "text", text: row.what }),
+        el("td", {}, el("button", { type: "button", class: "unlearn", text: t("ops.remove"), onclick: async () => {
+          const data = await getJSON("/api/ops/unlearn", {
+            method: "POST", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(Object.assign({ room_id: row.room.room_id, product_id: row.p.product_id }, row.body)),
+          });
+          if (data.ok) await fetchRooms(); else result.textContent = data.error.message;
+        } }), " ", result)));
+    }
+  }
+
+  async function loadRooms() {
+    await fetchRooms();
     const select = document.getElementById("f-room");
     const links = clear(document.getElementById("analytics-links"));
     links.append(el("span", { "data-i18n": "ops.analytics", text: t("ops.analytics") }));
@@ -118,6 +167,7 @@ addStrings({
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
         });
         result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : data.error.message;
+        if (data.ok) fetchRooms(); // the new entry: in the label form's entries and the learned list
       } }), " ", result)));
   }
 
@@ -179,6 +229,7 @@ addStrings({
           tr.querySelector(".label-now").textContent = labelText(row);
         }
         result.textContent = data.ok ? t("ops.labelSaved") : data.error.message;
+        if (data.ok && data.taught) fetchRooms();
       } }), " ", result)));
   }
 
@@ -226,8 +277,8 @@ addStrings({
     if (data.ok) { render(data.rows); loadedAt = new Date(); loadedLine(); }
   }
 
-  onLangChange(() => { render(lastRows); loadedLine(); });
-  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
+  onLangChange(() => { render(lastRows); renderLearned(); loadedLine(); });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); renderLearned(); });
   document.getElementById("csv").addEventListener("click", () => { location.href = "/api/ops/qa.csv?" + query(); });
   loadRooms().then(load);
 })();
