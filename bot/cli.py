@@ -450,7 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
     tk.set_defaults(func=_train_kind)
 
     ex = command("export-labels", "write a room's labelled comments as a room to train on")
-    ex.add_argument("--db", required=True, help="the SQLite interaction log (storage.db_path)")
+    ex.add_argument(
+        "--db",
+        required=True,
+        action="append",
+        help="the SQLite interaction log (storage.db_path); repeatable: every process's log of a cluster",
+    )
     ex.add_argument("--room", required=True, help="the room id")
     ex.add_argument("--out", required=True, help="folder to write catalog.yaml and questions.jsonl into")
     ex.add_argument(

@@ -3,7 +3,8 @@
 The operators' labels (the review page, table `qa_labels`) are written in the evaluation set's
 format: the room's shelf as `catalog.yaml` and one line per labelled comment in `questions.jsonl`
 (`{"id", "text", "on_screen", "expect": {"kind", "product", "source"}}`), the product on screen read
-back from the log's `on_screen` events. `cohost eval-qa` on the folder measures the bot on the room's
+back from the log's `on_screen` events. A cluster's processes each log to a file of their own: give
+them all (`--db` repeated), and a label is joined to its comment whichever process logged each. `cohost eval-qa` on the folder measures the bot on the room's
 own viewers; `cohost train-qa --rooms DIR` fits the shipped models on the evaluation rooms and this
 one together (docs/answering.md, "A room's own comments", says what that is worth).
 """
@@ -22,18 +23,14 @@ from bot.report import logged_rooms
 from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from handlers.review import label_problem
 from storage.log import InteractionLog
-from storage.shelves import saved_shelf
 
-LABELLED = """
-select c.comment_id, c.text, c.created_at, l.kind, l.product_id, l.source
-  from qa_labels l join comments c on c.comment_id = l.comment_id
- where l.room_id = :room
- order by c.created_at, c.comment_id
-"""
+LABELS = "select comment_id, kind, product_id, source, created_at from qa_labels where room_id = :room"
+COMMENTS = "select comment_id, text, created_at from comments where room_id = :room"
 SCREENS = """
 select detail, created_at from room_events
  where room_id = :room and event = 'on_screen' order by created_at
 """
+SHELF = "select catalog, created_at from shelves where room_id = :room"
 
 
 class ExportError(ValueError):
@@ -80,13 +77,13 @@ def question_lines(
     return lines, skipped
 
 
-def room_shelf(log: InteractionLog, room_id: str, catalogs: list[str | Path]) -> Catalog:
-    """The room's shelf as last stored in the log (operators' FAQ entries included), else the first
-    of `catalogs` that is this room's."""
-    rows = log.query(*saved_shelf(room_id))
-    if rows:
+def room_shelf(stored: list[dict[str, Any]], room_id: str, catalogs: list[str | Path]) -> Catalog:
+    """The room's shelf as last stored in the logs (operators' FAQ entries included; of several
+    processes' logs, the newest), else the first of `catalogs` that is this room's."""
+    if stored:
+        newest = max(stored, key=lambda r: r["created_at"] or 0)
         try:
-            return parse_catalog(json.loads(rows[0]["catalog"]), "stored shelf")
+            return parse_catalog(json.loads(newest["catalog"]), "stored shelf")
         except (CatalogError, ValueError, TypeError) as e:
             raise ExportError(
                 f"room {room_id!r}: its stored shelf cannot be read ({str(e).splitlines()[0]})"
@@ -101,30 +98,70 @@ def room_shelf(log: InteractionLog, room_id: str, catalogs: list[str | Path]) ->
     raise ExportError(f"room {room_id!r}: the log stored no shelf; give its catalog file with --catalog")
 
 
-def export_labels(
-    db_path: str | Path, room_id: str, out_dir: str | Path, catalogs: list[str | Path] | None = None
-) -> Exported:
-    """Write `out_dir`/catalog.yaml and `out_dir`/questions.jsonl for the room's labelled comments.
+@dataclass
+class _Logged:
+    """A room's rows read from one or more processes' log files."""
 
-    ExportError when the database is missing or unreadable, has no row of the room or no label of it,
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # comment id → its latest label
+    comments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    screens: list[dict[str, Any]] = field(default_factory=list)
+    shelves: list[dict[str, Any]] = field(default_factory=list)
+    rooms: set[str] = field(default_factory=set)
+
+    def read(self, db_path: str | Path, room_id: str) -> None:
+        if not Path(db_path).is_file():
+            raise ExportError(f"{db_path}: no such database")
+        log = InteractionLog(db_path)
+        try:
+            self.rooms.update(logged_rooms(log))
+            room = {"room": room_id}
+            for label in log.query(LABELS, room):
+                earlier = self.labels.get(label["comment_id"])
+                if earlier is None or label["created_at"] >= earlier["created_at"]:
+                    self.labels[label["comment_id"]] = label
+            self.comments.update((c["comment_id"], c) for c in log.query(COMMENTS, room))
+            self.screens += log.query(SCREENS, room)
+            self.shelves += log.query(SHELF, room)
+        except sqlite3.DatabaseError as e:
+            raise ExportError(f"{db_path}: not a readable SQLite database ({e})") from None
+
+    def labelled(self) -> list[dict[str, Any]]:
+        """The labelled comments with their labels, oldest first (a label whose comment is in none
+        of the files is left out: give every process's log)."""
+        rows = [
+            {**c, **{k: label[k] for k in ("kind", "product_id", "source")}}
+            for cid, label in self.labels.items()
+            if (c := self.comments.get(cid)) is not None
+        ]
+        return sorted(rows, key=lambda r: (r["created_at"], r["comment_id"]))
+
+
+def export_labels(
+    db_paths: list[str | Path], room_id: str, out_dir: str | Path, catalogs: list[str | Path] | None = None
+) -> Exported:
+    """Write `out_dir`/catalog.yaml and `out_dir`/questions.jsonl for the room's labelled comments,
+    read from one log file or from the files of every process of a cluster (a label written by one
+    process can be of a comment another one logged).
+
+    ExportError when a database is missing or unreadable, none has a row of the room or a label of it,
     the shelf cannot be found, or `out_dir` cannot be written."""
-    if not Path(db_path).is_file():
-        raise ExportError(f"{db_path}: no such database")
-    log = InteractionLog(db_path)
-    try:
-        rooms = logged_rooms(log)
-        if room_id not in rooms:
-            raise ExportError(
-                f"{db_path}: no rows for room {room_id!r} (rooms in it: {', '.join(rooms) or 'none'})"
-            )
-        rows = log.query(LABELLED, {"room": room_id})
-        screens = log.query(SCREENS, {"room": room_id})
-    except sqlite3.DatabaseError as e:
-        raise ExportError(f"{db_path}: not a readable SQLite database ({e})") from None
+    logged = _Logged()
+    for db_path in db_paths:
+        logged.read(db_path, room_id)
+    names = ", ".join(str(p) for p in db_paths)
+    if room_id not in logged.rooms:
+        raise ExportError(
+            f"{names}: no rows for room {room_id!r} (rooms in it: {', '.join(sorted(logged.rooms)) or 'none'})"
+        )
+    rows = logged.labelled()
     if not rows:
         raise ExportError(f"room {room_id!r}: no labelled comment yet (label them on the review page, /ops)")
-    catalog = room_shelf(log, room_id, list(catalogs or []))
-    lines, skipped = question_lines(rows, screens, catalog)
+    catalog = room_shelf(logged.shelves, room_id, list(catalogs or []))
+    lines, skipped = question_lines(rows, sorted(logged.screens, key=lambda e: e["created_at"]), catalog)
+    skipped += [
+        (cid, "the comment is in none of the log files given")
+        for cid in logged.labels.keys() - logged.comments.keys()
+    ]
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

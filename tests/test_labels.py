@@ -89,7 +89,7 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
         assert checked["labelled"] == 2 and checked["handed_over"] is None  # none labelled unanswerable
 
     out = tmp_path / "my-room"
-    done = export_labels(live.db_path, "demo-room", out)
+    done = export_labels([live.db_path], "demo-room", out)
     assert (done.questions, done.skipped) == (2, [])
     lines = [json.loads(line) for line in (out / "questions.jsonl").read_text("utf-8").splitlines()]
     assert lines == [
@@ -110,7 +110,7 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
         async with http.delete(f"{live.url}/api/viewers/v1") as r:
             assert r.status == 200 and (await r.json())["rows"]["qa_labels"] == 2
     with pytest.raises(ExportError, match="no labelled comment"):
-        export_labels(live.db_path, "demo-room", tmp_path / "after")
+        export_labels([live.db_path], "demo-room", tmp_path / "after")
 
     # the folder is a labelled room the training commands read beside the evaluation rooms
     eval_dir = tmp_path / "eval"
@@ -156,10 +156,68 @@ def test_export_of_a_room_nobody_labelled_says_so(tmp_path: Path) -> None:
     log.record("room_events", {"room_id": "demo-room", "event": "open", "detail": "12 products"})
     log.close()
     with pytest.raises(ExportError, match="no labelled comment"):
-        export_labels(tmp_path / "show.db", "demo-room", tmp_path / "out")
+        export_labels([tmp_path / "show.db"], "demo-room", tmp_path / "out")
     with pytest.raises(ExportError, match="no rows for room 'elsewhere'"):
-        export_labels(tmp_path / "show.db", "elsewhere", tmp_path / "out")
+        export_labels([tmp_path / "show.db"], "elsewhere", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_clusters_logs_are_exported_together_each_label_joined_to_its_comment(
+    tmp_path: Path, demo_catalog
+) -> None:
+    """Behind a load balancer the comment is logged by one process and labelled through another."""
+    from storage.log import InteractionLog
+    from storage.shelves import shelf_row
+
+    def logged(name: str, rows: list[tuple[str, dict]]) -> Path:
+        log = InteractionLog(tmp_path / name)
+        log.open()
+        for table, row in rows:
+            log.record(table, {"room_id": "demo-room", **row})
+        log.close()
+        return tmp_path / name
+
+    def label(comment_id: str, kind: str, at: float, product: str | None = None, source: str | None = None):
+        return (
+            "qa_labels",
+            {
+                "comment_id": comment_id,
+                "kind": kind,
+                "product_id": product,
+                "source": source,
+                "created_at": at,
+            },
+        )
+
+    dearer = demo_catalog.with_product(demo_catalog.product("d01").model_copy(update={"price": 109.0}))
+    a = logged(
+        "a.db",
+        [
+            ("room_events", {"event": "on_screen", "detail": "d02", "created_at": 1.0}),
+            ("comments", {"comment_id": "ca1", "text": "库存还多不多", "created_at": 5.0}),
+            ("comments", {"comment_id": "ca2", "text": "主播好会聊天", "created_at": 6.0}),
+            label("ca2", "purchase", 7.0),
+            ("shelves", {**shelf_row(demo_catalog, "file"), "created_at": 2.0}),
+        ],
+    )
+    b = logged(
+        "b.db",
+        [
+            label("ca1", "answer", 8.0, "d02", "stock"),
+            label("ca2", "chat", 9.0),  # relabelled later, through the other process
+            label("cz9", "chat", 9.5),  # its comment's process log was not given
+            ("shelves", {**shelf_row(dearer, "file"), "created_at": 4.0}),
+        ],
+    )
+    assert export_labels([a], "demo-room", tmp_path / "only-a").questions == 1  # ca1 was labelled through b
+    done = export_labels([a, b], "demo-room", tmp_path / "both")
+    lines = [json.loads(x) for x in (tmp_path / "both" / "questions.jsonl").read_text("utf-8").splitlines()]
+    assert [(x["id"], x["on_screen"], x["expect"]) for x in lines] == [
+        ("ca1", "d02", {"kind": "answer", "product": "d02", "source": "stock"}),
+        ("ca2", "d02", {"kind": "chat"}),
+    ]
+    assert [c for c, _ in done.skipped] == ["cz9"] and "none of the log files" in done.skipped[0][1]
+    assert load_catalog(tmp_path / "both" / "catalog.yaml").product("d01").price == 109.0  # the newest shelf
 
 
 LAYERS = "包包里面有几个隔层?"  # the tote's pockets: its FAQ on the zip pocket answers it, the bot is unsure
@@ -201,7 +259,7 @@ async def test_a_labelled_wording_is_answered_next_time_and_unlabelled_it_is_not
             assert (reply["product_id"], reply["source"]) == ("d03", "d03-f3") and "拉链暗袋" in reply["text"]
 
         # the export carries the taught wording with the shelf
-        out = export_labels(live.db_path, "demo-room", tmp_path / "room")
+        out = export_labels([live.db_path], "demo-room", tmp_path / "room")
         assert load_catalog(tmp_path / "room" / "catalog.yaml").product("d03").asked_as == {
             "d03-f3": ("里面有几个隔层?",)
         }
