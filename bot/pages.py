@@ -477,6 +477,7 @@ async def ops_label(request: web.Request) -> web.Response:
         return _error(400, "bad_label", problem)
     # the shelf learns the comment's wording for the labelled entry (and forgets it for the entry an
     # earlier label of this comment gave): the next comment worded so is answered by it
+    await asyncio.to_thread(request.app[LOG].flush, 5)  # a label given a moment ago is read back too
     before = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment_id))
     catalog = room.catalog
     if before and before[0]["kind"] == "answer":

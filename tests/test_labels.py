@@ -265,9 +265,18 @@ async def test_a_labelled_wording_is_answered_next_time_and_unlabelled_it_is_not
         }
         assert out.questions == 1
 
-        # labelled again as a question the shelf cannot answer: the wording is forgotten
+        # labelled again as a question the shelf cannot answer: the wording is forgotten, also when
+        # the operator changes her mind within the log's flush interval
         untaught = await label(comment_id=first["comment_id"], kind="escalate")
         assert untaught["taught"] is True
+        assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {}
+        quick = {"comment_id": first["comment_id"], "product_id": "d03", "source": "d03-f3"}
+        async with http.post(f"{live.url}/api/ops/labels", json={**quick, "kind": "answer"}) as r:
+            assert r.status == 200
+        async with http.post(
+            f"{live.url}/api/ops/labels", json={"comment_id": first["comment_id"], "kind": "chat"}
+        ) as r:
+            assert r.status == 200 and (await r.json())["taught"] is True
         assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {}
         again = await bob.call("comment", {"text": LAYERS})
         assert again["kind"] == "escalate"
