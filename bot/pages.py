@@ -32,12 +32,14 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.app import LOG, REFUSALS, REGISTRY, SALT, TOKENS, body_error, body_timeout
+from bot.app import LOG, NAMESPACE, REFUSALS, REGISTRY, SALT, TOKENS, body_error, body_timeout
 from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
-from domain.catalog import CatalogError
-from handlers.comments import product_payload
+from domain.catalog import Catalog, CatalogError, FaqEntry
+from handlers.comments import escalation_row, product_payload
+from handlers.normalize import detect_lang
+from handlers.qa import entry_reply
 from handlers.review import (
     add_faq,
     faq_question,
@@ -50,9 +52,18 @@ from handlers.review import (
 )
 from handlers.rooms import Room
 from storage.privacy import viewer_key
-from storage.reports import QA_STATUSES, comment_by_id, comment_label, qa_review, room_report
+from storage.reports import (
+    QA_STATUSES,
+    comment_by_id,
+    comment_label,
+    labelled_entries,
+    qa_review,
+    room_report,
+)
 
 logger = logging.getLogger(__name__)
+
+OPERATOR_WROTE = "an operator wrote the answer"  # a queued question's reason once corrected
 
 WEB = Path(__file__).parent / "web"
 STREAMER_COOKIE = "cohost_streamer"
@@ -398,6 +409,25 @@ async def _logged_comment(
     return found[0], room
 
 
+async def _relabelled(
+    request: web.Request,
+    catalog: Catalog,
+    comment: dict[str, Any],
+    product_id: str | None,
+    source: str | None,
+) -> Catalog:
+    """The shelf once a comment is labelled as answered by `source` of `product_id` (None: as no
+    answer): it learns the comment's wording for that entry and forgets it for the entry an earlier
+    label of the comment gave, so the next comment worded so is answered by it."""
+    await asyncio.to_thread(request.app[LOG].flush, 5)  # a label given a moment ago is read back too
+    before = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment["comment_id"]))
+    if before and before[0]["kind"] == "answer":
+        catalog = teach_comment(catalog, before[0]["product_id"], comment["text"], None)
+    if product_id is not None:
+        catalog = teach_comment(catalog, product_id, comment["text"], source)
+    return catalog
+
+
 async def ops_correct(request: web.Request) -> web.Response:
     """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
     room's index follows at once. Body: {comment_id, answer, product_id?}."""
@@ -417,10 +447,14 @@ async def ops_correct(request: web.Request) -> web.Response:
     if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
         return _error(404, "unknown_product", "choose the product this answer is about")
     question = faq_question(room.catalog, product_id, comment["text"])
+    used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room.room_id, product_id))
     try:
-        catalog, entry = add_faq(room.catalog, product_id, question, answer.strip())
+        catalog, entry = add_faq(
+            room.catalog, product_id, question, answer.strip(), [r["source"] for r in used]
+        )
     except (CatalogError, ValueError) as e:
         return _error(400, "bad_payload", str(e).splitlines()[0])
+    catalog = await _relabelled(request, catalog, comment, product_id, entry.id)
     await request.app[REGISTRY].replace_catalog(catalog)
     request.app[LOG].record(
         "room_events",
@@ -442,6 +476,7 @@ async def ops_correct(request: web.Request) -> web.Response:
     )
     # the correction is a label too: this comment is answered by the new entry
     request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id))
+    await _answer_in_queue(request, room, comment_id, product_id, entry)
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
     return web.json_response(
         {
@@ -452,6 +487,21 @@ async def ops_correct(request: web.Request) -> web.Response:
             "question": entry.q,
         }
     )
+
+
+async def _answer_in_queue(
+    request: web.Request, room: Room, comment_id: str, product_id: str, entry: FaqEntry
+) -> None:
+    """A corrected question still waiting in the streamer's queue gets the operator's answer as its
+    guess: one click (send the guess) answers the viewers who asked."""
+    item = room.queued_for(comment_id)
+    product = room.catalog.product(product_id)
+    if item is None or item.kind != "question" or product is None:
+        return
+    item.product_id, item.source, item.confidence, item.reason = product_id, entry.id, 1.0, OPERATOR_WROTE
+    item.guess = entry_reply(product, entry.id, entry.a, detect_lang(item.text))
+    request.app[LOG].record("escalations", escalation_row(item, room.room_id, "open"))
+    await request.app[NAMESPACE].queue_changed(room, item)
 
 
 async def ops_label(request: web.Request) -> web.Response:
@@ -475,16 +525,9 @@ async def ops_label(request: web.Request) -> web.Response:
     problem = label_problem(room.catalog, kind, product_id, source)
     if problem is not None:
         return _error(400, "bad_label", problem)
-    # the shelf learns the comment's wording for the labelled entry (and forgets it for the entry an
-    # earlier label of this comment gave): the next comment worded so is answered by it
-    await asyncio.to_thread(request.app[LOG].flush, 5)  # a label given a moment ago is read back too
-    before = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment_id))
-    catalog = room.catalog
-    if before and before[0]["kind"] == "answer":
-        old = before[0]["product_id"]
-        catalog = teach_comment(catalog, old, comment["text"], None)
-    if kind == "answer":
-        catalog = teach_comment(catalog, product_id, comment["text"], source)
+    catalog = await _relabelled(
+        request, room.catalog, comment, product_id if kind == "answer" else None, source
+    )
     request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
     taught = catalog is not room.catalog
     if taught:
@@ -518,6 +561,8 @@ async def ops_unlearn(request: web.Request) -> web.Response:
     room = request.app[REGISTRY].get(room_id)
     if room is None:
         return _error(404, "unknown_room", f"room {room_id[:64]!r} is not open")
+    if room.catalog.product(product_id) is None:
+        return _error(404, "unknown_product", f"no product {product_id[:64]!r} in room {room_id}")
     try:
         catalog = unlearn(room.catalog, product_id, faq_id, wording)
     except ValueError as e:

@@ -33,7 +33,7 @@ from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.review import guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry
-from storage.controls import console_row, open_questions, saved_console
+from storage.controls import console_row, last_on_screen, open_questions, saved_console
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 from storage.reports import live_counters
@@ -585,6 +585,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             queued = await asyncio.to_thread(self.log.query, *open_questions(room.room_id, now))
             for row in queued:
                 room.enqueue(QueueItem(**row))  # the same question asked by many: one item again
+            shown = await asyncio.to_thread(self.log.query, *last_on_screen(room.room_id, now))
+            if shown and shown[0]["detail"] and room.catalog.product(shown[0]["detail"]) is not None:
+                room.on_screen, room.on_screen_since = shown[0]["detail"], shown[0]["created_at"]
             saved = await asyncio.to_thread(self.log.query, *saved_console(room.room_id))
             if saved:
                 try:
@@ -594,14 +597,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     logger.exception(
                         "room %s: stored console controls unreadable; starting without", room.room_id
                     )
-            if queued or saved:
+            if queued or saved or room.on_screen:
                 state = self.console(room)
                 logger.info(
-                    "room %s: %d waiting questions, %d timers%s restored",
+                    "room %s: %d waiting questions, %d timers%s%s restored",
                     room.room_id,
                     len(queued),
                     len(state.timers),
                     ", paused" if state.paused else "",
+                    f", {room.on_screen} on screen" if room.on_screen else "",
                 )
 
     def _save_console(self, room: Room) -> None:
@@ -677,6 +681,14 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             for p in sorted(room.catalog.products, key=lambda p: p.link)
         ]
         return {"room_id": room.room_id, "on_screen": room.on_screen, "products": products}
+
+    async def queue_changed(self, room: Room, item: QueueItem) -> None:
+        """An open item changed outside a comment (an operator wrote its answer): the consoles and
+        the cluster's other processes get it again under its id."""
+        await self._tell_consoles(room, "queue_item", item.as_dict())
+        if self.registry.share is not None:
+            await self.registry.share("queue_resolve", room.room_id, {"escalation_id": item.escalation_id})
+            await self.registry.share("queue_add", room.room_id, item.as_dict())
 
     async def shelf_changed(self, room: Room) -> None:
         """Tell the room's consoles its shelf or on-screen product changed (`shelf`)."""

@@ -103,10 +103,11 @@ def faq_match(hits: list[Hit]) -> float:
 def _faq_reply(product: Product, hit: Hit, lang: Lang) -> str:
     """An FAQ answer as written; in English, the catalog's English answer (`en.faq`) when it gives
     one, else the written answer, said to be the shelf's Chinese."""
-    return _entry_reply(product, hit.doc.doc_id, hit.doc.answer or "", lang)
+    return entry_reply(product, hit.doc.doc_id, hit.doc.answer or "", lang)
 
 
-def _entry_reply(product: Product, faq_id: str, answer: str, lang: Lang) -> str:
+def entry_reply(product: Product, faq_id: str, answer: str, lang: Lang) -> str:
+    """The reply an FAQ entry's answer makes, in the comment's language."""
     if lang == "zh":
         return f"{product.link}号链接：{answer}"
     english = product.en_answer(faq_id)
@@ -691,7 +692,7 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
     if faq is None:
         reply = render_field(product, FieldMatch(source, 1.0), u.lang, room.catalog.currency)
     else:
-        reply = _entry_reply(product, faq.id, faq.a, u.lang)
+        reply = entry_reply(product, faq.id, faq.a, u.lang)
     return Decision(
         kind="answer",
         lang=u.lang,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +27,20 @@ def faq_question(catalog: Catalog, product_id: str, text: str) -> str:
     return (focus or cleaned or text).strip()[:500]
 
 
-def add_faq(catalog: Catalog, product_id: str, question: str, answer: str) -> tuple[Catalog, FaqEntry]:
+def add_faq(
+    catalog: Catalog, product_id: str, question: str, answer: str, used: Iterable[str] = ()
+) -> tuple[Catalog, FaqEntry]:
     """A copy of the shelf whose product has the entry (question → answer). An operator entry with
-    the same question is replaced rather than added twice."""
+    the same question is replaced rather than added twice; a new one is numbered past every
+    operators' entry of the product and every id in `used` (ids labels named: an entry taken back
+    or dropped with an upload leaves its labels behind, and they must not name the new one)."""
     product = catalog.product(product_id)
     if product is None:
         raise KeyError(product_id)
     same = next((f for f in product.faq if _OPS_ID.search(f.id) and f.q == question), None)
     kept = [f for f in product.faq if f is not same]
-    numbers = [int(m.group(1)) for f in product.faq if (m := _OPS_ID.search(f.id))]
+    ids = [f.id for f in product.faq] + [u for u in used if u.startswith(f"{product.id}-ops")]
+    numbers = [int(m.group(1)) for i in ids if (m := _OPS_ID.search(i))]
     faq_id = same.id if same else f"{product.id}-ops{max(numbers, default=0) + 1}"
     entry = FaqEntry(id=faq_id, q=question, a=answer[:2000])
     update: dict[str, object] = {"faq": (*kept, entry)}
@@ -58,9 +64,11 @@ def label_problem(catalog: Catalog, kind: str, product_id: str | None, source: s
         return f"kind must be one of {', '.join(LABEL_KINDS)}"
     if kind != "answer":
         return None if product_id is None and source is None else "only an answer names a product and source"
-    product = catalog.product(product_id) if isinstance(product_id, str) else None
+    if not isinstance(product_id, str):
+        return "an answer names its product (product_id) and the entry that answers it (source)"
+    product = catalog.product(product_id)
     if product is None:
-        return "an answer names a product of the room's shelf"
+        return f"no product {product_id[:64]!r} on the room's shelf"
     if source not in product.entries():
         return f"source must be one of {product.id}'s entries: {', '.join(product.entries())}"
     return None
@@ -140,7 +148,10 @@ class Carried:
         return {"answers": self.answers, "wordings": self.wordings, "dropped": self.dropped}
 
     def describe(self) -> str:
-        kept = f"kept {self.answers} operators' answers and {self.wordings} taught wordings"
+        def n(count: int, what: str) -> str:
+            return f"{count} {what}{'' if count == 1 else 's'}"
+
+        kept = f"kept {n(self.answers, 'operator answer')} and {n(self.wordings, 'taught wording')}"
         return kept + (
             f", dropped {self.dropped} of products or entries no longer on it" if self.dropped else ""
         )

@@ -92,6 +92,17 @@ class Room:
     def queue_item(self, escalation_id: str) -> QueueItem | None:
         return next((i for i in self.queue if i.escalation_id == escalation_id), None)
 
+    def queued_for(self, comment_id: str) -> QueueItem | None:
+        """The open item holding a comment: its own, or one it was folded into."""
+        return next(
+            (
+                i
+                for i in self.queue
+                if i.comment_id == comment_id or any(g["comment_id"] == comment_id for g in i.grouped)
+            ),
+            None,
+        )
+
     def same_question(self, item: QueueItem) -> QueueItem | None:
         """The open item asking what `item` asks (`question_key`), to fold `item` into."""
         key = question_key(item)

@@ -2,8 +2,9 @@
 
 The console's settings (paused, approve before send) and timers are stored as one row per room
 (table `consoles`, written by the interaction log whenever the streamer changes them); the questions
-waiting in the streamer's queue come back from `escalations` (status `open`). A restarted server
-reopens each room with them, so a paused bot stays paused and no waiting question is dropped.
+waiting in the streamer's queue come back from `escalations` (status `open`), and the product on
+screen from the last `on_screen` event. A restarted server reopens each room with them, so a paused
+bot stays paused, no waiting question is dropped and "这个" still means the product on screen.
 """
 
 from __future__ import annotations
@@ -29,9 +30,19 @@ def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
     """The query for the room's questions still waiting for the streamer, oldest first."""
     sql = """
         select escalation_id, comment_id, viewer_id, text, product_id, guess, confidence, reason, created_at,
-               coalesce(kind, 'question') as kind
+               coalesce(kind, 'question') as kind, source
           from escalations
          where room_id = :room_id and status = 'open' and created_at >= :since
          order by created_at
+    """
+    return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
+
+
+def last_on_screen(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
+    """The query for the product the streamer last put on screen in this show (at most one row)."""
+    sql = """
+        select detail, created_at from room_events
+         where room_id = :room_id and event = 'on_screen' and created_at >= :since
+         order by created_at desc limit 1
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}

@@ -151,6 +151,13 @@ def comment_label(comment_id: str) -> tuple[str, dict[str, Any]]:
     return "select * from qa_labels where comment_id = :id", {"id": comment_id}
 
 
+def labelled_entries(room_id: str, product_id: str) -> tuple[str, dict[str, Any]]:
+    """Every entry id the room's labels name for a product (rows of `source`): an operators' answer
+    never takes an id a label once gave another entry."""
+    sql = "select distinct source from qa_labels where room_id = :room and product_id = :product"
+    return sql, {"room": room_id, "product": product_id}
+
+
 # -- room analytics --------------------------------------------------------------------------------
 def _rows(query: Query, sql: str, room_id: str) -> list[dict[str, Any]]:
     return query(sql, {"room": room_id})

@@ -50,6 +50,7 @@ TABLES: dict[str, dict[str, type]] = {
         "reason": str,
         "status": str,
         "kind": str,  # question or complaint (storage/controls.py brings it back with the queue)
+        "source": str,  # the entry the guess comes from (a guess sent as it was teaches its wording)
         "created_at": float,
     },
     "card_impressions": {
@@ -136,6 +137,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_tokens", create_tokens_table),
     ("0007_escalation_kind", _add_missing_columns),
     ("0008_qa_labels", _add_missing_columns),
+    ("0009_escalation_source", _add_missing_columns),
 ]
 
 

@@ -104,6 +104,38 @@ async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live
         # correcting the same question again replaces the operator's entry rather than adding one
         async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": RIGHT + "！"}) as r:
             assert (await r.json())["faq_id"] == "d01-ops1"
+        # taken back, a later answer is a new entry: the labels that named d01-ops1 keep meaning the
+        # answer they were given for
+        body = {"room_id": "demo-room", "product_id": "d01", "faq_id": "d01-ops1"}
+        async with http.post(f"{live.url}/api/ops/unlearn", json=body) as r:
+            assert r.status == 200
+        async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": RIGHT}) as r:
+            assert (await r.json())["faq_id"] == "d01-ops2"
+
+
+async def test_a_corrected_question_waiting_in_the_queue_gets_the_operators_answer(live_server) -> None:
+    live = await live_server()
+    console = await live.viewer()
+    assert (await console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    [wrong] = await asked(live, "v1", WRONG)
+    [again] = await asked(live, "v2", WRONG + "？")  # folded into the same item
+    assert wrong["kind"] == again["kind"] == "escalate" and again["queued_with"]
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        body = {"comment_id": again["comment_id"], "answer": RIGHT}
+        async with http.post(f"{live.url}/api/ops/corrections", json=body) as r:
+            assert r.status == 200
+    items = await console.wait_for("queue_item", 3)  # two askers, then the operator's answer
+    assert items[-1]["escalation_id"] == again["queued_with"]
+    assert RIGHT in items[-1]["guess"] and items[-1]["source"] == "d01-ops1"
+    assert items[-1]["reason"] == "an operator wrote the answer" and items[-1]["confidence"] == 1.0
+    # the streamer sends it as it is: both viewers get the operator's answer
+    ack = await console.call("queue_answer", {"escalation_id": again["queued_with"], "use_guess": True})
+    assert ack["ok"], ack
+    for viewer in live.viewers[-2:]:
+        replies = await viewer.wait_for("bot_reply")
+        assert replies[-1]["author"] == "streamer" and RIGHT in replies[-1]["text"]
 
 
 async def test_operator_token_comes_from_the_environment(live_server, monkeypatch) -> None:

@@ -42,7 +42,7 @@
       "reason.other_aspect": "问的和资料说的不是一回事", "reason.two_things": "一次问了两件事",
       "reason.several": "问了多个商品", "reason.streamer_size": "问主播本人的尺码",
       "reason.complaint": "售后问题", "reason.banned_word": "含违禁词", "reason.flood": "刷屏",
-      "reason.rate_limited": "发言过快",
+      "reason.rate_limited": "发言过快", "reason.operator": "运营已写好回答",
     },
     en: {
       title: "Streamer console", connecting: "connecting…", connected: "connected",
@@ -77,7 +77,7 @@
       "reason.not_in_catalog": "the catalog does not say", "reason.other_aspect": "asks another aspect",
       "reason.two_things": "asks two things at once", "reason.several": "about several products",
       "reason.streamer_size": "asks the streamer's size", "reason.complaint": "after-sales trouble",
-      "reason.banned_word": "banned word", "reason.flood": "flooding", "reason.rate_limited": "too fast",
+      "reason.banned_word": "banned word", "reason.flood": "flooding", "reason.rate_limited": "too fast", "reason.operator": "an operator wrote the answer",
     },
   });
 
@@ -89,7 +89,7 @@
     [/catalog does not answer/, "not_in_catalog"], [/another aspect|other aspect/, "other_aspect"],
     [/two things/, "two_things"], [/several products/, "several"], [/streamer's own size/, "streamer_size"],
     [/after-sales|complaint/, "complaint"], [/^banned_word$/, "banned_word"], [/^flood$/, "flood"],
-    [/^rate_limited$/, "rate_limited"],
+    [/^rate_limited$/, "rate_limited"], [/^an operator wrote the answer$/, "operator"],
   ];
   function reasonLabel(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
