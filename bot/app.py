@@ -540,7 +540,8 @@ async def patch_product(request: web.Request) -> web.Response:
         },
     )
     previous = {key: getattr(product, key) for key in update}  # what the console's undo sends back
-    return web.json_response({"ok": True, "product_id": product.id, **update, "previous": previous})
+    now = {key: getattr(changed, key) for key in update}  # as stored (a price given as 79 reads 79.0)
+    return web.json_response({"ok": True, "product_id": product.id, **now, "previous": previous})
 
 
 async def get_queue(request: web.Request) -> web.Response:

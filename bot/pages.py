@@ -477,6 +477,7 @@ async def ops_correct(request: web.Request) -> web.Response:
     # the correction is a label too: this comment is answered by the new entry
     request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id))
     await _answer_in_queue(request, room, comment_id, product_id, entry)
+    await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
     return web.json_response(
         {
@@ -529,6 +530,7 @@ async def ops_label(request: web.Request) -> web.Response:
         request, room.catalog, comment, product_id if kind == "answer" else None, source
     )
     request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
+    await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
     taught = catalog is not room.catalog
     if taught:
         await request.app[REGISTRY].replace_catalog(catalog)

@@ -593,7 +593,7 @@ PAGE_HEAD = '<link rel="stylesheet" href="/static/style.css">'
 PAGE_SCRIPTS = '<script src="/static/common.js"></script><script src="/static/analytics.js"></script>'
 
 PAGE = """<!doctype html>
-<html lang="{html_lang}" data-lang="{lang}"><head><meta charset="utf-8"><title>live-cohost · {room}</title>
+<html lang="{html_lang}" data-lang="{lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>live-cohost · {room}</title>
 {head}</head>
 <body class="report"><h1>{room_word} <span id="room">{room}</span>: {analytics}<span id="lang"></span></h1>
 <p class="note">{computed} {generated}</p>
