@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
-from handlers.field_entries import field_label, product_fields
+from handlers.field_entries import field_label, field_value_text, product_fields
 from handlers.normalize import normalize, words_only
 from handlers.products import ShelfMatcher
 from handlers.rooms import QueueItem
 
 _OPS_ID = re.compile(r"-ops(\d+)$")
+HINT_CHARS = 24  # how much of an entry's answer the review page shows beside its name
 
 
 def faq_question(catalog: Catalog, product_id: str, text: str) -> str:
@@ -95,11 +96,23 @@ def teach(catalog: Catalog, product_id: str | None, wording: str, source: str | 
 def product_entries(product: Product) -> list[dict[str, str]]:
     """The entries that can answer a question about the product, as the review page lists them: each
     field (`source` its key, named in both languages) and each FAQ entry (`source` its id, named by
-    its question)."""
+    its question); `says` is the start of what the entry answers (a field's value, an FAQ answer), so
+    that a field whose name is only its key ("brim") can be told apart."""
+
+    def says(text: str) -> str:
+        return text if len(text) <= HINT_CHARS else text[: HINT_CHARS - 1] + "…"
+
+    live = {"price": f"{product.price:g}", "stock": str(product.stock)}
     fields = [
-        {"source": k, "zh": field_label(k, "zh"), "en": field_label(k, "en")} for k in product_fields(product)
+        {
+            "source": k,
+            "zh": field_label(k, "zh"),
+            "en": field_label(k, "en"),
+            "says": says(live.get(k) or field_value_text(product, k)),
+        }
+        for k in product_fields(product)
     ]
-    return fields + [{"source": f.id, "zh": f.q, "en": f.q} for f in product.faq]
+    return fields + [{"source": f.id, "zh": f.q, "en": f.q, "says": says(f.a)} for f in product.faq]
 
 
 def teach_comment(catalog: Catalog, product_id: str | None, text: str, source: str | None) -> Catalog:

@@ -82,6 +82,12 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
             [room] = [r for r in (await r.json())["rooms"] if r["room_id"] == "demo-room"]
         [d03] = [p for p in room["products"] if p["product_id"] == "d03"]
         assert {"price", "stock", "d03-f1"} <= {e["source"] for e in d03["entries"]}
+        # each entry says the start of what it answers, so two fields are told apart by their values
+        says = {e["source"]: e["says"] for e in d03["entries"]}
+        assert says["price"] == "199" and says["colors"] == "焦糖棕 / 经典黑 / 奶茶色"
+        assert says["capacity"] == "可放14寸笔记本、A4文件、雨伞和保温杯" and says["d03-f1"].startswith(
+            "是头层牛皮"
+        )
 
         # the analytics count the labelled comments and score the bot's decisions on them
         async with http.get(f"{live.url}/api/ops/rooms/demo-room/report") as r:

@@ -205,7 +205,8 @@ addStrings({
       clear(entry);
       const want = row.label_source || row.source;
       for (const e of entriesOf(row.room_id, product.value)) {
-        entry.append(el("option", { value: e.source, text: e[LANG === "en" ? "en" : "zh"], selected: e.source === want }));
+        const name = e[LANG === "en" ? "en" : "zh"] + (e.says ? " · " + e.says : "");
+        entry.append(el("option", { value: e.source, text: name, selected: e.source === want }));
       }
     };
     const what = el("span", { class: "label-answer" }, t("ops.about"), product, t("ops.entry"), entry);
