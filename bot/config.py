@@ -115,8 +115,10 @@ class AuthSettings(_Strict):
 
 
 class ConsoleSettings(_Strict):
+    # the learned answers the bot sends score from their thresholds (about 0.85-0.92) up: below 0.95
+    # are its least sure ones (a default of 0.75 held nothing back)
     approve_below: float = Field(
-        0.75, ge=0, le=1, description="approve-before-send mode: answers less sure than this wait"
+        0.95, ge=0, le=1, description="approve-before-send mode: answers less sure than this wait"
     )
     max_timers: int = Field(20, ge=0, le=1000, description="announcement timers per room")
     guess_above: float = Field(0.5, ge=0, le=1, description="the console shows the bot's guess from this up")

@@ -554,7 +554,7 @@ class CommentFlow:
             asked = {k: g[k] for k in ("escalation_id", "comment_id", "viewer_id", "text", "created_at")}
             out.log("escalations", escalation_row(dataclasses.replace(item, **asked), room.room_id, status))
         if text:
-            askers = [Asker(item.comment_id, item.viewer_id)]
+            askers = [Asker(item.comment_id, item.viewer_id, item.name)]
             for g in item.grouped:
                 if all(a.viewer_id != g["viewer_id"] for a in askers):
                     askers.append(Asker(g["comment_id"], g["viewer_id"], g.get("name")))

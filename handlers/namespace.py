@@ -32,7 +32,7 @@ from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.review import guess_confirmed
-from handlers.rooms import QueueItem, Room, RoomRegistry
+from handlers.rooms import QueueItem, Room, RoomRegistry, live_guess
 from storage.controls import console_row, last_on_screen, open_questions, saved_console
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
@@ -544,7 +544,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         room = await self._streamer_room(sid)
         msg = parse(P.QueueAnswer, data, "queue_answer")
         item = self._queued(room, msg.escalation_id)
-        text = msg.text or (item.guess if msg.use_guess else None)
+        # a price or stock guess says the shelf's value now, not the one when the question came
+        text = msg.text or ((live_guess(item, room.catalog) or item.guess) if msg.use_guess else None)
         if not text:
             raise EventError(P.BAD_PAYLOAD, "queue_answer: give text, or use_guess when the bot had a guess")
         ack = await self.deliver(self.flow.resolve(room, item, text, time.time()))
@@ -691,8 +692,14 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             await self.registry.share("queue_add", room.room_id, item.as_dict())
 
     async def shelf_changed(self, room: Room) -> None:
-        """Tell the room's consoles its shelf or on-screen product changed (`shelf`)."""
+        """Tell the room's consoles its shelf or on-screen product changed (`shelf`), and show the
+        queued price and stock guesses with the values now (`queue_item` again for each changed)."""
         await self._tell_consoles(room, "shelf", self.shelf(room))
+        for item in list(room.queue):
+            guess = live_guess(item, room.catalog)
+            if guess is not None and guess != item.guess:
+                item.guess = guess
+                await self._tell_consoles(room, "queue_item", item.as_dict())
 
     async def _tell_consoles(self, room: Room, event: str, payload: Any, skip_sid: str | None = None) -> None:
         """An update for the room's consoles. Never fails the change itself: with the fan-out away
@@ -721,7 +728,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(C.ConsoleSettingsIn, data, "console_settings")
         settings = self.console(room).apply(msg)
         self.log.record(
-            "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": str(settings)}
+            "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": json.dumps(settings)}
         )
         self._save_console(room)
         if self.registry.share is not None:  # paused on one process is paused on all

@@ -14,9 +14,10 @@ from cachetools import TTLCache
 
 from domain.catalog import Catalog, Product
 from domain.messages import Lang, ProductCard
+from handlers.fields import FieldMatch, render_field
 from handlers.hygiene import expiring
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.normalize import normalize
+from handlers.normalize import detect_lang, normalize
 from recommender.encoder import TextEncoder
 from recommender.ranking import Recommender
 
@@ -47,9 +48,19 @@ class QueueItem:
     # later askers of the same question folded into this item:
     # {escalation_id, comment_id, viewer_id, name, text, created_at}
     grouped: list[dict[str, Any]] = field(default_factory=list)
+    name: str | None = None  # the asker's display name, as the reply names them
 
     def as_dict(self) -> dict[str, object]:
         return {**self.__dict__, "grouped": list(self.grouped)}
+
+
+def live_guess(item: QueueItem, catalog: Catalog) -> str | None:
+    """A queued price or stock guess said again with the shelf's value now (the streamer may have
+    changed the price since the question came), or None when the guess quotes no live value."""
+    product = catalog.product(item.product_id) if item.product_id else None
+    if item.kind != "question" or item.source not in ("price", "stock") or product is None or not item.guess:
+        return None
+    return render_field(product, FieldMatch(item.source, 1.0), detect_lang(item.text), catalog.currency)
 
 
 # what two wordings of one question may differ in: punctuation, spaces, sentence-final particles
@@ -113,8 +124,10 @@ class Room:
     def enqueue(self, item: QueueItem, name: str | None = None) -> QueueItem:
         """Add a question to the queue, or fold it (its asker's `name` too) into the open item asking
         the same; returns the item that now holds it."""
+        name = name if name is not None else item.name
         same = self.same_question(item)
         if same is None:
+            item.name = name
             self.queue.append(item)
             return item
         same.grouped.append(

@@ -29,11 +29,11 @@ def saved_console(room_id: str) -> tuple[str, dict[str, Any]]:
 def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
     """The query for the room's questions still waiting for the streamer, oldest first."""
     sql = """
-        select escalation_id, comment_id, viewer_id, text, product_id, guess, confidence, reason, created_at,
-               coalesce(kind, 'question') as kind, source
-          from escalations
-         where room_id = :room_id and status = 'open' and created_at >= :since
-         order by created_at
+        select e.escalation_id, e.comment_id, e.viewer_id, e.text, e.product_id, e.guess, e.confidence,
+               e.reason, e.created_at, coalesce(e.kind, 'question') as kind, e.source, c.viewer_name as name
+          from escalations e left join comments c on c.comment_id = e.comment_id
+         where e.room_id = :room_id and e.status = 'open' and e.created_at >= :since
+         order by e.created_at
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
+
 from bot.app import LOG
 from tests.conftest import TOKEN
 
@@ -48,6 +50,35 @@ async def test_paused_bot_hands_answers_to_the_streamer_to_approve(live_server, 
 
     await streamer.call("console_settings", {"paused": False})
     assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
+
+
+async def test_an_approved_price_guess_says_the_price_now_and_names_the_asker(
+    live_server, demo_catalog
+) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer()
+    assert (await viewer.call("join_room", {"room_id": "demo-room", "viewer_id": "p1", "name": "小明"}))["ok"]
+    assert (await streamer.call("console_settings", {"paused": True}))["ok"]
+    assert (await viewer.call("comment", {"text": "3号链接多少钱"}))["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    assert item["name"] == "小明" and f"{demo_catalog.by_link(3).price:g}元" in item["guess"]
+
+    # the streamer cuts the price while the question waits: the console shows the guess with it
+    product = demo_catalog.by_link(3)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        url = f"{live.url}/api/rooms/demo-room/products/{product.id}"
+        async with http.patch(url, json={"price": 59.0}) as r:
+            assert r.status == 200, await r.text()
+    items = await streamer.wait_for("queue_item", 2)
+    assert "59元" in items[-1]["guess"] and items[-1]["escalation_id"] == item["escalation_id"]
+
+    # sent as it was, the room hears the price now, addressed to the viewer by name
+    ack = await streamer.call("queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True})
+    assert ack["ok"]
+    [reply] = await viewer.wait_for("bot_reply")
+    assert "59元" in reply["text"] and f"{product.price:g}元" not in reply["text"]
+    assert "@小明" in reply["text"] and "@p1" not in reply["text"]
 
 
 async def test_approve_mode_holds_only_unsure_answers(live_server) -> None:

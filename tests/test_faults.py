@@ -195,6 +195,12 @@ async def test_the_streamer_controls_and_waiting_questions_survive_kill_9(tmp_pa
         fading = await viewer.call("comment", {"text": "6号链接洗了会掉色吗"})  # held back with a guess
         assert waiting["kind"] == fading["kind"] == "escalate"
         await viewer.disconnect()
+        named = socketio.AsyncClient(reconnection=False)  # a second asker of it, with a display name
+        await named.connect(served.url, transports=["websocket"])
+        join = {"room_id": "demo-room", "viewer_id": "v-2", "name": "小鱼"}
+        assert (await named.call("join_room", join))["ok"]
+        assert (await named.call("comment", {"text": "6号链接洗了会掉色吗？"}))["queued_with"]
+        await named.disconnect()
         streamer = await _streamer(served.url)
         before = {q["comment_id"]: q for q in (await streamer.call("console_state"))["queue"]}
         assert before[fading["comment_id"]]["source"]  # the entry the guess comes from
@@ -220,6 +226,7 @@ async def test_the_streamer_controls_and_waiting_questions_survive_kill_9(tmp_pa
         # the guess still names its entry (sent as it is, it teaches the wording), and the product on
         # screen is the one the streamer last showed
         assert state["queue"][1]["source"] == before[fading["comment_id"]]["source"]
+        assert [g["name"] for g in state["queue"][1]["grouped"]] == ["小鱼"]  # the reply names her so
         assert state["on_screen"] == "d04"
     finally:
         served.kill()
