@@ -728,7 +728,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(C.ConsoleSettingsIn, data, "console_settings")
         settings = self.console(room).apply(msg)
         self.log.record(
-            "room_events", {"room_id": room.room_id, "event": "console_settings", "detail": json.dumps(settings)}
+            "room_events",
+            {"room_id": room.room_id, "event": "console_settings", "detail": json.dumps(settings)},
         )
         self._save_console(room)
         if self.registry.share is not None:  # paused on one process is paused on all
