@@ -516,6 +516,14 @@ async def patch_product(request: web.Request) -> web.Response:
             update[key] = value
     if not update:
         return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")
+    expect = body.get("expect")  # what the sender believes the values are (the console's undo sends it)
+    if expect is not None:
+        if not isinstance(expect, dict) or not set(expect) <= {"price", "stock", "original_price"}:
+            return error_response(400, "bad_payload", "expect: an object of price, original_price or stock")
+        moved = {k: getattr(product, k) for k, v in expect.items() if getattr(product, k) != v}
+        if moved:
+            now = ", ".join(f"{k} is {v:g}" if v is not None else f"{k} is unset" for k, v in moved.items())
+            return error_response(409, "changed_since", f"changed since: {now} now; nothing was changed")
     try:  # validated like a catalog file's product (bounds, no NaN): never a bare model_copy
         changed = Product.model_validate({**product.model_dump(), **update})
     except ValidationError as e:

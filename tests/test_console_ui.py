@@ -115,6 +115,19 @@ async def test_a_big_price_cut_asks_for_confirmation_and_can_be_undone(live_serv
     await expect(page.locator("#shelf-status")).to_contain_text("已撤销")
     assert _price(live, 3) == before
     await expect(row.locator("input.price")).to_have_value(f"{before:g}")
+
+    # another console changes the price after this one's change: this one's undo must not wipe it
+    await row.locator("input.price").fill(f"{before + 10:g}")
+    await row.locator("button.save").click()
+    await expect(page.locator("#undo")).to_be_visible()
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        url = f"{live.url}/api/rooms/demo-room/products/" + _pid(live, 3)
+        async with http.patch(url, json={"price": before + 20}) as r:
+            assert r.status == 200
+    await page.locator("#undo").click()
+    await expect(row.locator(".row-msg.error")).to_contain_text("已在别处改过")
+    assert _price(live, 3) == before + 20
+    await expect(page.locator("#undo")).to_be_hidden()
     await page.context.close()
 
 

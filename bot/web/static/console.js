@@ -26,6 +26,7 @@
       confidence: "置信度 {c}", asked_n: "{n} 人问", complaint: "投诉", no_product: "未识别商品",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
+      changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
       bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
@@ -61,6 +62,7 @@
       confidence: "confidence {c}", asked_n: "{n} asked", complaint: "Complaint", no_product: "product unknown",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
+      changed_since: "changed since elsewhere; not undone (the shelf shows the value now)",
       nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
       bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
@@ -430,7 +432,7 @@
     if (data.ok) {
       rowMessage(pid, "", false);
       $("shelf-status").textContent = t("saved", { p: p.title, what: describe(p, values) });
-      remember(pid, data.previous);
+      remember(pid, data.previous, values);
     } else if (data.error && data.error.code === "confirm_price_jump") {
       rowMessage(pid, t("jump", { p: p.title, old: money(p.price), new: money(values.price) }), true, [
         el("button", { type: "button", class: "confirm primary", text: t("confirm"), onclick: () => save(pid, true) }),
@@ -453,8 +455,9 @@
     return data;
   }
 
-  function remember(pid, previous) {
-    lastChange = previous && Object.keys(previous).length ? { product_id: pid, values: previous } : null;
+  function remember(pid, previous, now) {
+    // `now`: the values set, which the undo expects to find (another console may have changed them since)
+    lastChange = previous && Object.keys(previous).length ? { product_id: pid, values: previous, now } : null;
     renderUndo();
   }
 
@@ -466,9 +469,16 @@
 
   $("undo").addEventListener("click", async () => {
     if (!lastChange) return;
-    const { product_id: pid, values } = lastChange;
-    const data = await patch(pid, { ...values, confirm: true });
-    if (!data.ok) return rowMessage(pid, data.error ? data.error.message : "?", true);
+    const { product_id: pid, values, now } = lastChange;
+    const data = await patch(pid, { ...values, confirm: true, expect: now });
+    if (!data.ok) {
+      if (data.error && data.error.code === "changed_since") {
+        lastChange = null;
+        renderUndo();
+        return rowMessage(pid, t("changed_since"), true);
+      }
+      return rowMessage(pid, data.error ? data.error.message : "?", true);
+    }
     const p = products.get(pid);
     $("shelf-status").textContent = t("undone", { what: describe(p, values) });
     lastChange = null;
