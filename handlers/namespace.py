@@ -183,6 +183,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             viewer_secret or secrets.token_bytes(32), b"live-cohost viewer token", hashlib.sha256
         ).digest()
         self._feedback_seen = expiring(200_000, FEEDBACK_KEPT_S)  # (room, viewer, reply) counted once
+        self._timers_shown: dict[str, tuple[tuple[str, int], ...]] = {}  # room → (timer, sent) last pushed
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
@@ -661,6 +662,10 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 await self.deliver(self.flow.resolve(room, item, None, now, status="expired"))
         if counters and self._streamers_here(room):
             await self.emit("console_counters", await self._counters(room), to=streamer_channel(room.room_id))
+            if state is not None:
+                shown = tuple((t.timer_id, t.sent) for t in state.timers.values())
+                if shown != self._timers_shown.get(room.room_id, ()):
+                    await self._timers_changed(room)
 
     async def _counters(self, room: Room) -> dict[str, Any]:
         state = self.console(room)
@@ -750,6 +755,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             raise EventError(P.BAD_PAYLOAD, f"timer_set: at most {self.max_timers} timers per room")
         timer = C.add_timer(state, msg, time.time())
         self._save_console(room)
+        await self._timers_changed(room)
         return {"ok": True, "timer": timer.as_dict()}
 
     async def on_timer_clear(self, sid: str, data: Any) -> Ack:
@@ -758,7 +764,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if self.console(room).timers.pop(msg.timer_id, None) is None:
             raise EventError(P.BAD_PAYLOAD, f"timer_clear: no timer {msg.timer_id[:64]!r}")
         self._save_console(room)
+        await self._timers_changed(room)
         return {"ok": True, "timer_id": msg.timer_id}
+
+    async def _timers_changed(self, room: Room) -> None:
+        """Every console of the room shows the timers as they are (`console_timers`): one added or
+        cleared on another console, and each timer's count of messages sent."""
+        timers = [t.as_dict() for t in self.console(room).timers.values()]
+        self._timers_shown[room.room_id] = tuple((t["timer_id"], t["sent"]) for t in timers)
+        await self._tell_consoles(room, "console_timers", {"timers": timers})
 
     async def on_reply_feedback(self, sid: str, data: Any) -> Ack:
         """A viewer's thumbs up or down on a reply: logged for the operator's review."""

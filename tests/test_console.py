@@ -117,14 +117,21 @@ async def test_announcements_and_timers_reach_the_room(live_server) -> None:
         and reply["source"] == "announcement"
     )
 
+    second = await streamer_of(live)  # the streamer's other console (a phone beside the laptop)
     timer = (await streamer.call("timer_set", {"text": "关注主播不迷路", "every_comments": 2}))["timer"]
+    [shown] = await second.wait_for("console_timers")
+    assert [t["timer_id"] for t in shown["timers"]] == [timer["timer_id"]]
     for text in ("主播好", "来了来了"):
         await viewer.call("comment", {"text": text})
     replies = await viewer.wait_for("bot_reply", 2, timeout=5)
     assert replies[1]["text"] == "关注主播不迷路" and replies[1]["source"] == "timer"
     listed = (await streamer.call("console_state"))["timers"]
     assert listed[0]["timer_id"] == timer["timer_id"] and listed[0]["sent"] == 1
+    shown = await second.wait_for("console_timers", 2)  # the other console's count follows
+    assert shown[-1]["timers"][0]["sent"] == 1
     assert (await streamer.call("timer_clear", {"timer_id": timer["timer_id"]}))["ok"]
+    shown = await second.wait_for("console_timers", 3)
+    assert shown[-1]["timers"] == []
     assert (await streamer.call("timer_clear", {"timer_id": timer["timer_id"]}))["error"][
         "code"
     ] == "bad_payload"

@@ -158,6 +158,7 @@
   socket.on("shelf", (s) => renderShelf(s));
   socket.on("console_counters", (c) => renderCounters(c));
   socket.on("console_settings", (s) => renderSettings(s));
+  socket.on("console_timers", (m) => renderTimers(m.timers)); // set or cleared elsewhere, or one more sent
   socket.on("moderation", (m) => {
     $("moderation").prepend(el("li", {}, el("b", { text: m.viewer_id }), " ",
       el("span", { class: "reason", dataset: { reason: m.reason }, text: reasonLabel(m.reason) })));
