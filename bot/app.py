@@ -512,7 +512,8 @@ async def patch_product(request: web.Request) -> web.Response:
         if key in body:
             value = body[key]
             if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
-                return error_response(400, "bad_payload", f"{key} must be a non-negative number")
+                what = "a whole number, 0 or more" if key == "stock" else "a number, 0 or more"
+                return error_response(400, "bad_payload", f"{key} must be {what}")
             update[key] = value
     if not update:
         return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")

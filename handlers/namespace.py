@@ -32,7 +32,7 @@ from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.review import guess_confirmed
-from handlers.rooms import QueueItem, Room, RoomRegistry, live_guess
+from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
 from storage.controls import console_row, last_on_screen, open_questions, saved_console
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
@@ -658,7 +658,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         connected console gets `console_counters`."""
         state = self.consoles.get(room.room_id)
         if state is not None:
-            for item in [i for i in room.queue if state.expired(i.created_at, now)]:
+            # a question expires by its newest asker's wait; a complaint never does (a person follows it up)
+            waiting = [i for i in room.queue if i.kind != "complaint"]
+            for item in [i for i in waiting if state.expired(max([i.created_at, *asked_at(i)]), now)]:
                 await self.deliver(self.flow.resolve(room, item, None, now, status="expired"))
         if counters and self._streamers_here(room):
             await self.emit("console_counters", await self._counters(room), to=streamer_channel(room.room_id))

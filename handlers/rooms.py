@@ -54,6 +54,11 @@ class QueueItem:
         return {**self.__dict__, "grouped": list(self.grouped)}
 
 
+def asked_at(item: QueueItem) -> list[float]:
+    """When the askers folded into an item asked."""
+    return [float(g["created_at"]) for g in item.grouped]
+
+
 def live_guess(item: QueueItem, catalog: Catalog) -> str | None:
     """A queued price or stock guess said again with the shelf's value now (the streamer may have
     changed the price since the question came), or None when the guess quotes no live value."""

@@ -207,7 +207,9 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     page = await console_page(browser, live.url)
     streamer = await live.viewer()
     assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    await expect(page.locator("#paused-banner")).to_be_hidden()
     assert (await streamer.call("console_settings", {"paused": True}))["ok"]  # answers become guesses
+    await expect(page.locator("#paused-banner")).to_contain_text("机器人已暂停")  # hard to miss
     viewer = await live.viewer("demo-room", "v1")
     await viewer.call("comment", {"text": "3号链接多少钱"})
     item = page.locator("#queue .item").first
@@ -234,10 +236,13 @@ async def test_queued_questions_expire_after_the_consoles_time(live_server) -> N
     assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
     viewer = await live.viewer("demo-room", "v1")
     await viewer.call("comment", {"text": INVOICE})
+    upset = await live.viewer("demo-room", "v2")
+    assert (await upset.call("comment", {"text": "我买的裤子破了个洞谁管"}))["kind"] == "complaint"
     assert (await streamer.call("console_settings", {"expire_min": 0.02}))["ok"]  # 1.2 s
     resolved = await streamer.wait_for("queue_resolved", timeout=10)
     assert resolved[0]["status"] == "expired"
-    assert (await streamer.call("queue_list"))["queue"] == []
+    await asyncio.sleep(2)  # the complaint waits as long, and stays: a person must follow it up
+    assert [q["kind"] for q in (await streamer.call("queue_list"))["queue"]] == ["complaint"]
 
 
 def test_which_questions_count_as_the_same() -> None:

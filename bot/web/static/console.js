@@ -25,6 +25,7 @@
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
       confidence: "置信度 {c}", asked_n: "{n} 人问", complaint: "投诉", no_product: "未识别商品",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
+      paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
       changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
@@ -61,6 +62,7 @@
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
       confidence: "confidence {c}", asked_n: "{n} asked", complaint: "Complaint", no_product: "product unknown",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
+      paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
       changed_since: "changed since elsewhere; not undone (the shelf shows the value now)",
       nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
@@ -500,6 +502,7 @@
     pause.dataset.i18n = s.paused ? "resume" : "pause";
     pause.textContent = t(pause.dataset.i18n);
     pause.dataset.paused = s.paused ? "1" : "0";
+    $("paused-banner").hidden = !s.paused; // a streamer must not forget the bot is not answering
     $("approve-mode").checked = s.approve_mode;
     for (const [id, value] of [["approve-below", s.approve_below], ["guess-above", s.guess_above], ["expire-min", s.expire_min]]) {
       if (document.activeElement !== $(id)) $(id).value = value;
