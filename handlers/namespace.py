@@ -681,6 +681,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "product_id": p.id,
                 "link": p.link,
                 "title": p.title,
+                "title_en": p.title_en,
                 "price": p.price,
                 "original_price": p.original_price,
                 "stock": p.stock,

@@ -193,6 +193,9 @@ async def test_the_console_in_english_shows_names_and_reasons_in_english(live_se
     en = await reason.text_content()
     assert en and en.isascii() and en != said, (said, zh, en)
     await expect(item.locator(".product")).to_contain_text("#3 ")
+    product = live.app[REGISTRY].get("demo-room").catalog.by_link(3)
+    await expect(item.locator(".product")).to_contain_text(product.title_en)  # its English title
+    await expect(page.locator("#shelf")).to_contain_text(product.title_en)
     await expect(item.locator("button.answer")).to_have_text("Answer")
     await expect(page.locator('[data-counter="escalated"] span')).to_have_text("to streamer")
     assert await page.locator("#shelf").get_by_text("d0", exact=False).count() == 0  # names, not ids

@@ -134,10 +134,14 @@
     return data;
   }
 
+  function titleOf(p) { // the English title on the English console, when the catalog gives one
+    return LANG === "en" && p.title_en ? p.title_en : p.title;
+  }
+
   function productName(pid) {
     const p = products.get(pid);
     if (!p) return pid ? pid : t("no_product");
-    return t("link", { n: p.link }) + " " + p.title;
+    return t("link", { n: p.link }) + " " + titleOf(p);
   }
 
   /* -- connection ------------------------------------------------------------------------------ */
@@ -396,7 +400,7 @@
     row.classList.toggle("on-screen", p.product_id === onScreen);
     row.querySelector(".on-screen-pill").hidden = p.product_id !== onScreen;
     row.querySelector(".link").textContent = t("link", { n: p.link });
-    row.querySelector(".title").textContent = p.title;
+    row.querySelector(".title").textContent = titleOf(p);
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
     for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
       const box = row.querySelector("input." + cls);
@@ -434,10 +438,10 @@
     const data = await patch(pid, confirmed ? { ...values, confirm: true } : values);
     if (data.ok) {
       rowMessage(pid, "", false);
-      $("shelf-status").textContent = t("saved", { p: p.title, what: describe(p, values) });
+      $("shelf-status").textContent = t("saved", { p: titleOf(p), what: describe(p, values) });
       remember(pid, data.previous, values);
     } else if (data.error && data.error.code === "confirm_price_jump") {
-      rowMessage(pid, t("jump", { p: p.title, old: money(p.price), new: money(values.price) }), true, [
+      rowMessage(pid, t("jump", { p: titleOf(p), old: money(p.price), new: money(values.price) }), true, [
         el("button", { type: "button", class: "confirm primary", text: t("confirm"), onclick: () => save(pid, true) }),
         el("button", { type: "button", class: "cancel", text: t("cancel"), onclick: () => {
           row.querySelector("input.price").value = String(p.price);
