@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from playwright.async_api import Page, expect
 
-from bot.app import REGISTRY
+from bot.app import NAMESPACE, REGISTRY
 from handlers.rooms import QueueItem, question_key
 from tests.conftest import TOKEN, screenshot_dir
 
@@ -246,6 +246,20 @@ async def test_queued_questions_expire_after_the_consoles_time(live_server) -> N
     assert resolved[0]["status"] == "expired"
     await asyncio.sleep(2)  # the complaint waits as long, and stays: a person must follow it up
     assert [q["kind"] for q in (await streamer.call("queue_list"))["queue"]] == ["complaint"]
+
+
+async def test_a_question_asked_again_waits_from_its_newest_asker(live_server) -> None:
+    live = await live_server()
+    namespace, room = live.app[NAMESPACE], live.app[REGISTRY].get("demo-room")
+    namespace.console(room).expire_min = 10
+    first = QueueItem("e1", "c1", "v1", INVOICE, "d03", None, 0.0, "", 1000.0)
+    room.enqueue(first, "小明")
+    room.enqueue(QueueItem("e2", "c2", "v2", INVOICE, "d03", None, 0.0, "", 1500.0), "小红")
+    assert list(room.queue) == [first] and [g["name"] for g in first.grouped] == ["小红"]
+    await namespace._console_tick(room, 1000.0 + 700, counters=False)  # the first waited 11.7 min
+    assert list(room.queue) == [first]  # 小红 has waited 3.3: still waiting for the streamer
+    await namespace._console_tick(room, 1500.0 + 601, counters=False)
+    assert not room.queue
 
 
 def test_which_questions_count_as_the_same() -> None:
