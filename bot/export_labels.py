@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 
 from bot.report import logged_rooms
-from domain.catalog import Catalog, CatalogError, load_catalog, parse_catalog
+from domain.catalog import Catalog, CatalogError, load_catalog
 from handlers.review import label_problem
 from storage.log import InteractionLog
+from storage.shelves import read_shelf, saved_shelf
 
 LABELS = "select comment_id, kind, product_id, source, created_at from qa_labels where room_id = :room"
 COMMENTS = "select comment_id, text, created_at from comments where room_id = :room"
@@ -30,7 +31,6 @@ SCREENS = """
 select detail, created_at from room_events
  where room_id = :room and event = 'on_screen' order by created_at
 """
-SHELF = "select catalog, created_at from shelves where room_id = :room"
 
 
 class ExportError(ValueError):
@@ -81,13 +81,10 @@ def room_shelf(stored: list[dict[str, Any]], room_id: str, catalogs: list[str | 
     """The room's shelf as last stored in the logs (operators' FAQ entries included; of several
     processes' logs, the newest), else the first of `catalogs` that is this room's."""
     if stored:
-        newest = max(stored, key=lambda r: r["created_at"] or 0)
-        try:
-            return parse_catalog(json.loads(newest["catalog"]), "stored shelf")
-        except (CatalogError, ValueError, TypeError) as e:
-            raise ExportError(
-                f"room {room_id!r}: its stored shelf cannot be read ({str(e).splitlines()[0]})"
-            ) from None
+        shelf, problem = read_shelf(max(stored, key=lambda r: r["created_at"] or 0), room_id)
+        if shelf is None:
+            raise ExportError(f"room {room_id!r}: its stored shelf cannot be read ({problem})")
+        return shelf
     for path in catalogs:
         try:
             catalog = load_catalog(path)
@@ -121,7 +118,7 @@ class _Logged:
                     self.labels[label["comment_id"]] = label
             self.comments.update((c["comment_id"], c) for c in log.query(COMMENTS, room))
             self.screens += log.query(SCREENS, room)
-            self.shelves += log.query(SHELF, room)
+            self.shelves += log.query(*saved_shelf(room_id))
         except sqlite3.DatabaseError as e:
             raise ExportError(f"{db_path}: not a readable SQLite database ({e})") from None
 
