@@ -514,11 +514,6 @@ class CommentFlow:
         waiting = sum(
             (i.viewer_id == who) + sum(g["viewer_id"] == who for g in i.grouped) for i in room.queue
         )
-        if waiting >= self.settings.queue_per_viewer:
-            # one viewer cannot fill the streamer's queue (and push out everyone else's questions)
-            out.ack["escalated"] = False
-            out.ack["queue_full"] = True
-            return
         item = QueueItem(
             new_id("e"),
             comment.comment_id,
@@ -532,6 +527,13 @@ class CommentFlow:
             kind,
             source=decision.source,
         )
+        if waiting >= self.settings.queue_per_viewer:
+            # one viewer cannot fill the streamer's queue (and push out everyone else's questions);
+            # the question is logged as not queued, so the operators' review list shows it
+            out.log("escalations", escalation_row(item, room.room_id, "queue_full"))
+            out.ack["escalated"] = False
+            out.ack["queue_full"] = True
+            return
         out.log("escalations", escalation_row(item, room.room_id, "open"))
         held = room.enqueue(item, comment.viewer_name)
         out.emit("queue_item", held.as_dict(), streamer_channel(room.room_id))

@@ -19,7 +19,17 @@ from storage import stats
 Query = Callable[..., list[dict[str, Any]]]
 
 QUESTION_KINDS = ("answer", "escalate")
-QA_STATUSES = ("answered", "escalated", "streamer_answered", "dismissed", "unsent", "filtered", "other")
+QA_STATUSES = (
+    "answered",
+    "escalated",
+    "streamer_answered",
+    "dismissed",
+    "expired",
+    "queue_full",
+    "unsent",
+    "filtered",
+    "other",
+)
 
 
 def live_counters(room_id: str, since: float, now: float | None = None) -> tuple[str, dict[str, Any]]:
@@ -34,7 +44,8 @@ def live_counters(room_id: str, since: float, now: float | None = None) -> tuple
              and kind in ('answer', 'escalate')) as questions,
           (select count(*) from comments where room_id = :room and created_at >= :since
              and kind = 'answer') as answered,
-          (select count(*) from escalations where room_id = :room and created_at >= :since) as escalated,
+          (select count(*) from escalations where room_id = :room and created_at >= :since
+             and status != 'queue_full') as escalated,
           (select count(*) from escalations where room_id = :room and created_at >= :since
              and status = 'answered') as streamer_answered,
           (select count(*) from card_impressions where room_id = :room and created_at >= :since)
@@ -82,6 +93,8 @@ qa as (
            when r.reply_id is not null then 'answered'
            when e.status = 'open' then 'escalated'
            when e.status = 'dismissed' then 'dismissed'
+           when e.status = 'expired' then 'expired'
+           when e.status = 'queue_full' then 'queue_full'
            when c.kind = 'answer' then 'unsent'
            else 'other'
          end as status

@@ -138,6 +138,26 @@ async def test_a_corrected_question_waiting_in_the_queue_gets_the_operators_answ
         assert replies[-1]["author"] == "streamer" and RIGHT in replies[-1]["text"]
 
 
+async def test_questions_left_unanswered_say_why_on_the_review_list(live_server) -> None:
+    # before: a question over the viewer's queue limit and one the console let expire were both
+    # "other" on the review list, among the chat; the first was in no table but `comments`
+    live = await live_server(hygiene={"queue_per_viewer": 1})
+    console = await live.viewer()
+    assert (await console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    first, second = await asked(live, "v1", WRONG, "3号链接可以开发票吗，公司报销要用")
+    assert first["escalated"] and second["queue_full"] and not second["escalated"]
+    assert (await console.call("console_settings", {"expire_min": 0.02}))["ok"]  # 1.2 s
+    assert (await console.wait_for("queue_resolved", timeout=10))[0]["status"] == "expired"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        for status, ack in (("expired", first), ("queue_full", second)):
+            async with http.get(f"{live.url}/api/ops/qa", params={"status": status}) as r:
+                assert [row["comment_id"] for row in (await r.json())["rows"]] == [ack["comment_id"]]
+    state = await console.call("console_state")
+    assert state["counters"]["escalated"] == 1  # handed over once: the one not queued is not counted
+
+
 async def test_operator_token_comes_from_the_environment(live_server, monkeypatch) -> None:
     monkeypatch.setenv("COHOST_OPERATOR_TOKEN", "op-secret")
     live = await live_server()

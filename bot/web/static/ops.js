@@ -27,7 +27,8 @@ addStrings({
     "ops.learnedWording": "说法“{wording}” → {entry}", "ops.remove": "删除", "ops.removed": "已删除",
     "label.answer": "货架能答", "label.escalate": "货架答不了", "label.purchase": "购买", "label.chat": "闲聊", "label.complaint": "投诉",
     "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
-    "status.dismissed": "已忽略", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
+    "status.dismissed": "已忽略", "status.expired": "超时未答",
+    "status.queue_full": "未进队列（该观众待答已满）", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
   },
   en: {
     "ops.heading": "Operator review", "ops.room": "room", "ops.all": "all", "ops.from": "from", "ops.to": "to",
@@ -51,7 +52,8 @@ addStrings({
     "label.answer": "the shelf answers it", "label.escalate": "nothing on the shelf answers it", "label.purchase": "purchase",
     "label.chat": "chat", "label.complaint": "complaint",
     "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
-    "status.dismissed": "dismissed", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
+    "status.dismissed": "dismissed", "status.expired": "expired unanswered",
+    "status.queue_full": "not queued (viewer's open questions at the limit)", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
   },
 });
 
