@@ -210,6 +210,13 @@ class Product(BaseModel):
     def in_stock(self) -> bool:
         return self.stock > 0
 
+    @property
+    def was_price(self) -> float | None:
+        """The original price viewers are shown beside the price: only when it is above the price now
+        (a price raised during the show past it shows no discount that is not there)."""
+        op = self.original_price
+        return op if op is not None and op > self.price else None
+
     def display_name(self, lang: str) -> str:
         if lang == "en" and self.title_en:
             return self.title_en

@@ -93,7 +93,7 @@ def product_payload(product: Product) -> dict[str, Any]:
         "link": product.link,
         "titles": card_titles(product),
         "price": product.price,
-        "original_price": product.original_price,
+        "original_price": product.was_price,
         "in_stock": product.in_stock,
     }
 

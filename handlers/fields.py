@@ -661,11 +661,11 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     key = match.key
     if key == "price":
         if lang == "zh":
-            extra = f"（原价{money(product.original_price)}元）" if product.original_price else ""
+            extra = f"（原价{money(product.was_price)}元）" if product.was_price else ""
             sold = "，已经卖完了" if not product.in_stock else ""
             return f"{name}现在{money(product.price)}元{extra}{sold}"
         sym = currency_symbol(currency)
-        extra = f" (was {sym}{money(product.original_price)})" if product.original_price else ""
+        extra = f" (was {sym}{money(product.was_price)})" if product.was_price else ""
         return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}."
     if key == "stock":
         if lang == "zh":

@@ -17,7 +17,7 @@ def card_from_pick(room_id: str, viewer_id: str, product: Product, pick: Pick, l
         product_id=product.id,
         title=product.display_name(lang),
         price=product.price,
-        original_price=product.original_price,
+        original_price=product.was_price,
         link=product.link,
         in_stock=product.in_stock,
         reason=pick.reason,

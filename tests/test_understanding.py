@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from domain.catalog import Catalog, load_catalog
+from handlers.comments import product_payload
 from handlers.fields import detect_fields
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
@@ -59,6 +60,22 @@ def test_price_change_shows_in_the_next_answer(room: RoomKnowledge, catalog: Cat
     assert d.kind == "answer" and d.product_id == product.id
     assert d.reply is not None and f"{new_price:g}" in d.reply
     assert _price(product) not in d.reply.replace(f"{product.original_price:g}", "")
+
+
+def test_a_price_raised_past_the_original_shows_no_discount(
+    room: RoomKnowledge, catalog: Catalog, encoder
+) -> None:
+    # before: "（原价59元）" beside a price of 79, and a struck-through 59 on the card (a discount that
+    # is not there, which viewers read as one)
+    product = next(p for p in catalog.products if p.original_price)
+    raised = product.model_copy(update={"price": product.original_price + 20})
+    room2 = room.with_catalog(catalog.with_product(raised), encoder, SETTINGS.dense_weight)
+    for text, word in ((f"{product.link}号多少钱", "原价"), (f"how much is link {product.link}", "was")):
+        d = answer_comment(text, room2, None, SETTINGS)
+        assert d.kind == "answer" and d.source == "price" and d.reply is not None, d
+        assert f"{raised.price:g}" in d.reply and word not in d.reply
+    assert product_payload(raised)["original_price"] is None
+    assert product_payload(product)["original_price"] == product.original_price
 
 
 def test_size_question_on_a_clothing_product(room: RoomKnowledge, catalog: Catalog) -> None:
