@@ -311,7 +311,7 @@ def create_app(
         # aiohttp waits for open websockets on shutdown: close them so SIGTERM stops promptly
         # (each disconnect is logged as a leave before the log is closed)
         # (engineio's disconnect-all fails when the last viewer leaves while it starts: close a copy)
-        closing = [s.close(reason=sio.eio.reason.SERVER_DISCONNECT) for s in list(sio.eio.sockets.values())]
+        closing = [_close_socket(s, sio.eio.reason.SERVER_DISCONNECT) for s in list(sio.eio.sockets.values())]
         if closing:
             try:  # a dead connection would hold the stop until its ping times out
                 await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), CLOSE_TIMEOUT_S)
@@ -615,6 +615,16 @@ def _keep_aside(
         problem,
         aside["room_id"],
     )
+
+
+async def _close_socket(socket: Any, reason: str) -> None:
+    """Close one engine.io connection and end its transport. engine.io sends the client a close
+    packet, but a browser's client ignores it on a websocket: the socket's writer then waits for its
+    next packet (up to ping interval + timeout) with the websocket open, and aiohttp's shutdown waits
+    for that handler twice its timeout (a console left open made a stop take about 20 s). The empty
+    packet (engine.io's own "no more to send") ends the writer, which closes the websocket."""
+    await socket.close(reason=reason)
+    await socket.queue.put(None)
 
 
 def run(settings: Settings) -> None:

@@ -77,6 +77,24 @@ async def test_sigterm_loses_nothing(tmp_path: Path) -> None:
     assert sqlite_utils.Database(served.db)["comments"].count == len(acked)
 
 
+async def test_sigterm_with_a_console_open_ends_its_connection_and_stops(tmp_path: Path, browser) -> None:
+    # before: the browser's client ignores engine.io's close packet on a websocket, the connection
+    # stayed open, and aiohttp waited out its shutdown timeout twice (10 s each) before stopping
+    served = _start(tmp_path)
+    context = await browser.new_context()
+    try:
+        await wait_healthy(served)
+        page = await context.new_page()
+        await page.goto(f"{served.url}/console/demo-room?token={TOKEN}")
+        await page.wait_for_selector("body[data-joined]")
+        await asyncio.sleep(1)  # upgraded from polling to a websocket by now
+        served.stop(signal.SIGTERM)
+        assert await wait_exit(served, timeout=9) == 0  # within one shutdown timeout: not waited out
+    finally:
+        served.kill()
+        await context.close()
+
+
 async def _price_answer(url: str, question: str = "1号链接多少钱") -> str:
     client = socketio.AsyncClient(reconnection=False)
     replies: list[dict] = []
