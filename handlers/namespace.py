@@ -729,6 +729,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "settings": state.settings(),
             "timers": [t.as_dict() for t in state.timers.values()],
             "counters": await self._counters(room),
+            "now": time.time(),  # the server's clock: the console shows how long questions waited
         }
 
     async def on_console_settings(self, sid: str, data: Any) -> Ack:

@@ -176,6 +176,27 @@ async def test_four_askers_of_one_question_are_one_item_answered_once(live_serve
     await page.context.close()
 
 
+async def test_a_question_many_asked_names_a_few_and_says_how_long_it_waited(live_server, browser) -> None:
+    # before: every asker's @name in a row (a wall on a question half the room asked), and no sign
+    # of which questions had waited longest
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    fans = [await live.viewer("demo-room", f"fan{i}") for i in range(6)]
+    for fan in fans[:5]:
+        assert (await fan.call("comment", {"text": INVOICE}))["kind"] == "escalate"
+    item = page.locator("#queue .item")
+    await expect(item).to_have_attribute("data-count", "5")
+    await expect(item.locator(".age")).to_have_text("刚问")
+    [queued] = live.app[REGISTRY].get("demo-room").queue
+    queued.created_at -= 7 * 60  # the first asker asked seven minutes ago
+    assert (await fans[5].call("comment", {"text": INVOICE}))["kind"] == "escalate"
+    await expect(item).to_have_attribute("data-count", "6")
+    await expect(item.locator(".age")).to_have_text("等了 7 分钟")
+    await expect(item.locator(".askers")).to_have_text("@fan0 @fan1 @fan2 等 3 人")
+    await expect(item.locator(".askers")).to_have_attribute("title", ", ".join(f"fan{i}" for i in range(6)))
+    await page.context.close()
+
+
 async def test_the_console_in_english_shows_names_and_reasons_in_english(live_server, browser) -> None:
     live = await live_server()
     page = await console_page(browser, live.url)

@@ -23,7 +23,8 @@
       comments_unit: "条评论", add: "添加", remove: "删除", sent_n: "已发 {n}",
       answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
-      confidence: "置信度 {c}", asked_n: "{n} 人问", complaint: "投诉", no_product: "未识别商品",
+      confidence: "置信度 {c}", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
+      waited_h: "等了 {h} 小时 {m} 分", and_more: "等 {n} 人", complaint: "投诉", no_product: "未识别商品",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
@@ -60,7 +61,8 @@
       minutes: "min", comments_unit: "comments", add: "Add", remove: "Delete", sent_n: "sent {n}",
       answer_ph: "Your answer (Enter sends)", answer: "Answer", approve: "Send the guess", dismiss: "Dismiss",
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
-      confidence: "confidence {c}", asked_n: "{n} asked", complaint: "Complaint", no_product: "product unknown",
+      confidence: "confidence {c}", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
+      waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
       paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
@@ -152,6 +154,7 @@
     document.body.dataset.joined = "1";
     const state = await call("console_state", null);
     if (!state.ok) return;
+    if (typeof state.now === "number") clockOffset = state.now - Date.now() / 1000;
     renderShelf(state);
     syncQueue(state.queue);
     renderCounters(state.counters);
@@ -159,6 +162,8 @@
     renderTimers(state.timers);
   });
   socket.on("disconnect", () => status("disconnected"));
+  // how long each question has waited (since its first asker), kept current
+  setInterval(() => { for (const { item, node } of items.values()) node.querySelector(".age").textContent = waited(item); }, 15000);
   socket.on("queue_item", (item) => upsertItem(item));
   socket.on("queue_resolved", (r) => removeItem(r.escalation_id));
   socket.on("shelf", (s) => renderShelf(s));
@@ -189,6 +194,17 @@
     return (item.kind || "question") === "complaint" ? $("complaints") : $("queue");
   }
 
+  // the server's clock minus this computer's, so that waits are right on a console whose clock is off
+  let clockOffset = 0;
+  const NAMES_SHOWN = 3;
+
+  function waited(item) {
+    const s = Math.max(0, Date.now() / 1000 + clockOffset - Number(item.created_at || 0));
+    const m = Math.floor(s / 60);
+    if (m < 1) return t("waited_now");
+    return m < 60 ? t("waited_min", { m }) : t("waited_h", { h: Math.floor(m / 60), m: m % 60 });
+  }
+
   function askers(item) {
     const seen = new Map([[item.viewer_id, item.name || item.viewer_id]]);
     for (const g of item.grouped || []) if (!seen.has(g.viewer_id)) seen.set(g.viewer_id, g.name || g.viewer_id);
@@ -210,7 +226,7 @@
         el("span", { class: "pill count" }),
         el("b", { class: "askers" }), "：", el("span", { class: "question" })),
       el("div", { class: "muted meta" },
-        el("span", { class: "product" }), " · ", el("span", { class: "reason" }), " · ", el("span", { class: "conf" })),
+        el("span", { class: "age" }), " · ", el("span", { class: "product" }), " · ", el("span", { class: "reason" }), " · ", el("span", { class: "conf" })),
       el("div", { class: "guess-row" }, el("span", { class: "guess-label" }), ": ", el("span", { class: "guess" }),
         " ", el("span", { class: "muted source" })),
       el("div", { class: "row" }, input,
@@ -234,7 +250,12 @@
     node.dataset.count = String(who.length);
     node.querySelector(".count").hidden = who.length < 2;
     set(".count", t("asked_n", { n: who.length }));
-    set(".askers", who.map((n) => "@" + n).join(" "));
+    // a question many asked names the first few; the rest are counted (all of them on hover)
+    const shown = who.slice(0, NAMES_SHOWN).map((n) => "@" + n).join(" ");
+    const more = who.length - NAMES_SHOWN;
+    set(".askers", more > 1 ? shown + " " + t("and_more", { n: more }) : who.map((n) => "@" + n).join(" "));
+    node.querySelector(".askers").title = who.join(", ");
+    set(".age", waited(item));
     set(".question", item.text);
     set(".product", productName(item.product_id));
     set(".reason", reasonLabel(item.reason));
