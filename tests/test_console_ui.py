@@ -250,6 +250,8 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     await page.locator("#select-all").check()
     await page.locator("#dismiss-selected").click()
     await expect(page.locator("#queue .item")).to_have_count(0)
+    await expect(page.locator("#status")).to_contain_text("忽略")  # what it did, beside the connection
+    await expect(page.locator("#conn")).to_have_text("已连接")  # (a notice used to replace it)
     assert (await streamer.call("queue_list"))["queue"] == []
     await page.context.close()
 

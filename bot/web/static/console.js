@@ -114,9 +114,17 @@
   let lastChange = null; // {product_id, values}: what the undo sends back
   let statusKey = "connecting";
 
+  // what the last action did (or why it failed), beside the connection's state, which it never hides
   function status(key, raw) {
     statusKey = raw ? null : key;
     $("status").textContent = raw ? key : t(key);
+  }
+
+  function connection(key) {
+    const node = $("conn");
+    node.dataset.state = key;
+    node.dataset.i18n = key;
+    node.textContent = t(key);
   }
 
   async function call(event, payload) {
@@ -150,7 +158,7 @@
   socket.on("connect", async () => {
     const ack = await call("streamer_join", { room_id: roomId, token: token });
     if (!ack.ok) return;
-    status("connected");
+    connection("connected");
     document.body.dataset.joined = "1";
     const state = await call("console_state", null);
     if (!state.ok) return;
@@ -161,7 +169,7 @@
     renderSettings(state.settings);
     renderTimers(state.timers);
   });
-  socket.on("disconnect", () => status("disconnected"));
+  socket.on("disconnect", () => connection("disconnected"));
   // how long each question has waited (since its first asker), kept current
   setInterval(() => { for (const { item, node } of items.values()) node.querySelector(".age").textContent = waited(item); }, 15000);
   socket.on("queue_item", (item) => upsertItem(item));
