@@ -140,7 +140,13 @@ class CommentFlow:
         out.log("comments", comment_row(comment, None, reason))
         out.emit(
             "moderation",
-            {"comment_id": comment.comment_id, "viewer_id": comment.viewer_id, "reason": reason},
+            {
+                "comment_id": comment.comment_id,
+                "viewer_id": comment.viewer_id,
+                "name": comment.viewer_name,  # as the streamer sees the viewer in the chat
+                "text": comment.text,
+                "reason": reason,
+            },
             streamer_channel(comment.room_id),
         )
         return out

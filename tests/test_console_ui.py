@@ -197,6 +197,23 @@ async def test_a_question_many_asked_names_a_few_and_says_how_long_it_waited(liv
     await page.context.close()
 
 
+async def test_a_filtered_comment_is_listed_by_the_viewers_name_with_what_they_said(
+    live_server, browser
+) -> None:
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    spam = await live.viewer()
+    assert (await spam.call("join_room", {"room_id": "demo-room", "viewer_id": "u-93f1", "name": "小号"}))[
+        "ok"
+    ]
+    assert (await spam.call("comment", {"text": "想要优惠的私聊我"}))["kind"] == "filtered"
+    listed = page.locator("#moderation li").first
+    await expect(listed.locator("b")).to_have_text("小号")  # the id alone ("u-93f1") told the streamer little
+    await expect(listed.locator("b")).to_have_attribute("title", "u-93f1")
+    await expect(listed.locator(".said")).to_have_text("想要优惠的私聊我")
+    await page.context.close()
+
+
 async def test_the_console_in_english_shows_names_and_reasons_in_english(live_server, browser) -> None:
     live = await live_server()
     page = await console_page(browser, live.url)

@@ -10,6 +10,7 @@ import sqlite_utils
 from bot.app import LOG
 from handlers.grouping import Asker, Group, ReplyGrouper
 from handlers.hygiene import BannedWords, FloodGuard, ReplyBudget
+from tests.conftest import TOKEN
 
 
 @pytest.mark.parametrize(
@@ -137,9 +138,17 @@ async def test_asking_for_another_colour_is_not_grouped_with_the_first(live_serv
 
 async def test_banned_and_flooding_comments_are_logged_with_reason_and_not_answered(live_server) -> None:
     live = await live_server()
-    viewer = await live.viewer("demo-room", "spam")
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    viewer = await live.viewer()
+    assert (await viewer.call("join_room", {"room_id": "demo-room", "viewer_id": "spam", "name": "小号"}))[
+        "ok"
+    ]
     ack = await viewer.call("comment", {"text": "想要优惠的 加 薇 信 aaa"})
     assert ack["kind"] == "filtered" and ack["filtered"] == "banned_word"
+    # the streamer sees who said what, by the name the chat shows (the id alone said little)
+    [seen] = await streamer.wait_for("moderation")
+    assert (seen["name"], seen["text"], seen["reason"]) == ("小号", "想要优惠的 加 薇 信 aaa", "banned_word")
     acks = [await viewer.call("comment", {"text": "1号链接多少钱"}) for _ in range(3)]
     assert [a["kind"] for a in acks] == ["answer", "answer", "filtered"] and acks[2]["filtered"] == "flood"
     assert live.app[LOG].flush(timeout=10)

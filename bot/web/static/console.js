@@ -179,8 +179,11 @@
   socket.on("console_settings", (s) => renderSettings(s));
   socket.on("console_timers", (m) => renderTimers(m.timers)); // set or cleared elsewhere, or one more sent
   socket.on("moderation", (m) => {
-    $("moderation").prepend(el("li", {}, el("b", { text: m.viewer_id }), " ",
-      el("span", { class: "reason", dataset: { reason: m.reason }, text: reasonLabel(m.reason) })));
+    // by the name viewers see in the chat (the id on hover), with what was said
+    const said = (m.text || "").length > 40 ? m.text.slice(0, 40) + "…" : m.text || "";
+    $("moderation").prepend(el("li", {}, el("b", { text: m.name || m.viewer_id, title: m.viewer_id }), " ",
+      el("span", { class: "reason", dataset: { reason: m.reason }, text: reasonLabel(m.reason) }), " ",
+      el("span", { class: "muted said", text: said })));
   });
 
   /* -- counters -------------------------------------------------------------------------------- */
