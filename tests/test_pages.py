@@ -151,6 +151,17 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
         await page.context.close()
 
 
+async def test_a_question_over_the_viewers_limit_says_it_was_not_passed_on(live_server, browser) -> None:
+    # before: the page said nothing, and the viewer waited for an answer that could not come
+    live = await live_server(hygiene={"queue_per_viewer": 1})
+    page = await viewer_page(browser, live.url, "bob")
+    await ask(page, "3号链接可以开发票吗，公司报销要用")
+    await expect(page.locator(".msg.mine").nth(0)).to_contain_text("已转给主播")
+    await ask(page, "13号链接可以开发票吗，公司报销要用")
+    await expect(page.locator(".msg.mine").nth(1)).to_contain_text("这条先没转过去")
+    await page.context.close()
+
+
 async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_server, browser) -> None:
     live = await live_server()
     base = live.url

@@ -28,6 +28,7 @@ addStrings({
     "room.wrongTitle": "答错了或没有帮助",
     "room.thanks": "谢谢反馈",
     "room.escalated": "已转给主播",
+    "room.queueFull": "你已有几个问题在等主播回答，这条先没转过去，稍后再问",
     "room.view": "查看",
     "room.cart": "加购",
     "room.buy": "购买",
@@ -59,6 +60,7 @@ addStrings({
     "room.wrongTitle": "wrong or not helpful",
     "room.thanks": "Thanks for the feedback",
     "room.escalated": "passed to the host",
+    "room.queueFull": "you already have questions waiting for the host; this one was not passed on, ask again later",
     "room.view": "View",
     "room.cart": "Add to cart",
     "room.buy": "Buy",
@@ -275,6 +277,8 @@ addStrings({
       mine.dataset.comment = ack.comment_id;
       mine.dataset.kind = ack.kind;
       if (ack.escalated) mine.append(el("div", { class: "muted", "data-i18n": "room.escalated", text: t("room.escalated") }));
+      // over the open-question limit: said, so that the viewer does not wait for an answer in vain
+      else if (ack.queue_full) mine.append(el("div", { class: "muted", "data-i18n": "room.queueFull", text: t("room.queueFull") }));
     }
   });
 
