@@ -492,9 +492,12 @@ async def set_on_screen(request: web.Request) -> web.Response:
     if isinstance(checked, web.Response):
         return checked
     room, body = checked
-    pid = body.get("product_id")
-    if pid is not None and (not isinstance(pid, str) or room.catalog.product(pid) is None):
-        return error_response(404, "unknown_product", f"no product {str(pid)[:64]!r} in room {room.room_id}")
+    if "product_id" not in body or not isinstance(body["product_id"], (str, type(None))):
+        # `{}` or a misspelt key used to take the product off screen as if null had been sent
+        return error_response(400, "bad_payload", "give product_id: a product's id, or null for none")
+    pid = body["product_id"]
+    if pid is not None and room.catalog.product(pid) is None:
+        return error_response(404, "unknown_product", f"no product {pid[:64]!r} in room {room.room_id}")
     return web.json_response(await request.app[NAMESPACE].put_on_screen(room, pid))
 
 

@@ -53,11 +53,14 @@ from handlers.review import (
 from handlers.rooms import Room
 from storage.privacy import viewer_key
 from storage.reports import (
+    QA_FEEDBACK,
+    QA_KINDS,
     QA_STATUSES,
     comment_by_id,
     comment_label,
     labelled_entries,
     qa_review,
+    room_logged,
     room_report,
 )
 
@@ -221,8 +224,12 @@ def _known_room(request: web.Request) -> str | web.Response:
     room_id = request.match_info["room_id"]
     registry = request.app.get(REGISTRY)
     if registry is None or registry.get(room_id) is None:
-        return _html(f"<!doctype html><title>no such room</title><p>No room {html.escape(room_id)}.</p>", 404)
+        return _no_room(room_id)
     return room_id
+
+
+def _no_room(room_id: str) -> web.Response:
+    return _html(f"<!doctype html><title>no such room</title><p>No room {html.escape(room_id)}.</p>", 404)
 
 
 async def room_page(request: web.Request) -> web.Response:
@@ -269,6 +276,8 @@ async def analytics_page(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     room_id = request.match_info["room_id"]
+    if not await _room_known(request, room_id):
+        return _no_room(room_id)
     data = await asyncio.to_thread(room_report, request.app[LOG].query, room_id)
     registry = request.app.get(REGISTRY)
     room = registry.get(room_id) if registry is not None else None
@@ -290,6 +299,11 @@ def _page_lang(request: web.Request) -> Literal["zh", "en"]:
 
 
 # -- operator API ------------------------------------------------------------------------------------
+def _bad_query(message: str) -> web.HTTPBadRequest:
+    body = {"ok": False, "error": {"code": "bad_payload", "message": message}}
+    return web.HTTPBadRequest(text=json.dumps(body), content_type="application/json")
+
+
 def _float(request: web.Request, key: str) -> float | None:
     value = request.query.get(key, "").strip()
     if not value:
@@ -300,12 +314,15 @@ def _float(request: web.Request, key: str) -> float | None:
             raise ValueError(value)
         return number
     except ValueError:
-        raise web.HTTPBadRequest(
-            text=json.dumps(
-                {"ok": False, "error": {"code": "bad_payload", "message": f"{key} must be a number"}}
-            ),
-            content_type="application/json",
-        ) from None
+        raise _bad_query(f"{key} must be a number") from None
+
+
+def _choice(request: web.Request, key: str, allowed: tuple[str, ...]) -> str | None:
+    """A filter that takes one of `allowed` (a misspelt one used to list nothing, as if none matched)."""
+    value = request.query.get(key) or None
+    if value is not None and value not in allowed:
+        raise _bad_query(f"{key} must be one of: {', '.join(allowed)}")
+    return value
 
 
 def _filters(request: web.Request) -> dict[str, Any]:
@@ -315,11 +332,11 @@ def _filters(request: web.Request) -> dict[str, Any]:
         "room": q.get("room") or None,
         "since": _float(request, "since"),
         "until": _float(request, "until"),
-        "kind": q.get("kind") or None,
+        "kind": _choice(request, "kind", QA_KINDS),
         "min_conf": _float(request, "min_conf"),
         "max_conf": _float(request, "max_conf"),
-        "status": q.get("status") or None,
-        "feedback": q.get("feedback") or None,
+        "status": _choice(request, "status", QA_STATUSES),
+        "feedback": _choice(request, "feedback", QA_FEEDBACK),
         "limit": int(min(max(limit or 500, 1), 100_000)),
     }
 
@@ -588,8 +605,20 @@ async def ops_report_json(request: web.Request) -> web.Response:
     refused = _api_auth(request)
     if refused is not None:
         return refused
-    data = await asyncio.to_thread(room_report, request.app[LOG].query, request.match_info["room_id"])
+    room_id = request.match_info["room_id"]
+    if not await _room_known(request, room_id):  # a mistyped id used to get a report of zeros
+        return _error(404, "unknown_room", f"no room {room_id[:64]!r} is open or in the log")
+    data = await asyncio.to_thread(room_report, request.app[LOG].query, room_id)
     return web.json_response(data)
+
+
+async def _room_known(request: web.Request, room_id: str) -> bool:
+    """Whether the room is open here or the log holds any of it (a room of an earlier show)."""
+    registry = request.app.get(REGISTRY)
+    if registry is not None and registry.get(room_id) is not None:
+        return True
+    rows = await asyncio.to_thread(request.app[LOG].query, *room_logged(room_id))
+    return bool(rows and rows[0]["logged"])
 
 
 # -- privacy -----------------------------------------------------------------------------------------

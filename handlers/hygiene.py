@@ -200,18 +200,20 @@ class SenderLimits:
         self.connections = RateLimit(settings.comments_per_10s, n)
         self.addresses = RateLimit(settings.comments_per_10s_per_address, n)
 
-    def allow(self, viewer: str | None, sid: str, address: str | None, now: float) -> bool:
-        """`viewer` None: the viewer's rate was counted elsewhere (Redis, bot/cluster.py)."""
-        checks = [(self.connections, sid)]
+    def refusal(self, viewer: str | None, sid: str, address: str | None, now: float) -> str | None:
+        """None when the comment may go (it is counted then); else the limit it is over, said for the
+        sender. `viewer` None: the viewer's rate was counted elsewhere (Redis, bot/cluster.py)."""
+        checks = [(self.connections, sid, "this connection")]
         if viewer is not None:
-            checks.append((self.viewers, viewer))
+            checks.append((self.viewers, viewer, "this viewer"))
         if address:
-            checks.append((self.addresses, address))
-        if not all(limit.has_room(key, now) for limit, key in checks):
-            return False
-        for limit, key in checks:
+            checks.append((self.addresses, address, "this address"))
+        for limit, key, who in checks:
+            if not limit.has_room(key, now):
+                return f"more than {limit.per_10s} comments in 10 s from {who}"
+        for limit, key, _ in checks:
             limit.take(key, now)
-        return True
+        return None
 
     def forget_connection(self, sid: str) -> None:
         self.connections.forget(sid)

@@ -349,8 +349,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         viewer_id = viewer_key(msg.viewer_id, self.viewer_salt)
         token = self.viewer_token(msg.room_id, viewer_id)
         session = await self.get_session(sid)
+        joined = {
+            "ok": True,
+            "room_id": msg.room_id,
+            "on_screen": room.on_screen,
+            "products": len(room.catalog.products),
+            "viewer_token": token,
+        }
         if session.get("room_id") == msg.room_id and session.get("viewer_id") == viewer_id:
-            return {"ok": True, "room_id": msg.room_id, "on_screen": room.on_screen, "viewer_token": token}
+            return joined  # joined already: the same answer, nothing counted twice
         if self._held_elsewhere(room, viewer_id, sid) and not (
             msg.token and hmac.compare_digest(msg.token.encode(), token.encode())
         ):
@@ -376,13 +383,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "detail": msg.name,
             },
         )
-        return {
-            "ok": True,
-            "room_id": msg.room_id,
-            "on_screen": room.on_screen,
-            "products": len(room.catalog.products),
-            "viewer_token": token,
-        }
+        return joined
 
     async def on_leave_room(self, sid: str, data: Any) -> Ack:
         session = await self.get_session(sid)
@@ -412,12 +413,14 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             else None
         )
         if checked is None:  # counted here: per viewer, per connection, per address
-            allowed = self._senders.allow(f"{room.room_id}/{viewer_id}", sid, address, time.monotonic())
-        else:  # viewer and address counted by the cluster; the connection is this process's
-            allowed = checked.rate_ok and self._senders.allow(None, sid, None, time.monotonic())
-        if not allowed:
+            refused = self._senders.refusal(f"{room.room_id}/{viewer_id}", sid, address, time.monotonic())
+        elif not checked.rate_ok:  # viewer and address counted by the cluster
+            refused = f"more than {self.comments_per_10s} comments in 10 s from this viewer, or too many from this address"
+        else:  # the connection is this process's
+            refused = self._senders.refusal(None, sid, None, time.monotonic())
+        if refused is not None:
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
-            raise EventError(P.RATE_LIMITED, f"more than {self.comments_per_10s} comments in 10 s; slow down")
+            raise EventError(P.RATE_LIMITED, f"{refused}; slow down")
         reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))

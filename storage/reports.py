@@ -19,6 +19,10 @@ from storage import stats
 Query = Callable[..., list[dict[str, Any]]]
 
 QUESTION_KINDS = ("answer", "escalate")
+# the review list's `kind` filter: a comment's kind, or `question` (answer or escalate) and `review`
+# (those and complaints); and its `feedback` filter
+QA_KINDS = ("answer", "escalate", "purchase", "chat", "complaint", "question", "review")
+QA_FEEDBACK = ("up", "down", "any", "none", "corrected", "labelled", "unlabelled")
 QA_STATUSES = (
     "answered",
     "escalated",
@@ -448,6 +452,16 @@ def known_prices(query: Query, room_id: str) -> dict[str, float]:
         if isinstance(detail, dict) and "price" in detail and "product_id" in detail:
             prices.append((r["created_at"], str(detail["product_id"]), float(detail["price"])))
     return {pid: price for _, pid, price in sorted(prices)}
+
+
+def room_logged(room_id: str) -> tuple[str, dict[str, Any]]:
+    """The query for whether the log holds anything of the room (one row, `logged` 0 or 1)."""
+    sql = """
+        select exists(select 1 from comments where room_id = :room)
+            or exists(select 1 from viewer_events where room_id = :room)
+            or exists(select 1 from room_events where room_id = :room) as logged
+    """
+    return sql, {"room": room_id}
 
 
 def room_report(query: Query, room_id: str, seed: int = 0) -> dict[str, Any]:

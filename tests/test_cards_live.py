@@ -61,6 +61,14 @@ async def test_on_screen_push_reaches_interested_viewers_only(live_server, demo_
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
         assert r.status == 200
+        for body in ({}, {"product": hat.id}, {"product_id": 4}):  # nothing changes on a mistyped body
+            r = await http.post(
+                f"{live.url}/api/rooms/demo-room/on_screen",
+                json=body,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+            assert r.status == 400 and (await r.json())["error"]["code"] == "bad_payload"
+    assert live.app[REGISTRY].get("demo-room").on_screen == hat.id  # `{}` used to take it off screen
     await newcomer.wait_for("on_screen")
     cards = await fan.wait_for("product_card", 2)
     assert cards[1]["product_id"] == hat.id and cards[1]["reason"] == "正在讲解"

@@ -52,6 +52,9 @@ async def test_review_filters_and_csv(live_server) -> None:
         assert await ids(since="9999999999") == []
         async with http.get(f"{live.url}/api/ops/qa", params={"min_conf": "high"}) as r:
             assert r.status == 400
+        for key in ("kind", "status", "feedback"):  # a misspelt filter used to list nothing, silently
+            async with http.get(f"{live.url}/api/ops/qa", params={key: "anwser"}) as r:
+                assert r.status == 400 and key in (await r.json())["error"]["message"]
 
         async with http.get(f"{live.url}/api/ops/qa.csv") as r:
             assert r.status == 200 and r.content_type == "text/csv"
@@ -172,3 +175,21 @@ async def test_operator_token_comes_from_the_environment(live_server, monkeypatc
         ) as r:
             data = await r.json()
         assert data["room_id"] == "demo-room" and data["funnel"]["viewers"] == 0
+
+
+async def test_a_report_of_a_room_nobody_knows_is_a_404_and_an_earlier_shows_room_is_reported(
+    live_server,
+) -> None:
+    # before: a mistyped room id got a report of zeros, as if the room had had no viewers
+    live = await live_server()
+    live.app[LOG].record("room_events", {"room_id": "last-week", "event": "on_screen", "detail": "d01"})
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{live.url}/api/ops/rooms/demo-rom/report") as r:
+            assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_room"
+        async with http.get(f"{live.url}/ops/rooms/demo-rom") as r:
+            assert r.status == 404 and "No room demo-rom" in await r.text()
+        for room in ("last-week", "demo-room"):  # one in the log only, one open with nothing logged yet
+            async with http.get(f"{live.url}/api/ops/rooms/{room}/report") as r:
+                assert r.status == 200 and (await r.json())["room_id"] == room
