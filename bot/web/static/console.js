@@ -112,7 +112,7 @@
   let settings = { paused: false, approve_mode: false, approve_below: 0.75, guess_above: 0.5, expire_min: 30 };
   let selected = null; // escalation_id of the selected item (j / k)
   let lastChange = null; // {product_id, values}: what the undo sends back
-  let statusKey = "connecting";
+  let statusKey = null; // the last notice, redrawn in the new language when it changes
 
   // what the last action did (or why it failed), beside the connection's state, which it never hides
   function status(key, raw) {
