@@ -249,6 +249,8 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     streamer = await live.viewer()
     assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
     await expect(page.locator("#paused-banner")).to_be_hidden()
+    await expect(page.locator("#conn")).to_have_text("已连接")
+    await expect(page.locator("#status")).to_have_text("")  # no notice yet ("连接中…" stayed beside it)
     assert (await streamer.call("console_settings", {"paused": True}))["ok"]  # answers become guesses
     await expect(page.locator("#paused-banner")).to_contain_text("机器人已暂停")  # hard to miss
     viewer = await live.viewer("demo-room", "v1")
