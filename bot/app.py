@@ -477,7 +477,7 @@ async def put_catalog(request: web.Request) -> web.Response:
     else:
         carried = Carried(dropped=learned_on(room.catalog))
     await request.app[REGISTRY].replace_catalog(catalog)
-    await request.app[NAMESPACE].shelf_changed(room)
+    await request.app[NAMESPACE].shelf_changed(room, viewers=True)
     detail = f"{len(catalog.products)} products; {carried.describe()}"
     request.app[LOG].record(
         "room_events", {"room_id": room.room_id, "event": "catalog_replaced", "detail": detail}
@@ -542,7 +542,7 @@ async def patch_product(request: web.Request) -> web.Response:
             " than 3x; send it again with confirm: true",
         )
     await request.app[REGISTRY].update_product(room, changed)
-    await request.app[NAMESPACE].shelf_changed(room)
+    await request.app[NAMESPACE].shelf_changed(room, viewers=True)
     request.app[LOG].record(
         "room_events",
         {

@@ -37,7 +37,7 @@ from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
 from domain.catalog import Catalog, CatalogError, FaqEntry
-from handlers.comments import escalation_row, product_payload
+from handlers.comments import escalation_row, shelf_payload
 from handlers.normalize import detect_lang
 from handlers.qa import entry_reply
 from handlers.review import (
@@ -247,8 +247,7 @@ async def room_products(request: web.Request) -> web.Response:
     room = registry.get(room_id) if registry is not None else None
     if room is None:
         return _error(404, "unknown_room", f"no room {room_id[:64]!r}")
-    products = sorted(room.catalog.products, key=lambda p: p.link)
-    return web.json_response({"ok": True, "products": [product_payload(p) for p in products]})
+    return web.json_response({"ok": True, "products": shelf_payload(room.catalog)})
 
 
 async def console_page(request: web.Request) -> web.Response:

@@ -93,6 +93,7 @@ ZH: dict[str, str] = {
     "value": "数值",
     "answered by the bot": "机器人回答",
     "escalated to the streamer": "转给主播",
+    "of them not queued (the viewer's open-question limit)": "其中未进队列（该观众待答已满）",
     "answered by the streamer": "主播回答",
     "answer rate": "回答率",
     "escalation rate": "转主播率",
@@ -381,6 +382,10 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
                     [_td("questions"), _td(answers["questions"], metric="answers.questions")],
                     [_td("answered by the bot"), _td(answers["answered"], metric="answers.answered")],
                     [_td("escalated to the streamer"), _td(answers["escalated"], metric="answers.escalated")],
+                    [
+                        _td("of them not queued (the viewer's open-question limit)"),
+                        _td(answers.get("not_queued", 0), metric="answers.not_queued"),
+                    ],
                     [
                         _td("answered by the streamer"),
                         _td(answers["streamer_answered"], metric="answers.streamer_answered"),

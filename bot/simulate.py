@@ -87,7 +87,9 @@ class SimViewer:
         self.client.on("on_screen", self._on_screen)
 
     async def _on_screen(self, data: dict[str, Any]) -> None:
-        self.on_screen = data.get("product_id")
+        # a viewer buys what is on screen only while it is in stock (the page disables the button)
+        product = data.get("product") or {}
+        self.on_screen = data.get("product_id") if product.get("in_stock", True) else None
 
     async def _card(self, card: dict[str, Any]) -> None:
         task = asyncio.create_task(self._react(card))

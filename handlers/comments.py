@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from domain.catalog import Product
+from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget, expiring
@@ -96,6 +96,11 @@ def product_payload(product: Product) -> dict[str, Any]:
         "original_price": product.was_price,
         "in_stock": product.in_stock,
     }
+
+
+def shelf_payload(catalog: Catalog) -> list[dict[str, Any]]:
+    """The room's shelf as a viewer's page shows it: every product's payload, by link."""
+    return [product_payload(p) for p in sorted(catalog.products, key=lambda p: p.link)]
 
 
 class CommentFlow:

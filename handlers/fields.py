@@ -666,7 +666,8 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             return f"{name}现在{money(product.price)}元{extra}{sold}"
         sym = currency_symbol(currency)
         extra = f" (was {sym}{money(product.was_price)})" if product.was_price else ""
-        return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}."
+        sold = " It is sold out." if not product.in_stock else ""
+        return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}.{sold}"
     if key == "stock":
         if lang == "zh":
             return (

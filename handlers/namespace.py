@@ -26,7 +26,7 @@ from domain.messages import Comment, new_id
 from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow, room_channel, streamer_channel
+from handlers.comments import CommentFlow, room_channel, shelf_payload, streamer_channel
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
@@ -487,6 +487,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         session, room = await self._joined(sid)
         msg = parse(P.Purchase, data, "purchase")
         product = self._product(room, msg.product_id)
+        if not product.in_stock:  # as add_to_cart: a page showing it before it sold out cannot order it
+            raise EventError(P.SOLD_OUT, f"{product.id} is sold out")
         self.log.record(
             "purchases",
             {
@@ -702,10 +704,25 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             await self.registry.share("queue_resolve", room.room_id, {"escalation_id": item.escalation_id})
             await self.registry.share("queue_add", room.room_id, item.as_dict())
 
-    async def shelf_changed(self, room: Room) -> None:
+    async def shelf_changed(self, room: Room, viewers: bool = False) -> None:
         """Tell the room's consoles its shelf or on-screen product changed (`shelf`), and show the
-        queued price and stock guesses with the values now (`queue_item` again for each changed)."""
+        queued price and stock guesses with the values now (`queue_item` again for each changed).
+        `viewers`: prices or stock changed, so the viewers' pages get the shelf too (`shelf_updated`:
+        the product on screen and the cards they hold show the new price, a sold-out one can no
+        longer be bought from them)."""
         await self._tell_consoles(room, "shelf", self.shelf(room))
+        if viewers:
+            products = shelf_payload(room.catalog)
+            try:
+                await self.emit(
+                    "shelf_updated",
+                    {"room_id": room.room_id, "products": products},
+                    to=room_channel(room.room_id),
+                )
+            except Exception:  # never fails the change: a page reloads the shelf when it joins again
+                logger.warning(
+                    "room %s: could not send the shelf to the viewers", room.room_id, exc_info=True
+                )
         for item in list(room.queue):
             guess = live_guess(item, room.catalog)
             if guess is not None and guess != item.guess:

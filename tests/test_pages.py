@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from playwright.async_api import Page, expect
 
-from bot.app import LOG, OPERATOR, REFUSALS
+from bot.app import LOG, OPERATOR, REFUSALS, REGISTRY
 from tests.conftest import DOC_SHOTS, ROOT, TOKEN, screenshot_dir
 
 VIEWPORT = {"width": 1100, "height": 720}
@@ -160,6 +160,73 @@ async def test_a_question_over_the_viewers_limit_says_it_was_not_passed_on(live_
     await ask(page, "13号链接可以开发票吗，公司报销要用")
     await expect(page.locator(".msg.mine").nth(1)).to_contain_text("这条先没转过去")
     await page.context.close()
+
+
+async def test_a_price_or_stock_changed_mid_show_reaches_the_viewers_page(live_server, browser) -> None:
+    # before: the page kept showing the old price (the order was then logged at the new one), and a
+    # product sold out since its card came could still be bought from the card
+    live = await live_server()
+    room = live.app[REGISTRY].get("demo-room")
+    product = next(p for p in room.catalog.products if p.in_stock)
+    page = await viewer_page(browser, live.url, "carol")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        url = f"{live.url}/api/rooms/demo-room"
+        async with http.post(f"{url}/on_screen", json={"product_id": product.id}) as r:
+            assert r.status == 200
+        await expect(page.locator("#on-screen .price")).to_have_text(f"¥{product.price:g}")
+        await ask(page, f"{product.link}号链接多少钱")
+        card = page.locator(f'#cards .card[data-product="{product.id}"]')
+        await expect(card).to_have_count(1)
+        await card.locator("button.cart").click()
+        await expect(card.locator(".result")).to_have_text("已加入购物车")
+
+        async with http.patch(f"{url}/products/{product.id}", json={"price": product.price + 10}) as r:
+            assert r.status == 200
+        new_price = f"¥{product.price + 10:g}"
+        await expect(page.locator("#on-screen .price")).to_have_text(new_price)
+        await expect(card.locator(".price")).to_have_text(new_price)
+        await expect(card.locator(".result")).to_have_text("已加入购物车")  # what the viewer did stays
+
+        async with http.patch(f"{url}/products/{product.id}", json={"stock": 0}) as r:
+            assert r.status == 200
+        await expect(card.locator("button.buy")).to_be_disabled()
+        await expect(card.locator(".sold-out")).to_have_text("已售罄")
+        await expect(page.locator("#on-screen button.buy")).to_be_disabled()
+    # a client that has not heard (or ignores it) cannot order it either
+    buyer = await live.viewer("demo-room", "dave")
+    ack = await buyer.call("purchase", {"product_id": product.id})
+    assert ack["ok"] is False and ack["error"]["code"] == "sold_out"
+    await page.context.close()
+
+
+async def test_a_refused_comment_is_explained_in_the_pages_language(live_server, browser) -> None:
+    # before: "more than 2 comments in 10 s from this connection; slow down" on a Chinese page
+    live = await live_server(limits={"comments_per_10s": 2})
+    page = await viewer_page(browser, live.url, "erin")
+    for text in ("主播好", "主播晚上好", "主播你好呀"):
+        await ask(page, text)
+    await expect(page.locator(".msg.mine").nth(2)).to_contain_text("发得太快了")
+    await page.locator("#lang button").click()  # to English: the refusal follows
+    await expect(page.locator(".msg.mine").nth(2)).to_contain_text("you are sending too fast")
+    await page.context.close()
+
+
+async def test_the_viewers_page_fits_a_phone(live_server, browser) -> None:
+    # before: 509 px wide at 390, so the page scrolled sideways and the send button wrapped
+    live = await live_server()
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True
+    )
+    page = await context.new_page()
+    await page.goto(f"{live.url}/room/demo-room?viewer=phone")
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    await ask(page, "3号链接多少钱")
+    await expect(page.locator("#cards .card")).not_to_have_count(0)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    send = await page.locator("#say button").bounding_box()
+    assert send is not None and send["height"] < 40  # one line
+    await context.close()
 
 
 async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_server, browser) -> None:

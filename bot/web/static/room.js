@@ -36,6 +36,11 @@ addStrings({
     "room.carted": "已加入购物车",
     "room.bought": "下单成功",
     "room.outOfStock": "已售罄",
+    "room.err.rate_limited": "发得太快了，请稍等几秒再发",
+    "room.err.comment_too_long": "评论太长了，请分几条发",
+    "room.err.sold_out": "已售罄，下不了单",
+    "room.err.not_in_room": "还没进入直播间，请稍候",
+    "room.err.internal_error": "出了点问题，请再试一次",
   },
   en: {
     "room.heading": "Live room",
@@ -68,6 +73,11 @@ addStrings({
     "room.carted": "added to your cart",
     "room.bought": "order placed",
     "room.outOfStock": "sold out",
+    "room.err.rate_limited": "you are sending too fast; wait a few seconds",
+    "room.err.comment_too_long": "that comment is too long; send it in parts",
+    "room.err.sold_out": "sold out: it cannot be ordered",
+    "room.err.not_in_room": "not in the room yet; wait a moment",
+    "room.err.internal_error": "something went wrong; try again",
   },
 });
 
@@ -120,6 +130,19 @@ addStrings({
     } catch (e) { /* the on-screen box waits for the next on_screen event */ }
   }
 
+  // a refusal the page knows is said in the page's language; any other in the server's words
+  function refusal(node, error) {
+    const key = "room.err." + ((error && error.code) || "");
+    if (t(key) !== key) {
+      node.dataset.i18n = key;
+      node.textContent = t(key);
+    } else {
+      delete node.dataset.i18n;
+      node.textContent = (error && error.message) || "";
+    }
+    return node;
+  }
+
   function label(key, vars) {
     return el("span", { "data-i18n": key, text: t(key, vars) });
   }
@@ -131,10 +154,7 @@ addStrings({
       if (ack.ok) {
         line.dataset.i18n = done;
         line.textContent = t(done);
-      } else {
-        delete line.dataset.i18n;
-        line.textContent = ack.error.message;
-      }
+      } else refusal(line, ack.error);
     }
     const cardId = c.card_id || null;
     const buttons = [];
@@ -151,8 +171,17 @@ addStrings({
     return el("div", { class: "actions" }, ...buttons);
   }
 
-  function drawCard(c, node) {
+  // the outcome line of a card ("已加入购物车"), kept when the card is drawn again
+  function keptResult(node) {
     const line = el("div", { class: "muted result" });
+    const old = node && node.querySelector(".result");
+    if (old && old.dataset.i18n) { line.dataset.i18n = old.dataset.i18n; line.textContent = t(old.dataset.i18n); }
+    else if (old) line.textContent = old.textContent;
+    return line;
+  }
+
+  function drawCard(c, node) {
+    const line = keptResult(node);
     const box = node || el("div", { class: "card" });
     box.dataset.card = c.card_id;
     box.dataset.product = c.product_id;
@@ -160,7 +189,8 @@ addStrings({
       el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: c.link }) + " " }),
         el("span", { class: "name", text: named(c.titles) })),
       el("div", {}, el("span", { class: "price", text: money(c.price) }),
-        c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null),
+        c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null,
+        c.in_stock === false ? el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") }) : null),
       el("div", { class: "reason", text: named(c.reasons) || c.reason || "" }),
       actions(c, line),
       line
@@ -175,7 +205,7 @@ addStrings({
       clear(onScreen).append(el("p", { class: "muted", "data-i18n": "room.nothingOnScreen", text: t("room.nothingOnScreen") }));
       return;
     }
-    const line = el("div", { class: "muted result" });
+    const line = keptResult(onScreen.querySelector(".card"));
     clear(onScreen).append(
       el("div", { class: "card on-screen" },
         el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: p.link }) + " " }),
@@ -209,6 +239,17 @@ addStrings({
   socket.on("disconnect", () => status("room.disconnected"));
   socket.on("error", (e) => status("room.refused", { message: e && e.message }));
   socket.on("on_screen", (e) => showOnScreen(e.product_id, e.product));
+  // a price or stock changed during the show: the product on screen and the cards held say it now
+  socket.on("shelf_updated", (e) => {
+    for (const p of e.products || []) products[p.product_id] = p;
+    for (const entry of shown.values()) {
+      const p = products[entry.card.product_id];
+      if (!p) continue;
+      entry.card = { ...entry.card, price: p.price, original_price: p.original_price, in_stock: p.in_stock };
+      drawCard(entry.card, entry.node);
+    }
+    drawOnScreen();
+  });
 
   socket.on("bot_reply", (r) => {
     const feedback = el("span", { class: "fb" });
@@ -228,7 +269,7 @@ addStrings({
             if (ack.ok) {
               note.dataset.i18n = "room.thanks";
               note.textContent = t("room.thanks");
-            } else note.textContent = ack.error.message;
+            } else refusal(note, ack.error);
           },
         })
       );
@@ -272,7 +313,7 @@ addStrings({
     const mine = el("div", { class: "msg mine" }, el("span", { class: "text", text: text }));
     say(mine);
     const ack = await emitAck(socket, "comment", { text: text });
-    if (!ack.ok) mine.append(el("div", { class: "muted", text: ack.error.message }));
+    if (!ack.ok) mine.append(refusal(el("div", { class: "muted" }), ack.error));
     else {
       mine.dataset.comment = ack.comment_id;
       mine.dataset.kind = ack.kind;
