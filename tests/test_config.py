@@ -92,6 +92,21 @@ def _cohost(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_readmes_smallest_catalog_opens_a_room(tmp_path: Path) -> None:
+    # a shop owner copies it first: it must load as written, and a required field left out is named
+    import re
+
+    text = re.search(r"```yaml\n(room_id: .*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert text is not None
+    path = tmp_path / "shop.yaml"
+    path.write_text(text.group(1), encoding="utf-8")
+    catalog = load_catalog(path)
+    assert catalog.room_id == "pet-shop" and catalog.products[0].faq[0].id == "p01-f1"
+    path.write_text(text.group(1).replace("    category: 猫零食", ""), encoding="utf-8")
+    with pytest.raises(CatalogError, match="product p01, field category"):
+        load_catalog(path)
+
+
 def test_serve_refuses_to_start_on_a_broken_config() -> None:
     r = _cohost("serve", "--config", str(HERE / "configs" / "unknown_key.yaml"))
     assert r.returncode == 2
