@@ -157,6 +157,18 @@ ZH: dict[str, str] = {
     "Room": "直播间",
     "analytics": "数据分析",
     "computed from the interaction log at": "根据互动日志计算于",
+    # recommendation strategies, interaction segments and the models' inputs
+    "personalized": "个性化",
+    "popularity": "热门",
+    "low": "低",
+    "medium": "中",
+    "high": "高",
+    "very high": "很高",
+    "coefficient": "系数",
+    "price": "价格",
+    "show_minutes": "直播时长（分钟）",
+    "watch_min": "观看分钟",
+    "likes": "点赞",
 }
 
 
@@ -201,6 +213,8 @@ def fmt(value: Any, kind: str = "") -> str:
         return "–"
     if kind == "pct":
         return f"{100 * value:.1f}%"
+    if kind == "money":
+        return f"{value:,.2f}"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
     return str(value)
@@ -314,8 +328,14 @@ def _section(title: str, chart: str | None, table: str, note: str = "") -> str:
     return f'<section><h2>{esc(title)}</h2><div class="pair"><div>{img}</div><div>{table}{extra}</div></div></section>'
 
 
+def _baskets_note(baskets: int, min_count: int) -> str:
+    if _LANG.get() == "zh":
+        return f"{baskets} 个购物篮（每位买家一个）；规则至少在 {min_count} 个购物篮里出现"
+    return f"{baskets} baskets (one per buyer); rules held by at least {min_count}"
+
+
 def _performance(title: str, rows: list[dict[str, Any]], key: str) -> str:
-    label = {"product": product_label, "reason": reason_label}.get(key, str)
+    label = {"product": product_label, "reason": reason_label}.get(key, lambda k: tr(str(k)))
     table = _table(
         [key, "impressions", "clicks", "CTR", "carts", "orders", "conversion"],
         [
@@ -361,7 +381,7 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
         for i, (key, label) in enumerate(FUNNEL_STEPS)
     ]
     events = [
-        [_td(k), _td(funnel[k], metric=f"events.{k}")]
+        [_td(k), _td(funnel[k], "money" if k == "revenue" else "", metric=f"events.{k}")]
         for k in ("comments", "questions", "impressions", "clicks", "carts", "orders", "units", "revenue")
     ]
     parts.append(
@@ -424,7 +444,7 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
                         f"<td>{esc(product_label(r['product_id']))}</td>",
                         _td(r["orders"], metric=f"sales.{r['product_id']}.orders"),
                         _td(r["units"], metric=f"sales.{r['product_id']}.units"),
-                        _td(r["revenue"]),
+                        _td(r["revenue"], "money"),
                     ]
                     for r in data["sales"]
                 ],
@@ -494,7 +514,7 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
                     for r in rules["rules"]
                 ],
             ),
-            f"{rules['baskets']} baskets (one per buyer); rules held by at least {rules['min_count']}",
+            _baskets_note(rules["baskets"], rules["min_count"]),
         )
     )
     parts.append(_forecast_section(data["forecast"]))
@@ -546,7 +566,7 @@ def _forecast_section(f: dict[str, Any]) -> str:
         [_td("R²"), _td(f["r2"], metric="forecast.r2")],
         [_td("RMSE (units)"), _td(f["rmse"])],
         [_td("intercept"), _td(f["intercept"])],
-        *[[_td(f"coefficient: {k}"), _td(v)] for k, v in f["coefficients"].items()],
+        *[[_td(f"{tr('coefficient')}: {tr(k)}"), _td(v)] for k, v in f["coefficients"].items()],
     ]
     note = "in-sample fit"
     if f["constant_features"]:
@@ -564,7 +584,7 @@ def _propensity_section(p: dict[str, Any]) -> str:
         [_td("buyers"), _td(p["positives"])],
         [_td("precision (held out)"), _td(p["precision"], metric="propensity.precision")],
         [_td("recall (held out)"), _td(p["recall"], metric="propensity.recall")],
-        *[[_td(f"coefficient: {k}"), _td(v)] for k, v in p["coefficients"].items()],
+        *[[_td(f"{tr('coefficient')}: {tr(k)}"), _td(v)] for k, v in p["coefficients"].items()],
     ]
     top = _table(
         ["viewer", "P(purchase)", "bought"],

@@ -228,6 +228,9 @@ def test_analytics_name_products_and_count_one_reason_once_whatever_its_language
         {p.id: {"link": p.link, "title": p.title, "title_en": p.title_en} for p in demo_catalog.products},
     )
     assert f"2号 {tote.title}" in unescape(zh) and "你刚问过" in zh and "各推荐理由的卡片" in zh
+    # nothing left in English on the Chinese page (the strategy said "personalized")
+    assert ">个性化<" in zh and ">personalized<" not in zh
+    assert f">{tote.price:,.2f}<" in zh  # money with cents, whatever its size (a ¥0 sale read 0.000)
     en = render_report(data, "en", {})  # no shelf stored and no names given: ids are all there is
     assert f">{tote.id}<" in en and "you just asked" in en
 
