@@ -26,6 +26,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -77,6 +78,7 @@ CSP = (
 )
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
 CSV_COLUMNS = (
+    "time",  # created_at as a spreadsheet reads it: the server's local time with its UTC offset
     "created_at",
     "room_id",
     "viewer_id",
@@ -385,7 +387,8 @@ async def ops_qa_csv(request: web.Request) -> web.Response:
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_safe(row.get(k)) for k in CSV_COLUMNS})
+        when = datetime.fromtimestamp(row["created_at"]).astimezone().isoformat(sep=" ", timespec="seconds")
+        writer.writerow({k: _csv_safe(row.get(k)) for k in CSV_COLUMNS} | {"time": when})
     return web.Response(
         body=buf.getvalue().encode("utf-8-sig"),
         content_type="text/csv",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import datetime
 
 import aiohttp
 
@@ -63,6 +64,12 @@ async def test_review_filters_and_csv(live_server) -> None:
         by_id = {row["comment_id"]: row for row in rows}
         assert by_id[answered["comment_id"]]["feedback_down"] == "1"
         assert by_id[answered["comment_id"]]["status"] == "answered"
+        # a time a spreadsheet reads, beside the unix seconds
+        when = datetime.fromisoformat(by_id[answered["comment_id"]]["time"])
+        assert (
+            when.tzinfo is not None
+            and abs(when.timestamp() - float(by_id[answered["comment_id"]]["created_at"])) < 1
+        )
         assert by_id[chat["comment_id"]]["text"].startswith("'=HYPERLINK")  # no formula in a spreadsheet
 
 
