@@ -180,6 +180,8 @@ async def test_a_price_or_stock_changed_mid_show_reaches_the_viewers_page(live_s
         await expect(card).to_have_count(1)
         await card.locator("button.cart").click()
         await expect(card.locator(".result")).to_have_text("已加入购物车")
+        await page.locator("#on-screen button.buy").click()
+        await expect(page.locator("#on-screen .result")).to_have_text("下单成功")
 
         async with http.patch(f"{url}/products/{product.id}", json={"price": product.price + 10}) as r:
             assert r.status == 200
@@ -187,12 +189,18 @@ async def test_a_price_or_stock_changed_mid_show_reaches_the_viewers_page(live_s
         await expect(page.locator("#on-screen .price")).to_have_text(new_price)
         await expect(card.locator(".price")).to_have_text(new_price)
         await expect(card.locator(".result")).to_have_text("已加入购物车")  # what the viewer did stays
+        await expect(page.locator("#on-screen .result")).to_have_text("下单成功")
 
         async with http.patch(f"{url}/products/{product.id}", json={"stock": 0}) as r:
             assert r.status == 200
         await expect(card.locator("button.buy")).to_be_disabled()
         await expect(card.locator(".sold-out")).to_have_text("已售罄")
         await expect(page.locator("#on-screen button.buy")).to_be_disabled()
+        other = next(p for p in room.catalog.products if p.id != product.id and p.in_stock)
+        async with http.post(f"{url}/on_screen", json={"product_id": other.id}) as r:
+            assert r.status == 200
+        await expect(page.locator("#on-screen")).to_have_attribute("data-product", other.id)
+        await expect(page.locator("#on-screen .result")).to_have_text("")  # not the last product's order
     # a client that has not heard (or ignores it) cannot order it either
     buyer = await live.viewer("demo-room", "dave")
     ack = await buyer.call("purchase", {"product_id": product.id})

@@ -200,12 +200,13 @@ addStrings({
 
   function drawOnScreen() {
     const p = onScreenId ? products[onScreenId] : null;
+    const same = onScreen.dataset.product === (onScreenId || ""); // redrawn, not another product
     onScreen.dataset.product = onScreenId || "";
     if (!p) {
       clear(onScreen).append(el("p", { class: "muted", "data-i18n": "room.nothingOnScreen", text: t("room.nothingOnScreen") }));
       return;
     }
-    const line = keptResult(onScreen.querySelector(".card"));
+    const line = keptResult(same ? onScreen.querySelector(".card") : null);
     clear(onScreen).append(
       el("div", { class: "card on-screen" },
         el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: p.link }) + " " }),
