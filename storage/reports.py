@@ -308,7 +308,8 @@ def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
           (select count(*) from escalations where room_id = :room and status = 'answered')
             as streamer_answered,
           (select count(*) from escalations where room_id = :room and status = 'dismissed') as dismissed,
-          (select count(*) from escalations where room_id = :room and status = 'queue_full') as not_queued
+          (select count(*) from escalations where room_id = :room and status = 'queue_full'
+             and coalesce(kind, 'question') = 'question') as not_queued
           from comments where room_id = :room
         """,
         room_id,
