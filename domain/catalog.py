@@ -263,10 +263,22 @@ class Catalog(BaseModel):
         return self.model_copy(update={"products": products})
 
 
+SHOWN_PROBLEMS = 3  # a catalog with many mistakes: the first few named, the rest counted
+
+
 def _describe(error: ValidationError, data: Any) -> str:
-    """One line naming the product and the field that is wrong."""
-    first = error.errors()[0]
-    loc = list(first["loc"])
+    """One line naming the product and the field that is wrong; when several are, the first few
+    (fixing a shelf one mistake per attempt took as many attempts as mistakes)."""
+    problems = list(dict.fromkeys(_problem(e, data) for e in error.errors()))
+    line = "; ".join(problems[:SHOWN_PROBLEMS])
+    if len(problems) > SHOWN_PROBLEMS:
+        line += f" (and {len(problems) - SHOWN_PROBLEMS} more)"
+    return line
+
+
+def _problem(err: Any, data: Any) -> str:
+    """One validation error as "product <id>, field <field>: <what is wrong>"."""
+    loc = list(err["loc"])
     where = "catalog"
     if len(loc) >= 2 and loc[0] == "products" and isinstance(loc[1], int):
         idx = loc[1]
@@ -278,12 +290,14 @@ def _describe(error: ValidationError, data: Any) -> str:
         where = f"product {pid or '#' + str(idx + 1)}"
         loc = loc[2:]
     field = ".".join(str(x) for x in loc) or "(whole entry)"
-    msg = first["msg"]
-    if first["type"] == "value_error" and msg.startswith("Value error, "):
+    msg = err["msg"]
+    if err["type"] == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
         named = re.match(r"(en\.\S+): (.*)", msg)
         if named and not loc:  # a check across fields that names the field it found wrong
             field, msg = named.group(1), named.group(2)
+        if where == "catalog" and not loc and msg.startswith("product "):
+            return msg  # a check across products names the product itself ("link 3 is already used")
     return f"{where}, field {field}: {msg}"
 
 

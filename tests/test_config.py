@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import config
 from bot.config import ConfigError, load_settings, validate_settings
@@ -78,6 +80,37 @@ def test_broken_catalog_names_product_and_field(name: str, expected: str) -> Non
     with pytest.raises(CatalogError) as e:
         load_catalog(HERE / "catalogs" / name)
     assert expected in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_catalog_with_many_mistakes_names_the_first_few_on_one_line(tmp_path: Path) -> None:
+    # before: only the first, so a shelf with five mistakes took five attempts to load
+    products = [
+        {"id": f"p{i}", "link": i, "title": f"商品{i}", "category": "杂货", "price": 10, "stock": 1}
+        for i in range(1, 6)
+    ]
+    for p, (key, value) in zip(
+        products, [("price", -1), ("stock", 1.5), ("link", 0), ("title", ""), ("price", "x")], strict=True
+    ):
+        p[key] = value
+    path = tmp_path / "shelf.yaml"
+    path.write_text(
+        yaml.safe_dump({"room_id": "shop", "products": products}, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError) as e:
+        load_catalog(path)
+    message = str(e.value)
+    assert "\n" not in message and re.search(r"\(and [2-9] more\)$", message), message
+    for named in ("product p1, field price", "product p2, field stock", "product p3, field link"):
+        assert named in message
+    products[1]["link"] = 1  # a mistake across products names the product, not "field (whole entry)"
+    products = [p for p in products if p["id"] in ("p1", "p2")]
+    products[0]["price"] = 10
+    products[1]["stock"] = 1
+    path.write_text(
+        yaml.safe_dump({"room_id": "shop", "products": products}, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match=r"shelf.yaml: product p2: link 1 is already used by p1$"):
+        load_catalog(path)
 
 
 def _cohost(*args: str) -> subprocess.CompletedProcess[str]:
