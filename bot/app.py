@@ -621,12 +621,15 @@ def _keep_aside(
 
 
 async def _close_socket(socket: Any, reason: str) -> None:
-    """Close one engine.io connection and end its transport. engine.io sends the client a close
-    packet, but a browser's client ignores it on a websocket: the socket's writer then waits for its
-    next packet (up to ping interval + timeout) with the websocket open, and aiohttp's shutdown waits
-    for that handler twice its timeout (a console left open made a stop take about 20 s). The empty
-    packet (engine.io's own "no more to send") ends the writer, which closes the websocket."""
-    await socket.close(reason=reason)
+    """Close one engine.io connection (its disconnect handlers run: the leave is logged) and end its
+    transport, without engine.io's close packet. That packet tells a client the server ended the
+    session for good: python-socketio then never reconnects, so a restart lost every such viewer; a
+    browser's client ignores it on a websocket, and the socket's writer waited for its next packet
+    with the websocket open, aiohttp's shutdown waiting that handler out (a console left open made a
+    stop take about 20 s). The empty packet (engine.io's own "no more to send") ends the writer, which
+    closes the websocket: every client sees its transport close and reconnects when the server is
+    back."""
+    await socket.close(reason=reason, abort=True)
     await socket.queue.put(None)
 
 

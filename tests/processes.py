@@ -46,8 +46,9 @@ class Served:
 
 
 def serve(tmp: Path, name: str = "serve", **config: Any) -> Served:
-    """Start `cohost serve` with a config file written from `config` (merged over test defaults)."""
-    port = free_port()
+    """Start `cohost serve` with a config file written from `config` (merged over test defaults), on
+    `server.port` when it gives one (a restart on the same address), else on a free port."""
+    port = config.get("server", {}).get("port") or free_port()
     db = tmp / f"{name}.db"
     data: dict[str, Any] = {
         "server": {"port": port},

@@ -15,7 +15,7 @@ import sqlite_utils
 import yaml
 
 from bot.app import REGISTRY
-from tests.processes import TOKEN, Served, serve, wait_exit, wait_healthy
+from tests.processes import TOKEN, Served, free_port, serve, wait_exit, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 FLUSH_S = 0.2
@@ -93,6 +93,40 @@ async def test_sigterm_with_a_console_open_ends_its_connection_and_stops(tmp_pat
     finally:
         served.kill()
         await context.close()
+
+
+async def test_a_python_viewer_comes_back_by_itself_after_a_graceful_restart(tmp_path: Path) -> None:
+    # before: SIGTERM sent engine.io's close packet, which python-socketio takes as the server ending
+    # the session for good: it never reconnected, so every planned restart lost such viewers
+    port = free_port()
+    served = _start(tmp_path, server={"port": port})
+    client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+    joins: list[dict] = []
+
+    @client.event
+    async def connect() -> None:  # as the README's viewer does: a room is joined per connection
+        joins.append(await client.call("join_room", {"room_id": "demo-room", "viewer_id": "regular"}))
+
+    try:
+        await wait_healthy(served)
+        await client.connect(served.url, transports=["websocket"])
+        while not joins:
+            await asyncio.sleep(0.05)
+        served.stop(signal.SIGTERM)
+        assert await wait_exit(served) == 0
+        again = _start(tmp_path, server={"port": port})
+        try:
+            await wait_healthy(again)
+            deadline = time.monotonic() + 30
+            while len(joins) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert len(joins) == 2 and joins[1]["ok"], joins
+            assert (await client.call("comment", {"text": "主播回来啦"}, timeout=10))["ok"]
+        finally:
+            again.kill()
+    finally:
+        await client.disconnect()
+        served.kill()
 
 
 async def _price_answer(url: str, question: str = "1号链接多少钱") -> str:
