@@ -131,6 +131,34 @@ async def test_a_big_price_cut_asks_for_confirmation_and_can_be_undone(live_serv
     await page.context.close()
 
 
+async def test_a_price_box_follows_other_consoles_and_says_when_a_save_did_not_reach_the_server(
+    live_server, browser
+) -> None:
+    # before: a box saved with Enter kept focus and never took another console's later price, and a
+    # save while offline failed without a word, the box showing a price the shelf did not have
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    row = page.locator("#shelf tr").filter(has=page.locator("td.link", has_text="3号")).first
+    box = row.locator("input.price")
+    before = _price(live, 3)
+    await box.fill(f"{before + 1:g}")
+    await box.press("Enter")
+    await expect(page.locator("#shelf-status")).to_contain_text("已更新")
+    await expect(box).to_be_focused()
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        url = f"{live.url}/api/rooms/demo-room/products/" + _pid(live, 3)
+        async with http.patch(url, json={"price": before + 2}) as r:  # another console's change
+            assert r.status == 200
+    await expect(box).to_have_value(f"{before + 2:g}")
+
+    await page.route("**/api/rooms/**", lambda route: route.abort())  # the server cannot be reached
+    await box.fill(f"{before + 3:g}")
+    await row.locator("button.save").click()
+    await expect(row.locator(".row-msg.error")).to_contain_text("连不上服务器")
+    assert _price(live, 3) == before + 2
+    await page.context.close()
+
+
 async def test_the_price_api_wants_confirm_for_a_jump(live_server) -> None:
     live = await live_server()
     before = _price(live, 3)
@@ -192,7 +220,7 @@ async def test_a_question_many_asked_names_a_few_and_says_how_long_it_waited(liv
     assert (await fans[5].call("comment", {"text": INVOICE}))["kind"] == "escalate"
     await expect(item).to_have_attribute("data-count", "6")
     await expect(item.locator(".age")).to_have_text("等了 7 分钟")
-    await expect(item.locator(".askers")).to_have_text("@fan0 @fan1 @fan2 等 3 人")
+    await expect(item.locator(".askers")).to_have_text("@fan0 @fan1 @fan2 另 3 人")
     await expect(item.locator(".askers")).to_have_attribute("title", ", ".join(f"fan{i}" for i in range(6)))
     await page.context.close()
 

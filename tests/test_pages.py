@@ -215,6 +215,7 @@ async def test_a_refused_comment_is_explained_in_the_pages_language(live_server,
     for text in ("主播好", "主播晚上好", "主播你好呀"):
         await ask(page, text)
     await expect(page.locator(".msg.mine").nth(2)).to_contain_text("发得太快了")
+    await expect(page.locator("#status")).to_contain_text("已进入")  # not "无法进入" over a refused comment
     await page.locator("#lang button").click()  # to English: the refusal follows
     await expect(page.locator(".msg.mine").nth(2)).to_contain_text("you are sending too fast")
     await page.context.close()

@@ -24,12 +24,13 @@
       answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
       confidence: "置信度 {c}", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
-      waited_h: "等了 {h} 小时 {m} 分", and_more: "等 {n} 人", complaint: "投诉", no_product: "未识别商品",
+      waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
       changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
+      offline: "连不上服务器，没有改动；连上后再保存一次", timeout: "服务器没有回应，请再试一次",
       bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
@@ -68,6 +69,8 @@
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
       changed_since: "changed since elsewhere; not undone (the shelf shows the value now)",
       nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
+      offline: "The server cannot be reached: nothing was changed. Save again once connected.",
+      timeout: "No answer from the server; try again.",
       bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
@@ -129,16 +132,21 @@
 
   async function call(event, payload) {
     const ack = await emitAck(socket, event, payload);
-    if (!ack.ok) status(event + ": " + ack.error.message, true);
+    if (!ack.ok) status(ack.error.code === "timeout" ? t("timeout") : ack.error.message, true); // it names the event
     return ack;
   }
 
   async function api(method, path, body) {
-    const r = await fetch(path, {
-      method: method,
-      headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    let r;
+    try {
+      r = await fetch(path, {
+        method: method,
+        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (e) { // the server is down or this computer is offline: said, and nothing is changed
+      return { ok: false, error: { code: "offline", message: t("offline") } };
+    }
     let data = {};
     try { data = await r.json(); } catch (e) { data = { ok: false, error: { code: "http", message: String(r.status) } }; }
     return data;
@@ -436,9 +444,11 @@
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
     for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
       const box = row.querySelector("input." + cls);
+      // a box still holding the last value the server gave follows the server (another console's
+      // change too, also while focused after a save); one the streamer is typing in is left alone
       const untouched = box.dataset.server === undefined || box.value === box.dataset.server;
       box.dataset.server = String(value);
-      if (untouched && document.activeElement !== box) box.value = String(value);
+      if (untouched) box.value = String(value);
     }
   }
 

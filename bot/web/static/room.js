@@ -41,6 +41,8 @@ addStrings({
     "room.err.sold_out": "已售罄，下不了单",
     "room.err.not_in_room": "还没进入直播间，请稍候",
     "room.err.internal_error": "出了点问题，请再试一次",
+    "room.err.unknown_card": "这张卡片已过期",
+    "room.err.timeout": "服务器没有回应，请再试一次",
   },
   en: {
     "room.heading": "Live room",
@@ -78,6 +80,8 @@ addStrings({
     "room.err.sold_out": "sold out: it cannot be ordered",
     "room.err.not_in_room": "not in the room yet; wait a moment",
     "room.err.internal_error": "something went wrong; try again",
+    "room.err.unknown_card": "this card has expired",
+    "room.err.timeout": "no answer from the server; try again",
   },
 });
 
@@ -238,7 +242,8 @@ addStrings({
     document.body.dataset.joined = "1";
   });
   socket.on("disconnect", () => status("room.disconnected"));
-  socket.on("error", (e) => status("room.refused", { message: e && e.message }));
+  // a refused event is said beside what was refused (the acks); the header speaks of joining only
+  socket.on("error", (e) => { if (!document.body.dataset.joined) status("room.refused", { message: e && e.message }); });
   socket.on("on_screen", (e) => showOnScreen(e.product_id, e.product));
   // a price or stock changed during the show: the product on screen and the cards held say it now
   socket.on("shelf_updated", (e) => {
