@@ -159,6 +159,19 @@ async def test_a_price_box_follows_other_consoles_and_says_when_a_save_did_not_r
     await page.context.close()
 
 
+async def test_a_timer_added_in_the_console_is_listed_once_and_the_form_clears(live_server, browser) -> None:
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    await page.locator("#timer-text").fill("关注主播不迷路")
+    await page.locator("#timer-min").fill("5")
+    await page.locator("#timer button").click()
+    await expect(page.locator("#timers li")).to_have_count(1)
+    await page.wait_for_timeout(500)  # the console_timers event sent to every console has come too
+    await expect(page.locator("#timers li")).to_have_count(1)  # it was listed twice until it fired
+    await expect(page.locator("#timer-text")).to_have_value("")
+    await page.context.close()
+
+
 async def test_the_price_api_wants_confirm_for_a_jump(live_server) -> None:
     live = await live_server()
     before = _price(live, 3)

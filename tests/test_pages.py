@@ -238,6 +238,20 @@ async def test_the_viewers_page_fits_a_phone(live_server, browser) -> None:
     await context.close()
 
 
+async def test_an_announcement_has_no_answer_feedback_buttons(live_server, browser) -> None:
+    live = await live_server()
+    page = await viewer_page(browser, live.url, "frank")
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    assert (await streamer.call("announce", {"text": "今晚八点抽奖"}))["ok"]
+    said = page.locator(".msg.streamer").filter(has_text="今晚八点抽奖")
+    await expect(said).to_have_count(1)
+    await expect(said.locator("button")).to_have_count(0)  # 有用 / 答错了 are for answers
+    await ask(page, "3号链接多少钱")
+    await expect(page.locator(".msg.bot button.up")).to_have_count(1)
+    await page.context.close()
+
+
 async def test_html_in_comments_and_names_renders_as_text_on_every_page(live_server, browser) -> None:
     live = await live_server()
     base = live.url

@@ -570,7 +570,9 @@
     });
   }
 
-  function renderTimers(timers) {
+  function renderTimers(given) {
+    // by id: the ack of timer_set and the console_timers it sends to every console may both add one
+    const timers = [...new Map(given.map((tm) => [tm.timer_id, tm])).values()];
     const list = clear($("timers"));
     for (const tm of timers) {
       const every = [tm.every_min ? t("every") + " " + tm.every_min + " " + t("minutes") : "",
@@ -600,7 +602,10 @@
     if (!Number.isNaN(minutes)) payload.every_min = minutes;
     if (!Number.isNaN(comments)) payload.every_comments = comments;
     const ack = await call("timer_set", payload);
-    if (ack.ok) renderTimers([...JSON.parse($("timers").dataset.timers || "[]"), ack.timer]);
+    if (ack.ok) {
+      renderTimers([...JSON.parse($("timers").dataset.timers || "[]"), ack.timer]);
+      for (const id of ["timer-text", "timer-min", "timer-comments"]) $(id).value = "";
+    }
   });
 
   /* -- language --------------------------------------------------------------------------------- */

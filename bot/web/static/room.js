@@ -258,9 +258,10 @@ addStrings({
   });
 
   socket.on("bot_reply", (r) => {
-    const feedback = el("span", { class: "fb" });
+    const feedback = el("span", { class: "fb" }); // on answers only, not on the host's announcements
     const note = el("div", { class: "fb-note muted" }); // the outcome of a click: below the reply, never in it
-    for (const [key, helpful] of [["room.helpful", true], ["room.wrong", false]]) {
+    const said = r.source === "announcement" || r.source === "timer";
+    for (const [key, helpful] of said ? [] : [["room.helpful", true], ["room.wrong", false]]) {
       feedback.append(
         el("button", {
           type: "button",
