@@ -712,30 +712,26 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         longer be bought from them)."""
         await self._tell_consoles(room, "shelf", self.shelf(room))
         if viewers:
-            products = shelf_payload(room.catalog)
-            try:
-                await self.emit(
-                    "shelf_updated",
-                    {"room_id": room.room_id, "products": products},
-                    to=room_channel(room.room_id),
-                )
-            except Exception:  # never fails the change: a page reloads the shelf when it joins again
-                logger.warning(
-                    "room %s: could not send the shelf to the viewers", room.room_id, exc_info=True
-                )
+            shelf = {"room_id": room.room_id, "products": shelf_payload(room.catalog)}
+            await self._tell_consoles(room, "shelf_updated", shelf, viewers=True)
         for item in list(room.queue):
             guess = live_guess(item, room.catalog)
             if guess is not None and guess != item.guess:
                 item.guess = guess
                 await self._tell_consoles(room, "queue_item", item.as_dict())
 
-    async def _tell_consoles(self, room: Room, event: str, payload: Any, skip_sid: str | None = None) -> None:
-        """An update for the room's consoles. Never fails the change itself: with the fan-out away
-        (Redis down) a console catches up when it joins again."""
+    async def _tell_consoles(
+        self, room: Room, event: str, payload: Any, skip_sid: str | None = None, viewers: bool = False
+    ) -> None:
+        """An update for the room's consoles (`viewers`: for its viewers' pages instead). Never fails
+        the change itself: with the fan-out away (Redis down) a console or page catches up when it
+        joins again."""
+        to = room_channel(room.room_id) if viewers else streamer_channel(room.room_id)
         try:
-            await self.emit(event, payload, to=streamer_channel(room.room_id), skip_sid=skip_sid)
+            await self.emit(event, payload, to=to, skip_sid=skip_sid)
         except Exception:
-            logger.warning("room %s: could not send %s to the consoles", room.room_id, event, exc_info=True)
+            who = "viewers" if viewers else "consoles"
+            logger.warning("room %s: could not send %s to the %s", room.room_id, event, who, exc_info=True)
 
     async def on_console_state(self, sid: str, data: Any) -> Ack:
         """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters."""
