@@ -151,6 +151,7 @@ class CommentFlow:
                 "name": comment.viewer_name,  # as the streamer sees the viewer in the chat
                 "text": comment.text,
                 "reason": reason,
+                "ts": comment.created_at,  # as logged: console_state's list has the same time
             },
             streamer_channel(comment.room_id),
         )

@@ -33,7 +33,7 @@ from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.review import guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
-from storage.controls import console_row, last_on_screen, open_questions, saved_console
+from storage.controls import console_row, last_on_screen, open_questions, recent_filtered, saved_console
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 from storage.reports import live_counters
@@ -734,9 +734,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             logger.warning("room %s: could not send %s to the %s", room.room_id, event, who, exc_info=True)
 
     async def on_console_state(self, sid: str, data: Any) -> Ack:
-        """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters."""
+        """Everything the console shows: shelf, on-screen product, queue, controls, timers, counters,
+        and the latest comments kept out of the Q&A (read from the log, so a reload still lists them)."""
         room = await self._streamer_room(sid)
         state = self.console(room)
+        filtered = recent_filtered(room.room_id, time.time())
+        moderation = await asyncio.to_thread(self.log.query, *filtered)
         return {
             "ok": True,
             **self.shelf(room),
@@ -745,6 +748,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "settings": state.settings(),
             "timers": [t.as_dict() for t in state.timers.values()],
             "counters": await self._counters(room),
+            "moderation": moderation,
             "now": time.time(),  # the server's clock: the console shows how long questions waited
         }
 

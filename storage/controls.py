@@ -4,7 +4,8 @@ The console's settings (paused, approve before send) and timers are stored as on
 (table `consoles`, written by the interaction log whenever the streamer changes them); the questions
 waiting in the streamer's queue come back from `escalations` (status `open`), and the product on
 screen from the last `on_screen` event. A restarted server reopens each room with them, so a paused
-bot stays paused, no waiting question is dropped and "这个" still means the product on screen.
+bot stays paused, no waiting question is dropped and "这个" still means the product on screen. The
+console's moderation list is read from the filtered `comments` each time a console opens.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 # open questions older than this are taken as left over from an earlier show, not brought back
 QUEUE_RESTORE_S = 6 * 3600
+MODERATION_SHOWN = 50  # the console's moderation list keeps this many (bot/web/static/console.js too)
 
 
 def console_row(room_id: str, settings: dict[str, Any], timers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -46,3 +48,15 @@ def last_on_screen(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
          order by created_at desc limit 1
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
+
+
+def recent_filtered(room_id: str, now: float, limit: int = MODERATION_SHOWN) -> tuple[str, dict[str, Any]]:
+    """The query for the room's latest comments kept out of the Q&A in this show, newest first, with
+    the keys of the `moderation` event (`ts`: when it was said)."""
+    sql = """
+        select comment_id, viewer_id, viewer_name as name, text, filtered as reason, created_at as ts
+          from comments
+         where room_id = :room_id and filtered is not null and created_at >= :since
+         order by created_at desc, rowid desc limit :limit
+    """
+    return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S, "limit": limit}

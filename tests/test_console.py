@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 
 from bot.app import LOG
+from storage.controls import recent_filtered
+from storage.log import InteractionLog
 from tests.conftest import TOKEN
 
 
@@ -31,6 +34,53 @@ async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_ca
     c = state["counters"]
     assert (c["viewers"], c["comments"], c["questions"], c["answered"], c["escalated"]) == (1, 2, 2, 1, 1)
     assert c["cards_shown"] >= 1 and c["comments_per_min"] == 2
+
+
+async def test_a_console_opened_later_lists_the_filtered_comments_with_reason_and_time(live_server) -> None:
+    # before: the moderation list lived only in the page, empty after a reload or on a second console
+    live = await live_server(hygiene={"banned_words": ["私聊我"]})
+    first = await streamer_of(live)
+    spam = await live.viewer()
+    assert (await spam.call("join_room", {"room_id": "demo-room", "viewer_id": "u-93f1", "name": "小号"}))[
+        "ok"
+    ]
+    nameless = await live.viewer("demo-room", "u-77")
+    assert (await spam.call("comment", {"text": "想要优惠的私聊我"}))["filtered"] == "banned_word"
+    assert (await nameless.call("comment", {"text": "私聊我"}))["filtered"] == "banned_word"
+    live_events = await first.wait_for("moderation", 2)
+    assert all(isinstance(m["ts"], float) for m in live_events)
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+
+    later = await streamer_of(live)  # a reload, or the streamer's phone
+    state = await later.call("console_state")
+    assert state["moderation"] == live_events[::-1]  # newest first, as the live events said them
+    newer, older = state["moderation"]
+    assert (older["name"], older["viewer_id"], older["text"], older["reason"]) == (
+        "小号",
+        "u-93f1",
+        "想要优惠的私聊我",
+        "banned_word",
+    )
+    assert newer["name"] is None and newer["viewer_id"] == "u-77"  # the page shows the id then
+    assert state["now"] - 60 < older["ts"] <= newer["ts"] <= state["now"]
+    other_room = await streamer_of(live, "room-b")
+    assert (await other_room.call("console_state"))["moderation"] == []  # each room its own
+
+
+def test_the_moderation_list_is_the_latest_fifty_of_this_show(tmp_path) -> None:
+    log = InteractionLog(tmp_path / "log.db", flush_interval_s=0.01)
+    log.open()
+    now = time.time()
+    row = {"room_id": "r", "viewer_id": "v", "text": "1号链接多少钱", "filtered": "flood"}
+    for i in range(60):
+        log.record("comments", {**row, "comment_id": f"c{i}", "created_at": now - 60 + i})
+        log.record("comments", {**row, "comment_id": f"ok{i}", "filtered": None, "created_at": now - 60 + i})
+    log.record("comments", {**row, "comment_id": "yesterday", "created_at": now - 20 * 3600})
+    log.record("comments", {**row, "comment_id": "other-room", "room_id": "r2", "created_at": now})
+    log.close()
+    listed = log.query(*recent_filtered("r", now))
+    assert [m["comment_id"] for m in listed] == [f"c{i}" for i in range(59, 9, -1)]
+    assert set(listed[0]) == {"comment_id", "viewer_id", "name", "text", "reason", "ts"}
 
 
 async def test_paused_bot_hands_answers_to_the_streamer_to_approve(live_server, demo_catalog) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import aiohttp
 from playwright.async_api import Page, expect
 
-from bot.app import NAMESPACE, REGISTRY
+from bot.app import LOG, NAMESPACE, REGISTRY
+from handlers.comments import streamer_channel
 from handlers.rooms import QueueItem, question_key
 from tests.conftest import TOKEN, screenshot_dir
 
@@ -252,6 +254,58 @@ async def test_a_filtered_comment_is_listed_by_the_viewers_name_with_what_they_s
     await expect(listed.locator("b")).to_have_text("小号")  # the id alone ("u-93f1") told the streamer little
     await expect(listed.locator("b")).to_have_attribute("title", "u-93f1")
     await expect(listed.locator(".said")).to_have_text("想要优惠的私聊我")
+    await page.context.close()
+
+
+async def test_the_moderation_list_comes_back_on_load_with_times_each_comment_once_and_fifty_at_most(
+    live_server, browser
+) -> None:
+    # before: a reload emptied the list, its entries had no time, and it grew through the whole show
+    live = await live_server(hygiene={"banned_words": ["私聊我"]})
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    spam = await live.viewer()
+    assert (await spam.call("join_room", {"room_id": "demo-room", "viewer_id": "u-93f1", "name": "小号"}))[
+        "ok"
+    ]
+    assert (await spam.call("comment", {"text": "想要优惠的私聊我"}))["filtered"] == "banned_word"
+    [sent] = await streamer.wait_for("moderation")
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    # local HH:MM (the browser shares this process's time zone), either side of a minute's turn
+    at = {time.strftime("%H:%M", time.localtime(sent["ts"] + d)) for d in (-2, 0, 2)}
+
+    page = await console_page(browser, live.url)  # opened after the comment: the list is read from the log
+    listed = page.locator("#moderation li")
+    await expect(listed).to_have_count(1)
+    await expect(listed.locator("b")).to_have_text("小号")
+    await expect(listed.locator(".reason")).to_have_attribute("data-reason", "banned_word")
+    await expect(listed.locator(".at")).to_have_text(re.compile("^(" + "|".join(sorted(at)) + ")$"))
+    await page.reload()
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    await expect(listed).to_have_count(1)
+
+    async def moderation(m: dict[str, Any]) -> None:
+        await live.app[NAMESPACE].emit("moderation", m, to=streamer_channel("demo-room"))
+
+    def flood(i: int) -> dict[str, Any]:  # a flooding comment from a viewer who gave no name
+        return {
+            "comment_id": f"c{i}",
+            "viewer_id": f"v{i}",
+            "name": None,
+            "text": f"刷屏 {i}",
+            "reason": "flood",
+        }
+
+    await moderation(sent)  # the live event of the comment listed again (a reconnect's overlap)
+    await moderation({**flood(0), "ts": time.time()})
+    await expect(listed.first.locator(".said")).to_have_text("刷屏 0")
+    await expect(listed).to_have_count(2)  # the comment already listed is not listed twice
+    await expect(listed.first.locator("b")).to_have_text("v0")  # no name: the viewer id
+    for i in range(1, 55):
+        await moderation({**flood(i), "ts": time.time()})
+    await expect(listed.first.locator(".said")).to_have_text("刷屏 54")  # newest first
+    await expect(listed).to_have_count(50)  # the oldest went: the comment from before the reload too
+    await expect(listed.last.locator(".said")).to_have_text("刷屏 5")
     await page.context.close()
 
 

@@ -116,6 +116,9 @@
   let selected = null; // escalation_id of the selected item (j / k)
   let lastChange = null; // {product_id, values}: what the undo sends back
   let statusKey = null; // the last notice, redrawn in the new language when it changes
+  const MODERATION_SHOWN = 50; // as many as console_state lists (storage/controls.py)
+  const moderated = new Set(); // comment_id of each moderation entry shown
+  let heard = null; // moderation entries since this connection's streamer_join, until console_state is drawn
 
   // what the last action did (or why it failed), beside the connection's state, which it never hides
   function status(key, raw) {
@@ -164,6 +167,7 @@
 
   /* -- connection ------------------------------------------------------------------------------ */
   socket.on("connect", async () => {
+    heard = [];
     const ack = await call("streamer_join", { room_id: roomId, token: token });
     if (!ack.ok) return;
     connection("connected");
@@ -176,6 +180,8 @@
     renderCounters(state.counters);
     renderSettings(state.settings);
     renderTimers(state.timers);
+    renderModeration([...(state.moderation || []), ...heard]); // what came during the join is kept
+    heard = null;
   });
   socket.on("disconnect", () => connection("disconnected"));
   // how long each question has waited (since its first asker), kept current
@@ -187,12 +193,38 @@
   socket.on("console_settings", (s) => renderSettings(s));
   socket.on("console_timers", (m) => renderTimers(m.timers)); // set or cleared elsewhere, or one more sent
   socket.on("moderation", (m) => {
-    // by the name viewers see in the chat (the id on hover), with what was said
+    if (heard && heard.length < MODERATION_SHOWN) heard.push(m); // console_state's read may miss it
+    addModeration(m);
+  });
+
+  /* -- moderation: comments kept out of the Q&A, newest first, one entry per comment ----------- */
+  function hhmm(ts) { // the server's time of an entry, on this computer's clock (as the waits are)
+    const d = new Date((Number(ts) - clockOffset) * 1000);
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  function addModeration(m) {
+    if (moderated.has(m.comment_id)) return;
+    moderated.add(m.comment_id);
+    // by the name viewers see in the chat (the id on hover), with what was said and when
     const said = (m.text || "").length > 40 ? m.text.slice(0, 40) + "…" : m.text || "";
-    $("moderation").prepend(el("li", {}, el("b", { text: m.name || m.viewer_id, title: m.viewer_id }), " ",
+    const list = $("moderation");
+    list.prepend(el("li", { dataset: { comment: m.comment_id } },
+      el("span", { class: "at", text: typeof m.ts === "number" ? hhmm(m.ts) : "" }), " ",
+      el("b", { text: m.name || m.viewer_id, title: m.viewer_id }), " ",
       el("span", { class: "reason", dataset: { reason: m.reason }, text: reasonLabel(m.reason) }), " ",
       el("span", { class: "muted said", text: said })));
-  });
+    while (list.children.length > MODERATION_SHOWN) { // the oldest go
+      moderated.delete(list.lastElementChild.dataset.comment);
+      list.lastElementChild.remove();
+    }
+  }
+
+  function renderModeration(entries) { // the list as given, replacing what was shown
+    clear($("moderation"));
+    moderated.clear();
+    for (const m of [...entries].sort((a, b) => a.ts - b.ts)) addModeration(m); // oldest first, each on top
+  }
 
   /* -- counters -------------------------------------------------------------------------------- */
   const counterBox = $("counters");
