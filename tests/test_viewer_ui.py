@@ -110,6 +110,39 @@ async def test_card_titles_follow_the_page_language_not_the_question(
     await page.context.close()
 
 
+async def test_an_on_screen_card_stops_saying_so_once_the_streamer_moves_on(
+    live_server, browser, demo_catalog
+) -> None:
+    # before: the card kept saying 正在讲解 for the rest of the show, whatever was on screen
+    from bot.app import REGISTRY
+
+    live = await live_server()
+    rec = live.app[REGISTRY].recommender
+    fan = next(f"fan{i}" for i in range(1000) if rec.strategy_for(f"fan{i}") == "personalized")
+    sunscreen = next(p for p in demo_catalog.products if "防晒霜" in p.title)
+    hat = next(p for p in demo_catalog.products if "防晒" in p.title and p.id != sunscreen.id and p.in_stock)
+    page = await viewer_page(browser, live.url, fan)
+    await ask(page, f"{sunscreen.link}号链接多少钱")  # interest: the hat is pushed when it goes on screen
+    asked = page.locator(f'#cards .card[data-product="{sunscreen.id}"]')
+    await expect(asked.locator(".reason")).to_have_text("你刚问过", timeout=10_000)
+    await put_on_screen(live.url, hat.id)
+    card = page.locator(f'#cards .card[data-product="{hat.id}"]')
+    await expect(card.locator(".reason")).to_have_text("正在讲解", timeout=10_000)
+    await card.locator("button.cart").click()
+    await expect(card.locator(".result")).to_have_text("已加入购物车")
+
+    await put_on_screen(live.url, sunscreen.id)
+    await expect(page.locator("#on-screen")).to_have_attribute("data-product", sunscreen.id)
+    await expect(card.locator(".reason")).to_have_text("之前讲解过")
+    await expect(card.locator(".result")).to_have_text("已加入购物车")  # what the viewer did stays
+    await expect(asked.locator(".reason")).to_have_text("你刚问过")  # not an on-screen card: as it was
+    await page.locator("button[data-testid=lang-switch]").click()
+    await expect(card.locator(".reason")).to_have_text("Shown earlier")
+    await put_on_screen(live.url, hat.id)  # back on screen: the card says so again
+    await expect(card.locator(".reason")).to_have_text("On screen now")
+    await page.context.close()
+
+
 async def test_feedback_leaves_the_reply_text_as_it_was(live_server, browser, demo_catalog) -> None:
     live = await live_server()
     page = await viewer_page(browser, live.url, "eve")

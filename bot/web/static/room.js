@@ -15,6 +15,7 @@ addStrings({
     "room.placeholder": "问问主播… 例如 3号链接多少钱",
     "room.send": "发送",
     "room.onScreen": "正在讲解",
+    "room.shownEarlier": "之前讲解过",
     "room.nothingOnScreen": "主播还没有讲解商品。",
     "room.cards": "商品卡片",
     "room.noCards": "问一个商品问题，卡片会出现在这里。",
@@ -54,6 +55,7 @@ addStrings({
     "room.placeholder": "Ask the host… e.g. how much is link 3",
     "room.send": "Send",
     "room.onScreen": "On screen now",
+    "room.shownEarlier": "Shown earlier",
     "room.nothingOnScreen": "Nothing on screen yet.",
     "room.cards": "Product cards",
     "room.noCards": "Ask about a product and its card shows up here.",
@@ -184,6 +186,13 @@ addStrings({
     return line;
   }
 
+  // a card pushed because its product was on screen says so only while it is: once the streamer has
+  // moved on it says "之前讲解过", and "正在讲解" again if the product comes back
+  function reason(c) {
+    if (c.reason_key === "on_screen" && c.product_id !== onScreenId) return t("room.shownEarlier");
+    return named(c.reasons) || c.reason || "";
+  }
+
   function drawCard(c, node) {
     const line = keptResult(node);
     const box = node || el("div", { class: "card" });
@@ -195,7 +204,7 @@ addStrings({
       el("div", {}, el("span", { class: "price", text: money(c.price) }),
         c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null,
         c.in_stock === false ? el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") }) : null),
-      el("div", { class: "reason", text: named(c.reasons) || c.reason || "" }),
+      el("div", { class: "reason", text: reason(c) }),
       actions(c, line),
       line
     );
@@ -226,6 +235,9 @@ addStrings({
   async function showOnScreen(productId, product) {
     onScreenId = productId || null;
     if (product) products[product.product_id] = product;
+    for (const entry of shown.values()) {
+      if (entry.card.reason_key === "on_screen") drawCard(entry.card, entry.node);
+    }
     if (onScreenId && !products[onScreenId]) await loadProducts(); // a product added since the page loaded
     drawOnScreen();
   }
