@@ -2,8 +2,9 @@
 comment, and whether the bot is sure enough to say it in the room.
 
 Each candidate entry gets a row of features (retrieval scores, its rank and margin, what the pattern
-rules say of it, how surely the product was identified, the comment's language); a logistic
-regression turns the row into the probability that this entry is the answer. The bot answers with
+rules say of it, how surely the product was identified, the comment's language); a conditional
+logit (a softmax over the comment's candidates and "none of them") turns the rows into the
+probability that each entry is the answer. The bot answers with
 the likeliest entry only when that probability clears a threshold chosen on held-out rooms so that
 wrong answers stay rare; otherwise the streamer gets the comment with the guess attached.
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from handlers.qa import QASettings, Understanding
 
 MODEL_PATH = Path(__file__).with_name("models") / "answer.json"
-SEED = 0
 # the expected share of its comments each inner held-out room may get wrong when the thresholds are
 # chosen: the 2% aimed at in any room
 WRONG_BOUND = 0.02
@@ -52,6 +52,7 @@ HOWS = ("link", "name", "this", "recent", "on_screen", "earlier", "none")
 # FAQ entry; a probability means a different risk for each (a price question names what it asks, an
 # attribute question may ask what the field does not say)
 GATE_GROUPS = ("live", "field", "faq")
+FORM = "conditional logit"  # the model file's form: an older file (a logistic regression per candidate) is refused
 NEVER = 1.01  # a threshold no probability reaches
 
 
@@ -399,13 +400,14 @@ def _project(vecs: np.ndarray, center: np.ndarray, basis: np.ndarray) -> np.ndar
 
 @dataclass
 class AnswerModel:
-    """Standardised logistic regression over `FEATURES` + `KEY_FEATURES`, the asked-field
-    classifier that gives the latter, and the thresholds of the answer gate."""
+    """A conditional logit over standardised `FEATURES` + `KEY_FEATURES` (each candidate scores
+    `coef · x`; "none of them" scores `none_score`), the asked-field classifier that gives the latter
+    columns, and the thresholds of the answer gate."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
-    intercept: float
+    none_score: float
     asked: AskedField
     gates: dict[str, float] = field(default_factory=dict)  # per `GATE_GROUPS`; one missing: never said
     info: dict[str, Any] = field(default_factory=dict)
@@ -420,9 +422,12 @@ class AnswerModel:
         return not self.encoder or self.encoder == encoder_name
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """`x`: the full rows (base features and the asked-field columns)."""
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        """Each candidate's probability of being the answer, `x` the full rows of one comment's
+        candidates (base features and the asked-field columns); the rest is "none of them"."""
+        z = ((x - self.mean) / self.scale) @ self.coef
+        top = max(float(z.max()), self.none_score)
+        e = np.exp(z - top)
+        return e / (e.sum() + math.exp(self.none_score - top))
 
     def choose(self, cands: Sequence[Candidate], x: np.ndarray, vec: np.ndarray | None) -> tuple[int, float]:
         """The likeliest candidate and its probability."""
@@ -438,7 +443,8 @@ class AnswerModel:
                 "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(),
                 "coef": self.coef.round(6).tolist(),
-                "intercept": round(self.intercept, 6),
+                "form": FORM,
+                "none_score": round(self.none_score, 6),
                 "gates": {g: round(t, 4) for g, t in self.gates.items()},
                 "encoder": self.encoder,
                 "asked_classes": list(self.asked.classes),
@@ -462,7 +468,11 @@ class AnswerModel:
     @classmethod
     def from_json(cls, text: str) -> AnswerModel:
         d = json.loads(text)
-        if tuple(d["features"]) != (*FEATURES, *KEY_FEATURES) or set(d.get("gates", ())) != set(GATE_GROUPS):
+        if (
+            d.get("form") != FORM
+            or tuple(d["features"]) != (*FEATURES, *KEY_FEATURES)
+            or set(d.get("gates", ())) != set(GATE_GROUPS)
+        ):
             raise ValueError("answer model: its features are not this code's; run `cohost train-qa`")
         classes = tuple(d["asked_classes"])
         cents = _from_f16(d["asked_centroids_f16"]).reshape(len(classes), -1)
@@ -486,7 +496,7 @@ class AnswerModel:
             np.asarray(d["mean"]),
             np.asarray(d["scale"]),
             np.asarray(d["coef"]),
-            float(d["intercept"]),
+            float(d["none_score"]),
             asked,
             {g: float(t) for g, t in d["gates"].items()},
             d.get("info", {}),
@@ -667,8 +677,6 @@ def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel
     """The candidate model on the given comments. Its asked-field columns come, for each training
     room, from a classifier fitted without that room (cross-fitted, as they will be on a new room);
     the model keeps `asked`, or a classifier fitted on all of them."""
-    from sklearn.linear_model import LogisticRegression
-
     use = [r for r in rows if r.x is not None and r.y is not None and len(r.x)]
     xs: list[np.ndarray] = []
     for name in sorted({r.room for r in use}):
@@ -680,11 +688,42 @@ def fit(rows: list[CommentRows], asked: AskedField | None = None) -> AnswerModel
     x, y = np.vstack(xs).round(4), np.concatenate(ys)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    lr = LogisticRegression(C=1.0, solver="liblinear", max_iter=500, random_state=SEED)
-    lr.fit((x - mean) / scale, y)
-    return AnswerModel(
-        mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), asked or fit_asked(rows)
-    )
+    coef, none_score = fit_conditional_logit((x - mean) / scale, y, [len(a) for a in xs])
+    return AnswerModel(mean, scale, coef, none_score, asked or fit_asked(rows))
+
+
+def fit_conditional_logit(
+    x: np.ndarray, y: np.ndarray, sizes: Sequence[int], c: float = 1.0
+) -> tuple[np.ndarray, float]:
+    """A conditional logit: the rows of `x` are the candidates of consecutive comments (`sizes`
+    each), `y` marks the answer (a comment with none: "none of them", which scores a constant).
+    Maximum likelihood with an L2 penalty of `1/(2c)` on the weights, as scikit-learn's `C`, by
+    scipy's L-BFGS from zero (deterministic). Returns the weights and the none score.
+
+    scikit-learn's multinomial regression needs the same classes for every row; here each comment
+    chooses among its own candidates, so the likelihood is written out (about twenty lines)."""
+    from scipy.optimize import minimize
+
+    sizes = np.asarray(sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    comment = np.repeat(np.arange(len(sizes)), sizes)
+    unanswered = float(len(sizes) - np.add.reduceat(y, starts).clip(0, 1).sum())
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, none = theta[:-1], theta[-1]
+        z = x @ w
+        top = np.maximum(np.maximum.reduceat(z, starts), none)  # per comment, for a stable softmax
+        e = np.exp(z - top[comment])
+        e_none = np.exp(none - top)
+        total = np.add.reduceat(e, starts) + e_none
+        nll = float((top + np.log(total)).sum() - z @ y - none * unanswered)
+        grad_w = x.T @ (e / total[comment] - y) + w / c
+        grad_none = float((e_none / total).sum() - unanswered)
+        return nll + float(w @ w) / (2 * c), np.append(grad_w, grad_none)
+
+    start = np.zeros(x.shape[1] + 1)
+    theta = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
+    return theta[:-1], float(theta[-1])
 
 
 def _outcomes(model: AnswerModel, rows: list[CommentRows]) -> tuple[list[tuple[float, bool]], list[str]]:
@@ -814,7 +853,7 @@ def fit_calibrated(rows: list[CommentRows], bound: float = WRONG_BOUND) -> Answe
         "wrong_bound": bound,
         "mean_wrong_bound": MEAN_BOUND,
         "calibration": "Platt scaling per gate group over the nested held-out outcomes",
-        "seed": SEED,
+        "model": FORM + ", L-BFGS from zero",
     }
     return model
 

@@ -21,6 +21,7 @@ from handlers.answer_model import (
     Neighbours,
     calibration,
     choose_thresholds,
+    fit_conditional_logit,
     shipped_model,
 )
 from handlers.field_entries import field_docs, field_name_text
@@ -205,6 +206,42 @@ def test_a_model_file_without_the_three_thresholds_is_refused_clearly() -> None:
     old["threshold"], old["threshold_faq"] = gates["field"], gates["faq"]  # the two-threshold file
     with pytest.raises(ValueError, match="cohost train-qa"):
         AnswerModel.from_json(json.dumps(old))
+
+
+def test_a_model_file_of_the_older_per_candidate_form_is_refused_clearly() -> None:
+    import json
+
+    old = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    del old["form"]
+    old["intercept"] = old.pop("none_score")  # a logistic regression per candidate
+    with pytest.raises(ValueError, match="cohost train-qa"):
+        AnswerModel.from_json(json.dumps(old))
+
+
+def test_the_candidates_share_one_probability_with_none_of_them() -> None:
+    # comments of three candidates; the answer, when there is one, has the larger first feature;
+    # comments whose candidates all score low on the second feature have no answer
+    rng = np.random.default_rng(7)
+    xs, ys = [], []
+    for i in range(300):
+        x = rng.normal(size=(3, 2))
+        y = np.zeros(3)
+        if i % 3:
+            y[np.argmax(x[:, 0])] = 1.0
+            x[:, 1] += 2.0
+        xs.append(x)
+        ys.append(y)
+    coef, none_score = fit_conditional_logit(np.vstack(xs), np.concatenate(ys), [3] * 300)
+    assert coef[0] > 0 and coef[1] > 0
+    model = AnswerModel(np.zeros(2), np.ones(2), coef, none_score, shipped_model().asked)  # type: ignore[union-attr]
+    p = model.probabilities(np.array([[3.0, 2.0], [0.0, 2.0], [-1.0, 2.0]]))
+    assert np.argmax(p) == 0 and p.sum() < 1.0
+    # two candidates alike split what one alone would get: a close call is a less sure answer
+    alone = model.probabilities(np.array([[3.0, 2.0]]))[0]
+    split = model.probabilities(np.array([[3.0, 2.0], [3.0, 2.0]]))
+    assert split[0] == split[1] < alone
+    # a comment like the unanswered ones: "none of them" takes most of it
+    assert model.probabilities(np.array([[0.5, -1.0], [0.0, -1.0]])).max() < 0.5
 
 
 def test_the_learned_comment_to_answer_map_survives_the_model_file(demo_room: RoomKnowledge) -> None:
