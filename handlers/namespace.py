@@ -33,7 +33,14 @@ from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
 from handlers.review import guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
-from storage.controls import console_row, last_on_screen, open_questions, recent_filtered, saved_console
+from storage.controls import (
+    console_row,
+    last_on_screen,
+    open_questions,
+    recent_filtered,
+    saved_console,
+    show_started,
+)
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 from storage.reports import live_counters
@@ -586,7 +593,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
     # -- the streamer console (privileged) and viewer feedback ------------------------------------
     async def restore_controls(self) -> None:
         """At start-up, before any viewer: each room's questions still waiting for the streamer and its
-        console settings and timers, as logged before a restart (storage/controls.py)."""
+        console settings and timers, as logged before a restart, and the counters' start: the show's
+        (storage/controls.py)."""
         now = time.time()
         for room in self.registry.rooms.values():
             queued = await asyncio.to_thread(self.log.query, *open_questions(room.room_id, now))
@@ -604,6 +612,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     logger.exception(
                         "room %s: stored console controls unreadable; starting without", room.room_id
                     )
+            [show] = await asyncio.to_thread(self.log.query, *show_started(room.room_id, now))
+            if show["started"] is not None:
+                self.console(room).opened_at = min(self.started_at, float(show["started"]))
             if queued or saved or room.on_screen:
                 state = self.console(room)
                 logger.info(

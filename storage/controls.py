@@ -4,7 +4,8 @@ The console's settings (paused, approve before send) and timers are stored as on
 (table `consoles`, written by the interaction log whenever the streamer changes them); the questions
 waiting in the streamer's queue come back from `escalations` (status `open`), and the product on
 screen from the last `on_screen` event. A restarted server reopens each room with them, so a paused
-bot stays paused, no waiting question is dropped and "这个" still means the product on screen. The
+bot stays paused, no waiting question is dropped and "这个" still means the product on screen; the
+console's counters count from the start of the show under way, not from the restart. The
 console's moderation list is read from the filtered `comments` each time a console opens.
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 
 # open questions older than this are taken as left over from an earlier show, not brought back
 QUEUE_RESTORE_S = 6 * 3600
+# a room with no comment for this long has ended its show: the next comment starts another
+SHOW_GAP_S = 30 * 60
 MODERATION_SHOWN = 50  # the console's moderation list keeps this many (bot/web/static/console.js too)
 
 
@@ -48,6 +51,22 @@ def last_on_screen(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
          order by created_at desc limit 1
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
+
+
+def show_started(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
+    """The query for when the room's show under way began (one row, `started`; null when the room's
+    last comment is more than SHOW_GAP_S old): its first comment after the last silence of SHOW_GAP_S,
+    within QUEUE_RESTORE_S. A restarted server counts the console's counters from there."""
+    sql = """
+        with recent as (
+          select created_at, created_at - lag(created_at) over (order by created_at) as gap
+            from comments where room_id = :room_id and created_at >= :since
+        )
+        select case when (select max(created_at) from recent) >= :now - :gap_s
+                    then (select max(created_at) from recent where gap is null or gap >= :gap_s) end
+               as started
+    """
+    return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S, "now": now, "gap_s": SHOW_GAP_S}
 
 
 def recent_filtered(room_id: str, now: float, limit: int = MODERATION_SHOWN) -> tuple[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import aiohttp
+import sqlite_utils
 
 from bot.app import LOG
 from storage.controls import recent_filtered
@@ -34,6 +35,26 @@ async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_ca
     c = state["counters"]
     assert (c["viewers"], c["comments"], c["questions"], c["answered"], c["escalated"]) == (1, 2, 2, 1, 1)
     assert c["cards_shown"] >= 1 and c["comments_per_min"] == 2
+
+
+async def test_a_restart_mid_show_keeps_counting_the_show_and_not_the_one_before(live_server) -> None:
+    first = await live_server()
+    viewer = await first.viewer("demo-room", "v1")
+    for text in ("主播好", "1号链接多少钱"):
+        await viewer.call("comment", {"text": text})
+    assert await asyncio.to_thread(first.app[LOG].flush, 10)
+    # those two were said in yesterday's show; tonight's starts with one question
+    db = sqlite_utils.Database(first.db_path)
+    db.execute("update comments set created_at = created_at - 86400")
+    db.conn.commit()
+    assert (await viewer.call("comment", {"text": "3号链接多少钱"}))["kind"] == "answer"
+    assert await asyncio.to_thread(first.app[LOG].flush, 10)
+
+    again = await live_server()  # the same SQLite file: the server restarted mid-show
+    c = (await (await streamer_of(again)).call("console_state"))["counters"]
+    assert (c["comments"], c["questions"], c["answered"]) == (1, 1, 1)
+    [(tonight,)] = db.execute("select max(created_at) from comments").fetchall()
+    assert c["since"] == tonight  # the console says since when it counts
 
 
 async def test_a_console_opened_later_lists_the_filtered_comments_with_reason_and_time(live_server) -> None:
