@@ -90,7 +90,12 @@ def main() -> None:
 
     total, lat = timed(lambda t, s: answer_comment(t, room, s, settings))
     enc_total, enc_lat = timed(lambda t, s: encoder.encode([t]))
+    found = args.trace.is_file()
     print(f"comments: {len(comments)} (one in four a product question), encoder: {encoder.name}")
+    # the figures differ a lot without the real chatter: say which was used
+    print(
+        f"chatter: {args.trace}" if found else f"chatter: 5 built-in lines ({args.trace} not found; --trace)"
+    )
     print(
         f"pipeline     : {len(comments) / total:8.0f} comments/s   p50 {pct(lat, 50):6.2f} ms   p99 {pct(lat, 99):6.2f} ms"
     )
