@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +149,9 @@ def gate(decision: Decision, state: ConsoleState) -> Decision:
     if state.paused:
         reason = "bot paused by the streamer"
     elif state.approve_mode and decision.confidence < state.approve_below:
-        reason = f"approve before send ({decision.confidence:.2f} < {state.approve_below:.2f})"
+        # rounded down: a 0.996 held below 1 reads "0.99 < 1", not "1.00 < 1.00"
+        shown = math.floor(decision.confidence * 100) / 100
+        reason = f"approve before send ({shown:.2f} < {state.approve_below:g})"
     else:
         return decision
     return dataclasses.replace(decision, kind="escalate", guess=decision.reply, reply=None, reason=reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import aiohttp
@@ -169,6 +170,8 @@ async def test_approve_mode_holds_only_unsure_answers(live_server) -> None:
     assert held["kind"] == "escalate"
     [item] = await streamer.wait_for("queue_item")
     assert item["reason"].startswith("approve before send")
+    shown, bound = re.findall(r"\d+(?:\.\d+)?", item["reason"])  # "(0.99 < 1)": it reads as below the bound
+    assert float(shown) < float(bound) == 1.0
     await streamer.call("console_settings", {"approve_below": 0.5})
     assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
     bad = await streamer.call("console_settings", {"approve_below": 2})
