@@ -100,7 +100,8 @@ class Group:
         names = " ".join(everyone[:max_names])
         more = len(everyone) - max_names
         if more > 0:
-            names += f" 等{more}人" if has_han(self.text) else f" +{more}"
+            # "@a … @e 等26人" counts everyone, as 等N人 is read; "+21" counts the others
+            names += f" 等{len(everyone)}人" if has_han(self.text) else f" +{more}"
         return f"{names} {self.text}"
 
 

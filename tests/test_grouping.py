@@ -29,7 +29,9 @@ def test_a_viewer_who_asked_twice_is_named_once_and_both_comments_are_answered()
 
 def test_more_than_five_viewers_counts_viewers_not_comments() -> None:
     askers = [Asker(f"c{i}", f"v{i % 7}") for i in range(14)]  # seven viewers, each asked twice
-    assert Group("r", ("p", "price"), "现在89元", askers).render() == "@v0 @v1 @v2 @v3 @v4 等2人 现在89元"
+    # 等N人 is read as everyone named and not named: 7, not the 2 left unnamed; in English "+2"
+    assert Group("r", ("p", "price"), "现在89元", askers).render() == "@v0 @v1 @v2 @v3 @v4 等7人 现在89元"
+    assert Group("r", ("p", "price"), "now 89", askers).render() == "@v0 @v1 @v2 @v3 @v4 +2 now 89"
 
 
 @pytest.mark.parametrize(
