@@ -331,6 +331,7 @@ async def test_the_console_in_english_shows_names_and_reasons_in_english(live_se
     await expect(page.locator("#shelf")).to_contain_text(product.title_en)
     await expect(item.locator("button.answer")).to_have_text("Answer")
     await expect(page.locator('[data-counter="escalated"] span')).to_have_text("to streamer")
+    await expect(page.locator(".counters-since")).to_have_text(re.compile(r"^counting since \d\d:\d\d$"))
     assert await page.locator("#shelf").get_by_text("d0", exact=False).count() == 0  # names, not ids
     await page.screenshot(path=str(screenshot_dir() / "console-en-test.png"))
     await page.reload()  # the choice is kept

@@ -39,7 +39,7 @@
       "counter.viewers": "观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
       "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
-      "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额",
+      "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额", "counter.since": "统计起点",
       "reason.paused": "机器人已暂停", "reason.approve": "待审核（置信度低）", "reason.low_confidence": "把握不大",
       "reason.no_link": "链接不在货架上", "reason.earlier": "问的是之前讲过的商品",
       "reason.no_product": "没认出是哪个商品", "reason.day_or_link": "是链接号还是日期？", "reason.not_in_catalog": "商品资料里没有答案",
@@ -79,7 +79,7 @@
       "counter.viewers": "viewers", "counter.comments_per_min": "comments/min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
-      "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue",
+      "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue", "counter.since": "counting since",
       "reason.paused": "bot paused", "reason.approve": "waiting for approval (unsure)",
       "reason.low_confidence": "unsure", "reason.no_link": "link not on the shelf",
       "reason.earlier": "about a product shown earlier", "reason.no_product": "product not recognised", "reason.day_or_link": "a link number or a day?",
@@ -232,12 +232,17 @@
     counterBox.append(el("div", { class: "counter", dataset: { counter: key } },
       el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
+  // since when they count: the server's start, or after a restart mid-show the show's start
+  const sinceTime = el("span", { class: "since-time" });
+  counterBox.after(el("p", { class: "muted counters-since" },
+    el("span", { "data-i18n": "counter.since", text: t("counter.since") }), " ", sinceTime));
   function renderCounters(c) {
     for (const key of COUNTERS) {
       const b = counterBox.querySelector(`[data-counter="${key}"] b`);
       const value = key === "revenue" ? money(c[key]) : c[key];
       if (value !== undefined && b.textContent !== String(value)) b.textContent = String(value);
     }
+    if (typeof c.since === "number" && sinceTime.textContent !== hhmm(c.since)) sinceTime.textContent = hhmm(c.since);
   }
 
   /* -- the queue: one node per item, updated in place ------------------------------------------ */
