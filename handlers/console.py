@@ -150,7 +150,7 @@ def gate(decision: Decision, state: ConsoleState) -> Decision:
         reason = "bot paused by the streamer"
     elif state.approve_mode and decision.confidence < state.approve_below:
         # rounded down: a 0.996 held below 1 reads "0.99 < 1", not "1.00 < 1.00"
-        shown = math.floor(decision.confidence * 100) / 100
+        shown = math.floor(round(decision.confidence * 100, 6)) / 100  # 0.29 * 100 is 28.999…
         reason = f"approve before send ({shown:.2f} < {state.approve_below:g})"
     else:
         return decision

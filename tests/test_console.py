@@ -256,3 +256,14 @@ async def test_viewer_feedback_on_a_reply_is_logged(live_server) -> None:
         live.app[LOG].query, "select viewer_id, detail from viewer_events where event = 'feedback'"
     )
     assert row["viewer_id"] == "v1" and ack["reply_id"] in row["detail"]
+
+
+def test_the_approve_reason_shows_the_probability_rounded_down_below_its_bound() -> None:
+    from domain.messages import Decision
+    from handlers.console import ConsoleState, gate
+
+    state = ConsoleState("demo-room", 0.0, 0.5, approve_mode=True)
+    for confidence, shown in ((0.29, "0.29 < 0.5"), (0.499, "0.49 < 0.5")):
+        held = gate(Decision(kind="answer", lang="zh", confidence=confidence, reply="59元"), state)
+        assert held.kind == "escalate" and held.guess == "59元"
+        assert held.reason == f"approve before send ({shown})"
