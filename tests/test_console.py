@@ -267,3 +267,30 @@ def test_the_approve_reason_shows_the_probability_rounded_down_below_its_bound()
         held = gate(Decision(kind="answer", lang="zh", confidence=confidence, reply="59元"), state)
         assert held.kind == "escalate" and held.guess == "59元"
         assert held.reason == f"approve before send ({shown})"
+
+
+async def test_a_burst_of_rate_limited_comments_is_one_moderation_entry_and_all_are_logged(
+    live_server,
+) -> None:
+    live = await live_server(limits={"comments_per_10s": 3}, hygiene={"banned_words": ["私聊我"]})
+    streamer = await streamer_of(live)
+    spammer = await live.viewer("demo-room", "spammer")
+    acks = [await spammer.call("comment", {"text": f"刷屏 {i}"}) for i in range(12)]
+    assert [a["ok"] for a in acks] == [True] * 3 + [False] * 9
+    other = await live.viewer("demo-room", "ad")
+    await other.call("comment", {"text": "加微信私聊我"})
+    # the streamer hears the burst once and the banned word after it, not nine refusals in a row
+    heard = await streamer.wait_for("moderation", 2)
+    await asyncio.sleep(0.3)
+    assert [m["reason"] for m in streamer.events["moderation"]] == ["rate_limited", "banned_word"]
+    assert heard[0]["text"] == "刷屏 3"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    listed = (await streamer.call("console_state"))["moderation"]
+    assert [(m["reason"], m["text"]) for m in listed] == [
+        ("banned_word", "加微信私聊我"),
+        ("rate_limited", "刷屏 3"),
+    ]
+    rows = await asyncio.to_thread(
+        live.app[LOG].query, "select count(*) as n from comments where filtered = 'rate_limited'"
+    )
+    assert rows[0]["n"] == 9  # every refused comment is still in the log
