@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.messages import Decision, new_id
 from handlers.comments import room_channel
 from handlers.outbox import Outcome
+from storage.controls import SHOW_GAP_S
 
 
 class _Payload(BaseModel):
@@ -92,7 +93,7 @@ class ConsoleState:
     """One room's console controls and the counts its timers need."""
 
     room_id: str
-    opened_at: float
+    opened_at: float  # the console's counters count from here: the show's start
     approve_below: float
     paused: bool = False
     approve_mode: bool = False
@@ -100,6 +101,15 @@ class ConsoleState:
     expire_min: float = 30.0  # a queued question waits this long at most (0: until answered)
     comments: int = 0
     timers: dict[str, Timer] = field(default_factory=dict)
+    last_comment_at: float | None = None
+
+    def heard(self, now: float) -> None:
+        """One more comment, counted for the timers. The first after SHOW_GAP_S without one (or
+        without one since `opened_at`) starts a new show: the counters count from it."""
+        if now - (self.last_comment_at or self.opened_at) >= SHOW_GAP_S:
+            self.opened_at = now
+        self.last_comment_at = now
+        self.comments += 1
 
     def settings(self) -> dict[str, Any]:
         return {

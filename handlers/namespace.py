@@ -449,7 +449,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 self.executor, answer, *asked, *vectors
             )
         console = self.console(room)
-        console.comments += 1
+        console.heard(comment.created_at)
         decision = C.gate(decision, console)  # paused, or approve-before-send: the answer waits
         return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time(), qvec))
 
@@ -614,7 +614,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     )
             [show] = await asyncio.to_thread(self.log.query, *show_started(room.room_id, now))
             if show["started"] is not None:
-                self.console(room).opened_at = min(self.started_at, float(show["started"]))
+                state = self.console(room)
+                state.opened_at, state.last_comment_at = float(show["started"]), float(show["last"])
             if queued or saved or room.on_screen:
                 state = self.console(room)
                 logger.info(

@@ -57,17 +57,21 @@ def last_on_screen(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
 
 
 def show_started(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
-    """The query for when the room's show under way began (one row, `started`; null when the room's
-    last comment is more than SHOW_GAP_S old): its first comment after the last silence of SHOW_GAP_S,
-    within QUEUE_RESTORE_S. A restarted server counts the console's counters from there."""
+    """The query for when the room's show under way began and its last comment (one row, `started`
+    and `last`; both null when the room's last comment is more than SHOW_GAP_S old): its first comment
+    after the last silence of SHOW_GAP_S, within QUEUE_RESTORE_S. A restarted server counts the
+    console's counters from there (`ConsoleState.heard` starts the next show as it goes)."""
     sql = """
         with recent as (
           select created_at, created_at - lag(created_at) over (order by created_at) as gap
             from comments where room_id = :room_id and created_at >= :since
-        )
-        select case when (select max(created_at) from recent) >= :now - :gap_s
+        ),
+        latest as (select max(created_at) as at from recent)
+        select case when latest.at >= :now - :gap_s
                     then (select max(created_at) from recent where gap is null or gap >= :gap_s) end
-               as started
+               as started,
+               case when latest.at >= :now - :gap_s then latest.at end as last
+          from latest
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S, "now": now, "gap_s": SHOW_GAP_S}
 

@@ -56,6 +56,27 @@ async def test_a_restart_mid_show_keeps_counting_the_show_and_not_the_one_before
     assert (c["comments"], c["questions"], c["answered"]) == (1, 1, 1)
     [(tonight,)] = db.execute("select max(created_at) from comments").fetchall()
     assert c["since"] == tonight  # the console says since when it counts
+    later = await again.viewer("demo-room", "v2")
+    await later.call("comment", {"text": "主播好"})  # the same show goes on after the restart
+    assert await asyncio.to_thread(again.app[LOG].flush, 10)
+    c = (await (await streamer_of(again)).call("console_state"))["counters"]
+    assert (c["comments"], c["since"]) == (2, tonight)
+
+
+def test_a_comment_after_half_an_hour_of_silence_starts_the_counters_of_a_new_show() -> None:
+    from handlers.console import ConsoleState
+
+    state = ConsoleState("demo-room", 1000.0, 0.95)
+    state.heard(1010.0)
+    state.heard(1010.0 + 29 * 60)  # a quiet stretch within the show
+    assert state.opened_at == 1000.0
+    tomorrow = 1010.0 + 29 * 60 + 24 * 3600
+    state.heard(tomorrow)
+    assert state.opened_at == tomorrow and state.comments == 3  # the timers still count every one
+    # a server started hours before the show: the show's first comment starts the count
+    early = ConsoleState("demo-room", 0.0, 0.95)
+    early.heard(5 * 3600.0)
+    assert early.opened_at == 5 * 3600.0
 
 
 async def test_a_console_opened_later_lists_the_filtered_comments_with_reason_and_time(live_server) -> None:
