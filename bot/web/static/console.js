@@ -232,7 +232,7 @@
     counterBox.append(el("div", { class: "counter", dataset: { counter: key } },
       el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
-  // since when they count: the server's start, or after a restart mid-show the show's start
+  // since when they count: the show's first comment after 30 minutes without one (found again after a restart)
   const sinceTime = el("span", { class: "since-time" });
   counterBox.after(el("p", { class: "muted counters-since" },
     el("span", { "data-i18n": "counter.since", text: t("counter.since") }), " ", sinceTime));
@@ -242,7 +242,8 @@
       const value = key === "revenue" ? money(c[key]) : c[key];
       if (value !== undefined && b.textContent !== String(value)) b.textContent = String(value);
     }
-    if (typeof c.since === "number" && sinceTime.textContent !== hhmm(c.since)) sinceTime.textContent = hhmm(c.since);
+    const since = typeof c.since === "number" ? hhmm(c.since) : null;
+    if (since !== null && sinceTime.textContent !== since) sinceTime.textContent = since;
   }
 
   /* -- the queue: one node per item, updated in place ------------------------------------------ */
