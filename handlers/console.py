@@ -99,17 +99,17 @@ class ConsoleState:
     approve_mode: bool = False
     guess_above: float = 0.5  # the console shows the bot's guess only from this confidence up
     expire_min: float = 30.0  # a queued question waits this long at most (0: until answered)
-    comments: int = 0
+    comments: int = 0  # comments that reached the answer path, for the timers (refused ones do not count)
     timers: dict[str, Timer] = field(default_factory=dict)
     last_comment_at: float | None = None
 
     def heard(self, now: float) -> None:
-        """One more comment, counted for the timers. The first after SHOW_GAP_S without one (or
-        without one since `opened_at`) starts a new show: the counters count from it."""
+        """A comment said in the room, refused or not (the log's view: `show_started`). The first
+        after SHOW_GAP_S without one (or without one since `opened_at`) starts a new show: the
+        counters count from it."""
         if now - (self.last_comment_at or self.opened_at) >= SHOW_GAP_S:
             self.opened_at = now
         self.last_comment_at = now
-        self.comments += 1
 
     def settings(self) -> dict[str, Any]:
         return {

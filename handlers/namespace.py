@@ -413,6 +413,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         now = time.time()
         viewer_id = session["viewer_id"]
         comment = Comment(new_id("c"), room.room_id, viewer_id, msg.text, now, session.get("name"))
+        console = self.console(room)
+        console.heard(now)  # every comment, refused ones too, keeps the show going (as the log reads it)
         address = self._addresses.get(sid)
         checked = (
             await self.limiter.check(room.room_id, viewer_id, msg.text, now, address)
@@ -448,8 +450,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             decision, qvec = await asyncio.get_running_loop().run_in_executor(
                 self.executor, answer, *asked, *vectors
             )
-        console = self.console(room)
-        console.heard(comment.created_at)
+        console.comments += 1  # the timers count comments that reach the answer path
         decision = C.gate(decision, console)  # paused, or approve-before-send: the answer waits
         return await self.deliver(self.flow.apply(room, comment, decision, sid, time.time(), qvec))
 

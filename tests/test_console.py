@@ -9,7 +9,7 @@ import time
 import aiohttp
 import sqlite_utils
 
-from bot.app import LOG
+from bot.app import LOG, NAMESPACE
 from storage.controls import recent_filtered
 from storage.log import InteractionLog
 from tests.conftest import TOKEN
@@ -72,7 +72,7 @@ def test_a_comment_after_half_an_hour_of_silence_starts_the_counters_of_a_new_sh
     assert state.opened_at == 1000.0
     tomorrow = 1010.0 + 29 * 60 + 24 * 3600
     state.heard(tomorrow)
-    assert state.opened_at == tomorrow and state.comments == 3  # the timers still count every one
+    assert state.opened_at == tomorrow
     # a server started hours before the show: the show's first comment starts the count
     early = ConsoleState("demo-room", 0.0, 0.95)
     early.heard(5 * 3600.0)
@@ -277,6 +277,25 @@ async def test_viewer_feedback_on_a_reply_is_logged(live_server) -> None:
         live.app[LOG].query, "select viewer_id, detail from viewer_events where event = 'feedback'"
     )
     assert row["viewer_id"] == "v1" and ack["reply_id"] in row["detail"]
+
+
+async def test_a_show_that_opens_with_refused_comments_counts_from_the_first(live_server) -> None:
+    # the log's view after a restart (show_started) counts every comment; the running server did
+    # not count refused ones, so a show opening with spam started later than a restart would say
+    live = await live_server(hygiene={"banned_words": ["私聊我"]})
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    await viewer.call("comment", {"text": "主播好"})
+    console = live.app[NAMESPACE].consoles["demo-room"]
+    console.opened_at -= 3600  # yesterday's show, and 40 minutes of silence since
+    console.last_comment_at = time.time() - 40 * 60
+    before = time.time()
+    assert (await viewer.call("comment", {"text": "加微信私聊我"}))["kind"] == "filtered"
+    assert console.opened_at >= before
+    await viewer.call("comment", {"text": "1号链接多少钱"})
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    c = (await streamer.call("console_state"))["counters"]
+    assert c["since"] == console.opened_at and c["questions"] == 1
 
 
 def test_the_approve_reason_shows_the_probability_rounded_down_below_its_bound() -> None:
