@@ -33,7 +33,7 @@ import faiss
 import numpy as np
 
 from recommender.encoder import TextEncoder
-from recommender.text import han_chars, tokens
+from recommender.text import han_chars, stem, tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +64,9 @@ class Hit:
 def lexical_terms(text: str) -> list[str]:
     """Words plus single content characters: words carry meaning, characters survive typos, odd
     splits and paraphrase ("缩水" / "缩不缩"). On LCQMC this beats words + character bigrams
-    (BM25 top-1 0.661 vs 0.631) and fuses better with the dense side."""
-    return tokens(text) + ["~" + c for c in han_chars(text)]
+    (BM25 top-1 0.661 vs 0.631) and fuses better with the dense side. English words by their stem,
+    so that "mode" finds "modes"."""
+    return [stem(w) for w in tokens(text)] + ["~" + c for c in han_chars(text)]
 
 
 class BM25:

@@ -8,6 +8,7 @@ import re
 import threading
 
 import jieba
+import Stemmer
 from pypinyin import lazy_pinyin
 
 jieba.setLogLevel(logging.WARNING)
@@ -64,6 +65,20 @@ def tokens(text: str) -> list[str]:
             if w not in STOPWORDS:
                 out.append(w)
     return out
+
+
+_stemmer = Stemmer.Stemmer("english")
+_stem_lock = threading.Lock()  # a PyStemmer object is not to be shared by threads at once
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """An English word's Snowball stem ("modes" → "mode", "charging" → "charg"); anything else as it
+    is. Lexical matching only: a stem is not a word to show."""
+    if not word.isascii() or not word.isalpha():
+        return word
+    with _stem_lock:
+        return _stemmer.stemWord(word)
 
 
 def han_chars(text: str) -> list[str]:

@@ -239,6 +239,21 @@ def test_generic_faq_entry_does_not_win_a_close_call(encoder) -> None:
     assert all(0.0 <= h.score <= 1.0 for h in hits)
 
 
+def test_an_english_word_matches_the_entry_in_another_form(encoder) -> None:
+    # the viewer's "mode" is the entry's "modes", "charge" its "charging" (lexical side alone)
+    from recommender.retrieval import Doc, HybridIndex
+
+    docs = [
+        Doc("m", "Which modes does it have?", "p", "Three"),
+        Doc("c", "Charging time?", "p", "Two hours"),
+        Doc("w", "Is it waterproof?", "p", "IPX7"),
+    ]
+    index = HybridIndex(encoder, docs, dense_weight=0.0)
+    for asked, entry in (("how many mode", "m"), ("does it charge quickly", "c")):
+        hit = index.search(asked, k=3, product_id="p")[0]
+        assert (hit.doc.doc_id, hit.lexical > 0) == (entry, True)
+
+
 def _faq_asking(catalog: Catalog, aspect: str):
     from handlers.fields import asked_aspects
 
