@@ -472,11 +472,12 @@ async def put_catalog(request: web.Request) -> web.Response:
         return error_response(
             400, "bad_catalog", f"catalog is for room {catalog.room_id!r}, not {room.room_id!r}"
         )
-    if learned == "keep":
-        catalog, carried = carry_learned(room.catalog, catalog)
-    else:
-        carried = Carried(dropped=learned_on(room.catalog))
-    await request.app[REGISTRY].replace_catalog(catalog)
+    async with request.app[REGISTRY].editing(room.room_id):  # what the shelf learned up to the swap
+        if learned == "keep":
+            catalog, carried = carry_learned(room.catalog, catalog)
+        else:
+            carried = Carried(dropped=learned_on(room.catalog))
+        await request.app[REGISTRY].replace_catalog(catalog)
     await request.app[NAMESPACE].shelf_changed(room, viewers=True)
     detail = f"{len(catalog.products)} products; {carried.describe()}"
     request.app[LOG].record(
@@ -507,6 +508,11 @@ async def patch_product(request: web.Request) -> web.Response:
     if isinstance(checked, web.Response):
         return checked
     room, body = checked
+    async with request.app[REGISTRY].editing(room.room_id):  # read, check and change as one step
+        return await _patch_product(request, room, body)
+
+
+async def _patch_product(request: web.Request, room: Room, body: dict[str, Any]) -> web.Response:
     product = room.catalog.product(request.match_info["product_id"])
     if product is None:
         return error_response(404, "unknown_product", f"no product {request.match_info['product_id']!r}")

@@ -462,40 +462,43 @@ async def ops_correct(request: web.Request) -> web.Response:
     if isinstance(looked_up, web.Response):
         return looked_up
     comment, room = looked_up
-    product_id = body.get("product_id") or comment.get("product_id")
-    if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
-        return _error(404, "unknown_product", "choose the product this answer is about")
-    question = faq_question(room.catalog, product_id, comment["text"])
-    used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room.room_id, product_id))
-    try:
-        catalog, entry = add_faq(
-            room.catalog, product_id, question, answer.strip(), [r["source"] for r in used]
+    async with request.app[REGISTRY].editing(room.room_id):  # from the shelf as the last change left it
+        product_id = body.get("product_id") or comment.get("product_id")
+        if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
+            return _error(404, "unknown_product", "choose the product this answer is about")
+        question = faq_question(room.catalog, product_id, comment["text"])
+        used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room.room_id, product_id))
+        try:
+            catalog, entry = add_faq(
+                room.catalog, product_id, question, answer.strip(), [r["source"] for r in used]
+            )
+        except (CatalogError, ValueError) as e:
+            return _error(400, "bad_payload", str(e).splitlines()[0])
+        catalog = await _relabelled(request, catalog, comment, product_id, entry.id)
+        await request.app[REGISTRY].replace_catalog(catalog)
+        request.app[LOG].record(
+            "room_events",
+            {
+                "room_id": room.room_id,
+                "event": "answer_corrected",
+                "created_at": time.time(),
+                "detail": json.dumps(
+                    {
+                        "comment_id": comment_id,
+                        "product_id": product_id,
+                        "faq_id": entry.id,
+                        "question": entry.q,
+                        "answer": entry.a,
+                    },
+                    ensure_ascii=False,
+                ),
+            },
         )
-    except (CatalogError, ValueError) as e:
-        return _error(400, "bad_payload", str(e).splitlines()[0])
-    catalog = await _relabelled(request, catalog, comment, product_id, entry.id)
-    await request.app[REGISTRY].replace_catalog(catalog)
-    request.app[LOG].record(
-        "room_events",
-        {
-            "room_id": room.room_id,
-            "event": "answer_corrected",
-            "created_at": time.time(),
-            "detail": json.dumps(
-                {
-                    "comment_id": comment_id,
-                    "product_id": product_id,
-                    "faq_id": entry.id,
-                    "question": entry.q,
-                    "answer": entry.a,
-                },
-                ensure_ascii=False,
-            ),
-        },
-    )
-    # the correction is a label too: this comment is answered by the new entry
-    request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id))
-    await _answer_in_queue(request, room, comment_id, product_id, entry)
+        # the correction is a label too: this comment is answered by the new entry
+        request.app[LOG].record(
+            "qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id)
+        )
+        await _answer_in_queue(request, room, comment_id, product_id, entry)
     await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
     return web.json_response(
@@ -542,17 +545,18 @@ async def ops_label(request: web.Request) -> web.Response:
     if isinstance(looked_up, web.Response):
         return looked_up
     comment, room = looked_up
-    problem = label_problem(room.catalog, kind, product_id, source)
-    if problem is not None:
-        return _error(400, "bad_label", problem)
-    catalog = await _relabelled(
-        request, room.catalog, comment, product_id if kind == "answer" else None, source
-    )
-    request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
-    await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
-    taught = catalog is not room.catalog
-    if taught:
-        await request.app[REGISTRY].replace_catalog(catalog)
+    async with request.app[REGISTRY].editing(room.room_id):  # from the shelf as the last change left it
+        problem = label_problem(room.catalog, kind, product_id, source)
+        if problem is not None:
+            return _error(400, "bad_label", problem)
+        catalog = await _relabelled(
+            request, room.catalog, comment, product_id if kind == "answer" else None, source
+        )
+        request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
+        await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
+        taught = catalog is not room.catalog
+        if taught:
+            await request.app[REGISTRY].replace_catalog(catalog)
     return web.json_response(
         {
             "ok": True,
@@ -582,13 +586,14 @@ async def ops_unlearn(request: web.Request) -> web.Response:
     room = request.app[REGISTRY].get(room_id)
     if room is None:
         return _error(404, "unknown_room", f"room {room_id[:64]!r} is not open")
-    if room.catalog.product(product_id) is None:
-        return _error(404, "unknown_product", f"no product {product_id[:64]!r} in room {room_id}")
-    try:
-        catalog = unlearn(room.catalog, product_id, faq_id, wording)
-    except ValueError as e:
-        return _error(404, "not_learned", str(e))
-    await request.app[REGISTRY].replace_catalog(catalog)
+    async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
+        if room.catalog.product(product_id) is None:
+            return _error(404, "unknown_product", f"no product {product_id[:64]!r} in room {room_id}")
+        try:
+            catalog = unlearn(room.catalog, product_id, faq_id, wording)
+        except ValueError as e:
+            return _error(404, "not_learned", str(e))
+        await request.app[REGISTRY].replace_catalog(catalog)
     what = {"product_id": product_id, "faq_id": faq_id, "wording": wording}
     request.app[LOG].record(
         "room_events",

@@ -565,12 +565,13 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         ack = await self.deliver(self.flow.resolve(room, item, text, time.time()))
         if not msg.text:
             # the guess sent as it was is a label: the next comment worded so is answered by the bot
-            catalog, labels = guess_confirmed(room.catalog, item)
-            for row in labels:
-                self.log.record("qa_labels", row)
-            ack["taught"] = catalog is not room.catalog
-            if ack["taught"]:
-                await self.registry.replace_catalog(catalog)
+            async with self.registry.editing(room.room_id):
+                catalog, labels = guess_confirmed(room.catalog, item)
+                for row in labels:
+                    self.log.record("qa_labels", row)
+                ack["taught"] = catalog is not room.catalog
+                if ack["taught"]:
+                    await self.registry.replace_catalog(catalog)
         return ack
 
     async def on_queue_dismiss(self, sid: str, data: Any) -> Ack:

@@ -182,6 +182,7 @@ class RoomRegistry:
         self.recommender = recommender
         self.rooms: dict[str, Room] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._edit_locks: dict[str, asyncio.Lock] = {}
         # set when several processes serve the rooms: tells the others (kind, room_id, payload)
         self.share: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None = None
         # told every shelf a room changes to, from here or from the cluster (kept across restarts)
@@ -207,6 +208,13 @@ class RoomRegistry:
         self.rooms[catalog.room_id] = room
         return room
 
+    def editing(self, room_id: str) -> asyncio.Lock:
+        """Held around every read-modify-write of a room's shelf (`async with registry.editing(id)`:
+        read `room.catalog`, change it, `replace_catalog`): two changes at once (a streamer's price
+        and another product's stock, an operator's correction) each start from the shelf the other
+        left, instead of the later swap putting back what the earlier one changed."""
+        return self._edit_locks.setdefault(room_id, asyncio.Lock())
+
     async def replace_catalog(self, catalog: Catalog, share: bool = True) -> Room:
         """Swap a room's whole shelf while live; the index is rebuilt off the loop, then swapped in.
         `share` tells the other processes of a cluster (False when the change came from them)."""
@@ -229,5 +237,6 @@ class RoomRegistry:
         return room
 
     async def update_product(self, room: Room, product: Product) -> None:
-        """A live price or stock change: the next answer quotes the new value."""
+        """A live price or stock change: the next answer quotes the new value. The caller holds
+        `editing(room)` from the moment it read the product."""
         await self.replace_catalog(room.catalog.with_product(product))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.app import LOG, OPERATOR
+from bot.app import LOG, OPERATOR, REGISTRY
 from tests.conftest import TOKEN
 
 WRONG = "6号链接洗了会掉色吗"
@@ -200,3 +200,38 @@ async def test_a_report_of_a_room_nobody_knows_is_a_404_and_an_earlier_shows_roo
         for room in ("last-week", "demo-room"):  # one in the log only, one open with nothing logged yet
             async with http.get(f"{live.url}/api/ops/rooms/{room}/report") as r:
                 assert r.status == 200 and (await r.json())["room_id"] == room
+
+
+async def test_changes_to_the_shelf_at_once_all_stay(live_server) -> None:
+    """Two operators correcting, and the streamer changing prices and stock, at the same moment:
+    every change acknowledged is on the shelf after (each used to start from the shelf as it was
+    before the others, and the last swap put back what the earlier ones had changed)."""
+    live = await live_server()
+    acks = await asked(live, "v1", "浴巾会掉毛吗", "课程能看多久", "榨汁杯能榨冰块吗")
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    operator = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    streamer = {"Authorization": f"Bearer {TOKEN}"}
+    room = live.app[REGISTRY].get("demo-room")
+    products = [room.catalog.by_link(n).id for n in (1, 2, 3, 4)]
+    async with aiohttp.ClientSession() as http:
+
+        async def correct(ack: dict, answer: str) -> dict:
+            body = {"comment_id": ack["comment_id"], "answer": answer}
+            async with http.post(f"{live.url}/api/ops/corrections", json=body, headers=operator) as r:
+                assert r.status == 200, await r.text()
+                return await r.json()
+
+        async def stock(product_id: str, value: int) -> None:
+            url = f"{live.url}/api/rooms/demo-room/products/{product_id}"
+            async with http.patch(url, json={"stock": value}, headers=streamer) as r:
+                assert r.status == 200, await r.text()
+
+        fixed = await asyncio.gather(
+            *(correct(ack, f"运营的回答 {i}") for i, ack in enumerate(acks)),
+            *(stock(pid, 7 + i) for i, pid in enumerate(products)),
+        )
+    shelf = live.app[REGISTRY].get("demo-room").catalog
+    for done in fixed[: len(acks)]:
+        product = shelf.product(done["product_id"])
+        assert done["faq_id"] in {f.id for f in product.faq}, done
+    assert [shelf.product(pid).stock for pid in products] == [7, 8, 9, 10]
