@@ -94,7 +94,9 @@ qa as (
          case
            when c.filtered is not null then 'filtered'
            when r.author = 'streamer' then 'streamer_answered'
-           when r.reply_id is not null then 'answered'
+           -- a complaint's first reply is the bot's note that a person will follow up: no answer
+           when r.reply_id is not null and coalesce(r.reply_source, '') != 'complaint' then 'answered'
+           when e.status = 'answered' then 'streamer_answered'
            when e.status = 'open' then 'escalated'
            when e.status = 'dismissed' then 'dismissed'
            when e.status = 'expired' then 'expired'

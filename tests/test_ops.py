@@ -235,3 +235,32 @@ async def test_changes_to_the_shelf_at_once_all_stay(live_server) -> None:
         product = shelf.product(done["product_id"])
         assert done["faq_id"] in {f.id for f in product.faq}, done
     assert [shelf.product(pid).stock for pid in products] == [7, 8, 9, 10]
+
+
+async def test_a_complaint_is_waiting_on_the_review_list_until_a_person_deals_with_it(live_server) -> None:
+    # the bot's note to the viewer ("a person will follow up") is no answer: a complaint still open
+    # in the console's queue used to show as "answered" by the bot, and so did a dismissed one
+    live = await live_server()
+    console = await live.viewer()
+    assert (await console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    waiting, dismissed, answered = await asked(
+        live,
+        "v1",
+        "上次买的衬衫到现在还没发货，客服也不回，太差了",
+        "收到的杯子是坏的，我要退款",
+        "质量太差了，我要退货退款",
+    )
+    assert all(a["kind"] == "complaint" and a["escalated"] for a in (waiting, dismissed, answered))
+    queue = (await console.call("queue_list"))["queue"]
+    item = {i["comment_id"]: i["escalation_id"] for i in queue}
+    assert (await console.call("queue_dismiss", {"escalation_id": item[dismissed["comment_id"]]}))["ok"]
+    reply = {"escalation_id": item[answered["comment_id"]], "text": "已经给你补发了"}
+    assert (await console.call("queue_answer", reply))["ok"]
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{live.url}/api/ops/qa", params={"kind": "complaint"}) as r:
+            rows = {row["comment_id"]: row for row in (await r.json())["rows"]}
+    assert rows[waiting["comment_id"]]["status"] == "escalated"
+    assert rows[dismissed["comment_id"]]["status"] == "dismissed"
+    assert rows[answered["comment_id"]]["status"] == "streamer_answered"
