@@ -145,6 +145,7 @@ ZH: dict[str, str] = {
     "yes": "是",
     "no": "否",
     "in-sample fit": "样本内拟合",
+    "; constant in this log, so not identified: ": "；这些在日志里没有变化，估不出系数：",
     "coefficients on standardised features; threshold 0.5": "标准化特征上的系数；阈值 0.5",
     "Sales forecast: units ~ viewers + price + show length (linear regression)": "销量预测：件数 ~ 观众 + 价格 + 时长（线性回归）",
     "Purchase probability per viewer (logistic regression)": "每位观众的购买概率（逻辑回归）",
@@ -568,9 +569,11 @@ def _forecast_section(f: dict[str, Any]) -> str:
         [_td("intercept"), _td(f["intercept"])],
         *[[_td(f"{tr('coefficient')}: {tr(k)}"), _td(v)] for k, v in f["coefficients"].items()],
     ]
-    note = "in-sample fit"
+    note = tr("in-sample fit")
     if f["constant_features"]:
-        note += "; constant in this log, so not identified: " + ", ".join(f["constant_features"])
+        note += tr("; constant in this log, so not identified: ") + ", ".join(
+            tr(k) for k in f["constant_features"]
+        )
     return _section(title, chart_forecast(f["points"]), _table(["statistic", "value"], rows), note)
 
 

@@ -244,3 +244,30 @@ def test_analytics_name_products_and_count_one_reason_once_whatever_its_language
     page = unescape(out.read_text(encoding="utf-8"))
     assert f"Link 2 {tote.title_en}" in page and f"Link 1 {hat.title_en}" in page
     assert f">{tote.id}<" not in page and "Cards per reason" in page
+
+
+def test_the_forecast_note_is_in_the_pages_language() -> None:
+    # one show: viewers and show length are the same in every row, and the note said so in English
+    # on the Chinese page
+    from bot.report import _LANG, _forecast_section
+
+    forecast = {
+        "ok": True,
+        "n": 5,
+        "shows": 1,
+        "r2": 0.2,
+        "rmse": 0.6,
+        "intercept": 2.0,
+        "coefficients": {"viewers": 0.0, "price": -0.002, "show_minutes": 0.0},
+        "constant_features": ["viewers", "show_minutes"],
+        "points": [{"show": 1, "product_id": "d01", "actual": 1.0, "predicted": 1.2}],
+    }
+    token = _LANG.set("zh")
+    try:
+        zh = unescape(_forecast_section(forecast))
+    finally:
+        _LANG.reset(token)
+    assert "样本内拟合；这些在日志里没有变化，估不出系数：观众, 直播时长（分钟）" in zh
+    assert "constant in this log" not in zh and "show_minutes" not in zh
+    en = unescape(_forecast_section(forecast))
+    assert "in-sample fit; constant in this log, so not identified: viewers, show_minutes" in en
