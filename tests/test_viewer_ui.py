@@ -5,6 +5,7 @@ language of one question), and feedback that leaves the reply's text as it was."
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -222,4 +223,59 @@ async def test_the_room_list_switches_language(live_server, browser) -> None:
     await expect(page.locator("a", has_text="demo-room")).to_have_count(1)
     await page.locator("button[data-testid=lang-switch]").click()
     await expect(page.locator("h2")).to_have_text("Rooms")
+    await context.close()
+
+
+async def test_ops_list_dates_old_rows_says_when_it_is_cut_and_wants_an_answer(live_server, browser) -> None:
+    # the list spans days: a row from an earlier day showed only its time; more rows than the list
+    # holds were cut silently (and so was the CSV); an empty correction went to the server and came
+    # back as an English error line
+    import time
+
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    log = live.app[LOG]
+    earlier = time.time() - 2 * 86400
+
+    def comment(i: int, at: float) -> dict:
+        return {
+            "comment_id": f"c-old-{i}",
+            "room_id": "demo-room",
+            "viewer_id": f"v{i}",
+            "text": f"6号链接洗了会掉色吗 {i}",
+            "kind": "escalate",
+            "product_id": "d01",
+            "confidence": 0.4,
+            "created_at": at,
+        }
+
+    log.record("comments", comment(0, earlier))
+    assert await asyncio.to_thread(log.flush, 10)
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/api/ops/corrections" in r.url else None)
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    row = page.locator("#qa tbody tr", has_text="掉色吗 0")
+    day = await page.evaluate(f"new Date({earlier * 1000}).toLocaleDateString()")
+    await expect(row.locator("td.when")).to_contain_text(day)
+    await expect(page.locator("#count")).to_have_text("1")
+    await row.locator("button.wrong").click()
+    await page.locator("tr.fix button.save-fix").click()
+    await expect(page.locator("tr.fix .fix-result")).to_have_text("先写下正确的回答")
+    assert sent == []
+
+    now = time.time()
+    for i in range(1, 502):
+        log.record("comments", comment(i, now - 600 + i))
+    assert await asyncio.to_thread(log.flush, 10)
+    await page.reload()
+    await expect(page.locator("#count")).to_have_text("500+")
+    await expect(page.locator("#status")).to_contain_text("只列出最新的 500 条")
+    await expect(page.locator("#qa tbody tr")).to_have_count(500)
+    async with page.expect_download() as download:
+        await page.locator("#csv").click()
+    lines = Path(await (await download.value).path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 502, len(lines)
     await context.close()

@@ -19,7 +19,8 @@ addStrings({
     "ops.guess": "猜测：{text}", "ops.corrected": "已纠正为：{text}", "ops.up": "有用 {n}", "ops.down": "答错了 {n}",
     "ops.markWrong": "标记答错", "ops.rightAnswerFor": "正确回答：", "ops.about": "商品：",
     "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
-    "ops.loaded": "已加载 {time}", "ops.link": "{link}号",
+    "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
+    "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
     "ops.learned": "机器人学到的", "ops.learnedHint": "运营写的回答和标注教会的说法，按商品列出；删掉一条，机器人从下一条评论起就不再这样答。",
@@ -43,7 +44,8 @@ addStrings({
     "ops.guess": "guess: {text}", "ops.corrected": "corrected: {text}", "ops.up": "up {n}", "ops.down": "down {n}",
     "ops.markWrong": "Mark wrong", "ops.rightAnswerFor": "Right answer for ", "ops.about": " about ",
     "ops.rightAnswer": "the right answer", "ops.saveFaq": "Save as FAQ", "ops.saved": "saved as {faq}; the bot answers it from now on",
-    "ops.loaded": "loaded {time}", "ops.link": "link {link}",
+    "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
+    "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
     "ops.learned": "What the bot learned", "ops.learnedHint": "Operators' answers and the wordings labels taught, by product; remove one and the bot stops answering so from the next comment.",
@@ -64,6 +66,8 @@ addStrings({
   let rooms = [];
   let lastRows = [];
   let loadedAt = null;
+  let truncated = false; // more rows match than the list shows
+  const LIMIT = 500; // rows the list shows, the newest
 
   document.getElementById("lang").append(langSwitch());
   for (const s of document.body.dataset.statuses.split(",")) {
@@ -71,8 +75,8 @@ addStrings({
   }
   applyI18n();
 
-  function query() {
-    const params = new URLSearchParams();
+  function query(limit) {
+    const params = new URLSearchParams({ limit: String(limit) });
     for (const [key, value] of new FormData(form).entries()) {
       if (!value) continue;
       if (key === "since" || key === "until") params.set(key, String(new Date(value).getTime() / 1000));
@@ -164,6 +168,7 @@ addStrings({
     tr.after(el("tr", { class: "fix" }, el("td", { colspan: 10 },
       t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
       el("button", { type: "button", class: "primary save-fix", text: t("ops.saveFaq"), onclick: async () => {
+        if (!text.value.trim()) { result.textContent = t("ops.needAnswer"); text.focus(); return; }
         const data = await getJSON("/api/ops/corrections", {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
@@ -242,17 +247,24 @@ addStrings({
     return kind && t(key) !== key ? t(key) : kind; // a filter reason (flood, banned_word) as logged
   }
 
+  // the list spans shows and days: a row not from today says its date too
+  function loggedAt(unixSeconds) {
+    const d = new Date(unixSeconds * 1000);
+    const today = new Date().toDateString() === d.toDateString();
+    return today ? d.toLocaleTimeString() : d.toLocaleDateString() + " " + d.toLocaleTimeString();
+  }
+
   function render(rows) {
     lastRows = rows;
     clear(body);
-    document.getElementById("count").textContent = String(rows.length);
+    document.getElementById("count").textContent = truncated ? LIMIT + "+" : String(rows.length);
     for (const row of rows) {
       const answer = row.answer || (row.guess ? t("ops.guess", { text: row.guess }) : "");
       const feedback = [row.feedback_up ? t("ops.up", { n: row.feedback_up }) : "",
         row.feedback_down ? t("ops.down", { n: row.feedback_down }) : ""].filter(Boolean).join(" ");
       const product = productOf(row);
       const tr = el("tr", { dataset: { comment: row.comment_id, status: row.status } },
-        el("td", { text: when(row.created_at) }),
+        el("td", { class: "when", text: loggedAt(row.created_at) }),
         el("td", { text: row.room_id }),
         el("td", { text: row.viewer_name || row.viewer_id }),
         el("td", { class: "text", text: row.text }),
@@ -272,16 +284,23 @@ addStrings({
   }
 
   function loadedLine() {
-    if (loadedAt) statusLine.textContent = t("ops.loaded", { time: loadedAt.toLocaleTimeString() });
+    if (!loadedAt) return;
+    const more = truncated ? " · " + t("ops.more", { n: LIMIT }) : "";
+    statusLine.textContent = t("ops.loaded", { time: loadedAt.toLocaleTimeString() }) + more;
   }
 
   async function load() {
-    const data = await getJSON("/api/ops/qa?" + query());
-    if (data.ok) { render(data.rows); loadedAt = new Date(); loadedLine(); }
+    const data = await getJSON("/api/ops/qa?" + query(LIMIT + 1)); // one more: are there more?
+    if (data.ok) {
+      truncated = data.rows.length > LIMIT;
+      render(data.rows.slice(0, LIMIT));
+      loadedAt = new Date();
+      loadedLine();
+    }
   }
 
   onLangChange(() => { render(lastRows); renderLearned(); loadedLine(); });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); renderLearned(); });
-  document.getElementById("csv").addEventListener("click", () => { location.href = "/api/ops/qa.csv?" + query(); });
+  document.getElementById("csv").addEventListener("click", () => { location.href = "/api/ops/qa.csv?" + query(100000); }); // every row, not the list's
   loadRooms().then(load);
 })();
