@@ -279,3 +279,64 @@ async def test_ops_list_dates_old_rows_says_when_it_is_cut_and_wants_an_answer(l
     lines = Path(await (await download.value).path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 502, len(lines)
     await context.close()
+
+
+async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_the_bot_understood(
+    live_server, browser, demo_catalog
+) -> None:
+    # labelling a comment with another product than the bot's used to preselect that product's first
+    # entry (its price) and save it, teaching the wording for the price; and a correction of another
+    # product said "the bot answers it from now on" while the bot, taking the comment to be about the
+    # product it understood, went on answering it so
+    import time
+
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    log = live.app[LOG]
+    shoes, sunscreen = demo_catalog.by_link(7), demo_catalog.by_link(9)
+    for i, text in enumerate(("does the sunscreen leave a white cast?", "is the sunscreen waterproof?")):
+        log.record(
+            "comments",
+            {
+                "comment_id": f"c-cast-{i}",
+                "room_id": "demo-room",
+                "viewer_id": f"bob{i}",
+                "text": text,
+                "kind": "escalate",
+                "product_id": shoes.id,
+                "source": shoes.faq[0].id,
+                "confidence": 0.3,
+                "created_at": time.time() - i,
+            },
+        )
+    assert await asyncio.to_thread(log.flush, 10)
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    labels: list[str] = []
+    page.on("request", lambda r: labels.append(r.url) if "/api/ops/labels" in r.url else None)
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    row = page.locator("#qa tbody tr", has_text="white cast")
+    await row.locator("button.label-open").click()
+    form = page.locator("tr.label")
+    await form.locator("select.label-kind").select_option("answer")
+    await expect(form.locator("select.label-entry")).to_have_value(shoes.faq[0].id)  # the bot's own
+    await form.locator("select.label-product").select_option(sunscreen.id)
+    await expect(form.locator("select.label-entry")).to_have_value("")
+    await form.locator("button.save-label").click()
+    await expect(form.locator(".label-result")).to_have_text("先选由哪项回答")
+    assert labels == []
+    await form.locator("select.label-entry").select_option(sunscreen.faq[2].id)
+    await form.locator("button.save-label").click()
+    await expect(form.locator(".label-result")).to_contain_text(f"机器人把这条评论当成了7号 {shoes.title}")
+
+    other = page.locator("#qa tbody tr", has_text="waterproof")
+    await other.locator("button.wrong").click()
+    fix = page.locator("tr.fix")
+    await fix.locator("select.fix-product").select_option(sunscreen.id)
+    await fix.locator("textarea").fill("防水防汗，游泳后记得补涂")
+    await fix.locator("button.save-fix").click()
+    await expect(fix.locator(".fix-result")).to_contain_text(
+        f"{sunscreen.link}号 {sunscreen.title}（或它正在讲解）"
+    )
+    await context.close()

@@ -21,6 +21,8 @@ addStrings({
     "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
+    "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答",
+    "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
     "ops.learned": "机器人学到的", "ops.learnedHint": "运营写的回答和标注教会的说法，按商品列出；删掉一条，机器人从下一条评论起就不再这样答。",
@@ -46,6 +48,8 @@ addStrings({
     "ops.rightAnswer": "the right answer", "ops.saveFaq": "Save as FAQ", "ops.saved": "saved as {faq}; the bot answers it from now on",
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
+    "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
+    "ops.otherProduct": "note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
     "ops.learned": "What the bot learned", "ops.learnedHint": "Operators' answers and the wordings labels taught, by product; remove one and the bot stops answering so from the next comment.",
@@ -174,6 +178,11 @@ addStrings({
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
         });
         result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : data.error.message;
+        const understood = productOf(row); // the product the bot resolved: a wording is taught for the one chosen
+        const chosen = productOf({ room_id: row.room_id, product_id: product.value });
+        if (data.ok && understood && chosen && understood !== chosen) {
+          result.textContent += "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) });
+        }
         if (data.ok) fetchRooms(); // the new entry: in the label form's entries and the learned list
       } }), " ", result)));
   }
@@ -211,7 +220,12 @@ addStrings({
     const fillEntries = () => {
       clear(entry);
       const want = row.label_source || row.source;
-      for (const e of entriesOf(row.room_id, product.value)) {
+      const entries = entriesOf(row.room_id, product.value);
+      if (!entries.some((e) => e.source === want)) {
+        // nothing to start from (another product than the bot's): no entry chosen for the operator
+        entry.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: true }));
+      }
+      for (const e of entries) {
         const name = e[LANG === "en" ? "en" : "zh"] + (e.says ? " · " + e.says : "");
         entry.append(el("option", { value: e.source, text: name, selected: e.source === want }));
       }
@@ -227,6 +241,7 @@ addStrings({
       el("b", { text: row.text }), " ", t("ops.labelAs"), kind, what, " ",
       el("button", { type: "button", class: "primary save-label", text: t("ops.saveLabel"), onclick: async () => {
         const answer = kind.value === "answer";
+        if (answer && !entry.value) { result.textContent = t("ops.needEntry"); entry.focus(); return; }
         const data = await getJSON("/api/ops/labels", {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ comment_id: row.comment_id, kind: kind.value,
@@ -237,6 +252,11 @@ addStrings({
           tr.querySelector(".label-now").textContent = labelText(row);
         }
         result.textContent = data.ok ? t("ops.labelSaved") : data.error.message;
+        const understood = productOf(row);
+        const chosen = answer ? productOf({ room_id: row.room_id, product_id: product.value }) : null;
+        if (data.ok && data.taught && understood && chosen && understood !== chosen) {
+          result.textContent += "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) });
+        }
         if (data.ok && data.taught) fetchRooms();
       } }), " ", result)));
   }
