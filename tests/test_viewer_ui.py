@@ -340,3 +340,56 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
         f"{sunscreen.link}号 {sunscreen.title}（或它正在讲解）"
     )
     await context.close()
+
+
+async def test_ops_a_long_answer_leaves_the_buttons_and_status_readable(live_server, browser) -> None:
+    # a 2,000-character answer widened its column until "标记答错" stood one character a line
+    import time
+
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    log = live.app[LOG]
+    now = time.time()
+    log.record(
+        "comments",
+        {
+            "comment_id": "c-long",
+            "room_id": "demo-room",
+            "viewer_id": "v1",
+            "text": "3号链接多少钱",
+            "kind": "answer",
+            "product_id": "d09",
+            "source": "price",
+            "confidence": 0.9,
+            "created_at": now,
+        },
+    )
+    log.record(
+        "replies",
+        {
+            "reply_id": "r-long",
+            "room_id": "demo-room",
+            "reply_to": '["c-long"]',
+            "viewer_ids": '["v1"]',
+            "text": "@v1 " + "很长的回答，" * 330,
+            "product_id": "d09",
+            "source": "d09-ops1",
+            "confidence": 1.0,
+            "author": "bot",
+            "audience": "room",
+            "created_at": now + 0.1,
+        },
+    )
+    assert await asyncio.to_thread(log.flush, 10)
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    row = page.locator("#qa tbody tr", has_text="3号链接多少钱")
+    await expect(row.locator("button.wrong")).to_have_text("标记答错")
+    one_line = await page.evaluate("parseFloat(getComputedStyle(document.body).fontSize) * 2")
+    button = await row.locator("button.wrong").bounding_box()
+    status = await row.locator("td.status").bounding_box()
+    assert button is not None and button["height"] < one_line, button
+    assert status is not None and status["width"] >= 4 * one_line / 2, status
+    await context.close()
