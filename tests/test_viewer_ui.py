@@ -393,3 +393,40 @@ async def test_ops_a_long_answer_leaves_the_buttons_and_status_readable(live_ser
     assert button is not None and button["height"] < one_line, button
     assert status is not None and status["width"] >= 4 * one_line / 2, status
     await context.close()
+
+
+async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_server, browser) -> None:
+    # the bot named no product: the form preselected the shelf's first product (link 1), and a quick
+    # save made the answer an FAQ entry of it
+    import time
+
+    from bot.app import LOG, OPERATOR
+
+    live = await live_server()
+    log = live.app[LOG]
+    log.record(
+        "comments",
+        {
+            "comment_id": "c-none",
+            "room_id": "demo-room",
+            "viewer_id": "v1",
+            "text": "那个能便宜点吗",
+            "kind": "escalate",
+            "confidence": 0.2,
+            "created_at": time.time(),
+        },
+    )
+    assert await asyncio.to_thread(log.flush, 10)
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/api/ops/corrections" in r.url else None)
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    await page.locator("#qa tbody tr", has_text="便宜点").locator("button.wrong").click()
+    fix = page.locator("tr.fix")
+    await expect(fix.locator("select.fix-product")).to_have_value("")
+    await fix.locator("textarea").fill("今晚直播间已经是最低价了")
+    await fix.locator("button.save-fix").click()
+    await expect(fix.locator(".fix-result")).to_have_text("先选这条回答说的是哪个商品")
+    assert sent == []
+    await context.close()

@@ -21,7 +21,7 @@ addStrings({
     "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
-    "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答",
+    "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
     "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
@@ -49,6 +49,7 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
+    "ops.needProduct": "choose the product this answer is about first",
     "ops.otherProduct": "note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
@@ -164,6 +165,9 @@ addStrings({
     if (next && next.classList.contains("fix")) { next.remove(); return; }
     const room = rooms.find((r) => r.room_id === row.room_id);
     const product = el("select", { class: "fix-product" });
+    if (!productOf(row)) { // the bot named no product: the operator chooses, nothing is chosen for them
+      product.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: true }));
+    }
     for (const p of room ? room.products : []) {
       product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === row.product_id }));
     }
@@ -172,6 +176,7 @@ addStrings({
     tr.after(el("tr", { class: "fix" }, el("td", { colspan: 10 },
       t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
       el("button", { type: "button", class: "primary save-fix", text: t("ops.saveFaq"), onclick: async () => {
+        if (!product.value) { result.textContent = t("ops.needProduct"); product.focus(); return; }
         if (!text.value.trim()) { result.textContent = t("ops.needAnswer"); text.focus(); return; }
         const data = await getJSON("/api/ops/corrections", {
           method: "POST", headers: { "Content-Type": "application/json" },
