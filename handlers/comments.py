@@ -531,10 +531,14 @@ class CommentFlow:
         self, out: Outcome, room: Room, comment: Comment, decision: Decision, kind: str = "question"
     ) -> None:
         who = comment.viewer_id
-        # this viewer's open asks: items of their own and each time they were folded into one (the
-        # same question asked again folds too, so repeating it cannot grow an item without end)
+        # this viewer's open asks of this kind: items of their own and each time they were folded
+        # into one (the same question asked again folds too, so repeating it cannot grow an item
+        # without end). Complaints count apart: a viewer's open questions never keep their
+        # complaint from a person, whom the viewer is told will follow up
         waiting = sum(
-            (i.viewer_id == who) + sum(g["viewer_id"] == who for g in i.grouped) for i in room.queue
+            (i.viewer_id == who) + sum(g["viewer_id"] == who for g in i.grouped)
+            for i in room.queue
+            if i.kind == kind
         )
         item = QueueItem(
             new_id("e"),

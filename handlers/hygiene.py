@@ -62,7 +62,11 @@ class HygieneSettings(BaseModel):
         "answers go to them alone, so one viewer cannot spend the room's budget",
     )
     queue_per_viewer: int = Field(
-        3, ge=1, le=500, description="open questions one viewer may have in a room's streamer queue"
+        3,
+        ge=1,
+        le=500,
+        description="open questions one viewer may have in a room's streamer queue (and, apart from "
+        "them, open complaints)",
     )
     max_viewers_tracked: int = Field(
         100_000,

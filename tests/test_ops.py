@@ -154,8 +154,13 @@ async def test_questions_left_unanswered_say_why_on_the_review_list(live_server)
     live = await live_server(hygiene={"queue_per_viewer": 1})
     console = await live.viewer()
     assert (await console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
-    first, second = await asked(live, "v1", WRONG, "3号链接可以开发票吗，公司报销要用")
+    # the third is a complaint, counted apart from questions: told a person follows up, it reaches one
+    first, second, upset = await asked(
+        live, "v1", WRONG, "3号链接可以开发票吗，公司报销要用", "我买的裤子破了个洞谁管"
+    )
     assert first["escalated"] and second["queue_full"] and not second["escalated"]
+    assert upset["kind"] == "complaint" and upset["escalated"]
+    assert "complaint" in [q["kind"] for q in (await console.call("queue_list"))["queue"]]
     assert (await console.call("console_settings", {"expire_min": 0.02}))["ok"]  # 1.2 s
     assert (await console.wait_for("queue_resolved", timeout=10))[0]["status"] == "expired"
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
@@ -165,7 +170,8 @@ async def test_questions_left_unanswered_say_why_on_the_review_list(live_server)
             async with http.get(f"{live.url}/api/ops/qa", params={"status": status}) as r:
                 assert [row["comment_id"] for row in (await r.json())["rows"]] == [ack["comment_id"]]
     state = await console.call("console_state")
-    assert state["counters"]["escalated"] == 1  # handed over once: the one not queued is not counted
+    # the question and the complaint handed over: the one not queued is not counted
+    assert state["counters"]["escalated"] == 2
 
 
 async def test_operator_token_comes_from_the_environment(live_server, monkeypatch) -> None:
