@@ -137,7 +137,7 @@ ZH: dict[str, str] = {
     "Shows": "场次",
     "show": "场次",
     "started": "开始",
-    "a show runs from one server start to the next": "一场直播从一次服务启动到下一次",
+    "a show ends after 30 minutes without a viewer's event": "观众 30 分钟无任何动作即算一场结束",
     "statistic": "统计量",
     "shows": "场次",
     "viewer": "观众",
@@ -533,7 +533,7 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
             for s in data["shows"]
         ],
     )
-    parts.append(_section("Shows", None, shows, "a show runs from one server start to the next"))
+    parts.append(_section("Shows", None, shows, "a show ends after 30 minutes without a viewer's event"))
     generated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(data["generated_at"]))
     return PAGE.format(
         html_lang="zh-CN" if lang == "zh" else "en",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from storage import stats
+from storage.controls import SHOW_GAP_S
 
 Query = Callable[..., list[dict[str, Any]]]
 
@@ -350,16 +351,9 @@ def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
 
 
 def shows(query: Query, room_id: str) -> list[dict[str, Any]]:
-    """The room's shows: from each `open` room event to the next (a restart starts a new show), with
-    viewers, length in minutes (first to last logged event) and units sold."""
-    opens = [
-        r["created_at"]
-        for r in _rows(
-            query,
-            "select created_at from room_events where room_id = :room and event = 'open' order by 1",
-            room_id,
-        )
-    ]
+    """The room's shows, each ended by SHOW_GAP_S without a join, leave, comment or purchase (as the
+    console counts one; a restart mid-show is the same show), with viewers, length in minutes (first
+    to last logged event) and units sold."""
     events = _rows(
         query,
         """
@@ -371,7 +365,7 @@ def shows(query: Query, room_id: str) -> list[dict[str, Any]]:
         """,
         room_id,
     )
-    return stats.split_shows(opens, events)
+    return stats.split_shows(events, SHOW_GAP_S)
 
 
 def viewer_behaviour(query: Query, room_id: str) -> list[dict[str, Any]]:

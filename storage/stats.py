@@ -114,23 +114,26 @@ def bought_together(baskets: list[set[str]], min_count: int = 2, top: int = 20) 
     return {"baskets": n, "min_count": min_count, "rules": rules[:top]}
 
 
-def split_shows(opens: list[float], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Cut a room's time-ordered events into shows at each `open` (a server start); per show: viewers,
-    length in minutes and units sold per product."""
-    bounds = sorted(opens) or ([events[0]["created_at"]] if events else [])
-    shows: list[dict[str, Any]] = [
-        {"show": i + 1, "start": start, "last": start, "viewers": set(), "units": Counter(), "orders": 0}
-        for i, start in enumerate(bounds)
-    ]
-    i = 0
+def split_shows(events: list[dict[str, Any]], gap_s: float) -> list[dict[str, Any]]:
+    """Cut a room's time-ordered events into shows: one starts at the first event after `gap_s`
+    without any (a server restarted mid-show does not start one); per show: viewers, length in
+    minutes and units sold per product."""
+    shows: list[dict[str, Any]] = []
     for e in events:
         at = e["created_at"]
-        while i + 1 < len(bounds) and at >= bounds[i + 1]:
-            i += 1
-        if not shows or at < bounds[0]:
-            continue
-        show = shows[i]
-        show["last"] = max(show["last"], at)
+        if not shows or at - shows[-1]["last"] >= gap_s:
+            shows.append(
+                {
+                    "show": len(shows) + 1,
+                    "start": at,
+                    "last": at,
+                    "viewers": set(),
+                    "units": Counter(),
+                    "orders": 0,
+                }
+            )
+        show = shows[-1]
+        show["last"] = at
         if e["kind"] == "view":
             show["viewers"].add(e["viewer_id"])
         elif e["kind"] == "buy":

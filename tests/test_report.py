@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.app import LOG
 from bot.cli import main
 from bot.simulate import simulate_show
-from storage.stats import bought_together, retention_curve, segments, watch_seconds
+from storage.stats import bought_together, retention_curve, segments, split_shows, watch_seconds
 from tests.conftest import TOKEN, screenshot_dir
 
 METRIC = re.compile(r'data-metric="([^"]+)" data-value="([^"]*)"')
@@ -164,6 +164,17 @@ def test_pure_statistics_on_small_hand_made_data() -> None:
     groups = segments(viewers)
     assert [g["viewers"] for g in groups] == [2, 2, 2, 2]
     assert groups[-1]["conversion"] == 1.0 and groups[0]["conversion"] == 0.0
+
+
+def test_a_show_ends_after_half_an_hour_without_events_and_not_at_a_restart() -> None:
+    # before: each server start began a show, so a restart mid-show split one show in two
+    def event(kind: str, minute: float, viewer: str = "a") -> dict:
+        return {"viewer_id": viewer, "kind": kind, "product_id": "p1", "qty": 1, "created_at": minute * 60}
+
+    tonight = [event("view", 0), event("comment", 10), event("view", 25, "b"), event("buy", 50, "b")]
+    tomorrow = [event("view", 24 * 60), event("buy", 24 * 60 + 5)]
+    shows = split_shows(tonight + tomorrow, gap_s=30 * 60)
+    assert [(s["viewers"], s["minutes"], s["orders"]) for s in shows] == [(2, 50.0, 1), (1, 5.0, 1)]
 
 
 def test_analytics_name_products_and_count_one_reason_once_whatever_its_language(
