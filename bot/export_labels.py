@@ -77,6 +77,16 @@ def question_lines(
     return lines, skipped
 
 
+def untaught(catalog: Catalog) -> Catalog:
+    """The shelf without the wordings labels taught (`asked_as`): they are the labelled comments'
+    own words, which the bot answers before anything is learned, so a measure on the exported
+    comments would read them back and a fit on them would never see them decided."""
+    for product in catalog.products:
+        if product.asked_as:
+            catalog = catalog.with_product(product.model_copy(update={"asked_as": {}}))
+    return catalog
+
+
 def room_shelf(stored: list[dict[str, Any]], room_id: str, catalogs: list[str | Path]) -> Catalog:
     """The room's shelf as last stored in the logs (operators' FAQ entries included; of several
     processes' logs, the newest), else the first of `catalogs` that is this room's."""
@@ -153,7 +163,7 @@ def export_labels(
     rows = logged.labelled()
     if not rows:
         raise ExportError(f"room {room_id!r}: no labelled comment yet (label them on the review page, /ops)")
-    catalog = room_shelf(logged.shelves, room_id, list(catalogs or []))
+    catalog = untaught(room_shelf(logged.shelves, room_id, list(catalogs or [])))
     lines, skipped = question_lines(rows, sorted(logged.screens, key=lambda e: e["created_at"]), catalog)
     skipped += [
         (cid, "the comment is in none of the log files given")

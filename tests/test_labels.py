@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import LOG, OPERATOR, REGISTRY
-from bot.export_labels import ExportError, export_labels, question_lines
+from bot.export_labels import ExportError, export_labels, question_lines, untaught
 from bot.rooms_data import load_rooms
 from domain.catalog import load_catalog
 from tests.conftest import TOKEN
@@ -107,9 +107,13 @@ async def test_labels_are_checked_against_the_shelf_kept_once_and_exported(live_
         },
         {"id": chat, "text": CHAT, "on_screen": "d03", "expect": {"kind": "chat"}},
     ]
-    # the shelf as the room has it now (a price the streamer changed, the operators' FAQ entries)
+    # the shelf as the room has it now (a price the streamer changed, the operators' FAQ entries),
+    # without the wordings the labels taught: eval-qa on the folder would read its own labels back
     shelf = load_catalog(out / "catalog.yaml")
-    assert shelf == live.app[REGISTRY].get("demo-room").catalog and shelf.product("d03").price == 199.0
+    live_shelf = live.app[REGISTRY].get("demo-room").catalog
+    assert live_shelf.product("d03").asked_as == {"price": (PRICE,)}
+    assert shelf == untaught(live_shelf) and shelf.product("d03").price == 199.0
+    assert all(not p.asked_as for p in shelf.products)
 
     # a viewer who asks to be forgotten takes the labels of their comments along
     async with aiohttp.ClientSession(headers=auth) as http:
@@ -264,11 +268,10 @@ async def test_a_labelled_wording_is_answered_next_time_and_unlabelled_it_is_not
             [reply] = await bob.wait_for("bot_reply")
             assert (reply["product_id"], reply["source"]) == ("d03", "d03-f3") and "拉链暗袋" in reply["text"]
 
-        # the export carries the taught wording with the shelf
+        # the export leaves the taught wording out: it is the labelled comment's own, and eval-qa on
+        # the folder would answer it from the label instead of measuring the bot
         out = export_labels([live.db_path], "demo-room", tmp_path / "room")
-        assert load_catalog(tmp_path / "room" / "catalog.yaml").product("d03").asked_as == {
-            "d03-f3": ("里面有几个隔层?",)
-        }
+        assert load_catalog(tmp_path / "room" / "catalog.yaml").product("d03").asked_as == {}
         assert out.questions == 1
 
         # labelled again as a question the shelf cannot answer: the wording is forgotten, also when
