@@ -40,6 +40,7 @@ from bot.report import render_report
 from domain.catalog import Catalog, CatalogError, FaqEntry
 from handlers.comments import escalation_row, shelf_payload
 from handlers.normalize import detect_lang
+from handlers.payloads import REPLY_MAX_CHARS
 from handlers.qa import entry_reply
 from handlers.review import (
     add_faq,
@@ -456,8 +457,8 @@ async def ops_correct(request: web.Request) -> web.Response:
     comment_id, answer = body.get("comment_id"), body.get("answer")
     if not isinstance(comment_id, str) or not isinstance(answer, str) or not answer.strip():
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")
-    if len(answer) > 2000:
-        return _error(400, "bad_payload", "answer is longer than 2000 characters")
+    if len(answer) > REPLY_MAX_CHARS:  # said in the room, as a streamer's reply
+        return _error(400, "bad_payload", f"answer is longer than {REPLY_MAX_CHARS} characters")
     looked_up = await _logged_comment(request, comment_id)
     if isinstance(looked_up, web.Response):
         return looked_up

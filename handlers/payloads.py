@@ -27,6 +27,10 @@ VIEWER_TAKEN = "viewer_taken"
 ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
+REPLY_MAX_CHARS = (
+    500  # what a person may say in the room through the bot: a streamer's reply, an operator's answer
+)
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
@@ -112,7 +116,7 @@ class StreamerJoin(_Payload):
 
 class QueueAnswer(_Payload):
     escalation_id: str = Field(min_length=1, max_length=64)
-    text: str | None = Field(default=None, min_length=1, max_length=500)
+    text: str | None = Field(default=None, min_length=1, max_length=REPLY_MAX_CHARS)
     use_guess: bool = False
 
 

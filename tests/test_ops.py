@@ -94,6 +94,9 @@ async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live
             assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_comment"
         async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": " "}) as r:
             assert r.status == 400
+        # said in the room, so no longer than a streamer's reply (a 2,000-character answer was sent)
+        async with http.post(url, json={"comment_id": wrong["comment_id"], "answer": "好" * 501}) as r:
+            assert r.status == 400 and "500 characters" in (await r.json())["error"]["message"]
         async with http.post(
             url, json={"comment_id": wrong["comment_id"], "answer": "x", "product_id": "zz"}
         ) as r:

@@ -171,7 +171,7 @@ addStrings({
     for (const p of room ? room.products : []) {
       product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === row.product_id }));
     }
-    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 2000, placeholder: t("ops.rightAnswer") });
+    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 500, placeholder: t("ops.rightAnswer") });
     const result = el("span", { class: "muted fix-result" });
     tr.after(el("tr", { class: "fix" }, el("td", { colspan: 10 },
       t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
