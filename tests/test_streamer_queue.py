@@ -85,3 +85,29 @@ async def test_streamer_events_need_the_token(live_server) -> None:
     assert live.app[LOG].flush(timeout=10)
     db = sqlite_utils.Database(live.db_path)
     assert db["room_events"].count_where("event = 'auth_refused'") == 0
+
+
+async def test_a_full_queue_lets_its_oldest_question_expire_visibly_and_keeps_complaints(
+    live_server, monkeypatch
+) -> None:
+    monkeypatch.setattr("handlers.rooms.MAX_QUEUE", 3)
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    complainer = await live.viewer("demo-room", "angry")
+    complaint = await complainer.call("comment", {"text": "上次买的3号质量太差了，要退货"})
+    assert complaint["kind"] == "complaint"
+    asked = []
+    for i in range(3):  # three viewers, three questions the bot hands over: one more than fits
+        viewer = await live.viewer("demo-room", f"q{i}")
+        asked.append(await viewer.call("comment", {"text": f"{91 + i}号链接什么时候上架"}))
+        assert asked[-1]["escalated"], asked[-1]
+    [gone] = await streamer.wait_for("queue_resolved")
+    items = {i["comment_id"]: i["escalation_id"] for i in (await streamer.wait_for("queue_item", 4))}
+    assert gone == {"escalation_id": items[asked[0]["comment_id"]], "status": "expired"}
+    listed = [i["comment_id"] for i in (await streamer.call("queue_list"))["queue"]]
+    assert listed == [complaint["comment_id"], asked[1]["comment_id"], asked[2]["comment_id"]]
+    assert live.app[LOG].flush(timeout=10)
+    db = sqlite_utils.Database(live.db_path)
+    status = {r["comment_id"]: r["status"] for r in db["escalations"].rows}  # the last row of each
+    assert status[asked[0]["comment_id"]] == "expired" and status[complaint["comment_id"]] == "open"
