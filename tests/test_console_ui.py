@@ -441,3 +441,25 @@ async def test_a_complaint_has_its_own_lane_and_is_never_grouped(live_server, br
     await expect(lane.first.locator(".kind")).to_have_text("投诉")
     await expect(page.locator("#queue .item")).to_have_count(0)
     await page.context.close()
+
+
+async def test_dismissing_a_queue_of_more_than_five_hundred_and_an_item_no_longer_open(
+    live_server, browser, monkeypatch
+) -> None:
+    monkeypatch.setattr("handlers.rooms.MAX_QUEUE", 600)
+    live = await live_server()
+    room = live.app[REGISTRY].get("demo-room")
+    now = time.time()
+    for i in range(520):  # more than queue_dismiss_many takes in one call
+        room.enqueue(QueueItem(f"e{i}", f"c{i}", f"v{i}", f"{i}号链接什么时候上架", None, None, 0.0, "", now))
+    page = await console_page(browser, live.url)
+    await expect(page.locator("#queue .item")).to_have_count(520)
+    room.queue.remove(room.queue_item("e0"))  # gone from the server unseen by this page
+    await page.locator('#queue .item[data-escalation="e0"] button.dismiss').click()
+    await expect(page.locator("#queue .item")).to_have_count(519)  # not left on the page for good
+    await page.locator("#select-all").check()
+    await page.locator("#dismiss-selected").click()
+    await expect(page.locator("#queue .item")).to_have_count(0)
+    await expect(page.locator("#status")).to_have_text("已忽略 519 条")
+    assert not room.queue
+    await page.context.close()

@@ -388,14 +388,25 @@
     if (ack.taught) status("taught");
   }
 
+  const DISMISS_BATCH = 500; // queue_dismiss_many takes at most this many ids
+
   async function dismiss(ids) {
     if (!ids.length) return;
-    const ack = ids.length === 1
-      ? await call("queue_dismiss", { escalation_id: ids[0] })
-      : await call("queue_dismiss_many", { escalation_ids: ids });
-    if (!ack.ok) return;
-    for (const id of ack.dismissed || [ids[0]]) removeItem(id);
-    if (ids.length > 1) status(t("dismissed_n", { n: (ack.dismissed || []).length }), true);
+    if (ids.length === 1) {
+      const ack = await call("queue_dismiss", { escalation_id: ids[0] });
+      // not open any more (answered, expired or dismissed elsewhere): nothing to dismiss, it goes too
+      if (ack.ok || ack.error.code === "unknown_escalation") removeItem(ids[0]);
+      return;
+    }
+    let count = 0;
+    for (let i = 0; i < ids.length; i += DISMISS_BATCH) { // a long queue ticked whole: in batches
+      const batch = ids.slice(i, i + DISMISS_BATCH);
+      const ack = await call("queue_dismiss_many", { escalation_ids: batch });
+      if (!ack.ok) return;
+      count += ack.dismissed.length;
+      for (const id of batch) removeItem(id); // dismissed now, or no longer open (skipped by the server)
+    }
+    status(t("dismissed_n", { n: count }), true);
   }
 
   /* -- keyboard: j / k move, Enter opens the answer box (Enter in it sends), x ticks ----------- */
