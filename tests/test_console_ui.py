@@ -463,3 +463,23 @@ async def test_dismissing_a_queue_of_more_than_five_hundred_and_an_item_no_longe
     await expect(page.locator("#status")).to_have_text("已忽略 519 条")
     assert not room.queue
     await page.context.close()
+
+
+async def test_every_reason_a_question_is_handed_over_for_has_a_label_in_both_languages(
+    live_server, browser
+) -> None:
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    asked = ["主播穿的是几号链接", "8号能送到新疆吗", "6号链接有优惠券吗"]  # reasons once shown raw
+    for i, text in enumerate(asked):
+        viewer = await live.viewer("demo-room", f"v{i}")
+        assert (await viewer.call("comment", {"text": text}))["kind"] == "escalate", text
+    reasons = page.locator("#queue .item .reason")
+    await expect(reasons).to_have_count(len(asked))
+    for zh in await reasons.all_text_contents():
+        assert re.search(r"[\u4e00-\u9fff]", zh), zh  # a short Chinese label, not the API's sentence
+    said = [await r.get_attribute("data-reason") for r in await reasons.all()]
+    await page.get_by_test_id("lang-switch").click()
+    for en, raw in zip(await reasons.all_text_contents(), said, strict=True):
+        assert en.isascii() and en != raw, (en, raw)
+    await page.context.close()

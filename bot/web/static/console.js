@@ -47,6 +47,8 @@
       "reason.several": "问了多个商品", "reason.streamer_size": "问主播本人的尺码",
       "reason.complaint": "售后问题", "reason.banned_word": "含违禁词", "reason.flood": "刷屏",
       "reason.rate_limited": "发言过快", "reason.operator": "运营已写好回答",
+      "reason.streamer_link": "问主播身上的是几号链接", "reason.which_link": "问几号链接，没认出商品",
+      "reason.ships_there": "发货说明没写能不能寄到", "reason.bargain": "问优惠券或砍价",
     },
     en: {
       title: "Streamer console", connecting: "connecting…", connected: "connected",
@@ -87,6 +89,8 @@
       "reason.two_things": "asks two things at once", "reason.several": "about several products",
       "reason.streamer_size": "asks the streamer's size", "reason.complaint": "after-sales trouble",
       "reason.banned_word": "banned word", "reason.flood": "flooding", "reason.rate_limited": "too fast", "reason.operator": "an operator wrote the answer",
+      "reason.streamer_link": "which link the streamer wears", "reason.which_link": "which link; product unknown",
+      "reason.ships_there": "shipping info does not say if it goes there", "reason.bargain": "asks for a coupon or a bargain",
     },
   });
 
@@ -99,6 +103,8 @@
     [/two things/, "two_things"], [/several products/, "several"], [/streamer's own size/, "streamer_size"],
     [/after-sales|complaint/, "complaint"], [/^banned_word$/, "banned_word"], [/^flood$/, "flood"],
     [/^rate_limited$/, "rate_limited"], [/^an operator wrote the answer$/, "operator"],
+    [/^asks which link the streamer's own one is/, "streamer_link"], [/^asks which link, product unknown/, "which_link"],
+    [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
   ];
   function reasonLabel(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
