@@ -560,12 +560,11 @@ class CommentFlow:
             out.ack["escalated"] = False
             out.ack["queue_full"] = True
             return
-        full = room.queue.maxlen is not None and len(room.queue) >= room.queue.maxlen
-        if full and room.same_question(item) is None:
+        oldest = room.pushed_out_by(item)
+        if oldest is not None:
             # the queue is full: its oldest question leaves it as expired, said to the consoles and
             # logged, instead of the deque dropping its oldest item (a complaint too) unseen, which
             # the consoles went on showing and could no longer answer
-            oldest = next((i for i in room.queue if i.kind != "complaint"), room.queue[0])
             out.extend(self.resolve(room, oldest, None, comment.created_at, status="expired"))
         out.log("escalations", escalation_row(item, room.room_id, "open"))
         held = room.enqueue(item, comment.viewer_name)

@@ -601,7 +601,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         for room in self.registry.rooms.values():
             queued = await asyncio.to_thread(self.log.query, *open_questions(room.room_id, now))
             for row in queued:
-                room.enqueue(QueueItem(**row))  # the same question asked by many: one item again
+                item = QueueItem(**row)
+                oldest = room.pushed_out_by(item)  # more left open than the queue holds
+                if oldest is not None:  # logged as expired (no console is connected yet)
+                    for table, logged in self.flow.resolve(room, oldest, None, now, status="expired").rows:
+                        self.log.record(table, logged)
+                room.enqueue(item)  # the same question asked by many: one item again
             shown = await asyncio.to_thread(self.log.query, *last_on_screen(room.room_id, now))
             if shown and shown[0]["detail"] and room.catalog.product(shown[0]["detail"]) is not None:
                 room.on_screen, room.on_screen_since = shown[0]["detail"], shown[0]["created_at"]

@@ -126,6 +126,14 @@ class Room:
             return None
         return next((i for i in self.queue if i is not item and question_key(i) == key), None)
 
+    def pushed_out_by(self, item: QueueItem) -> QueueItem | None:
+        """The open item that must leave the full queue for `item` to come in: its oldest question
+        (its oldest complaint only when it holds nothing else); None while there is room, or when
+        `item` folds into an open item (the deque would otherwise drop its oldest item unseen)."""
+        if self.queue.maxlen is None or len(self.queue) < self.queue.maxlen or self.same_question(item):
+            return None
+        return next((i for i in self.queue if i.kind != "complaint"), self.queue[0])
+
     def enqueue(self, item: QueueItem, name: str | None = None) -> QueueItem:
         """Add a question to the queue, or fold it (its asker's `name` too) into the open item asking
         the same; returns the item that now holds it."""

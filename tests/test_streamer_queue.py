@@ -111,3 +111,29 @@ async def test_a_full_queue_lets_its_oldest_question_expire_visibly_and_keeps_co
     db = sqlite_utils.Database(live.db_path)
     status = {r["comment_id"]: r["status"] for r in db["escalations"].rows}  # the last row of each
     assert status[asked[0]["comment_id"]] == "expired" and status[complaint["comment_id"]] == "open"
+
+
+async def test_a_restart_with_more_left_open_than_the_queue_holds_keeps_the_complaints(
+    live_server, monkeypatch
+) -> None:
+    monkeypatch.setattr("handlers.rooms.MAX_QUEUE", 10)
+    first = await live_server()
+    complainer = await first.viewer("demo-room", "angry")
+    complaint = await complainer.call("comment", {"text": "上次买的3号质量太差了，要退货"})
+    asked = []
+    for i in range(3):
+        viewer = await first.viewer("demo-room", f"q{i}")
+        asked.append(await viewer.call("comment", {"text": f"{91 + i}号链接什么时候上架"}))
+    assert complaint["escalated"] and all(a["escalated"] for a in asked)
+    assert first.app[LOG].flush(timeout=10)
+
+    monkeypatch.setattr("handlers.rooms.MAX_QUEUE", 3)  # the restarted server holds fewer
+    again = await live_server()
+    streamer = await again.viewer()
+    joined = await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    listed = [i["comment_id"] for i in joined["queue"]]
+    assert listed == [complaint["comment_id"], asked[1]["comment_id"], asked[2]["comment_id"]]
+    assert again.app[LOG].flush(timeout=10)
+    db = sqlite_utils.Database(again.db_path)
+    status = {r["comment_id"]: r["status"] for r in db["escalations"].rows}
+    assert status[asked[0]["comment_id"]] == "expired"  # not left open in the log for ever
