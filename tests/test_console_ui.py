@@ -483,3 +483,21 @@ async def test_every_reason_a_question_is_handed_over_for_has_a_label_in_both_la
     for en, raw in zip(await reasons.all_text_contents(), said, strict=True):
         assert en.isascii() and en != raw, (en, raw)
     await page.context.close()
+
+
+async def test_a_long_show_s_revenue_stays_inside_its_counter(live_server, browser) -> None:
+    live = await live_server()
+    page = await console_page(browser, live.url, lang="en")
+    counters = {
+        "viewers": 80,
+        "comments": 5098,
+        "comments_per_min": 263,
+        "revenue": 1234567.8,
+        "since": time.time(),
+    }
+    await live.app[NAMESPACE].emit("console_counters", counters, to=streamer_channel("demo-room"))
+    revenue = page.locator('[data-counter="revenue"] b')
+    await expect(revenue).to_have_text("¥1234567.80")
+    assert await revenue.evaluate("b => b.scrollWidth <= b.clientWidth")  # it spilled past its box
+    await page.locator("#counters-section").screenshot(path=str(screenshot_dir() / "console-counters.png"))
+    await page.context.close()

@@ -78,7 +78,7 @@
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
       announced: "announced", dismissed_n: "{n} dismissed",
       taught: "remembered: the bot answers this wording so from now on (the operators' review page can change it)",
-      "counter.viewers": "viewers", "counter.comments_per_min": "comments/min", "counter.comments": "comments",
+      "counter.viewers": "viewers", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
       "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue", "counter.since": "counting since",
@@ -242,11 +242,24 @@
   const sinceTime = el("span", { class: "since-time" });
   counterBox.after(el("p", { class: "muted counters-since" },
     el("span", { "data-i18n": "counter.since", text: t("counter.since") }), " ", sinceTime));
+  // a long value (the show's revenue: "¥57385.80") shrinks to fit its box instead of spilling out of it
+  function fit(b) {
+    b.style.fontSize = "";
+    if (b.scrollWidth > b.clientWidth) {
+      const size = parseFloat(getComputedStyle(b).fontSize) * b.clientWidth / b.scrollWidth;
+      b.style.fontSize = Math.floor(size * 10) / 10 + "px";
+    }
+  }
+  window.addEventListener("resize", () => { for (const b of counterBox.querySelectorAll(".counter b")) fit(b); });
+
   function renderCounters(c) {
     for (const key of COUNTERS) {
       const b = counterBox.querySelector(`[data-counter="${key}"] b`);
       const value = key === "revenue" ? money(c[key]) : c[key];
-      if (value !== undefined && b.textContent !== String(value)) b.textContent = String(value);
+      if (value !== undefined && b.textContent !== String(value)) {
+        b.textContent = String(value);
+        fit(b);
+      }
     }
     const since = typeof c.since === "number" ? hhmm(c.since) : null;
     if (since !== null && sinceTime.textContent !== since) sinceTime.textContent = since;
