@@ -501,3 +501,38 @@ async def test_a_long_show_s_revenue_stays_inside_its_counter(live_server, brows
     assert await revenue.evaluate("b => b.scrollWidth <= b.clientWidth")  # it spilled past its box
     await page.locator("#counters-section").screenshot(path=str(screenshot_dir() / "console-counters.png"))
     await page.context.close()
+
+
+async def test_a_question_taken_away_while_the_streamer_types_does_not_move_the_typing_to_another(
+    live_server, browser
+) -> None:
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    for i in range(3):
+        viewer = await live.viewer("demo-room", f"v{i}")
+        await viewer.call("comment", {"text": f"{80 + i}号链接什么时候上架"})
+    items = page.locator("#queue .item")
+    await expect(items).to_have_count(3)
+    first_id = await items.first.get_attribute("data-escalation")
+    await page.locator("body").press("j")
+    await page.locator("body").press("Enter")  # the first item's answer box, as the keys say
+    await page.keyboard.type("80号下周")
+    # it expires (or another console answers it) while the streamer is typing
+    assert (await streamer.call("queue_dismiss", {"escalation_id": first_id}))["ok"]
+    await expect(items).to_have_count(2)
+    await expect(page.locator("#status")).to_contain_text("离开队列")  # said, with nothing sent
+    await page.keyboard.type("一上架")
+    await page.keyboard.press("Enter")
+    await asyncio.sleep(0.5)
+    # the rest of the sentence must not land in the other question's box, nor be sent to its asker
+    await expect(items).to_have_count(2)
+    await expect(items.first.locator("input.answer-text")).to_have_value("")
+    assert not [r for r in live.viewers[-2].events.get("bot_reply", []) if r["author"] == "streamer"]
+    # the streamer's own answer still goes on to the next question's box
+    await items.first.locator("input.answer-text").fill("81号下周上架")
+    await items.first.locator("input.answer-text").press("Enter")
+    await expect(items).to_have_count(1)
+    await expect(items.first.locator("input.answer-text")).to_be_focused()
+    await page.context.close()

@@ -35,6 +35,7 @@
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
       announced: "公告已发送", dismissed_n: "已忽略 {n} 条",
+      taken_away: "你正在回答的问题已离开队列（超时，或在别处已处理），没有发送",
       taught: "已记住这个问法：以后同样的问题机器人直接这样回答（运营审核页可改）",
       "counter.viewers": "观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
@@ -77,6 +78,7 @@
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
       announced: "announced", dismissed_n: "{n} dismissed",
+      taken_away: "The question you were answering left the queue (expired, or handled elsewhere); nothing was sent",
       taught: "remembered: the bot answers this wording so from now on (the operators' review page can change it)",
       "counter.viewers": "viewers", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
@@ -117,6 +119,7 @@
   const socket = io({ transports: ["websocket", "polling"] });
   const products = new Map(); // product_id -> the shelf's product
   const items = new Map(); // escalation_id -> {item, node}
+  const mine = new Set(); // escalation_id of each item this page is answering or dismissing now
   let onScreen = null;
   let settings = { paused: false, approve_mode: false, approve_below: 0.75, guess_above: 0.5, expire_min: 30 };
   let selected = null; // escalation_id of the selected item (j / k)
@@ -193,7 +196,7 @@
   // how long each question has waited (since its first asker), kept current
   setInterval(() => { for (const { item, node } of items.values()) node.querySelector(".age").textContent = waited(item); }, 15000);
   socket.on("queue_item", (item) => upsertItem(item));
-  socket.on("queue_resolved", (r) => removeItem(r.escalation_id));
+  socket.on("queue_resolved", (r) => removeItem(r.escalation_id, mine.has(r.escalation_id)));
   socket.on("shelf", (s) => renderShelf(s));
   socket.on("console_counters", (c) => renderCounters(c));
   socket.on("console_settings", (s) => renderSettings(s));
@@ -366,7 +369,10 @@
     sizes();
   }
 
-  function removeItem(id) {
+  // `own`: this page answered or dismissed it, and the streamer goes on to the next item's answer box.
+  // Taken away otherwise (expired, handled on another console) while the streamer was in its box, the
+  // next item is only selected: what they go on typing must not land in another question's box
+  function removeItem(id, own) {
     const known = items.get(id);
     if (!known) return;
     const next = known.node.nextElementSibling || known.node.previousElementSibling;
@@ -375,8 +381,9 @@
     items.delete(id);
     if (selected === id) {
       selected = null;
-      if (next) select(next.dataset.escalation, hadFocus);
+      if (next) select(next.dataset.escalation, hadFocus && own);
     }
+    if (hadFocus && !own) status("taken_away");
     sizes();
   }
 
@@ -397,13 +404,17 @@
   async function answer(id, input) {
     const text = input.value.trim();
     if (!text) { input.focus(); return; }
+    mine.add(id);
     const ack = await call("queue_answer", { escalation_id: id, text: text });
-    if (ack.ok) removeItem(id);
+    mine.delete(id);
+    if (ack.ok) removeItem(id, true);
   }
 
   async function approve(id) {
+    mine.add(id);
     const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
-    if (ack.ok) removeItem(id);
+    mine.delete(id);
+    if (ack.ok) removeItem(id, true);
     if (ack.taught) status("taught");
   }
 
@@ -412,9 +423,11 @@
   async function dismiss(ids) {
     if (!ids.length) return;
     if (ids.length === 1) {
+      mine.add(ids[0]);
       const ack = await call("queue_dismiss", { escalation_id: ids[0] });
+      mine.delete(ids[0]);
       // not open any more (answered, expired or dismissed elsewhere): nothing to dismiss, it goes too
-      if (ack.ok || ack.error.code === "unknown_escalation") removeItem(ids[0]);
+      if (ack.ok || ack.error.code === "unknown_escalation") removeItem(ids[0], true);
       return;
     }
     let count = 0;
@@ -423,7 +436,7 @@
       const ack = await call("queue_dismiss_many", { escalation_ids: batch });
       if (!ack.ok) return;
       count += ack.dismissed.length;
-      for (const id of batch) removeItem(id); // dismissed now, or no longer open (skipped by the server)
+      for (const id of batch) removeItem(id, true); // dismissed now, or no longer open (skipped by the server)
     }
     status(t("dismissed_n", { n: count }), true);
   }
