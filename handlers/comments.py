@@ -19,7 +19,7 @@ from handlers.qa import field_asked
 from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick, card_reasons, card_titles
 from recommender.ranking import Pick, Recommender
-from storage.controls import RATE_BURST_S
+from storage.controls import BURSTS, RATE_BURST_S
 from storage.schema import TABLES
 
 # what a viewer with a complaint is told (to them alone): a person takes it from here
@@ -128,7 +128,8 @@ class CommentFlow:
         # (room_id, viewer_id) -> the viewer's share of the room's reply budget; a full bucket is the
         # same as none, and every bucket is full again within a minute: kept a minute after last use
         self.viewer_budgets = expiring(hygiene.max_viewers_tracked, 60.0)
-        # (room_id, viewer_id) of a rate-limited comment within the last RATE_BURST_S: a burst going on
+        # (room_id, viewer_id, reason) of a rate-limited or flooding comment within the last RATE_BURST_S:
+        # a burst going on
         self._refusing = expiring(hygiene.max_viewers_tracked, RATE_BURST_S)
 
     # -- before understanding ---------------------------------------------------------------------
@@ -144,11 +145,11 @@ class CommentFlow:
 
     def filtered(self, comment: Comment, reason: str) -> Outcome:
         """A comment kept out of the Q&A: logged with the reason, seen by the streamers (of a viewer's
-        burst of rate-limited comments, the first: storage/controls.py lists the same)."""
+        burst of rate-limited or flooding comments, the first: storage/controls.py lists the same)."""
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": "filtered", "filtered": reason})
         out.log("comments", comment_row(comment, None, reason))
-        if reason == "rate_limited":
-            key = (comment.room_id, comment.viewer_id)
+        if reason in BURSTS:
+            key = (comment.room_id, comment.viewer_id, reason)
             going_on = key in self._refusing
             self._refusing[key] = True  # the burst lasts until RATE_BURST_S without one
             if going_on:

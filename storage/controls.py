@@ -19,9 +19,11 @@ QUEUE_RESTORE_S = 6 * 3600
 # a room with no comment for this long has ended its show: the next comment starts another
 SHOW_GAP_S = 30 * 60
 MODERATION_SHOWN = 50  # the console's moderation list keeps this many (bot/web/static/console.js too)
-# a viewer's rate-limited comments less than this apart are one burst: the moderation list shows its
-# first (every one is logged), so one spammer does not push everything else out of the list
+# a viewer's rate-limited comments less than this apart are one burst, and so are their flooding ones:
+# the moderation list shows its first (every one is logged), so one spammer or one viewer repeating a
+# line does not push everything else out of the list
 RATE_BURST_S = 10.0
+BURSTS = ("rate_limited", "flood")  # the reasons whose bursts are listed once
 
 
 def console_row(room_id: str, settings: dict[str, Any], timers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def show_started(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
 def recent_filtered(room_id: str, now: float, limit: int = MODERATION_SHOWN) -> tuple[str, dict[str, Any]]:
     """The query for the room's latest comments kept out of the Q&A in this show, newest first, with
     the keys of the `moderation` event (`ts`: when it was said); of a burst of one viewer's
-    rate-limited comments, its first (as the live event)."""
+    rate-limited (or flooding) comments, its first (as the live event)."""
     sql = """
         select comment_id, viewer_id, name, text, reason, ts from (
           select comment_id, viewer_id, viewer_name as name, text, filtered as reason, created_at as ts,
@@ -88,7 +90,7 @@ def recent_filtered(room_id: str, now: float, limit: int = MODERATION_SHOWN) -> 
             from comments
            where room_id = :room_id and filtered is not null and created_at >= :since
         )
-         where reason != 'rate_limited' or gap is null or gap >= :burst_s
+         where reason not in ('rate_limited', 'flood') or gap is null or gap >= :burst_s
          order by ts desc, rid desc limit :limit
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S, "limit": limit, "burst_s": RATE_BURST_S}

@@ -116,7 +116,10 @@ def test_the_moderation_list_is_the_latest_fifty_of_this_show(tmp_path) -> None:
     now = time.time()
     row = {"room_id": "r", "viewer_id": "v", "text": "1号链接多少钱", "filtered": "flood"}
     for i in range(60):
-        log.record("comments", {**row, "comment_id": f"c{i}", "created_at": now - 60 + i})
+        # sixty viewers' floods (one viewer's, a second apart, would be one burst: one entry)
+        log.record(
+            "comments", {**row, "comment_id": f"c{i}", "viewer_id": f"v{i}", "created_at": now - 60 + i}
+        )
         log.record("comments", {**row, "comment_id": f"ok{i}", "filtered": None, "created_at": now - 60 + i})
     log.record("comments", {**row, "comment_id": "yesterday", "created_at": now - 20 * 3600})
     log.record("comments", {**row, "comment_id": "other-room", "room_id": "r2", "created_at": now})
@@ -334,3 +337,24 @@ async def test_a_burst_of_rate_limited_comments_is_one_moderation_entry_and_all_
         live.app[LOG].query, "select count(*) as n from comments where filtered = 'rate_limited'"
     )
     assert rows[0]["n"] == 9  # every refused comment is still in the log
+
+
+async def test_a_viewer_repeating_one_line_is_one_moderation_entry_and_all_are_logged(live_server) -> None:
+    live = await live_server()
+    streamer = await streamer_of(live)
+    flooder = await live.viewer("demo-room", "flooder")
+    acks = [await flooder.call("comment", {"text": "刷屏刷屏刷屏"}) for _ in range(8)]
+    assert [a.get("filtered") for a in acks] == [None, None] + ["flood"] * 6
+    other = await live.viewer("demo-room", "ad")
+    await other.call("comment", {"text": "加微信领红包"})
+    await streamer.wait_for("moderation", 2)
+    await asyncio.sleep(0.3)
+    # six entries of the same line pushed the rest out of the list of 50
+    assert [m["reason"] for m in streamer.events["moderation"]] == ["flood", "banned_word"]
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    listed = (await streamer.call("console_state"))["moderation"]
+    assert [m["reason"] for m in listed] == ["banned_word", "flood"]
+    rows = await asyncio.to_thread(
+        live.app[LOG].query, "select count(*) as n from comments where filtered = 'flood'"
+    )
+    assert rows[0]["n"] == 6
