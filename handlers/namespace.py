@@ -27,6 +27,7 @@ from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, room_channel, shelf_payload, streamer_channel
+from handlers.field_entries import field_label, product_fields
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
@@ -710,6 +711,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "original_price": p.original_price,
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
+                "fields": {k: field_label(k, "zh") for k in product_fields(p)},  # or by the field's name
             }
             for p in sorted(room.catalog.products, key=lambda p: p.link)
         ]

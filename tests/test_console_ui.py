@@ -353,7 +353,10 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     await viewer.call("comment", {"text": "3号链接多少钱"})
     item = page.locator("#queue .item").first
     await expect(item.locator(".guess-row")).to_be_visible()
-    await expect(item.locator(".source")).to_contain_text("price")
+    await expect(item.locator(".source")).to_have_text("来自字段「价格」")  # its name, not its key "price"
+    await page.get_by_test_id("lang-switch").click()
+    await expect(item.locator(".source")).to_have_text("from the field “price”")
+    await page.get_by_test_id("lang-switch").click()
     await page.locator("#guess-above").fill("1")
     await page.locator("#guess-above").press("Tab")
     await expect(item.locator(".guess-row")).to_be_hidden()

@@ -351,8 +351,13 @@
 
   function sourceLabel(item) {
     if (!item.source) return "";
-    const faq = (products.get(item.product_id) || {}).faq || {};
-    return item.source in faq ? t("from_faq", { q: faq[item.source] }) : t("from_field", { f: item.source });
+    const p = products.get(item.product_id) || {};
+    const faq = p.faq || {};
+    if (item.source in faq) return t("from_faq", { q: faq[item.source] });
+    // a field by its name: in Chinese as the shelf's fields are called ("价格", not "price"), in
+    // English the key's words
+    const zh = item.source === "link" ? "链接号" : (p.fields || {})[item.source];
+    return t("from_field", { f: LANG === "zh" && zh ? zh : item.source.replace(/_/g, " ") });
   }
 
   function upsertItem(item) {
