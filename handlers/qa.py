@@ -49,6 +49,13 @@ from recommender.text import HAN, han_chars, tokens
 
 # added to the FAQ match of an entry whose question asks the very aspect the comment asks
 ASPECT_BONUS = 0.05
+# why an answer the model would send goes to the streamer after all: the entry does not say all that
+# was asked. A streamer who sends such a guess answers that comment; the wording is not the entry's
+SHIPS_THERE = "the shipping policy does not say whether it goes there"
+OTHER_ASPECT = "asks another aspect than the entry answers"
+TWO_THINGS = "asks two things at once"
+DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
+SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY})
 
 
 class QASettings(BaseModel):
@@ -347,7 +354,7 @@ def _said_where(d: Decision, text: str, product: Product) -> Decision:
         return d
     policies = [product.shipping or "", (product.en.shipping if product.en else None) or ""]
     if policy_is_silent(text, policies):
-        return _as_guess(d, "the shipping policy does not say whether it goes there")
+        return _as_guess(d, SHIPS_THERE)
     return d
 
 
@@ -417,15 +424,15 @@ def _decide_learned(
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
         # garment's length): a feature of the model too, but one it meets too seldom in training to
         # weigh it as it deserves (leave-one-room-out, 7 of the 8 such first choices were wrong)
-        return _as_guess(answer, "asks another aspect than the entry answers")
+        return _as_guess(answer, OTHER_ASPECT)
     if any(doc != best.source for doc, _ in u.clause_tops):
         # several questions, and one of them is best answered by another entry (a field or an FAQ
         # entry) or by none: one answer would leave it unanswered
-        return _as_guess(answer, "asks two things at once")
+        return _as_guess(answer, TWO_THINGS)
     if best.source == "price" and asks_deal_only(u.text):
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
         # the streamer goes lower; the price goes along as the guess
-        return _as_guess(answer, "asks a coupon or a bargain, which the price does not say")
+        return _as_guess(answer, DEAL_ONLY)
     return answer
 
 
@@ -469,7 +476,7 @@ def _decide_by_rules(
             match,
             ref,
             lang,
-            "asks two things at once",
+            TWO_THINGS,
         )
     if not use_faq and other is not None and not strong_field and faq_match(u.faq) >= settings.faq_threshold:
         guess = _faq_reply(product, other, lang)
@@ -576,7 +583,7 @@ def _escalate_other_aspect(
     match: float,
     ref: ProductRef,
     lang: Lang,
-    reason: str = "asks another aspect than the entry answers",
+    reason: str = OTHER_ASPECT,
 ) -> Decision:
     """The best entry speaks of another aspect or part than the one asked ("鞋底多厚" against
     "鞋底软吗", "袖子多长" against the garment's length): the streamer answers, the entry is the guess."""

@@ -426,6 +426,28 @@ async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_serv
     assert written["ok"] and "taught" not in written
 
 
+async def test_a_coupon_question_answered_with_the_price_teaches_no_wording(live_server) -> None:
+    # the bot holds a price answer to "有优惠券吗" back (the price says nothing of coupons); the
+    # streamer sending it today answers that viewer, and must not teach every product's price for it
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await viewer.call("comment", {"text": "3号链接有优惠券吗"}))["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    assert item["source"] == "price" and item["reason"].startswith("asks a coupon")
+    approved = await streamer.call(
+        "queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True}
+    )
+    assert approved["ok"] and approved["taught"] is False
+    assert all(not p.asked_as for p in live.app[REGISTRY].get("demo-room").catalog.products)
+    other = await live.viewer("demo-room", "v2")
+    assert (await other.call("comment", {"text": "1号链接有优惠券吗"}))["kind"] == "escalate"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    rows = live.app[LOG].query("select source from qa_labels where comment_id = ?", (item["comment_id"],))
+    assert rows == [{"source": "price"}]  # the comment itself is labelled: the streamer said so
+
+
 def test_a_field_wording_taught_on_one_product_asks_that_field_of_any(demo_catalog, encoder) -> None:
     from handlers.knowledge import build_knowledge
     from handlers.qa import QASettings, answer_comment
