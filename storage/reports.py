@@ -52,6 +52,8 @@ def live_counters(room_id: str, since: float, now: float | None = None) -> tuple
           (select count(*) from escalations where room_id = :room and created_at >= :since
              and status != 'queue_full') as escalated,
           (select count(*) from escalations where room_id = :room and created_at >= :since
+             and status = 'queue_full') as not_queued,
+          (select count(*) from escalations where room_id = :room and created_at >= :since
              and status = 'answered') as streamer_answered,
           (select count(*) from card_impressions where room_id = :room and created_at >= :since)
             as cards_shown,

@@ -371,6 +371,14 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     await expect(page.locator("#status")).to_contain_text("忽略")  # what it did, beside the connection
     await expect(page.locator("#conn")).to_have_text("已连接")  # (a notice used to replace it)
     assert (await streamer.call("queue_list"))["queue"] == []
+    # questions the queue did not take (the viewer's limit) show as a counter, only when there are some
+    not_queued = page.locator('[data-counter="not_queued"]')
+    await expect(not_queued).to_be_hidden()
+    for i in range(4):  # v1 holds at most 3 open: the fourth is not queued
+        await viewer.call("comment", {"text": f"{90 + i}号链接什么时候上架"})
+    await expect(not_queued).to_be_visible(timeout=10_000)
+    await expect(not_queued.locator("b")).to_have_text("1")
+    await expect(not_queued.locator("span")).to_have_text("超限未入队")
     await page.context.close()
 
 

@@ -39,6 +39,7 @@
       taught: "已记住这个问法：以后同样的问题机器人直接这样回答（运营审核页可改）",
       "counter.viewers": "观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
+      "counter.not_queued": "超限未入队",
       "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
       "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额", "counter.since": "统计起点",
       "reason.paused": "机器人已暂停", "reason.approve": "待审核（置信度低）", "reason.low_confidence": "把握不大",
@@ -82,6 +83,7 @@
       taught: "remembered: the bot answers this wording so from now on (the operators' review page can change it)",
       "counter.viewers": "viewers", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
+      "counter.not_queued": "over limit, not queued",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
       "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue", "counter.since": "counting since",
       "reason.paused": "bot paused", "reason.approve": "waiting for approval (unsure)",
@@ -113,8 +115,10 @@
     return hit ? t("reason." + hit[1]) : reason || "";
   }
 
+  // not_queued: questions handed over while their viewer already had hygiene.queue_per_viewer open;
+  // shown only when there are some (a warning, not a figure of every show)
   const COUNTERS = ["viewers", "comments_per_min", "comments", "questions", "answered", "escalated",
-    "streamer_answered", "cards_shown", "clicks", "carts", "orders", "revenue"];
+    "not_queued", "streamer_answered", "cards_shown", "clicks", "carts", "orders", "revenue"];
 
   const socket = io({ transports: ["websocket", "polling"] });
   const products = new Map(); // product_id -> the shelf's product
@@ -238,7 +242,7 @@
   /* -- counters -------------------------------------------------------------------------------- */
   const counterBox = $("counters");
   for (const key of COUNTERS) {
-    counterBox.append(el("div", { class: "counter", dataset: { counter: key } },
+    counterBox.append(el("div", { class: "counter", dataset: { counter: key }, hidden: key === "not_queued" },
       el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
   // since when they count: the show's first comment after 30 minutes without one (found again after a restart)
@@ -259,6 +263,7 @@
     for (const key of COUNTERS) {
       const b = counterBox.querySelector(`[data-counter="${key}"] b`);
       const value = key === "revenue" ? money(c[key]) : c[key];
+      if (key === "not_queued") b.parentElement.hidden = !value;
       if (value !== undefined && b.textContent !== String(value)) {
         b.textContent = String(value);
         fit(b);
