@@ -31,6 +31,8 @@
       changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
       offline: "连不上服务器，没有改动；连上后再保存一次", timeout: "服务器没有回应，请再试一次",
+      "err.unknown_escalation": "这个问题已不在队列里（已回答、已忽略或已过期）",
+      "err.unauthorized": "令牌不对或已更换：用新的链接重新打开控制台",
       bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
@@ -75,6 +77,8 @@
       nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
       offline: "The server cannot be reached: nothing was changed. Save again once connected.",
       timeout: "No answer from the server; try again.",
+      "err.unknown_escalation": "That question is no longer in the queue (answered, dismissed or expired).",
+      "err.unauthorized": "The token is wrong or was changed: open the console again with the new link.",
       bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
@@ -133,10 +137,15 @@
   const moderated = new Set(); // comment_id of each moderation entry shown
   let heard = null; // moderation entries since this connection's streamer_join, until console_state is drawn
 
-  // what the last action did (or why it failed), beside the connection's state, which it never hides
+  // what the last action did (or why it failed), beside the connection's state, which it never hides;
+  // it goes after STATUS_MS (an old notice read as news of the action just done)
+  const STATUS_MS = 15000;
+  let statusTimer = null;
   function status(key, raw) {
     statusKey = raw ? null : key;
     $("status").textContent = raw ? key : t(key);
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(() => { statusKey = null; $("status").textContent = ""; }, STATUS_MS);
   }
 
   function connection(key) {
@@ -148,7 +157,10 @@
 
   async function call(event, payload) {
     const ack = await emitAck(socket, event, payload);
-    if (!ack.ok) status(ack.error.code === "timeout" ? t("timeout") : ack.error.message, true); // it names the event
+    if (!ack.ok) { // in the page's language when it has words for it, else as the server said it (it names the event)
+      const key = ack.error.code === "timeout" ? "timeout" : "err." + ack.error.code;
+      if (t(key) !== key) status(key); else status(ack.error.message, true);
+    }
     return ack;
   }
 
