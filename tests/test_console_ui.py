@@ -365,6 +365,14 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
         other = await live.viewer("demo-room", f"v{i + 2}")
         await other.call("comment", {"text": f"{80 + i}号链接什么时候上架"})
     await expect(page.locator("#queue .item")).to_have_count(4)
+    # down a long queue the pause button and the paused banner stay in view
+    size = page.viewport_size
+    await page.set_viewport_size({"width": size["width"], "height": 360})
+    await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert await page.evaluate("window.scrollY") > 0
+    await expect(page.locator("#pause")).to_be_in_viewport()
+    await expect(page.locator("#paused-banner")).to_be_in_viewport()
+    await page.set_viewport_size(size)
     await page.locator("#select-all").check()
     await page.locator("#dismiss-selected").click()
     await expect(page.locator("#queue .item")).to_have_count(0)
