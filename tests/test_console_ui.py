@@ -460,7 +460,14 @@ async def test_a_complaint_has_its_own_lane_and_is_never_grouped(live_server, br
     await expect(lane).to_have_count(2)
     await expect(lane.first.locator(".question")).to_have_text(complaint)
     await expect(lane.first.locator(".kind")).to_have_text("投诉")
+    await expect(lane.first.locator(".conf")).to_be_hidden()  # a confidence says nothing of a complaint
     await expect(page.locator("#queue .item")).to_have_count(0)
+    # a question about no product it could tell says so once, not "product unknown · not recognised"
+    await (await live.viewer("demo-room", "v3")).call("comment", {"text": "这个多少钱"})
+    item = page.locator("#queue .item").first
+    await expect(item.locator(".reason")).to_have_text("没认出是哪个商品")
+    await expect(item.locator(".product")).to_be_hidden()
+    await expect(item.locator(".conf")).to_be_visible()
     await page.context.close()
 
 

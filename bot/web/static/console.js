@@ -322,7 +322,8 @@
         el("span", { class: "pill count" }),
         el("b", { class: "askers" }), "：", el("span", { class: "question" })),
       el("div", { class: "muted meta" },
-        el("span", { class: "age" }), " · ", el("span", { class: "product" }), " · ", el("span", { class: "reason" }), " · ", el("span", { class: "conf" })),
+        el("span", { class: "age" }), el("span", { class: "sep-product", text: " · " }), el("span", { class: "product" }),
+        " · ", el("span", { class: "reason" }), el("span", { class: "sep-conf", text: " · " }), el("span", { class: "conf" })),
       el("div", { class: "guess-row" }, el("span", { class: "guess-label" }), ": ", el("span", { class: "guess" }),
         " ", el("span", { class: "muted source" })),
       el("div", { class: "row" }, input,
@@ -357,6 +358,12 @@
     set(".reason", reasonLabel(item.reason));
     node.querySelector(".reason").dataset.reason = item.reason || "";
     set(".conf", t("confidence", { c: Number(item.confidence || 0).toFixed(2) }));
+    // "product unknown" beside the reason that says so, and a complaint's confidence, say nothing
+    const noProduct = !item.product_id && reasonLabel(item.reason) === t("reason.no_product");
+    for (const [sel, hide] of [["product", noProduct], ["conf", complaint]]) {
+      node.querySelector("." + sel).hidden = hide;
+      node.querySelector(".sep-" + sel).hidden = hide;
+    }
     // a guess is worth showing (and sending with one click) only from the console's threshold up
     const showGuess = Boolean(item.guess) && !complaint && Number(item.confidence || 0) >= settings.guess_above;
     node.querySelector(".guess-row").hidden = !showGuess;
