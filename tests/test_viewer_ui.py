@@ -25,6 +25,21 @@ async def viewer_page(browser: Any, base: str, viewer: str, lang: str = "zh") ->
     return page
 
 
+async def ops_page(
+    browser: Any, live: Any, watch: str = "", viewport: dict | None = None
+) -> tuple[Page, list[str]]:
+    """The review page signed in, in 中文; the URLs of its requests to `watch` (a path) as they go."""
+    from bot.app import OPERATOR
+
+    context = await browser.new_context(viewport=viewport or VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    sent: list[str] = []
+    if watch:
+        page.on("request", lambda r: sent.append(r.url) if watch in r.url else None)
+    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    return page, sent
+
+
 async def ask(page: Page, text: str) -> None:
     await page.fill("#comment", text)
     await page.click("#say button[type=submit]")
@@ -232,7 +247,7 @@ async def test_ops_list_dates_old_rows_says_when_it_is_cut_and_wants_an_answer(l
     # back as an English error line
     import time
 
-    from bot.app import LOG, OPERATOR
+    from bot.app import LOG
 
     live = await live_server()
     log = live.app[LOG]
@@ -252,11 +267,7 @@ async def test_ops_list_dates_old_rows_says_when_it_is_cut_and_wants_an_answer(l
 
     log.record("comments", comment(0, earlier))
     assert await asyncio.to_thread(log.flush, 10)
-    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = await context.new_page()
-    sent: list[str] = []
-    page.on("request", lambda r: sent.append(r.url) if "/api/ops/corrections" in r.url else None)
-    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    page, sent = await ops_page(browser, live, "/api/ops/corrections")
     row = page.locator("#qa tbody tr", has_text="掉色吗 0")
     day = await page.evaluate(f"new Date({earlier * 1000}).toLocaleDateString()")
     await expect(row.locator("td.when")).to_contain_text(day)
@@ -278,7 +289,7 @@ async def test_ops_list_dates_old_rows_says_when_it_is_cut_and_wants_an_answer(l
         await page.locator("#csv").click()
     lines = Path(await (await download.value).path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 502, len(lines)
-    await context.close()
+    await page.context.close()
 
 
 async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_the_bot_understood(
@@ -290,7 +301,7 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
     # product it understood, went on answering it so
     import time
 
-    from bot.app import LOG, OPERATOR
+    from bot.app import LOG
 
     live = await live_server()
     log = live.app[LOG]
@@ -311,11 +322,7 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
             },
         )
     assert await asyncio.to_thread(log.flush, 10)
-    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = await context.new_page()
-    labels: list[str] = []
-    page.on("request", lambda r: labels.append(r.url) if "/api/ops/labels" in r.url else None)
-    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    page, labels = await ops_page(browser, live, "/api/ops/labels")
     row = page.locator("#qa tbody tr", has_text="white cast")
     await row.locator("button.label-open").click()
     form = page.locator("tr.label")
@@ -339,14 +346,14 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
     await expect(fix.locator(".fix-result")).to_contain_text(
         f"{sunscreen.link}号 {sunscreen.title}（或它正在讲解）"
     )
-    await context.close()
+    await page.context.close()
 
 
 async def test_ops_a_long_answer_leaves_the_buttons_and_status_readable(live_server, browser) -> None:
     # a 2,000-character answer widened its column until "标记答错" stood one character a line
     import time
 
-    from bot.app import LOG, OPERATOR
+    from bot.app import LOG
 
     live = await live_server()
     log = live.app[LOG]
@@ -382,9 +389,7 @@ async def test_ops_a_long_answer_leaves_the_buttons_and_status_readable(live_ser
         },
     )
     assert await asyncio.to_thread(log.flush, 10)
-    context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    page, _ = await ops_page(browser, live, viewport={"width": 1400, "height": 900})
     row = page.locator("#qa tbody tr", has_text="3号链接多少钱")
     await expect(row.locator("button.wrong")).to_have_text("标记答错")
     one_line = await page.evaluate("parseFloat(getComputedStyle(document.body).fontSize) * 2")
@@ -392,7 +397,7 @@ async def test_ops_a_long_answer_leaves_the_buttons_and_status_readable(live_ser
     status = await row.locator("td.status").bounding_box()
     assert button is not None and button["height"] < one_line, button
     assert status is not None and status["width"] >= 4 * one_line / 2, status
-    await context.close()
+    await page.context.close()
 
 
 async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_server, browser) -> None:
@@ -400,7 +405,7 @@ async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_se
     # save made the answer an FAQ entry of it
     import time
 
-    from bot.app import LOG, OPERATOR
+    from bot.app import LOG
 
     live = await live_server()
     log = live.app[LOG]
@@ -417,11 +422,7 @@ async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_se
         },
     )
     assert await asyncio.to_thread(log.flush, 10)
-    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = await context.new_page()
-    sent: list[str] = []
-    page.on("request", lambda r: sent.append(r.url) if "/api/ops/corrections" in r.url else None)
-    await page.goto(f"{live.url}/ops?token={live.app[OPERATOR]}")
+    page, sent = await ops_page(browser, live, "/api/ops/corrections")
     await page.locator("#qa tbody tr", has_text="便宜点").locator("button.wrong").click()
     fix = page.locator("tr.fix")
     await expect(fix.locator("select.fix-product")).to_have_value("")
@@ -429,4 +430,4 @@ async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_se
     await fix.locator("button.save-fix").click()
     await expect(fix.locator(".fix-result")).to_have_text("先选这条回答说的是哪个商品")
     assert sent == []
-    await context.close()
+    await page.context.close()
