@@ -431,3 +431,27 @@ async def test_ops_a_correction_of_a_comment_about_no_product_asks_which(live_se
     await expect(fix.locator(".fix-result")).to_have_text("先选这条回答说的是哪个商品")
     assert sent == []
     await page.context.close()
+
+
+async def test_ops_errors_are_said_in_the_pages_language(live_server, browser) -> None:
+    # a wording another operator removed a moment before: the server's English sentence was shown
+    from bot.app import OPERATOR, REGISTRY
+
+    live = await live_server()
+    registry = live.app[REGISTRY]
+    shelf = registry.get("demo-room").catalog
+    bag = shelf.product("d03")
+    await registry.replace_catalog(
+        shelf.with_product(bag.model_copy(update={"asked_as": {"price": ("这个怎么卖",)}}))
+    )
+    page, _ = await ops_page(browser, live)
+    remove = page.locator("#learned tbody tr", has_text="这个怎么卖").locator("button.unlearn")
+    await expect(remove).to_have_count(1)
+    body = {"room_id": "demo-room", "product_id": "d03", "wording": "这个怎么卖"}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {live.app[OPERATOR]}"}) as http:
+        async with http.post(f"{live.url}/api/ops/unlearn", json=body) as r:
+            assert r.status == 200
+    await page.locator("#learned-box summary").click()
+    await remove.click()
+    await expect(page.locator("#learned tbody tr", has_text="这个怎么卖")).to_contain_text("这一条已经不在了")
+    await page.context.close()

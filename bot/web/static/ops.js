@@ -20,6 +20,9 @@ addStrings({
     "ops.markWrong": "标记答错", "ops.rightAnswerFor": "正确回答：", "ops.about": "商品：",
     "ops.rightAnswer": "正确的回答", "ops.saveFaq": "存为常见问题", "ops.saved": "已存为 {faq}，机器人以后这样回答",
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
+    "ops.err.unknown_comment": "日志里没有这条评论（观众要求删除后也会这样）",
+    "ops.err.unknown_product": "货架上没有这个商品", "ops.err.not_learned": "这一条已经不在了（可能别人刚删掉）",
+    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
     "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
@@ -47,6 +50,9 @@ addStrings({
     "ops.markWrong": "Mark wrong", "ops.rightAnswerFor": "Right answer for ", "ops.about": " about ",
     "ops.rightAnswer": "the right answer", "ops.saveFaq": "Save as FAQ", "ops.saved": "saved as {faq}; the bot answers it from now on",
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
+    "ops.err.unknown_comment": "the log has no such comment (as after a viewer asked to be forgotten)",
+    "ops.err.unknown_product": "no such product on the shelf", "ops.err.not_learned": "that one is gone already (someone may have just removed it)",
+    "ops.err.unknown_room": "that room is not open now", "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
     "ops.needProduct": "choose the product this answer is about first",
@@ -93,8 +99,16 @@ addStrings({
   async function getJSON(path, options) {
     const r = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
     const data = await r.json();
-    if (!r.ok) statusLine.textContent = data.error ? data.error.message : String(r.status);
+    if (!r.ok) statusLine.textContent = errorText(data, r.status);
     return data;
+  }
+
+  // an error in the page's language when it has words for it; else as the server said it (a bad
+  // label or payload names what is wrong)
+  function errorText(data, status) {
+    if (!data.error) return String(status);
+    const key = "ops.err." + data.error.code;
+    return t(key) !== key ? t(key) : data.error.message;
   }
 
   function productName(p) {
@@ -144,7 +158,7 @@ addStrings({
             method: "POST", headers: { "Content-Type": "application/json" },
             body: JSON.stringify(Object.assign({ room_id: row.room.room_id, product_id: row.p.product_id }, row.body)),
           });
-          if (data.ok) await fetchRooms(); else result.textContent = data.error.message;
+          if (data.ok) await fetchRooms(); else result.textContent = errorText(data);
         } }), " ", result)));
     }
   }
@@ -182,7 +196,7 @@ addStrings({
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
         });
-        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : data.error.message;
+        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : errorText(data);
         const understood = productOf(row); // the product the bot resolved: a wording is taught for the one chosen
         const chosen = productOf({ room_id: row.room_id, product_id: product.value });
         if (data.ok && understood && chosen && understood !== chosen) {
@@ -256,7 +270,7 @@ addStrings({
           Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source });
           tr.querySelector(".label-now").textContent = labelText(row);
         }
-        result.textContent = data.ok ? t("ops.labelSaved") : data.error.message;
+        result.textContent = data.ok ? t("ops.labelSaved") : errorText(data);
         const understood = productOf(row);
         const chosen = answer ? productOf({ room_id: row.room_id, product_id: product.value }) : null;
         if (data.ok && data.taught && understood && chosen && understood !== chosen) {
