@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.messages import Decision, new_id
 from handlers.comments import room_channel
 from handlers.outbox import Outcome
+from handlers.qa import PAUSED
 from storage.controls import SHOW_GAP_S
 
 
@@ -157,7 +158,7 @@ def gate(decision: Decision, state: ConsoleState) -> Decision:
     if decision.kind != "answer" or not decision.reply:
         return decision
     if state.paused:
-        reason = "bot paused by the streamer"
+        reason = PAUSED
     elif state.approve_mode and decision.confidence < state.approve_below:
         # rounded down: a 0.996 held below 1 reads "0.99 < 1", not "1.00 < 1.00"
         shown = math.floor(round(decision.confidence * 100, 6)) / 100  # 0.29 * 100 is 28.999…

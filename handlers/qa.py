@@ -56,6 +56,9 @@ OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
 SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY})
+# an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
+# is what the bot would have said anyway, and releasing a pause's answers together judges no wording
+PAUSED = "bot paused by the streamer"
 
 
 class QASettings(BaseModel):

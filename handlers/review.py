@@ -14,7 +14,7 @@ from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, field_value_text, product_fields
 from handlers.normalize import normalize, words_only
 from handlers.products import ShelfMatcher
-from handlers.qa import SAYS_LESS
+from handlers.qa import PAUSED, SAYS_LESS
 from handlers.rooms import QueueItem
 
 _OPS_ID = re.compile(r"-ops(\d+)$")
@@ -140,14 +140,14 @@ def label_row(
 def guess_confirmed(catalog: Catalog, item: QueueItem) -> tuple[Catalog, list[dict[str, Any]]]:
     """The streamer sent a queued question's guess as it was: the guess was the answer. The labels of
     its comment and of every asker folded into it, and the shelf with their wordings taught for the
-    guess's entry (the same shelf when the guess names no entry of the product, or when the bot held
+    guess's entry (the same shelf when the guess names no entry of the product; when the bot held
     it back because the entry does not say all that was asked: "有优惠券吗" answered with the price
-    today would teach every product's price for it)."""
+    today would teach every product's price for it; or when it was held only by a pause)."""
     if item.kind != "question" or label_problem(catalog, "answer", item.product_id, item.source) is not None:
         return catalog, []
     asked = [(item.comment_id, item.text), *((g["comment_id"], g["text"]) for g in item.grouped)]
     rows = [label_row(c, catalog.room_id, "answer", item.product_id, item.source) for c, _ in asked]
-    if item.reason in SAYS_LESS:
+    if item.reason in SAYS_LESS or item.reason == PAUSED:
         return catalog, rows
     for _, text in asked:
         catalog = teach_comment(catalog, item.product_id, text, item.source)

@@ -564,3 +564,30 @@ async def test_a_question_taken_away_while_the_streamer_types_does_not_move_the_
     await expect(items).to_have_count(1)
     await expect(items.first.locator("input.answer-text")).to_be_focused()
     await page.context.close()
+
+
+async def test_the_answers_held_by_a_pause_are_sent_together_after_it(live_server, browser) -> None:
+    # each had to be approved one by one; and releasing them teaches no wording (the bot was sure)
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    await page.locator("#pause").click()
+    await expect(page.locator("#paused-banner")).to_be_visible()
+    viewer = await live.viewer("demo-room", "v1")
+    for link in (3, 1):
+        assert (await viewer.call("comment", {"text": f"{link}号链接多少钱"}))["kind"] == "escalate"
+    other = await live.viewer("demo-room", "v2")
+    await other.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})  # not the bot's to answer
+    await expect(page.locator("#queue .item")).to_have_count(3)
+    send = page.locator("#send-paused")
+    await expect(send).to_be_hidden()  # still paused
+    await page.locator("#pause").click()
+    await expect(send).to_have_text("发送暂停时的回答（2）")
+    await send.click()
+    await expect(page.locator("#queue .item")).to_have_count(1)
+    await expect(send).to_be_hidden()
+    replies = await viewer.wait_for("bot_reply", 2)
+    assert sorted(r["product_id"] for r in replies) == sorted([_pid(live, 3), _pid(live, 1)])
+    said = " ".join(r["text"] for r in replies if r["author"] == "streamer")
+    assert all(f"{link}号链接现在{_price(live, link):g}元" in said for link in (3, 1)), said
+    assert all(not p.asked_as for p in live.app[REGISTRY].get("demo-room").catalog.products)
+    await page.context.close()

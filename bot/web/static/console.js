@@ -15,6 +15,7 @@
       pause: "暂停机器人", resume: "恢复机器人", approve_mode: "低置信度先审核",
       queue: "待回答", complaints: "投诉与售后", live: "实时数据", shelf: "货架",
       announcements: "公告与定时", moderation: "审核", select_all: "全选", dismiss_selected: "忽略所选",
+      send_paused: "发送暂停时的回答（{n}）", sent_paused: "已发送暂停时的 {n} 条回答",
       guess_above: "显示猜测，置信度 ≥", expire_min: "超时（分钟，0=不超时）",
       keys: "j / k 选择 · Enter 进入回答框 · 回答框里 Enter 发送 · Esc 返回 · x 勾选",
       queue_empty: "没有待回答的问题。", complaints_empty: "没有投诉。",
@@ -59,7 +60,8 @@
       disconnected: "disconnected, reconnecting…", pause: "Pause bot", resume: "Resume bot",
       approve_mode: "Approve unsure answers first", queue: "Questions", complaints: "Complaints & after-sales",
       live: "Live", shelf: "Shelf", announcements: "Announcements & timers", moderation: "Moderation",
-      select_all: "Select all", dismiss_selected: "Dismiss selected", guess_above: "Show guesses from confidence",
+      select_all: "Select all", dismiss_selected: "Dismiss selected",
+      send_paused: "Send the answers held while paused ({n})", sent_paused: "Sent {n} answers held while paused", guess_above: "Show guesses from confidence",
       expire_min: "Expire after (min, 0 = never)",
       keys: "j / k select · Enter opens the answer box · Enter in it sends · Esc back · x tick",
       queue_empty: "No questions waiting.", complaints_empty: "No complaints.",
@@ -103,6 +105,7 @@
   });
 
   // the server's reasons are English sentences for the API; the page shows a short label for each
+  const PAUSED = "bot paused by the streamer"; // the reason of an answer held by the pause (handlers/qa.py)
   const REASONS = [
     [/^bot paused/, "paused"], [/^approve before send/, "approve"], [/^low confidence|^not sure enough/, "low_confidence"],
     [/link named is not on the shelf|^no link \d+ on the shelf/, "no_link"],
@@ -428,7 +431,29 @@
     $("complaints-size").textContent = String(c);
     $("queue-empty").hidden = q > 0;
     $("complaints-empty").hidden = c > 0;
+    held();
   }
+
+  // the answers the bot would have sent but for the pause: once resumed, sent together in one click
+  function pausedIds() {
+    return [...items.values()].filter(({ item }) => item.reason === PAUSED && item.guess).map(({ item }) => item.escalation_id);
+  }
+  function held() {
+    const n = settings.paused ? 0 : pausedIds().length;
+    const button = $("send-paused");
+    button.hidden = n === 0;
+    button.textContent = t("send_paused", { n: n });
+  }
+  $("send-paused").addEventListener("click", async () => {
+    let sent = 0;
+    for (const id of pausedIds()) {
+      mine.add(id);
+      const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
+      mine.delete(id);
+      if (ack.ok) { removeItem(id, true); sent += 1; }
+    }
+    status(t("sent_paused", { n: sent }), true);
+  });
 
   async function answer(id, input) {
     const text = input.value.trim();
@@ -664,6 +689,7 @@
       if (document.activeElement !== $(id)) $(id).value = value;
     }
     if (guessChanged) for (const { item, node } of items.values()) fillItem(node, item);
+    held();
   }
 
   async function changeSettings(payload) {
