@@ -591,3 +591,32 @@ async def test_the_answers_held_by_a_pause_are_sent_together_after_it(live_serve
     assert all(f"{link}号链接现在{_price(live, link):g}元" in said for link in (3, 1)), said
     assert all(not p.asked_as for p in live.app[REGISTRY].get("demo-room").catalog.products)
     await page.context.close()
+
+
+async def test_the_queue_can_show_only_the_product_on_screen(live_server, browser) -> None:
+    # with hundreds waiting, the questions about what the streamer is showing were somewhere among them
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    bag = _pid(live, 2)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": bag})
+        assert r.status == 200
+    for viewer_id, text in (
+        ("v1", "3号链接可以开发票吗，公司报销要用"),
+        ("v2", "2号链接可以开发票吗，公司报销要用"),
+        ("v3", "收到的全碎了，要退款！"),
+    ):
+        await (await live.viewer("demo-room", viewer_id)).call("comment", {"text": text})
+    await expect(page.locator("#queue .item")).to_have_count(2)
+    await expect(page.locator("#complaints .item")).to_have_count(1)
+    await page.locator("#on-screen-only").check()
+    shown = page.locator("#queue .item:visible")
+    await expect(shown).to_have_count(1)
+    await expect(shown.locator(".question")).to_have_text("2号链接可以开发票吗，公司报销要用")
+    await expect(page.locator("#complaints .item")).to_be_visible()  # a complaint is never out of sight
+    await page.evaluate("document.activeElement.blur()")  # off the checkbox: j / k are the queue's
+    await page.keyboard.press("j")
+    await expect(page.locator(".item.selected .question")).to_have_text("2号链接可以开发票吗，公司报销要用")
+    await page.locator("#on-screen-only").uncheck()
+    await expect(page.locator("#queue .item:visible")).to_have_count(2)
+    await page.context.close()

@@ -14,7 +14,7 @@
       title: "主播控制台", connecting: "连接中…", connected: "已连接", disconnected: "连接断开，正在重连…",
       pause: "暂停机器人", resume: "恢复机器人", approve_mode: "低置信度先审核",
       queue: "待回答", complaints: "投诉与售后", live: "实时数据", shelf: "货架",
-      announcements: "公告与定时", moderation: "审核", select_all: "全选", dismiss_selected: "忽略所选",
+      announcements: "公告与定时", moderation: "审核", select_all: "全选", dismiss_selected: "忽略所选", on_screen_only: "只看讲解中的商品",
       send_paused: "发送暂停时的回答（{n}）", sent_paused: "已发送暂停时的 {n} 条回答",
       guess_above: "显示猜测，置信度 ≥", expire_min: "超时（分钟，0=不超时）",
       keys: "j / k 选择 · Enter 进入回答框 · 回答框里 Enter 发送 · Esc 返回 · x 勾选",
@@ -60,7 +60,7 @@
       disconnected: "disconnected, reconnecting…", pause: "Pause bot", resume: "Resume bot",
       approve_mode: "Approve unsure answers first", queue: "Questions", complaints: "Complaints & after-sales",
       live: "Live", shelf: "Shelf", announcements: "Announcements & timers", moderation: "Moderation",
-      select_all: "Select all", dismiss_selected: "Dismiss selected",
+      select_all: "Select all", dismiss_selected: "Dismiss selected", on_screen_only: "Only the product on screen",
       send_paused: "Send the answers held while paused ({n})", sent_paused: "Sent {n} answers held while paused", guess_above: "Show guesses from confidence",
       expire_min: "Expire after (min, 0 = never)",
       keys: "j / k select · Enter opens the answer box · Enter in it sends · Esc back · x tick",
@@ -374,6 +374,8 @@
     set(".guess-label", t("guess"));
     set(".guess", item.guess || "");
     set(".source", sourceLabel(item));
+    // "only the product on screen": the other questions wait out of sight (complaints never do)
+    node.hidden = $("on-screen-only").checked && onScreen !== null && !complaint && item.product_id !== onScreen;
   }
 
   function sourceLabel(item) {
@@ -407,7 +409,8 @@
   function removeItem(id, own) {
     const known = items.get(id);
     if (!known) return;
-    const next = known.node.nextElementSibling || known.node.previousElementSibling;
+    const shown = ordered(), at = shown.indexOf(known.node);
+    const next = at < 0 ? null : shown[at + 1] || shown[at - 1];
     const hadFocus = known.node.contains(document.activeElement);
     known.node.remove();
     items.delete(id);
@@ -497,7 +500,7 @@
 
   /* -- keyboard: j / k move, Enter opens the answer box (Enter in it sends), x ticks ----------- */
   function ordered() {
-    return [...$("queue").children, ...$("complaints").children];
+    return [...$("queue").children, ...$("complaints").children].filter((n) => !n.hidden);
   }
 
   function select(id, focusBox) {
@@ -529,10 +532,13 @@
   });
 
   $("select-all").addEventListener("change", (ev) => {
-    for (const box of document.querySelectorAll("#queue input.pick")) box.checked = ev.target.checked;
+    for (const box of document.querySelectorAll("#queue .item:not([hidden]) input.pick")) box.checked = ev.target.checked;
+  });
+  $("on-screen-only").addEventListener("change", () => {
+    for (const { item, node } of items.values()) fillItem(node, item);
   });
   $("dismiss-selected").addEventListener("click", async () => {
-    const ids = [...document.querySelectorAll(".item input.pick:checked")].map((b) => b.closest(".item").dataset.escalation);
+    const ids = [...document.querySelectorAll(".item:not([hidden]) input.pick:checked")].map((b) => b.closest(".item").dataset.escalation);
     await dismiss(ids);
     $("select-all").checked = false;
   });
