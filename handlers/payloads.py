@@ -27,9 +27,9 @@ VIEWER_TAKEN = "viewer_taken"
 ROOM_FULL = "room_full"
 INTERNAL_ERROR = "internal_error"
 
-REPLY_MAX_CHARS = (
-    500  # what a person may say in the room through the bot: a streamer's reply, an operator's answer
-)
+# what a person may say in the room through the bot: a streamer's reply, announcement or timer, an
+# operator's answer
+REPLY_MAX_CHARS = 500
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ID = r"^[A-Za-z0-9_.:@-]+$"

@@ -90,7 +90,7 @@ def recent_filtered(room_id: str, now: float, limit: int = MODERATION_SHOWN) -> 
             from comments
            where room_id = :room_id and filtered is not null and created_at >= :since
         )
-         where reason not in ('rate_limited', 'flood') or gap is null or gap >= :burst_s
+         where reason not in ({bursts}) or gap is null or gap >= :burst_s
          order by ts desc, rid desc limit :limit
-    """
+    """.format(bursts=", ".join(f"'{r}'" for r in BURSTS))
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S, "limit": limit, "burst_s": RATE_BURST_S}

@@ -27,8 +27,11 @@ function money(value) {
   return value === null || value === undefined ? "" : "¥" + Number(value).toFixed(2).replace(/\.00$/, "");
 }
 
+// a time of day; of another day than today, with its date (the review list spans shows and days)
 function when(unixSeconds) {
-  return new Date(unixSeconds * 1000).toLocaleTimeString();
+  const d = new Date(unixSeconds * 1000);
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString() : d.toLocaleDateString() + " " + d.toLocaleTimeString();
 }
 
 function emitAck(socket, event, payload) {

@@ -105,7 +105,6 @@
   });
 
   // the server's reasons are English sentences for the API; the page shows a short label for each
-  const PAUSED = "bot paused by the streamer"; // the reason of an answer held by the pause (handlers/qa.py)
   const REASONS = [
     [/^bot paused/, "paused"], [/^approve before send/, "approve"], [/^low confidence|^not sure enough/, "low_confidence"],
     [/link named is not on the shelf|^no link \d+ on the shelf/, "no_link"],
@@ -117,9 +116,13 @@
     [/^asks which link the streamer's own one is/, "streamer_link"], [/^asks which link, product unknown/, "which_link"],
     [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
   ];
-  function reasonLabel(reason) {
+  function reasonKey(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
-    return hit ? t("reason." + hit[1]) : reason || "";
+    return hit ? hit[1] : null;
+  }
+  function reasonLabel(reason) {
+    const key = reasonKey(reason);
+    return key ? t("reason." + key) : reason || "";
   }
 
   // not_queued: questions handed over while their viewer already had hygiene.queue_per_viewer open;
@@ -362,7 +365,7 @@
     node.querySelector(".reason").dataset.reason = item.reason || "";
     set(".conf", t("confidence", { c: Number(item.confidence || 0).toFixed(2) }));
     // "product unknown" beside the reason that says so, and a complaint's confidence, say nothing
-    const noProduct = !item.product_id && reasonLabel(item.reason) === t("reason.no_product");
+    const noProduct = !item.product_id && reasonKey(item.reason) === "no_product";
     for (const [sel, hide] of [["product", noProduct], ["conf", complaint]]) {
       node.querySelector("." + sel).hidden = hide;
       node.querySelector(".sep-" + sel).hidden = hide;
@@ -439,7 +442,7 @@
 
   // the answers the bot would have sent but for the pause: once resumed, sent together in one click
   function pausedIds() {
-    return [...items.values()].filter(({ item }) => item.reason === PAUSED && item.guess).map(({ item }) => item.escalation_id);
+    return [...items.values()].filter(({ item }) => reasonKey(item.reason) === "paused" && item.guess).map(({ item }) => item.escalation_id);
   }
   function held() {
     const n = settings.paused ? 0 : pausedIds().length;
@@ -449,30 +452,30 @@
   }
   $("send-paused").addEventListener("click", async () => {
     let sent = 0;
-    for (const id of pausedIds()) {
-      mine.add(id);
-      const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
-      mine.delete(id);
-      if (ack.ok) { removeItem(id, true); sent += 1; }
-    }
+    for (const id of pausedIds()) if ((await approve(id)).ok) sent += 1;
     status(t("sent_paused", { n: sent }), true);
   });
+
+  // an event on one item by this page: its queue_resolved is this page's own (removeItem's `own`)
+  async function callOwn(id, event, payload) {
+    mine.add(id);
+    const ack = await call(event, Object.assign({ escalation_id: id }, payload));
+    mine.delete(id);
+    return ack;
+  }
 
   async function answer(id, input) {
     const text = input.value.trim();
     if (!text) { input.focus(); return; }
-    mine.add(id);
-    const ack = await call("queue_answer", { escalation_id: id, text: text });
-    mine.delete(id);
+    const ack = await callOwn(id, "queue_answer", { text: text });
     if (ack.ok) removeItem(id, true);
   }
 
   async function approve(id) {
-    mine.add(id);
-    const ack = await call("queue_answer", { escalation_id: id, use_guess: true });
-    mine.delete(id);
+    const ack = await callOwn(id, "queue_answer", { use_guess: true });
     if (ack.ok) removeItem(id, true);
     if (ack.taught) status("taught");
+    return ack;
   }
 
   const DISMISS_BATCH = 500; // queue_dismiss_many takes at most this many ids
@@ -480,9 +483,7 @@
   async function dismiss(ids) {
     if (!ids.length) return;
     if (ids.length === 1) {
-      mine.add(ids[0]);
-      const ack = await call("queue_dismiss", { escalation_id: ids[0] });
-      mine.delete(ids[0]);
+      const ack = await callOwn(ids[0], "queue_dismiss", {});
       // not open any more (answered, expired or dismissed elsewhere): nothing to dismiss, it goes too
       if (ack.ok || ack.error.code === "unknown_escalation") removeItem(ids[0], true);
       return;

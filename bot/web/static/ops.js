@@ -120,6 +120,15 @@ addStrings({
     return room && row.product_id ? room.products.find((p) => p.product_id === row.product_id) : null;
   }
 
+  // a wording is taught for the product chosen, but the bot looks it up under the one it resolved:
+  // said when the two differ ("" when they do not)
+  function otherProduct(row, chosenId) {
+    const understood = productOf(row);
+    const chosen = productOf({ room_id: row.room_id, product_id: chosenId });
+    return understood && chosen && understood !== chosen
+      ? "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) }) : "";
+  }
+
   async function fetchRooms() {
     const data = await getJSON("/api/ops/rooms");
     rooms = data.rooms || [];
@@ -196,12 +205,7 @@ addStrings({
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
         });
-        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) : errorText(data);
-        const understood = productOf(row); // the product the bot resolved: a wording is taught for the one chosen
-        const chosen = productOf({ room_id: row.room_id, product_id: product.value });
-        if (data.ok && understood && chosen && understood !== chosen) {
-          result.textContent += "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) });
-        }
+        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
         if (data.ok) fetchRooms(); // the new entry: in the label form's entries and the learned list
       } }), " ", result)));
   }
@@ -270,12 +274,7 @@ addStrings({
           Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source });
           tr.querySelector(".label-now").textContent = labelText(row);
         }
-        result.textContent = data.ok ? t("ops.labelSaved") : errorText(data);
-        const understood = productOf(row);
-        const chosen = answer ? productOf({ room_id: row.room_id, product_id: product.value }) : null;
-        if (data.ok && data.taught && understood && chosen && understood !== chosen) {
-          result.textContent += "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) });
-        }
+        result.textContent = data.ok ? t("ops.labelSaved") + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
         if (data.ok && data.taught) fetchRooms();
       } }), " ", result)));
   }
@@ -284,13 +283,6 @@ addStrings({
     const kind = row.kind || row.filtered || "";
     const key = "ops.kind." + kind;
     return kind && t(key) !== key ? t(key) : kind; // a filter reason (flood, banned_word) as logged
-  }
-
-  // the list spans shows and days: a row not from today says its date too
-  function loggedAt(unixSeconds) {
-    const d = new Date(unixSeconds * 1000);
-    const today = new Date().toDateString() === d.toDateString();
-    return today ? d.toLocaleTimeString() : d.toLocaleDateString() + " " + d.toLocaleTimeString();
   }
 
   function render(rows) {
@@ -303,7 +295,7 @@ addStrings({
         row.feedback_down ? t("ops.down", { n: row.feedback_down }) : ""].filter(Boolean).join(" ");
       const product = productOf(row);
       const tr = el("tr", { dataset: { comment: row.comment_id, status: row.status } },
-        el("td", { class: "when", text: loggedAt(row.created_at) }),
+        el("td", { class: "when", text: when(row.created_at) }),
         el("td", { text: row.room_id }),
         el("td", { text: row.viewer_name || row.viewer_id }),
         el("td", { class: "text", text: row.text }),
