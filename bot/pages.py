@@ -64,6 +64,7 @@ from storage.reports import (
     qa_review,
     room_logged,
     room_report,
+    visited_rooms,
 )
 
 logger = logging.getLogger(__name__)
@@ -344,10 +345,14 @@ def _filters(request: web.Request) -> dict[str, Any]:
 
 
 async def ops_rooms(request: web.Request) -> web.Response:
+    """The rooms open now with their shelves (`rooms`, for the label and correction forms), and the
+    rooms the log holds that are not open now (`closed_rooms`, the latest first): an earlier show
+    of a room closed today is reviewed by its room too."""
     refused = _api_auth(request)
     if refused is not None:
         return refused
     registry = request.app[REGISTRY]
+    logged = await asyncio.to_thread(request.app[LOG].query, *visited_rooms())
     return web.json_response(
         {
             "rooms": [
@@ -366,7 +371,12 @@ async def ops_rooms(request: web.Request) -> web.Response:
                     ],
                 }
                 for rid, room in sorted(registry.rooms.items())
-            ]
+            ],
+            "closed_rooms": [
+                {"room_id": r["room_id"], "last_at": r["last_at"]}
+                for r in logged
+                if registry.get(r["room_id"]) is None
+            ],
         }
     )
 

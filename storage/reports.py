@@ -464,6 +464,19 @@ def room_logged(room_id: str) -> tuple[str, dict[str, Any]]:
     return sql, {"room": room_id}
 
 
+def visited_rooms() -> tuple[str, dict[str, Any]]:
+    """Every room the log holds viewers' interactions of (comments, joins, likes, feedback), with
+    the time of its last one (`last_at`), the latest first: the review page's filter offers a room
+    closed now for the shows it had."""
+    sql = """
+        select room_id, max(last_at) as last_at from (
+          select room_id, max(created_at) as last_at from comments group by room_id
+          union all select room_id, max(created_at) from viewer_events group by room_id
+        ) group by room_id order by last_at desc, room_id
+    """
+    return sql, {}
+
+
 def room_report(query: Query, room_id: str, seed: int = 0) -> dict[str, Any]:
     """Everything the analytics page and `cohost report` show for one room, as plain data."""
     viewers = viewer_behaviour(query, room_id)

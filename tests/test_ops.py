@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from datetime import datetime
 
 import aiohttp
@@ -273,3 +274,44 @@ async def test_a_complaint_is_waiting_on_the_review_list_until_a_person_deals_wi
     assert rows[waiting["comment_id"]]["status"] == "escalated"
     assert rows[dismissed["comment_id"]]["status"] == "dismissed"
     assert rows[answered["comment_id"]]["status"] == "streamer_answered"
+
+
+async def test_the_room_list_offers_rooms_closed_now_that_the_log_holds(live_server) -> None:
+    # the review page's room filter listed only the rooms open now: yesterday's show of a room
+    # closed today could not be picked
+    live = await live_server()
+    await asked(live, "v1", "3号链接多少钱")  # an open room with rows: listed as open, not again
+    log = live.app[LOG]
+    yesterday = time.time() - 86400
+    log.record(
+        "comments",
+        {
+            "comment_id": "c-yesterday",
+            "room_id": "yesterday-room",
+            "viewer_id": "v1",
+            "text": "这个有优惠吗",
+            "kind": "escalate",
+            "created_at": yesterday,
+        },
+    )
+    log.record(
+        "viewer_events",
+        {"room_id": "last-week", "viewer_id": "v2", "event": "join", "created_at": yesterday - 6 * 86400},
+    )
+    log.record("room_events", {"room_id": "never-visited", "event": "open", "created_at": yesterday})
+    assert await asyncio.to_thread(log.flush, 10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{live.url}/api/ops/rooms") as r:
+            assert r.status == 200
+            data = await r.json()
+        # `rooms` as before: the rooms open now, each with its shelf
+        assert [room["room_id"] for room in data["rooms"]] == ["demo-room", "room-b"]
+        assert all(room["products"] for room in data["rooms"])
+        # the rooms closed now that viewers were in, the latest show first; a room only opened is not
+        assert [(r["room_id"], round(r["last_at"])) for r in data["closed_rooms"]] == [
+            ("yesterday-room", round(yesterday)),
+            ("last-week", round(yesterday - 6 * 86400)),
+        ]
+        async with http.get(f"{live.url}/api/ops/qa", params={"room": "yesterday-room"}) as r:
+            assert [row["comment_id"] for row in (await r.json())["rows"]] == ["c-yesterday"]

@@ -455,3 +455,40 @@ async def test_ops_errors_are_said_in_the_pages_language(live_server, browser) -
     await remove.click()
     await expect(page.locator("#learned tbody tr", has_text="这个怎么卖")).to_contain_text("这一条已经不在了")
     await page.context.close()
+
+
+async def test_ops_filters_to_a_room_closed_now(live_server, browser) -> None:
+    # the room filter offered only the rooms open now: yesterday's show of a room closed today
+    # could not be picked, nor its analytics reached from the page
+    import time
+
+    from bot.app import LOG
+
+    live = await live_server()
+    log = live.app[LOG]
+    log.record(
+        "comments",
+        {
+            "comment_id": "c-yesterday",
+            "room_id": "yesterday-room",
+            "viewer_id": "v1",
+            "text": "昨天那件外套还有吗",
+            "kind": "escalate",
+            "created_at": time.time() - 86400,
+        },
+    )
+    assert await asyncio.to_thread(log.flush, 10)
+    page, _ = await ops_page(browser, live)
+    room = page.locator("#f-room")
+    await expect(room.locator("optgroup#f-room-closed option")).to_have_text(["yesterday-room"])
+    await expect(room.locator("optgroup#f-room-closed")).to_have_attribute("label", "现在没开的直播间")
+    await expect(page.locator("#analytics-links a.closed")).to_have_attribute(
+        "href", "/ops/rooms/yesterday-room"
+    )
+    await room.select_option("yesterday-room")
+    await page.locator("#filters button[type=submit]").click()
+    await expect(page.locator("#qa tbody tr")).to_have_count(1)
+    await expect(page.locator("#qa tbody tr")).to_contain_text("昨天那件外套还有吗")
+    await page.get_by_test_id("lang-switch").click()
+    await expect(room.locator("optgroup#f-room-closed")).to_have_attribute("label", "not open now")
+    await page.context.close()

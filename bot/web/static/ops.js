@@ -22,7 +22,7 @@ addStrings({
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
     "ops.err.unknown_comment": "日志里没有这条评论（观众要求删除后也会这样）",
     "ops.err.unknown_product": "货架上没有这个商品", "ops.err.not_learned": "这一条已经不在了（可能别人刚删掉）",
-    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
+    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.closedRooms": "现在没开的直播间", "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
     "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
@@ -52,7 +52,7 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
     "ops.err.unknown_comment": "the log has no such comment (as after a viewer asked to be forgotten)",
     "ops.err.unknown_product": "no such product on the shelf", "ops.err.not_learned": "that one is gone already (someone may have just removed it)",
-    "ops.err.unknown_room": "that room is not open now", "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
+    "ops.err.unknown_room": "that room is not open now", "ops.closedRooms": "not open now", "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
     "ops.needProduct": "choose the product this answer is about first",
@@ -74,7 +74,8 @@ addStrings({
   const form = document.getElementById("filters");
   const body = document.querySelector("#qa tbody");
   const statusLine = document.getElementById("status");
-  let rooms = [];
+  let rooms = []; // open now, with their shelves
+  let closedRooms = []; // in the log, not open now: {room_id, last_at}
   let lastRows = [];
   let loadedAt = null;
   let truncated = false; // more rows match than the list shows
@@ -132,6 +133,7 @@ addStrings({
   async function fetchRooms() {
     const data = await getJSON("/api/ops/rooms");
     rooms = data.rooms || [];
+    closedRooms = data.closed_rooms || [];
     renderLearned();
   }
 
@@ -172,14 +174,25 @@ addStrings({
     }
   }
 
+  // the filter and the analytics links: the rooms open now, then the rooms closed now that the log
+  // holds (the latest show first): an earlier show of a room closed today is reviewed by its room too
   async function loadRooms() {
     await fetchRooms();
     const select = document.getElementById("f-room");
     const links = clear(document.getElementById("analytics-links"));
     links.append(el("span", { "data-i18n": "ops.analytics", text: t("ops.analytics") }));
+    const link = (id, cls) => el("a", { class: cls, href: "/ops/rooms/" + encodeURIComponent(id), text: id });
     for (const r of rooms) {
       select.append(el("option", { value: r.room_id, text: r.room_id }));
-      links.append(el("a", { class: "room-link", href: "/ops/rooms/" + encodeURIComponent(r.room_id), text: r.room_id }));
+      links.append(link(r.room_id, "room-link"));
+    }
+    if (closedRooms.length) {
+      const group = el("optgroup", { id: "f-room-closed", label: t("ops.closedRooms") });
+      for (const r of closedRooms) {
+        group.append(el("option", { value: r.room_id, text: r.room_id, title: when(r.last_at) }));
+        links.append(link(r.room_id, "room-link closed"));
+      }
+      select.append(group);
     }
   }
 
@@ -330,7 +343,11 @@ addStrings({
     }
   }
 
-  onLangChange(() => { render(lastRows); renderLearned(); loadedLine(); });
+  onLangChange(() => {
+    const closed = document.getElementById("f-room-closed");
+    if (closed) closed.label = t("ops.closedRooms");
+    render(lastRows); renderLearned(); loadedLine();
+  });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); renderLearned(); });
   document.getElementById("csv").addEventListener("click", () => { location.href = "/api/ops/qa.csv?" + query(100000); }); // every row, not the list's
   loadRooms().then(load);
