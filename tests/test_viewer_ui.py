@@ -492,3 +492,50 @@ async def test_ops_filters_to_a_room_closed_now(live_server, browser) -> None:
     await page.get_by_test_id("lang-switch").click()
     await expect(room.locator("optgroup#f-room-closed")).to_have_attribute("label", "not open now")
     await page.context.close()
+
+
+async def test_ops_fits_a_phone(live_server, browser) -> None:
+    # at 375 px the review page was wider than the screen (816 px as operators saw it, 521 px here):
+    # the whole page scrolled sideways, the filters and the header with it; now each table scrolls
+    # inside its own box and the controls wrap, in either language
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    for text in ("3号链接多少钱", "6号链接洗了会掉色吗，主播能不能说一下面料是什么成分的"):
+        await viewer.call("comment", {"text": text})
+    page, _ = await ops_page(browser, live, viewport={"width": 375, "height": 812})
+    await expect(page.locator("#qa tbody tr")).to_have_count(2)
+    await page.locator("#qa tbody tr button.label-open").first.click()
+    await page.locator("#learned-box summary").click()
+    await expect(page.locator("#qa tr.label select.label-kind")).to_have_count(1)
+    for lang in ("zh", "en"):
+        if lang == "en":
+            await page.get_by_test_id("lang-switch").click()
+            await expect(page.locator("h1")).to_have_text("Operator review")
+        sizes = await page.evaluate(
+            """() => {
+              const box = document.querySelector('#qa').parentElement;
+              return {
+                page: document.documentElement.scrollWidth,
+                box: [box.scrollWidth, box.clientWidth, getComputedStyle(box).overflowX],
+                controls: Math.max(...[...document.querySelectorAll('#filters > *, header > *')]
+                  .map((e) => e.getBoundingClientRect().right)),
+              };
+            }"""
+        )
+        assert sizes["page"] <= 375, (lang, sizes)
+        assert sizes["controls"] <= 375, (lang, sizes)
+        scroll_width, width, overflow = sizes["box"]
+        assert scroll_width > width and overflow == "auto", (lang, sizes)  # the table scrolls in its box
+        # the label form under a row stays on the screen wherever the table is scrolled to
+        for left in (0, scroll_width):
+            form = await page.evaluate(
+                """(left) => {
+                  document.querySelector('#qa').parentElement.scrollLeft = left;
+                  const boxes = [...document.querySelectorAll('#qa tr.label select, #qa tr.label button')]
+                    .filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect());
+                  return [Math.min(...boxes.map((b) => b.left)), Math.max(...boxes.map((b) => b.right))];
+                }""",
+                left,
+            )
+            assert 0 <= form[0] and form[1] <= 375, (lang, left, form)
+    await page.context.close()

@@ -196,6 +196,12 @@ addStrings({
     }
   }
 
+  // a form under a comment's row, across the table; its box stays in view while a table wider than
+  // the screen (a phone) scrolls sideways
+  function formRow(cls, ...children) {
+    return el("tr", { class: cls }, el("td", { colspan: 10 }, el("div", { class: "in-view" }, ...children)));
+  }
+
   function fixRow(row, tr) {
     const next = tr.nextElementSibling;
     if (next && next.classList.contains("fix")) { next.remove(); return; }
@@ -209,7 +215,7 @@ addStrings({
     }
     const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 500, placeholder: t("ops.rightAnswer") });
     const result = el("span", { class: "muted fix-result" });
-    tr.after(el("tr", { class: "fix" }, el("td", { colspan: 10 },
+    tr.after(formRow("fix",
       t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
       el("button", { type: "button", class: "primary save-fix", text: t("ops.saveFaq"), onclick: async () => {
         if (!product.value) { result.textContent = t("ops.needProduct"); product.focus(); return; }
@@ -220,7 +226,7 @@ addStrings({
         });
         result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
         if (data.ok) fetchRooms(); // the new entry: in the label form's entries and the learned list
-      } }), " ", result)));
+      } }), " ", result));
   }
 
   const LABEL_KINDS = ["answer", "escalate", "purchase", "chat", "complaint"];
@@ -273,7 +279,7 @@ addStrings({
     fillEntries();
     showWhat();
     const result = el("span", { class: "muted label-result" });
-    tr.after(el("tr", { class: "label" }, el("td", { colspan: 10 },
+    tr.after(formRow("label",
       el("b", { text: row.text }), " ", t("ops.labelAs"), kind, what, " ",
       el("button", { type: "button", class: "primary save-label", text: t("ops.saveLabel"), onclick: async () => {
         const answer = kind.value === "answer";
@@ -289,7 +295,7 @@ addStrings({
         }
         result.textContent = data.ok ? t("ops.labelSaved") + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
         if (data.ok && data.taught) fetchRooms();
-      } }), " ", result)));
+      } }), " ", result));
   }
 
   function kindLabel(row) {
