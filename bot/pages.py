@@ -439,20 +439,66 @@ async def _logged_comment(
     return found[0], room
 
 
-async def _relabelled(
-    request: web.Request,
+_BAD_EXPECT = "expect: {label_at: the label's time as the review row had it, or null}"
+
+
+def _expected_label(body: dict[str, Any]) -> tuple[bool, float | None] | web.Response:
+    """What the operator saw of the comment's label, from the body's `expect: {label_at}` (the
+    review row's `label_at`, null when it had none): (False, None) when the body has no `expect`
+    (the last save wins, as before), or the 400 refusing a malformed one."""
+    expect = body.get("expect")
+    if expect is None:
+        return False, None
+    if not isinstance(expect, dict) or set(expect) != {"label_at"}:
+        return _error(400, "bad_payload", _BAD_EXPECT)
+    seen = expect["label_at"]
+    if seen is not None and (isinstance(seen, bool) or not isinstance(seen, (int, float))):
+        return _error(400, "bad_payload", _BAD_EXPECT)
+    return True, seen
+
+
+async def _label_as_seen(
+    request: web.Request, room_id: str, comment_id: str, expected: tuple[bool, float | None]
+) -> dict[str, Any] | web.Response | None:
+    """The comment's label now (None: none), or the 409 when it is not the one the operator saw:
+    another operator, or the streamer sending the bot's guess, labelled or corrected the comment
+    since. Called holding the room's edit lock, so of two saves at once the second reads the
+    first's label. The 409 changes nothing; its `row` is the comment as the review list shows it
+    now, for the page to show beside the form it keeps filled."""
+    await asyncio.to_thread(request.app[LOG].flush, 5)  # a label given a moment ago is read back too
+    rows = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment_id))
+    label = rows[0] if rows else None
+    checked, seen = expected
+    if not checked or (label["created_at"] if label else None) == seen:
+        return label
+    review = await asyncio.to_thread(
+        request.app[LOG].query, *qa_review(room=room_id, comment=comment_id, limit=1)
+    )
+    now = " ".join(v for v in (label["kind"], label["product_id"], label["source"]) if v) if label else ""
+    message = (
+        f"changed since: the comment's label is now {now or 'gone'} (saved after you loaded it);"
+        " nothing was changed: check it, then save again to replace it"
+    )
+    body = {
+        "ok": False,
+        "error": {"code": "changed_since", "message": message},
+        "row": review[0] if review else None,
+    }
+    return web.json_response(body, status=409)
+
+
+def _relabelled(
     catalog: Catalog,
     comment: dict[str, Any],
+    before: dict[str, Any] | None,
     product_id: str | None,
     source: str | None,
 ) -> Catalog:
     """The shelf once a comment is labelled as answered by `source` of `product_id` (None: as no
-    answer): it learns the comment's wording for that entry and forgets it for the entry an earlier
-    label of the comment gave, so the next comment worded so is answered by it."""
-    await asyncio.to_thread(request.app[LOG].flush, 5)  # a label given a moment ago is read back too
-    before = await asyncio.to_thread(request.app[LOG].query, *comment_label(comment["comment_id"]))
-    if before and before[0]["kind"] == "answer":
-        catalog = teach_comment(catalog, before[0]["product_id"], comment["text"], None)
+    answer): it learns the comment's wording for that entry and forgets it for the entry the
+    comment's earlier label (`before`) gave, so the next comment worded so is answered by it."""
+    if before and before["kind"] == "answer":
+        catalog = teach_comment(catalog, before["product_id"], comment["text"], None)
     if product_id is not None:
         catalog = teach_comment(catalog, product_id, comment["text"], source)
     return catalog
@@ -460,7 +506,7 @@ async def _relabelled(
 
 async def ops_correct(request: web.Request) -> web.Response:
     """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
-    room's index follows at once. Body: {comment_id, answer, product_id?}."""
+    room's index follows at once. Body: {comment_id, answer, product_id?, expect?: {label_at}}."""
     body = await _operator_body(request)
     if isinstance(body, web.Response):
         return body
@@ -469,11 +515,17 @@ async def ops_correct(request: web.Request) -> web.Response:
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")
     if len(answer) > REPLY_MAX_CHARS:  # said in the room, as a streamer's reply
         return _error(400, "bad_payload", f"answer is longer than {REPLY_MAX_CHARS} characters")
+    expected = _expected_label(body)
+    if isinstance(expected, web.Response):
+        return expected
     looked_up = await _logged_comment(request, comment_id)
     if isinstance(looked_up, web.Response):
         return looked_up
     comment, room = looked_up
     async with request.app[REGISTRY].editing(room.room_id):  # from the shelf as the last change left it
+        before = await _label_as_seen(request, room.room_id, comment_id, expected)
+        if isinstance(before, web.Response):
+            return before
         product_id = body.get("product_id") or comment.get("product_id")
         if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
             return _error(404, "unknown_product", "choose the product this answer is about")
@@ -485,7 +537,7 @@ async def ops_correct(request: web.Request) -> web.Response:
             )
         except (CatalogError, ValueError) as e:
             return _error(400, "bad_payload", str(e).splitlines()[0])
-        catalog = await _relabelled(request, catalog, comment, product_id, entry.id)
+        catalog = _relabelled(catalog, comment, before, product_id, entry.id)
         await request.app[REGISTRY].replace_catalog(catalog)
         request.app[LOG].record(
             "room_events",
@@ -506,9 +558,8 @@ async def ops_correct(request: web.Request) -> web.Response:
             },
         )
         # the correction is a label too: this comment is answered by the new entry
-        request.app[LOG].record(
-            "qa_labels", label_row(comment_id, room.room_id, "answer", product_id, entry.id)
-        )
+        label = label_row(comment_id, room.room_id, "answer", product_id, entry.id)
+        request.app[LOG].record("qa_labels", label)
         await _answer_in_queue(request, room, comment_id, product_id, entry)
     await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
     logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
@@ -519,6 +570,7 @@ async def ops_correct(request: web.Request) -> web.Response:
             "product_id": product_id,
             "faq_id": entry.id,
             "question": entry.q,
+            "label_at": label["created_at"],
         }
     )
 
@@ -542,7 +594,7 @@ async def ops_label(request: web.Request) -> web.Response:
     """Label a logged comment: what it is and, for an answer, which product and entry answer it (the
     bot's own decision confirmed, or another). A later label of the same comment replaces it; the
     labels become training rooms (`cohost export-labels`). Body: {comment_id, kind, product_id?,
-    source?}."""
+    source?, expect?: {label_at}}."""
     body = await _operator_body(request)
     if isinstance(body, web.Response):
         return body
@@ -552,6 +604,9 @@ async def ops_label(request: web.Request) -> web.Response:
         return _error(400, "bad_payload", "give comment_id and kind")
     if not all(v is None or isinstance(v, str) for v in (product_id, source)):
         return _error(400, "bad_payload", "product_id and source are strings")
+    expected = _expected_label(body)
+    if isinstance(expected, web.Response):
+        return expected
     looked_up = await _logged_comment(request, comment_id)
     if isinstance(looked_up, web.Response):
         return looked_up
@@ -560,10 +615,12 @@ async def ops_label(request: web.Request) -> web.Response:
         problem = label_problem(room.catalog, kind, product_id, source)
         if problem is not None:
             return _error(400, "bad_label", problem)
-        catalog = await _relabelled(
-            request, room.catalog, comment, product_id if kind == "answer" else None, source
-        )
-        request.app[LOG].record("qa_labels", label_row(comment_id, room.room_id, kind, product_id, source))
+        before = await _label_as_seen(request, room.room_id, comment_id, expected)
+        if isinstance(before, web.Response):
+            return before
+        catalog = _relabelled(room.catalog, comment, before, product_id if kind == "answer" else None, source)
+        label = label_row(comment_id, room.room_id, kind, product_id, source)
+        request.app[LOG].record("qa_labels", label)
         await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
         taught = catalog is not room.catalog
         if taught:
@@ -576,6 +633,7 @@ async def ops_label(request: web.Request) -> web.Response:
             "product_id": product_id,
             "source": source,
             "taught": taught,
+            "label_at": label["created_at"],
         }
     )
 

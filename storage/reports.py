@@ -94,6 +94,7 @@ qa as (
          coalesce(v.up, 0) as feedback_up, coalesce(v.down, 0) as feedback_down,
          f.corrected_answer, f.corrected_at,
          l.kind as label_kind, l.product_id as label_product, l.source as label_source,
+         l.created_at as label_at,
          case
            when c.filtered is not null then 'filtered'
            when r.author = 'streamer' then 'streamer_answered'
@@ -113,7 +114,7 @@ qa as (
     left join votes v on v.reply_id = r.reply_id
     left join fixes f on f.comment_id = c.comment_id
     left join qa_labels l on l.comment_id = c.comment_id
-   where (:room is null or c.room_id = :room)
+   where (:room is null or c.room_id = :room) and (:comment is null or c.comment_id = :comment)
 )
 select * from qa
  where (:since is null or created_at >= :since)
@@ -146,11 +147,14 @@ def qa_review(
     status: str | None = None,
     feedback: str | None = None,
     limit: int = 500,
+    comment: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Every logged comment with the bot's decision, its first reply, the escalation, viewer votes and
     any operator correction, newest first. `kind='question'` means answer or escalate, `kind='review'`
     those and complaints (the review page's default: after-sales trouble must reach a person);
-    `status` is one of QA_STATUSES; `feedback` is up, down, any, none, corrected, labelled or unlabelled."""
+    `status` is one of QA_STATUSES; `feedback` is up, down, any, none, corrected, labelled or unlabelled;
+    `comment` one comment's row only. `label_at` is the label's time: what an operator saw, sent back
+    with a label or a correction, tells whether another changed it since."""
     return _QA_SQL, {
         "room": room,
         "since": since,
@@ -161,6 +165,7 @@ def qa_review(
         "status": status,
         "feedback": feedback,
         "limit": limit,
+        "comment": comment,
     }
 
 

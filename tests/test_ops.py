@@ -315,3 +315,61 @@ async def test_the_room_list_offers_rooms_closed_now_that_the_log_holds(live_ser
         ]
         async with http.get(f"{live.url}/api/ops/qa", params={"room": "yesterday-room"}) as r:
             assert [row["comment_id"] for row in (await r.json())["rows"]] == ["c-yesterday"]
+
+
+async def test_a_label_or_correction_saved_over_another_operators_is_refused(live_server) -> None:
+    # two operators labelling or correcting the same comment at once: the last save silently won
+    live = await live_server()
+    [wrong] = await asked(live, "v1", WRONG)
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    comment = wrong["comment_id"]
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+
+        async def post(path: str, **body: object) -> tuple[int, dict]:
+            async with http.post(f"{live.url}/api/ops/{path}", json={"comment_id": comment, **body}) as r:
+                return r.status, await r.json()
+
+        async def row() -> dict:
+            async with http.get(f"{live.url}/api/ops/qa") as r:
+                [found] = [x for x in (await r.json())["rows"] if x["comment_id"] == comment]
+                return found
+
+        seen = (await row())["label_at"]
+        assert seen is None  # both operators loaded the comment unlabelled
+        # both save at once: one label is kept, the other operator is told, not overwritten
+        saved = await asyncio.gather(
+            post("labels", kind="answer", product_id="d01", source="material", expect={"label_at": seen}),
+            post("labels", kind="escalate", expect={"label_at": seen}),
+        )
+        assert sorted(status for status, _ in saved) == [200, 409], saved
+        [(_, first)] = [s for s in saved if s[0] == 200]
+        [(_, refused)] = [s for s in saved if s[0] == 409]
+        assert (
+            refused["error"]["code"] == "changed_since"
+            and "nothing was changed" in refused["error"]["message"]
+        )
+        # the refusal carries the comment as it is now, for the page to show beside the kept form
+        assert refused["row"]["label_kind"] == first["kind"]
+        assert refused["row"]["label_at"] == first["label_at"] == (await row())["label_at"]
+
+        # a correction from what one saw before that label is refused too, and adds no FAQ entry
+        faq_before = [f.id for f in live.app[REGISTRY].get("demo-room").catalog.product("d01").faq]
+        status, body = await post("corrections", answer=RIGHT, expect={"label_at": None})
+        assert status == 409 and body["error"]["code"] == "changed_since"
+        assert [f.id for f in live.app[REGISTRY].get("demo-room").catalog.product("d01").faq] == faq_before
+        assert (await row())["corrected_answer"] is None
+        # from the label now it is saved; it is a label too, so a label from before it is refused
+        status, fixed = await post("corrections", answer=RIGHT, expect={"label_at": first["label_at"]})
+        assert status == 200 and fixed["label_at"] > first["label_at"]
+        status, body = await post("labels", kind="chat", expect={"label_at": first["label_at"]})
+        assert status == 409 and body["row"]["corrected_answer"] == RIGHT
+        assert (await row())["label_source"] == fixed["faq_id"]
+        status, _ = await post("labels", kind="chat", expect={"label_at": fixed["label_at"]})
+        assert status == 200 and (await row())["label_kind"] == "chat"
+
+        # without `expect` the last save wins, as before (scripts, older pages)
+        assert (await post("labels", kind="complaint"))[0] == 200
+        for expect in ([], {"label_at": "yesterday"}, {"label_at": True}, {"at": 1.0}):
+            status, body = await post("labels", kind="chat", expect=expect)
+            assert status == 400 and body["error"]["code"] == "bad_payload", expect

@@ -539,3 +539,50 @@ async def test_ops_fits_a_phone(live_server, browser) -> None:
             )
             assert 0 <= form[0] and form[1] <= 375, (lang, left, form)
     await page.context.close()
+
+
+async def test_ops_a_save_over_another_operators_label_is_refused_and_keeps_the_form(
+    live_server, browser
+) -> None:
+    # two operators on the same comment: the last save silently replaced the other's label or
+    # correction
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    await viewer.call("comment", {"text": "6号链接洗了会掉色吗"})
+    first, _ = await ops_page(browser, live)
+    second, _ = await ops_page(browser, live)
+    rows = [page.locator("#qa tbody tr", has_text="掉色吗").first for page in (first, second)]
+    for row in rows:
+        await expect(row).to_be_visible()
+
+    await rows[0].locator("button.label-open").click()
+    await first.locator("tr.label select.label-kind").select_option("chat")
+    await first.locator("tr.label button.save-label").click()
+    await expect(first.locator("tr.label .label-result")).to_have_text("已保存标注")
+
+    # the second operator, who loaded the comment unlabelled, writes an answer: refused, not saved
+    answer = "不会掉色，冷水手洗即可"
+    await rows[1].locator("button.wrong").click()
+    fix = second.locator("tr.fix")
+    await fix.locator("textarea").fill(answer)
+    await fix.locator("button.save-fix").click()
+    await expect(fix.locator(".fix-result")).to_contain_text("别人改了这条评论的标注或纠正，这次没有保存")
+    await expect(fix.locator("textarea")).to_have_value(answer)  # what they typed is kept
+    await expect(rows[1].locator(".label-now")).to_have_text("标注：闲聊")  # and the row shows why
+    # saving again, having seen it, replaces it
+    await fix.locator("button.save-fix").click()
+    await expect(fix.locator(".fix-result")).to_contain_text("已存为")
+    await expect(rows[1].locator(".corrected")).to_contain_text(answer)
+
+    # the first operator's page still shows its own label: its next save is refused, in English too
+    await first.get_by_test_id("lang-switch").click()
+    await rows[0].locator("button.label-open").click()
+    await first.locator("tr.label select.label-kind").select_option("complaint")
+    await first.locator("tr.label button.save-label").click()
+    await expect(first.locator("tr.label .label-result")).to_contain_text(
+        "someone changed this comment's label or correction after you loaded it"
+    )
+    await expect(first.locator("tr.label select.label-kind")).to_have_value("complaint")
+    await expect(rows[0].locator(".corrected")).to_contain_text(answer)
+    for page in (first, second):
+        await page.context.close()

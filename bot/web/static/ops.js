@@ -22,7 +22,9 @@ addStrings({
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
     "ops.err.unknown_comment": "日志里没有这条评论（观众要求删除后也会这样）",
     "ops.err.unknown_product": "货架上没有这个商品", "ops.err.not_learned": "这一条已经不在了（可能别人刚删掉）",
-    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.closedRooms": "现在没开的直播间", "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
+    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.closedRooms": "现在没开的直播间",
+    "ops.err.changed_since": "你打开之后，别人改了这条评论的标注或纠正，这次没有保存。这一行已显示它现在的样子，你填的内容还在：核对后再点保存会替换它",
+    "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
     "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
@@ -52,7 +54,9 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
     "ops.err.unknown_comment": "the log has no such comment (as after a viewer asked to be forgotten)",
     "ops.err.unknown_product": "no such product on the shelf", "ops.err.not_learned": "that one is gone already (someone may have just removed it)",
-    "ops.err.unknown_room": "that room is not open now", "ops.closedRooms": "not open now", "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
+    "ops.err.unknown_room": "that room is not open now", "ops.closedRooms": "not open now",
+    "ops.err.changed_since": "someone changed this comment's label or correction after you loaded it: not saved. The row shows it as it is now and what you typed is still here: check it, and save again to replace it",
+    "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
     "ops.needProduct": "choose the product this answer is about first",
@@ -220,13 +224,38 @@ addStrings({
       el("button", { type: "button", class: "primary save-fix", text: t("ops.saveFaq"), onclick: async () => {
         if (!product.value) { result.textContent = t("ops.needProduct"); product.focus(); return; }
         if (!text.value.trim()) { result.textContent = t("ops.needAnswer"); text.focus(); return; }
-        const data = await getJSON("/api/ops/corrections", {
-          method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ comment_id: row.comment_id, product_id: product.value, answer: text.value }),
-        });
+        const data = await saveWord("/api/ops/corrections", row, tr, { product_id: product.value, answer: text.value });
         result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
-        if (data.ok) fetchRooms(); // the new entry: in the label form's entries and the learned list
+        if (!data.ok) return;
+        // the correction is the comment's label too: answered by the new entry
+        Object.assign(row, { corrected_answer: text.value.trim(), label_kind: "answer", label_product: data.product_id,
+          label_source: data.faq_id, label_at: data.label_at });
+        await fetchRooms(); // the new entry: in the label form's entries and the learned list
+        showWord(row, tr);
       } }), " ", result));
+  }
+
+  // the operators' word on a comment as its row shows it: the label, the correction
+  const WORD = ["label_kind", "label_product", "label_source", "label_at", "corrected_answer", "corrected_at"];
+
+  function showWord(row, tr) {
+    tr.querySelector(".label-now").textContent = labelText(row);
+    tr.querySelector(".corrected").textContent = row.corrected_answer ? t("ops.corrected", { text: row.corrected_answer }) : "";
+  }
+
+  // a label or a correction goes with the label the operator saw (`expect`): one another operator
+  // saved meanwhile is not silently replaced. Refused, the row shows the comment's label and
+  // correction as they are now and the form keeps what was typed: saving again replaces them.
+  async function saveWord(path, row, tr, payload) {
+    const data = await getJSON(path, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(Object.assign({ comment_id: row.comment_id, expect: { label_at: row.label_at ?? null } }, payload)),
+    });
+    if (!data.ok && data.row) {
+      for (const key of WORD) row[key] = data.row[key];
+      showWord(row, tr);
+    }
+    return data;
   }
 
   const LABEL_KINDS = ["answer", "escalate", "purchase", "chat", "complaint"];
@@ -284,14 +313,11 @@ addStrings({
       el("button", { type: "button", class: "primary save-label", text: t("ops.saveLabel"), onclick: async () => {
         const answer = kind.value === "answer";
         if (answer && !entry.value) { result.textContent = t("ops.needEntry"); entry.focus(); return; }
-        const data = await getJSON("/api/ops/labels", {
-          method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ comment_id: row.comment_id, kind: kind.value,
-            product_id: answer ? product.value : null, source: answer ? entry.value : null }),
-        });
+        const data = await saveWord("/api/ops/labels", row, tr, { kind: kind.value,
+          product_id: answer ? product.value : null, source: answer ? entry.value : null });
         if (data.ok) {
-          Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source });
-          tr.querySelector(".label-now").textContent = labelText(row);
+          Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source, label_at: data.label_at });
+          showWord(row, tr);
         }
         result.textContent = data.ok ? t("ops.labelSaved") + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
         if (data.ok && data.taught) fetchRooms();
@@ -323,7 +349,7 @@ addStrings({
         el("td", { class: "answer" },
           product ? el("div", { class: "muted product", text: productName(product) }) : null,
           el("span", { text: answer }),
-          row.corrected_answer ? el("div", { class: "muted", text: t("ops.corrected", { text: row.corrected_answer }) }) : null),
+          el("div", { class: "muted corrected", text: row.corrected_answer ? t("ops.corrected", { text: row.corrected_answer }) : "" })),
         el("td", { class: "status", text: t("status." + row.status) }),
         el("td", { text: feedback }),
         el("td", {}));
