@@ -26,6 +26,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from bot.app import LOG, NAMESPACE, REFUSALS, REGISTRY, SALT, TOKENS, body_error
 from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
-from domain.catalog import Catalog, CatalogError, FaqEntry
+from domain.catalog import Catalog, CatalogError, FaqEntry, Product
 from handlers.comments import escalation_row, shelf_payload
 from handlers.normalize import detect_lang
 from handlers.payloads import REPLY_MAX_CHARS
@@ -66,6 +67,7 @@ from storage.reports import (
     room_report,
     visited_rooms,
 )
+from storage.shelves import read_shelf, saved_shelf, saved_shelves, shelf_row
 
 logger = logging.getLogger(__name__)
 
@@ -346,39 +348,56 @@ def _filters(request: web.Request) -> dict[str, Any]:
 
 async def ops_rooms(request: web.Request) -> web.Response:
     """The rooms open now with their shelves (`rooms`, for the label and correction forms), and the
-    rooms the log holds that are not open now (`closed_rooms`, the latest first): an earlier show
-    of a room closed today is reviewed by its room too."""
+    rooms the log holds that are not open now (`closed_rooms`, the latest first), each with the
+    shelf the log stored last when it has one: an earlier show of a room closed today is reviewed,
+    labelled and corrected by its room too."""
     refused = _api_auth(request)
     if refused is not None:
         return refused
     registry = request.app[REGISTRY]
     logged = await asyncio.to_thread(request.app[LOG].query, *visited_rooms())
+    closed = [r for r in logged if registry.get(r["room_id"]) is None]
+    shelves = await asyncio.to_thread(_stored_shelves, request, {r["room_id"] for r in closed})
     return web.json_response(
         {
             "rooms": [
-                {
-                    "room_id": rid,
-                    "products": [
-                        {
-                            "product_id": p.id,
-                            "link": p.link,
-                            "title": p.title,
-                            "title_en": p.title_en,
-                            "entries": product_entries(p),
-                            "learned": learned_of(p),
-                        }
-                        for p in sorted(room.catalog.products, key=lambda p: p.link)
-                    ],
-                }
+                {"room_id": rid, "products": _shelf_products(room.catalog)}
                 for rid, room in sorted(registry.rooms.items())
             ],
             "closed_rooms": [
                 {"room_id": r["room_id"], "last_at": r["last_at"]}
-                for r in logged
-                if registry.get(r["room_id"]) is None
+                | ({"products": _shelf_products(shelf)} if (shelf := shelves.get(r["room_id"])) else {})
+                for r in closed
             ],
         }
     )
+
+
+def _shelf_products(catalog: Catalog) -> list[dict[str, Any]]:
+    """A shelf's products as the review page's forms list them, by link."""
+
+    def listed(p: Product) -> dict[str, Any]:
+        return {
+            "product_id": p.id,
+            "link": p.link,
+            "title": p.title,
+            "title_en": p.title_en,
+            "entries": product_entries(p),
+            "learned": learned_of(p),
+        }
+
+    return [listed(p) for p in sorted(catalog.products, key=lambda p: p.link)]
+
+
+def _stored_shelves(request: web.Request, room_ids: set[str]) -> dict[str, Catalog]:
+    """The stored shelves of these rooms that can be read back (blocking: run in a thread)."""
+    shelves = {}
+    for row in request.app[LOG].query(*saved_shelves()):
+        if row["room_id"] in room_ids:
+            shelf, _ = read_shelf(row, row["room_id"])
+            if shelf is not None:
+                shelves[row["room_id"]] = shelf
+    return shelves
 
 
 async def ops_qa(request: web.Request) -> web.Response:
@@ -426,17 +445,61 @@ async def _operator_body(request: web.Request) -> dict[str, Any] | web.Response:
         return body_error(e)
 
 
-async def _logged_comment(
-    request: web.Request, comment_id: str
-) -> tuple[dict[str, Any], Room] | web.Response:
-    """A logged comment and its room (open on this server), or the 404 that says which is missing."""
+async def _logged_comment(request: web.Request, comment_id: str) -> dict[str, Any] | web.Response:
+    """A logged comment, or the 404 that says it is not in the log."""
     found = await asyncio.to_thread(request.app[LOG].query, *comment_by_id(comment_id))
     if not found:
         return _error(404, "unknown_comment", f"no logged comment {comment_id[:64]!r}")
-    room = request.app[REGISTRY].get(found[0]["room_id"])
-    if room is None:
-        return _error(404, "unknown_room", f"room {found[0]['room_id']!r} is not open")
-    return found[0], room
+    return found[0]
+
+
+@dataclass
+class _Shelf:
+    """The shelf an operator's label, correction or take-back is checked against and changes: the
+    room's, open now (`room`), or, for a room closed now, the one the log stored last, with the
+    fingerprint of the catalog file its show started from (`source`). A change is stored as a change
+    made while the room was open is: an open room swaps it in at once (RoomRegistry.replace_catalog,
+    which stores it and tells a cluster's Redis); a closed room's stored shelf is replaced with it,
+    the same `shelves` row under the same fingerprint, so the room opens on it (or, its file edited
+    since, keeps what it learned: bot.app.open_rooms), and a cluster's Redis is told likewise. Read
+    and saved holding the room's edit lock."""
+
+    room_id: str
+    catalog: Catalog
+    room: Room | None
+    source: str = ""
+
+    async def save(self, request: web.Request, catalog: Catalog) -> None:
+        if self.room is not None:
+            await request.app[REGISTRY].replace_catalog(catalog)
+        else:
+            request.app[LOG].record("shelves", shelf_row(catalog, self.source))
+            registry = request.app[REGISTRY]
+            if registry.share is not None:  # a cluster's processes reopen the room on Redis's shelf
+                await registry.share("catalog", self.room_id, catalog.model_dump(mode="json"))
+            await asyncio.to_thread(request.app[LOG].flush, 5)  # the page's next read of the rooms has it
+        self.catalog = catalog
+
+
+async def _shelf_of(request: web.Request, room_id: str) -> _Shelf | web.Response:
+    """The room's shelf to label and correct against (the caller holds its edit lock): the open
+    room's, else the closed room's last stored one; the 404 `unknown_room` when the room is not open
+    and the log holds no shelf of it that can be read."""
+    room = request.app[REGISTRY].get(room_id)
+    if room is not None:
+        return _Shelf(room_id, room.catalog, room)
+    log = request.app[LOG]
+    await asyncio.to_thread(log.flush, 5)  # a change stored a moment ago is read back
+    rows = await asyncio.to_thread(log.query, *saved_shelf(room_id))
+    shelf, problem = read_shelf(rows[0], room_id) if rows else (None, "the log holds no shelf of it")
+    if shelf is None:
+        return _error(
+            404,
+            "unknown_room",
+            f"room {room_id[:64]!r} is not open now and its comments cannot be labelled or corrected:"
+            f" {problem}",
+        )
+    return _Shelf(room_id, shelf, None, rows[0]["source"])
 
 
 _BAD_EXPECT = "expect: {label_at: the label's time as the review row had it, or null}"
@@ -506,7 +569,8 @@ def _relabelled(
 
 async def ops_correct(request: web.Request) -> web.Response:
     """Mark an answer wrong and give the right one: it becomes an FAQ entry of the product, and the
-    room's index follows at once. Body: {comment_id, answer, product_id?, expect?: {label_at}}."""
+    room's index follows at once (a room closed now: its stored shelf, which it opens on). Body:
+    {comment_id, answer, product_id?, expect?: {label_at}}."""
     body = await _operator_body(request)
     if isinstance(body, web.Response):
         return body
@@ -518,31 +582,34 @@ async def ops_correct(request: web.Request) -> web.Response:
     expected = _expected_label(body)
     if isinstance(expected, web.Response):
         return expected
-    looked_up = await _logged_comment(request, comment_id)
-    if isinstance(looked_up, web.Response):
-        return looked_up
-    comment, room = looked_up
-    async with request.app[REGISTRY].editing(room.room_id):  # from the shelf as the last change left it
-        before = await _label_as_seen(request, room.room_id, comment_id, expected)
+    comment = await _logged_comment(request, comment_id)
+    if isinstance(comment, web.Response):
+        return comment
+    room_id = comment["room_id"]
+    async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
+        shelf = await _shelf_of(request, room_id)
+        if isinstance(shelf, web.Response):
+            return shelf
+        before = await _label_as_seen(request, room_id, comment_id, expected)
         if isinstance(before, web.Response):
             return before
         product_id = body.get("product_id") or comment.get("product_id")
-        if not isinstance(product_id, str) or room.catalog.product(product_id) is None:
+        if not isinstance(product_id, str) or shelf.catalog.product(product_id) is None:
             return _error(404, "unknown_product", "choose the product this answer is about")
-        question = faq_question(room.catalog, product_id, comment["text"])
-        used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room.room_id, product_id))
+        question = faq_question(shelf.catalog, product_id, comment["text"])
+        used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room_id, product_id))
         try:
             catalog, entry = add_faq(
-                room.catalog, product_id, question, answer.strip(), [r["source"] for r in used]
+                shelf.catalog, product_id, question, answer.strip(), [r["source"] for r in used]
             )
         except (CatalogError, ValueError) as e:
             return _error(400, "bad_payload", str(e).splitlines()[0])
         catalog = _relabelled(catalog, comment, before, product_id, entry.id)
-        await request.app[REGISTRY].replace_catalog(catalog)
+        await shelf.save(request, catalog)
         request.app[LOG].record(
             "room_events",
             {
-                "room_id": room.room_id,
+                "room_id": room_id,
                 "event": "answer_corrected",
                 "created_at": time.time(),
                 "detail": json.dumps(
@@ -558,19 +625,27 @@ async def ops_correct(request: web.Request) -> web.Response:
             },
         )
         # the correction is a label too: this comment is answered by the new entry
-        label = label_row(comment_id, room.room_id, "answer", product_id, entry.id)
+        label = label_row(comment_id, room_id, "answer", product_id, entry.id)
         request.app[LOG].record("qa_labels", label)
-        await _answer_in_queue(request, room, comment_id, product_id, entry)
+        if shelf.room is not None:
+            await _answer_in_queue(request, shelf.room, comment_id, product_id, entry)
     await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
-    logger.info("operator corrected %s: %s now answers %r", comment_id, entry.id, entry.q)
+    logger.info(
+        "operator corrected %s: %s now answers %r%s",
+        comment_id,
+        entry.id,
+        entry.q,
+        "" if shelf.room is not None else f" (room {room_id} closed: its stored shelf)",
+    )
     return web.json_response(
         {
             "ok": True,
-            "room_id": room.room_id,
+            "room_id": room_id,
             "product_id": product_id,
             "faq_id": entry.id,
             "question": entry.q,
             "label_at": label["created_at"],
+            "open": shelf.room is not None,
         }
     )
 
@@ -593,8 +668,9 @@ async def _answer_in_queue(
 async def ops_label(request: web.Request) -> web.Response:
     """Label a logged comment: what it is and, for an answer, which product and entry answer it (the
     bot's own decision confirmed, or another). A later label of the same comment replaces it; the
-    labels become training rooms (`cohost export-labels`). Body: {comment_id, kind, product_id?,
-    source?, expect?: {label_at}}."""
+    labels become training rooms (`cohost export-labels`). A room closed now is labelled against its
+    stored shelf, which learns the wording. Body: {comment_id, kind, product_id?, source?,
+    expect?: {label_at}}."""
     body = await _operator_body(request)
     if isinstance(body, web.Response):
         return body
@@ -607,24 +683,29 @@ async def ops_label(request: web.Request) -> web.Response:
     expected = _expected_label(body)
     if isinstance(expected, web.Response):
         return expected
-    looked_up = await _logged_comment(request, comment_id)
-    if isinstance(looked_up, web.Response):
-        return looked_up
-    comment, room = looked_up
-    async with request.app[REGISTRY].editing(room.room_id):  # from the shelf as the last change left it
-        problem = label_problem(room.catalog, kind, product_id, source)
+    comment = await _logged_comment(request, comment_id)
+    if isinstance(comment, web.Response):
+        return comment
+    room_id = comment["room_id"]
+    async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
+        shelf = await _shelf_of(request, room_id)
+        if isinstance(shelf, web.Response):
+            return shelf
+        problem = label_problem(shelf.catalog, kind, product_id, source)
         if problem is not None:
             return _error(400, "bad_label", problem)
-        before = await _label_as_seen(request, room.room_id, comment_id, expected)
+        before = await _label_as_seen(request, room_id, comment_id, expected)
         if isinstance(before, web.Response):
             return before
-        catalog = _relabelled(room.catalog, comment, before, product_id if kind == "answer" else None, source)
-        label = label_row(comment_id, room.room_id, kind, product_id, source)
+        catalog = _relabelled(
+            shelf.catalog, comment, before, product_id if kind == "answer" else None, source
+        )
+        label = label_row(comment_id, room_id, kind, product_id, source)
         request.app[LOG].record("qa_labels", label)
         await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
-        taught = catalog is not room.catalog
+        taught = catalog is not shelf.catalog
         if taught:
-            await request.app[REGISTRY].replace_catalog(catalog)
+            await shelf.save(request, catalog)
     return web.json_response(
         {
             "ok": True,
@@ -634,13 +715,15 @@ async def ops_label(request: web.Request) -> web.Response:
             "source": source,
             "taught": taught,
             "label_at": label["created_at"],
+            "open": shelf.room is not None,
         }
     )
 
 
 async def ops_unlearn(request: web.Request) -> web.Response:
     """Take back one thing the room learned about a product: an operators' answer (an FAQ entry a
-    correction made) or a wording a label taught. Body: {room_id, product_id, faq_id | wording}."""
+    correction made) or a wording a label taught (a room closed now: of its stored shelf). Body:
+    {room_id, product_id, faq_id | wording}."""
     body = await _operator_body(request)
     if isinstance(body, web.Response):
         return body
@@ -652,17 +735,17 @@ async def ops_unlearn(request: web.Request) -> web.Response:
         return _error(
             400, "bad_payload", "give either faq_id (an operators' answer) or wording (a taught wording)"
         )
-    room = request.app[REGISTRY].get(room_id)
-    if room is None:
-        return _error(404, "unknown_room", f"room {room_id[:64]!r} is not open")
     async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
-        if room.catalog.product(product_id) is None:
+        shelf = await _shelf_of(request, room_id)
+        if isinstance(shelf, web.Response):
+            return shelf
+        if shelf.catalog.product(product_id) is None:
             return _error(404, "unknown_product", f"no product {product_id[:64]!r} in room {room_id}")
         try:
-            catalog = unlearn(room.catalog, product_id, faq_id, wording)
+            catalog = unlearn(shelf.catalog, product_id, faq_id, wording)
         except ValueError as e:
             return _error(404, "not_learned", str(e))
-        await request.app[REGISTRY].replace_catalog(catalog)
+        await shelf.save(request, catalog)
     what = {"product_id": product_id, "faq_id": faq_id, "wording": wording}
     request.app[LOG].record(
         "room_events",
@@ -674,7 +757,7 @@ async def ops_unlearn(request: web.Request) -> web.Response:
         },
     )
     logger.info("operator took back %s of room %s", what, room_id)
-    return web.json_response({"ok": True, "room_id": room_id, **what})
+    return web.json_response({"ok": True, "room_id": room_id, **what, "open": shelf.room is not None})
 
 
 async def ops_report_json(request: web.Request) -> web.Response:

@@ -34,6 +34,11 @@ def saved_shelf(room_id: str) -> tuple[str, dict[str, Any]]:
     return "select * from shelves where room_id = :room_id", {"room_id": room_id}
 
 
+def saved_shelves() -> tuple[str, dict[str, Any]]:
+    """The query for every stored shelf (a row kept aside has a key no room has: kept_aside_row)."""
+    return "select * from shelves", {}
+
+
 def check_saved(from_file: Catalog, rows: list[dict[str, Any]]) -> tuple[Catalog | None, str | None]:
     """The stored shelf to reopen the room on (or None: start from the file), and why a stored shelf
     made from this very file cannot be used (or None). Nothing stored or the file edited since is no

@@ -82,6 +82,16 @@ class LiveServer:
     app: Any
     settings: Settings
     viewers: list[Viewer] = field(default_factory=list)
+    server: TestServer | None = None
+
+    async def stop(self) -> None:
+        """Stop the server, its viewers gone first, as a show ends: its rooms are closed now, and
+        another server started on the same database opens them again."""
+        for v in self.viewers:
+            if v.client.connected:
+                await v.client.disconnect()
+        if self.server is not None:
+            await self.server.close()
 
     async def viewer(self, room_id: str | None = None, viewer_id: str | None = None) -> Viewer:
         client = socketio.AsyncClient(reconnection=False)
@@ -126,7 +136,7 @@ async def live_server(
         )
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
-        live = LiveServer(f"http://127.0.0.1:{server.port}", app, settings)
+        live = LiveServer(f"http://127.0.0.1:{server.port}", app, settings, server=server)
         started.append((server, live))
         return live
 

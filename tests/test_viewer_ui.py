@@ -5,6 +5,7 @@ language of one question), and feedback that leaves the reply's text as it was."
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -586,3 +587,65 @@ async def test_ops_a_save_over_another_operators_label_is_refused_and_keeps_the_
     await expect(rows[0].locator(".corrected")).to_contain_text(answer)
     for page in (first, second):
         await page.context.close()
+
+
+async def test_ops_a_closed_rooms_rows_name_products_and_are_labelled_against_its_stored_shelf(
+    live_server, browser, demo_catalog
+) -> None:
+    # a room closed now: its rows showed no product names, and "Mark wrong" and "Label" were offered
+    # but saving said the room was not open; a room whose shelf the log never stored still cannot be
+    import time
+
+    from bot.app import LOG
+    from storage.shelves import fingerprint, saved_shelf, shelf_row
+    from tests.conftest import second_room
+
+    live = await live_server([second_room(demo_catalog)])  # demo-room is closed now
+    log = live.app[LOG]
+    tote = demo_catalog.product("d03")
+    log.record("shelves", shelf_row(demo_catalog, fingerprint(demo_catalog)))  # its show's shelf
+    yesterday = time.time() - 86400
+    for room_id, text, product in (
+        ("demo-room", "包包里面有几个隔层?", tote.id),
+        ("old-room", "还有货吗", None),
+    ):
+        log.record(
+            "comments",
+            {
+                "comment_id": f"c-{room_id}",
+                "room_id": room_id,
+                "viewer_id": "v1",
+                "text": text,
+                "kind": "escalate",
+                "product_id": product,
+                "source": "capacity" if product else None,
+                "confidence": 0.4,
+                "created_at": yesterday,
+            },
+        )
+    assert await asyncio.to_thread(log.flush, 10)
+    page, _ = await ops_page(browser, live)
+    row = page.locator("#qa tbody tr", has_text="隔层")
+    await expect(row.locator(".product")).to_have_text(f"{tote.link}号 {tote.title}")
+    old = page.locator("#qa tbody tr", has_text="还有货吗")
+    await expect(old.locator(".no-shelf")).to_have_text("没存下货架，无法标注")
+    await expect(old.locator("button")).to_have_count(0)
+
+    await row.locator("button.label-open").click()
+    form = page.locator("tr.label")
+    await form.locator("select.label-kind").select_option("answer")
+    await expect(form.locator("select.label-product")).to_have_value(tote.id)  # from the stored shelf
+    await expect(form.locator("select.label-product option")).to_have_count(len(demo_catalog.products))
+    await form.locator("select.label-entry").select_option("d03-f3")
+    await form.locator("button.save-label").click()
+    await expect(form.locator(".label-result")).to_have_text(
+        "已保存标注；直播间下次开播起，这样问的评论由它回答"
+    )
+    await expect(row.locator(".label-now")).to_contain_text(f"{tote.link}号 {tote.title}")
+    learned = page.locator("#learned tbody tr", has_text="里面有几个隔层")
+    await expect(learned).to_contain_text("demo-room（现在没开）")
+    assert await asyncio.to_thread(log.flush, 10)
+    [stored] = await asyncio.to_thread(log.query, *saved_shelf("demo-room"))
+    [bag] = [p for p in json.loads(stored["catalog"])["products"] if p["id"] == tote.id]
+    assert bag["asked_as"] == {"d03-f3": ["里面有几个隔层?"]}  # the room opens on it
+    await page.context.close()

@@ -1,7 +1,9 @@
 /* Operator review: every logged Q&A with filters; mark an answer wrong and write the right one (it
    becomes an FAQ entry of the product, live at once); label what a comment is and which entry answers
    it (the labels become training data: `cohost export-labels`); CSV export; what the bot learned
-   (operators' answers, taught wordings), each removable. Auth: the HttpOnly cookie.
+   (operators' answers, taught wordings), each removable. A room closed now is reviewed against the
+   shelf the log stored last (the room opens on it with what was labelled and corrected meanwhile).
+   Auth: the HttpOnly cookie.
    Every label goes through t() (中文 / English switch); products are named, never shown by id. */
 "use strict";
 
@@ -22,7 +24,10 @@ addStrings({
     "ops.loaded": "已加载 {time}", "ops.link": "{link}号", "ops.needAnswer": "先写下正确的回答",
     "ops.err.unknown_comment": "日志里没有这条评论（观众要求删除后也会这样）",
     "ops.err.unknown_product": "货架上没有这个商品", "ops.err.not_learned": "这一条已经不在了（可能别人刚删掉）",
-    "ops.err.unknown_room": "这个直播间现在没有开着", "ops.closedRooms": "现在没开的直播间",
+    "ops.err.unknown_room": "这个直播间现在没开，日志里也没有存下它的货架，没法标注或纠正", "ops.closedRooms": "现在没开的直播间",
+    "ops.noShelf": "没存下货架，无法标注", "ops.notOpen": "（现在没开）",
+    "ops.savedClosed": "已存为 {faq}，直播间下次开播起机器人这样回答",
+    "ops.taughtClosed": "；直播间下次开播起，这样问的评论由它回答",
     "ops.err.changed_since": "你打开之后，别人改了这条评论的标注或纠正，这次没有保存。这一行已显示它现在的样子，你填的内容还在：核对后再点保存会替换它",
     "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
@@ -54,7 +59,10 @@ addStrings({
     "ops.loaded": "loaded {time}", "ops.link": "link {link}", "ops.needAnswer": "write the right answer first",
     "ops.err.unknown_comment": "the log has no such comment (as after a viewer asked to be forgotten)",
     "ops.err.unknown_product": "no such product on the shelf", "ops.err.not_learned": "that one is gone already (someone may have just removed it)",
-    "ops.err.unknown_room": "that room is not open now", "ops.closedRooms": "not open now",
+    "ops.err.unknown_room": "that room is not open now and the log holds no shelf of it: its comments cannot be labelled or corrected", "ops.closedRooms": "not open now",
+    "ops.noShelf": "no shelf stored: cannot be labelled", "ops.notOpen": " (not open now)",
+    "ops.savedClosed": "saved as {faq}; the bot answers it from the room's next show on",
+    "ops.taughtClosed": "; from the room's next show on, comments worded so are answered by it",
     "ops.err.changed_since": "someone changed this comment's label or correction after you loaded it: not saved. The row shows it as it is now and what you typed is still here: check it, and save again to replace it",
     "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
@@ -79,7 +87,7 @@ addStrings({
   const body = document.querySelector("#qa tbody");
   const statusLine = document.getElementById("status");
   let rooms = []; // open now, with their shelves
-  let closedRooms = []; // in the log, not open now: {room_id, last_at}
+  let closedRooms = []; // in the log, not open now: {room_id, last_at, products?: its stored shelf}
   let lastRows = [];
   let loadedAt = null;
   let truncated = false; // more rows match than the list shows
@@ -120,8 +128,14 @@ addStrings({
     return t("ops.link", { link: p.link }) + " " + (LANG === "en" && p.title_en ? p.title_en : p.title);
   }
 
+  // the room's shelf: an open room's, or the one the log stored last of a room closed now (labels
+  // and corrections of its comments go to it, and the room opens on it); null when there is none
+  function shelfOf(roomId) {
+    return rooms.find((r) => r.room_id === roomId) || closedRooms.find((r) => r.room_id === roomId && r.products) || null;
+  }
+
   function productOf(row) {
-    const room = rooms.find((r) => r.room_id === row.room_id);
+    const room = shelfOf(row.room_id);
     return room && row.product_id ? room.products.find((p) => p.product_id === row.product_id) : null;
   }
 
@@ -144,7 +158,7 @@ addStrings({
   function learnedRows() {
     const only = document.getElementById("f-room").value;
     const rows = [];
-    for (const room of rooms) {
+    for (const room of rooms.concat(closedRooms.filter((r) => r.products))) {
       if (only && room.room_id !== only) continue;
       for (const p of room.products) {
         for (const a of p.learned.answers) rows.push({ room, p, what: t("ops.learnedAnswer", a), body: { faq_id: a.faq_id } });
@@ -165,7 +179,7 @@ addStrings({
     for (const row of rows) {
       const result = el("span", { class: "muted" });
       tbody.append(el("tr", {},
-        el("td", { text: row.room.room_id }),
+        el("td", {}, row.room.room_id, rooms.includes(row.room) ? null : el("span", { class: "muted", text: t("ops.notOpen") })),
         el("td", { text: productName(row.p) }),
         el("td", { class: "text", text: row.what }),
         el("td", {}, el("button", { type: "button", class: "unlearn", text: t("ops.remove"), onclick: async () => {
@@ -209,7 +223,7 @@ addStrings({
   function fixRow(row, tr) {
     const next = tr.nextElementSibling;
     if (next && next.classList.contains("fix")) { next.remove(); return; }
-    const room = rooms.find((r) => r.room_id === row.room_id);
+    const room = shelfOf(row.room_id);
     const product = el("select", { class: "fix-product" });
     if (!productOf(row)) { // the bot named no product: the operator chooses, nothing is chosen for them
       product.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: true }));
@@ -225,7 +239,8 @@ addStrings({
         if (!product.value) { result.textContent = t("ops.needProduct"); product.focus(); return; }
         if (!text.value.trim()) { result.textContent = t("ops.needAnswer"); text.focus(); return; }
         const data = await saveWord("/api/ops/corrections", row, tr, { product_id: product.value, answer: text.value });
-        result.textContent = data.ok ? t("ops.saved", { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
+        const saved = data.open === false ? "ops.savedClosed" : "ops.saved"; // closed: its stored shelf
+        result.textContent = data.ok ? t(saved, { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
         if (!data.ok) return;
         // the correction is the comment's label too: answered by the new entry
         Object.assign(row, { corrected_answer: text.value.trim(), label_kind: "answer", label_product: data.product_id,
@@ -279,7 +294,7 @@ addStrings({
   function labelRow(row, tr) {
     const next = tr.nextElementSibling;
     if (next && next.classList.contains("label")) { next.remove(); return; }
-    const room = rooms.find((r) => r.room_id === row.room_id);
+    const room = shelfOf(row.room_id);
     const kind = el("select", { class: "label-kind" });
     const chosen = row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat");
     for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("label." + k), selected: k === chosen }));
@@ -319,7 +334,8 @@ addStrings({
           Object.assign(row, { label_kind: data.kind, label_product: data.product_id, label_source: data.source, label_at: data.label_at });
           showWord(row, tr);
         }
-        result.textContent = data.ok ? t("ops.labelSaved") + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
+        const closed = data.taught && data.open === false ? t("ops.taughtClosed") : ""; // closed: its stored shelf
+        result.textContent = data.ok ? t("ops.labelSaved") + closed + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
         if (data.ok && data.taught) fetchRooms();
       } }), " ", result));
   }
@@ -353,8 +369,12 @@ addStrings({
         el("td", { class: "status", text: t("status." + row.status) }),
         el("td", { text: feedback }),
         el("td", {}));
-      tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }), " ",
-        el("button", { type: "button", class: "label-open", text: t("ops.label"), onclick: () => labelRow(row, tr) }));
+      if (shelfOf(row.room_id)) {
+        tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }), " ",
+          el("button", { type: "button", class: "label-open", text: t("ops.label"), onclick: () => labelRow(row, tr) }));
+      } else { // a room closed now whose shelf the log never stored: nothing to check a label against
+        tr.lastChild.append(el("span", { class: "muted no-shelf", text: t("ops.noShelf"), title: t("ops.err.unknown_room") }));
+      }
       body.append(tr);
     }
   }
