@@ -571,29 +571,33 @@ async def get_queue(request: web.Request) -> web.Response:
 
 async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list[Catalog]) -> None:
     """Open each room on its catalog file, or on its shelf as last changed live while that file is
-    unchanged (storage/shelves.py; an edited file keeps what the room learned); from then on every
-    change of a shelf is stored."""
+    unchanged (storage/shelves.py; an edited file keeps what the room learned). The shelf a room
+    opens on is stored unless it is the stored one, and from then on every change of it: after the
+    show, with the room closed, the review page labels and corrects against it (bot/pages.py)."""
     sources = {c.room_id: fingerprint(c) for c in catalogs}
     for from_file in catalogs:
         saved = await asyncio.to_thread(log.query, *saved_shelf(from_file.room_id))
         restored, problem = check_saved(from_file, saved)
-        if problem is not None:
+        store = restored is None  # the shelf it opens on, unless that is the stored one
+        if problem is not None:  # the file's shelf is stored in its place
             _keep_aside(log, from_file, saved[0], problem, sources[from_file.room_id])
-            saved = []
+            saved, store = [], False
         catalog, detail = restored or from_file, f"{len(from_file.products)} products"
         if restored is not None:
-            detail += ", as last changed live"
-        elif saved:  # the file was edited after the last live changes: it wins, what was learned stays
+            if restored != from_file:  # else stored as it opened, unchanged since
+                detail += ", as last changed live"
+        elif saved:  # the file was edited since the last show: it wins, what was learned stays
             earlier, unreadable = read_shelf(saved[0], from_file.room_id)
             catalog, carried = carry_learned(earlier, from_file) if earlier else (from_file, Carried())
+            store = earlier is not None  # one that cannot be read stays, for a person to look at
             detail += f", from the catalog file edited since the last show; {carried.describe()}"
             logger.warning(
-                "room %s: its catalog file changed after the last live changes; starting from the file (%s)",
+                "room %s: its catalog file changed since its last show; starting from the file (%s)",
                 from_file.room_id,
                 f"its stored shelf cannot be read: {unreadable}" if unreadable else carried.describe(),
             )
-            if catalog is not from_file:  # stored now, so a restart reopens on it
-                log.record("shelves", shelf_row(catalog, sources[from_file.room_id]))
+        if store:  # a restart reopens on it, and the review page labels against it once it closes
+            log.record("shelves", shelf_row(catalog, sources[from_file.room_id]))
         await asyncio.to_thread(registry.open_sync, catalog)
         log.record("room_events", {"room_id": catalog.room_id, "event": "open", "detail": detail})
         logger.info("room %s open: %s", catalog.room_id, detail)

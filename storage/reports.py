@@ -279,7 +279,8 @@ def _merge_reasons(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def product_names(query: Query, room_id: str) -> dict[str, dict[str, Any]]:
     """The room's products as its last stored shelf names them: id -> {link, title, title_en}.
-    Empty when the shelf never changed during a show (the catalog file names them then)."""
+    Empty for a log from before rooms stored their shelf as they open, of a show whose shelf never
+    changed (the catalog file names them then)."""
     try:
         rows = _rows(
             query,

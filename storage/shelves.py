@@ -1,9 +1,11 @@
 """A room's live shelf, kept across restarts.
 
 During a show the shelf the bot answers from drifts from the catalog file: the streamer changes
-prices and stock, uploads a catalog, operators correct answers (new FAQ entries). Each change stores
-the room's whole shelf (table `shelves`, one row per room, written by the interaction log like every
-other row) with the fingerprint of the catalog file the show started from. A restarted server opens
+prices and stock, uploads a catalog, operators correct answers (new FAQ entries), during the show or
+after it with the room closed (bot/pages.py). A room's opening (unless it opens on the stored shelf)
+and each change store the room's whole shelf (table `shelves`, one row per room, written by the
+interaction log like every other row) with the fingerprint of the catalog file the show started
+from. A restarted server opens
 the room on its stored shelf while that file is unchanged; an edited file starts over from the file,
 keeping what the room learned (operators' answers, taught wordings: handlers.review.carry_learned).
 """

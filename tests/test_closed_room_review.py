@@ -154,3 +154,29 @@ async def test_a_closed_rooms_comments_are_labelled_and_corrected_and_it_reopens
     assert ack["kind"] == "answer", ack
     replies = await bob.wait_for("bot_reply", 2)
     assert replies[-1]["source"] == fixed["faq_id"] and RIGHT in replies[-1]["text"]
+
+
+async def test_a_room_whose_shelf_never_changed_during_its_show_is_labelled_closed(
+    live_server, demo_catalog
+) -> None:
+    # a shelf was stored only when it changed: after a show with no price change and nothing
+    # labelled live, the closed room could not be labelled at all
+    show = await live_server()
+    operator = show.app[OPERATOR]
+    viewer = await show.viewer("demo-room", "v1")
+    layers = await viewer.call("comment", {"text": "2号链接 " + LAYERS})
+    assert layers["kind"] == "escalate"
+    await show.stop()
+    again = await live_server()  # reopened on the shelf it stored: the file's, not "changed live"
+    assert await asyncio.to_thread(again.app[LOG].flush, 10)
+    opened = "select detail from room_events where event = 'open' and room_id = 'demo-room'"
+    details = [r["detail"] for r in await asyncio.to_thread(again.app[LOG].query, opened)]
+    assert details == [f"{len(demo_catalog.products)} products"] * 2, details
+    await again.stop()
+
+    review = await live_server([second_room(demo_catalog)])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {operator}"}) as http:
+        body = {"comment_id": layers["comment_id"], "kind": "answer", "product_id": "d03", "source": "d03-f3"}
+        async with http.post(f"{review.url}/api/ops/labels", json=body) as r:
+            assert r.status == 200, await r.text()
+            assert (await r.json())["taught"] is True
