@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from domain.catalog import Catalog, Product
+from recommender.glossary import zh_glosses
 from recommender.retrieval import Doc
 from recommender.text import has_han
 
@@ -172,11 +173,13 @@ WORD_ZH: dict[str, str] = {
 
 
 def key_words(key: str) -> str:
-    """A key split into words ("shelf_life" / "shelfLife" → "shelf life") with the Chinese of
-    the words the small word list knows."""
+    """A key split into words ("shelf_life" / "shelfLife" → "shelf life") with their Chinese: the
+    small word list's, else, for a key the lexicon lacks, the dictionary's ("unlock_methods" →
+    "unlock methods 开锁 解锁 方法 手段", recommender/glossary.py)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+|[\u4e00-\u9fff]+", key)]
-    zh = [WORD_ZH[w] for w in words if w in WORD_ZH]
-    return " ".join(words + zh)
+    glossed = key not in FIELD_WORDS  # a key the lexicon names whole is named by it alone
+    zh = [WORD_ZH[w] if w in WORD_ZH else " ".join(zh_glosses(w)) if glossed else "" for w in words]
+    return " ".join(words + [z for z in zh if z])
 
 
 def field_label(key: str, lang: str) -> str:

@@ -52,6 +52,12 @@ def add_words(words: list[str]) -> None:
             jieba.add_word(w, freq=20000)
 
 
+def word_frequency(word: str) -> int:
+    """How common a Chinese word is in jieba's dictionary (0 if it lacks the word)."""
+    _ensure_init()
+    return int(jieba.dt.FREQ.get(word, 0))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased content words: jieba words for Chinese, alphanumeric runs for the rest."""
     _ensure_init()

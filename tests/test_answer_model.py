@@ -88,6 +88,9 @@ def test_an_attribute_key_the_code_never_met_is_answered(room: RoomKnowledge) ->
     assert "charging_time" not in d.reply  # the field is named in words, not by its key
     d = answer_comment("线有多长", room, "g1", SETTINGS)
     assert d.kind == "answer" and d.source == "cable_length" and "30cm" in (d.reply or "")
+    # a key in English words no lexicon holds, asked in Chinese: found by the words' Chinese
+    d = answer_comment("1号有几个接口", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "output_ports" and "USB-C×2" in (d.reply or "")
 
 
 def test_a_value_the_list_lacks_gets_the_list(room: RoomKnowledge) -> None:

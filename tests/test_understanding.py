@@ -254,6 +254,26 @@ def test_an_english_word_matches_the_entry_in_another_form(encoder) -> None:
         assert (hit.doc.doc_id, hit.lexical > 0) == (entry, True)
 
 
+def test_an_english_word_finds_a_chinese_entry_by_its_chinese(encoder) -> None:
+    # "mode" in a Chinese comment, or an English comment, finds an entry written in Chinese only
+    # through the word's Chinese (CC-CEDICT), on the lexical side alone
+    from recommender.retrieval import Doc, HybridIndex
+
+    docs = [
+        Doc("m", "有几种模式？", "p", "三种"),
+        Doc("w", "能防水吗？", "p", "IPX7"),
+        Doc("b", "电池能用多久？", "p", "两天"),
+    ]
+    index = HybridIndex(encoder, docs, dense_weight=0.0)
+    for asked, entry in (
+        ("有几个mode", "m"),
+        ("is it waterproof", "w"),
+        ("how long does the battery last", "b"),
+    ):
+        hit = index.search(asked, k=3, product_id="p")[0]
+        assert (hit.doc.doc_id, hit.lexical > 0) == (entry, True)
+
+
 def _faq_asking(catalog: Catalog, aspect: str):
     from handlers.fields import asked_aspects
 
