@@ -576,8 +576,8 @@ async def test_ops_a_save_over_another_operators_label_is_refused_and_keeps_the_
     await expect(rows[1].locator(".corrected")).to_contain_text(answer)
 
     # the first operator's page still shows its own label: its next save is refused, in English too
-    await first.get_by_test_id("lang-switch").click()
-    await rows[0].locator("button.label-open").click()
+    await first.get_by_test_id("lang-switch").click()  # its label form stays open through the redraw
+    await expect(first.locator("tr.label button.save-label")).to_have_text("Save label")
     await first.locator("tr.label select.label-kind").select_option("complaint")
     await first.locator("tr.label button.save-label").click()
     await expect(first.locator("tr.label .label-result")).to_contain_text(
@@ -648,4 +648,84 @@ async def test_ops_a_closed_rooms_rows_name_products_and_are_labelled_against_it
     [stored] = await asyncio.to_thread(log.query, *saved_shelf("demo-room"))
     [bag] = [p for p in json.loads(stored["catalog"])["products"] if p["id"] == tote.id]
     assert bag["asked_as"] == {"d03-f3": ["里面有几个隔层?"]}  # the room opens on it
+    await page.context.close()
+
+
+async def test_ops_open_forms_keep_what_was_typed_through_a_redraw(
+    live_server, browser, demo_catalog
+) -> None:
+    # pressing Filter, switching the language (any redraw of the list) closed every open correction
+    # and label form, and what the operator had typed was lost
+    from bot.app import OPERATOR
+
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    [fade, price] = [
+        (await viewer.call("comment", {"text": text}))["comment_id"]
+        for text in ("6号链接洗了会掉色吗", "3号链接多少钱")
+    ]
+    tote = demo_catalog.by_link(3)
+    page, _ = await ops_page(browser, live)
+    rows = {cid: page.locator(f'#qa tbody tr[data-comment="{cid}"]') for cid in (fade, price)}
+    answer = "不会掉色，冷水手洗即可"
+    await rows[fade].locator("button.wrong").click()
+    await page.locator("tr.fix textarea").fill(answer)
+    await rows[price].locator("button.label-open").click()
+    label = page.locator("tr.label")
+    await label.locator("select.label-kind").select_option("answer")
+    await label.locator("select.label-entry").select_option(tote.faq[0].id)
+    # another operator labels the comment meanwhile: the redraw's row has their label_at, the form
+    # still goes with what this operator saw when opening it
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        body = {"comment_id": price, "kind": "chat", "expect": {"label_at": None}}
+        async with http.post(f"{live.url}/api/ops/labels", json=body) as r:
+            assert r.status == 200, await r.text()
+
+    async def still_open(save_fix: str) -> None:
+        fix = rows[fade].locator("xpath=following-sibling::tr[1]")  # under its own row
+        await expect(fix).to_have_class("fix")
+        await expect(fix.locator("textarea")).to_have_value(answer)
+        await expect(fix.locator("button.save-fix")).to_have_text(save_fix)
+        form = rows[price].locator("xpath=following-sibling::tr[1]")
+        await expect(form).to_have_class("label")
+        await expect(form.locator("select.label-kind")).to_have_value("answer")
+        await expect(form.locator("select.label-product")).to_have_value(tote.id)
+        await expect(form.locator("select.label-entry")).to_have_value(tote.faq[0].id)
+        await expect(page.locator("tr.fix, tr.label")).to_have_count(2)
+
+    await page.locator("#filters button[type=submit]").click()
+    await expect(rows[price].locator(".label-now")).to_have_text("标注：闲聊")  # the new list
+    await still_open("存为常见问题")
+    await page.get_by_test_id("lang-switch").click()
+    await still_open("Save as FAQ")
+
+    # a comment filtered out of the list keeps its form, and says so; listed again, it reopens
+    await page.locator("#f-room").select_option("room-b")
+    await page.locator("#filters button[type=submit]").click()
+    await expect(page.locator("#qa tbody tr")).to_have_count(0)
+    await expect(page.locator("#status")).to_contain_text(
+        "2 open form(s) are under comments not in this list"
+    )
+    await page.locator("#f-room").select_option("demo-room")
+    await page.locator("#filters button[type=submit]").click()
+    await still_open("Save as FAQ")
+    await expect(page.locator("#status")).not_to_contain_text("open form")
+
+    await label.locator("button.save-label").click()
+    await expect(label.locator(".label-result")).to_contain_text("someone changed this comment's label")
+    await label.locator("button.save-label").click()  # having seen it: replaces it
+    await expect(label.locator(".label-result")).to_have_text("label saved")
+    await page.locator("tr.fix button.save-fix").click()
+    await expect(page.locator("tr.fix .fix-result")).to_contain_text("saved as")
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{live.url}/api/ops/qa") as r:
+            saved = {row["comment_id"]: row for row in (await r.json())["rows"]}
+    assert saved[fade]["corrected_answer"] == answer
+    assert (saved[price]["label_kind"], saved[price]["label_source"]) == ("answer", tote.faq[0].id)
+    # a row with both forms open: "Mark wrong" closes its own, not the one right under the row
+    await rows[fade].locator("button.label-open").click()
+    await rows[fade].locator("button.wrong").click()
+    await expect(page.locator("tr.fix")).to_have_count(0)
+    await expect(page.locator("tr.label")).to_have_count(2)
     await page.context.close()

@@ -31,6 +31,7 @@ addStrings({
     "ops.err.changed_since": "你打开之后，别人改了这条评论的标注或纠正，这次没有保存。这一行已显示它现在的样子，你填的内容还在：核对后再点保存会替换它",
     "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
+    "ops.formsAway": "{n} 个打开的表单所在的评论不在这次列表里：再列出时带着填的内容打开",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
     "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
@@ -66,6 +67,7 @@ addStrings({
     "ops.err.changed_since": "someone changed this comment's label or correction after you loaded it: not saved. The row shows it as it is now and what you typed is still here: check it, and save again to replace it",
     "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
+    "ops.formsAway": "{n} open form(s) are under comments not in this list: listed again, they reopen as typed",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
     "ops.needProduct": "choose the product this answer is about first",
     "ops.otherProduct": "note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
@@ -92,6 +94,12 @@ addStrings({
   let loadedAt = null;
   let truncated = false; // more rows match than the list shows
   const LIMIT = 500; // rows the list shows, the newest
+  // the forms open under rows, by comment_id: {seen, fix, label}, each form's draft what the operator
+  // chose and typed, `seen` the label_at the row showed when the first was opened (saves send it).
+  // A redraw (Filter, the language) reopens them under their row as they were; a comment not in the
+  // new list keeps them, said in the status line, until it is listed again.
+  const drafts = new Map();
+  let formsAway = 0; // comments with open forms that the list does not show
 
   document.getElementById("lang").append(langSwitch());
   for (const s of document.body.dataset.statuses.split(",")) {
@@ -220,18 +228,40 @@ addStrings({
     return el("tr", { class: cls }, el("td", { colspan: 10 }, el("div", { class: "in-view" }, ...children)));
   }
 
+  // the row's draft of a form (`fresh()` when it has none): kept while the form is open
+  function draftOf(row, form, fresh) {
+    if (!drafts.has(row.comment_id)) drafts.set(row.comment_id, { seen: row.label_at ?? null, fix: null, label: null });
+    const mine = drafts.get(row.comment_id);
+    mine[form] = mine[form] || fresh();
+    return mine[form];
+  }
+
+  // the form ("fix" or "label") open under the row closes, its draft dropped: true when one was open
+  function closeForm(row, tr, form) {
+    let next = tr.nextElementSibling;
+    while (next && !next.dataset.comment && !next.classList.contains(form)) next = next.nextElementSibling;
+    if (!next || next.dataset.comment) return false;
+    next.remove();
+    const mine = drafts.get(row.comment_id);
+    mine[form] = null;
+    if (!mine.fix && !mine.label) drafts.delete(row.comment_id);
+    return true;
+  }
+
   function fixRow(row, tr) {
-    const next = tr.nextElementSibling;
-    if (next && next.classList.contains("fix")) { next.remove(); return; }
+    if (closeForm(row, tr, "fix")) return;
+    const draft = draftOf(row, "fix", () => ({ product: productOf(row) ? row.product_id : "", answer: "" }));
     const room = shelfOf(row.room_id);
-    const product = el("select", { class: "fix-product" });
+    const product = el("select", { class: "fix-product", onchange: () => { draft.product = product.value; } });
     if (!productOf(row)) { // the bot named no product: the operator chooses, nothing is chosen for them
-      product.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: true }));
+      product.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: draft.product === "" }));
     }
     for (const p of room ? room.products : []) {
-      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === row.product_id }));
+      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === draft.product }));
     }
-    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 500, placeholder: t("ops.rightAnswer") });
+    const text = el("textarea", { class: "fix-answer", rows: 2, cols: 50, maxlength: 500, placeholder: t("ops.rightAnswer"),
+      oninput: () => { draft.answer = text.value; } });
+    text.value = draft.answer;
     const result = el("span", { class: "muted fix-result" });
     tr.after(formRow("fix",
       t("ops.rightAnswerFor"), el("b", { text: row.text }), t("ops.about"), product, el("br"), text, " ",
@@ -258,16 +288,20 @@ addStrings({
     tr.querySelector(".corrected").textContent = row.corrected_answer ? t("ops.corrected", { text: row.corrected_answer }) : "";
   }
 
-  // a label or a correction goes with the label the operator saw (`expect`): one another operator
+  // a label or a correction goes with the label the operator saw (`expect`: as the row showed it
+  // when they opened the form, however often the list was redrawn since): one another operator
   // saved meanwhile is not silently replaced. Refused, the row shows the comment's label and
   // correction as they are now and the form keeps what was typed: saving again replaces them.
   async function saveWord(path, row, tr, payload) {
+    const mine = drafts.get(row.comment_id);
     const data = await getJSON(path, {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(Object.assign({ comment_id: row.comment_id, expect: { label_at: row.label_at ?? null } }, payload)),
+      body: JSON.stringify(Object.assign({ comment_id: row.comment_id, expect: { label_at: mine.seen } }, payload)),
     });
-    if (!data.ok && data.row) {
+    if (data.ok) mine.seen = data.label_at; // the operator's own: the row shows it
+    else if (data.row) {
       for (const key of WORD) row[key] = data.row[key];
+      mine.seen = row.label_at ?? null;
       showWord(row, tr);
     }
     return data;
@@ -292,20 +326,19 @@ addStrings({
   }
 
   function labelRow(row, tr) {
-    const next = tr.nextElementSibling;
-    if (next && next.classList.contains("label")) { next.remove(); return; }
+    if (closeForm(row, tr, "label")) return;
+    const draft = draftOf(row, "label", () => ({ kind: row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat"),
+      product: row.label_product || row.product_id, entry: row.label_source || row.source }));
     const room = shelfOf(row.room_id);
     const kind = el("select", { class: "label-kind" });
-    const chosen = row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat");
-    for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("label." + k), selected: k === chosen }));
+    for (const k of LABEL_KINDS) kind.append(el("option", { value: k, text: t("label." + k), selected: k === draft.kind }));
     const product = el("select", { class: "label-product" });
     for (const p of room ? room.products : []) {
-      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === (row.label_product || row.product_id) }));
+      product.append(el("option", { value: p.product_id, text: productName(p), selected: p.product_id === draft.product }));
     }
-    const entry = el("select", { class: "label-entry" });
-    const fillEntries = () => {
+    const entry = el("select", { class: "label-entry", onchange: () => { draft.entry = entry.value; } });
+    const fillEntries = (want) => {
       clear(entry);
-      const want = row.label_source || row.source;
       const entries = entriesOf(row.room_id, product.value);
       if (!entries.some((e) => e.source === want)) {
         // nothing to start from (another product than the bot's): no entry chosen for the operator
@@ -315,12 +348,13 @@ addStrings({
         const name = e[LANG === "en" ? "en" : "zh"] + (e.says ? " · " + e.says : "");
         entry.append(el("option", { value: e.source, text: name, selected: e.source === want }));
       }
+      draft.entry = entry.value;
     };
     const what = el("span", { class: "label-answer" }, t("ops.about"), product, t("ops.entry"), entry);
     const showWhat = () => { what.hidden = kind.value !== "answer"; };
-    product.addEventListener("change", fillEntries);
-    kind.addEventListener("change", showWhat);
-    fillEntries();
+    product.addEventListener("change", () => { draft.product = product.value; fillEntries(row.label_source || row.source); });
+    kind.addEventListener("change", () => { draft.kind = kind.value; showWhat(); });
+    fillEntries(draft.entry);
     showWhat();
     const result = el("span", { class: "muted label-result" });
     tr.after(formRow("label",
@@ -349,6 +383,7 @@ addStrings({
   function render(rows) {
     lastRows = rows;
     clear(body);
+    formsAway = drafts.size;
     document.getElementById("count").textContent = truncated ? LIMIT + "+" : String(rows.length);
     for (const row of rows) {
       const answer = row.answer || (row.guess ? t("ops.guess", { text: row.guess }) : "");
@@ -376,13 +411,20 @@ addStrings({
         tr.lastChild.append(el("span", { class: "muted no-shelf", text: t("ops.noShelf"), title: t("ops.err.unknown_room") }));
       }
       body.append(tr);
+      const mine = drafts.get(row.comment_id);
+      if (mine && shelfOf(row.room_id)) { // its forms, reopened as the operator left them: the correction first under the row
+        if (mine.label) labelRow(row, tr);
+        if (mine.fix) fixRow(row, tr);
+        formsAway -= 1;
+      }
     }
   }
 
   function loadedLine() {
     if (!loadedAt) return;
     const more = truncated ? " · " + t("ops.more", { n: LIMIT }) : "";
-    statusLine.textContent = t("ops.loaded", { time: loadedAt.toLocaleTimeString() }) + more;
+    const away = formsAway ? " · " + t("ops.formsAway", { n: formsAway }) : "";
+    statusLine.textContent = t("ops.loaded", { time: loadedAt.toLocaleTimeString() }) + more + away;
   }
 
   async function load() {
