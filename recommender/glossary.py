@@ -6,7 +6,7 @@ read at the first look-up (about 3 s, once per process) and nothing of it is shi
 dictionary maps a Chinese word to its English senses; read backwards it is noisy ("table" is 桌子
 and 表格), so the glosses of a word are ranked: a word whose *first* sense is the English word
 before one where it is a later sense, a word with few senses before one with many, and a common
-word (jieba's word frequencies) before a rare one. Only two- to four-character words: a single
+word (jieba's dictionary, as shipped) before a rare one. Only two- to four-character words: a single
 character is too loose a gloss to match on."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import threading
 from collections import defaultdict
 
-from recommender.text import stem, word_frequency
+from recommender.text import dictionary_frequencies, stem
 
 GLOSSES_PER_WORD = 2
 _SENSE = re.compile(r"[a-z][a-z\-]*(?: [a-z\-]+)?")  # one or two English words
@@ -34,12 +34,13 @@ def _index() -> dict[str, tuple[str, ...]]:
     with _lock:
         ranked: dict[str, dict[str, float]] = defaultdict(dict)
         stems: dict[str, str] = {}
+        frequency = dictionary_frequencies()
         for entry in CcCedict().get_entries():
             zh = entry["simplified"]
             if not _ZH_WORD.fullmatch(zh):
                 continue
             senses = entry["definitions"]
-            common = math.log1p(word_frequency(zh)) - 0.3 * len(senses)
+            common = math.log1p(frequency.get(zh, 0)) - 0.3 * len(senses)
             for i, sense in enumerate(senses):
                 words = _PARTICLE.sub("", _REMARK.sub("", sense).strip().lower())
                 if not _SENSE.fullmatch(words):

@@ -52,10 +52,17 @@ def add_words(words: list[str]) -> None:
             jieba.add_word(w, freq=20000)
 
 
-def word_frequency(word: str) -> int:
-    """How common a Chinese word is in jieba's dictionary (0 if it lacks the word)."""
+def dictionary_frequencies() -> dict[str, int]:
+    """How common each word of jieba's own dictionary is, as shipped: not the segmenter's live
+    table, which the shelves' names are added to (add_words), so that what is read from it does
+    not depend on which rooms were opened first."""
     _ensure_init()
-    return int(jieba.dt.FREQ.get(word, 0))
+    freq: dict[str, int] = {}
+    with jieba.dt.get_dict_file() as f:
+        for line in f:
+            word, count = line.decode("utf-8").split(" ")[:2]
+            freq[word] = int(count)
+    return freq
 
 
 def tokens(text: str) -> list[str]:
