@@ -374,4 +374,6 @@ class ShelfMatcher:
             return ProductRef(screen, "on_screen", 0.85)
         if tied:
             return ProductRef(tied[0], "name", 0.5)
+        if len(self.catalog.products) == 1:  # a shelf of one: it is the product on screen, said or not
+            return ProductRef(self.catalog.products[0], "on_screen", 0.85)
         return ProductRef(None, "none", 0.0)

@@ -723,3 +723,32 @@ def test_a_number_that_may_be_a_day_is_not_read_as_the_last_product(
     assert (
         answer_comment("12号链接发货快吗", room, None, QASettings(), recent=seven.id).product_id == twelve.id
     )
+
+
+def test_a_shelf_of_one_product_answers_without_naming_it(encoder: TextEncoder) -> None:
+    # a small shop selling one product: nobody says which, nothing is set on screen
+    shelf = Catalog.model_validate(
+        {
+            "room_id": "one-shelf",
+            "products": [
+                {
+                    "id": "k1",
+                    "link": 1,
+                    "title": "手冲咖啡滤杯 陶瓷",
+                    "category": "咖啡器具",
+                    "price": 68.0,
+                    "stock": 40,
+                    "shipping": "48小时内发货，全国包邮",
+                    "returns": "七天无理由退换",
+                    "faq": [{"id": "k1-f1", "q": "能进洗碗机吗？", "a": "可以，陶瓷耐高温。"}],
+                }
+            ],
+        }
+    )
+    room = build_knowledge(shelf, encoder, SETTINGS.dense_weight)
+    d = answer_comment("多少钱", room, None, SETTINGS)
+    assert d.kind == "answer" and d.product_id == "k1" and d.reply is not None and "68" in d.reply
+    d = answer_comment("多久发货", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping" and "48小时" in (d.reply or "")
+    d = answer_comment("can it go in the dishwasher?", room, None, SETTINGS)
+    assert d.product_id == "k1" and d.source == "k1-f1"
