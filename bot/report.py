@@ -21,6 +21,7 @@ from typing import Any, Literal
 from storage.log import InteractionLog
 from storage.reports import room_report
 from storage.schema import TABLES
+from storage.stats import FEW_ROWS, FEW_VIEWERS
 
 FUNNEL_STEPS = (
     ("viewers", "viewers"),
@@ -56,6 +57,9 @@ CJK_FONT_FILES = (
 
 # the page's words in Chinese (English is what the code says); a label missing here stays English
 ZH: dict[str, str] = {
+    "not fitted: ": "未拟合：",
+    FEW_ROWS: "记下了价格的“场次 × 商品”只有 {n} 行",
+    FEW_VIEWERS: "{n} 位观众、{buyers} 位买家：太少，无法拟合并留出一部分检验",
     "viewers": "观众",
     "commenters": "发言观众",
     "askers": "提问观众",
@@ -557,10 +561,18 @@ def _step_rate(funnel: dict[str, Any], i: int) -> float | None:
     return funnel[FUNNEL_STEPS[i][0]] / funnel["viewers"]
 
 
+def _not_fitted(result: dict[str, Any]) -> str:
+    """Why a model was not fitted, in the report's language (its counts filled in again)."""
+    for template in (FEW_ROWS, FEW_VIEWERS):
+        if result["why"] == template.format(n=result["n"], buyers=result.get("buyers")):
+            return tr("not fitted: ") + tr(template).format(n=result["n"], buyers=result.get("buyers"))
+    return tr("not fitted: ") + result["why"]
+
+
 def _forecast_section(f: dict[str, Any]) -> str:
     title = "Sales forecast: units ~ viewers + price + show length (linear regression)"
     if not f["ok"]:
-        return _section(title, None, "", f"not fitted: {f['why']}")
+        return _section(title, None, "", _not_fitted(f))
     rows = [
         [_td("n (show × product)"), _td(f["n"], metric="forecast.n")],
         [_td("shows"), _td(f["shows"])],
@@ -580,7 +592,7 @@ def _forecast_section(f: dict[str, Any]) -> str:
 def _propensity_section(p: dict[str, Any]) -> str:
     title = "Purchase probability per viewer (logistic regression)"
     if not p["ok"]:
-        return _section(title, None, "", f"not fitted: {p['why']}")
+        return _section(title, None, "", _not_fitted(p))
     stats_rows = [
         [_td("viewers"), _td(p["n"], metric="propensity.n")],
         [_td("train / held out"), _td(f"{p['n_train']} / {p['n_test']}")],

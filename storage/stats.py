@@ -13,6 +13,9 @@ from typing import Any
 import numpy as np
 
 SEGMENTS = ("low", "medium", "high", "very high")
+# why a model was not fitted, filled with the counts the result holds (`n`, `buyers`)
+FEW_ROWS = "only {n} show × product rows with a logged price"
+FEW_VIEWERS = "{n} viewers, {buyers} buyers: too few to fit and hold out"
 PROPENSITY_FEATURES = ("watch_min", "comments", "questions", "likes", "impressions", "clicks", "carts")
 
 
@@ -164,11 +167,7 @@ def sales_forecast(shows: list[dict[str, Any]], prices: dict[str, float]) -> dic
         for pid, price in sorted(prices.items())
     ]
     if len(rows) < 4:
-        return {
-            "ok": False,
-            "why": f"only {len(rows)} show × product rows with a logged price",
-            "n": len(rows),
-        }
+        return {"ok": False, "why": FEW_ROWS.format(n=len(rows)), "n": len(rows)}
     x = np.array([r[:3] for r in rows], dtype=float)
     y = np.array([r[3] for r in rows], dtype=float)
     model = LinearRegression().fit(x, y)
@@ -216,8 +215,9 @@ def purchase_propensity(viewers: list[dict[str, Any]], seed: int = 0, top: int =
     if len(viewers) < 10 or positives < 3 or len(viewers) - positives < 3:
         return {
             "ok": False,
-            "why": f"{len(viewers)} viewers, {positives} buyers: too few to fit and hold out",
+            "why": FEW_VIEWERS.format(n=len(viewers), buyers=positives),
             "n": len(viewers),
+            "buyers": positives,
         }
     try:
         x_train, x_test, y_train, y_test = train_test_split(

@@ -282,3 +282,26 @@ def test_the_forecast_note_is_in_the_pages_language() -> None:
     assert "constant in this log" not in zh and "show_minutes" not in zh
     en = unescape(_forecast_section(forecast))
     assert "in-sample fit; constant in this log, so not identified: viewers, show_minutes" in en
+
+
+def test_why_a_model_was_not_fitted_is_in_the_pages_language() -> None:
+    # a short show: too few rows and buyers to fit; the Chinese page said so in English
+    from bot.report import _LANG, _forecast_section, _propensity_section
+    from storage.stats import purchase_propensity, sales_forecast
+
+    forecast = sales_forecast(
+        [{"viewers": 14, "minutes": 20.0, "units": {"d01": 2}, "show": 1}], {"d01": 99.0}
+    )
+    behaviour = dict.fromkeys(("comments", "questions", "likes", "impressions", "clicks", "carts"), 0)
+    viewers = [{"viewer_id": f"v{i}", "watch_s": 60.0, "orders": 0, **behaviour} for i in range(14)]
+    propensity = purchase_propensity(viewers)
+    assert not forecast["ok"] and not propensity["ok"]
+    token = _LANG.set("zh")
+    try:
+        zh = unescape(_forecast_section(forecast) + _propensity_section(propensity))
+    finally:
+        _LANG.reset(token)
+    assert "未拟合：记下了价格的“场次 × 商品”只有 1 行" in zh
+    assert "未拟合：14 位观众、0 位买家" in zh and "not fitted" not in zh
+    en = unescape(_forecast_section(forecast) + _propensity_section(propensity))
+    assert "not fitted: only 1 show × product rows" in en and "not fitted: 14 viewers, 0 buyers" in en
