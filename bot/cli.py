@@ -158,7 +158,7 @@ def _tokens(args: argparse.Namespace) -> int:
         if args.operator == bool(args.room):
             print("cohost tokens rotate: give --room ROOM or --operator", file=sys.stderr)
             return 2
-        base = base_url(settings)
+        base = base_url(_link_settings(settings, args))
         if args.operator:
             print(f"operator: {base}/ops?token={tokens.make_token(db, tokens.OPERATOR)}")
         else:
@@ -178,6 +178,21 @@ def _tokens(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.close()
+
+
+def _link_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with `--host`/`--port` applied, as `serve` applies them: the printed link must name
+    the address the server runs on, not config.yaml's when the server was started with flags."""
+    data = settings.model_dump()
+    if args.host:
+        data["server"]["host"] = args.host
+    if args.port is not None:
+        if args.port == 0:  # serve's "any free port": a link needs the one it took
+            raise ConfigError(
+                "--port 0: give the port the server listens on (the links it printed at start-up name it)"
+            )
+        data["server"]["port"] = args.port
+    return validate_settings(data, "command line")
 
 
 def _rooms_of(db: Any) -> list[str]:
@@ -518,6 +533,15 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--operator", action="store_true", help="rotate: replace the operator's token")
     tok.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
     tok.add_argument("--config", help=CONFIG_HELP + "; its server.host and port make the printed link")
+    tok.add_argument(
+        "--host",
+        help="rotate: the server's address in the printed link, as given to serve (default: server.host)",
+    )
+    tok.add_argument(
+        "--port",
+        type=int,
+        help="rotate: the server's port in the printed link, as given to serve (default: server.port)",
+    )
     tok.set_defaults(func=_tokens)
     return parser
 

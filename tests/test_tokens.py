@@ -321,6 +321,20 @@ def test_rotate_refuses_an_unknown_room_and_a_missing_database(tmp_path: Path) -
     assert r.returncode == 2 and "--room ROOM or --operator" in r.stderr
 
 
+def test_rotate_prints_links_at_the_host_and_port_given_as_to_serve(tmp_path: Path) -> None:
+    """`serve --port 19010` with config.yaml's 8080 in the working folder: the link must name 19010."""
+    db = str(tmp_path / "c.db")
+    ensure_tokens(tmp_path / "c.db", ["demo-room"], streamer=True, operator=True)
+    r = _cohost("tokens", "rotate", "--room", "demo-room", "--db", db, "--port", "19010")
+    assert r.returncode == 0, r.stderr
+    assert LINK.search(r.stdout)[2] == "http://127.0.0.1:19010/console/demo-room"
+    r = _cohost("tokens", "rotate", "--operator", "--db", db, "--host", "live.example", "--port", "19010")
+    assert r.returncode == 0, r.stderr
+    assert OPERATOR_LINK.search(r.stdout)[1] == "http://live.example:19010/ops"
+    r = _cohost("tokens", "rotate", "--operator", "--db", db, "--port", "0")
+    assert r.returncode == 2 and "--port 0" in r.stderr and "?token=" not in r.stdout
+
+
 async def test_a_console_open_in_chromium_keeps_working_across_a_restart(tmp_path: Path, browser) -> None:
     from playwright.async_api import expect
 
