@@ -108,6 +108,7 @@ def _join(args: argparse.Namespace) -> int:
 def _forget(args: argparse.Namespace) -> int:
     import sqlite_utils
 
+    from bot.app import base_url
     from bot.config import viewer_salt
     from storage.privacy import forget_viewer, viewer_key
 
@@ -122,7 +123,16 @@ def _forget(args: argparse.Namespace) -> int:
     total = sum(removed.values())
     detail = ", ".join(f"{n} {t}" for t, n in sorted(removed.items())) or "nothing stored"
     print(f"forgot viewer {args.viewer}: {total} rows ({detail})")
-    print("a running server keeps the viewer's in-memory profile until DELETE /api/viewers/<id> or a restart")
+    # The CLI reaches the file only: a server running on it keeps what it holds in memory.
+    url = f"{base_url(settings)}/api/viewers/{quote(args.viewer, safe='')}"
+    print(
+        "a server running on this database still holds the viewer's queued questions and complaints "
+        "(its streamer console shows their name and text) and their profile until it restarts; "
+        "on a running server forget them there instead, with the operator's token "
+        "(at the address the server runs on):\n"
+        f'  curl -X DELETE -H "Authorization: Bearer $OPERATOR_TOKEN" {url}',
+        file=sys.stderr,
+    )
     return 0
 
 

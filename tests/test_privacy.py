@@ -80,6 +80,9 @@ def test_cohost_forget_on_the_database_file(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "forgot viewer gone: 2 rows" in r.stdout
+    # a running server is not reached: the warning says what it keeps and gives the request that clears it
+    assert "queued questions" in r.stderr and "until it restarts" in r.stderr
+    assert "curl -X DELETE" in r.stderr and "/api/viewers/gone" in r.stderr
     db = sqlite_utils.Database(path)
     assert _rows_of(db, "gone") == 0 and _rows_of(db, "stays") == 2
 
