@@ -81,26 +81,36 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
+# Every key of a `GET /api/ops/qa` row (tests/test_ops.py checks it): the export is the review's rows.
 CSV_COLUMNS = (
     "time",  # created_at as a spreadsheet reads it: the server's local time with its UTC offset
     "created_at",
     "room_id",
     "viewer_id",
+    "viewer_name",
     "text",
     "kind",
     "product_id",
     "source",
     "confidence",
     "status",
+    "filtered",  # why a `filtered` row was (banned_word, flood, rate_limited, ...)
     "answer",
     "author",
+    "reply_id",
+    "replied_at",
+    "escalation_id",
+    "escalation_status",
+    "escalation_reason",
     "guess",
     "feedback_up",
     "feedback_down",
     "corrected_answer",
+    "corrected_at",
     "label_kind",
     "label_product",
     "label_source",
+    "label_at",
     "comment_id",
 )
 

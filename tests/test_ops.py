@@ -31,6 +31,8 @@ async def test_review_filters_and_csv(live_server) -> None:
     answered = await viewer.call("comment", {"text": "3号链接多少钱"})
     escalated = await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
     chat = await viewer.call("comment", {"text": '=HYPERLINK("x") 主播好'})
+    spam = await viewer.call("comment", {"text": "想要优惠的 加 薇 信 aaa"})
+    assert spam["kind"] == "filtered"
     await viewer.call("reply_feedback", {"reply_id": answered["reply_id"], "helpful": False})
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
     auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
@@ -42,7 +44,14 @@ async def test_review_filters_and_csv(live_server) -> None:
                 assert r.status == 200, await r.text()
                 return [row["comment_id"] for row in (await r.json())["rows"]]
 
-        assert await ids() == [chat["comment_id"], escalated["comment_id"], answered["comment_id"]]
+        assert await ids() == [
+            spam["comment_id"],
+            chat["comment_id"],
+            escalated["comment_id"],
+            answered["comment_id"],
+        ]
+        async with http.get(f"{live.url}/api/ops/qa") as r:
+            json_keys = set((await r.json())["rows"][0])
         assert await ids(kind="question") == [escalated["comment_id"], answered["comment_id"]]
         assert await ids(status="escalated") == [escalated["comment_id"]]
         assert await ids(status="answered") == [answered["comment_id"]]
@@ -63,6 +72,12 @@ async def test_review_filters_and_csv(live_server) -> None:
             rows = list(csv.DictReader(io.StringIO((await r.read()).decode("utf-8-sig"))))
         assert [row["comment_id"] for row in rows] == await ids()
         by_id = {row["comment_id"]: row for row in rows}
+        assert set(rows[0]) == json_keys | {"time"}  # docs/events.md: the JSON rows' keys are its columns
+        assert by_id[spam["comment_id"]]["status"] == "filtered"
+        assert by_id[spam["comment_id"]]["filtered"] == "banned_word"  # why, not just that it was
+        assert by_id[escalated["comment_id"]]["escalation_reason"]
+        assert by_id[escalated["comment_id"]]["escalation_status"] == "open"
+        assert by_id[answered["comment_id"]]["reply_id"] == answered["reply_id"]
         assert by_id[answered["comment_id"]]["feedback_down"] == "1"
         assert by_id[answered["comment_id"]]["status"] == "answered"
         # a time a spreadsheet reads, beside the unix seconds
