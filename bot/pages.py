@@ -603,9 +603,18 @@ async def ops_correct(request: web.Request) -> web.Response:
         before = await _label_as_seen(request, room_id, comment_id, expected)
         if isinstance(before, web.Response):
             return before
-        product_id = body.get("product_id") or comment.get("product_id")
-        if not isinstance(product_id, str) or shelf.catalog.product(product_id) is None:
-            return _error(404, "unknown_product", "choose the product this answer is about")
+        given = body.get("product_id")
+        if given is not None and not isinstance(given, str):
+            return _error(400, "bad_payload", "product_id must be a string: the product the answer is about")
+        product_id = given or comment.get("product_id")
+        if not product_id:  # said as missing, not as an unknown product (the page always sends one)
+            return _error(
+                400,
+                "bad_payload",
+                "give product_id: the bot found no product in this comment to put the answer under",
+            )
+        if shelf.catalog.product(product_id) is None:
+            return _error(404, "unknown_product", f"no product {product_id[:64]!r} in room {room_id}")
         question = faq_question(shelf.catalog, product_id, comment["text"])
         used = await asyncio.to_thread(request.app[LOG].query, *labelled_entries(room_id, product_id))
         try:

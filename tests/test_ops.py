@@ -116,7 +116,20 @@ async def test_a_correction_becomes_an_faq_entry_and_the_next_asker_gets_it(live
         async with http.post(
             url, json={"comment_id": wrong["comment_id"], "answer": "x", "product_id": "zz"}
         ) as r:
-            assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_product"
+            error = (await r.json())["error"]
+            assert r.status == 404 and error["code"] == "unknown_product" and "'zz'" in error["message"]
+        # a comment the bot found no product in, and none given: said missing, not unknown
+        [chat] = await asked(live, "v2", "主播好")
+        assert await asyncio.to_thread(live.app[LOG].flush, 10)
+        async with http.post(url, json={"comment_id": chat["comment_id"], "answer": "x"}) as r:
+            error = (await r.json())["error"]
+            assert (
+                r.status == 400 and error["code"] == "bad_payload" and "give product_id" in error["message"]
+            )
+        async with http.post(
+            url, json={"comment_id": chat["comment_id"], "answer": "x", "product_id": 3}
+        ) as r:
+            assert r.status == 400 and (await r.json())["error"]["code"] == "bad_payload"
 
         bob = await live.viewer("demo-room", "bob")
         ack = await bob.call("comment", {"text": WRONG})
