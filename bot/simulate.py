@@ -246,6 +246,8 @@ async def simulate_show(
     """Run one show of `minutes` show-time with `viewers` viewers; returns what was done (from acks)."""
     await check_server(url.rstrip("/"), room_id)
     show = Show(url, room_id, seed, speed, token)
+    # before any viewer's coroutine is made: a refused --token ends the run with none left never awaited
+    products = await room_products(url, room_id, token)
     rng = random.Random(seed)
     length_s = minutes * 60
     plans = []
@@ -253,7 +255,6 @@ async def simulate_show(
         arrive = rng.uniform(0, 0.7 * length_s)
         stay = min(rng.lognormvariate(5.0, 0.9), length_s - arrive)  # median ~2.5 show-minutes
         plans.append(SimViewer(show, i).run(arrive, max(stay, 5.0)))
-    products = await room_products(url, room_id, token)
     results = await asyncio.gather(show.rotate_screen(minutes, products), *plans, return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]
     for failure in failures:

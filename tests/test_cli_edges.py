@@ -103,6 +103,26 @@ def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
     assert url in line and "no server answers" in line
 
 
+async def test_simulate_with_a_refused_token_says_so_in_one_line(live_server) -> None:
+    """No `coroutine 'SimViewer.run' was never awaited` warning after the error."""
+    import asyncio
+
+    live = await live_server()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env.pop("COHOST_STREAMER_TOKEN", None)
+    proc = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "bot.cli", "simulate", "--url", live.url, "--token", "bad", "--viewers", "3"],
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 1, out
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cohost simulate: --token refused"), lines
+
+
 def test_simulate_with_a_url_that_is_no_server_address(tmp_path: Path) -> None:
     line = one_line(cohost("simulate", "--url", "127.0.0.1:8080", "--viewers", "1", cwd=tmp_path))
     assert "--url" in line and "http" in line
