@@ -582,7 +582,10 @@ async def open_rooms(registry: RoomRegistry, log: InteractionLog, catalogs: list
         if problem is not None:  # the file's shelf is stored in its place
             _keep_aside(log, from_file, saved[0], problem, sources[from_file.room_id])
             saved, store = [], False
-        catalog, detail = restored or from_file, f"{len(from_file.products)} products"
+        catalog, detail = (
+            restored or from_file,
+            f"{len(from_file.products)} product{'' if len(from_file.products) == 1 else 's'}",
+        )
         if restored is not None:
             if restored != from_file:  # else stored as it opened, unchanged since
                 detail += ", as last changed live"

@@ -153,8 +153,34 @@ def _tokens(args: argparse.Namespace) -> int:
         return 2
     db = tokens.connect(path)
     try:
+        if args.operator and args.room is not None:
+            print(f"cohost tokens {args.action}: give --room ROOM or --operator, not both", file=sys.stderr)
+            return 2
+        if args.room is not None and args.room not in (known := _rooms_of(db)):
+            print(
+                f"cohost tokens {args.action}: {path} has no room {args.room!r} "
+                f"(rooms: {', '.join(known) or 'none'})",
+                file=sys.stderr,
+            )
+            return 2
         if args.action == "list":
-            for row in tokens.listed(db):
+            if args.host or args.port is not None:
+                print(
+                    "cohost tokens list: --host and --port make rotate's link; list prints none",
+                    file=sys.stderr,
+                )
+                return 2
+            rows = tokens.listed(db)
+            if args.room is not None or args.operator:  # only those asked about
+                rows = [
+                    r
+                    for r in rows
+                    if (r["kind"] == tokens.OPERATOR and args.operator)
+                    or (r["kind"] == tokens.STREAMER and r["room_id"] == args.room)
+                ]
+            if args.room is not None and not any(r["kind"] == tokens.STREAMER for r in rows):
+                print(f"streamer {args.room}: no stored token")
+            for row in rows:
                 made = datetime.datetime.fromtimestamp(row["created_at"]).isoformat(" ", "seconds")
                 who = f"streamer {row['room_id']}" if row["kind"] == tokens.STREAMER else "operator"
                 print(f"{who}: made {made}")
@@ -165,20 +191,13 @@ def _tokens(args: argparse.Namespace) -> int:
                 if os.environ.get(env):
                     print(f"${env} is set here: a token for {who} as well")
             return 0
-        if args.operator == bool(args.room):
+        if not args.operator and not args.room:
             print("cohost tokens rotate: give --room ROOM or --operator", file=sys.stderr)
             return 2
         base = base_url(_link_settings(settings, args))
         if args.operator:
             print(f"operator: {base}/ops?token={tokens.make_token(db, tokens.OPERATOR)}")
         else:
-            known = _rooms_of(db)
-            if args.room not in known:
-                print(
-                    f"cohost tokens rotate: {path} has no room {args.room!r} (rooms: {', '.join(known) or 'none'})",
-                    file=sys.stderr,
-                )
-                return 2
             token = tokens.make_token(db, tokens.STREAMER, args.room)
             print(f"console {args.room}: {base}/console/{quote(args.room, safe='')}?token={token}")
         print(
@@ -539,8 +558,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["list", "rotate"],
         help="list: which exist (never the secret); rotate: make a new one",
     )
-    tok.add_argument("--room", help="rotate: the room whose streamer token is replaced")
-    tok.add_argument("--operator", action="store_true", help="rotate: replace the operator's token")
+    tok.add_argument(
+        "--room", help="rotate: the room whose streamer token is replaced; list: that room's token only"
+    )
+    tok.add_argument(
+        "--operator",
+        action="store_true",
+        help="rotate: replace the operator's token; list: the operator's only",
+    )
     tok.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
     tok.add_argument("--config", help=CONFIG_HELP + "; its server.host and port make the printed link")
     tok.add_argument(

@@ -164,3 +164,16 @@ async def test_a_room_that_wants_no_private_answers_logs_what_the_cap_dropped(li
     db = sqlite_utils.Database(live.db_path)
     [dropped] = db["room_events"].rows_where("event = 'reply_dropped'")
     assert ack["comment_id"] in dropped["detail"]
+
+
+async def test_the_start_up_line_counts_one_product_in_the_singular(
+    live_server, demo_catalog, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="bot.app")
+    one = demo_catalog.model_copy(update={"room_id": "one-room", "products": demo_catalog.products[:1]})
+    await live_server([demo_catalog, one])
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.app" and " open: " in r.getMessage()]
+    assert "room one-room open: 1 product" in lines
+    assert f"room demo-room open: {len(demo_catalog.products)} products" in lines

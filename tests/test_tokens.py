@@ -319,6 +319,21 @@ def test_rotate_refuses_an_unknown_room_and_a_missing_database(tmp_path: Path) -
     assert r.returncode == 2 and "no database" in r.stderr
     r = _cohost("tokens", "rotate", "--db", str(tmp_path / "c.db"))
     assert r.returncode == 2 and "--room ROOM or --operator" in r.stderr
+    r = _cohost("tokens", "rotate", "--room", "demo-room", "--operator", "--db", str(tmp_path / "c.db"))
+    assert r.returncode == 2 and "not both" in r.stderr and "?token=" not in r.stdout
+
+
+def test_list_honours_room_and_operator(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    ensure_tokens(tmp_path / "c.db", ["demo-room", "room-b"], streamer=True, operator=True)
+    every = _cohost("tokens", "list", "--db", db).stdout.splitlines()
+    assert [line.split(":")[0] for line in every] == ["streamer demo-room", "streamer room-b", "operator"]
+    r = _cohost("tokens", "list", "--room", "room-b", "--db", db)
+    assert r.returncode == 0 and [line.split(":")[0] for line in r.stdout.splitlines()] == ["streamer room-b"]
+    r = _cohost("tokens", "list", "--operator", "--db", db)
+    assert r.returncode == 0 and [line.split(":")[0] for line in r.stdout.splitlines()] == ["operator"]
+    r = _cohost("tokens", "list", "--room", "room-c", "--db", db)
+    assert r.returncode == 2 and "no room 'room-c'" in r.stderr and r.stdout == ""
 
 
 def test_rotate_prints_links_at_the_host_and_port_given_as_to_serve(tmp_path: Path) -> None:
