@@ -761,6 +761,11 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         state = self.console(room)
         filtered = recent_filtered(room.room_id, time.time())
         moderation = await asyncio.to_thread(self.log.query, *filtered)
+        counters = await self._counters(room)
+        # No await from here on: a question queued while the log was read has sent its `queue_item`
+        # already and is in this queue too; one queued after is told after this answer. (The queue
+        # read before an await lost a question the console had just drawn: the answer's older queue
+        # came after its `queue_item` and the console dropped what it did not list.)
         return {
             "ok": True,
             **self.shelf(room),
@@ -768,7 +773,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             "queue": [i.as_dict() for i in room.queue],
             "settings": state.settings(),
             "timers": [t.as_dict() for t in state.timers.values()],
-            "counters": await self._counters(room),
+            "counters": counters,
             "moderation": moderation,
             "now": time.time(),  # the server's clock: the console shows how long questions waited
         }

@@ -21,6 +21,29 @@ async def streamer_of(live, room: str = "demo-room"):
     return streamer
 
 
+async def test_a_question_queued_while_the_console_loads_is_in_its_queue(live_server) -> None:
+    # the console draws the queue of `console_state`'s answer; a question queued while the server
+    # read the log for that answer was missing from it, so the console dropped the item it had just
+    # drawn from `queue_item`, and the streamer never saw the question
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    namespace = live.app[NAMESPACE]
+    read_counters = namespace._counters
+
+    async def a_question_meanwhile(room):  # the log read the answer waits for, a viewer asking meanwhile
+        await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+        return await read_counters(room)
+
+    namespace._counters = a_question_meanwhile
+    try:
+        state = await streamer.call("console_state")
+    finally:
+        namespace._counters = read_counters
+    (queued,) = await streamer.wait_for("queue_item")
+    assert [i["escalation_id"] for i in state["queue"]] == [queued["escalation_id"]]
+
+
 async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_catalog) -> None:
     live = await live_server()
     streamer = await streamer_of(live)
