@@ -88,6 +88,10 @@ def _join(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://", "ws://", "wss://")):
         raise ConfigError(f"--url {args.url!r}: expected http(s):// or ws(s):// and the server's address")
     settings = _settings(args)
+    if args.db:
+        data = settings.model_dump()
+        data["storage"]["db_path"] = str(Path(args.db).resolve())
+        settings = validate_settings(data, "command line")
     catalog = load_catalog(args.catalog or settings.rooms.catalogs[0])
 
     async def main() -> bool:
@@ -427,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--room", required=True, help="the platform's room id (fills {room} in join.*)")
     join.add_argument("--config", help="config.yaml with the platform's join: section")
     join.add_argument("--catalog", help="catalog YAML of the shelf (default: the first of rooms.catalogs)")
+    join.add_argument(
+        "--db", help="SQLite file for the interaction log (default: storage.db_path, cohost.db)"
+    )
     join.set_defaults(func=_join)
 
     qa = command("eval-qa", "answer labelled questions, one JSON line each")

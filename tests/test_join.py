@@ -328,11 +328,11 @@ def _config(tmp_path: Path, db: Path, platform: dict[str, Any]) -> Path:
     return config
 
 
-async def _cli_join(url: str, config: Path, stderr: Any) -> asyncio.subprocess.Process:
+async def _cli_join(url: str, config: Path, stderr: Any, *flags: str) -> asyncio.subprocess.Process:
     """`cohost join` as a user runs it, in a subprocess."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "bot.cli", "join", "--url", url, "--room", ROOM, "--config", str(config)),
+        *("-m", "bot.cli", "join", "--url", url, "--room", ROOM, "--config", str(config), *flags),
         cwd=ROOT,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         stderr=stderr,
@@ -343,10 +343,11 @@ async def test_cli_join_answers_and_writes_the_log_on_ctrl_c(
     room_server: RoomServer, demo_catalog: Catalog, tmp_path: Path
 ) -> None:
     """`cohost join` as a user runs it (a subprocess, the hash encoder for a quick start); Ctrl-C
-    (SIGINT) disconnects, writes the log and exits 0."""
+    (SIGINT) disconnects, writes the log (to `--db`, over the config's file) and exits 0."""
     db = tmp_path / "join.db"
     stderr = (tmp_path / "join.log").open("w")
-    proc = await _cli_join(room_server.url, _config(tmp_path, db, PLATFORM), stderr)
+    config = _config(tmp_path, tmp_path / "config.db", PLATFORM)
+    proc = await _cli_join(room_server.url, config, stderr, "--db", str(db))
     stderr.close()
     try:
         await room_server.wait_for(
@@ -367,6 +368,7 @@ async def test_cli_join_answers_and_writes_the_log_on_ctrl_c(
     rows = sqlite_utils.Database(db)
     assert [(c["viewer_id"], c["viewer_name"]) for c in rows["comments"].rows] == [("u7", "小红")]
     assert [r["text"] for r in rows["replies"].rows] == [said[0]["content"]]
+    assert not (tmp_path / "config.db").exists()
 
 
 async def test_cli_join_exits_1_when_the_platform_stays_out_of_reach(tmp_path: Path) -> None:
@@ -399,4 +401,10 @@ def test_cli_join_has_the_documented_flags() -> None:
     from bot.cli import build_parser
 
     args = build_parser().parse_args(["join", "--url", "http://127.0.0.1:1", "--room", "r"])
-    assert (args.url, args.room, args.config, args.catalog) == ("http://127.0.0.1:1", "r", None, None)
+    assert (args.url, args.room, args.config, args.catalog, args.db) == (
+        "http://127.0.0.1:1",
+        "r",
+        None,
+        None,
+        None,
+    )
