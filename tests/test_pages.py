@@ -99,6 +99,7 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await flushed(live)
     ops = await open_page(browser, f"{base}/ops?token=wrong")
     await expect(ops.locator("#message")).to_have_text("令牌错误。")
+    assert "token=" not in ops.url  # a refused token does not stay in the address bar either
     await ops.goto(f"{base}/ops?token={live.app[OPERATOR]}")
     row = ops.locator("#qa tbody tr", has_text=WRONG).first
     await expect(row).to_be_visible()

@@ -20,5 +20,7 @@ addStrings({
   },
 });
 
+// a refused `?token=` leaves the address bar (and the history entry): it may be a real token mistyped
+if (new URLSearchParams(location.search).has("token")) history.replaceState(null, "", location.pathname);
 document.getElementById("lang").append(langSwitch());
 applyI18n();
