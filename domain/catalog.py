@@ -269,7 +269,12 @@ SHOWN_PROBLEMS = 3  # a catalog with many mistakes: the first few named, the res
 def _describe(error: ValidationError, data: Any) -> str:
     """One line naming the product and the field that is wrong; when several are, the first few
     (fixing a shelf one mistake per attempt took as many attempts as mistakes)."""
-    problems = list(dict.fromkeys(_problem(e, data) for e in error.errors()))
+    errors = error.errors()
+    if any(len(e["loc"]) >= 2 and e["loc"][0] == "products" for e in errors):
+        # a product that fails is left out before the shelf's length is checked: a shelf of one
+        # broken product then also read "Tuple should have at least 1 item", which its own error says
+        errors = [e for e in errors if not (tuple(e["loc"]) == ("products",) and e["type"] == "too_short")]
+    problems = list(dict.fromkeys(_problem(e, data) for e in errors))
     line = "; ".join(problems[:SHOWN_PROBLEMS])
     if len(problems) > SHOWN_PROBLEMS:
         line += f" (and {len(problems) - SHOWN_PROBLEMS} more)"

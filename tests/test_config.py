@@ -82,6 +82,19 @@ def test_broken_catalog_names_product_and_field(name: str, expected: str) -> Non
     assert expected in str(e.value) and "\n" not in str(e.value)
 
 
+def test_a_shelf_of_one_broken_product_names_that_products_mistake_only(tmp_path: Path) -> None:
+    path = tmp_path / "shelf.yaml"
+    product = {"id": "x1", "link": 1, "title": "小店", "category": "杂货", "price": -5, "stock": 3}
+    path.write_text(yaml.safe_dump({"room_id": "shop", "products": [product]}), encoding="utf-8")
+    with pytest.raises(CatalogError) as e:
+        load_catalog(path)
+    # before: "...; catalog, field products: Tuple should have at least 1 item after validation, not 0"
+    assert str(e.value).endswith("product x1, field price: Input should be greater than or equal to 0")
+    path.write_text(yaml.safe_dump({"room_id": "shop", "products": []}), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"field products: .*at least 1 item"):
+        load_catalog(path)  # an empty shelf still says so
+
+
 def test_a_catalog_with_many_mistakes_names_the_first_few_on_one_line(tmp_path: Path) -> None:
     # before: only the first, so a shelf with five mistakes took five attempts to load
     products = [
