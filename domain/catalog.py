@@ -110,11 +110,25 @@ class Product(BaseModel):
     asked_as: dict[str, tuple[Annotated[str, Field(min_length=1, max_length=500)], ...]] = Field(
         default_factory=dict
     )
+    # what the shelf calls an attribute whose key is code ("heel_height": 跟高), first the name the
+    # console and the replies show, then other words viewers use; matched like the field's own name
+    names: dict[str, tuple[Annotated[str, Field(min_length=1, max_length=20)], ...]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("attributes", mode="before")
     @classmethod
     def _stringify_attributes(cls, value: Any) -> Any:
         return _stringify_values(value)
+
+    @field_validator("names", mode="before")
+    @classmethod
+    def _one_name_or_several(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                str(k): [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in value.items()
+            }
+        return value
 
     @field_validator("tags", "aliases", mode="before")
     @classmethod
@@ -176,15 +190,27 @@ class Product(BaseModel):
                 raise ValueError(f"asked_as.{key}: {len(wordings)} wordings, at most {MAX_ASKED_AS}")
         return self
 
+    @model_validator(mode="after")
+    def _names_are_of_attributes(self) -> Product:
+        for key, words in self.names.items():
+            if key not in self.attributes:
+                known = ", ".join(self.attributes) or "none"
+                raise ValueError(f"names.{key}: the product has no attribute {key!r} (it has: {known})")
+            if not words:
+                raise ValueError(f"names.{key}: give at least one name")
+        return self
+
     @model_serializer(mode="wrap")
     def _without_absent_en(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # a product without English values or taught wordings dumps as it did before either existed:
+        # a product without English values, taught wordings or names dumps as it did before they existed:
         # a stored shelf's fingerprint (storage/shelves.py) stays the same across the upgrade
         data: dict[str, Any] = handler(self)
         if self.en is None:
             data.pop("en", None)
         if not self.asked_as:
             data.pop("asked_as", None)
+        if not self.names:
+            data.pop("names", None)
         return data
 
     def entries(self) -> list[str]:
@@ -298,7 +324,7 @@ def _problem(err: Any, data: Any) -> str:
     msg = err["msg"]
     if err["type"] == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-        named = re.match(r"(en\.\S+): (.*)", msg)
+        named = re.match(r"((?:en|names)\.\S+): (.*)", msg)
         if named and not loc:  # a check across fields that names the field it found wrong
             field, msg = named.group(1), named.group(2)
         if where == "catalog" and not loc and msg.startswith("product "):

@@ -182,10 +182,13 @@ def key_words(key: str) -> str:
     return " ".join(words + [z for z in zh if z])
 
 
-def field_label(key: str, lang: str) -> str:
-    """A field's name for a reply: the lexicon's first word in the language, else the key's words
-    ("charging_time" → "充电时间" / "charging time")."""
+def field_label(key: str, lang: str, product: Product | None = None) -> str:
+    """A field's name for a reply: in Chinese the product's own name for it (`names:`), then the
+    lexicon's first word in the language, else the key's words ("charging_time" → "充电时间" /
+    "charging time")."""
     words = FIELD_WORDS.get(key, ())
+    if lang == "zh" and product is not None and product.names.get(key):
+        return product.names[key][0]
     if lang == "zh":
         zh = next((w for w in words if has_han(w)), None)
         parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]
@@ -196,12 +199,14 @@ def field_label(key: str, lang: str) -> str:
     return en or " ".join(w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)) or key
 
 
-def field_name_text(key: str) -> str:
-    """The words a viewer may use for a field: the lexicon's, else the key split into words."""
+def field_name_text(key: str, product: Product | None = None) -> str:
+    """The words a viewer may use for a field: the product's names for it (`names:`), the lexicon's,
+    else the key split into words."""
     words = FIELD_WORDS.get(key)
     if words is None:
         words = tuple(dict.fromkeys(FIELD_WORDS.get(w, ())[0] for w in key.split("_") if w in FIELD_WORDS))
-    return " ".join((*words, key_words(key))).strip()
+    own = product.names.get(key, ()) if product is not None else ()
+    return " ".join((*own, *words, key_words(key))).strip()
 
 
 def field_value_text(product: Product, key: str) -> str:
@@ -227,7 +232,7 @@ def field_docs(catalog: Catalog) -> list[Doc]:
     """Every product's fields as entries: `doc_id` is the field key, the text its name and value.
     No live price or stock in the text: a price change re-encodes nothing."""
     return [
-        Doc(doc_id=key, text=field_entry_text(p, key), product_id=p.id, name=field_name_text(key))
+        Doc(doc_id=key, text=field_entry_text(p, key), product_id=p.id, name=field_name_text(key, p))
         for p in catalog.products
         for key in product_fields(p)
     ]
@@ -239,5 +244,5 @@ def field_entry_text(product: Product, key: str) -> str:
     one (an English question finds it by its own words)."""
     english = product.en_value(key) if key not in ("price", "stock") else None
     en_text = " / ".join(english) if isinstance(english, list) else english or ""
-    text = f"{field_name_text(key)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
+    text = f"{field_name_text(key, product)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
     return f"{text} {en_text[:VALUE_CHARS]}".strip()

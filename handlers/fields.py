@@ -458,6 +458,10 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         found.append(FieldMatch(key, strength))
         seen.add(key)
     if product is not None:
+        for key, words in product.names.items():  # the shelf's own name for a field, as the lexicon's
+            if key not in seen and any(w.lower() in text for w in words):
+                found.append(FieldMatch(key, 0.85))
+                seen.add(key)
         count = _count_field(text, product)
         if count is not None and count not in seen:
             found.append(FieldMatch(count, 0.85))
@@ -700,7 +704,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             if lang == "zh":
                 return (
                     f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
-                ) + f"，{_zh_label(key) or '可选'}：{_join(value, lang)}"
+                ) + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
             listed = _join(shown, lang)
             return (
                 f"{name} {verb_en} {shown[at]}." if at is not None else f"{name} has no {match.asked}."
@@ -709,14 +713,15 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     else:
         value_text = str(english if isinstance(english, str) else value)
     if lang == "zh":
-        return f"{name}{_zh_label(key)}：{value_text}"
+        return f"{name}{_zh_label(key, product)}：{value_text}"
     return f"{name} {label_en}{quoted_in_chinese(value_text)}: {value_text}"
 
 
-def _zh_label(key: str) -> str:
-    """A field's name in a Chinese reply ("面料"); "" for a key with no Chinese name ("strap_drop"),
-    which is left out rather than shown to viewers as code."""
-    label = _LABELS_ZH.get(key) or field_label(key, "zh")
+def _zh_label(key: str, product: Product) -> str:
+    """A field's name in a Chinese reply ("面料"): the shelf's own name for it first (`names:`); ""
+    for a key with no Chinese name ("strap_drop"), which is left out rather than shown as code."""
+    own = product.names.get(key)
+    label = own[0] if own else _LABELS_ZH.get(key) or field_label(key, "zh")
     return label if has_han(label) else ""
 
 

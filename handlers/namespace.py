@@ -711,7 +711,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "original_price": p.original_price,
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
-                "fields": {k: field_label(k, "zh") for k in product_fields(p)},  # or by the field's name
+                "fields": {k: field_label(k, "zh", p) for k in product_fields(p)},  # or by the field's name
             }
             for p in sorted(room.catalog.products, key=lambda p: p.link)
         ]

@@ -107,7 +107,7 @@ def product_entries(product: Product) -> list[dict[str, str]]:
     fields = [
         {
             "source": k,
-            "zh": field_label(k, "zh"),
+            "zh": field_label(k, "zh", product),
             "en": field_label(k, "en"),
             "says": says(live.get(k) or field_value_text(product, k)),
         }

@@ -1,0 +1,59 @@
+"""A shelf's own names for attribute keys that are code (`names:` in the catalog): the streamer's
+console and the label form show them, a Chinese reply says them, and a question that uses one is
+that field asked outright. On the bundled demo shelf, with the real encoder."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from domain.catalog import Catalog, CatalogError, parse_catalog
+from handlers.field_entries import field_label
+from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.qa import QASettings, answer_comment
+from handlers.review import product_entries
+from recommender.encoder import TextEncoder
+
+SETTINGS = QASettings()
+
+
+@pytest.fixture(scope="module")
+def room(demo_catalog: Catalog, encoder: TextEncoder) -> RoomKnowledge:
+    return build_knowledge(demo_catalog, encoder, SETTINGS.dense_weight)
+
+
+def _named(catalog: Catalog) -> tuple[str, str, str]:
+    """A demo product, an attribute the shelf names, and its first name."""
+    p = next(p for p in catalog.products if p.names)
+    key, words = next(iter(p.names.items()))
+    return p.id, key, words[0]
+
+
+def test_the_label_form_and_the_console_show_the_shelfs_name(demo_catalog: Catalog) -> None:
+    pid, key, name = _named(demo_catalog)
+    product = demo_catalog.product(pid)
+    assert field_label(key, "zh", product) == name
+    assert field_label(key, "zh") != name  # without the shelf's name: the key's words
+    choice = next(c for c in product_entries(product) if c["source"] == key)
+    assert choice["zh"] == name
+
+
+def test_a_question_naming_the_field_is_answered_with_that_name(
+    room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    for product in (p for p in demo_catalog.products if p.names):
+        for key, words in product.names.items():
+            d = answer_comment(f"{words[0]}是什么", room, product.id, SETTINGS)
+            assert (d.kind, d.source) == ("answer", key), (words, d)
+            assert words[0] in d.reply  # the reply names the field as the shelf does
+
+
+def test_a_name_for_an_attribute_the_product_lacks_is_a_clear_catalog_error(demo_catalog: Catalog) -> None:
+    data = yaml.safe_load(yaml.safe_dump(demo_catalog.model_dump(mode="json"), allow_unicode=True))
+    data["products"][0]["names"] = {"heel": "跟高"}
+    with pytest.raises(
+        CatalogError, match=r"product d01, field names\.heel: the product has no attribute 'heel'"
+    ):
+        parse_catalog(data, "shelf.yaml")
+    data["products"][0]["names"] = {}
+    assert "names" not in parse_catalog(data).products[0].model_dump()  # stored shelves keep their print
