@@ -38,13 +38,12 @@ from bot.app import LOG, NAMESPACE, REFUSALS, REGISTRY, SALT, TOKENS, body_error
 from bot.app import error_response as _error
 from bot.bodies import BodyError, json_object
 from bot.report import render_report
-from domain.catalog import Catalog, CatalogError, FaqEntry, Product
+from domain.catalog import Catalog, CatalogError, Product
 from handlers.comments import escalation_row, shelf_payload
-from handlers.normalize import detect_lang
 from handlers.payloads import REPLY_MAX_CHARS
-from handlers.qa import entry_reply
 from handlers.review import (
     add_faq,
+    answer_in_queue,
     faq_question,
     label_problem,
     label_row,
@@ -70,8 +69,6 @@ from storage.reports import (
 from storage.shelves import read_shelf, saved_shelf, saved_shelves, shelf_row
 
 logger = logging.getLogger(__name__)
-
-OPERATOR_WROTE = "an operator wrote the answer"  # a queued question's reason once corrected
 
 WEB = Path(__file__).parent / "web"
 STREAMER_COOKIE = "cohost_streamer"
@@ -646,8 +643,13 @@ async def ops_correct(request: web.Request) -> web.Response:
         # the correction is a label too: this comment is answered by the new entry
         label = label_row(comment_id, room_id, "answer", product_id, entry.id)
         request.app[LOG].record("qa_labels", label)
+        # the comment still waiting in the queue gets the operator's answer as its guess: an open
+        # room's now; a closed room's when it opens again (LiveRoomNamespace.restore_controls)
         if shelf.room is not None:
-            await _answer_in_queue(request, shelf.room, comment_id, product_id, entry)
+            item = answer_in_queue(shelf.room, comment_id, product_id, entry)
+            if item is not None:
+                request.app[LOG].record("escalations", escalation_row(item, room_id, "open"))
+                await request.app[NAMESPACE].queue_changed(shelf.room, item)
     await asyncio.to_thread(request.app[LOG].flush, 5)  # the review list shows it on the next read
     logger.info(
         "operator corrected %s: %s now answers %r%s",
@@ -667,21 +669,6 @@ async def ops_correct(request: web.Request) -> web.Response:
             "open": shelf.room is not None,
         }
     )
-
-
-async def _answer_in_queue(
-    request: web.Request, room: Room, comment_id: str, product_id: str, entry: FaqEntry
-) -> None:
-    """A corrected question still waiting in the streamer's queue gets the operator's answer as its
-    guess: one click (send the guess) answers the viewers who asked."""
-    item = room.queued_for(comment_id)
-    product = room.catalog.product(product_id)
-    if item is None or item.kind != "question" or product is None:
-        return
-    item.product_id, item.source, item.confidence, item.reason = product_id, entry.id, 1.0, OPERATOR_WROTE
-    item.guess = entry_reply(product, entry.id, entry.a, detect_lang(item.text))
-    request.app[LOG].record("escalations", escalation_row(item, room.room_id, "open"))
-    await request.app[NAMESPACE].queue_changed(room, item)
 
 
 async def ops_label(request: web.Request) -> web.Response:

@@ -32,10 +32,11 @@ from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
-from handlers.review import guess_confirmed
+from handlers.review import answers_in_restored_queue, guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
 from storage.controls import (
     console_row,
+    corrected_answers,
     last_on_screen,
     open_questions,
     recent_filtered,
@@ -608,6 +609,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     for table, logged in self.flow.resolve(room, oldest, None, now, status="expired").rows:
                         self.log.record(table, logged)
                 room.enqueue(item)  # the same question asked by many: one item again
+            if queued:  # answers operators wrote while the room was closed are the guesses now
+                await self._restore_corrections(room, now)
             shown = await asyncio.to_thread(self.log.query, *last_on_screen(room.room_id, now))
             if shown and shown[0]["detail"] and room.catalog.product(shown[0]["detail"]) is not None:
                 room.on_screen, room.on_screen_since = shown[0]["detail"], shown[0]["created_at"]
@@ -634,6 +637,22 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     ", paused" if state.paused else "",
                     f", {room.on_screen} on screen" if room.on_screen else "",
                 )
+
+    async def _restore_corrections(self, room: Room, now: float) -> None:
+        """The operators' corrections of the restored questions (an open room's item took its own at
+        once: the same again). Applied in memory, not written back to `escalations`: the rows keep
+        what the bot decided, so the askers of one question fold into one item again at the next
+        restart and the correction is applied to it again."""
+        rows = await asyncio.to_thread(self.log.query, *corrected_answers(room.room_id, now))
+        corrections = []
+        for row in rows:
+            try:
+                corrections.append(dict(json.loads(row["detail"])))
+            except (ValueError, TypeError):
+                logger.warning("room %s: an answer_corrected row is unreadable; skipped", room.room_id)
+        changed = answers_in_restored_queue(room, corrections)
+        if changed:
+            logger.info("room %s: %d waiting questions have an operator's answer", room.room_id, len(changed))
 
     def _save_console(self, room: Room) -> None:
         state = self.console(room)

@@ -12,13 +12,14 @@ from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, field_value_text, product_fields
-from handlers.normalize import normalize, words_only
+from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ShelfMatcher
-from handlers.qa import PAUSED, SAYS_LESS
-from handlers.rooms import QueueItem
+from handlers.qa import PAUSED, SAYS_LESS, entry_reply
+from handlers.rooms import QueueItem, Room
 
 _OPS_ID = re.compile(r"-ops(\d+)$")
 HINT_CHARS = 24  # how much of an entry's answer the review page shows beside its name
+OPERATOR_WROTE = "an operator wrote the answer"  # a queued question's reason once corrected
 
 
 def faq_question(catalog: Catalog, product_id: str, text: str) -> str:
@@ -52,6 +53,38 @@ def add_faq(
         update["en"] = product.en.model_copy(update={"faq": english})
     changed = product.model_copy(update=update)
     return catalog.with_product(changed), entry
+
+
+def answer_in_queue(room: Room, comment_id: str, product_id: str, entry: FaqEntry) -> QueueItem | None:
+    """A corrected question still waiting in the streamer's queue (its own item or the one it was
+    folded into) gets the operator's answer as its guess: one click (send the guess) answers the
+    viewers who asked. Returns the item changed; None when no question's item holds the comment or
+    the product is not on the room's shelf."""
+    item = room.queued_for(comment_id)
+    product = room.catalog.product(product_id)
+    if item is None or item.kind != "question" or product is None:
+        return None
+    item.product_id, item.source, item.confidence, item.reason = product_id, entry.id, 1.0, OPERATOR_WROTE
+    item.guess = entry_reply(product, entry.id, entry.a, detect_lang(item.text))
+    return item
+
+
+def answers_in_restored_queue(room: Room, corrections: Iterable[dict[str, Any]]) -> list[QueueItem]:
+    """The operators' corrections of the room's comments (`answer_corrected` details, oldest first)
+    put into its queue brought back from the log, as `answer_in_queue` puts one into an open room's:
+    a comment corrected while its room was closed waits with the operator's answer as its guess when
+    the room opens again. The entry is the shelf's (a question corrected twice: its last answer); a
+    correction whose entry was taken back since changes nothing. Returns the items changed."""
+    changed: list[QueueItem] = []
+    for fixed in corrections:
+        product = room.catalog.product(str(fixed.get("product_id")))
+        entry = next((f for f in product.faq if f.id == fixed.get("faq_id")), None) if product else None
+        if product is None or entry is None:
+            continue
+        item = answer_in_queue(room, str(fixed.get("comment_id")), product.id, entry)
+        if item is not None and all(item is not i for i in changed):
+            changed.append(item)
+    return changed
 
 
 # what a comment is, as the evaluation rooms label it (`expect.kind`): the operator's label says the same

@@ -2,11 +2,13 @@
 
 The console's settings (paused, approve before send) and timers are stored as one row per room
 (table `consoles`, written by the interaction log whenever the streamer changes them); the questions
-waiting in the streamer's queue come back from `escalations` (status `open`), and the product on
-screen from the last `on_screen` event. A restarted server reopens each room with them, so a paused
-bot stays paused, no waiting question is dropped and "这个" still means the product on screen; the
-console's counters count from the start of the show under way, not from the restart. The
-console's moderation list is read from the filtered `comments` each time a console opens.
+waiting in the streamer's queue come back from `escalations` (status `open`), with the answers
+operators wrote for them meanwhile (`answer_corrected` events, made while the room was closed),
+and the product on screen from the last `on_screen` event. A restarted server reopens each room
+with them, so a paused bot stays paused, no waiting question is dropped (nor answered with the
+guess an operator corrected) and "这个" still means the product on screen; the console's counters
+count from the start of the show under way, not from the restart. The console's moderation list
+is read from the filtered `comments` each time a console opens.
 """
 
 from __future__ import annotations
@@ -44,6 +46,18 @@ def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
           from escalations e left join comments c on c.comment_id = e.comment_id
          where e.room_id = :room_id and e.status = 'open' and e.created_at >= :since
          order by e.created_at
+    """
+    return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
+
+
+def corrected_answers(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
+    """The query for the operators' corrections of the room's comments (`answer_corrected` details:
+    comment, product, entry) over the same span as `open_questions`, oldest first: a question
+    corrected while its room was closed waits with the operator's answer once the room reopens."""
+    sql = """
+        select detail from room_events
+         where room_id = :room_id and event = 'answer_corrected' and created_at >= :since
+         order by created_at, rowid
     """
     return sql, {"room_id": room_id, "since": now - QUEUE_RESTORE_S}
 

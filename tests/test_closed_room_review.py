@@ -180,3 +180,51 @@ async def test_a_room_whose_shelf_never_changed_during_its_show_is_labelled_clos
         async with http.post(f"{review.url}/api/ops/labels", json=body) as r:
             assert r.status == 200, await r.text()
             assert (await r.json())["taught"] is True
+
+
+async def test_a_closed_rooms_correction_is_the_guess_of_its_question_when_the_room_reopens(
+    live_server, demo_catalog
+) -> None:
+    # before: the correction went into the stored shelf only; the question's open escalation kept the
+    # bot's guess, so the reopened console offered the wrong answer to send as it was
+    show = await live_server()
+    operator = show.app[OPERATOR]
+    first, second = await show.viewer("demo-room", "v1"), await show.viewer("demo-room", "v2")
+    wrong = await first.call("comment", {"text": WRONG})
+    again = await second.call("comment", {"text": WRONG + "？"})  # folded into the same item
+    assert wrong["kind"] == again["kind"] == "escalate" and again["queued_with"]
+    assert await asyncio.to_thread(show.app[LOG].flush, 10)
+    await show.stop()
+
+    # demo-room closed: the operator corrects the folded asker's comment, as the open path allows
+    review = await live_server([second_room(demo_catalog)])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {operator}"}) as http:
+        body = {"comment_id": again["comment_id"], "answer": RIGHT}
+        async with http.post(f"{review.url}/api/ops/corrections", json=body) as r:
+            assert r.status == 200, await r.text()
+            fixed = await r.json()
+    assert fixed["open"] is False
+    await review.stop()
+
+    # reopened within the restore window: the waiting item's guess is the operator's answer
+    reopened = await live_server()
+    console = await reopened.viewer()
+    joined = await console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    [item] = joined["queue"]
+    assert item["escalation_id"] == again["queued_with"]
+    assert [g["comment_id"] for g in item["grouped"]] == [again["comment_id"]]
+    link = demo_catalog.product(fixed["product_id"]).link
+    assert item["guess"] == f"{link}号链接：{RIGHT}", item
+    assert (item["product_id"], item["source"], item["confidence"], item["reason"]) == (
+        fixed["product_id"],
+        fixed["faq_id"],
+        1.0,
+        "an operator wrote the answer",
+    )
+    # sent as it is, the room hears the operator's answer, addressed to both askers
+    viewer = await reopened.viewer("demo-room", "v1")
+    ack = await console.call("queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True})
+    assert ack["ok"], ack
+    [reply] = await viewer.wait_for("bot_reply")
+    assert reply["author"] == "streamer" and RIGHT in reply["text"]
+    assert reply["reply_to"] == [wrong["comment_id"], again["comment_id"]]
