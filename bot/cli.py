@@ -265,7 +265,7 @@ def _eval_rooms(args: argparse.Namespace) -> int:
         (lambda rooms, qa: {"rules_only": True}) if args.rules else partial(train_answer_model, kinds=kinds)
     )
     trainers: list[Trainer] = [kinds.trainer, answer]
-    eval_rooms(args.eval_dir, encoder, settings.qa, trainers, extra=args.rooms or ())
+    eval_rooms(args.eval_dir, encoder, settings.qa, trainers, extra=args.rooms or (), keep=args.predictions)
     return 0
 
 
@@ -449,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     rooms.add_argument("--config", help=CONFIG_HELP)
     rooms.add_argument("--encoder", help=ENCODER_HELP)
     rooms.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
+    rooms.add_argument(
+        "--predictions",
+        metavar="DIR",
+        help="also write each room's prediction lines (as eval-qa writes them) to DIR/<room>.jsonl",
+    )
     rooms.set_defaults(func=_eval_rooms)
 
     train = command("train-qa", "fit the answer model on all labelled rooms, write its file")

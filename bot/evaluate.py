@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -226,16 +227,24 @@ def eval_rooms(
     trainers: list[Trainer],
     out: TextIO = sys.stdout,
     extra: Sequence[str] = (),
+    keep: str | None = None,
 ) -> dict[str, dict[str, float]]:
     """Leave-one-room-out: for each room, fit the trainers on the other rooms, decide the room's
     comments, score them with the evaluation set's scorer; print one row a room, the macro average
     and the worst room (lowest right answers, highest wrong answers). `extra`: more labelled rooms
-    (`load_rooms`), each a fold of its own and a training room of the others."""
+    (`load_rooms`), each a fold of its own and a training room of the others. `keep`: a folder that
+    gets each room's prediction lines (`<room>.jsonl`, as `eval_qa` writes them)."""
     rooms = [prepare_room(r, encoder, settings) for r in load_rooms(eval_dir, extra)]
     table: dict[str, dict[str, float]] = {}
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
     for held in rooms:
         fold = train_fold([r for r in rooms if r is not held], settings, trainers)
-        figures = score(eval_dir, predict_room(held, settings, fold), held.room.questions_path)
+        predictions = predict_room(held, settings, fold)
+        if keep:
+            lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
+            (Path(keep) / f"{held.room.name}.jsonl").write_text(lines, encoding="utf-8")
+        figures = score(eval_dir, predictions, held.room.questions_path)
         table[held.room.name] = {k: float(figures[k]) for k in FIGURES}
     write_table(table, out)
     return table

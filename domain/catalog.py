@@ -112,7 +112,7 @@ class Product(BaseModel):
     )
     # what the shelf calls an attribute whose key is code ("heel_height": 跟高), first the name the
     # console and the replies show, then other words viewers use; matched like the field's own name
-    names: dict[str, tuple[Annotated[str, Field(min_length=1, max_length=20)], ...]] = Field(
+    names: dict[str, tuple[Annotated[str, Field(min_length=2, max_length=20)], ...]] = Field(
         default_factory=dict
     )
 
@@ -124,11 +124,14 @@ class Product(BaseModel):
     @field_validator("names", mode="before")
     @classmethod
     def _one_name_or_several(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                str(k): [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in value.items()
-            }
-        return value
+        """A name or a list of names (a number is a name too); anything else is left to be refused."""
+        if not isinstance(value, dict):
+            return value
+
+        def name(x: Any) -> Any:
+            return str(x) if isinstance(x, (str, int, float)) and not isinstance(x, bool) else x
+
+        return {str(k): [name(x) for x in v] if isinstance(v, list) else [name(v)] for k, v in value.items()}
 
     @field_validator("tags", "aliases", mode="before")
     @classmethod

@@ -29,7 +29,7 @@ import numpy as np
 from domain.catalog import Product
 from domain.messages import Decision
 from handlers.field_entries import field_value_text
-from handlers.fields import FieldMatch, asked_aspects, aspect_conflict, field_text
+from handlers.fields import FieldMatch, asked_aspects, asks_availability, aspect_conflict, field_text
 from recommender.retrieval import Hit
 from recommender.text import char_bigrams, tokens
 
@@ -129,6 +129,9 @@ FEATURES = (
     "kind_question",
     "kind_chat",
     "kind_purchase",
+    "is_list",
+    "list_x_availability",
+    "list_x_rule",
 )
 
 
@@ -186,6 +189,10 @@ def comment_features(
     named = float(u.ref.how in ("link", "name"))  # the comment names the product it asks about
     name_top = max((c.hit.name_dense for c in cands), default=0.0)
     firsts = views_first(cands, shared)
+    # a field whose value is a list (sizes, colours, flavours), and a comment asking whether some
+    # version is there ("有46码的吗"): the list says, where a guide or a description of it may not
+    listed = [c.is_field and isinstance(product.attributes.get(c.source), list) for c in cands]
+    available = asks_availability(u.text)
     rows = []
     for i, c in enumerate(cands):
         others = [s for j, s in enumerate(scores) if j != i]
@@ -247,6 +254,9 @@ def comment_features(
                 kinds.get("question", 1.0),
                 kinds.get("chat", 0.0),
                 kinds.get("purchase", 0.0),
+                float(listed[i]),
+                float(listed[i] and available),
+                float(listed[i] and rule.source == c.source),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))

@@ -238,11 +238,41 @@ def field_docs(catalog: Catalog) -> list[Doc]:
     ]
 
 
+# units as a value writes them after a number ("420g", "24V", "5000mAh") and as viewers say them
+# ("多少克", "24伏能用吗", "多少毫安"): the entry holds both
+_UNIT_ZH = {
+    "g": "克",
+    "kg": "公斤 千克",
+    "mg": "毫克",
+    "ml": "毫升",
+    "l": "升",
+    "mah": "毫安",
+    "w": "瓦",
+    "v": "伏",
+    "cm": "厘米",
+    "mm": "毫米",
+    "m": "米",
+    "h": "小时",
+    "min": "分钟",
+}
+# a unit of two letters or more after a number, a space allowed ("5000 mAh"); one letter only right
+# after the number, "g" and "m" in lower case only: "5G网络" / "64G" is no weight, "M码" no length
+_UNIT = re.compile(r"\d(?:\s*(?i:(mah|kg|mg|ml|mm|cm|min))|((?i:l|w|v|h)|g|m))(?![A-Za-z])")
+
+
+def unit_words(value: str) -> str:
+    """The Chinese names of the units a value writes in Latin letters ("420g/㎡" → "克")."""
+    return " ".join(
+        dict.fromkeys(_UNIT_ZH[(m.group(1) or m.group(2)).lower()] for m in _UNIT.finditer(value))
+    )
+
+
 def field_entry_text(product: Product, key: str) -> str:
     """What a field entry is matched on: its name in words, then its value (cut to a sentence's
     length: a long size table would drown the name), then its English value if the catalog gives
     one (an English question finds it by its own words)."""
     english = product.en_value(key) if key not in ("price", "stock") else None
     en_text = " / ".join(english) if isinstance(english, list) else english or ""
-    text = f"{field_name_text(key, product)} {field_value_text(product, key)[:VALUE_CHARS]}".strip()
+    value = field_value_text(product, key)[:VALUE_CHARS]
+    text = f"{field_name_text(key, product)} {value} {unit_words(value)}".strip()
     return f"{text} {en_text[:VALUE_CHARS]}".strip()

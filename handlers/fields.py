@@ -117,6 +117,11 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         ("ingredients",),
         _rx(r"(成分|配料|配方|添加剂|防腐剂|含不含|有没有添加|含糖|酒精)", r"\b(ingredients?|contains?)\b"),
     ),
+    (
+        "flavor",
+        ("flavor", "flavors", "flavour", "flavours", "taste"),
+        _rx(r"(口味|什么味|啥味|几种味|哪些味|几个味)", r"\b(flavou?rs?|taste)\b"),
+    ),
     ("size_guide", ("size_guide",), _rx(r"(尺码表|尺码建议|怎么选码|码数建议)")),
     (
         "weight",
@@ -393,6 +398,17 @@ def _asked_colour(text: str, product: Product) -> FieldMatch | None:
         forms, named = (en, {"gray": "grey", "grey": "gray"}.get(en, en), *zh_terms), en
     listed = next((v for v in product.attributes[key] if any(f in v.lower() for f in forms)), None)
     return FieldMatch(key, 0.9, listed or named)
+
+
+# whether something is there: "有46码的吗", "有没有黑色", "还有大号吗", "any in XL?", "does it come in red"
+_ASKS_THERE = re.compile(
+    r"(有没有|还有|有.{0,8}(吗|么|嘛|不|没)|\bany\b|\bdo you have\b|\bgot\b|\bcomes? in\b|\bavailable\b)"
+)
+
+
+def asks_availability(text: str) -> bool:
+    """Whether the comment asks if some version is there ("有46码的吗", "还有大号吗", "any in XL?")."""
+    return bool(_ASKS_THERE.search(text))
 
 
 def _asked_value(text: str, product: Product) -> FieldMatch | None:

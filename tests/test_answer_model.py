@@ -24,7 +24,7 @@ from handlers.answer_model import (
     fit_conditional_logit,
     shipped_model,
 )
-from handlers.field_entries import field_docs, field_name_text
+from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import TextEncoder
@@ -463,3 +463,41 @@ def test_a_chinese_reply_never_shows_a_key_without_a_chinese_name(gadgets: Catal
     # a key the lexicon knows keeps its Chinese name; English replies name the key in words
     assert "充电时间" in render_field(odd, FieldMatch("charging_time", 1.0), "zh")
     assert "strap drop" in render_field(odd, FieldMatch("strap_drop", 1.0), "en")
+
+
+def test_a_short_flavour_question_is_answered_with_the_flavour(
+    demo_room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    # before: "有什么口味" with the product on screen was read as chat (no field word the rules knew)
+    p = next(p for p in demo_catalog.products if isinstance(p.attributes.get("flavor"), str))
+    for text in ("有什么口味", "what flavours?"):
+        d = answer_comment(text, demo_room, p.id, SETTINGS)
+        assert (d.kind, d.source) == ("answer", "flavor"), (text, d)
+    assert str(p.attributes["flavor"]) in answer_comment("有什么口味", demo_room, p.id, SETTINGS).reply
+
+
+def test_a_unit_said_in_chinese_finds_the_value_written_in_latin_letters(
+    demo_room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    p = next(p for p in demo_catalog.products if str(p.attributes.get("weight", "")).startswith("500g"))
+    entry = next(d for d in field_docs(demo_catalog) if d.product_id == p.id and d.doc_id == "weight")
+    assert "克" in entry.text  # "500g（50g×10枚）" is also 克 to the matcher
+    assert unit_words("支持5G网络 64G+128G") == "" and unit_words("160-170 M码") == ""  # no grams, no metres
+    d = answer_comment("一盒多少克", demo_room, p.id, SETTINGS)  # before: handed over at 0.81
+    assert (d.kind, d.source) == ("answer", "weight") and "500g" in d.reply
+
+
+def test_whether_a_size_is_there_is_answered_from_the_size_list(
+    demo_room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    # shoes: numbered sizes and a size guide beside them (which shares more words with "码")
+    p = next(
+        p
+        for p in demo_catalog.products
+        if "size_guide" in p.attributes and all(s.isdigit() for s in p.attributes.get("sizes", ["x"]))
+    )
+    listed = p.attributes["sizes"]
+    missing = next(str(n) for n in range(30, 50) if str(n) not in listed)
+    d = answer_comment(f"有{missing}码的吗", demo_room, p.id, SETTINGS)  # before: handed over
+    assert (d.kind, d.source) == ("answer", "sizes"), d
+    assert listed[0] in d.reply  # what there is

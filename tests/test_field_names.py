@@ -9,6 +9,7 @@ import yaml
 
 from domain.catalog import Catalog, CatalogError, parse_catalog
 from handlers.field_entries import field_label
+from handlers.fields import detect_fields
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from handlers.review import product_entries
@@ -57,3 +58,19 @@ def test_a_name_for_an_attribute_the_product_lacks_is_a_clear_catalog_error(demo
         parse_catalog(data, "shelf.yaml")
     data["products"][0]["names"] = {}
     assert "names" not in parse_catalog(data).products[0].model_dump()  # stored shelves keep their print
+
+
+def test_a_word_around_a_name_asks_no_field(demo_catalog: Catalog) -> None:
+    # the demo course names its teacher 讲师 / 主讲, not 老师 (what viewers call the streamer)
+    course = next(p for p in demo_catalog.products if "teacher" in p.names)
+    asked = {t: [f.key for f in detect_fields(t, course)] for t in ("老师好", "这个课多少钱", "讲师是谁")}
+    assert asked == {"老师好": [], "这个课多少钱": ["price"], "讲师是谁": ["teacher"]}
+
+
+@pytest.mark.parametrize("bad", [None, {"a": 1}, "码", True, ["跟高", ""]])
+def test_a_name_that_is_no_name_is_refused(demo_catalog: Catalog, bad: object) -> None:
+    data = demo_catalog.model_dump(mode="json")
+    key = next(iter(data["products"][0]["attributes"]))
+    data["products"][0]["names"] = {key: bad}
+    with pytest.raises(CatalogError, match=rf"product d01, field names\.{key}\.\d: "):
+        parse_catalog(data, "shelf.yaml")
