@@ -131,7 +131,10 @@ class Product(BaseModel):
         def name(x: Any) -> Any:
             return str(x) if isinstance(x, (str, int, float)) and not isinstance(x, bool) else x
 
-        return {str(k): [name(x) for x in v] if isinstance(v, list) else [name(v)] for k, v in value.items()}
+        return {
+            str(k): [name(x) for x in v] if isinstance(v, (list, tuple)) else [name(v)]
+            for k, v in value.items()
+        }
 
     @field_validator("tags", "aliases", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from domain.catalog import Catalog, CatalogError, parse_catalog
+from domain.catalog import Catalog, CatalogError, Product, parse_catalog
 from handlers.field_entries import field_label
 from handlers.fields import detect_fields
 from handlers.knowledge import RoomKnowledge, build_knowledge
@@ -74,3 +74,10 @@ def test_a_name_that_is_no_name_is_refused(demo_catalog: Catalog, bad: object) -
     data["products"][0]["names"] = {key: bad}
     with pytest.raises(CatalogError, match=rf"product d01, field names\.{key}\.\d: "):
         parse_catalog(data, "shelf.yaml")
+
+
+def test_a_product_with_names_survives_a_live_change(demo_catalog: Catalog) -> None:
+    # a price or stock change validates the product again from its own dump (names as tuples)
+    product = next(p for p in demo_catalog.products if any(len(v) > 1 for v in p.names.values()))
+    changed = Product.model_validate({**product.model_dump(), "price": product.price + 1})
+    assert changed.names == product.names
