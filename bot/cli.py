@@ -51,6 +51,12 @@ def check_port_free(host: str, port: int) -> None:
                 raise ConfigError(f"cannot listen on {host}:{port} ({e.strerror})") from None
 
 
+def _set_db(data: dict[str, Any], db: str | None) -> None:
+    """`--db` on settings data: the SQLite file, resolved so that it stays the file the flag named."""
+    if db:
+        data["storage"]["db_path"] = str(Path(db).resolve())
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.app import run
 
@@ -61,8 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
         data["server"]["host"] = args.host
     if args.port is not None:
         data["server"]["port"] = args.port
-    if args.db:
-        data["storage"]["db_path"] = str(Path(args.db).resolve())
+    _set_db(data, args.db)
     if args.redis:
         data["redis"]["url"] = args.redis
     settings = validate_settings(data, "command line")  # flags obey the same bounds as the file
@@ -87,11 +92,9 @@ def _join(args: argparse.Namespace) -> int:
 
     if not args.url.startswith(("http://", "https://", "ws://", "wss://")):
         raise ConfigError(f"--url {args.url!r}: expected http(s):// or ws(s):// and the server's address")
-    settings = _settings(args)
-    if args.db:
-        data = settings.model_dump()
-        data["storage"]["db_path"] = str(Path(args.db).resolve())
-        settings = validate_settings(data, "command line")
+    data = _settings(args).model_dump()
+    _set_db(data, args.db)
+    settings = validate_settings(data, "command line")
     catalog = load_catalog(args.catalog or settings.rooms.catalogs[0])
 
     async def main() -> bool:

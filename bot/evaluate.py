@@ -29,6 +29,11 @@ def _jsonl(path: str) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+def json_line(record: dict[str, Any]) -> str:
+    """One line of a JSON-lines output (Chinese kept readable)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def prediction(qid: str, d: Decision) -> dict[str, Any]:
     """One line of `cohost eval-qa`'s output, the fields `score_qa.py` reads."""
     return {
@@ -54,7 +59,7 @@ def eval_qa(
     for q in _jsonl(questions_path):
         u = understand(q["text"], room, q.get("on_screen"))
         d = decide(u, room, settings)
-        out.write(json.dumps(prediction(q["id"], d), ensure_ascii=False) + "\n")
+        out.write(json_line(prediction(q["id"], d)))
         n += 1
     return n
 
@@ -80,7 +85,7 @@ def eval_retrieval(
     qvecs = encoder.encode(queries)
     for q, v in zip(queries, qvecs, strict=True):
         hits = index.search(q, k=10, qvec=v)
-        out.write(json.dumps({"query": q, "ranked": [h.doc.text for h in hits]}, ensure_ascii=False) + "\n")
+        out.write(json_line({"query": q, "ranked": [h.doc.text for h in hits]}))
     return len(queries)
 
 
@@ -242,7 +247,7 @@ def eval_rooms(
         fold = train_fold([r for r in rooms if r is not held], settings, trainers)
         predictions = predict_room(held, settings, fold)
         if keep:
-            lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
+            lines = "".join(json_line(p) for p in predictions)
             (Path(keep) / f"{held.room.name}.jsonl").write_text(lines, encoding="utf-8")
         figures = score(eval_dir, predictions, held.room.questions_path)
         table[held.room.name] = {k: float(figures[k]) for k in FIGURES}

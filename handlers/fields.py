@@ -736,8 +736,8 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
 def _zh_label(key: str, product: Product) -> str:
     """A field's name in a Chinese reply ("面料"): the shelf's own name for it first (`names:`); ""
     for a key with no Chinese name ("strap_drop"), which is left out rather than shown as code."""
-    own = product.names.get(key)
-    label = own[0] if own else _LABELS_ZH.get(key) or field_label(key, "zh")
+    reply_word = None if product.names.get(key) else _LABELS_ZH.get(key)
+    label = reply_word or field_label(key, "zh", product)
     return label if has_han(label) else ""
 
 
