@@ -20,6 +20,7 @@ from handlers.kind_model import (
     KindSettings,
     fit_kind_model,
     kind_of,
+    maybe_complaint,
     room_examples,
 )
 from handlers.normalize import normalize
@@ -48,19 +49,49 @@ def held_out_chatter(eval_dir: str | Path) -> list[str]:
     return [normalize(q["text"]) for q in read_jsonl(Path(eval_dir) / "data" / "chatter-dev.jsonl")]
 
 
-def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[list[str], int]:
+def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[list[str], list[float], int]:
     """What the bot decides: the light head's sure chatter without the encoder, the full head for
-    the rest. Returns the kinds and how many were decided without the encoder."""
-    kinds, light = [], 0
+    the rest. Returns the kinds, each comment's P(complaint) (0 for sure chatter) and how many were
+    decided without the encoder."""
+    kinds, complaint, light = [], [], 0
     for t, v in zip(texts, vecs, strict=True):
-        if not t:
+        if not t or model.surely_chat(t):
             kinds.append("chat")
-        elif model.surely_chat(t):
-            kinds.append("chat")
-            light += 1
+            complaint.append(0.0)
+            light += bool(t)
         else:
-            kinds.append(kind_of(model.predict([t], [v])[0], model.settings.complaint_min))
-    return kinds, light
+            probs = model.predict([t], [v])[0]
+            kinds.append(kind_of(probs, model.settings.complaint_min))
+            complaint.append(probs["complaint"])
+    return kinds, complaint, light
+
+
+FLAGS = (0.2, 0.25, 0.3, 0.35, 0.4)  # complaint_flag values compared by `eval-kind`
+
+
+def complaints_seen(
+    gold: list[str],
+    pred: list[str],
+    complaint: list[float],
+    flag: float,
+    chatter: tuple[list[str], list[float]],
+) -> dict[str, Any]:
+    """At one `complaint_flag`: the complaints a person sees (read as complaints: the streamer's lane;
+    flagged from chat or an order: the operators' review list), the other comments flagged with them,
+    and the chatter comments flagged."""
+    flagged = [maybe_complaint(k, {"complaint": p}, flag) for k, p in zip(pred, complaint, strict=True)]
+    seen = sum(
+        g == "complaint" and (p == "complaint" or f) for g, p, f in zip(gold, pred, flagged, strict=True)
+    )
+    others = Counter(g for g, f in zip(gold, flagged, strict=True) if f and g != "complaint")
+    return {
+        "complaints": gold.count("complaint"),
+        "seen": seen,
+        "others_flagged": dict(sorted(others.items())),
+        "chatter_flagged": sum(
+            maybe_complaint(k, {"complaint": p}, flag) for k, p in zip(*chatter, strict=True)
+        ),
+    }
 
 
 def _confusion(gold: list[str], pred: list[str], out: TextIO) -> None:
@@ -122,6 +153,7 @@ def eval_kind(
     figures: dict[str, Any] = {"rooms": {}}
     gold_all: list[str] = []
     pred_all: list[str] = []
+    complaint_all: list[float] = []
     out.write(f"{'room':<14} {'n':>4} {'kind right':>10} {'no encoder':>10} {'via decide':>10}\n")
     for i, room in enumerate(rooms):
         train_idx = [j for k, (a, b) in enumerate(spans) if k != i for j in range(a, b)]
@@ -136,7 +168,7 @@ def eval_kind(
         )
         a, b = spans[i]
         gold = texts_by_room[i][1]
-        pred, light = two_stage(model, all_texts[a:b], vecs[a:b])
+        pred, complaint, light = two_stage(model, all_texts[a:b], vecs[a:b])
         acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
         end = _through_decide(room, model, encoder) if through_decide else float("nan")
         figures["rooms"][room.name] = {
@@ -148,6 +180,7 @@ def eval_kind(
         out.write(f"{room.name:<14} {len(gold):>4} {acc:>10.1%} {light:>10} {end:>10.1%}\n")
         gold_all += gold
         pred_all += pred
+        complaint_all += complaint
     accs = [r["kind_right"] for r in figures["rooms"].values()]
     ends = [r["via_decide"] for r in figures["rooms"].values()]
     figures["macro"], figures["worst"] = round(float(np.mean(accs)), 4), round(min(accs), 4)
@@ -166,7 +199,7 @@ def eval_kind(
         encoder.name,
         settings,
     )
-    pred, light = two_stage(full, held, held_vecs)
+    pred, complaint, light = two_stage(full, held, held_vecs)
     kinds = Counter(pred)
     not_chat = sum(v for k, v in kinds.items() if k != "chat") / max(len(held), 1)
     figures["chatter"] = {
@@ -179,6 +212,20 @@ def eval_kind(
         f"chatter-dev ({len(held)}, model fitted on all nine rooms): classed other than chat {not_chat:.1%} "
         f"{dict(kinds)}; decided without the encoder: {light}\n"
     )
+    shipped = (settings or KindSettings()).complaint_flag
+    out.write(
+        "complaints a person sees, as complaints or flagged for the operators (leave-one-room-out, the model "
+        "alone), by complaint_flag (* the setting):\n"
+    )
+    figures["complaint_flag"] = {}
+    for flag in sorted({*FLAGS, shipped}):
+        seen = complaints_seen(gold_all, pred_all, complaint_all, flag, (pred, complaint))
+        figures["complaint_flag"][str(flag)] = seen
+        out.write(
+            f"{'*' if flag == shipped else ' '} {flag:.2f}: {seen['seen']} of {seen['complaints']}; other comments "
+            f"flagged {sum(seen['others_flagged'].values())} {seen['others_flagged']}; chatter-dev flagged "
+            f"{seen['chatter_flagged']} of {len(held)}\n"
+        )
     return figures
 
 

@@ -92,6 +92,7 @@ CSV_COLUMNS = (
     "confidence",
     "status",
     "filtered",  # why a `filtered` row was (banned_word, flood, rate_limited, ...)
+    "reason",  # why the bot decided as it did ("order or intent to buy"); empty in logs before 0010
     "answer",
     "author",
     "reply_id",

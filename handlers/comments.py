@@ -63,6 +63,7 @@ def comment_row(comment: Comment, decision: Decision | None, filtered: str | Non
             source=decision.source,
             confidence=decision.confidence,
             lang=decision.lang,
+            reason=decision.reason,
         )
     return row
 

@@ -39,7 +39,7 @@ from handlers.intent import (
     asks_streamer_fit,
     is_question,
 )
-from handlers.kind_model import active_kind_model, comment_kind
+from handlers.kind_model import active_kind_model, comment_kind, maybe_complaint
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ProductRef
@@ -55,6 +55,7 @@ SHIPS_THERE = "the shipping policy does not say whether it goes there"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
+MAYBE_COMPLAINT = "may be after-sales trouble"  # the reason of chat or an order a person should see
 SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY})
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
@@ -276,13 +277,16 @@ def decide(
     taught = _taught(u, room)
     if taught is not None:
         return taught
+    # chat or an order that an operator should look at all the same (the review list's
+    # `maybe_complaint`): a complaint read as an order must not vanish into the log
+    flagged = maybe_complaint(kind, probs)
     if kind == "purchase":
         return Decision(
             kind="purchase",
             lang=lang,
             product_id=_pid(ref),
             confidence=round(probs[kind], 3),
-            reason="order or intent to buy",
+            reason=f"{MAYBE_COMPLAINT} (read as an order)" if flagged else "order or intent to buy",
         )
     # the unambiguous core: a field of a known product asked outright is a question, whatever the
     # model says of a comment this short ("3号链接 价格" by link or name, "有货吗" of the one on screen)
@@ -292,7 +296,12 @@ def decide(
         f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
     ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
     if kind == "chat" and not named_field:
-        return Decision(kind="chat", lang=lang, confidence=round(probs[kind], 3), reason="no question")
+        return Decision(
+            kind="chat",
+            lang=lang,
+            confidence=round(probs[kind], 3),
+            reason=f"{MAYBE_COMPLAINT} (read as chat)" if flagged else "no question",
+        )
 
     fields = [f for f in u.fields if f.strength >= 0.5]
     best_field = fields[0] if fields else None

@@ -33,6 +33,7 @@ QA_STATUSES = (
     "queue_full",
     "unsent",
     "filtered",
+    "maybe_complaint",
     "other",
 )
 
@@ -88,7 +89,7 @@ fixes as (
 ),
 qa as (
   select c.comment_id, c.room_id, c.viewer_id, c.viewer_name, c.text, c.kind, c.product_id, c.source,
-         c.confidence, c.filtered, c.created_at,
+         c.confidence, c.filtered, c.reason, c.created_at,
          r.reply_id, r.text as answer, r.author, r.created_at as replied_at,
          e.escalation_id, e.status as escalation_status, e.guess, e.reason as escalation_reason,
          coalesce(v.up, 0) as feedback_up, coalesce(v.down, 0) as feedback_down,
@@ -106,6 +107,8 @@ qa as (
            when e.status = 'expired' then 'expired'
            when e.status = 'queue_full' then 'queue_full'
            when c.kind = 'answer' then 'unsent'
+           -- an order or chat that may be after-sales trouble (handlers/qa.py MAYBE_COMPLAINT)
+           when c.reason like 'may be after-sales trouble%' then 'maybe_complaint'
            else 'other'
          end as status
     from comments c
@@ -120,7 +123,7 @@ select * from qa
  where (:since is null or created_at >= :since)
    and (:until is null or created_at < :until)
    and (:kind is null or kind = :kind or (:kind = 'question' and kind in ('answer', 'escalate'))
-        or (:kind = 'review' and kind in ('answer', 'escalate', 'complaint')))
+        or (:kind = 'review' and (kind in ('answer', 'escalate', 'complaint') or status = 'maybe_complaint')))
    and (:min_conf is null or confidence >= :min_conf)
    and (:max_conf is null or confidence <= :max_conf)
    and (:status is null or status = :status)
@@ -151,7 +154,8 @@ def qa_review(
 ) -> tuple[str, dict[str, Any]]:
     """Every logged comment with the bot's decision, its first reply, the escalation, viewer votes and
     any operator correction, newest first. `kind='question'` means answer or escalate, `kind='review'`
-    those and complaints (the review page's default: after-sales trouble must reach a person);
+    those, complaints and the orders or chat that may be after-sales trouble (status
+    `maybe_complaint`): the review page's default, as after-sales trouble must reach a person;
     `status` is one of QA_STATUSES; `feedback` is up, down, any, none, corrected, labelled or unlabelled;
     `comment` one comment's row only. `label_at` is the label's time: what an operator saw, sent back
     with a label or a correction, tells whether another changed it since."""

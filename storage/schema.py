@@ -23,6 +23,7 @@ TABLES: dict[str, dict[str, type]] = {
         "confidence": float,
         "lang": str,
         "filtered": str,
+        "reason": str,  # why the bot decided as it did ("order or intent to buy")
         "created_at": float,
     },
     "replies": {
@@ -138,6 +139,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_escalation_kind", _add_missing_columns),
     ("0008_qa_labels", _add_missing_columns),
     ("0009_escalation_source", _add_missing_columns),
+    ("0010_comment_reason", _add_missing_columns),
 ]
 
 

@@ -11,13 +11,20 @@ import numpy as np
 import pytest
 import sqlite_utils
 
-from bot.app import LOG
+from bot.app import LOG, OPERATOR
 from bot.simulate import CHATTER
 from domain.catalog import Catalog
-from handlers.kind_model import KINDS, KindModel, fit_kind_model, kind_of, shipped_kind_model
+from handlers.kind_model import (
+    KINDS,
+    KindModel,
+    fit_kind_model,
+    kind_of,
+    maybe_complaint,
+    shipped_kind_model,
+)
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
-from handlers.qa import QASettings, answer_comment
+from handlers.qa import MAYBE_COMPLAINT, QASettings, answer_comment
 from recommender.encoder import HashEncoder, TextEncoder
 from tests.conftest import TOKEN
 
@@ -73,6 +80,31 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
 def test_the_demo_rooms_chatter_stays_chat(room: RoomKnowledge, demo_catalog, text) -> None:
     d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
     assert d.kind == "chat" and d.reply is None
+
+
+# an order, or a remark, that may be after-sales trouble though it reads more like an order or chat
+MAYBE_ORDER = "昨天下单的 快递显示被退回了"
+MAYBE_CHAT = "收到了 味道不太对"
+
+
+@pytest.mark.parametrize(("text", "kind"), [(MAYBE_ORDER, "purchase"), (MAYBE_CHAT, "chat")])
+def test_an_order_or_remark_that_may_be_trouble_is_flagged_for_the_operators(
+    room: RoomKnowledge, demo_catalog, text: str, kind: str
+) -> None:
+    d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
+    assert d.kind == kind and d.reply is None and d.reason.startswith(MAYBE_COMPLAINT)
+
+
+@pytest.mark.parametrize("text", ["我也要一件", "just ordered the black one!", "主播今天好漂亮", "来了来了"])
+def test_a_plain_order_or_chat_is_not_flagged(room: RoomKnowledge, demo_catalog, text: str) -> None:
+    d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
+    assert d.kind in ("purchase", "chat") and not d.reason.startswith(MAYBE_COMPLAINT)
+
+
+def test_the_flag_follows_the_complaint_probability() -> None:
+    probs = {"chat": 0.3, "question": 0.1, "purchase": 0.4, "complaint": 0.2}
+    assert maybe_complaint("purchase", probs, 0.2) and not maybe_complaint("purchase", probs, 0.25)
+    assert not maybe_complaint("question", probs, 0.1)  # a question reaches the queue or is answered
 
 
 def test_clear_chatter_is_decided_without_the_encoder() -> None:
@@ -164,6 +196,33 @@ async def test_a_complaint_reaches_the_streamers_queue_marked_as_one(live_server
     db = sqlite_utils.Database(live.db_path)
     kinds = {r["text"]: r["kind"] for r in db["escalations"].rows}
     assert kinds[BROKEN_ZH] == "complaint" and kinds[BROKEN_EN] == "complaint"
+
+
+async def test_an_order_that_may_be_trouble_is_on_the_operators_review_list(live_server) -> None:
+    # the streamer's lane stays for sure complaints (chatter flagged too would crowd it through a
+    # show); the operators' review list shows the doubtful ones by default
+    live = await live_server()
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    viewer = await live.viewer("demo-room", "maybe-upset")
+    happy = await live.viewer("demo-room", "buyer")
+
+    ack = await viewer.call("comment", {"text": MAYBE_ORDER})
+    assert ack["kind"] == "purchase" and not ack.get("escalated")
+    assert (await happy.call("comment", {"text": "我也要一件"}))["kind"] == "purchase"
+    await asyncio.sleep(0.3)
+    assert "bot_reply" not in viewer.events and "queue_item" not in streamer.events
+
+    assert live.app[LOG].flush(timeout=10)
+    auth = {"Authorization": f"Bearer {live.app[OPERATOR]}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{live.url}/api/ops/qa", params={"kind": "review"}) as r:
+            rows = {row["text"]: row for row in (await r.json())["rows"]}
+        async with http.get(f"{live.url}/api/ops/qa", params={"status": "maybe_complaint"}) as r:
+            flagged = [row["text"] for row in (await r.json())["rows"]]
+    assert rows[MAYBE_ORDER]["status"] == "maybe_complaint" and "我也要一件" not in rows
+    assert rows[MAYBE_ORDER]["reason"].startswith(MAYBE_COMPLAINT)
+    assert flagged == [MAYBE_ORDER]
 
 
 async def test_a_restart_brings_the_complaint_back_still_marked(live_server) -> None:

@@ -42,7 +42,8 @@ addStrings({
     "label.answer": "货架能答", "label.escalate": "货架答不了", "label.purchase": "购买", "label.chat": "闲聊", "label.complaint": "投诉",
     "status.answered": "机器人已答", "status.escalated": "待主播", "status.streamer_answered": "主播已答",
     "status.dismissed": "已忽略", "status.expired": "超时未答",
-    "status.queue_full": "未进队列（该观众待答已满）", "status.unsent": "未发出", "status.filtered": "已过滤", "status.other": "其他",
+    "status.queue_full": "未进队列（该观众待答已满）", "status.unsent": "未发出", "status.filtered": "已过滤",
+    "status.maybe_complaint": "可能是售后问题（请查看）", "status.other": "其他",
   },
   en: {
     "ops.heading": "Operator review", "ops.room": "room", "ops.all": "all", "ops.from": "from", "ops.to": "to",
@@ -80,7 +81,8 @@ addStrings({
     "label.chat": "chat", "label.complaint": "complaint",
     "status.answered": "answered", "status.escalated": "escalated", "status.streamer_answered": "streamer answered",
     "status.dismissed": "dismissed", "status.expired": "expired unanswered",
-    "status.queue_full": "not queued (viewer's open questions at the limit)", "status.unsent": "unsent", "status.filtered": "filtered", "status.other": "other",
+    "status.queue_full": "not queued (viewer's open questions at the limit)", "status.unsent": "unsent", "status.filtered": "filtered",
+    "status.maybe_complaint": "may be after-sales trouble (please look)", "status.other": "other",
   },
 });
 
