@@ -53,7 +53,7 @@ from domain.catalog import CatalogError, parse_catalog
 from handlers.console import ConsoleSettingsIn
 from handlers.hygiene import skeleton
 from handlers.namespace import LiveRoomNamespace, ViewerCheck
-from handlers.rooms import QueueItem, RoomRegistry
+from handlers.rooms import QueueItem, Room, RoomRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +247,7 @@ class RoomSync:
         self._task = asyncio.create_task(self._listen())
         self._spawn(self._drain())
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+        adopted: list[Room] = []  # rooms whose queue is Redis's
         for room_id, room in list(self.registry.rooms.items()):
             raw = await self.redis.get(self._key(room_id, "catalog"))
             if raw is None:  # the first process of the cluster: its state (restored from its log) seeds Redis
@@ -263,10 +264,15 @@ class RoomSync:
             room.queue.clear()  # the cluster's queue, which others may have answered from meanwhile
             for item in await self.redis.lrange(self._key(room_id, "queue"), 0, -1):
                 room.queue.append(QueueItem(**json.loads(item)))
+            adopted.append(room)
             console = await self.redis.get(self._key(room_id, "console"))
             if console:
                 await self._apply("console", room_id, json.loads(console))
         self.registry.share = self.share
+        for room in adopted:  # corrected in this process's log while the room was closed: the guess now
+            for item in await self.namespace.restore_corrections(room, time.time()):
+                await self.share("queue_resolve", room.room_id, {"escalation_id": item.escalation_id})
+                await self.share("queue_add", room.room_id, item.as_dict())
         last_id = await self._replay()
         recommender = self.registry.recommender
         recommender.on_observe = self._observed

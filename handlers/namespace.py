@@ -610,7 +610,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                         self.log.record(table, logged)
                 room.enqueue(item)  # the same question asked by many: one item again
             if queued:  # answers operators wrote while the room was closed are the guesses now
-                await self._restore_corrections(room, now)
+                await self.restore_corrections(room, now)
             shown = await asyncio.to_thread(self.log.query, *last_on_screen(room.room_id, now))
             if shown and shown[0]["detail"] and room.catalog.product(shown[0]["detail"]) is not None:
                 room.on_screen, room.on_screen_since = shown[0]["detail"], shown[0]["created_at"]
@@ -638,11 +638,12 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                     f", {room.on_screen} on screen" if room.on_screen else "",
                 )
 
-    async def _restore_corrections(self, room: Room, now: float) -> None:
+    async def restore_corrections(self, room: Room, now: float) -> list[QueueItem]:
         """The operators' corrections of the restored questions (an open room's item took its own at
-        once: the same again). Applied in memory, not written back to `escalations`: the rows keep
-        what the bot decided, so the askers of one question fold into one item again at the next
-        restart and the correction is applied to it again."""
+        once: the same again), from this process's log; returns the items changed. Applied in memory,
+        not written back to `escalations`: the rows keep what the bot decided, so the askers of one
+        question fold into one item again at the next restart and the correction is applied to it
+        again. A cluster applies them to the queue it takes from Redis too (bot/cluster.py)."""
         rows = await asyncio.to_thread(self.log.query, *corrected_answers(room.room_id, now))
         corrections = []
         for row in rows:
@@ -653,6 +654,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         changed = answers_in_restored_queue(room, corrections)
         if changed:
             logger.info("room %s: %d waiting questions have an operator's answer", room.room_id, len(changed))
+        return changed
 
     def _save_console(self, room: Room) -> None:
         state = self.console(room)

@@ -11,9 +11,11 @@ import aiohttp
 import pytest
 import socketio
 import sqlite_utils
+import yaml
 
 from recommender.ranking import Recommender
 from recommender.rec_settings import RecSettings
+from tests.conftest import second_room
 from tests.processes import TOKEN, Served, serve, start_redis, stop_redis, wait_exit, wait_healthy
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -378,3 +380,57 @@ async def test_comments_are_answered_and_logged_while_redis_hangs(cluster) -> No
     # Redis answers again: the processes share replies again
     ack = await va.call("comment", {"text": "2号链接多少钱"}, timeout=3)
     await _until(lambda: any(r["reply_id"] == ack["reply_id"] for r in on_b), timeout=10)
+
+
+async def test_a_closed_rooms_correction_is_the_guess_of_the_queue_redis_holds(
+    tmp_path: Path, demo_catalog
+) -> None:
+    # before: the process reopening the room took Redis's queue, which still had the bot's guess: the
+    # operator's answer, written while the room was closed, reached the shelf but not the question
+    wrong, right = "6号链接洗了会掉色吗", "不会掉色，冷水手洗放心穿。"
+    room_b = tmp_path / "room-b.yaml"
+    room_b.write_text(yaml.safe_dump(second_room(demo_catalog).model_dump(mode="json"), allow_unicode=True))
+    redis = start_redis()
+    config = {"redis": {"url": redis.url}, "auth": {"operator_token_env": "COHOST_STREAMER_TOKEN"}}
+    started: list[Served] = []
+    clients: list[socketio.AsyncClient] = []
+
+    async def start(**more) -> Served:
+        served = serve(tmp_path, "a", **config, **more)  # the same log file each time
+        started.append(served)
+        await wait_healthy(served)
+        return served
+
+    try:
+        show = await start()
+        viewer = await _viewer(show.url, "v1", clients, [])
+        asked = await viewer.call("comment", {"text": wrong})
+        assert asked["kind"] == "escalate"
+        await viewer.disconnect()
+        await _stop(show)  # a graceful stop writes the log
+
+        closed = await start(rooms={"catalogs": [str(room_b)]})  # demo-room closed, Redis keeps its queue
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+            body = {"comment_id": asked["comment_id"], "answer": right}
+            async with http.post(f"{closed.url}/api/ops/corrections", json=body) as r:
+                assert r.status == 200, await r.text()
+                fixed = await r.json()
+        assert fixed["open"] is False
+        await _stop(closed)
+
+        reopened = await start()
+        streamer = socketio.AsyncClient(reconnection=False)
+        clients.append(streamer)
+        await streamer.connect(reopened.url, transports=["websocket"])
+        joined = await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+        [item] = joined["queue"]
+        assert item["comment_id"] == asked["comment_id"] and right in item["guess"]
+        assert item["reason"] == "an operator wrote the answer"
+    finally:
+        for c in clients:
+            if c.connected:
+                await c.disconnect()
+        for served in started:
+            if served.proc.poll() is None:
+                await _stop(served)
+        stop_redis(redis)
