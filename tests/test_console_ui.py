@@ -80,6 +80,29 @@ async def test_an_answer_typed_over_ten_seconds_survives_a_changing_queue(live_s
     await page.context.close()
 
 
+async def test_a_half_typed_answer_survives_a_reload_of_the_page(live_server, browser) -> None:
+    # before: the typed text lived in the page only; a tab closed or reloaded mid-show lost it
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    alice = await live.viewer("demo-room", "alice")
+    assert (await alice.call("comment", {"text": INVOICE}))["kind"] == "escalate"
+    box = page.locator("#queue .item input.answer-text").first
+    await box.press_sequentially("可以开电子发票，下单后")
+    await page.reload()
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    box = page.locator("#queue .item input.answer-text").first
+    await expect(box).to_have_value("可以开电子发票，下单后")
+    await box.click()
+    await box.press("End")
+    await box.press_sequentially("在订单页填写抬头。")
+    await box.press("Enter")
+    got = await streamer_replies(alice)
+    assert got and got[0]["text"] == "@alice 可以开电子发票，下单后在订单页填写抬头。", got
+    # answered: its draft is gone with it, nothing is kept for the next show
+    assert await page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('cohost.drafts'))") == []
+    await page.context.close()
+
+
 async def test_empty_nan_and_negative_prices_are_refused_in_the_page(live_server, browser) -> None:
     live = await live_server()
     page = await console_page(browser, live.url)

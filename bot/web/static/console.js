@@ -313,10 +313,30 @@
     return [...seen.values()];
   }
 
+  // answers half typed, kept in this browser per room until their item leaves the queue: a page
+  // reloaded mid-show (a crash, a closed tab, a laptop restarted) gives them back
+  const DRAFTS_KEY = "cohost.drafts." + roomId;
+  function drafts() {
+    try { return JSON.parse(localStorage.getItem(DRAFTS_KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function keepDrafts(all) {
+    try {
+      if (Object.keys(all).length) localStorage.setItem(DRAFTS_KEY, JSON.stringify(all));
+      else localStorage.removeItem(DRAFTS_KEY);
+    } catch (e) { /* storage full or refused: the box still holds the text */ }
+  }
+  function saveDraft(id, text) {
+    const all = drafts();
+    if (text.trim()) all[id] = text; else delete all[id];
+    keepDrafts(all);
+  }
+
   function buildItem(item) {
     const id = item.escalation_id;
     const input = el("input", { class: "answer-text", maxlength: 500, "data-i18n-placeholder": "answer_ph",
       placeholder: t("answer_ph"), autocomplete: "off" });
+    input.value = drafts()[id] || "";
+    input.addEventListener("input", () => saveDraft(id, input.value));
     input.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.isComposing) { ev.preventDefault(); answer(id, input); }
       else if (ev.key === "Escape") { input.blur(); select(id); }
@@ -417,6 +437,7 @@
     const hadFocus = known.node.contains(document.activeElement);
     known.node.remove();
     items.delete(id);
+    saveDraft(id, ""); // answered, dismissed or expired: its draft goes with it
     if (selected === id) {
       selected = null;
       if (next) select(next.dataset.escalation, hadFocus && own);
@@ -429,6 +450,10 @@
     const open = new Set(queue.map((i) => i.escalation_id));
     for (const id of [...items.keys()]) if (!open.has(id)) removeItem(id);
     for (const item of queue) upsertItem(item);
+    // drafts of items that left the queue while this page was closed
+    const all = drafts();
+    for (const id of Object.keys(all)) if (!open.has(id)) delete all[id];
+    keepDrafts(all);
   }
 
   function sizes() {
