@@ -56,7 +56,12 @@ _LINK_PATTERNS = [
     re.compile(r"(?<![\d.])(\d{1,3})\s*#"),
     # "no.10几天能发": the number may run straight into Chinese text
     re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})(?![\d.])"),
-    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚") or a date ("11号发货")
+    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚") or a date ("11号发货"). A shoe size in 号
+    # has two digits (童鞋 from 13), so one digit before 鞋 / 脚 / 码 is a link: "3号鞋是真皮的吗"
+    re.compile(
+        r"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D))([1-9]|[一二两三四五六七八九])\s*号"
+        r"(?!\s*(发|到|之前|以前|前|左右|那天))"
+    ),
     re.compile(
         rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号(?!\s*(鞋|脚|码|发|到|之前|以前|前|左右|那天))"
     ),

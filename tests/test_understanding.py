@@ -128,6 +128,19 @@ def test_link_number_forms(room: RoomKnowledge, catalog: Catalog, form: str) -> 
     assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
 
 
+def test_a_one_digit_number_before_shoes_is_a_link_and_a_two_digit_one_a_size(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # "38号鞋" is a shoe size; "7号鞋" the shoes of link 7 (a shoe size in 号 has two digits)
+    shoes = next(p for p in catalog.products if p.link < 10 and "鞋" in p.title)
+    screen = next(p for p in catalog.products if p.id != shoes.id)
+    for text in (f"{shoes.link}号鞋多少钱", f"{_CN[shoes.link]}号鞋子多少钱"):
+        d = answer_comment(text, room, screen.id, SETTINGS)
+        assert d.kind == "answer" and d.product_id == shoes.id and d.source == "price", text
+    sized = understand("38号鞋还有吗", room, screen.id)
+    assert sized.ref.how != "link"
+
+
 def test_unknown_link_is_escalated(room: RoomKnowledge, catalog: Catalog) -> None:
     missing = max(p.link for p in catalog.products) + 5
     d = answer_comment(f"{missing}号链接多少钱", room, None, SETTINGS)
