@@ -95,8 +95,8 @@ class KindSettings:
     chat_sure: float = 0.9  # light head's P(chat) at or above this: chatter, nothing encoded
     chat_weight: float = 0.35  # the chat class's total weight against each other kind's
     complaint_min: float = 0.6  # least probability of a complaint (see `kind_of`)
-    # a comment read as chat or an order with at least this P(complaint) also waits among the
-    # streamer's complaints (see `maybe_complaint`)
+    # a comment read as chat or an order with at least this P(complaint) is put on the operators'
+    # review list (see `maybe_complaint`)
     complaint_flag: float = 0.3
     blend: float = 0.3  # share of the light head's probabilities in a prediction with an embedding
 
@@ -350,9 +350,10 @@ def kind_of(probs: dict[str, float], complaint_min: float = 0.0) -> str:
 def maybe_complaint(kind: str, probs: dict[str, float], flag: float | None = None) -> bool:
     """Read as chat or an order, yet likely enough after-sales trouble (P(complaint) at least `flag`,
     by default the active model's `complaint_flag`) that a person should see it: "昨天下单的 快递显示被
-    退回了". A complaint nobody sees costs more than a look at a happy comment, so it waits among the
-    streamer's complaints. Nothing is said to the viewer (a surer complaint's viewer is told a person
-    will follow up): their own page shows only that the comment was passed to the host."""
+    退回了". A complaint nobody sees costs more than a look at a happy comment, so its reason says so
+    and the operators' review list shows it (status `maybe_complaint`). It stays out of the streamer's
+    complaints lane, which chatter flagged with it would crowd through a show, and nothing is said to
+    the viewer."""
     if flag is None:
         flag = active_kind_model().settings.complaint_flag
     return kind in ("chat", "purchase") and probs.get("complaint", 0.0) >= flag

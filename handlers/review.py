@@ -74,19 +74,18 @@ def answers_in_restored_queue(room: Room, corrections: Iterable[dict[str, Any]])
     put into its queue brought back from the log, as `answer_in_queue` puts one into an open room's:
     a comment corrected while its room was closed waits with the operator's answer as its guess when
     the room opens again. The entry is the shelf's (a question corrected twice: its last answer); a
-    correction whose entry was taken back since changes nothing, and neither does one of an item that
-    already holds an operator's answer (a cluster's queue from Redis, corrected through another
-    process, maybe later than this one). Returns the items changed."""
+    correction whose entry was taken back since changes nothing. Returns the items whose guess changed
+    (a cluster's queue from Redis may hold the operator's answer already)."""
     changed: list[QueueItem] = []
-    answered = [i for i in room.queue if i.reason == OPERATOR_WROTE]
     for fixed in corrections:
         product = room.catalog.product(str(fixed.get("product_id")))
         entry = next((f for f in product.faq if f.id == fixed.get("faq_id")), None) if product else None
         held = room.queued_for(str(fixed.get("comment_id")))
-        if product is None or entry is None or any(held is i for i in answered):
+        if product is None or entry is None or held is None:
             continue
+        before = (held.source, held.guess)
         item = answer_in_queue(room, str(fixed.get("comment_id")), product.id, entry)
-        if item is not None and all(item is not i for i in changed):
+        if item is not None and (item.source, item.guess) != before and all(item is not i for i in changed):
             changed.append(item)
     return changed
 
