@@ -98,6 +98,9 @@ class KindSettings:
     # a comment read as chat or an order with at least this P(complaint) is put on the operators'
     # review list (see `maybe_complaint`)
     complaint_flag: float = 0.3
+    # a question form about a known product with at least this P(question) is a question, though
+    # read as chat (see `handlers.qa.decide`)
+    question_floor: float = 0.3
     blend: float = 0.3  # share of the light head's probabilities in a prediction with an embedding
 
 

@@ -295,7 +295,16 @@ def decide(
     named_field = any(
         f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
     ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
-    if kind == "chat" and not named_field:
+    # a question form about a known product that the kind model reads as chat, but not surely
+    # ("能带上飞机不" with a power bank on screen): the answer side decides, or the streamer
+    floor = active_kind_model().settings.question_floor
+    asked_after_all = (
+        probs.get("question", 0.0) >= floor
+        and ref.product is not None
+        and bool(question_clauses(t))
+        and (bool(u.fields) or faq_match(u.faq) >= settings.faq_threshold)
+    )
+    if kind == "chat" and not named_field and not asked_after_all:
         return Decision(
             kind="chat",
             lang=lang,
