@@ -242,6 +242,17 @@ def question_clauses(text: str) -> list[str]:
     return [c for c in parts if is_question(c) and (len(HAN.findall(c)) >= 2 or len(c.split()) >= 2)]
 
 
+def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASettings) -> bool:
+    """A question form about a known product that the kind model reads as chat, but not surely
+    ("能带上飞机不" with a power bank on screen): the answer side decides, or the streamer."""
+    return (
+        probs.get("question", 0.0) >= active_kind_model().settings.question_floor
+        and u.ref.product is not None
+        and bool(question_clauses(u.text))
+        and (bool(u.fields) or faq_match(u.faq) >= settings.faq_threshold)
+    )
+
+
 def decide(
     u: Understanding,
     room: RoomKnowledge,
@@ -295,16 +306,7 @@ def decide(
     named_field = any(
         f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
     ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
-    # a question form about a known product that the kind model reads as chat, but not surely
-    # ("能带上飞机不" with a power bank on screen): the answer side decides, or the streamer
-    floor = active_kind_model().settings.question_floor
-    asked_after_all = (
-        probs.get("question", 0.0) >= floor
-        and ref.product is not None
-        and bool(question_clauses(t))
-        and (bool(u.fields) or faq_match(u.faq) >= settings.faq_threshold)
-    )
-    if kind == "chat" and not named_field and not asked_after_all:
+    if kind == "chat" and not named_field and not _asked_after_all(u, probs, settings):
         return Decision(
             kind="chat",
             lang=lang,
