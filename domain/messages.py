@@ -9,6 +9,9 @@ from typing import Literal
 
 Kind = Literal["answer", "escalate", "purchase", "chat", "complaint"]
 Lang = Literal["zh", "en"]
+# how the reason of chat or an order that may be after-sales trouble starts: the operators' review
+# list shows those comments by it (storage/reports.py, status `maybe_complaint`)
+MAYBE_COMPLAINT = "may be after-sales trouble"
 
 # ids unique across processes and restarts: a random part drawn once per process, then a counter
 # (a uuid4 per comment asks the OS for randomness each time: a syscall on the event loop's hot path)

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.catalog import Product
-from domain.messages import Decision, Lang
+from domain.messages import MAYBE_COMPLAINT, Decision, Lang
 from handlers.answer_model import (
     AnswerModel,
     Candidate,
@@ -55,7 +55,6 @@ SHIPS_THERE = "the shipping policy does not say whether it goes there"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
-MAYBE_COMPLAINT = "may be after-sales trouble"  # the reason of chat or an order a person should see
 SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY})
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording

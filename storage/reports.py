@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from domain.messages import MAYBE_COMPLAINT
 from storage import stats
 from storage.controls import SHOW_GAP_S
 
@@ -107,8 +108,8 @@ qa as (
            when e.status = 'expired' then 'expired'
            when e.status = 'queue_full' then 'queue_full'
            when c.kind = 'answer' then 'unsent'
-           -- an order or chat that may be after-sales trouble (handlers/qa.py MAYBE_COMPLAINT)
-           when c.reason like 'may be after-sales trouble%' then 'maybe_complaint'
+           -- an order or chat that may be after-sales trouble (domain/messages.py MAYBE_COMPLAINT)
+           when c.reason like :maybe_complaint then 'maybe_complaint'
            else 'other'
          end as status
     from comments c
@@ -170,6 +171,7 @@ def qa_review(
         "feedback": feedback,
         "limit": limit,
         "comment": comment,
+        "maybe_complaint": f"{MAYBE_COMPLAINT}%",
     }
 
 

@@ -24,7 +24,8 @@ from handlers.kind_model import (
 )
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
-from handlers.qa import MAYBE_COMPLAINT, QASettings, answer_comment
+from domain.messages import MAYBE_COMPLAINT
+from handlers.qa import QASettings, answer_comment
 from recommender.encoder import HashEncoder, TextEncoder
 from tests.conftest import TOKEN
 
