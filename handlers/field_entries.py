@@ -240,7 +240,7 @@ def field_docs(catalog: Catalog) -> list[Doc]:
 
 # units as a value writes them after a number ("420g", "24V", "5000mAh") and as viewers say them
 # ("多少克", "24伏能用吗", "多少毫安"): the entry holds both
-_UNIT_ZH = {
+UNIT_ZH = {
     "g": "克",
     "kg": "公斤 千克",
     "mg": "毫克",
@@ -263,7 +263,7 @@ _UNIT = re.compile(r"\d(?:\s*(?i:(mah|kg|mg|ml|mm|cm|min))|((?i:l|w|v|h)|g|m))(?
 def unit_words(value: str) -> str:
     """The Chinese names of the units a value writes in Latin letters ("420g/㎡" → "克")."""
     return " ".join(
-        dict.fromkeys(_UNIT_ZH[(m.group(1) or m.group(2)).lower()] for m in _UNIT.finditer(value))
+        dict.fromkeys(UNIT_ZH[(m.group(1) or m.group(2)).lower()] for m in _UNIT.finditer(value))
     )
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from domain.catalog import Product
 from domain.messages import Lang
-from handlers.field_entries import field_label
+from handlers.field_entries import UNIT_ZH, field_label
 from recommender.text import char_bigrams, has_han, tokens
 
 
@@ -334,7 +334,8 @@ _AVAILABILITY = re.compile(
 _MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*(米|m|cm|厘米|寸|码|号|l|升|ml|毫升|g|克|kg)(?![a-z])")
 
 
-_UNIT_SAME = {"米": "m", "厘米": "cm", "升": "l", "毫升": "ml", "克": "g", "公斤": "kg"}
+# a unit's Chinese name and its Latin letters, the same unit ("克" / "g", "公斤" / "kg")
+_UNIT_SAME = {zh: latin for latin, names in UNIT_ZH.items() for zh in names.split()}
 
 
 def _unit_forms(unit: str) -> str:
