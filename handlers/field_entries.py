@@ -262,9 +262,7 @@ _UNIT = re.compile(r"\d(?:\s*(?i:(mah|kg|mg|ml|mm|cm|min))|((?i:l|w|v|h)|g|m))(?
 
 def unit_words(value: str) -> str:
     """The Chinese names of the units a value writes in Latin letters ("420g/㎡" → "克")."""
-    return " ".join(
-        dict.fromkeys(UNIT_ZH[(m.group(1) or m.group(2)).lower()] for m in _UNIT.finditer(value))
-    )
+    return " ".join(dict.fromkeys(UNIT_ZH[(m.group(1) or m.group(2)).lower()] for m in _UNIT.finditer(value)))
 
 
 def field_entry_text(product: Product, key: str) -> str:

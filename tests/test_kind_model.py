@@ -14,6 +14,7 @@ import sqlite_utils
 from bot.app import LOG, OPERATOR
 from bot.simulate import CHATTER
 from domain.catalog import Catalog
+from domain.messages import MAYBE_COMPLAINT
 from handlers.kind_model import (
     KINDS,
     KindModel,
@@ -24,7 +25,6 @@ from handlers.kind_model import (
 )
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
-from domain.messages import MAYBE_COMPLAINT
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import HashEncoder, TextEncoder
 from tests.conftest import TOKEN
