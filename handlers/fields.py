@@ -40,6 +40,17 @@ def asks_deal_only(text: str) -> bool:
     return bool(_DEAL.search(text)) and not _PRICE_OUTRIGHT.search(text)
 
 
+# "available" alone asks whether it can be bought; "available in black / in XL / to Canada", "does it
+# come in pink" asks for a version or a place, which the stock count does not answer
+_FOR_A_VERSION = r"\s+(in|for|to|at|on|with)\b"
+_VERSION_ASKED = re.compile(rf"\bavailable{_FOR_A_VERSION}|\bcomes?\s+in\b")
+
+
+def asks_version(text: str) -> bool:
+    """Whether an English comment asks for a version or a place ("available in XL?", "come in red?")."""
+    return bool(_VERSION_ASKED.search(text))
+
+
 # (field, attribute keys that can hold it in order of preference, pattern). Order matters: earlier
 # fields win ties. Written from how viewers ask, not from any particular catalog.
 _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
@@ -70,10 +81,8 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         (),
         _rx(
             r"(库存|有货|没货|现货|卖完|售罄|缺货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)(?!.{0,3}(补货|到货))",
-            # "available" alone asks whether it can be bought; "available in black / in XL / to Canada"
-            # asks for a version or a place, which the stock count does not answer
             r"\b(in stock|sold out|out of stock|restock|any left|how many (are |do you have )?left|stock)\b",
-            r"\bavailable\b(?!\s+(in|for|to|at|on|with)\b)",
+            rf"\bavailable\b(?!{_FOR_A_VERSION})",
         ),
     ),
     (

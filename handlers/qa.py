@@ -25,6 +25,7 @@ from handlers.fields import (
     FieldMatch,
     asked_aspects,
     asks_deal_only,
+    asks_version,
     aspect_conflict,
     detect_fields,
     field_text,
@@ -55,7 +56,8 @@ SHIPS_THERE = "the shipping policy does not say whether it goes there"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
-SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY})
+VERSION_ASKED = "asks for a version, which the stock count does not say"
+SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED})
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
 PAUSED = "bot paused by the streamer"
@@ -455,6 +457,9 @@ def _decide_learned(
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
         # the streamer goes lower; the price goes along as the guess
         return _as_guess(answer, DEAL_ONLY)
+    if best.source == "stock" and asks_version(u.text):
+        # "is it available in XL?" of a product sold in no sizes: "64 in stock" would say yes
+        return _as_guess(answer, VERSION_ASKED)
     return answer
 
 
