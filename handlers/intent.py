@@ -73,7 +73,10 @@ _QUESTION = re.compile(
     "|".join(
         [
             r"\?",
+            # a particle closing the comment or one of its clauses ("新疆能发不 我在乌鲁木齐"): viewers
+            # ask first and say why after
             r"(吗|嘛|么|呢|不)\s*$",
+            r"(?<=[^\s不])(呢|不)[\s,.!~]",
             r"(吗|嘛|么)",
             # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃")
             r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没)(?P=ab)",

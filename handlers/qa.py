@@ -334,7 +334,13 @@ def decide(
             product_id=product.id if product is not None else None,
             reason="asks the streamer's own size",
         )
-    if about_streamer(t) and ref.how not in ("link", "name"):
+    if (
+        about_streamer(t)
+        and ref.how not in ("link", "name")
+        and all(map(about_streamer, question_clauses(t)))
+    ):
+        # a remark or a question about the streamer; a question about the goods beside a remark
+        # ("多少钱 主播今天好漂亮") goes on
         return Decision(kind="chat", lang=lang, reason="about the streamer")
     several = room.matcher.several(t)
     if several:

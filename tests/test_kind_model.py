@@ -77,6 +77,32 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
     assert d.kind in ("answer", "escalate")
 
 
+@pytest.mark.parametrize(
+    ("alias", "text"),
+    [("衬衫", "会透不 夏天想穿"), ("小白鞋", "会磨脚不 我脚后跟嫩"), ("气垫", "脱妆不 我油皮")],
+)
+def test_a_question_closing_its_first_clause_then_a_reason_is_a_question(
+    room: RoomKnowledge, demo_catalog, alias: str, text: str
+) -> None:
+    # viewers ask, then say why; the particle closes the question's clause, not the comment, and
+    # these were read as chat: neither answered nor handed to the streamer
+    product = next(p for p in demo_catalog.products if alias in p.aliases)
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind in ("answer", "escalate") and d.product_id == product.id
+
+
+def test_a_question_about_the_goods_beside_a_remark_on_the_streamer_is_not_chat(
+    room: RoomKnowledge, demo_catalog
+) -> None:
+    shirt = next(p for p in demo_catalog.products if "衬衫" in p.aliases)
+    for text in ("多少钱 主播今天好漂亮", "哈哈 主播好美 这个多少钱"):
+        d = answer_comment(text, room, shirt.id, SETTINGS)
+        assert d.kind in ("answer", "escalate") and d.source == "price", text
+    # a remark, or a question, about the streamer alone is still chat
+    for text in ("主播今天好漂亮", "主播几岁了 好年轻"):
+        assert answer_comment(text, room, shirt.id, SETTINGS).kind == "chat", text
+
+
 @pytest.mark.parametrize("text", [t for t in CHATTER if t != "冲冲冲"])  # 冲冲冲: "buy, buy!"
 def test_the_demo_rooms_chatter_stays_chat(room: RoomKnowledge, demo_catalog, text) -> None:
     d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
