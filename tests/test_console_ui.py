@@ -521,7 +521,8 @@ async def test_every_reason_a_question_is_handed_over_for_has_a_label_in_both_la
 ) -> None:
     live = await live_server()
     page = await console_page(browser, live.url)
-    asked = ["主播穿的是几号链接", "8号能送到新疆吗", "6号链接有优惠券吗"]  # reasons once shown raw
+    # reasons once shown raw
+    asked = ["主播穿的是几号链接", "8号能送到新疆吗", "6号链接有优惠券吗", "is link 2 available in XL?"]
     for i, text in enumerate(asked):
         viewer = await live.viewer("demo-room", f"v{i}")
         assert (await viewer.call("comment", {"text": text}))["kind"] == "escalate", text

@@ -54,6 +54,7 @@
       "reason.rate_limited": "发言过快", "reason.operator": "运营已写好回答",
       "reason.streamer_link": "问主播身上的是几号链接", "reason.which_link": "问几号链接，没认出商品",
       "reason.ships_there": "发货说明没写能不能寄到", "reason.bargain": "问优惠券或砍价",
+      "reason.version": "问的是某个款式，库存数答不了",
     },
     en: {
       title: "Streamer console", connecting: "connecting…", connected: "connected",
@@ -101,6 +102,7 @@
       "reason.banned_word": "banned word", "reason.flood": "flooding", "reason.rate_limited": "too fast", "reason.operator": "an operator wrote the answer",
       "reason.streamer_link": "which link the streamer wears", "reason.which_link": "which link; product unknown",
       "reason.ships_there": "shipping info does not say if it goes there", "reason.bargain": "asks for a coupon or a bargain",
+      "reason.version": "asks for a version the stock count does not cover",
     },
   });
 
@@ -115,6 +117,7 @@
     [/^rate_limited$/, "rate_limited"], [/^an operator wrote the answer$/, "operator"],
     [/^asks which link the streamer's own one is/, "streamer_link"], [/^asks which link, product unknown/, "which_link"],
     [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
+    [/^asks for a version/, "version"],
   ];
   function reasonKey(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
