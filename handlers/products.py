@@ -199,6 +199,17 @@ def without_links(text: str) -> str:
     return text
 
 
+# English title words that describe rather than name ("strong suction", "lightweight", "long-lasting"):
+# a viewer saying one ("does it smell strong?") asks about the product on screen, not for another
+_EN_NOT_NAMES = frozenset(
+    """women mens with pack style strong light lightweight long lasting long-lasting soft large small
+    mini big smart fast quick slim thin thick warm cool fresh natural pure premium classic portable
+    durable waterproof genuine real original daily everyday extra super ultra high quality easy
+    gentle full half heavy heavyweight strength double single new best good great fine deep wide
+    narrow tall short round flat""".split()
+)
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -219,7 +230,7 @@ class ShelfMatcher:
                     kw.setdefault(w, 2.0)
             if p.title_en:
                 for w in re.findall(r"[a-z][a-z-]{3,}", p.title_en.lower()):
-                    if w not in {"women", "mens", "with", "pack", "style"}:
+                    if w not in _EN_NOT_NAMES:
                         kw.setdefault(w, 1.5)
             for t in p.tags:
                 if t not in _GENERIC:

@@ -563,6 +563,21 @@ def test_a_name_word_inside_another_english_word_does_not_name_its_product(
     assert answer_comment(alone, room, shirt.id, SETTINGS).product_id == named.id
 
 
+def test_a_describing_english_title_word_does_not_name_another_product(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # "portable" is in the blender's English title; said of the bath towel on screen it asks about
+    # the towel, not for the blender
+    towel = next(p for p in catalog.products if "浴巾" in p.aliases)
+    blender = next(p for p in catalog.products if "榨汁杯" in p.aliases)
+    assert "portable" in (blender.title_en or "").lower()
+    ref = room.matcher.resolve(normalize("portable enough to take on a trip?"), towel.id)
+    assert ref.product is not None and ref.product.id == towel.id
+    # naming the blender still names it
+    ref = room.matcher.resolve(normalize("is the blender portable?"), towel.id)
+    assert ref.product is not None and ref.product.id == blender.id
+
+
 def test_the_product_on_screen_named_too_is_the_one_asked_about(
     room: RoomKnowledge, catalog: Catalog
 ) -> None:
