@@ -245,7 +245,7 @@ def question_clauses(text: str) -> list[str]:
 
 def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASettings) -> bool:
     """A question form about a known product that the kind model reads as chat, but not surely
-    ("能带上飞机不" with a power bank on screen): the answer side decides, or the streamer."""
+    ("能测心率不 哈哈" with a fitness band on screen): the answer side decides, or the streamer."""
     return (
         probs.get("question", 0.0) >= active_kind_model().settings.question_floor
         and u.ref.product is not None
