@@ -200,14 +200,16 @@ def without_links(text: str) -> str:
 
 
 # English title words that describe rather than name ("strong suction", "lightweight", "long-lasting"):
-# a viewer saying one ("does it smell strong?") asks about the product on screen, not for another
+# a viewer saying one ("does it smell strong?") asks about the product on screen, not for another.
+# Four letters or more, as the title words read (`_EN_TITLE_WORD`)
 _EN_NOT_NAMES = frozenset(
     """women mens with pack style strong light lightweight long lasting long-lasting soft large small
-    mini big smart fast quick slim thin thick warm cool fresh natural pure premium classic portable
+    mini smart fast quick slim thin thick warm cool fresh natural pure premium classic portable
     durable waterproof genuine real original daily everyday extra super ultra high quality easy
-    gentle full half heavy heavyweight strength double single new best good great fine deep wide
+    gentle full half heavy heavyweight strength double single best good great fine deep wide
     narrow tall short round flat""".split()
 )
+_EN_TITLE_WORD = re.compile(r"[a-z][a-z-]{3,}")
 
 
 class ShelfMatcher:
@@ -229,7 +231,7 @@ class ShelfMatcher:
                 if len(w) >= 2 and w not in _GENERIC and not w.isdigit():
                     kw.setdefault(w, 2.0)
             if p.title_en:
-                for w in re.findall(r"[a-z][a-z-]{3,}", p.title_en.lower()):
+                for w in _EN_TITLE_WORD.findall(p.title_en.lower()):
                     if w not in _EN_NOT_NAMES:
                         kw.setdefault(w, 1.5)
             for t in p.tags:
