@@ -74,9 +74,9 @@ _QUESTION = re.compile(
         [
             r"\?",
             # a particle closing the comment or one of its clauses ("新疆能发不 我在乌鲁木齐"): viewers
-            # ask first and say why after
+            # ask first and say why after, or laugh ("能装电脑不哈哈")
             r"(吗|嘛|么|呢|不)\s*$",
-            r"(?<=[^\s不])(呢|不)[\s,.!~]",
+            r"(?<=[^\s不])(呢|不)([\s,.!~]|哈|嘿|嘻|呵|hh|233)",
             r"(吗|嘛|么)",
             # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃")
             r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没)(?P=ab)",
@@ -149,10 +149,17 @@ def about_streamer(text: str) -> bool:
 
 # The streamer's own height, weight or size ("主播多高多重", "主播穿的什么码"): viewers size themselves
 # against the person wearing it. Only the streamer knows; a size table is not the answer.
+_FIT = r"的?.{0,3}(多高|身高|多重|体重|多少斤|几斤|穿(的|了)?(什么|啥|哪个|几|多大)?(码|号))"
 _STREAMER_FIT = re.compile(
-    r"(主播|小姐姐|模特|你)的?.{0,3}(多高|身高|多重|体重|多少斤|几斤|穿(的|了)?(什么|啥|哪个|几|多大)?(码|号))"
+    rf"(主播|小姐姐|你){_FIT}"
     r"|\byour\s+(height|weight|size)\b|\bhow\s+(tall|heavy)\s+are\s+you\b"
     r"|\bwhat\s+size\s+(are|do)\s+you\b"
+)
+# The same asked of the model in the pictures ("模特穿的什么码"): listings often say it
+# ("模特身高165cm 穿S码"), so it is the streamer's to answer only when the shelf does not
+_MODEL_FIT = re.compile(
+    rf"模特{_FIT}|\bthe\s+model'?s\s+(height|weight|size)\b"
+    r"|\bhow\s+(tall|heavy)\s+is\s+the\s+model\b|\bwhat\s+size\s+is\s+the\s+model\b"
 )
 
 
@@ -192,3 +199,7 @@ def asks_what_if(text: str) -> bool:
 
 def asks_streamer_fit(text: str) -> bool:
     return bool(_STREAMER_FIT.search(text))
+
+
+def asks_model_fit(text: str) -> bool:
+    return bool(_MODEL_FIT.search(text))

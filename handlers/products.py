@@ -47,9 +47,12 @@ def cn_to_int(s: str) -> int | None:
 
 
 _NUM = rf"(\d{{1,3}}|{_CN_NUM})"
+# counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
+_MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
-    re.compile(rf"(链接|连接|宝贝|商品)\s*{_NUM}"),
+    # "链接3" but not "3号链接5斤多少个" nor "5号链接一箱几个": a number with a measure after it
+    re.compile(rf"(链接|连接|宝贝|商品)\s*(\d{{1,3}}(?!\d)|{_CN_NUM}(?!{_CN_NUM}))(?!\s*[{_MEASURE_WORDS}])"),
     re.compile(rf"第\s*{_NUM}\s*(个|号|款|件)"),
     re.compile(r"#\s*(\d{1,3})"),
     # "15#多少钱": the number before the sign, as viewers type it on the phone keypad
@@ -82,7 +85,7 @@ _PRONOUNS = {"它", "it"}
 # "上一个多少钱", "刚才那个还有吗": a product shown before, not the one on screen now
 _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
 # "多少钱一饼", "两盒": a number and a counter measure the goods, they do not name a product
-_MEASURED = re.compile(r"[\d一二两三四五六七八九十半几每]\s*[饼盒包袋瓶支件个只条双套箱罐斤克片粒]")
+_MEASURED = re.compile(rf"[\d一二两三四五六七八九十半几每]\s*[{_MEASURE_WORDS}]")
 _AND = re.compile(r"(和|跟|与|还有|、|\band\b|&)")
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")

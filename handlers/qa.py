@@ -37,6 +37,7 @@ from handlers.fields import (
 from handlers.intent import (
     about_streamer,
     asks_for_goods,
+    asks_model_fit,
     asks_streamer_fit,
     is_question,
 )
@@ -327,7 +328,7 @@ def decide(
         # "3号呢" right after "1号多少钱": the same field, of the product named now
         best_field = FieldMatch(u.asked_before or "", 0.85)
     strong_field = best_field is not None and best_field.strength >= 0.8
-    if asks_streamer_fit(t):
+    if asks_streamer_fit(t) or (asks_model_fit(t) and not _states_the_model(product)):
         return Decision(
             kind="escalate",
             lang=lang,
@@ -375,6 +376,17 @@ def decide(
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
         return _said_where(rule, t, product)
     return _said_where(_decide_learned(u, room, product, rule, model, probs), t, product)
+
+
+_THE_MODEL = re.compile(r"模特|\bmodel\b", re.IGNORECASE)
+
+
+def _states_the_model(product: Product | None) -> bool:
+    """Whether the product's fields or FAQ speak of the model wearing it ("模特身高165cm 穿S码")."""
+    if product is None:
+        return False
+    texts = [f"{k} {v}" for k, v in product.attributes.items()] + [f"{f.q} {f.a}" for f in product.faq]
+    return any(_THE_MODEL.search(t.replace("_", " ")) for t in texts)
 
 
 def _said_where(d: Decision, text: str, product: Product) -> Decision:

@@ -79,7 +79,14 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
 
 @pytest.mark.parametrize(
     ("alias", "text"),
-    [("衬衫", "会透不 夏天想穿"), ("小白鞋", "会磨脚不 我脚后跟嫩"), ("气垫", "脱妆不 我油皮")],
+    [
+        ("衬衫", "会透不 夏天想穿"),
+        ("小白鞋", "会磨脚不 我脚后跟嫩"),
+        ("气垫", "脱妆不 我油皮"),
+        # or a laugh straight after the particle
+        ("小白鞋", "会磨脚不哈哈哈"),
+        ("手环", "能测心率不哈哈"),
+    ],
 )
 def test_a_question_closing_its_first_clause_then_a_reason_is_a_question(
     room: RoomKnowledge, demo_catalog, alias: str, text: str

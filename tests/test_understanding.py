@@ -494,6 +494,41 @@ def test_the_streamers_own_size_goes_to_the_streamer(
     assert d.kind == "escalate" and d.reply is None
 
 
+def test_the_models_size_is_answered_where_the_listing_states_it(
+    room: RoomKnowledge, catalog: Catalog, encoder: TextEncoder
+) -> None:
+    # a shelf that does not say what the model wears: only the streamer knows
+    shirt = _clothing_with(catalog, "XL")
+    d = answer_comment("模特穿的什么码", room, shirt.id, SETTINGS)
+    assert d.kind == "escalate" and d.reason == "asks the streamer's own size"
+    # a listing that says it is asked like any other field
+    stated = shirt.model_copy(
+        update={"attributes": {**shirt.attributes, "model_wearing": "模特身高168cm 体重52kg 穿M码"}}
+    )
+    shelf = build_knowledge(catalog.with_product(stated), encoder, SETTINGS.dense_weight)
+    d = answer_comment("模特穿的什么码", shelf, shirt.id, SETTINGS)
+    assert d.kind in ("answer", "escalate") and d.source == "model_wearing"
+    assert (
+        answer_comment("主播穿的什么码", shelf, shirt.id, SETTINGS).reason == "asks the streamer's own size"
+    )
+
+
+def test_a_number_after_a_link_that_measures_the_goods_names_no_second_link(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # "3号链接5斤…", "链接3 两盒…": the second number counts the goods, it is no other link (the
+    # reply quoted the price of link 2 beside it)
+    product = next(p for p in catalog.products if 2 <= p.link <= 9)
+    for text in (
+        f"{product.link}号链接2盒多少钱",
+        f"{product.link}号链接一件多少钱",
+        f"链接{product.link}两件多少钱",
+    ):
+        d = answer_comment(text, room, None, SETTINGS)
+        assert d.kind == "answer" and d.product_id == product.id and d.source == "price", text
+        assert d.reply is not None and d.reply.count("号链接") == 1, d.reply
+
+
 @pytest.mark.parametrize("text", ["上一个多少钱", "刚才那个还有吗"])
 def test_a_product_shown_earlier_is_not_taken_for_the_one_on_screen(
     room: RoomKnowledge, catalog: Catalog, text: str
