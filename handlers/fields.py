@@ -29,7 +29,11 @@ def _rx(*parts: str) -> re.Pattern[str]:
 _PRICE_OUTRIGHT = _rx(
     r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     r"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些)))",
-    r"\b(price|how much|cost|discount|deal|on sale)\b",
+    r"\b(price|cost|discount|deal|on sale)\b",
+    # "how much is it", "how much for #9", "how much?"; not "how much folic acid per tablet", where a
+    # noun after it is the quantity asked, nor "how much does it weigh"
+    r"\bhow much\b(?!\s+(?!(?:is|are|does|do|did|for|it|its|this|that|these|those|they|each|per|would|will"
+    r"|was|were|now|with|in|to|total|altogether|after)\b)[a-z]{3,})(?![^?.!]*\bweigh)",
 )
 _DEAL = _rx(r"(券|便宜)", r"\bcoupon\b")
 DEAL_STRENGTH = 0.6

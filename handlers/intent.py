@@ -139,8 +139,26 @@ def is_order_done(text: str) -> bool:
     return bool(_PURCHASE_DONE.search(text)) or is_link_request(text)
 
 
+# A clause closing with 吧 guesses and asks to be told so ("是熬出来的吧", "没问题吧", "没被抢吧"),
+# unless it exclaims ("太便宜了吧"), asks for something to be done ("再上点库存吧", "买吧") or gives in
+# ("好吧", "行吧"). A question form, and a feature of the kind model of its own, since sentence-final 吧
+# is also a suggestion and "…是吧" a tag that asks nothing (it is no question form: chatter is full of it)
+_CONFIRM = re.compile(r"吧(?=[\s,.!?~]|$)")
+_NOT_CONFIRM = re.compile(
+    r"太.{0,8}了吧|(再|快|赶紧|给我|帮我|让我|多)[^\s,.!?~]{0,8}吧"
+    r"|(?:^|[\s,.!?~])(买|冲+|拍|来|走|上|好|行|那好|那行|算了)吧"
+)
+
+
+def asks_to_confirm(text: str) -> bool:
+    return bool(_CONFIRM.search(text)) and not _NOT_CONFIRM.search(text)
+
+
+_TAG = re.compile(r"是吧(?=[\s,.!?~]|$)")
+
+
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+    return bool(_QUESTION.search(text)) or (asks_to_confirm(text) and not _TAG.search(text))
 
 
 def about_streamer(text: str) -> bool:

@@ -494,6 +494,15 @@ def test_the_streamers_own_size_goes_to_the_streamer(
     assert d.kind == "escalate" and d.reply is None
 
 
+def test_how_much_of_a_named_thing_is_no_price_question(room: RoomKnowledge, catalog: Catalog) -> None:
+    # "how much sunscreen is in a tube?" asks the quantity; the price pattern read "how much" alone
+    sunscreen = next(p for p in catalog.products if "防晒霜" in p.aliases)
+    d = answer_comment("how much sunscreen is in a tube?", room, sunscreen.id, SETTINGS)
+    assert d.source == "capacity", (d.source, d.confidence)
+    d = answer_comment("how much is it?", room, sunscreen.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
+
+
 def test_the_models_size_is_answered_where_the_listing_states_it(
     room: RoomKnowledge, catalog: Catalog, encoder: TextEncoder
 ) -> None:
