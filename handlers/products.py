@@ -7,8 +7,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
+from recommender.glossary import zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
 _CN_DIGITS = {
@@ -148,6 +151,11 @@ _SYNONYMS = {
 }
 # A title's head noun as viewers shorten it: 跑步鞋 → 鞋子, 牛仔裤 → 裤子, 吸管杯 → 杯子.
 _HEAD_NOUNS = "鞋裤裙衫帽包杯锅袜被枕垫瓶盒"
+# An English word the shelf does not know, whose Chinese (CC-CEDICT, recommender/glossary.py) is a
+# Chinese name of a product ("juicer" → 榨汁机): it names that product for this share of the name's
+# weight, when nothing else in the comment names one
+GLOSS_WEIGHT = 0.6
+_ENGLISH_WORD = re.compile(r"[a-z]{3,}")
 # Viewers type with pinyin input methods, so a name often comes with a homophone in it ("雨绒服" for
 # 羽绒服), or a near one where the input method's fuzzy pinyin (z/zh, c/ch, s/sh, l/n, an/ang,
 # en/eng, in/ing, the usual options) let it through: a Chinese name word that is not in the text
@@ -253,6 +261,8 @@ class ShelfMatcher:
             pid: {w: sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
             for pid, kw in self.keywords.items()
         }
+        # each product's Chinese names (its aliases), for English words said in their place
+        self.chinese_names = {p.id: {a.lower() for a in p.aliases if HAN.search(a)} for p in catalog.products}
 
     def focus(self, text: str, product: Product | None) -> str:
         """The comment without its link phrase and the product's own name words: what is left is
@@ -312,6 +322,17 @@ class ShelfMatcher:
                     s += SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))
             if s > 0:
                 scores[pid] = s
+        return scores or self._glossed_scores(text)
+
+    def _glossed_scores(self, text: str) -> dict[str, float]:
+        """Products named by an English word's Chinese ("how much is the juicer?": 榨汁机, an alias of
+        the blender cup), each at `GLOSS_WEIGHT` of the alias weight."""
+        scores: dict[str, float] = {}
+        for word in set(_ENGLISH_WORD.findall(text)) - ENGLISH_STOP_WORDS:
+            for gloss in zh_glosses(word):
+                for pid, names in self.chinese_names.items():
+                    if gloss in names:
+                        scores[pid] = scores.get(pid, 0.0) + GLOSS_WEIGHT * 3.0 * (1 + 0.1 * len(gloss))
         return scores
 
     def by_name(self, scores: dict[str, float]) -> tuple[Product | None, float, list[Product]]:

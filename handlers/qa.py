@@ -24,6 +24,7 @@ from handlers.destinations import policy_is_silent
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
+    asks_availability,
     asks_deal_only,
     asks_version,
     aspect_conflict,
@@ -462,7 +463,7 @@ def _decide_learned(
         # the streamer's own wording of this entry: the checks below second-guess a learned match,
         # not what a person wrote the entry for
         return answer
-    if other(best):
+    if other(best) or _list_misses_aspect(u.text, best, product):
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
         # garment's length): a feature of the model too, but one it meets too seldom in training to
         # weigh it as it deserves (leave-one-room-out, 7 of the 8 such first choices were wrong)
@@ -588,6 +589,16 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     if not parts or any(p in text for p in parts) or not han_chars(text):
         return False
     return not _shares_a_word(text, entry, product)
+
+
+def _list_misses_aspect(text: str, c: Candidate, product: Product) -> bool:
+    """A list field (colours, sizes, flavours) asked how the goods behave ("会掉色吗", "会透光吗")
+    where its entry never speaks of that: the list says which versions there are, not that. A
+    comment asking whether a version is there ("有没有薄荷味的") is what the list answers."""
+    if not c.is_field or not isinstance(product.attributes.get(c.source), list):
+        return False
+    asked = asked_aspects(text)
+    return bool(asked) and not asked & asked_aspects(c.hit.doc.text) and not asks_availability(text)
 
 
 def _shares_a_word(text: str, entry: str, product: Product | None) -> bool:

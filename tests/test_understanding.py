@@ -494,6 +494,32 @@ def test_the_streamers_own_size_goes_to_the_streamer(
     assert d.kind == "escalate" and d.reply is None
 
 
+def test_a_product_named_by_an_english_word_for_its_chinese_name_is_that_product(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # "juicer" is in no title; its Chinese, 榨汁机, is an alias of the blender cup. With the shirt on
+    # screen the room was told the shirt's price
+    shirt = _clothing_with(catalog, "XL")
+    blender = next(p for p in catalog.products if "榨汁机" in p.aliases)
+    assert "juicer" not in f"{blender.title_en} {' '.join(blender.aliases)}".lower()
+    d = answer_comment("what is the price of the juicer?", room, shirt.id, SETTINGS)
+    assert d.product_id == blender.id and d.source == "price", (d.product_id, d.source)
+
+
+def test_a_list_field_is_no_answer_to_how_the_goods_behave(room: RoomKnowledge, catalog: Catalog) -> None:
+    # "会掉色吗" was answered with the list of colours at 0.99; the list says which colours there are
+    trousers = next(
+        p for p in catalog.products if len(p.attributes.get("colors", [])) >= 2 and "休闲裤" in p.aliases
+    )
+    for text in ("会掉色吗", f"{trousers.link}号裤子洗了会不会掉色", f"{trousers.link}号裤子不会掉色吧"):
+        d = answer_comment(text, room, trousers.id, SETTINGS)
+        assert d.kind == "escalate" and d.reply is None, (text, d.source, d.reason)
+    colour = trousers.attributes["colors"][0]
+    for text in (f"有{colour}吗", "有哪些颜色"):
+        d = answer_comment(text, room, trousers.id, SETTINGS)
+        assert d.kind == "answer" and d.source == "colors", text
+
+
 def test_how_much_of_a_named_thing_is_no_price_question(room: RoomKnowledge, catalog: Catalog) -> None:
     # "how much sunscreen is in a tube?" asks the quantity; the price pattern read "how much" alone
     sunscreen = next(p for p in catalog.products if "防晒霜" in p.aliases)
