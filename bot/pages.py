@@ -341,6 +341,8 @@ def _choice(request: web.Request, key: str, allowed: tuple[str, ...]) -> str | N
 def _filters(request: web.Request) -> dict[str, Any]:
     q = request.query
     limit = _float(request, "limit")
+    if limit is not None and (limit < 1 or not limit.is_integer()):
+        raise _bad_query("limit must be a whole number of rows, 1 or more")
     return {
         "room": q.get("room") or None,
         "since": _float(request, "since"),
@@ -350,7 +352,7 @@ def _filters(request: web.Request) -> dict[str, Any]:
         "max_conf": _float(request, "max_conf"),
         "status": _choice(request, "status", QA_STATUSES),
         "feedback": _choice(request, "feedback", QA_FEEDBACK),
-        "limit": int(min(max(limit or 500, 1), 100_000)),
+        "limit": int(min(limit or 500, 100_000)),
     }
 
 

@@ -70,9 +70,13 @@ def live_counters(room_id: str, since: float, now: float | None = None) -> tuple
 
 _QA_SQL = """
 with first_reply as (
+  -- a complaint's first reply is the bot's note that a person will follow up: the streamer's
+  -- answer after it is the one to review
   select * from (
     select j.value as comment_id, r.reply_id, r.text, r.author, r.source as reply_source, r.created_at,
-           row_number() over (partition by j.value order by r.created_at) as rn
+           row_number() over (
+             partition by j.value order by coalesce(r.source, '') = 'complaint', r.created_at
+           ) as rn
       from replies r, json_each(r.reply_to) j
      where (:room is null or r.room_id = :room)
   ) where rn = 1

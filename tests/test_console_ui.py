@@ -380,6 +380,12 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     await page.get_by_test_id("lang-switch").click()
     await expect(item.locator(".source")).to_have_text("from the field “price”")
     await page.get_by_test_id("lang-switch").click()
+    # a value the server refuses is not left in its box, as if it held
+    kept = await page.locator("#approve-below").input_value()
+    await page.locator("#approve-below").fill("5")
+    await page.locator("#approve-below").press("Tab")
+    await expect(page.locator("#approve-below")).to_have_value(kept)
+    assert (await streamer.call("console_state"))["settings"]["approve_below"] == float(kept)
     await page.locator("#guess-above").fill("1")
     await page.locator("#guess-above").press("Tab")
     await expect(item.locator(".guess-row")).to_be_hidden()

@@ -63,6 +63,10 @@ async def test_review_filters_and_csv(live_server) -> None:
         assert await ids(since="9999999999") == []
         async with http.get(f"{live.url}/api/ops/qa", params={"min_conf": "high"}) as r:
             assert r.status == 400
+        for limit in ("-1", "0", "2.5"):  # a row count that is none used to list one row, or 500
+            async with http.get(f"{live.url}/api/ops/qa", params={"limit": limit}) as r:
+                assert r.status == 400 and "limit" in (await r.json())["error"]["message"], limit
+        assert len(await ids(limit="1")) == 1
         for key in ("kind", "status", "feedback"):  # a misspelt filter used to list nothing, silently
             async with http.get(f"{live.url}/api/ops/qa", params={key: "anwser"}) as r:
                 assert r.status == 400 and key in (await r.json())["error"]["message"]
@@ -302,6 +306,10 @@ async def test_a_complaint_is_waiting_on_the_review_list_until_a_person_deals_wi
     assert rows[waiting["comment_id"]]["status"] == "escalated"
     assert rows[dismissed["comment_id"]]["status"] == "dismissed"
     assert rows[answered["comment_id"]]["status"] == "streamer_answered"
+    # and what the streamer answered is the row's answer, not the bot's note to the viewer
+    assert rows[answered["comment_id"]]["author"] == "streamer"
+    assert rows[answered["comment_id"]]["answer"].endswith("已经给你补发了")
+    assert rows[waiting["comment_id"]]["author"] != "streamer"
 
 
 async def test_the_room_list_offers_rooms_closed_now_that_the_log_holds(live_server) -> None:

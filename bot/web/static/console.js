@@ -711,6 +711,8 @@
   }
 
   /* -- settings and timers ---------------------------------------------------------------------- */
+  const SETTING_BOXES = [["approve-below", "approve_below"], ["guess-above", "guess_above"], ["expire-min", "expire_min"]];
+
   function renderSettings(s) {
     const guessChanged = s.guess_above !== settings.guess_above;
     settings = s;
@@ -720,8 +722,8 @@
     pause.dataset.paused = s.paused ? "1" : "0";
     $("paused-banner").hidden = !s.paused; // a streamer must not forget the bot is not answering
     $("approve-mode").checked = s.approve_mode;
-    for (const [id, value] of [["approve-below", s.approve_below], ["guess-above", s.guess_above], ["expire-min", s.expire_min]]) {
-      if (document.activeElement !== $(id)) $(id).value = value;
+    for (const [id, key] of SETTING_BOXES) {
+      if (document.activeElement !== $(id)) $(id).value = s[key];
     }
     if (guessChanged) for (const { item, node } of items.values()) fillItem(node, item);
     held();
@@ -730,14 +732,20 @@
   async function changeSettings(payload) {
     const ack = await call("console_settings", payload);
     if (ack.ok) renderSettings(ack.settings);
+    else showKept(); // the status line says why; the boxes must not show a value the server refused
+  }
+
+  function showKept() {
+    for (const [id, key] of SETTING_BOXES) $(id).value = settings[key];
+    $("approve-mode").checked = settings.approve_mode;
   }
 
   $("pause").addEventListener("click", () => changeSettings({ paused: !settings.paused }));
   $("approve-mode").addEventListener("change", (ev) => changeSettings({ approve_mode: ev.target.checked }));
-  for (const [id, key] of [["approve-below", "approve_below"], ["guess-above", "guess_above"], ["expire-min", "expire_min"]]) {
+  for (const [id, key] of SETTING_BOXES) {
     $(id).addEventListener("change", (ev) => {
       const value = parseFloat(ev.target.value);
-      if (!Number.isNaN(value)) changeSettings({ [key]: value });
+      if (Number.isNaN(value)) showKept(); else changeSettings({ [key]: value });
     });
   }
 
