@@ -379,15 +379,20 @@ def decide(
     return _said_where(_decide_learned(u, room, product, rule, model, probs), t, product)
 
 
-_THE_MODEL = re.compile(r"模特|\bmodel\b", re.IGNORECASE)
+# the model wearing the goods, as a listing speaks of them ("模特身高165cm 穿S码", "model is 175cm,
+# wearing M"); not a model number ("model: 126610LN")
+_THE_MODEL = re.compile(r"模特|\bmodel'?s?\s+(is|wears|wearing|height|size|in)\b", re.IGNORECASE)
 
 
 def _states_the_model(product: Product | None) -> bool:
-    """Whether the product's fields or FAQ speak of the model wearing it ("模特身高165cm 穿S码")."""
+    """Whether the product's field values or FAQ speak of the model wearing it."""
     if product is None:
         return False
-    texts = [f"{k} {v}" for k, v in product.attributes.items()] + [f"{f.q} {f.a}" for f in product.faq]
-    return any(_THE_MODEL.search(t.replace("_", " ")) for t in texts)
+    values = [str(v) for v in product.attributes.values()]
+    if product.en is not None:
+        values += [str(v) for v in product.en.attributes.values()]
+    texts = values + [f"{f.q} {f.a}" for f in product.faq]
+    return any(_THE_MODEL.search(t) for t in texts)
 
 
 def _said_where(d: Decision, text: str, product: Product) -> Decision:
