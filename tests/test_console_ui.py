@@ -623,6 +623,31 @@ async def test_the_answers_held_by_a_pause_are_sent_together_after_it(live_serve
     await page.context.close()
 
 
+async def test_the_taught_notice_goes_with_the_next_action(live_server, browser) -> None:
+    # "remembered this wording" stayed on screen through the next dismiss and answer, as if they too
+    # had taught the bot something
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    bag = _pid(live, 2)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": bag})
+        assert r.status == 200
+    guessed = await (await live.viewer("demo-room", "v1")).call("comment", {"text": "能装电脑不哈哈"})
+    assert guessed["kind"] == "escalate"
+    await (await live.viewer("demo-room", "v2")).call(
+        "comment", {"text": "2号链接可以开发票吗，公司报销要用"}
+    )
+    items = page.locator("#queue .item")
+    await expect(items).to_have_count(2)
+    await items.filter(has_text="能装电脑不哈哈").locator("button.approve").click()
+    await expect(page.locator("#status")).to_contain_text("已记住这个问法")
+    await expect(items).to_have_count(1)
+    await items.first.locator("button.dismiss").click()
+    await expect(items).to_have_count(0)
+    await expect(page.locator("#status")).to_have_text("")
+    await page.context.close()
+
+
 async def test_the_queue_can_show_only_the_product_on_screen(live_server, browser) -> None:
     # with hundreds waiting, the questions about what the streamer is showing were somewhere among them
     live = await live_server()

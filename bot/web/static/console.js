@@ -154,7 +154,13 @@
     statusKey = raw ? null : key;
     $("status").textContent = raw ? key : t(key);
     clearTimeout(statusTimer);
-    statusTimer = setTimeout(() => { statusKey = null; $("status").textContent = ""; }, STATUS_MS);
+    statusTimer = setTimeout(quiet, STATUS_MS);
+  }
+
+  function quiet() { // the notice was about an earlier action: the next one must not seem to have done it
+    clearTimeout(statusTimer);
+    statusKey = null;
+    $("status").textContent = "";
   }
 
   function connection(key) {
@@ -496,13 +502,13 @@
     const text = input.value.trim();
     if (!text) { input.focus(); return; }
     const ack = await callOwn(id, "queue_answer", { text: text });
-    if (ack.ok) removeItem(id, true);
+    if (ack.ok) { removeItem(id, true); quiet(); }
   }
 
   async function approve(id) {
     const ack = await callOwn(id, "queue_answer", { use_guess: true });
     if (ack.ok) removeItem(id, true);
-    if (ack.taught) status("taught");
+    if (ack.taught) status("taught"); else if (ack.ok) quiet();
     return ack;
   }
 
@@ -513,7 +519,7 @@
     if (ids.length === 1) {
       const ack = await callOwn(ids[0], "queue_dismiss", {});
       // not open any more (answered, expired or dismissed elsewhere): nothing to dismiss, it goes too
-      if (ack.ok || ack.error.code === "unknown_escalation") removeItem(ids[0], true);
+      if (ack.ok || ack.error.code === "unknown_escalation") { removeItem(ids[0], true); quiet(); }
       return;
     }
     let count = 0;
