@@ -623,15 +623,20 @@ async def test_the_answers_held_by_a_pause_are_sent_together_after_it(live_serve
     await page.context.close()
 
 
+async def _show(live: Any, link: int) -> None:
+    """Put the product of `link` on screen, as the streamer's API does."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        body = {"product_id": _pid(live, link)}
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json=body)
+        assert r.status == 200
+
+
 async def test_the_taught_notice_goes_with_the_next_action(live_server, browser) -> None:
     # "remembered this wording" stayed on screen through the next dismiss and answer, as if they too
     # had taught the bot something
     live = await live_server()
     page = await console_page(browser, live.url)
-    bag = _pid(live, 2)
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": bag})
-        assert r.status == 200
+    await _show(live, 2)
     guessed = await (await live.viewer("demo-room", "v1")).call("comment", {"text": "能装电脑不哈哈"})
     assert guessed["kind"] == "escalate"
     await (await live.viewer("demo-room", "v2")).call(
@@ -652,10 +657,7 @@ async def test_the_queue_can_show_only_the_product_on_screen(live_server, browse
     # with hundreds waiting, the questions about what the streamer is showing were somewhere among them
     live = await live_server()
     page = await console_page(browser, live.url)
-    bag = _pid(live, 2)
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": bag})
-        assert r.status == 200
+    await _show(live, 2)
     for viewer_id, text in (
         ("v1", "3号链接可以开发票吗，公司报销要用"),
         ("v2", "2号链接可以开发票吗，公司报销要用"),
