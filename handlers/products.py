@@ -7,11 +7,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
-from recommender.glossary import zh_glosses
+from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
 _CN_DIGITS = {
@@ -155,7 +153,6 @@ _HEAD_NOUNS = "鞋裤裙衫帽包杯锅袜被枕垫瓶盒"
 # Chinese name of a product ("juicer" → 榨汁机): it names that product for this share of the name's
 # weight, when nothing else in the comment names one
 GLOSS_WEIGHT = 0.6
-_ENGLISH_WORD = re.compile(r"[a-z]{3,}")
 # Viewers type with pinyin input methods, so a name often comes with a homophone in it ("雨绒服" for
 # 羽绒服), or a near one where the input method's fuzzy pinyin (z/zh, c/ch, s/sh, l/n, an/ang,
 # en/eng, in/ing, the usual options) let it through: a Chinese name word that is not in the text
@@ -328,7 +325,7 @@ class ShelfMatcher:
         """Products named by an English word's Chinese ("how much is the juicer?": 榨汁机, an alias of
         the blender cup), each at `GLOSS_WEIGHT` of the alias weight."""
         scores: dict[str, float] = {}
-        for word in set(_ENGLISH_WORD.findall(text)) - ENGLISH_STOP_WORDS:
+        for word in set(glossable_words(text)):
             for gloss in zh_glosses(word):
                 for pid, names in self.chinese_names.items():
                     if gloss in names:

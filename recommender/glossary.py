@@ -17,6 +17,8 @@ import re
 import threading
 from collections import defaultdict
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from recommender.text import dictionary_frequencies, stem
 
 GLOSSES_PER_WORD = 2
@@ -24,6 +26,7 @@ _SENSE = re.compile(r"[a-z][a-z\-]*(?: [a-z\-]+)?")  # one or two English words
 _REMARK = re.compile(r"\(.*?\)")  # "(of a watch)"
 _PARTICLE = re.compile(r"^(?:to|a|an|the) ")
 _ZH_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 _lock = threading.Lock()
 
 
@@ -63,3 +66,8 @@ def zh_glosses(word: str) -> tuple[str, ...]:
     if not word.isascii() or not word.isalpha():
         return ()
     return _index().get(stem(word.lower()), ())
+
+
+def glossable_words(text: str) -> list[str]:
+    """A text's English words worth glossing, in order: three letters or more, stop words left out."""
+    return [w for w in _ENGLISH_WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS]

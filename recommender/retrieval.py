@@ -26,16 +26,14 @@ paraphrase, so no sane retriever exceeds about 0.84 on that measure.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import faiss
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from recommender.encoder import TextEncoder
-from recommender.glossary import zh_glosses
+from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import han_chars, stem, tokens
 
 
@@ -64,18 +62,13 @@ class Hit:
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
-_ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
-
-
 def lexical_terms(text: str) -> list[str]:
     """Words plus single content characters: words carry meaning, characters survive typos, odd
     splits and paraphrase ("缩水" / "缩不缩"). On LCQMC this beats words + character bigrams
     (BM25 top-1 0.661 vs 0.631) and fuses better with the dense side. English words by their stem,
     so that "mode" finds "modes", and by their Chinese glosses (recommender/glossary.py), so that an
     English word finds a Chinese entry ("有几个mode" finds 模式; stop words are not glossed)."""
-    glossed = " ".join(
-        g for w in _ENGLISH_WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS for g in zh_glosses(w)
-    )
+    glossed = " ".join(g for w in glossable_words(text) for g in zh_glosses(w))
     return (
         [stem(w) for w in tokens(text)] + ["~" + c for c in han_chars(f"{text} {glossed}")] + tokens(glossed)
     )
