@@ -28,6 +28,7 @@ from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, RateLimit, ReplyBudget
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment, field_asked
+from handlers.rooms import RecentAsks
 from storage.log import InteractionLog
 from storage.privacy import viewer_key
 
@@ -144,9 +145,9 @@ class CoHostClient:
         self.budget = ReplyBudget(hygiene.max_replies_per_minute, hygiene.repeat_share, hygiene.reply_burst)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.on_screen: str | None = None
+        self.on_screen_since = 0.0
         self.shown_before: str | None = None  # the product on screen before this one ("上一个")
-        # viewer → product last asked about, and the field if it was a plain field answer ("3号呢")
-        self.recent: dict[str, tuple[str, str | None]] = {}
+        self.recent = RecentAsks()
         self.sio = socketio.AsyncClient(
             reconnection=True,
             reconnection_attempts=join.reconnect_attempts,
@@ -251,7 +252,7 @@ class CoHostClient:
             return
         if self.on_screen is not None and (product is None or product.id != self.on_screen):
             self.shown_before = self.on_screen
-        self.on_screen = product.id if product else None
+        self.on_screen, self.on_screen_since = (product.id if product else None), time.time()
         self.log.record("room_events", {"room_id": self.room, "event": "on_screen", "detail": self.on_screen})
 
     def _product(self, value: Any) -> Product | None:
@@ -291,7 +292,8 @@ class CoHostClient:
             return None
 
         loop = asyncio.get_running_loop()
-        recent_product, recent_field = self.recent.get(viewer, (None, None))
+        recent_product = self.recent.product(viewer, self.on_screen, self.on_screen_since)
+        recent_field = self.recent.field(viewer)
         decision: Decision = await loop.run_in_executor(
             self.executor,
             partial(answer_comment, earlier=self.shown_before, asked_before=recent_field),
@@ -303,7 +305,7 @@ class CoHostClient:
         )
         self.log.record("comments", comment_row(comment, decision))
         if decision.product_id:
-            self.recent[viewer] = (decision.product_id, field_asked(decision))
+            self.recent.remember(viewer, decision.product_id, field_asked(decision))
         if decision.kind != "answer" or not decision.reply:
             return None
         group = Group(

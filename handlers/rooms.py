@@ -28,6 +28,33 @@ MAX_VIEWERS_REMEMBERED = 100_000  # per room: viewers whose last product and lan
 LANG_KEPT_S = 3600.0  # a viewer's language is kept this long after their last comment
 
 
+class RecentAsks:
+    """What each viewer last asked about: the product and, for a plain field answer, the field
+    ("3号呢" asks it of another product). Kept RECENT_PRODUCT_S after the question, for at most
+    MAX_VIEWERS_REMEMBERED viewers; the product no longer counts once another one is put on screen
+    (a viewer's "多少钱" then asks about what the streamer shows now)."""
+
+    def __init__(self) -> None:
+        # viewer_id -> (product, field, wall-clock time asked)
+        self._asks: TTLCache = expiring(MAX_VIEWERS_REMEMBERED, RECENT_PRODUCT_S)
+
+    def remember(self, viewer_id: str, product_id: str, field: str | None = None) -> None:
+        self._asks[viewer_id] = (product_id, field, time.time())
+
+    def forget(self, viewer_id: str) -> None:
+        self._asks.pop(viewer_id, None)
+
+    def product(self, viewer_id: str, on_screen: str | None, on_screen_since: float) -> str | None:
+        hit = self._asks.get(viewer_id)
+        if hit is None or (on_screen not in (None, hit[0]) and on_screen_since > hit[2]):
+            return None
+        return hit[0]
+
+    def field(self, viewer_id: str) -> str | None:
+        hit = self._asks.get(viewer_id)
+        return hit[1] if hit is not None else None
+
+
 @dataclass
 class QueueItem:
     """A comment handed to the streamer: a question with the bot's best guess, or a complaint."""
@@ -88,8 +115,7 @@ class Room:
     viewers: int = 0
     queue: deque[QueueItem] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     cards: OrderedDict[str, ProductCard] = field(default_factory=OrderedDict)
-    # viewer_id -> (product, when, field): expires with RECENT_PRODUCT_S, capped (least recent out)
-    recent: TTLCache = field(default_factory=lambda: expiring(MAX_VIEWERS_REMEMBERED, RECENT_PRODUCT_S))
+    recent: RecentAsks = field(default_factory=RecentAsks)
     # viewer_id -> (sid, joined_at): the viewers connected now (removed when they leave)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)
     on_screen_since: float = 0.0
@@ -165,20 +191,14 @@ class Room:
 
     def remember_product(self, viewer_id: str, product_id: str, field: str | None = None) -> None:
         """The product a viewer just asked about and, for a field answer, the field ("price")."""
-        self.recent[viewer_id] = (product_id, time.monotonic(), field)
-
-    def _recent(self, viewer_id: str) -> tuple[str, float, str | None] | None:
-        hit = self.recent.get(viewer_id)
-        return hit if hit is not None and time.monotonic() - hit[1] <= RECENT_PRODUCT_S else None
+        self.recent.remember(viewer_id, product_id, field)
 
     def recent_product(self, viewer_id: str) -> str | None:
-        hit = self._recent(viewer_id)
-        return hit[0] if hit is not None else None
+        return self.recent.product(viewer_id, self.on_screen, self.on_screen_since)
 
     def recent_field(self, viewer_id: str) -> str | None:
         """The field the viewer's last answered question asked ("3号呢" asks it of another product)."""
-        hit = self._recent(viewer_id)
-        return hit[2] if hit is not None else None
+        return self.recent.field(viewer_id)
 
 
 class RoomRegistry:
@@ -204,7 +224,7 @@ class RoomRegistry:
         the viewer's questions waiting in the streamer's queue (answered later, they would be logged
         again after the viewer's rows were deleted)."""
         for room in self.rooms.values():
-            room.recent.pop(viewer_id, None)
+            room.recent.forget(viewer_id)
             room.langs.pop(viewer_id, None)
             for item in [i for i in room.queue if i.viewer_id == viewer_id]:
                 room.queue.remove(item)

@@ -277,6 +277,25 @@ async def test_the_last_one_and_what_about_another_in_client_mode(
         await viewer.disconnect()
 
 
+async def test_a_product_put_on_screen_after_a_viewers_question_is_the_one_asked_next(
+    room_server: RoomServer,
+    encoder: TextEncoder,
+    demo_catalog: Catalog,
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(join=PLATFORM)
+    asked, shown = demo_catalog.by_link(6), demo_catalog.by_link(2)
+    async with _cohost_in(room_server, settings, demo_catalog, encoder):
+        viewer, said = await _viewer(room_server.url, "u1", "小明")
+        assert (await viewer.call("danmaku", {"content": "6号链接多少钱"}, timeout=5)) == {"code": 0}
+        await _said(said, rf"^@小明 6号链接.*{asked.price:g}")
+        await _inject(viewer, "goods", {"goods": {"link": 2}})  # then the streamer shows link 2
+        await asyncio.sleep(0.3)
+        assert (await viewer.call("danmaku", {"content": "现在多少钱"}, timeout=5)) == {"code": 0}
+        await _said(said, rf"^@小明 2号链接.*{shown.price:g}")
+        await viewer.disconnect()
+
+
 async def test_a_viewer_over_the_rate_limit_is_not_answered_and_is_logged_as_such(
     room_server: RoomServer,
     encoder: TextEncoder,

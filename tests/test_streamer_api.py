@@ -42,6 +42,27 @@ async def test_on_screen_product_is_what_this_one_means(live_server, demo_catalo
     assert reply["product_id"] == product.id and f"{product.price:g}" in reply["text"]
 
 
+async def test_a_product_put_on_screen_after_a_viewers_question_is_the_one_asked_next(
+    live_server, demo_catalog
+) -> None:
+    live = await live_server()
+    viewer = await live.viewer("demo-room", "v1")
+    asked, shown = demo_catalog.by_link(6), demo_catalog.by_link(2)
+    await viewer.call("comment", {"text": "6号链接多少钱"})
+    [reply] = await viewer.wait_for("bot_reply")
+    assert reply["product_id"] == asked.id
+    async with aiohttp.ClientSession() as http:
+        r = await http.post(
+            f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": shown.id}, headers=AUTH
+        )
+        assert r.status == 200
+    await viewer.wait_for("on_screen")
+    ack = await viewer.call("comment", {"text": "现在多少钱"})  # the viewer's last product was link 6
+    assert ack["kind"] == "answer"
+    reply = (await viewer.wait_for("bot_reply", 2))[-1]
+    assert reply["product_id"] == shown.id and f"{shown.price:g}" in reply["text"]
+
+
 async def test_the_last_one_is_the_product_on_screen_before(live_server, demo_catalog) -> None:
     live = await live_server()
     viewer = await live.viewer("demo-room", "v1")
