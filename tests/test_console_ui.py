@@ -677,3 +677,29 @@ async def test_the_queue_can_show_only_the_product_on_screen(live_server, browse
     await page.locator("#on-screen-only").uncheck()
     await expect(page.locator("#queue .item:visible")).to_have_count(2)
     await page.context.close()
+
+
+async def test_a_refusal_by_the_server_is_said_in_the_consoles_language(live_server, browser) -> None:
+    # found by the demo-room trial: the Chinese console showed the server's English sentence as is
+    # ("console_settings: approve_below: Input should be less than or equal to 1")
+    live = await live_server()
+    for lang, words in (("zh", "请求有误："), ("en", "Bad request: ")):
+        page = await console_page(browser, live.url, lang)
+        box = page.locator("#approve-below")
+        await box.fill("5")  # the box lets it through; the server refuses it
+        await box.press("Tab")
+        status = page.locator("#status")
+        await expect(status).to_contain_text(words)
+        await expect(status).to_contain_text("approve_below")  # what was wrong, in the server's words
+        # a stock the page takes (a whole number) but the shelf cannot hold
+        row = page.locator(f'#shelf tr[data-product="{_pid(live, 3)}"]')
+        await row.locator("input.stock").fill("2000000000")
+        await row.locator("button.save").click()
+        message = row.locator(".row-msg.error")
+        await expect(message).to_contain_text(words)
+        await expect(message).to_contain_text("stock")
+        if lang == "zh":  # switched, both follow the page's language
+            await page.get_by_test_id("lang-switch").click()
+            await expect(status).to_contain_text("Bad request: ")
+            await expect(message).to_contain_text("Bad request: ")
+        await page.context.close()

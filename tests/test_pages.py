@@ -338,3 +338,28 @@ def test_screenshots_in_the_docs_are_small() -> None:
 def test_vendored_client_is_the_official_one() -> None:
     client = Path(ROOT / "bot" / "web" / "static" / "socket.io.min.js").read_text(encoding="utf-8")
     assert client.startswith("/*!\n * Socket.IO v4.8.1")
+
+
+async def test_a_refused_join_is_said_in_the_pages_language(live_server, browser) -> None:
+    # before: "无法进入：room demo-room is full", the server's English inside the page's Chinese
+    live = await live_server(limits={"max_viewers_per_room": 1})
+    await live.viewer("demo-room", "first")  # the room is full
+    page = await open_page(browser, f"{live.url}/room/demo-room?viewer=second")
+    status = page.locator("#status")
+    await expect(status).to_have_text("无法进入：直播间人数已满，请稍后再来")
+    await page.locator("#lang button").click()
+    await expect(status).to_have_text("could not join: the room is full; try again later")
+    await page.context.close()
+
+
+async def test_the_review_page_says_a_server_error_that_is_not_json(live_server, browser) -> None:
+    # a proxy's error page in front of the server: the listing said nothing (the page threw)
+    live = await live_server()
+    page = await open_page(browser, f"{live.url}/ops?token={live.app[OPERATOR]}")
+    await expect(page.locator("#qa tbody")).to_be_attached()
+    await page.route(
+        "**/api/ops/qa?*", lambda route: route.fulfill(status=502, body="<html>Bad Gateway</html>")
+    )
+    await page.locator("#filters button[type=submit]").click()
+    await expect(page.locator("#status")).to_have_text("服务器出错（HTTP 502），请再试一次")
+    await page.context.close()

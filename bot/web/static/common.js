@@ -44,8 +44,8 @@ function emitAck(socket, event, payload) {
 
 /* The page language (中文 / English): kept in localStorage, switched by langSwitch(). Each page adds its
    own strings with addStrings({zh: {...}, en: {...}}); t(key, vars) reads one ("{n}" filled from vars);
-   elements marked data-i18n="key" (data-i18n-placeholder / data-i18n-title for attributes) are filled by
-   applyI18n(). A page re-renders what it drew itself in onLangChange(). */
+   elements marked data-i18n="key" (data-i18n-placeholder / data-i18n-title for attributes; data-i18n-vars
+   a JSON object of the key's {names}) are filled by applyI18n(). A page re-renders what it drew itself in onLangChange(). */
 const I18N = { zh: {}, en: {} };
 const langListeners = [];
 let LANG = (() => {
@@ -68,7 +68,8 @@ function t(key, vars) {
 function applyI18n(root) {
   const scope = root || document;
   document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
-  for (const node of scope.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of scope.querySelectorAll("[data-i18n]"))
+    node.textContent = t(node.dataset.i18n, node.dataset.i18nVars ? JSON.parse(node.dataset.i18nVars) : null);
   for (const node of scope.querySelectorAll("[data-i18n-placeholder]"))
     node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
   for (const node of scope.querySelectorAll("[data-i18n-title]")) node.setAttribute("title", t(node.dataset.i18nTitle));
@@ -97,4 +98,34 @@ function langSwitch() {
     label();
   });
   return button;
+}
+
+/* A server's refusal ({code, message}) in the page's language: the page's text "<prefix><code>" when it
+   has one, else the server's message (English, but it names the problem). A text holding "{message}"
+   adds the server's detail, for a code as broad as bad_payload ("请求有误：stock: ..."). */
+addStrings({ zh: { "common.refused": "服务器没有完成这个操作（没有说明原因）" }, en: { "common.refused": "the server did not do this (it gave no reason)" } });
+
+function errorKey(error, prefix) { // the page's key for the refusal, or null when it has none
+  const key = prefix + ((error && error.code) || "");
+  return error && error.code && t(key) !== key ? key : null;
+}
+
+function errorText(error, prefix = "err.") {
+  const key = errorKey(error, prefix);
+  if (key) return t(key, { message: error.message || error.code });
+  return (error && (error.message || error.code)) || t("common.refused");
+}
+
+// errorText put in `node`, and marked so that applyI18n says it again when the language changes
+function showError(node, error, prefix = "err.") {
+  const key = errorKey(error, prefix);
+  if (key) {
+    node.dataset.i18n = key;
+    node.dataset.i18nVars = JSON.stringify({ message: error.message || error.code });
+  } else {
+    delete node.dataset.i18n;
+    delete node.dataset.i18nVars;
+  }
+  node.textContent = errorText(error, prefix);
+  return node;
 }

@@ -31,9 +31,13 @@
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
       changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
-      offline: "连不上服务器，没有改动；连上后再保存一次", timeout: "服务器没有回应，请再试一次",
+      "err.offline": "连不上服务器，没有改动；连上后再保存一次", "err.timeout": "服务器没有回应，请再试一次",
       "err.unknown_escalation": "这个问题已不在队列里（已回答、已忽略或已过期）",
       "err.unauthorized": "令牌不对或已更换：用新的链接重新打开控制台",
+      "err.bad_payload": "请求有误：{message}", "err.unknown_room": "这个直播间现在没有开播（服务器上没有它）",
+      "err.unknown_product": "货架上已没有这个商品（刷新页面看现在的货架）",
+      "err.request_timeout": "请求没有及时送到服务器，没有改动；请再试一次",
+      "err.internal_error": "服务器处理出错（已记录），请再试一次", "err.http": "服务器出错（HTTP {message}），请再试一次",
       bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
@@ -78,10 +82,15 @@
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
       changed_since: "changed since elsewhere; not undone (the shelf shows the value now)",
       nothing_changed: "Nothing changed.", confirm: "Confirm", cancel: "Cancel",
-      offline: "The server cannot be reached: nothing was changed. Save again once connected.",
-      timeout: "No answer from the server; try again.",
+      "err.offline": "The server cannot be reached: nothing was changed. Save again once connected.",
+      "err.timeout": "No answer from the server; try again.",
       "err.unknown_escalation": "That question is no longer in the queue (answered, dismissed or expired).",
       "err.unauthorized": "The token is wrong or was changed: open the console again with the new link.",
+      "err.bad_payload": "Bad request: {message}", "err.unknown_room": "That room is not open on this server now.",
+      "err.unknown_product": "That product is no longer on the shelf (reload the page to see the shelf now).",
+      "err.request_timeout": "The request did not reach the server in time: nothing was changed. Try again.",
+      "err.internal_error": "The server failed on this (it was logged); try again.",
+      "err.http": "Server error (HTTP {message}); try again.",
       bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
@@ -141,7 +150,7 @@
   let settings = { paused: false, approve_mode: false, approve_below: 0.75, guess_above: 0.5, expire_min: 30 };
   let selected = null; // escalation_id of the selected item (j / k)
   let lastChange = null; // {product_id, values}: what the undo sends back
-  let statusKey = null; // the last notice, redrawn in the new language when it changes
+  let statusSay = null; // gives the last notice in the page's language: redrawn when the language changes
   const MODERATION_SHOWN = 50; // as many as console_state lists (storage/controls.py)
   const moderated = new Set(); // comment_id of each moderation entry shown
   let heard = null; // moderation entries since this connection's streamer_join, until console_state is drawn
@@ -150,16 +159,17 @@
   // it goes after STATUS_MS (an old notice read as news of the action just done)
   const STATUS_MS = 15000;
   let statusTimer = null;
-  function status(key, raw) {
-    statusKey = raw ? null : key;
-    $("status").textContent = raw ? key : t(key);
+  // `what`: a text key, or a function giving the text in the page's language; with `raw`, a text as is
+  function status(what, raw) {
+    statusSay = raw ? null : typeof what === "function" ? what : () => t(what);
+    $("status").textContent = raw ? what : statusSay();
     clearTimeout(statusTimer);
     statusTimer = setTimeout(quiet, STATUS_MS);
   }
 
   function quiet() { // the notice was about an earlier action: the next one must not seem to have done it
     clearTimeout(statusTimer);
-    statusKey = null;
+    statusSay = null;
     $("status").textContent = "";
   }
 
@@ -172,11 +182,13 @@
 
   async function call(event, payload) {
     const ack = await emitAck(socket, event, payload);
-    if (!ack.ok) { // in the page's language when it has words for it, else as the server said it (it names the event)
-      const key = ack.error.code === "timeout" ? "timeout" : "err." + ack.error.code;
-      if (t(key) !== key) status(key); else status(ack.error.message, true);
-    }
+    if (!ack.ok) refused(ack.error);
     return ack;
+  }
+
+  // a refusal in the status line, in the page's language (common.js errorText)
+  function refused(error) {
+    status(() => errorText(error));
   }
 
   async function api(method, path, body) {
@@ -188,7 +200,7 @@
         body: JSON.stringify(body),
       });
     } catch (e) { // the server is down or this computer is offline: said, and nothing is changed
-      return { ok: false, error: { code: "offline", message: t("offline") } };
+      return { ok: false, error: { code: "offline", message: "the server cannot be reached" } };
     }
     let data = {};
     try { data = await r.json(); } catch (e) { data = { ok: false, error: { code: "http", message: String(r.status) } }; }
@@ -628,11 +640,16 @@
     }
   }
 
+  // `text`: a text, or a node holding it (a refusal: showError keeps it in the page's language)
   function rowMessage(pid, text, isError, actions) {
     const row = $("shelf").querySelector(`tr[data-product="${CSS.escape(pid)}"]`);
     const box = clear(row.querySelector(".row-msg"));
     box.classList.toggle("error", Boolean(isError));
-    if (text) box.append(el("span", { text: text }), ...(actions || []));
+    if (text) box.append(typeof text === "string" ? el("span", { text: text }) : text, ...(actions || []));
+  }
+
+  function rowRefused(pid, error) {
+    return rowMessage(pid, showError(el("span"), error), true);
   }
 
   function describe(p, values) {
@@ -666,7 +683,7 @@
           rowMessage(pid, "", false);
         } })]);
     } else {
-      rowMessage(pid, data.error ? data.error.message : "?", true);
+      rowRefused(pid, data.error);
     }
   }
 
@@ -702,7 +719,7 @@
         renderUndo();
         return rowMessage(pid, t("changed_since"), true);
       }
-      return rowMessage(pid, data.error ? data.error.message : "?", true);
+      return rowRefused(pid, data.error);
     }
     const p = products.get(pid);
     $("shelf-status").textContent = t("undone", { what: describe(p, values) });
@@ -713,7 +730,7 @@
   async function toggleScreen(pid) {
     const data = await api("POST", "/api/rooms/" + encodeURIComponent(roomId) + "/on_screen",
       { product_id: pid === onScreen ? null : pid });
-    if (!data.ok) status(data.error ? data.error.message : "on_screen", true);
+    if (!data.ok) refused(data.error);
   }
 
   /* -- settings and timers ---------------------------------------------------------------------- */
@@ -796,9 +813,8 @@
   /* -- language --------------------------------------------------------------------------------- */
   $("lang").append(langSwitch());
   applyI18n();
-  if (statusKey) status(statusKey);
   onLangChange(() => {
-    if (statusKey) status(statusKey);
+    if (statusSay) status(statusSay);
     renderShelf({ on_screen: onScreen, products: [...products.values()] });
     renderSettings(settings);
     for (const { item, node } of items.values()) fillItem(node, item);

@@ -30,6 +30,10 @@ addStrings({
     "ops.taughtClosed": "；直播间下次开播起，这样问的评论由它回答",
     "ops.err.changed_since": "你打开之后，别人改了这条评论的标注或纠正，这次没有保存。这一行已显示它现在的样子，你填的内容还在：核对后再点保存会替换它",
     "ops.err.unauthorized": "运营令牌不对或已更换，请重新登录",
+    "ops.err.bad_payload": "请求有误：{message}", "ops.err.bad_label": "这个标注不成立：{message}",
+    "ops.err.request_timeout": "请求没有及时送到服务器，没有保存；请再试一次",
+    "ops.err.internal_error": "服务器处理出错（已记录），请再试一次",
+    "ops.err.offline": "连不上服务器，没有保存；连上后再试一次", "ops.err.http": "服务器出错（HTTP {message}），请再试一次",
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.formsAway": "{n} 个打开的表单所在的评论不在这次列表里：再列出时带着填的内容打开",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
@@ -67,6 +71,11 @@ addStrings({
     "ops.taughtClosed": "; from the room's next show on, comments worded so are answered by it",
     "ops.err.changed_since": "someone changed this comment's label or correction after you loaded it: not saved. The row shows it as it is now and what you typed is still here: check it, and save again to replace it",
     "ops.err.unauthorized": "the operator token is wrong or was changed: sign in again",
+    "ops.err.bad_payload": "bad request: {message}", "ops.err.bad_label": "that label does not fit: {message}",
+    "ops.err.request_timeout": "the request did not reach the server in time: not saved; try again",
+    "ops.err.internal_error": "the server failed on this (it was logged); try again",
+    "ops.err.offline": "the server cannot be reached: not saved; try again once connected",
+    "ops.err.http": "server error (HTTP {message}); try again",
     "ops.more": "only the newest {n} are listed: narrow the filters to see earlier ones",
     "ops.formsAway": "{n} open form(s) are under comments not in this list: listed again, they reopen as typed",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
@@ -120,18 +129,24 @@ addStrings({
   }
 
   async function getJSON(path, options) {
-    const r = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
-    const data = await r.json();
-    if (!r.ok) statusLine.textContent = errorText(data, r.status);
+    let r, data;
+    try {
+      r = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+    } catch (e) { // the server is down or this computer is offline
+      data = { ok: false, error: { code: "offline", message: "the server cannot be reached" } };
+      statusLine.textContent = refusal(data);
+      return data;
+    }
+    try { data = await r.json(); } catch (e) { // a proxy's error page, say: no JSON
+      data = { ok: false, error: { code: "http", message: String(r.status) } };
+    }
+    if (!r.ok) statusLine.textContent = refusal(data);
     return data;
   }
 
-  // an error in the page's language when it has words for it; else as the server said it (a bad
-  // label or payload names what is wrong)
-  function errorText(data, status) {
-    if (!data.error) return String(status);
-    const key = "ops.err." + data.error.code;
-    return t(key) !== key ? t(key) : data.error.message;
+  // a refusal in the page's language (common.js errorText; a bad label or payload adds what is wrong)
+  function refusal(data) {
+    return errorText(data.error, "ops.err.");
   }
 
   function productName(p) {
@@ -197,7 +212,7 @@ addStrings({
             method: "POST", headers: { "Content-Type": "application/json" },
             body: JSON.stringify(Object.assign({ room_id: row.room.room_id, product_id: row.p.product_id }, row.body)),
           });
-          if (data.ok) await fetchRooms(); else result.textContent = errorText(data);
+          if (data.ok) await fetchRooms(); else result.textContent = refusal(data);
         } }), " ", result)));
     }
   }
@@ -272,7 +287,7 @@ addStrings({
         if (!text.value.trim()) { result.textContent = t("ops.needAnswer"); text.focus(); return; }
         const data = await saveWord("/api/ops/corrections", row, tr, { product_id: product.value, answer: text.value });
         const saved = data.open === false ? "ops.savedClosed" : "ops.saved"; // closed: its stored shelf
-        result.textContent = data.ok ? t(saved, { faq: data.faq_id }) + otherProduct(row, product.value) : errorText(data);
+        result.textContent = data.ok ? t(saved, { faq: data.faq_id }) + otherProduct(row, product.value) : refusal(data);
         if (!data.ok) return;
         // the correction is the comment's label too: answered by the new entry
         Object.assign(row, { corrected_answer: text.value.trim(), label_kind: "answer", label_product: data.product_id,
@@ -371,7 +386,7 @@ addStrings({
           showWord(row, tr);
         }
         const closed = data.taught && data.open === false ? t("ops.taughtClosed") : ""; // closed: its stored shelf
-        result.textContent = data.ok ? t("ops.labelSaved") + closed + (data.taught ? otherProduct(row, product.value) : "") : errorText(data);
+        result.textContent = data.ok ? t("ops.labelSaved") + closed + (data.taught ? otherProduct(row, product.value) : "") : refusal(data);
         if (data.ok && data.taught) fetchRooms();
       } }), " ", result));
   }

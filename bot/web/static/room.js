@@ -44,6 +44,11 @@ addStrings({
     "room.err.internal_error": "出了点问题，请再试一次",
     "room.err.unknown_card": "这张卡片已过期",
     "room.err.timeout": "服务器没有回应，请再试一次",
+    "room.err.room_full": "直播间人数已满，请稍后再来",
+    "room.err.unknown_room": "这个直播间现在没有开播",
+    "room.err.viewer_taken": "这个观众号已在另一个窗口进入了直播间，请在那里继续",
+    "room.err.unknown_product": "这个商品已不在货架上",
+    "room.err.bad_payload": "请求有误：{message}",
   },
   en: {
     "room.heading": "Live room",
@@ -84,6 +89,11 @@ addStrings({
     "room.err.internal_error": "something went wrong; try again",
     "room.err.unknown_card": "this card has expired",
     "room.err.timeout": "no answer from the server; try again",
+    "room.err.room_full": "the room is full; try again later",
+    "room.err.unknown_room": "this room is not live now",
+    "room.err.viewer_taken": "this viewer is in the room in another window; carry on there",
+    "room.err.unknown_product": "this product is no longer on the shelf",
+    "room.err.bad_payload": "bad request: {message}",
   },
 });
 
@@ -117,10 +127,15 @@ addStrings({
     return (titles && (titles[LANG] || titles.zh || titles.en)) || "";
   }
 
+  // `vars`: the key's values, or a function giving them (in the page's language when it changes)
   function status(key, vars) {
     statusKey = [key, vars || {}];
     delete statusLine.dataset.i18n; // drawn here, with the viewer's name in it
-    statusLine.textContent = t(key, vars);
+    statusLine.textContent = t(key, typeof vars === "function" ? vars() : vars);
+  }
+
+  function refusedJoin(error) {
+    status("room.refused", () => ({ message: errorText(error, "room.err.") }));
   }
 
   function say(node) {
@@ -138,15 +153,7 @@ addStrings({
 
   // a refusal the page knows is said in the page's language; any other in the server's words
   function refusal(node, error) {
-    const key = "room.err." + ((error && error.code) || "");
-    if (t(key) !== key) {
-      node.dataset.i18n = key;
-      node.textContent = t(key);
-    } else {
-      delete node.dataset.i18n;
-      node.textContent = (error && error.message) || "";
-    }
-    return node;
+    return showError(node, error, "room.err.");
   }
 
   function label(key, vars) {
@@ -247,7 +254,7 @@ addStrings({
     const token = sessionStorage.getItem(tokenKey);
     if (token) join.viewer_token = token; // the same viewer id joins again with the token it was given
     const ack = await emitAck(socket, "join_room", join);
-    if (!ack.ok) return status("room.refused", { message: ack.error.message });
+    if (!ack.ok) return refusedJoin(ack.error);
     if (ack.viewer_token) sessionStorage.setItem(tokenKey, ack.viewer_token);
     status("room.joined", { name: name });
     await showOnScreen(ack.on_screen, null);
@@ -255,7 +262,7 @@ addStrings({
   });
   socket.on("disconnect", () => status("room.disconnected"));
   // a refused event is said beside what was refused (the acks); the header speaks of joining only
-  socket.on("error", (e) => { if (!document.body.dataset.joined) status("room.refused", { message: e && e.message }); });
+  socket.on("error", (e) => { if (!document.body.dataset.joined) refusedJoin(e); });
   socket.on("on_screen", (e) => showOnScreen(e.product_id, e.product));
   // a price or stock changed during the show: the product on screen and the cards held say it now
   socket.on("shelf_updated", (e) => {
