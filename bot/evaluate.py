@@ -43,6 +43,7 @@ def prediction(qid: str, d: Decision) -> dict[str, Any]:
         "source": d.source,
         "confidence": d.confidence,
         "reply": d.reply or d.guess,
+        "reason": d.reason,
     }
 
 
