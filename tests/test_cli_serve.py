@@ -89,7 +89,7 @@ def test_eval_qa_writes_one_line_per_question(tmp_path: Path) -> None:
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "b", "c"]
     for o in out:
-        assert set(o) == {"id", "kind", "product", "source", "confidence", "reply"}
+        assert set(o) == {"id", "kind", "product", "source", "confidence", "reply", "reason"}
         assert o["kind"] in {"answer", "escalate", "purchase", "chat", "complaint"}
     assert out[0]["kind"] == "answer" and out[0]["source"] == "price"
     assert out[1]["product"] == "d03" and out[1]["source"] == "stock"
