@@ -363,3 +363,18 @@ async def test_the_review_page_says_a_server_error_that_is_not_json(live_server,
     await page.locator("#filters button[type=submit]").click()
     await expect(page.locator("#status")).to_have_text("服务器出错（HTTP 502），请再试一次")
     await page.context.close()
+
+
+async def test_a_second_tab_of_the_same_viewer_joins_with_its_token(live_server, browser) -> None:
+    # the page sent the token as `viewer_token`, a key join_room ignores: a duplicated tab (its
+    # session storage copied) was refused as "this viewer is in the room in another window"
+    live = await live_server()
+    first = await viewer_page(browser, live.url, "twin")
+    key = "cohost-viewer-token:demo-room:twin"
+    token = await first.evaluate(f"sessionStorage.getItem({key!r})")
+    assert token
+    second = await first.context.new_page()
+    await second.add_init_script(f"sessionStorage.setItem({key!r}, {token!r})")
+    await second.goto(f"{live.url}/room/demo-room?viewer=twin")
+    await expect(second.locator("body[data-joined]")).to_have_count(1)
+    await first.context.close()

@@ -252,7 +252,7 @@ addStrings({
   socket.on("connect", async () => {
     const join = { room_id: roomId, viewer_id: viewerId, name: name };
     const token = sessionStorage.getItem(tokenKey);
-    if (token) join.viewer_token = token; // the same viewer id joins again with the token it was given
+    if (token) join.token = token; // the same viewer id joins again with the token it was given (docs/events.md)
     const ack = await emitAck(socket, "join_room", join);
     if (!ack.ok) return refusedJoin(ack.error);
     if (ack.viewer_token) sessionStorage.setItem(tokenKey, ack.viewer_token);
