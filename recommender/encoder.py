@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -88,6 +89,9 @@ _WORKER: TextEncoder | None = None  # the model, inside an encoder process
 def _worker_start(model: str, batch_size: int) -> None:
     global _WORKER
     parent = os.getppid()
+    # a terminal's Ctrl-C reaches the whole process group: the server stops this process itself, after
+    # its last encoding, so the worker does not die mid-call with a KeyboardInterrupt traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def exit_with_parent() -> None:  # a server killed with SIGKILL cannot stop its worker itself
         while os.getppid() == parent:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 import socketio
 import sqlite_utils
 
@@ -19,7 +20,12 @@ from tests.processes import Served, free_port, wait_healthy
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl_c"])
+async def test_serve_on_embedded_defaults_answers_and_flushes_when_stopped(
+    tmp_path: Path, ctrl_c: bool
+) -> None:
+    # ctrl_c: SIGINT to the whole process group, as a terminal sends it (the encoder's worker
+    # process got it too and printed a KeyboardInterrupt traceback)
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COHOST_STREAMER_TOKEN": "t"}
     log_file = (tmp_path / "serve.log").open("w")
@@ -28,6 +34,7 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_pat
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(ROOT)},
         stderr=log_file,
+        start_new_session=True,  # a process group of its own, as a shell gives a command it runs
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -50,10 +57,14 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_on_sigterm(tmp_pat
         assert replies and "元" in replies[0]["text"]
         await client.disconnect()
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if ctrl_c:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         log_file.close()
-    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+    said = (tmp_path / "serve.log").read_text()
+    assert proc.returncode == 0 and "Traceback" not in said, said
     db = sqlite_utils.Database(tmp_path / "cohost.db")
     assert [r["text"] for r in db["comments"].rows] == ["1号链接多少钱"]
     assert db["replies"].count == 1 and db["card_impressions"].count == 1
