@@ -197,6 +197,18 @@ class Product(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _attributes_are_no_product_fields(self) -> Product:
+        """`shipping:` indented one step too far lands among the attributes: the product then has no
+        shipping policy and an attribute that replies would read as one."""
+        for key in self.attributes:
+            if key in type(self).model_fields:
+                raise ValueError(
+                    f"attributes.{key}: {key} is a field of the product, not an attribute: indent it as"
+                    " attributes is, not under it"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _names_are_of_attributes(self) -> Product:
         for key, words in self.names.items():
             if key not in self.attributes:
@@ -268,9 +280,10 @@ class Catalog(BaseModel):
     def _unique_ids_and_links(self) -> Catalog:
         ids: set[str] = set()
         links: dict[int, str] = {}
-        for p in self.products:
+        for i, p in enumerate(self.products):
             if p.id in ids:
-                raise ValueError(f"product {p.id}: duplicate id")
+                first = next(j for j, q in enumerate(self.products) if q.id == p.id)
+                raise ValueError(f"product {p.id}: duplicate id (products #{first + 1} and #{i + 1})")
             ids.add(p.id)
             if p.link in links:
                 raise ValueError(f"product {p.id}: link {p.link} is already used by {links[p.link]}")
@@ -295,6 +308,7 @@ class Catalog(BaseModel):
         return self.model_copy(update={"products": products})
 
 
+_NUMBER = re.compile(r"[^0-9.]")  # what is not part of a plain number
 SHOWN_PROBLEMS = 3  # a catalog with many mistakes: the first few named, the rest counted
 
 
@@ -328,9 +342,13 @@ def _problem(err: Any, data: Any) -> str:
         loc = loc[2:]
     field = ".".join(str(x) for x in loc) or "(whole entry)"
     msg = err["msg"]
+    if err["type"] in ("float_parsing", "int_parsing") and isinstance(err.get("input"), str):
+        # "¥59", "59元", "300件": a number written the way a shop writes it
+        digits = _NUMBER.sub("", err["input"])
+        msg = f"{err['input']!r} is not a number" + (f": write the number alone, {digits}" if digits else "")
     if err["type"] == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-        named = re.match(r"((?:en|names)\.\S+): (.*)", msg)
+        named = re.match(r"((?:en|names|attributes)\.\S+): (.*)", msg)
         if named and not loc:  # a check across fields that names the field it found wrong
             field, msg = named.group(1), named.group(2)
         if where == "catalog" and not loc and msg.startswith("product "):

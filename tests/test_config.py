@@ -95,6 +95,47 @@ def test_a_shelf_of_one_broken_product_names_that_products_mistake_only(tmp_path
         load_catalog(path)  # an empty shelf still says so
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # before: "Input should be a valid number, unable to parse string as a number"
+        ({"price": "¥59"}, "product x1, field price: '¥59' is not a number: write the number alone, 59"),
+        ({"stock": "300件"}, "product x1, field stock: '300件' is not a number: write the number alone, 300"),
+        # before: accepted, the product without a shipping policy and with an attribute named shipping
+        (
+            {"attributes": {"shipping": "包邮"}},
+            "product x1, field attributes.shipping: shipping is a field of",
+        ),
+    ],
+)
+def test_a_shops_typical_catalog_mistakes_say_what_to_write(
+    tmp_path: Path, change: dict[str, object], expected: str
+) -> None:
+    path = tmp_path / "shelf.yaml"
+    product = {"id": "x1", "link": 1, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3, **change}
+    path.write_text(
+        yaml.safe_dump({"room_id": "shop", "products": [product]}, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError) as e:
+        load_catalog(path)
+    assert expected in str(e.value)
+
+
+def test_a_duplicate_id_says_which_two_products(tmp_path: Path) -> None:
+    path = tmp_path / "shelf.yaml"
+    products = [
+        {"id": "x1", "link": n, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3}
+        for n in (1, 2, 3)
+    ]
+    products[2]["id"] = "x3"
+    products[1]["id"] = "x1"
+    path.write_text(
+        yaml.safe_dump({"room_id": "shop", "products": products}, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match=r"product x1: duplicate id \(products #1 and #2\)"):
+        load_catalog(path)
+
+
 def test_a_catalog_with_many_mistakes_names_the_first_few_on_one_line(tmp_path: Path) -> None:
     # before: only the first, so a shelf with five mistakes took five attempts to load
     products = [
