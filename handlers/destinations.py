@@ -37,6 +37,18 @@ _EN_REGION: dict[str, Region] = {
     "macao": "hk_mo_tw",
     "taiwan": "hk_mo_tw",
 }
+# the provinces' names in pinyin (and Tibet), as an English comment writes them: said in Chinese,
+# the place a Chinese policy names or excepts ("新疆、西藏除外")
+_EN_PROVINCES = dict(
+    zip(
+        "beijing tianjin shanghai chongqing hebei shanxi liaoning jilin heilongjiang jiangsu zhejiang anhui"
+        " fujian jiangxi shandong henan hubei hunan guangdong hainan sichuan guizhou yunnan shaanxi gansu"
+        " qinghai guangxi tibet xizang ningxia xinjiang".split(),
+        "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川"
+        " 贵州 云南 陕西 甘肃 青海 广西 西藏 西藏 宁夏 新疆".split(),
+        strict=True,
+    )
+)
 # what a policy says that covers each region (named outright, or a statement about it)
 _COVERS: dict[Region, re.Pattern[str]] = {
     "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE),
@@ -56,6 +68,8 @@ def asked_destination(text: str) -> tuple[str, Region] | None:
     to = _EN_TO.search(lower)
     if to is not None and to.group(1) not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
         word = to.group(1)
+        if word in _EN_PROVINCES:
+            return _EN_PROVINCES[word], "mainland"
         return word, _EN_REGION.get(word, "abroad")
     abroad = _EN_ABROAD.search(lower)
     return (abroad.group(1), "abroad") if abroad is not None else None

@@ -381,9 +381,11 @@ def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: Room
         assert d.kind == "escalate" and d.source == "shipping", text
         assert d.reason == "the shipping policy does not say whether it goes there"
         assert d.guess is not None and "全国包邮" in d.guess
-    # a mainland city is what "全国" covers: answered
-    d = answer_comment("1号寄到上海几天能到", room, None, SETTINGS)
-    assert d.kind == "answer" and d.source == "shipping"
+    # a mainland place is what "全国" covers: answered, named in Chinese or in pinyin (before, a
+    # province in pinyin was taken for a country)
+    for text, screen in (("1号寄到上海几天能到", None), ("does it ship to xinjiang?", "g1")):
+        d = answer_comment(text, room, screen, SETTINGS)
+        assert d.kind == "answer" and d.source == "shipping", text
 
 
 def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> None:
