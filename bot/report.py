@@ -213,13 +213,15 @@ def esc(value: Any) -> str:
 
 
 def fmt(value: Any, kind: str = "") -> str:
-    """Numbers as people read them: shares as %, seconds with one decimal, None as a dash."""
+    """Numbers as people read them: shares as %, seconds and minutes with one decimal, None as a dash."""
     if value is None:
         return "–"
     if kind == "pct":
         return f"{100 * value:.1f}%"
     if kind == "money":
         return f"{value:,.2f}"
+    if kind == "min":
+        return f"{value:,.1f}"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
     return str(value)
@@ -465,7 +467,7 @@ def _render(data: dict[str, Any], lang: Lang, page: bool) -> str:
                 chart_retention(curve),
                 _table(
                     ["minutes", "still watching"],
-                    [[_td(p["t_s"] / 60), _td(p["share"], "pct")] for p in marks],
+                    [[_td(p["t_s"] / 60, "min"), _td(p["share"], "pct")] for p in marks],
                 ),
             )
         )

@@ -50,6 +50,9 @@ async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, 
     await context.close()
     got = metrics(page)
     assert page.count("data:image/png;base64,") >= 4  # funnel, retention, segments, forecast / propensity
+    # the retention table's minutes read with one decimal (they showed "0.927")
+    assert re.search(r"<td>[\d,]+\.\d</td><td>[\d.]+%</td>", page)
+    assert not re.search(r"<td>\d+\.\d{2,}</td><td>[\d.]+%</td>", page)
 
     db = sqlite3.connect(live.db_path)
     room = "demo-room"
