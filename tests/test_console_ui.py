@@ -702,4 +702,11 @@ async def test_a_refusal_by_the_server_is_said_in_the_consoles_language(live_ser
             await page.get_by_test_id("lang-switch").click()
             await expect(status).to_contain_text("Bad request: ")
             await expect(message).to_contain_text("Bad request: ")
+        # the page's own check of a price, said again in the new language too (it stayed as drawn)
+        await row.locator("input.price").fill("¥59")
+        await row.locator("button.save").click()
+        if lang == "zh":
+            await expect(message).to_contain_text("The price must be a number")
+            await page.get_by_test_id("lang-switch").click()
+            await expect(message).to_contain_text("价格必须是")
         await page.context.close()

@@ -648,6 +648,11 @@
     if (text) box.append(typeof text === "string" ? el("span", { text: text }) : text, ...(actions || []));
   }
 
+  // a page text in a node that applyI18n says again in the new language when the language changes
+  function said(key, vars) {
+    return el("span", { text: t(key, vars), dataset: vars ? { i18n: key, i18nVars: JSON.stringify(vars) } : { i18n: key } });
+  }
+
   function rowRefused(pid, error) {
     return rowMessage(pid, showError(el("span"), error), true);
   }
@@ -664,19 +669,19 @@
     const row = $("shelf").querySelector(`tr[data-product="${CSS.escape(pid)}"]`);
     const priceText = row.querySelector("input.price").value.trim();
     const stockText = row.querySelector("input.stock").value.trim();
-    if (!PRICE.test(priceText)) return rowMessage(pid, t("bad_price"), true);
-    if (!STOCK.test(stockText)) return rowMessage(pid, t("bad_stock"), true);
+    if (!PRICE.test(priceText)) return rowMessage(pid, said("bad_price"), true);
+    if (!STOCK.test(stockText)) return rowMessage(pid, said("bad_stock"), true);
     const values = {};
     if (Number(priceText) !== p.price) values.price = Number(priceText);
     if (parseInt(stockText, 10) !== p.stock) values.stock = parseInt(stockText, 10);
-    if (!Object.keys(values).length) return rowMessage(pid, t("nothing_changed"), false);
+    if (!Object.keys(values).length) return rowMessage(pid, said("nothing_changed"), false);
     const data = await patch(pid, confirmed ? { ...values, confirm: true } : values);
     if (data.ok) {
       rowMessage(pid, "", false);
       $("shelf-status").textContent = t("saved", { p: titleOf(p), what: describe(p, values) });
       remember(pid, data.previous, values);
     } else if (data.error && data.error.code === "confirm_price_jump") {
-      rowMessage(pid, t("jump", { p: titleOf(p), old: money(p.price), new: money(values.price) }), true, [
+      rowMessage(pid, said("jump", { p: titleOf(p), old: money(p.price), new: money(values.price) }), true, [
         el("button", { type: "button", class: "confirm primary", text: t("confirm"), onclick: () => save(pid, true) }),
         el("button", { type: "button", class: "cancel", text: t("cancel"), onclick: () => {
           row.querySelector("input.price").value = String(p.price);
@@ -717,7 +722,7 @@
       if (data.error && data.error.code === "changed_since") {
         lastChange = null;
         renderUndo();
-        return rowMessage(pid, t("changed_since"), true);
+        return rowMessage(pid, said("changed_since"), true);
       }
       return rowRefused(pid, data.error);
     }
