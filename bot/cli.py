@@ -1,4 +1,4 @@
-"""The `cohost` command: serve, join, eval-qa, eval-rooms, train-qa, eval-kind, train-kind, eval-retrieval,
+"""The `cohost` command: serve, check-catalog, join, eval-qa, eval-rooms, train-qa, eval-kind, train-kind, eval-retrieval,
 eval-rec, report, export-labels, simulate, forget, tokens."""
 
 from __future__ import annotations
@@ -109,6 +109,18 @@ def _join(args: argparse.Namespace) -> int:
             f"cohost join: {args.url} stayed out of reach; gave up (join.reconnect_attempts)", file=sys.stderr
         )
         return 1
+    return 0
+
+
+def _check_catalog(args: argparse.Namespace) -> int:
+    """The catalogs validated as `serve` opens them (each, and no two rooms alike), without starting
+    anything: one line each."""
+    from bot.app import load_catalogs
+
+    # a broken one stops here with its one line (main: exit 2)
+    for path, catalog in zip(args.catalog, load_catalogs(args.catalog), strict=True):
+        faq = sum(len(p.faq) for p in catalog.products)
+        print(f"{path}: ok, room {catalog.room_id}, {len(catalog.products)} products, {faq} FAQ entries")
     return 0
 
 
@@ -409,6 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--db", help="SQLite file (default: storage.db_path of the config)")
     forget.add_argument("--config", help=CONFIG_HELP)
     forget.set_defaults(func=_forget)
+
+    check = command("check-catalog", "validate catalog files as serve opens them, and start nothing")
+    check.add_argument("catalog", nargs="+", help="catalog YAML of one room; several may be given")
+    check.set_defaults(func=_check_catalog)
 
     serve = command("serve", "run the Socket.IO service, its pages and HTTP API")
     serve.add_argument("--config", help=CONFIG_HELP)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import build_parser
 from storage.log import InteractionLog
@@ -150,6 +151,22 @@ def test_catalog_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     result = cohost("serve", "--catalog", str(catalog), "--port", str(free_port()), cwd=tmp_path)
     line = one_line(result)
     assert str(catalog) in line and "line 6" in line and "not valid YAML" in line
+
+
+def test_check_catalog_says_ok_or_the_one_mistake_without_starting_a_server(tmp_path: Path) -> None:
+    # a streamer editing a shelf had to start the server to find each mistake
+    good = cohost("check-catalog", str(DEMO))
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == f"{DEMO}: ok, room demo-room, 14 products, 63 FAQ entries"
+    broken = tmp_path / "shelf.yaml"
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    shelf["products"][0]["price"] = "¥99"
+    broken.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    line = one_line(cohost("check-catalog", str(DEMO), str(broken)))
+    assert line.startswith(f"cohost: {broken}: product ") and "'¥99' is not a number" in line
+    # two files opening one room, as serve would refuse them
+    line = one_line(cohost("check-catalog", str(DEMO), str(DEMO)))
+    assert "room_id 'demo-room' is already opened by" in line
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
