@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from domain.catalog import Catalog, load_catalog
+from domain.catalog import Catalog, load_catalog, parse_catalog
 from handlers.comments import product_payload
 from handlers.fields import detect_fields
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
+from handlers.products import ShelfMatcher
 from handlers.qa import QASettings, answer_comment, understand
 from recommender.encoder import TextEncoder
 
@@ -575,6 +576,37 @@ def test_a_product_shown_earlier_is_not_taken_for_the_one_on_screen(
     assert d.kind == "escalate" and d.reply is None
     d = answer_comment(text, room, now.id, RULES, earlier=before.id)
     assert d.kind == "answer" and d.product_id == before.id
+
+
+def test_a_title_word_saying_who_the_goods_are_for_names_no_product() -> None:
+    # "家用" in one title said nothing the vacuum on screen is not: the comment was taken for the
+    # humidifier's (the same for 猫用, 四季通用, 车家两用, 专用)
+    shelf = parse_catalog(
+        {
+            "room_id": "home",
+            "products": [
+                {
+                    "id": "v",
+                    "link": 1,
+                    "title": "无线手持吸尘器 大吸力",
+                    "category": "清洁",
+                    "price": 299,
+                    "stock": 5,
+                },
+                {
+                    "id": "h",
+                    "link": 2,
+                    "title": "家用静音加湿器 4L",
+                    "category": "家电",
+                    "price": 129,
+                    "stock": 5,
+                },
+            ],
+        }
+    )
+    matcher = ShelfMatcher(shelf)
+    assert matcher.resolve("家用的话噪音大不大", "v").product.id == "v"
+    assert matcher.resolve("加湿器声音大吗", "v").product.id == "h"  # its name still names it
 
 
 def test_a_head_noun_after_a_measure_word_names_its_product(room: RoomKnowledge, catalog: Catalog) -> None:
