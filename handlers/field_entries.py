@@ -49,6 +49,11 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "age": ("年龄", "几岁", "age"),
     "ingredients": ("成分", "配料", "配方", "ingredients", "contains"),
     "capacity": ("容量", "能装多少", "多大容量", "capacity", "volume"),
+    # how much weight the goods bear (a chair, a rack, a stroller's seat), not what they weigh
+    "max_load": ("承重", "能承受多重", "最大承重", "max load", "how much weight"),
+    "load_capacity": ("承重", "能承受多重", "最大承重", "load capacity", "how much weight"),
+    "weight_capacity": ("承重", "能承受多重", "最大承重", "weight capacity", "how much weight"),
+    "max_weight": ("承重", "能承受多重", "最大承重", "max weight", "how much weight"),
     "volume": ("容量", "多少毫升", "volume", "ml"),
     "dimensions": ("尺寸", "多大", "长宽高", "dimensions", "how big"),
     "length": ("长度", "多长", "length", "how long"),
