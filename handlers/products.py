@@ -129,7 +129,7 @@ _GENERIC = {
 
 # A title word saying whom or where the goods are for ("猫用", "家用", "四季通用", "车家两用", "专用"):
 # many products of a shelf are for the same, so it names none of them
-_FOR_USE = re.compile(r"用$")
+_FOR_USE = "用"
 # How viewers name everyday goods differently from listing titles (general usage, any shelf): a
 # title word on the left is also reached by the words on the right.
 _SYNONYMS = {
@@ -239,14 +239,14 @@ class ShelfMatcher:
             for a in p.aliases:
                 kw[a.lower()] = 3.0
             for w in tokens(p.title):
-                if len(w) >= 2 and w not in _GENERIC and not w.isdigit() and not _FOR_USE.search(w):
+                if len(w) >= 2 and w not in _GENERIC and not w.isdigit() and not w.endswith(_FOR_USE):
                     kw.setdefault(w, 2.0)
             if p.title_en:
                 for w in _EN_TITLE_WORD.findall(p.title_en.lower()):
                     if w not in _EN_NOT_NAMES:
                         kw.setdefault(w, 1.5)
             for t in p.tags:
-                if t not in _GENERIC and not _FOR_USE.search(t):
+                if t not in _GENERIC and not t.endswith(_FOR_USE):
                     kw.setdefault(t.lower(), 1.2)
             for word in list(kw):
                 for syn in _SYNONYMS.get(word, ()):
