@@ -124,11 +124,9 @@ def test_a_shops_typical_catalog_mistakes_say_what_to_write(
 def test_a_duplicate_id_says_which_two_products(tmp_path: Path) -> None:
     path = tmp_path / "shelf.yaml"
     products = [
-        {"id": "x1", "link": n, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3}
-        for n in (1, 2, 3)
+        {"id": pid, "link": n, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3}
+        for n, pid in ((1, "x1"), (2, "x1"), (3, "x3"))
     ]
-    products[2]["id"] = "x3"
-    products[1]["id"] = "x1"
     path.write_text(
         yaml.safe_dump({"room_id": "shop", "products": products}, allow_unicode=True), encoding="utf-8"
     )
