@@ -278,13 +278,12 @@ class Catalog(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids_and_links(self) -> Catalog:
-        ids: set[str] = set()
+        ids: dict[str, int] = {}  # id -> its position
         links: dict[int, str] = {}
         for i, p in enumerate(self.products):
             if p.id in ids:
-                first = next(j for j, q in enumerate(self.products) if q.id == p.id)
-                raise ValueError(f"product {p.id}: duplicate id (products #{first + 1} and #{i + 1})")
-            ids.add(p.id)
+                raise ValueError(f"product {p.id}: duplicate id (products #{ids[p.id] + 1} and #{i + 1})")
+            ids[p.id] = i
             if p.link in links:
                 raise ValueError(f"product {p.id}: link {p.link} is already used by {links[p.link]}")
             links[p.link] = p.id

@@ -116,16 +116,21 @@ function errorText(error, prefix = "err.") {
   return (error && (error.message || error.code)) || t("common.refused");
 }
 
-// errorText put in `node`, and marked so that applyI18n says it again when the language changes
+// `node` says the page text `key` ({names} from `vars`), marked so that applyI18n says it again when
+// the language changes
+function sayIn(node, key, vars) {
+  node.dataset.i18n = key;
+  if (vars) node.dataset.i18nVars = JSON.stringify(vars); else delete node.dataset.i18nVars;
+  node.textContent = t(key, vars);
+  return node;
+}
+
+// errorText put in `node`: in the page's words (said again in a new language) when it has them
 function showError(node, error, prefix = "err.") {
   const key = errorKey(error, prefix);
-  if (key) {
-    node.dataset.i18n = key;
-    node.dataset.i18nVars = JSON.stringify({ message: error.message || error.code });
-  } else {
-    delete node.dataset.i18n;
-    delete node.dataset.i18nVars;
-  }
+  if (key) return sayIn(node, key, { message: error.message || error.code });
+  delete node.dataset.i18n;
+  delete node.dataset.i18nVars;
   node.textContent = errorText(error, prefix);
   return node;
 }

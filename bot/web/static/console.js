@@ -648,9 +648,9 @@
     if (text) box.append(typeof text === "string" ? el("span", { text: text }) : text, ...(actions || []));
   }
 
-  // a page text in a node that applyI18n says again in the new language when the language changes
+  // a page text in a node of its own, said again in the new language when the language changes
   function said(key, vars) {
-    return el("span", { text: t(key, vars), dataset: vars ? { i18n: key, i18nVars: JSON.stringify(vars) } : { i18n: key } });
+    return sayIn(el("span"), key, vars);
   }
 
   function rowRefused(pid, error) {
