@@ -108,7 +108,8 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     fix = ops.locator("#qa tr.fix")
     await fix.locator("textarea.fix-answer").fill(RIGHT)
     await fix.locator("button.save-fix").click()
-    await expect(fix.locator(".fix-result")).to_contain_text("已存为")
+    await expect(row.locator(".saved-note")).to_contain_text("已存为")  # said on the row, the form closed
+    await expect(fix).to_have_count(0)
     await shot(ops, "ops.png")
 
     # the operator labels the invoice question: the shelf answers it nowhere, it was the streamer's
@@ -120,7 +121,8 @@ async def test_viewer_streamer_and_operator_in_the_browser(live_server, browser,
     await labelling.locator("select.label-kind").select_option("escalate")
     await expect(labelling.locator("select.label-entry")).to_be_hidden()
     await labelling.locator("button.save-label").click()
-    await expect(labelling.locator(".label-result")).to_have_text("已保存标注")
+    await expect(invoice.locator(".saved-note")).to_have_text("已保存标注")
+    await expect(labelling).to_have_count(0)  # saved, the form closes: the next label is not chosen in it
     await expect(invoice.locator(".label-now")).to_have_text("标注：货架答不了")
 
     bob = await viewer_page(browser, base, "bob", "Bob")

@@ -336,7 +336,7 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
     assert labels == []
     await form.locator("select.label-entry").select_option(sunscreen.faq[2].id)
     await form.locator("button.save-label").click()
-    await expect(form.locator(".label-result")).to_contain_text(f"机器人把这条评论当成了7号 {shoes.title}")
+    await expect(row.locator(".saved-note")).to_contain_text(f"机器人把这条评论当成了7号 {shoes.title}")
 
     other = page.locator("#qa tbody tr", has_text="waterproof")
     await other.locator("button.wrong").click()
@@ -344,7 +344,7 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
     await fix.locator("select.fix-product").select_option(sunscreen.id)
     await fix.locator("textarea").fill("防水防汗，游泳后记得补涂")
     await fix.locator("button.save-fix").click()
-    await expect(fix.locator(".fix-result")).to_contain_text(
+    await expect(other.locator(".saved-note")).to_contain_text(
         f"{sunscreen.link}号 {sunscreen.title}（或它正在讲解）"
     )
     await page.context.close()
@@ -559,7 +559,8 @@ async def test_ops_a_save_over_another_operators_label_is_refused_and_keeps_the_
     await rows[0].locator("button.label-open").click()
     await first.locator("tr.label select.label-kind").select_option("chat")
     await first.locator("tr.label button.save-label").click()
-    await expect(first.locator("tr.label .label-result")).to_have_text("已保存标注")
+    await expect(rows[0].locator(".saved-note")).to_have_text("已保存标注")
+    await expect(first.locator("tr.label")).to_have_count(0)
 
     # the second operator, who loaded the comment unlabelled, writes an answer: refused, not saved
     answer = "不会掉色，冷水手洗即可"
@@ -572,11 +573,12 @@ async def test_ops_a_save_over_another_operators_label_is_refused_and_keeps_the_
     await expect(rows[1].locator(".label-now")).to_have_text("标注：闲聊")  # and the row shows why
     # saving again, having seen it, replaces it
     await fix.locator("button.save-fix").click()
-    await expect(fix.locator(".fix-result")).to_contain_text("已存为")
+    await expect(rows[1].locator(".saved-note")).to_contain_text("已存为")
     await expect(rows[1].locator(".corrected")).to_contain_text(answer)
 
     # the first operator's page still shows its own label: its next save is refused, in English too
-    await first.get_by_test_id("lang-switch").click()  # its label form stays open through the redraw
+    await first.get_by_test_id("lang-switch").click()
+    await rows[0].locator("button.label-open").click()
     await expect(first.locator("tr.label button.save-label")).to_have_text("Save label")
     await first.locator("tr.label select.label-kind").select_option("complaint")
     await first.locator("tr.label button.save-label").click()
@@ -638,7 +640,7 @@ async def test_ops_a_closed_rooms_rows_name_products_and_are_labelled_against_it
     await expect(form.locator("select.label-product option")).to_have_count(len(demo_catalog.products))
     await form.locator("select.label-entry").select_option("d03-f3")
     await form.locator("button.save-label").click()
-    await expect(form.locator(".label-result")).to_have_text(
+    await expect(row.locator(".saved-note")).to_have_text(
         "已保存标注；直播间下次开播起，这样问的评论由它回答"
     )
     await expect(row.locator(".label-now")).to_contain_text(f"{tote.link}号 {tote.title}")
@@ -715,17 +717,20 @@ async def test_ops_open_forms_keep_what_was_typed_through_a_redraw(
     await label.locator("button.save-label").click()
     await expect(label.locator(".label-result")).to_contain_text("someone changed this comment's label")
     await label.locator("button.save-label").click()  # having seen it: replaces it
-    await expect(label.locator(".label-result")).to_have_text("label saved")
+    await expect(rows[price].locator(".saved-note")).to_have_text("label saved")
     await page.locator("tr.fix button.save-fix").click()
-    await expect(page.locator("tr.fix .fix-result")).to_contain_text("saved as")
+    await expect(rows[fade].locator(".saved-note")).to_contain_text("saved as")
+    await expect(page.locator("tr.fix, tr.label")).to_have_count(0)  # each form closed as it was saved
     async with aiohttp.ClientSession(headers=auth) as http:
         async with http.get(f"{live.url}/api/ops/qa") as r:
             saved = {row["comment_id"]: row for row in (await r.json())["rows"]}
     assert saved[fade]["corrected_answer"] == answer
     assert (saved[price]["label_kind"], saved[price]["label_source"]) == ("answer", tote.faq[0].id)
     # a row with both forms open: "Mark wrong" closes its own, not the one right under the row
+    await rows[fade].locator("button.wrong").click()
     await rows[fade].locator("button.label-open").click()
+    await expect(rows[fade].locator("xpath=following-sibling::tr[1]")).to_have_class("label")
     await rows[fade].locator("button.wrong").click()
     await expect(page.locator("tr.fix")).to_have_count(0)
-    await expect(page.locator("tr.label")).to_have_count(2)
+    await expect(page.locator("tr.label")).to_have_count(1)
     await page.context.close()

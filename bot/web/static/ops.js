@@ -267,6 +267,7 @@ addStrings({
 
   function fixRow(row, tr) {
     if (closeForm(row, tr, "fix")) return;
+    tr.querySelector(".saved-note").textContent = "";
     const draft = draftOf(row, "fix", () => ({ product: productOf(row) ? row.product_id : "", answer: "" }));
     const room = shelfOf(row.room_id);
     const product = el("select", { class: "fix-product", onchange: () => { draft.product = product.value; } });
@@ -294,11 +295,19 @@ addStrings({
           label_source: data.faq_id, label_at: data.label_at });
         await fetchRooms(); // the new entry: in the label form's entries and the learned list
         showWord(row, tr);
+        closeSaved(row, tr, "fix", result.textContent);
       } }), " ", result));
   }
 
   // the operators' word on a comment as its row shows it: the label, the correction
   const WORD = ["label_kind", "label_product", "label_source", "label_at", "corrected_answer", "corrected_at"];
+
+  // a form saved closes, and what it saved is said on the row: left open, the next comment's label
+  // was chosen in it and replaced this one's
+  function closeSaved(row, tr, form, text) {
+    closeForm(row, tr, form);
+    tr.querySelector(".saved-note").textContent = text;
+  }
 
   function showWord(row, tr) {
     tr.querySelector(".label-now").textContent = labelText(row);
@@ -344,6 +353,7 @@ addStrings({
 
   function labelRow(row, tr) {
     if (closeForm(row, tr, "label")) return;
+    tr.querySelector(".saved-note").textContent = "";
     const draft = draftOf(row, "label", () => ({ kind: row.label_kind || (LABEL_KINDS.includes(row.kind) ? row.kind : "chat"),
       product: row.label_product || row.product_id, entry: row.label_source || row.source }));
     const room = shelfOf(row.room_id);
@@ -387,6 +397,7 @@ addStrings({
         }
         const closed = data.taught && data.open === false ? t("ops.taughtClosed") : ""; // closed: its stored shelf
         result.textContent = data.ok ? t("ops.labelSaved") + closed + (data.taught ? otherProduct(row, product.value) : "") : refusal(data);
+        if (data.ok) closeSaved(row, tr, "label", result.textContent);
         if (data.ok && data.taught) fetchRooms();
       } }), " ", result));
   }
@@ -423,7 +434,8 @@ addStrings({
         el("td", {}));
       if (shelfOf(row.room_id)) {
         tr.lastChild.append(el("button", { type: "button", class: "wrong", text: t("ops.markWrong"), onclick: () => fixRow(row, tr) }), " ",
-          el("button", { type: "button", class: "label-open", text: t("ops.label"), onclick: () => labelRow(row, tr) }));
+          el("button", { type: "button", class: "label-open", text: t("ops.label"), onclick: () => labelRow(row, tr) }),
+          el("div", { class: "muted saved-note" }));
       } else { // a room closed now whose shelf the log never stored: nothing to check a label against
         tr.lastChild.append(el("span", { class: "muted no-shelf", text: t("ops.noShelf"), title: t("ops.err.unknown_room") }));
       }
