@@ -41,6 +41,12 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+def viewer_channel(room_id: str, viewer_id: str) -> str:
+    """The Socket.IO room of one viewer's connections in a live room: what is said to them alone
+    reaches them on whichever connection (and process) they are on now."""
+    return f"viewer:{room_id}/{viewer_id}"  # ids may hold ":", never "/"
+
+
 def streamer_channel(room_id: str) -> str:
     """The Socket.IO room of a live room's streamers (queue items, moderation)."""
     return f"streamer:{room_id}"
@@ -485,9 +491,9 @@ class CommentFlow:
                 )
         else:
             for asker in group.askers:
-                if asker.sid:
-                    alone = Group(group.room_id, group.key, group.text, [asker])
-                    out.emit("bot_reply", {**payload, "text": alone.render()}, asker.sid)
+                alone = Group(group.room_id, group.key, group.text, [asker])
+                to = asker.sid or viewer_channel(group.room_id, asker.viewer_id)
+                out.emit("bot_reply", {**payload, "text": alone.render()}, to)
         out.log(
             "replies",
             {
@@ -601,7 +607,10 @@ class CommentFlow:
                 askers,
                 {"product_id": item.product_id, "source": "streamer", "confidence": 1.0},
             )
-            out.ack["reply_id"] = self._send_group(out, group, now, author="streamer")
+            if item.kind == "complaint":  # after-sales trouble is the asker's, as the bot's note was
+                out.ack["reply_id"] = self._send_reply(out, group, now, "streamer", "asker")
+            else:
+                out.ack["reply_id"] = self._send_group(out, group, now, author="streamer")
         out.emit(
             "queue_resolved",
             {"escalation_id": item.escalation_id, "status": status},

@@ -26,7 +26,7 @@ from domain.messages import Comment, new_id
 from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow, room_channel, shelf_payload, streamer_channel
+from handlers.comments import CommentFlow, room_channel, shelf_payload, streamer_channel, viewer_channel
 from handlers.field_entries import field_label, product_fields
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
@@ -381,6 +381,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             await self.on_leave_room(sid, None)
         await self.save_session(sid, {"room_id": msg.room_id, "viewer_id": viewer_id, "name": msg.name})
         await self.enter_room(sid, room_channel(msg.room_id))
+        await self.enter_room(sid, viewer_channel(msg.room_id, viewer_id))
         room.viewers += 1
         room.members[viewer_id] = (sid, time.time())
         self.log.record(
@@ -400,6 +401,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if not room_id:
             raise EventError(P.NOT_IN_ROOM, "not in a room")
         await self.leave_room(sid, room_channel(room_id))
+        await self.leave_room(sid, viewer_channel(room_id, session.get("viewer_id", "")))
         self._leave(sid, session, "leave_room")
         await self.save_session(sid, {})
         return {"ok": True, "room_id": room_id}

@@ -137,3 +137,32 @@ async def test_a_restart_with_more_left_open_than_the_queue_holds_keeps_the_comp
     db = sqlite_utils.Database(again.db_path)
     status = {r["comment_id"]: r["status"] for r in db["escalations"].rows}
     assert status[asked[0]["comment_id"]] == "expired"  # not left open in the log for ever
+
+
+async def test_the_streamers_answer_to_a_complaint_goes_to_the_viewer_alone(live_server) -> None:
+    # the bot's note on a complaint went to the viewer alone, but the streamer's answer to it was
+    # said to the whole room, naming the viewer's after-sales trouble to everyone watching
+    live = await live_server()
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    upset = await live.viewer("demo-room", "upset")
+    watcher = await live.viewer("demo-room", "watcher")
+    complaint = await upset.call("comment", {"text": "上次买的3号质量太差了，要退货"})
+    assert complaint["kind"] == "complaint"
+    [item] = await streamer.wait_for("queue_item")
+    await upset.wait_for("bot_reply")  # the note that a person will follow up
+    await upset.client.disconnect()  # the viewer reloads the page: another connection
+    again = await live.viewer("demo-room", "upset")
+
+    answer = {"escalation_id": item["escalation_id"], "text": "亲，已经给你补发了，私信客服查单号"}
+    assert (await streamer.call("queue_answer", answer))["ok"]
+    [reply] = await again.wait_for("bot_reply")
+    assert reply["author"] == "streamer" and reply["audience"] == "asker" and "补发" in reply["text"]
+    asked = await watcher.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"})
+    question = (await streamer.wait_for("queue_item", 2))[1]
+    assert question["comment_id"] == asked["comment_id"]
+    answer = {"escalation_id": question["escalation_id"], "text": "可以开电子发票"}
+    assert (await streamer.call("queue_answer", answer))["ok"]
+    said = (await watcher.wait_for("bot_reply"))[0]  # a question's answer is the room's
+    assert said["audience"] == "room" and "可以开电子发票" in said["text"]
+    assert all("补发" not in r["text"] for r in watcher.events["bot_reply"])
