@@ -261,7 +261,9 @@ async def room_products(request: web.Request) -> web.Response:
     room = registry.get(room_id) if registry is not None else None
     if room is None:
         return _error(404, "unknown_room", f"no room {room_id[:64]!r}")
-    return web.json_response({"ok": True, "products": shelf_payload(room.catalog)})
+    return web.json_response(
+        {"ok": True, "currency": room.catalog.currency, "products": shelf_payload(room.catalog)}
+    )
 
 
 async def console_page(request: web.Request) -> web.Response:

@@ -52,7 +52,9 @@ class Decision:
     reply: str | None = None
     guess: str | None = None
     reason: str = ""
-    asked: str | None = None  # the value a field answer is about ("XL", "黑色"), if the viewer named one
+    # the value a field answer is about ("XL", "黑色"), if the viewer named one; of a size for the
+    # viewer's measures, the measures ("腰2尺4"): answers that differ in it are never grouped
+    asked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,11 @@ from recommender.text import char_bigrams, has_han, tokens
 class FieldMatch:
     key: str  # "price", "stock", "shipping", "returns" or an attribute key
     strength: float  # 0..1, how clearly the comment asks for this field
-    asked: str | None = None  # a value the viewer named ("xl", "黑色")
+    asked: str | None = None  # a value the viewer named ("xl", "黑色"); a height and weight too
+    # of a size guide's question, the viewer's body measures as said ("160cm 105斤", "腰2尺4"): what
+    # the size is read for. Apart from `asked`, which the answer model reads, and which a measure
+    # named by its word is not (a value no field lists)
+    measures: str | None = None
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
@@ -513,16 +517,11 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     if not found and _BARE_HOW_MUCH.search(text):
         found.append(FieldMatch("price", 0.85))
     body = body_measures(text)
-    if body is not None:
-        named = (
-            f"{body[0]}cm {body[1]}斤"
-            if body[0] and body[1]
-            else f"{body[0]}cm"
-            if body[0]
-            else f"{body[1]}斤"
-        )
+    if body:
+        said = measures_said(text, body)
+        height_weight = measures_said("", body) or None
         found = [
-            FieldMatch(f.key, f.strength, named) if f.key == "size_guide" and f.asked is None else f
+            FieldMatch(f.key, f.strength, f.asked or height_weight, said) if f.key == "size_guide" else f
             for f in found
         ]
     found.sort(key=lambda f: f.strength, reverse=True)
@@ -536,56 +535,142 @@ _WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)")
 _PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))")
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
+# A body measure named by its word, in a comment ("胸围88", "腰2尺4", "脚长24.5cm", "waist 70cm")
+# and in a size guide ("S 胸围80-84cm", "L 腰围2尺4", "脚长24cm穿38码"): each in cm.
+_BODY_WORDS = {
+    "胸围": "chest", "bust": "chest", "chest": "chest",
+    "腰围": "waist", "裤腰": "waist", "腰": "waist", "waist": "waist",
+    "臀围": "hip", "hips": "hip", "hip": "hip",
+    "头围": "head", "head": "head",
+    "脚长": "foot", "foot length": "foot", "foot": "foot",
+}  # fmt: skip
+_NUM = r"(\d{1,3}(?:\.\d)?|[一二三])"
+_BODY_MEASURE = re.compile(
+    rf"({'|'.join(sorted(_BODY_WORDS, key=len, reverse=True))})\s*(?:是|有|大概|大约|约|差不多|is|of)?\s*"
+    rf"{_NUM}(?:\s*[-~～到]\s*(\d{{1,3}}(?:\.\d)?))?\s*(?:(cm|厘米|公分|mm|毫米)|(尺)([一二三四五六七八九\d])?)?",
+    re.IGNORECASE,
+)
+_CHI_CM = 100 / 3  # 一尺 is a third of a metre
 
-def body_measures(text: str) -> tuple[int | None, float | None] | None:
-    """(height in cm, weight in 斤) a comment gives, either or both; None when it gives neither."""
+
+def _cm(value: str, unit: str | None, tenth: str | None, what: str) -> float | None:
+    number = float(_CN_DIGIT.get(value, value) if not value[0].isdigit() else value)
+    if unit == "尺" or (unit is None and what == "waist" and number < 5):  # "2尺4", "腰围2.4"
+        if tenth:
+            number += (_CN_DIGIT[tenth] if tenth in _CN_DIGIT else int(tenth)) / 10
+        return round(number * _CHI_CM, 1)
+    if unit in ("mm", "毫米") or (unit is None and what == "foot" and number > 100):  # "脚长235"
+        return number / 10
+    return number if number >= 10 else None
+
+
+def named_measures(text: str) -> list[tuple[str, float, float, str]]:
+    """The measures named by their word in `text`: (measure, low cm, high cm, as written)."""
+    found = []
+    for m in _BODY_MEASURE.finditer(text):
+        what = _BODY_WORDS[m.group(1).lower()]
+        unit = m.group(4) or m.group(5)
+        if m.group(1) == "腰" and unit != "尺":  # "腰2尺4" is a waist; "后腰2个口袋" is not
+            continue
+        low = _cm(m.group(2), unit, m.group(6), what)
+        high = _cm(m.group(3), unit, None, what) if m.group(3) else low
+        if low is not None and high is not None:
+            found.append((what, low, high, m.group(0).strip()))
+    return found
+
+
+def body_measures(text: str) -> dict[str, float]:
+    """What a comment says of the viewer's body: height (cm), weight (斤), and each measure named by
+    its word (`named_measures`, cm); empty when it says none."""
     height: int | None = None
     weight: float | None = None
-    pair = _PAIR.search(text)
+    measures = {what: low for what, low, _, _ in named_measures(text)}
+    rest = _BODY_MEASURE.sub(" ", text)
+    pair = _PAIR.search(rest)
     if pair:
         height, weight = int(pair.group(1)), float(pair.group(2))
         if weight < 75:  # "160 50": kilograms
             weight *= 2
-    w = _WEIGHT.search(text)
+    w = _WEIGHT.search(rest)
     if w:
         weight = float(w.group(1)) * (2 if w.group(2) in ("kg", "公斤") else 1)
-    m = _HEIGHT_M.search(text)
+    m = _HEIGHT_M.search(rest)
     if m and height is None:
         d = m.group(1)
         height = 100 + 10 * (_CN_DIGIT[d] if d in _CN_DIGIT else int(d)) + int(m.group(2) or 0)
-    h = _HEIGHT.search(text.replace(w.group(0), " ") if w else text)
+    h = _HEIGHT.search(rest.replace(w.group(0), " ") if w else rest)
     if h and height is None:
         height = int(h.group(1))
-    if height is None and weight is None:
-        return None
-    return height, (int(weight) if weight is not None and weight == int(weight) else weight)
+    if height is not None:
+        measures["height"] = height
+    if weight is not None:
+        measures["weight"] = int(weight) if weight == int(weight) else weight
+    return measures
 
 
-# one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"
-_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}码?|[A-Za-z0-9]+)\s")
+def measures_said(text: str, measures: dict[str, float]) -> str:
+    """The viewer's measures as a reply names them: "160cm 105斤", "腰2尺4"."""
+    said = [f"{measures['height']}cm"] if "height" in measures else []
+    said += [f"{measures['weight']}斤"] if "weight" in measures else []
+    return " ".join(said + [m[3] for m in named_measures(text)])
+
+
+# one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"; of a shoe
+# guide, "24.5cm穿39码"
+_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}|[A-Za-z0-9]+)(?:码|\s)")
+_WEAR = re.compile(r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?")
 _RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)")
 
 
-def size_for(guide: str, height: int | None, weight: float | None) -> str | None:
-    """The size a size guide gives for a height and weight: the one whose weight range holds the
-    weight, and of several (or without a weight) the one whose height range holds the height too;
-    None if no range of the guide holds them."""
-    best: tuple[int, int, str] | None = None
-    for i, part in enumerate(re.split(r"[;；\n]", guide)):
-        head = _GUIDE_ENTRY.match(part.strip() + " ")
+def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, float]]]]]:
+    """Each size a guide gives, with the ranges (low, high) it states of each measure. A single
+    value counts only where it names a size itself: a foot length ("24.5cm穿39码", of a guide
+    naming 脚长) or a waist in 尺 ("L 腰围2尺4"); a garment's 胸围84cm is no fit the guide vouches
+    for a body measure of 84. A cm range the guide does not name is a height when it reads as one
+    (140-200cm), else the one measure the guide names ("M码头围55-56cm；L码57-58cm")."""
+    sizes = []
+    foot = "脚长" in guide
+    words = {what for what, _, _, _ in named_measures(guide)}
+    plain = words.pop() if len(words) == 1 else None
+    for part in re.split(r"[;；,，\n]", guide):
+        part = part.strip()
+        wear = _WEAR.search(part)
+        if wear and foot:
+            length = _cm(wear.group(1), wear.group(2), None, "foot")
+            if length is not None:
+                sizes.append((wear.group(3), {"foot": [(length, length)]}))
+            continue
+        head = _GUIDE_ENTRY.match(part + " ")
         if head is None:
             continue
-        w_in = h_in = 0
-        for lo, hi, unit in _RANGE.findall(part):
+        ranges: dict[str, list[tuple[float, float]]] = {}
+        for what, low, high, written in named_measures(part):
+            if low < high or what == "foot" or "尺" in written:
+                ranges.setdefault(what, []).append((low, high))
+        for lo, hi, unit in _RANGE.findall(_BODY_MEASURE.sub(" ", part)):
             scale = 2.0 if unit in ("kg", "公斤") else 1.0
-            is_height = unit in ("cm", "厘米")
-            value = height if is_height else weight
-            if value is not None and float(lo) * scale <= value <= float(hi) * scale:
-                h_in, w_in = (1, w_in) if is_height else (h_in, 1)
-        score = 2 * w_in + h_in
-        if score and (weight is None or w_in) and (best is None or score > best[0]):
-            best = (score, i, head.group(1))
-    return best[2] if best else None
+            what = "weight" if unit not in ("cm", "厘米") else "height" if 140 <= float(lo) <= 200 else plain
+            if what is not None:
+                ranges.setdefault(what, []).append((float(lo) * scale, float(hi) * scale))
+        sizes.append((head.group(1), ranges))
+    return sizes
+
+
+def size_for(guide: str, measures: dict[str, float]) -> str | None:
+    """The size a size guide gives for the viewer's measures: the one whose weight range holds the
+    weight, and of several (or without a weight) the one whose other ranges hold the most of the
+    other measures; None if no range of the guide holds them."""
+    best: tuple[int, str] | None = None
+    for head, ranges in _guide_sizes(guide):
+        held = {
+            what for what, value in measures.items()
+            if any(lo - 0.05 <= value <= hi + 0.05 for lo, hi in ranges.get(what, []))
+        }  # fmt: skip
+        score = 2 * ("weight" in held) + len(held - {"weight"})
+        # of two sizes that fit as well, the larger (guides go up): "介于两码之间拍大一码"
+        if score and ("weight" not in measures or "weight" in held) and (best is None or score >= best[0]):
+            best = (score, head)
+    return best[1] if best else None
 
 
 def _value_text(product: Product, key: str) -> str:
@@ -674,6 +759,12 @@ def currency_symbol(currency: str) -> str:
     return "¥" if currency == "CNY" else currency + " "
 
 
+def zh_amount(x: float, currency: str = "CNY") -> str:
+    """An amount as a Chinese reply says it: "89元" in yuan, else with the currency's code ("USD 28"):
+    a shop pricing in dollars is not quoted in yuan."""
+    return f"{money(x)}元" if currency == "CNY" else f"{currency} {money(x)}"
+
+
 def _join(values: list[str], lang: Lang) -> str:
     return ("/" if lang == "zh" else ", ").join(values)
 
@@ -681,6 +772,12 @@ def _join(values: list[str], lang: Lang) -> str:
 # said after an English reply's field name when the value it quotes is the shelf's Chinese text
 IN_CHINESE = " (from the shelf, in Chinese)"
 _LABELS_EN = {"shipping": "shipping", "returns": "returns"}
+
+
+def label_en(key: str) -> str:
+    """A field's name in English as a reply and the review page say it ("shipping", not the
+    lexicon's search word "ship")."""
+    return _LABELS_EN.get(key) or field_label(key, "en")
 
 
 def quoted_in_chinese(text: str) -> str:
@@ -695,9 +792,9 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     key = match.key
     if key == "price":
         if lang == "zh":
-            extra = f"（原价{money(product.was_price)}元）" if product.was_price else ""
+            extra = f"（原价{zh_amount(product.was_price, currency)}）" if product.was_price else ""
             sold = "，已经卖完了" if not product.in_stock else ""
-            return f"{name}现在{money(product.price)}元{extra}{sold}"
+            return f"{name}现在{zh_amount(product.price, currency)}{extra}{sold}"
         sym = currency_symbol(currency)
         extra = f" (was {sym}{money(product.was_price)})" if product.was_price else ""
         sold = " It is sold out." if not product.in_stock else ""
@@ -716,14 +813,13 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         )
     value = field_value(product, key)
     english = product.en_value(key) if lang == "en" else None
-    label_en = _LABELS_EN.get(key) or field_label(key, "en")
-    if key == "size_guide" and match.asked is not None and isinstance(value, str):
-        body = body_measures(match.asked)
-        size = size_for(value, *body) if body is not None else None
+    english_label = label_en(key)
+    if key == "size_guide" and match.measures is not None and isinstance(value, str):
+        size = size_for(value, body_measures(match.measures))
         if size is not None:
             if lang == "zh":
-                return f"{name}{match.asked}建议拍{size}码"
-            return f"{name}: size {size} for {match.asked.replace('斤', ' jin')}."
+                return f"{name}{match.measures}建议拍{size}码"
+            return f"{name}: size {size} for {match.measures.replace('斤', ' jin')}."
         value = str(value)
     if isinstance(value, list):
         shown = english if isinstance(english, list) else value
@@ -738,13 +834,13 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             listed = _join(shown, lang)
             return (
                 f"{name} {verb_en} {shown[at]}." if at is not None else f"{name} has no {match.asked}."
-            ) + f" {label_en.capitalize()}{quoted_in_chinese(listed)}: {listed}."
+            ) + f" {english_label.capitalize()}{quoted_in_chinese(listed)}: {listed}."
         value_text = _join(shown, lang)
     else:
         value_text = str(english if isinstance(english, str) else value)
     if lang == "zh":
         return f"{name}{_zh_label(key, product)}：{value_text}"
-    return f"{name} {label_en}{quoted_in_chinese(value_text)}: {value_text}"
+    return f"{name} {english_label}{quoted_in_chinese(value_text)}: {value_text}"
 
 
 def _zh_label(key: str, product: Product) -> str:

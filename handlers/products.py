@@ -221,6 +221,16 @@ _EN_NOT_NAMES = frozenset(
     narrow tall short round flat""".split()
 )
 _EN_TITLE_WORD = re.compile(r"[a-z][a-z-]{3,}")
+# A three-letter English title word ("pad", "mat", "cap"): too often a describing or common word to
+# name a product alone, but it tells apart products a longer word names alike ("sleeping pad" and
+# "sleeping bag")
+_EN_SHORT_WORD = re.compile(r"\b[a-z]{3}\b")
+# three-letter words that name nothing: function words, numbers, and a few that describe
+_EN_SHORT_NOT_NAMES = frozenset(
+    """the and for you can how are was has had not but any all its our out off per via one two six
+    ten now get who why yet too may nor own see put her him his she due etc inc ltd new set pro big
+    men kid""".split()
+)
 
 
 class ShelfMatcher:
@@ -346,6 +356,15 @@ class ShelfMatcher:
             return top_products[0], best, top_products
         return None, best, top_products
 
+    def _told_apart(self, text: str, tied: list[Product]) -> Product | None:
+        """Of products a comment names alike, the one alone whose English title has a three-letter
+        word the comment says ("how heavy is the sleeping pad?": the pad, not the sleeping bag)."""
+        if len(tied) < 2:
+            return None
+        said = set(_EN_SHORT_WORD.findall(text.lower())) - _EN_SHORT_NOT_NAMES
+        hits = [p for p in tied if said & set(_EN_SHORT_WORD.findall((p.title_en or "").lower()))]
+        return hits[0] if len(hits) == 1 else None
+
     def tied(self, text: str) -> list[Product]:
         """Every product a text's names fit best, equally well ("帽子" of a shelf with two hats)."""
         return self.by_name(self._name_scores(text))[2]
@@ -408,6 +427,9 @@ class ShelfMatcher:
             return ProductRef(screen, "this", 0.95)
         if named is not None:
             return ProductRef(named, "name", 0.8)
+        told = self._told_apart(text, tied) if screen is None or screen not in tied else None
+        if told is not None:
+            return ProductRef(told, "name", 0.85)
         if recent:
             rp = self.catalog.product(recent)
             if rp is not None:

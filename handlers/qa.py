@@ -448,7 +448,7 @@ def _decide_learned(
     if best.is_field:
         match = best.match or FieldMatch(best.source, p)
         reply = render_field(product, match, lang, room.catalog.currency)
-        asked, reason = match.asked, "field"
+        asked, reason = match.asked or match.measures, "field"
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = math.floor(p * 1000) / 1000  # rounded down: a learned probability never says certain
@@ -562,7 +562,7 @@ def _decide_by_rules(
                 confidence=round(conf, 3),
                 reply=render_field(product, best_field, lang, room.catalog.currency),
                 reason="field",
-                asked=best_field.asked,
+                asked=best_field.asked or best_field.measures,
             ),
             settings,
         )
@@ -704,8 +704,12 @@ def _several(
     )
 
 
-# "3号呢", "那裤子呢": nothing but a product and 呢
-_FOLLOW_UP = re.compile(r"(那|那么)?\s*.{1,10}?\s*呢\s*\??")
+# "3号呢", "那裤子呢": nothing but a product and 呢; in English, "and link 2?", "what about #5?",
+# "how about the teapot?": a product of two words at most, so "and it comes with a box?" is not one
+_FOLLOW_UP = re.compile(
+    r"(那|那么)?\s*.{1,10}?\s*呢\s*\??"
+    r"|(?:and|what about|how about)\s+(?:(?:the|this|that|for)\s+)?(?:[^\s?]+\s*){1,2}\?*"
+)
 
 
 def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: str | None) -> bool:

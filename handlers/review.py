@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
 from handlers.field_entries import field_label, field_value_text, product_fields
+from handlers.fields import label_en
 from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ShelfMatcher
 from handlers.qa import PAUSED, SAYS_LESS, entry_reply
@@ -134,22 +135,32 @@ def product_entries(product: Product) -> list[dict[str, str]]:
     """The entries that can answer a question about the product, as the review page lists them: each
     field (`source` its key, named in both languages) and each FAQ entry (`source` its id, named by
     its question); `says` is the start of what the entry answers (a field's value, an FAQ answer), so
-    that a field whose name is only its key ("brim") can be told apart."""
+    that a field whose name is only its key ("brim") can be told apart; `says_en`, of its English
+    value or answer, when the catalog gives one (its `en:` block)."""
 
     def says(text: str) -> str:
         return text if len(text) <= HINT_CHARS else text[: HINT_CHARS - 1] + "…"
+
+    def english(value: str | list[str] | None) -> dict[str, str]:
+        text = ", ".join(value) if isinstance(value, list) else value
+        return {"says_en": says(text)} if text else {}
 
     live = {"price": f"{product.price:g}", "stock": str(product.stock)}
     fields = [
         {
             "source": k,
             "zh": field_label(k, "zh", product),
-            "en": field_label(k, "en"),
+            "en": label_en(k),
             "says": says(live.get(k) or field_value_text(product, k)),
+            **english(product.en_value(k)),
         }
         for k in product_fields(product)
     ]
-    return fields + [{"source": f.id, "zh": f.q, "en": f.q, "says": says(f.a)} for f in product.faq]
+    faq = [
+        {"source": f.id, "zh": f.q, "en": f.q, "says": says(f.a), **english(product.en_answer(f.id))}
+        for f in product.faq
+    ]
+    return fields + faq
 
 
 def teach_comment(catalog: Catalog, product_id: str | None, text: str, source: str | None) -> Catalog:

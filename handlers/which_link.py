@@ -9,7 +9,7 @@ import re
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
-from handlers.fields import currency_symbol, detect_fields, money
+from handlers.fields import currency_symbol, detect_fields, money, zh_amount
 from handlers.intent import is_question
 from handlers.products import ProductRef, ShelfMatcher, without_links
 
@@ -125,7 +125,8 @@ def listing(products: list[Product], lang: Lang, currency: str = "CNY") -> str:
     """Each product's link number, title and live price: "14号链接：慢回弹记忆棉护颈枕，现在89元"."""
     if lang == "zh":
         return "；".join(
-            f"{p.link}号链接：{p.title}，现在{money(p.price)}元" + ("" if p.in_stock else "，已经卖完了")
+            f"{p.link}号链接：{p.title}，现在{zh_amount(p.price, currency)}"
+            + ("" if p.in_stock else "，已经卖完了")
             for p in products
         )
     sym = currency_symbol(currency)

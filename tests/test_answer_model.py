@@ -25,6 +25,7 @@ from handlers.answer_model import (
     shipped_model,
 )
 from handlers.field_entries import field_docs, field_name_text, unit_words
+from handlers.fields import body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import TextEncoder
@@ -339,6 +340,55 @@ def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowled
     assert d.kind == "answer" and d.product_id == shirt.id and d.source == "size_guide"
     assert d.reply is not None and f"{size}码" in d.reply
     assert guide not in d.reply  # the size named, not the whole guide
+
+
+def test_a_waist_named_in_chi_or_cm_gets_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:
+    # "腰围2尺4穿什么码" got the whole guide: only a height and a weight were read
+    trousers = next(
+        p for p in demo_room.catalog.products if "腰围2尺4" in str(p.attributes.get("size_guide"))
+    )
+    guide = str(trousers.attributes["size_guide"])
+    size = next(part.split()[0] for part in guide.split(";") if "腰围2尺4" in part)
+    for text in (
+        f"{trousers.link}号腰围2尺4穿什么码",
+        f"{trousers.link}号 我腰二尺四 穿多大",
+        f"{trousers.link}号腰围80cm穿啥码",
+    ):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind == "answer" and d.source == "size_guide", (text, d)
+        assert d.reply is not None and f"建议拍{size}码" in d.reply and guide not in d.reply, (text, d.reply)
+    english = answer_comment(
+        f"what size is link {trousers.link} for a waist of 80cm?", demo_room, None, SETTINGS
+    )
+    assert english.reply is not None and f"size {size} for" in english.reply
+    # a waist between two of the guide's sizes: the guide, whole, for the viewer to choose from
+    between = answer_comment(f"{trousers.link}号腰围2尺3穿什么码", demo_room, None, SETTINGS)
+    assert between.reply is not None and guide in between.reply
+
+
+@pytest.mark.parametrize(
+    ("guide", "said", "size"),
+    [
+        ("S 胸围80-84cm 85-100斤; M 胸围84-88cm 100-115斤; L 胸围88-94cm 115-130斤", "胸围90穿多大", "L"),
+        ("S 胸围80-84cm 85-100斤; M 胸围84-88cm 100-115斤; L 胸围88-94cm 115-130斤", "胸围86 110斤", "M"),
+        ("S 胸围80-84cm 85-100斤; M 胸围84-88cm 100-115斤", "胸围86 120斤", None),  # the weight fits none
+        ("按平时码数拍；脚长23cm穿36码，23.5cm穿37码，24cm穿38码", "脚长23.5穿几码", "37"),
+        ("按平时码数拍；脚长23cm穿36码，23.5cm穿37码，24cm穿38码", "脚长235mm", "37"),
+        ("M码头围54-56cm；L码56-58cm；XL码58-60cm", "头围57戴什么码", "L"),
+        (
+            "M 165-170cm 110-125斤 腰围2尺2; L 170-175cm 125-140斤 腰围2尺4",
+            "172 130斤",
+            "L",
+        ),  # still a height
+        ("M码头围54-56cm；L码56-58cm；XL码58-60cm", "头围58", "XL"),  # between two: the larger
+        ("S 胸围96cm 建议90-105斤; M 胸围100cm 建议105-118斤", "胸围96", None),  # a garment's own measure
+        ("S 身高150-158cm 85-98斤; M 身高158-165cm 98-110斤", "后腰2个口袋 160 105斤", "M"),
+    ],
+)
+def test_a_body_measure_named_by_its_word_is_read_against_the_guide(
+    guide: str, said: str, size: str | None
+) -> None:
+    assert size_for(guide, body_measures(said)) == size
 
 
 def test_a_room_on_another_encoder_is_decided_by_the_rules(gadgets: Catalog) -> None:

@@ -81,3 +81,17 @@ def test_a_product_with_names_survives_a_live_change(demo_catalog: Catalog) -> N
     product = next(p for p in demo_catalog.products if any(len(v) > 1 for v in p.names.values()))
     changed = Product.model_validate({**product.model_dump(), "price": product.price + 1})
     assert changed.names == product.names
+
+
+def test_the_english_label_form_names_shipping_as_a_reply_does_and_quotes_the_english_value(
+    demo_catalog: Catalog,
+) -> None:
+    # the English label form listed "ship · 付款后48小时内发货…" of a product whose catalog gives its
+    # shipping in English: the lexicon's search word, and the Chinese value
+    product = next(p for p in demo_catalog.products if p.en_value("shipping"))
+    entries = {c["source"]: c for c in product_entries(product)}
+    assert (entries["shipping"]["en"], entries["returns"]["en"]) == ("shipping", "returns")
+    assert entries["shipping"]["says_en"].startswith(str(product.en_value("shipping"))[:10])
+    assert "发货" in entries["shipping"]["says"]  # the Chinese form's stays the shelf's Chinese
+    plain = next(p for p in demo_catalog.products if p.en is None)
+    assert all("says_en" not in c for c in product_entries(plain))  # nothing English to quote

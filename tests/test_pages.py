@@ -380,3 +380,23 @@ async def test_a_second_tab_of_the_same_viewer_joins_with_its_token(live_server,
     await second.goto(f"{live.url}/room/demo-room?viewer=twin")
     await expect(second.locator("body[data-joined]")).to_have_count(1)
     await first.context.close()
+
+
+async def test_a_shelf_priced_in_dollars_is_quoted_in_dollars(live_server, browser, demo_catalog) -> None:
+    # `currency: USD` was said only in English replies: a Chinese reply said "28元", the viewer's
+    # page and the console "¥28"
+    shelf = demo_catalog.model_copy(update={"currency": "USD"})
+    live = await live_server([shelf])
+    product = next(p for p in shelf.products if p.in_stock and p.original_price)
+    page = await viewer_page(browser, live.url, "dee")
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with http.post(
+            f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": product.id}
+        ) as r:
+            assert r.status == 200
+    await expect(page.locator("#on-screen .price")).to_have_text(f"USD {product.price:g}")
+    await ask(page, f"{product.link}号链接多少钱")
+    reply = page.locator(".msg.bot .text").last
+    await expect(reply).to_contain_text(f"现在USD {product.price:g}（原价USD {product.original_price:g}）")
+    await expect(reply).not_to_contain_text("元")
+    await page.context.close()

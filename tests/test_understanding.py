@@ -837,6 +837,18 @@ def test_what_about_another_product_asks_the_field_asked_before(
     assert d.kind == "answer" and d.source == "stock" and d.product_id == product.id
     d = answer_comment(f"那{product.link}号呢", room, catalog.products[0].id, SETTINGS)
     assert d.kind != "answer"
+    # in English too ("and link 2?" asked the price again as a question of its own: a guess, 0.04)
+    for text in (
+        f"and link {product.link}?",
+        f"what about #{product.link}?",
+        f"how about link {product.link}",
+    ):
+        d = answer_comment(text, room, catalog.products[0].id, SETTINGS, asked_before="stock")
+        assert d.kind == "answer" and d.source == "stock" and d.product_id == product.id, (text, d)
+    d = answer_comment(
+        f"and link {product.link} comes with a box?", room, None, SETTINGS, asked_before="stock"
+    )
+    assert d.source != "stock"  # a question of its own, not "and the same of link N"
 
 
 def test_a_number_that_may_be_a_day_is_not_read_as_the_last_product(
@@ -882,3 +894,35 @@ def test_a_shelf_of_one_product_answers_without_naming_it(encoder: TextEncoder) 
     assert d.kind == "answer" and d.source == "shipping" and "48小时" in (d.reply or "")
     d = answer_comment("can it go in the dishwasher?", room, None, SETTINGS)
     assert d.product_id == "k1" and d.source == "k1-f1"
+
+
+def test_a_three_letter_word_tells_apart_two_products_a_longer_word_names_alike() -> None:
+    # "How heavy is the sleeping pad?" named the pad and the sleeping bag alike ("sleeping"; "pad" is
+    # too short to name a product alone), and the tent on screen was taken instead
+    def product(pid: str, link: int, title: str, title_en: str) -> dict:
+        return {
+            "id": pid,
+            "link": link,
+            "title": title,
+            "title_en": title_en,
+            "category": "户外",
+            "price": 99,
+            "stock": 5,
+        }
+
+    shelf = parse_catalog(
+        {
+            "room_id": "camp",
+            "products": [
+                product("tent", 1, "自动速开帐篷 3-4人", "Instant pop-up tent for 3-4 people"),
+                product("pad", 2, "自充气防潮垫", "Self-inflating sleeping pad"),
+                product("bag", 3, "羽绒木乃伊睡袋", "Down mummy sleeping bag"),
+            ],
+        }
+    )
+    matcher = ShelfMatcher(shelf)
+    assert matcher.resolve("How heavy is the sleeping pad?", "tent").product.id == "pad"
+    assert matcher.resolve("is the sleeping bag warm enough?", "tent").product.id == "bag"
+    # a short word alone names nothing, and one both titles lack tells nothing apart
+    assert matcher.resolve("is the pad thick?", "tent").product.id == "tent"
+    assert matcher.resolve("how much is the sleeping one for kids?", "tent").product.id == "tent"

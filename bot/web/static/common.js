@@ -23,8 +23,17 @@ function clear(node) {
   return node;
 }
 
+// the shelf's currency (the catalog's `currency`), which a page learns from the server: prices in
+// yuan are "¥89", in any other currency "USD 28"
+let shelfCurrency = "CNY";
+function useCurrency(code) {
+  if (typeof code === "string" && code) shelfCurrency = code;
+}
+
 function money(value) {
-  return value === null || value === undefined ? "" : "¥" + Number(value).toFixed(2).replace(/\.00$/, "");
+  if (value === null || value === undefined) return "";
+  const amount = Number(value).toFixed(2).replace(/\.00$/, "");
+  return shelfCurrency === "CNY" ? "¥" + amount : shelfCurrency + " " + amount;
 }
 
 // a time of day; of another day than today, with its date (the review list spans shows and days)

@@ -227,6 +227,7 @@
     const state = await call("console_state", null);
     if (!state.ok) return;
     if (typeof state.now === "number") clockOffset = state.now - Date.now() / 1000;
+    useCurrency(state.currency);
     renderShelf(state);
     syncQueue(state.queue);
     renderCounters(state.counters);

@@ -372,7 +372,8 @@ addStrings({
         entry.append(el("option", { value: "", text: t("ops.chooseEntry"), selected: true }));
       }
       for (const e of entries) {
-        const name = e[LANG === "en" ? "en" : "zh"] + (e.says ? " · " + e.says : "");
+        const says = (LANG === "en" && e.says_en) || e.says; // the catalog's English value, when it gives one
+        const name = e[LANG === "en" ? "en" : "zh"] + (says ? " · " + says : "");
         entry.append(el("option", { value: e.source, text: name, selected: e.source === want }));
       }
       draft.entry = entry.value;

@@ -147,6 +147,7 @@ addStrings({
     try {
       const r = await fetch("/room/" + encodeURIComponent(roomId) + "/products.json");
       const data = await r.json();
+      useCurrency(data.currency);
       for (const p of data.products || []) products[p.product_id] = p;
     } catch (e) { /* the on-screen box waits for the next on_screen event */ }
   }
