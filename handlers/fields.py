@@ -554,7 +554,7 @@ _CHI_CM = 100 / 3  # 一尺 is a third of a metre
 
 
 def _cm(value: str, unit: str | None, tenth: str | None, what: str) -> float | None:
-    number = float(_CN_DIGIT.get(value, value) if not value[0].isdigit() else value)
+    number = float(value) if value[0].isdigit() else float(_CN_DIGIT[value])
     if unit == "尺" or (unit is None and what == "waist" and number < 5):  # "2尺4", "腰围2.4"
         if tenth:
             number += (_CN_DIGIT[tenth] if tenth in _CN_DIGIT else int(tenth)) / 10
