@@ -77,6 +77,8 @@ class ProductEn(BaseModel):
     shipping: str | None = Field(default=None, min_length=1, max_length=2000)
     returns: str | None = Field(default=None, min_length=1, max_length=2000)
     faq: dict[str, FaqAnswer] = Field(default_factory=dict)
+    # FAQ questions in English by FAQ id: what the English console and review page name an entry by
+    questions: dict[str, FaqAnswer] = Field(default_factory=dict)
 
     @field_validator("attributes", mode="before")
     @classmethod
@@ -177,9 +179,10 @@ class Product(BaseModel):
             if getattr(self.en, key) is not None and getattr(self, key) is None:
                 raise ValueError(f"en.{key}: the product has no {key} to give in English")
         ids = {f.id for f in self.faq}
-        for faq_id in self.en.faq:
-            if faq_id not in ids:
-                raise ValueError(f"en.faq.{faq_id}: the product has no FAQ entry with this id")
+        for part in ("faq", "questions"):
+            for faq_id in getattr(self.en, part):
+                if faq_id not in ids:
+                    raise ValueError(f"en.{part}.{faq_id}: the product has no FAQ entry with this id")
         return self
 
     @model_validator(mode="after")
@@ -249,6 +252,10 @@ class Product(BaseModel):
     def en_answer(self, faq_id: str) -> str | None:
         """The English answer of an FAQ entry, if the catalog gives one."""
         return self.en.faq.get(faq_id) if self.en is not None else None
+
+    def en_question(self, faq_id: str) -> str | None:
+        """The English question of an FAQ entry, if the catalog gives one."""
+        return self.en.questions.get(faq_id) if self.en is not None else None
 
     @property
     def in_stock(self) -> bool:

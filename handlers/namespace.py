@@ -734,6 +734,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "original_price": p.original_price,
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
+                "faq_en": {f.id: q for f in p.faq if (q := p.en_question(f.id))},  # and in English
                 "fields": {k: field_label(k, "zh", p) for k in product_fields(p)},  # or by the field's name
             }
             for p in sorted(room.catalog.products, key=lambda p: p.link)

@@ -157,7 +157,13 @@ def product_entries(product: Product) -> list[dict[str, str]]:
         for k in product_fields(product)
     ]
     faq = [
-        {"source": f.id, "zh": f.q, "en": f.q, "says": says(f.a), **english(product.en_answer(f.id))}
+        {
+            "source": f.id,
+            "zh": f.q,
+            "en": product.en_question(f.id) or f.q,
+            "says": says(f.a),
+            **english(product.en_answer(f.id)),
+        }
         for f in product.faq
     ]
     return fields + faq

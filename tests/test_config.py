@@ -74,6 +74,7 @@ def test_a_missing_uvloop_is_named_with_the_way_out(monkeypatch: pytest.MonkeyPa
         ("missing_stock.yaml", "product m1, field stock: Field required"),
         ("unknown_en_key.yaml", "product e1, field en.attributes.colours: the product has no attribute"),
         ("unknown_en_faq.yaml", "product e2, field en.faq.e2-f2: the product has no FAQ entry"),
+        ("unknown_en_question.yaml", "product e3, field en.questions.e3-f9: the product has no FAQ entry"),
     ],
 )
 def test_broken_catalog_names_product_and_field(name: str, expected: str) -> None:

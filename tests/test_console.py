@@ -55,6 +55,10 @@ async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_ca
     state = await streamer.call("console_state")
     assert state["ok"] and state["room_id"] == "demo-room"
     assert [p["link"] for p in state["products"]] == sorted(p.link for p in demo_catalog.products)
+    # an FAQ entry named by its English question where the catalog gives one (the English console)
+    bag = next(p for p in demo_catalog.products if p.en is not None and p.en.questions)
+    [shown] = [p for p in state["products"] if p["product_id"] == bag.id]
+    assert shown["faq_en"] == dict(bag.en.questions) and set(shown["faq"]) == {f.id for f in bag.faq}
     assert len(state["queue"]) == 1 and state["settings"]["paused"] is False
     c = state["counters"]
     assert (c["viewers"], c["comments"], c["questions"], c["answered"], c["escalated"]) == (1, 2, 2, 1, 1)

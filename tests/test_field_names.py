@@ -93,5 +93,11 @@ def test_the_english_label_form_names_shipping_as_a_reply_does_and_quotes_the_en
     assert (entries["shipping"]["en"], entries["returns"]["en"]) == ("shipping", "returns")
     assert entries["shipping"]["says_en"].startswith(str(product.en_value("shipping"))[:10])
     assert "发货" in entries["shipping"]["says"]  # the Chinese form's stays the shelf's Chinese
+    bag = next(p for p in demo_catalog.products if p.en is not None and p.en.questions)
+    named = {c["source"]: c for c in product_entries(bag)}
+    asked = next(f for f in bag.faq if bag.en_question(f.id))  # the catalog's English question names it
+    assert (named[asked.id]["en"], named[asked.id]["zh"]) == (bag.en_question(asked.id), asked.q)
+    unnamed = next(f for f in bag.faq if not bag.en_question(f.id))  # else its Chinese question
+    assert named[unnamed.id]["en"] == unnamed.q
     plain = next(p for p in demo_catalog.products if p.en is None)
     assert all("says_en" not in c for c in product_entries(plain))  # nothing English to quote

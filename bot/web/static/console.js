@@ -427,7 +427,7 @@
     if (!item.source) return "";
     const p = products.get(item.product_id) || {};
     const faq = p.faq || {};
-    if (item.source in faq) return t("from_faq", { q: faq[item.source] });
+    if (item.source in faq) return t("from_faq", { q: (LANG === "en" && (p.faq_en || {})[item.source]) || faq[item.source] });
     // a field by its name: in Chinese as the shelf's fields are called ("价格", not "price"), in
     // English the key's words
     const zh = item.source === "link" ? "链接号" : (p.fields || {})[item.source];
