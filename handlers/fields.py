@@ -22,6 +22,12 @@ class FieldMatch:
     # named by its word is not (a value no field lists)
     measures: str | None = None
 
+    @property
+    def named(self) -> str | None:
+        """What the viewer named that the answer is about (a decision's `asked`): the value, else the
+        measures; answers that differ in it are never grouped."""
+        return self.asked or self.measures
+
 
 def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(parts))
@@ -519,7 +525,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     body = body_measures(text)
     if body:
         said = measures_said(text, body)
-        height_weight = measures_said("", body) or None
+        height_weight = height_weight_said(body) or None
         found = [
             FieldMatch(f.key, f.strength, f.asked or height_weight, said) if f.key == "size_guide" else f
             for f in found
@@ -608,11 +614,16 @@ def body_measures(text: str) -> dict[str, float]:
     return measures
 
 
-def measures_said(text: str, measures: dict[str, float]) -> str:
-    """The viewer's measures as a reply names them: "160cm 105斤", "腰2尺4"."""
+def height_weight_said(measures: dict[str, float]) -> str:
+    """The viewer's height and weight as a reply names them: "160cm 105斤", "160cm"; "" for neither."""
     said = [f"{measures['height']}cm"] if "height" in measures else []
     said += [f"{measures['weight']}斤"] if "weight" in measures else []
-    return " ".join(said + [m[3] for m in named_measures(text)])
+    return " ".join(said)
+
+
+def measures_said(text: str, measures: dict[str, float]) -> str:
+    """The viewer's measures as a reply names them: "160cm 105斤", "腰2尺4"."""
+    return " ".join(filter(None, [height_weight_said(measures), *(m[3] for m in named_measures(text))]))
 
 
 # one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"; of a shoe

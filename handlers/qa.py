@@ -448,7 +448,7 @@ def _decide_learned(
     if best.is_field:
         match = best.match or FieldMatch(best.source, p)
         reply = render_field(product, match, lang, room.catalog.currency)
-        asked, reason = match.asked or match.measures, "field"
+        asked, reason = match.named, "field"
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = math.floor(p * 1000) / 1000  # rounded down: a learned probability never says certain
@@ -562,7 +562,7 @@ def _decide_by_rules(
                 confidence=round(conf, 3),
                 reply=render_field(product, best_field, lang, room.catalog.currency),
                 reason="field",
-                asked=best_field.asked or best_field.measures,
+                asked=best_field.named,
             ),
             settings,
         )
