@@ -437,7 +437,7 @@ def _decide_learned(
     x = comment_features(u, cands, product, rule, other, len(question_clauses(u.text)), kind_probs)
     i, p = model.choose(cands, x, u.fvec)
     verbatim = next(
-        (j for j, c in enumerate(cands) if not c.is_field and _same_words(u.text, c.hit.doc.text)), None
+        (j for j, c in enumerate(cands) if not c.is_field and _typed_question(u.text, c, product)), None
     )
     if verbatim is not None:
         # the viewer typed one of the streamer's own FAQ questions: its answer is what was asked,
@@ -720,9 +720,12 @@ def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: 
     return has and bool(_FOLLOW_UP.fullmatch(t))
 
 
-def _same_words(text: str, question: str) -> bool:
-    """The cleaned comment says what the question says, but for spaces and punctuation."""
-    return bool(text) and words_only(text) == words_only(question)
+def _typed_question(text: str, c: Candidate, product: Product) -> bool:
+    """The cleaned comment is the FAQ entry's question, in Chinese or in the catalog's English, but for
+    spaces and punctuation."""
+    said = words_only(text)
+    asked = [q for f in product.faq if f.id == c.source for q in (f.q, product.en_question(f.id)) if q]
+    return bool(said) and said in map(words_only, asked)
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

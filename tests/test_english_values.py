@@ -84,6 +84,18 @@ def test_an_faq_answer_without_english_says_it_is_the_shelfs_chinese(
     assert d.reply == f"Link {product.link}{IN_CHINESE}: {product.faq[1].a}"
 
 
+def test_the_streamers_english_faq_question_typed_gets_its_answer(
+    room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    """A viewer who types an FAQ entry's English question (the catalog's `en.questions`) gets that
+    entry's answer, as one who types its Chinese question does."""
+    product = demo_catalog.product("d03")
+    faq = next(f for f in product.faq if product.en_question(f.id) and product.en_answer(f.id))
+    d = answer_comment(product.en_question(faq.id).upper(), room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == faq.id
+    assert d.reply == f"Link {product.link}: {product.en_answer(faq.id)}"
+
+
 def test_a_chinese_question_still_gets_the_chinese_value(room: RoomKnowledge, demo_catalog: Catalog) -> None:
     product = demo_catalog.product("d01")
     d = answer_comment("这件是什么材质", room, product.id, SETTINGS)
