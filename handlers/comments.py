@@ -15,7 +15,7 @@ from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget, expiring
 from handlers.outbox import Outcome
-from handlers.qa import field_asked
+from handlers.qa import field_asked, held_answer
 from handlers.rooms import QueueItem, Room
 from recommender.cards import card_from_pick, card_reasons, card_titles
 from recommender.ranking import Pick, Recommender
@@ -542,11 +542,14 @@ class CommentFlow:
         # this viewer's open asks of this kind: items of their own and each time they were folded
         # into one (the same question asked again folds too, so repeating it cannot grow an item
         # without end). Complaints count apart: a viewer's open questions never keep their
-        # complaint from a person, whom the viewer is told will follow up
+        # complaint from a person, whom the viewer is told will follow up. Answers the console holds
+        # (paused, approve before send) are neither counted nor capped: the bot has them, and the
+        # streamer sends them with a click; the room's queue size and the viewer's rate limit bound them
+        held = held_answer(decision.reason)
         waiting = sum(
             (i.viewer_id == who) + sum(g["viewer_id"] == who for g in i.grouped)
             for i in room.queue
-            if i.kind == kind
+            if i.kind == kind and not held_answer(i.reason)
         )
         item = QueueItem(
             new_id("e"),
@@ -561,7 +564,7 @@ class CommentFlow:
             kind,
             source=decision.source,
         )
-        if waiting >= self.settings.queue_per_viewer:
+        if not held and waiting >= self.settings.queue_per_viewer:
             # one viewer cannot fill the streamer's queue (and push out everyone else's questions);
             # the question is logged as not queued, so the operators' review list shows it
             out.log("escalations", escalation_row(item, room.room_id, "queue_full"))

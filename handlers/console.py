@@ -18,7 +18,7 @@ from domain.messages import Decision, new_id
 from handlers.comments import room_channel
 from handlers.outbox import Outcome
 from handlers.payloads import REPLY_MAX_CHARS
-from handlers.qa import PAUSED
+from handlers.qa import APPROVE, PAUSED
 from storage.controls import SHOW_GAP_S
 
 
@@ -163,7 +163,7 @@ def gate(decision: Decision, state: ConsoleState) -> Decision:
     elif state.approve_mode and decision.confidence < state.approve_below:
         # rounded down: a 0.996 held below 1 reads "0.99 < 1", not "1.00 < 1.00"
         shown = math.floor(round(decision.confidence * 100, 6)) / 100  # 0.29 * 100 is 28.999…
-        reason = f"approve before send ({shown:.2f} < {state.approve_below:g})"
+        reason = f"{APPROVE} ({shown:.2f} < {state.approve_below:g})"
     else:
         return decision
     return dataclasses.replace(decision, kind="escalate", guess=decision.reply, reply=None, reason=reason)

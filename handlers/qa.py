@@ -63,6 +63,14 @@ SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
 PAUSED = "bot paused by the streamer"
+# an answer held because it is below the console's approve-before-send threshold
+APPROVE = "approve before send"
+
+
+def held_answer(reason: str) -> bool:
+    """Whether a queued item is an answer the bot had and the console held (paused, or to approve),
+    not a question the streamer must answer by hand."""
+    return reason == PAUSED or reason.startswith(APPROVE)
 
 
 class QASettings(BaseModel):

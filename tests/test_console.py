@@ -175,6 +175,25 @@ async def test_paused_bot_hands_answers_to_the_streamer_to_approve(live_server, 
     assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
 
 
+async def test_answers_held_by_a_pause_are_not_turned_away_by_the_viewers_queue_limit(live_server) -> None:
+    # one viewer's open questions are capped (hygiene.queue_per_viewer); the answers a pause holds are
+    # the bot's, waiting for the streamer's click: over the cap they were dropped as queue_full, and
+    # the resume's "send the held answers" never sent them
+    live = await live_server(hygiene={"queue_per_viewer": 1})
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await streamer.call("console_settings", {"paused": True}))["ok"]
+    for link in (1, 3, 4):
+        ack = await viewer.call("comment", {"text": f"{link}号链接多少钱"})
+        assert ack["escalated"] and not ack.get("queue_full"), ack
+    items = await streamer.wait_for("queue_item", 3)
+    assert all("paused" in i["reason"] and i["guess"] for i in items)
+    # held answers do not count against the cap: the viewer's one question for the streamer is queued,
+    # a second is not
+    assert (await viewer.call("comment", {"text": "80号链接什么时候上架"}))["escalated"]
+    assert (await viewer.call("comment", {"text": "81号链接什么时候上架"}))["queue_full"]
+
+
 async def test_an_approved_price_guess_says_the_price_now_and_names_the_asker(
     live_server, demo_catalog
 ) -> None:
