@@ -51,12 +51,12 @@ def live_counters(room_id: str, since: float, now: float | None = None) -> tuple
              and kind in ('answer', 'escalate')) as questions,
           (select count(*) from comments where room_id = :room and created_at >= :since
              and kind = 'answer') as answered,
+          (select count(*) from comments where room_id = :room and created_at >= :since
+             and kind = 'escalate') as escalated,
           (select count(*) from escalations where room_id = :room and created_at >= :since
-             and status != 'queue_full') as escalated,
+             and status = 'queue_full' and coalesce(kind, 'question') = 'question') as not_queued,
           (select count(*) from escalations where room_id = :room and created_at >= :since
-             and status = 'queue_full') as not_queued,
-          (select count(*) from escalations where room_id = :room and created_at >= :since
-             and status = 'answered') as streamer_answered,
+             and status = 'answered' and coalesce(kind, 'question') = 'question') as streamer_answered,
           (select count(*) from card_impressions where room_id = :room and created_at >= :since)
             as cards_shown,
           (select count(*) from card_clicks where room_id = :room and created_at >= :since) as clicks,
@@ -326,9 +326,10 @@ def answer_stats(query: Query, room_id: str) -> dict[str, Any]:
           count(*) filter (where kind in ('answer', 'escalate')) as questions,
           count(*) filter (where kind = 'answer') as answered,
           count(*) filter (where kind = 'escalate') as escalated,
-          (select count(*) from escalations where room_id = :room and status = 'answered')
-            as streamer_answered,
-          (select count(*) from escalations where room_id = :room and status = 'dismissed') as dismissed,
+          (select count(*) from escalations where room_id = :room and status = 'answered'
+             and coalesce(kind, 'question') = 'question') as streamer_answered,
+          (select count(*) from escalations where room_id = :room and status = 'dismissed'
+             and coalesce(kind, 'question') = 'question') as dismissed,
           (select count(*) from escalations where room_id = :room and status = 'queue_full'
              and coalesce(kind, 'question') = 'question') as not_queued
           from comments where room_id = :room
