@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.messages import Decision, new_id
 from handlers.comments import room_channel
 from handlers.outbox import Outcome
-from handlers.payloads import REPLY_MAX_CHARS
+from handlers.payloads import SaidText
 from handlers.qa import APPROVE, PAUSED
 from storage.controls import SHOW_GAP_S
 
@@ -39,11 +39,11 @@ class QueueDismissManyIn(_Payload):
 
 
 class AnnounceIn(_Payload):
-    text: str = Field(min_length=1, max_length=REPLY_MAX_CHARS)
+    text: SaidText
 
 
 class TimerSetIn(_Payload):
-    text: str = Field(min_length=1, max_length=REPLY_MAX_CHARS)
+    text: SaidText
     every_min: float | int | None = Field(default=None, ge=0.05, le=1440)
     every_comments: int | None = Field(default=None, ge=1, le=1_000_000)
 

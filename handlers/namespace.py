@@ -31,7 +31,7 @@ from handlers.field_entries import field_label, product_fields
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
-from handlers.qa import QASettings, answer_with_vector, needs_retrieval, search_texts
+from handlers.qa import QASettings, answer_with_vector, held_answer, needs_retrieval, search_texts
 from handlers.review import answers_in_restored_queue, guess_confirmed
 from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
 from storage.controls import (
@@ -562,6 +562,15 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         room = await self._streamer_room(sid)
         msg = parse(P.QueueAnswer, data, "queue_answer")
         item = self._queued(room, msg.escalation_id)
+        floor = self.console(room).guess_above
+        if msg.use_guess and not msg.text and not held_answer(item.reason) and item.confidence < floor:
+            # the console neither shows nor offers such a guess; sent, it would also teach the shelf
+            # that wording (a 0.002 guess taught "面膜孕妇能用吗" a shirt's fit in a trial)
+            raise EventError(
+                P.BAD_PAYLOAD,
+                f"queue_answer: the bot's guess ({item.confidence:.2f}) is below the console's guess_above"
+                f" ({floor:g}); write the answer as text",
+            )
         # a price or stock guess says the shelf's value now, not the one when the question came
         text = msg.text or ((live_guess(item, room.catalog) or item.guess) if msg.use_guess else None)
         if not text:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from storage.log import storable
 
@@ -30,6 +30,8 @@ INTERNAL_ERROR = "internal_error"
 # what a person may say in the room through the bot: a streamer's reply, announcement or timer, an
 # operator's answer
 REPLY_MAX_CHARS = 500
+# such a message without its outer spaces: a blank one says nothing and is refused
+SaidText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REPLY_MAX_CHARS)]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ID = r"^[A-Za-z0-9_.:@-]+$"
@@ -116,7 +118,7 @@ class StreamerJoin(_Payload):
 
 class QueueAnswer(_Payload):
     escalation_id: str = Field(min_length=1, max_length=64)
-    text: str | None = Field(default=None, min_length=1, max_length=REPLY_MAX_CHARS)
+    text: SaidText | None = None
     use_guess: bool = False
 
 

@@ -248,6 +248,37 @@ async def test_approve_mode_holds_only_unsure_answers(live_server) -> None:
     assert bad["error"]["code"] == "bad_payload"
 
 
+async def test_blank_messages_and_hidden_guesses_are_refused_and_nothing_is_sent(live_server) -> None:
+    # the console trims what the streamer types and offers a guess only from guess_above; the socket
+    # API took "   " as an answer, an announcement and a timer, and sent a 0.04 guess (teaching the
+    # shelf that wording)
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await viewer.call("comment", {"text": "3号链接可以开发票吗，公司报销要用"}))["escalated"]
+    [item] = await streamer.wait_for("queue_item")
+    assert item["guess"] and item["confidence"] < 0.5  # the console does not show it
+    for event, payload in (
+        ("queue_answer", {"escalation_id": item["escalation_id"], "text": "   "}),
+        ("queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True}),
+        ("announce", {"text": " \n "}),
+        ("timer_set", {"text": " ", "every_min": 1}),
+    ):
+        ack = await streamer.call(event, payload)
+        assert ack["error"]["code"] == "bad_payload", (event, payload, ack)
+    assert [q["escalation_id"] for q in (await streamer.call("queue_list"))["queue"]] == [
+        item["escalation_id"]
+    ]
+    assert (await streamer.call("console_state"))["timers"] == []
+    # written out, the answer goes without its outer spaces
+    answered = await streamer.call(
+        "queue_answer", {"escalation_id": item["escalation_id"], "text": " 可以开 "}
+    )
+    assert answered["ok"] and not answered.get("taught")
+    [reply] = await viewer.wait_for("bot_reply")
+    assert reply["text"].endswith("可以开")
+
+
 async def test_announcements_and_timers_reach_the_room(live_server) -> None:
     live = await live_server()
     streamer = await streamer_of(live)

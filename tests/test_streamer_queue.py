@@ -57,18 +57,14 @@ async def test_dismiss_and_approve_the_bots_guess(live_server) -> None:
         "status"
     ] == "dismissed"
     second = items[1]
-    if second["guess"]:
-        ok = await streamer.call(
-            "queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True}
-        )
-        assert ok["ok"]
-        [reply] = await viewer.wait_for("bot_reply")
-        assert second["guess"] in reply["text"]
-    else:
-        refused = await streamer.call(
-            "queue_answer", {"escalation_id": second["escalation_id"], "use_guess": True}
-        )
-        assert refused["error"]["code"] == "bad_payload"
+    approve = {"escalation_id": second["escalation_id"], "use_guess": True}
+    assert second["guess"] and second["confidence"] < 0.5
+    # a guess below the console's guess_above is neither shown nor sent; lowered, it is both
+    assert (await streamer.call("queue_answer", approve))["error"]["code"] == "bad_payload"
+    assert (await streamer.call("console_settings", {"guess_above": 0}))["ok"]
+    assert (await streamer.call("queue_answer", approve))["ok"]
+    [reply] = await viewer.wait_for("bot_reply")
+    assert second["guess"] in reply["text"]
 
 
 async def test_streamer_events_need_the_token(live_server) -> None:
