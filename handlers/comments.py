@@ -470,7 +470,7 @@ class CommentFlow:
             "reply_id": reply_id,
             "text": group.render(),
             "reply_to": [a.comment_id for a in group.askers],
-            "viewer_ids": [a.viewer_id for a in group.askers],
+            "viewer_ids": list(dict.fromkeys(a.viewer_id for a in group.askers)),
             "author": author,
             "audience": audience,
             **group.meta,
@@ -490,7 +490,9 @@ class CommentFlow:
                     },
                 )
         else:
-            for asker in group.askers:
+            # each viewer once, on the connection they asked from last (one who asked twice within
+            # the cooldown is in the follow-up twice, and got it twice)
+            for asker in {a.viewer_id: a for a in group.askers}.values():
                 alone = Group(group.room_id, group.key, group.text, [asker])
                 to = asker.sid or viewer_channel(group.room_id, asker.viewer_id)
                 out.emit("bot_reply", {**payload, "text": alone.render()}, to)

@@ -152,6 +152,30 @@ async def test_answers_beyond_the_rooms_reply_budget_go_to_the_asker_alone(
     assert audiences == {ack1["reply_id"]: "room", ack2["reply_id"]: "asker"}
 
 
+async def test_a_viewer_who_asked_twice_gets_a_private_follow_up_once(live_server) -> None:
+    # over the room's budget the follow-up goes to each asker alone; one who asked the same twice in
+    # the cooldown was in it twice, and got the answer twice
+    hygiene = {
+        "max_replies_per_minute": 10,
+        "reply_burst": 3,
+        "repeat_cooldown_s": 3,
+        "viewer_reply_share": 1,
+    }
+    live = await live_server(hygiene=hygiene)
+    first = await live.viewer("demo-room", "ann")
+    second = await live.viewer("demo-room", "ben")
+    for link in (1, 2, 3):  # the room's burst is spent
+        await first.call("comment", {"text": f"{link}号链接多少钱"})
+    await second.wait_for("bot_reply", 3)
+    for text in ("1号链接多少钱", "1号链接多少钱啊"):
+        ack = await second.call("comment", {"text": text})
+        assert ack.get("grouped"), ack
+    [follow_up] = [r for r in await second.wait_for("bot_reply", 4, timeout=8) if r["audience"] == "asker"]
+    assert follow_up["viewer_ids"] == ["ben"] and follow_up["text"].count("@ben") == 1
+    await asyncio.sleep(1.0)
+    assert len(second.events["bot_reply"]) == 4  # the room's three, and ben's follow-up once
+
+
 async def test_a_room_that_wants_no_private_answers_logs_what_the_cap_dropped(live_server) -> None:
     live = await live_server(hygiene={"max_replies_per_minute": 1, "reply_burst": 1, "over_cap": "drop"})
     viewer = await live.viewer("demo-room", "dee")
