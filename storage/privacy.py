@@ -22,7 +22,12 @@ def forget_viewer(db: sqlite_utils.Database, viewer_id: str) -> dict[str, int]:
     """Delete every row about one viewer; replies addressed to several viewers lose only this one."""
     removed: dict[str, int] = {}
     names = {viewer_id}
+    said: set[str] = set()  # the viewer's comment ids, which other rows name
     if "comments" in db.table_names():
+        said = {
+            r["comment_id"]
+            for r in db.query("select comment_id from comments where viewer_id = ?", [viewer_id])
+        }
         names |= {
             r["viewer_name"]
             for r in db.query(
@@ -55,11 +60,50 @@ def forget_viewer(db: sqlite_utils.Database, viewer_id: str) -> dict[str, int]:
                     ).fetchone()[0]
                     for name in names:  # the @mention goes too
                         text = text.replace(f"@{name} ", "")
+                    reply_to = db.execute(
+                        "select reply_to from replies where reply_id = ?", [row["reply_id"]]
+                    ).fetchone()[0]
+                    kept = [c for c in json.loads(reply_to or "[]") if c not in said]  # and their comments
                     db.execute(
-                        "update replies set viewer_ids = ?, text = ? where reply_id = ?",
-                        [json.dumps(others), text, row["reply_id"]],
+                        "update replies set viewer_ids = ?, text = ?, reply_to = ? where reply_id = ?",
+                        [json.dumps(others), text, json.dumps(kept), row["reply_id"]],
                     )
                 else:
                     db.execute("delete from replies where reply_id = ?", [row["reply_id"]])
                 removed["replies"] = removed.get("replies", 0) + 1
+        if said and "room_events" in db.table_names():
+            n = _unnamed_in_room_events(db, said)
+            if n:
+                removed["room_events"] = n
     return removed
+
+
+def _unnamed_in_room_events(db: sqlite_utils.Database, said: set[str]) -> int:
+    """Room events that name the viewer's comments: an answer dropped by the reply cap loses them (and
+    goes with its text when it answered no one else); an operator's correction keeps the FAQ entry it
+    wrote, which is the shop's, without the comment's id. Returns the rows changed or deleted."""
+    n = 0
+    for rowid, event, detail in db.execute(
+        "select rowid, event, detail from room_events where event in ('reply_dropped', 'answer_corrected')"
+    ).fetchall():
+        try:
+            d = json.loads(detail or "")
+        except ValueError:
+            continue
+        if not isinstance(d, dict):
+            continue
+        if event == "reply_dropped" and set(d.get("reply_to") or []) & said:
+            d["reply_to"] = [c for c in d["reply_to"] if c not in said]
+            if not d["reply_to"]:
+                db.execute("delete from room_events where rowid = ?", [rowid])
+                n += 1
+                continue
+        elif event == "answer_corrected" and d.get("comment_id") in said:
+            d["comment_id"] = None
+        else:
+            continue
+        db.execute(
+            "update room_events set detail = ? where rowid = ?", [json.dumps(d, ensure_ascii=False), rowid]
+        )
+        n += 1
+    return n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -85,6 +86,46 @@ def test_cohost_forget_on_the_database_file(tmp_path: Path) -> None:
     assert "curl -X DELETE" in r.stderr and "/api/viewers/gone" in r.stderr
     db = sqlite_utils.Database(path)
     assert _rows_of(db, "gone") == 0 and _rows_of(db, "stays") == 2
+
+
+def test_forget_takes_the_viewers_comment_ids_out_of_replies_and_room_events(tmp_path: Path) -> None:
+    # a reply that answered another viewer too, an answer the reply cap dropped and an operator's
+    # correction named the forgotten viewer's comments by id after their rows were gone
+    from storage.log import InteractionLog
+    from storage.privacy import forget_viewer
+
+    log = InteractionLog(tmp_path / "log.db")
+    log.open()
+    for viewer in ("gone", "stays"):
+        log.record(
+            "comments",
+            {"comment_id": f"c-{viewer}", "room_id": "r", "viewer_id": viewer, "text": "送礼合适吗"},
+        )
+    both = {"reply_id": "r1", "room_id": "r", "text": "@gone @stays 合适", "author": "bot"}
+    log.record("replies", {**both, "reply_to": '["c-gone", "c-stays"]', "viewer_ids": '["gone", "stays"]'})
+    for reply_to in (["c-gone"], ["c-gone", "c-stays"]):
+        detail = json.dumps({"reason": "reply_cap", "text": "合适", "reply_to": reply_to})
+        log.record("room_events", {"room_id": "r", "event": "reply_dropped", "detail": detail})
+    fix = {
+        "comment_id": "c-gone",
+        "product_id": "p",
+        "faq_id": "p-ops1",
+        "question": "送礼合适吗",
+        "answer": "合适",
+    }
+    log.record("room_events", {"room_id": "r", "event": "answer_corrected", "detail": json.dumps(fix)})
+    log.close()
+    db = sqlite_utils.Database(tmp_path / "log.db")
+    removed = forget_viewer(db, "gone")
+    assert removed["room_events"] == 3
+    [reply] = db["replies"].rows
+    assert (json.loads(reply["reply_to"]), reply["text"]) == (["c-stays"], "@stays 合适")
+    events = [json.loads(r["detail"]) for r in db["room_events"].rows]
+    assert [e.get("reply_to") for e in events if e.get("reason")] == [["c-stays"]]
+    # the correction wrote an FAQ entry of the shop's: it stays, without the comment's id
+    [kept] = [e for e in events if "faq_id" in e]
+    assert kept == {**fix, "comment_id": None}
+    assert "c-gone" not in json.dumps([list(db[t].rows) for t in db.table_names()])
 
 
 async def test_viewer_ids_can_be_stored_as_keyed_hashes(live_server, monkeypatch, tmp_path: Path) -> None:
