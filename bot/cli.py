@@ -371,6 +371,7 @@ def _export_labels(args: argparse.Namespace) -> int:
     print(
         f"{args.out}: room {args.room}: {done.questions} labelled comments "
         f"({len(done.skipped)} left out); train with `cohost train-qa --eval-dir ../shared/eval --rooms {args.out}`"
+        " (it replaces the model the server loads, handlers/models/answer.json; `--out FILE` writes elsewhere)"
     )
     return 0
 

@@ -73,6 +73,7 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).parent / "web"
 STREAMER_COOKIE = "cohost_streamer"
 OPERATOR_COOKIE = "cohost_operator"
+MAX_QA_ROWS = 100_000  # rows of the review list one request lists at most
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -319,8 +320,16 @@ def _bad_query(message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=json.dumps(body), content_type="application/json")
 
 
+def _once(request: web.Request, key: str) -> str | None:
+    """A filter's value; given twice it is refused (the first one was used, unsaid)."""
+    values = request.query.getall(key, [])
+    if len(values) > 1:
+        raise _bad_query(f"{key} is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
 def _float(request: web.Request, key: str) -> float | None:
-    value = request.query.get(key, "").strip()
+    value = (_once(request, key) or "").strip()
     if not value:
         return None
     try:
@@ -334,19 +343,18 @@ def _float(request: web.Request, key: str) -> float | None:
 
 def _choice(request: web.Request, key: str, allowed: tuple[str, ...]) -> str | None:
     """A filter that takes one of `allowed` (a misspelt one used to list nothing, as if none matched)."""
-    value = request.query.get(key) or None
+    value = _once(request, key) or None
     if value is not None and value not in allowed:
         raise _bad_query(f"{key} must be one of: {', '.join(allowed)}")
     return value
 
 
 def _filters(request: web.Request) -> dict[str, Any]:
-    q = request.query
     limit = _float(request, "limit")
-    if limit is not None and (limit < 1 or not limit.is_integer()):
-        raise _bad_query("limit must be a whole number of rows, 1 or more")
+    if limit is not None and (not 1 <= limit <= MAX_QA_ROWS or not limit.is_integer()):
+        raise _bad_query(f"limit must be a whole number of rows, 1 to {MAX_QA_ROWS:,}")
     return {
-        "room": q.get("room") or None,
+        "room": _once(request, "room") or None,
         "since": _float(request, "since"),
         "until": _float(request, "until"),
         "kind": _choice(request, "kind", QA_KINDS),
@@ -354,7 +362,7 @@ def _filters(request: web.Request) -> dict[str, Any]:
         "max_conf": _float(request, "max_conf"),
         "status": _choice(request, "status", QA_STATUSES),
         "feedback": _choice(request, "feedback", QA_FEEDBACK),
-        "limit": int(min(limit or 500, 100_000)),
+        "limit": int(limit or 500),
     }
 
 

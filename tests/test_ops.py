@@ -63,9 +63,13 @@ async def test_review_filters_and_csv(live_server) -> None:
         assert await ids(since="9999999999") == []
         async with http.get(f"{live.url}/api/ops/qa", params={"min_conf": "high"}) as r:
             assert r.status == 400
-        for limit in ("-1", "0", "2.5"):  # a row count that is none used to list one row, or 500
+        # a row count that is none used to list one row, or 500; one past the most listed every row
+        for limit in ("-1", "0", "2.5", "100001", "1e20"):
             async with http.get(f"{live.url}/api/ops/qa", params={"limit": limit}) as r:
                 assert r.status == 400 and "limit" in (await r.json())["error"]["message"], limit
+        for key, value in (("limit", "5"), ("kind", "answer")):  # given twice: the first one won, unsaid
+            async with http.get(f"{live.url}/api/ops/qa", params=[(key, value), (key, value)]) as r:
+                assert r.status == 400 and "give it once" in (await r.json())["error"]["message"], key
         assert len(await ids(limit="1")) == 1
         for key in ("kind", "status", "feedback"):  # a misspelt filter used to list nothing, silently
             async with http.get(f"{live.url}/api/ops/qa", params={key: "anwser"}) as r:
