@@ -140,6 +140,9 @@ async def test_a_big_price_cut_asks_for_confirmation_and_can_be_undone(live_serv
     await expect(page.locator("#shelf-status")).to_contain_text("已撤销")
     assert _price(live, 3) == before
     await expect(row.locator("input.price")).to_have_value(f"{before:g}")
+    await page.get_by_test_id("lang-switch").click()  # the line says it again in English
+    await expect(page.locator("#shelf-status")).to_contain_text("Undone")
+    await page.get_by_test_id("lang-switch").click()
 
     # another console changes the price after this one's change: this one's undo must not wipe it
     await row.locator("input.price").fill(f"{before + 10:g}")
@@ -353,6 +356,7 @@ async def test_the_console_in_english_shows_names_and_reasons_in_english(live_se
     await expect(item.locator(".product")).to_contain_text(product.title_en)  # its English title
     await expect(page.locator("#shelf")).to_contain_text(product.title_en)
     await expect(item.locator("button.answer")).to_have_text("Answer")
+    await expect(item.locator(".head")).to_contain_text(f": {INVOICE}")  # not the Chinese "："
     await expect(page.locator('[data-counter="escalated"] span')).to_have_text("to streamer")
     await expect(page.locator(".counters-since")).to_have_text(re.compile(r"^counting since \d\d:\d\d$"))
     assert await page.locator("#shelf").get_by_text("d0", exact=False).count() == 0  # names, not ids

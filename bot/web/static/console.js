@@ -25,7 +25,7 @@
       answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
       confidence: "置信度 {c}", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
-      waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品",
+      waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品", asked_colon: "：",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
@@ -76,7 +76,7 @@
       answer_ph: "Your answer (Enter sends)", answer: "Answer", approve: "Send the guess", dismiss: "Dismiss",
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
       confidence: "confidence {c}", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
-      waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown",
+      waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown", asked_colon: ": ",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
       paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
@@ -151,6 +151,7 @@
   let selected = null; // escalation_id of the selected item (j / k)
   let lastChange = null; // {product_id, values}: what the undo sends back
   let statusSay = null; // gives the last notice in the page's language: redrawn when the language changes
+  let shelfSay = null; // the same for the shelf's last change (saved, undone)
   const MODERATION_SHOWN = 50; // as many as console_state lists (storage/controls.py)
   const moderated = new Set(); // comment_id of each moderation entry shown
   let heard = null; // moderation entries since this connection's streamer_join, until console_state is drawn
@@ -368,7 +369,7 @@
         el("input", { type: "checkbox", class: "pick", "aria-label": "select" }),
         el("span", { class: "pill kind" }),
         el("span", { class: "pill count" }),
-        el("b", { class: "askers" }), "：", el("span", { class: "question" })),
+        el("b", { class: "askers" }), el("span", { class: "asked-colon" }), el("span", { class: "question" })),
       el("div", { class: "muted meta" },
         el("span", { class: "age" }), el("span", { class: "sep-product", text: " · " }), el("span", { class: "product" }),
         " · ", el("span", { class: "reason" }), el("span", { class: "sep-conf", text: " · " }), el("span", { class: "conf" })),
@@ -391,6 +392,7 @@
     node.classList.toggle("complaint", complaint);
     node.querySelector(".kind").hidden = !complaint;
     set(".kind", t("complaint"));
+    set(".asked-colon", t("asked_colon"));
     const who = askers(item);
     node.dataset.count = String(who.length);
     node.querySelector(".count").hidden = who.length < 2;
@@ -679,7 +681,7 @@
     const data = await patch(pid, confirmed ? { ...values, confirm: true } : values);
     if (data.ok) {
       rowMessage(pid, "", false);
-      $("shelf-status").textContent = t("saved", { p: titleOf(p), what: describe(p, values) });
+      shelfStatus(() => t("saved", { p: titleOf(p), what: describe(p, values) }));
       remember(pid, data.previous, values);
     } else if (data.error && data.error.code === "confirm_price_jump") {
       rowMessage(pid, said("jump", { p: titleOf(p), old: money(p.price), new: money(values.price) }), true, [
@@ -709,6 +711,11 @@
     renderUndo();
   }
 
+  function shelfStatus(say) {
+    shelfSay = say;
+    $("shelf-status").textContent = say();
+  }
+
   function renderUndo() {
     const button = $("undo");
     button.hidden = !lastChange;
@@ -728,7 +735,7 @@
       return rowRefused(pid, data.error);
     }
     const p = products.get(pid);
-    $("shelf-status").textContent = t("undone", { what: describe(p, values) });
+    shelfStatus(() => t("undone", { what: describe(p, values) }));
     lastChange = null;
     renderUndo();
   });
@@ -821,6 +828,7 @@
   applyI18n();
   onLangChange(() => {
     if (statusSay) status(statusSay);
+    if (shelfSay) shelfStatus(shelfSay);
     renderShelf({ on_screen: onScreen, products: [...products.values()] });
     renderSettings(settings);
     for (const { item, node } of items.values()) fillItem(node, item);
