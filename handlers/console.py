@@ -107,9 +107,9 @@ class ConsoleState:
 
     def heard(self, now: float) -> None:
         """A comment said in the room, refused or not (the log's view: `show_started`). The first
-        after SHOW_GAP_S without one (or without one since `opened_at`) starts a new show: the
-        counters count from it."""
-        if now - (self.last_comment_at or self.opened_at) >= SHOW_GAP_S:
+        one heard, and the first after SHOW_GAP_S without one, starts a new show: the counters count
+        from it (before it, from `opened_at`, the server's start)."""
+        if self.last_comment_at is None or now - self.last_comment_at >= SHOW_GAP_S:
             self.opened_at = now
         self.last_comment_at = now
 

@@ -94,9 +94,10 @@ def test_a_comment_after_half_an_hour_of_silence_starts_the_counters_of_a_new_sh
     from handlers.console import ConsoleState
 
     state = ConsoleState("demo-room", 1000.0, 0.95)
-    state.heard(1010.0)
+    state.heard(1010.0)  # the show's first comment, as the log says after a restart (show_started)
+    assert state.opened_at == 1010.0  # it stayed at the server's start, and moved on a restart
     state.heard(1010.0 + 29 * 60)  # a quiet stretch within the show
-    assert state.opened_at == 1000.0
+    assert state.opened_at == 1010.0
     tomorrow = 1010.0 + 29 * 60 + 24 * 3600
     state.heard(tomorrow)
     assert state.opened_at == tomorrow
