@@ -37,7 +37,7 @@ addStrings({
     "ops.more": "只列出最新的 {n} 条，缩小筛选范围可看更早的",
     "ops.formsAway": "{n} 个打开的表单所在的评论不在这次列表里：再列出时带着填的内容打开",
     "ops.chooseEntry": "（选一项）", "ops.needEntry": "先选由哪项回答", "ops.needProduct": "先选这条回答说的是哪个商品",
-    "ops.otherProduct": "注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
+    "ops.otherProduct": "；注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
     "ops.learned": "机器人学到的", "ops.learnedHint": "运营写的回答和标注教会的说法，按商品列出；删掉一条，机器人从下一条评论起就不再这样答。",
@@ -80,7 +80,7 @@ addStrings({
     "ops.formsAway": "{n} open form(s) are under comments not in this list: listed again, they reopen as typed",
     "ops.chooseEntry": "(choose one)", "ops.needEntry": "choose the entry that answers it first",
     "ops.needProduct": "choose the product this answer is about first",
-    "ops.otherProduct": "note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
+    "ops.otherProduct": "; note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
     "ops.learned": "What the bot learned", "ops.learnedHint": "Operators' answers and the wordings labels taught, by product; remove one and the bot stops answering so from the next comment.",
@@ -170,7 +170,7 @@ addStrings({
     const understood = productOf(row);
     const chosen = productOf({ room_id: row.room_id, product_id: chosenId });
     return understood && chosen && understood !== chosen
-      ? "; " + t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) }) : "";
+      ? t("ops.otherProduct", { bot: productName(understood), chosen: productName(chosen) }) : "";
   }
 
   async function fetchRooms() {
