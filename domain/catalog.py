@@ -123,6 +123,14 @@ class Product(BaseModel):
     def _stringify_attributes(cls, value: Any) -> Any:
         return _stringify_values(value)
 
+    @field_validator("price", "original_price", "stock", "link", mode="before")
+    @classmethod
+    def _no_yes_or_no(cls, value: Any) -> Any:
+        # YAML reads yes / no / true / on as a boolean, which the number fields took as 1 or 0
+        if isinstance(value, bool):
+            raise ValueError(f"{str(value).lower()} is not a number: write the number")
+        return value
+
     @field_validator("names", mode="before")
     @classmethod
     def _one_name_or_several(cls, value: Any) -> Any:
@@ -282,6 +290,14 @@ class Catalog(BaseModel):
     room_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     currency: str = Field(default="CNY", min_length=3, max_length=3)
     products: tuple[Product, ...] = Field(min_length=1, max_length=2000)
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        # the pages put it before the price ("USD 28"): a name (人民币) or a sign would read oddly there
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not a currency code: write its three capital letters (CNY, USD, HKD)")
+        return value
 
     @model_validator(mode="after")
     def _unique_ids_and_links(self) -> Catalog:

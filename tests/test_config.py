@@ -102,6 +102,8 @@ def test_a_shelf_of_one_broken_product_names_that_products_mistake_only(tmp_path
         # before: "Input should be a valid number, unable to parse string as a number"
         ({"price": "¥59"}, "product x1, field price: '¥59' is not a number: write the number alone, 59"),
         ({"stock": "300件"}, "product x1, field stock: '300件' is not a number: write the number alone, 300"),
+        # before: accepted as 1 (YAML reads yes / true as a boolean)
+        ({"stock": True}, "product x1, field stock: true is not a number: write the number"),
         # before: accepted, the product without a shipping policy and with an attribute named shipping
         (
             {"attributes": {"shipping": "包邮"}},
@@ -120,6 +122,24 @@ def test_a_shops_typical_catalog_mistakes_say_what_to_write(
     with pytest.raises(CatalogError) as e:
         load_catalog(path)
     assert expected in str(e.value)
+
+
+def test_a_currency_is_its_code(tmp_path: Path) -> None:
+    # before: "人民币" was taken and shown before every price ("人民币 28")
+    path = tmp_path / "shelf.yaml"
+    product = {"id": "x1", "link": 1, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3}
+    for currency, problem in (
+        ("人民币", "'人民币' is not a currency code"),
+        ("usd", "'usd' is not a currency code"),
+    ):
+        shelf = {"room_id": "shop", "currency": currency, "products": [product]}
+        path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(CatalogError, match=problem):
+            load_catalog(path)
+    path.write_text(
+        yaml.safe_dump({"room_id": "shop", "currency": "HKD", "products": [product]}), encoding="utf-8"
+    )
+    assert load_catalog(path).currency == "HKD"
 
 
 def test_a_duplicate_id_says_which_two_products(tmp_path: Path) -> None:
