@@ -296,7 +296,9 @@ class Catalog(BaseModel):
     def _iso_code(cls, value: str) -> str:
         # the pages put it before the price ("USD 28"): a name (人民币) or a sign would read oddly there
         if not re.fullmatch(r"[A-Z]{3}", value):
-            raise ValueError(f"{value!r} is not a currency code: write its three capital letters (CNY, USD, HKD)")
+            raise ValueError(
+                f"{value!r} is not a currency code: write its three capital letters (CNY, USD, HKD)"
+            )
         return value
 
     @model_validator(mode="after")
