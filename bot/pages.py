@@ -130,6 +130,7 @@ def add_page_routes(app: web.Application) -> None:
             web.post("/api/ops/corrections", ops_correct),
             web.post("/api/ops/labels", ops_label),
             web.post("/api/ops/unlearn", ops_unlearn),
+            web.post("/api/ops/unlabel", ops_unlabel),
             web.get("/api/ops/rooms/{room_id}/report", ops_report_json),
             web.delete("/api/viewers/{viewer_id}", forget_viewer_route),
             web.static("/static", WEB / "static", append_version=False),
@@ -579,9 +580,13 @@ def _relabelled(
 ) -> Catalog:
     """The shelf once a comment is labelled as answered by `source` of `product_id` (None: as no
     answer): it learns the comment's wording for that entry and forgets it for the entry the
-    comment's earlier label (`before`) gave, so the next comment worded so is answered by it."""
+    comment's earlier label (`before`) gave, and for the product the bot took the comment to be
+    about (a wording taught there, by another comment's label or a guess the streamer sent, may be
+    what answered it), so the next comment worded so is answered by the label."""
     if before and before["kind"] == "answer":
         catalog = teach_comment(catalog, before["product_id"], comment["text"], None)
+    if comment.get("product_id") and comment["product_id"] != product_id:
+        catalog = teach_comment(catalog, comment["product_id"], comment["text"], None)
     if product_id is not None:
         catalog = teach_comment(catalog, product_id, comment["text"], source)
     return catalog
@@ -739,6 +744,42 @@ async def ops_label(request: web.Request) -> web.Response:
     )
 
 
+async def ops_unlabel(request: web.Request) -> web.Response:
+    """Take a comment's label back: it is unlabelled again (out of the export, and of the scores
+    against the labels), and the wording the label taught is forgotten. Body: {comment_id, expect?:
+    {label_at}}."""
+    body = await _operator_body(request)
+    if isinstance(body, web.Response):
+        return body
+    comment_id = body.get("comment_id")
+    if not isinstance(comment_id, str):
+        return _error(400, "bad_payload", "give comment_id")
+    expected = _expected_label(body)
+    if isinstance(expected, web.Response):
+        return expected
+    comment = await _logged_comment(request, comment_id)
+    if isinstance(comment, web.Response):
+        return comment
+    room_id = comment["room_id"]
+    async with request.app[REGISTRY].editing(room_id):
+        shelf = await _shelf_of(request, room_id)
+        if isinstance(shelf, web.Response):
+            return shelf
+        before = await _label_as_seen(request, room_id, comment_id, expected)
+        if isinstance(before, web.Response):
+            return before
+        if before is None:
+            return _error(404, "not_labelled", f"comment {comment_id[:64]!r} has no label")
+        catalog = shelf.catalog
+        if before["kind"] == "answer":
+            catalog = teach_comment(catalog, before["product_id"], comment["text"], None)
+        await asyncio.to_thread(request.app[LOG].drop_labels, room_id, comment_id)
+        taught = catalog is not shelf.catalog
+        if taught:
+            await shelf.save(request, catalog)
+    return web.json_response({"ok": True, "comment_id": comment_id, "taught": taught})
+
+
 async def ops_unlearn(request: web.Request) -> web.Response:
     """Take back one thing the room learned about a product: an operators' answer (an FAQ entry a
     correction made) or a wording a label taught (a room closed now: of its stored shelf). Body:
@@ -765,6 +806,12 @@ async def ops_unlearn(request: web.Request) -> web.Response:
         except ValueError as e:
             return _error(404, "not_learned", str(e))
         await shelf.save(request, catalog)
+        # the labels naming an operators' answer taken back name nothing on the shelf: the comments
+        # are unlabelled again (the export had left them out with a reason)
+        entry = (product_id, faq_id) if faq_id else None
+        unlabelled = (
+            await asyncio.to_thread(request.app[LOG].drop_labels, room_id, None, entry) if entry else 0
+        )
     what = {"product_id": product_id, "faq_id": faq_id, "wording": wording}
     request.app[LOG].record(
         "room_events",
@@ -776,7 +823,9 @@ async def ops_unlearn(request: web.Request) -> web.Response:
         },
     )
     logger.info("operator took back %s of room %s", what, room_id)
-    return web.json_response({"ok": True, "room_id": room_id, **what, "open": shelf.room is not None})
+    return web.json_response(
+        {"ok": True, "room_id": room_id, **what, "unlabelled": unlabelled, "open": shelf.room is not None}
+    )
 
 
 async def ops_report_json(request: web.Request) -> web.Response:

@@ -282,6 +282,28 @@ class InteractionLog:
         finally:
             db.close()
 
+    def drop_labels(
+        self, room_id: str, comment_id: str | None = None, entry: tuple[str, str] | None = None
+    ) -> int:
+        """Delete operators' labels of one room: a comment's (`comment_id`), or every one naming an
+        entry (`entry`: product id, source) that left the shelf. Rows still queued are written first,
+        so a label saved a moment ago goes too. Returns the rows deleted. Blocking: call through a
+        thread from async code."""
+        self.flush()
+        where, params = "room_id = ?", [room_id]
+        if comment_id is not None:
+            where, params = f"{where} and comment_id = ?", [*params, comment_id]
+        if entry is not None:
+            where, params = f"{where} and product_id = ? and source = ?", [*params, *entry]
+        db = self._connect()
+        try:
+            if "qa_labels" not in db.table_names():
+                return 0
+            with db.conn:
+                return db.execute(f"delete from qa_labels where {where}", params).rowcount
+        finally:
+            db.close()
+
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read query on a fresh connection. Blocking: call through a thread from async code."""
         db = self._connect()

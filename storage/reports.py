@@ -189,9 +189,18 @@ def comment_label(comment_id: str) -> tuple[str, dict[str, Any]]:
 
 
 def labelled_entries(room_id: str, product_id: str) -> tuple[str, dict[str, Any]]:
-    """Every entry id the room's labels name for a product (rows of `source`): an operators' answer
-    never takes an id a label once gave another entry."""
-    sql = "select distinct source from qa_labels where room_id = :room and product_id = :product"
+    """Every entry id the room's labels name for a product, and every operators' answer its
+    corrections wrote for it (rows of `source`): an operators' answer never takes an id once given
+    another entry, whose labels may live on where a taking back did not reach (another process's
+    log, an exported room)."""
+    sql = """
+        select distinct source from qa_labels
+         where room_id = :room and product_id = :product and source is not null
+        union
+        select distinct json_extract(detail, '$.faq_id') from room_events
+         where room_id = :room and event = 'answer_corrected'
+           and json_extract(detail, '$.product_id') = :product and json_extract(detail, '$.faq_id') is not null
+    """
     return sql, {"room": room_id, "product": product_id}
 
 

@@ -337,6 +337,13 @@ async def test_ops_label_of_another_product_starts_with_no_entry_and_says_what_t
     await form.locator("select.label-entry").select_option(sunscreen.faq[2].id)
     await form.locator("button.save-label").click()
     await expect(row.locator(".saved-note")).to_contain_text(f"机器人把这条评论当成了7号 {shoes.title}")
+    await expect(row.locator(".label-now")).not_to_have_text("")
+    # taken back: the comment is unlabelled again (a label could only be replaced before)
+    await row.locator("button.label-open").click()
+    await form.locator("button.remove-label").click()
+    await expect(row.locator(".saved-note")).to_have_text("已删除标注")
+    await expect(row.locator(".label-now")).to_have_text("")
+    assert log.query("select * from qa_labels where comment_id = 'c-cast-0'") == []
 
     other = page.locator("#qa tbody tr", has_text="waterproof")
     await other.locator("button.wrong").click()

@@ -40,6 +40,7 @@ addStrings({
     "ops.otherProduct": "；注意：机器人把这条评论当成了{bot}；观众说明是{chosen}（或它正在讲解）时才会这样回答",
     "ops.fb.labelled": "已标注", "ops.fb.unlabelled": "未标注", "ops.label": "标注", "ops.labelAs": "这条评论是：",
     "ops.entry": "由哪项回答：", "ops.saveLabel": "保存标注", "ops.labelSaved": "已保存标注", "ops.labelled": "标注：{text}",
+    "ops.unlabel": "删除标注", "ops.unlabelled": "已删除标注",
     "ops.learned": "机器人学到的", "ops.learnedHint": "运营写的回答和标注教会的说法，按商品列出；删掉一条，机器人从下一条评论起就不再这样答。",
     "ops.col.product": "商品", "ops.col.learned": "学到的", "ops.learnedAnswer": "运营回答：问“{q}” 答“{a}”",
     "ops.learnedWording": "说法“{wording}” → {entry}", "ops.remove": "删除", "ops.removed": "已删除",
@@ -83,6 +84,7 @@ addStrings({
     "ops.otherProduct": "; note: the bot took this comment to be about {bot}; it answers so when a viewer names {chosen} (or it is on screen)",
     "ops.fb.labelled": "labelled", "ops.fb.unlabelled": "not labelled", "ops.label": "Label", "ops.labelAs": "This comment is: ",
     "ops.entry": " answered by ", "ops.saveLabel": "Save label", "ops.labelSaved": "label saved", "ops.labelled": "label: {text}",
+    "ops.unlabel": "Remove label", "ops.unlabelled": "label removed",
     "ops.learned": "What the bot learned", "ops.learnedHint": "Operators' answers and the wordings labels taught, by product; remove one and the bot stops answering so from the next comment.",
     "ops.col.product": "product", "ops.col.learned": "learned", "ops.learnedAnswer": "operators' answer: Q “{q}” A “{a}”",
     "ops.learnedWording": "wording “{wording}” → {entry}", "ops.remove": "Remove", "ops.removed": "removed",
@@ -212,7 +214,9 @@ addStrings({
             method: "POST", headers: { "Content-Type": "application/json" },
             body: JSON.stringify(Object.assign({ room_id: row.room.room_id, product_id: row.p.product_id }, row.body)),
           });
-          if (data.ok) await fetchRooms(); else result.textContent = refusal(data);
+          if (!data.ok) { result.textContent = refusal(data); return; }
+          await fetchRooms();
+          if (data.unlabelled) await load(); // the labels naming the answer taken back went with it
         } }), " ", result)));
     }
   }
@@ -400,7 +404,16 @@ addStrings({
         result.textContent = data.ok ? t("ops.labelSaved") + closed + (data.taught ? otherProduct(row, product.value) : "") : refusal(data);
         if (data.ok) closeSaved(row, tr, "label", result.textContent);
         if (data.ok && data.taught) fetchRooms();
-      } }), " ", result));
+      } }),
+      // a label taken back: the comment is unlabelled again, and the wording it taught forgotten
+      row.label_kind ? el("button", { type: "button", class: "remove-label", text: t("ops.unlabel"), onclick: async () => {
+        const data = await saveWord("/api/ops/unlabel", row, tr, {});
+        if (!data.ok) { result.textContent = refusal(data); return; }
+        Object.assign(row, { label_kind: null, label_product: null, label_source: null, label_at: null });
+        showWord(row, tr);
+        closeSaved(row, tr, "label", t("ops.unlabelled"));
+        if (data.taught) fetchRooms();
+      } }) : null, " ", result));
   }
 
   function kindLabel(row) {
