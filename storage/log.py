@@ -289,6 +289,8 @@ class InteractionLog:
         entry (`entry`: product id, source) that left the shelf. Rows still queued are written first,
         so a label saved a moment ago goes too. Returns the rows deleted. Blocking: call through a
         thread from async code."""
+        if (comment_id is None) == (entry is None):
+            raise ValueError("drop_labels: give a comment_id or an entry")
         self.flush()
         where, params = "room_id = ?", [room_id]
         if comment_id is not None:
