@@ -541,6 +541,20 @@ def _expected_label(body: dict[str, Any]) -> tuple[bool, float | None] | web.Res
     return True, seen
 
 
+async def _comment_as_seen(
+    request: web.Request, body: dict[str, Any], comment_id: str
+) -> tuple[dict[str, Any], tuple[bool, float | None]] | web.Response:
+    """The logged comment a label, a correction or a taking back is about, and what the operator saw
+    of its label (`_expected_label`); or the response refusing the request."""
+    expected = _expected_label(body)
+    if isinstance(expected, web.Response):
+        return expected
+    comment = await _logged_comment(request, comment_id)
+    if isinstance(comment, web.Response):
+        return comment
+    return comment, expected
+
+
 async def _label_as_seen(
     request: web.Request, room_id: str, comment_id: str, expected: tuple[bool, float | None]
 ) -> dict[str, Any] | web.Response | None:
@@ -604,12 +618,10 @@ async def ops_correct(request: web.Request) -> web.Response:
         return _error(400, "bad_payload", "give comment_id and a non-empty answer")
     if len(answer) > REPLY_MAX_CHARS:  # said in the room, as a streamer's reply
         return _error(400, "bad_payload", f"answer is longer than {REPLY_MAX_CHARS} characters")
-    expected = _expected_label(body)
-    if isinstance(expected, web.Response):
-        return expected
-    comment = await _logged_comment(request, comment_id)
-    if isinstance(comment, web.Response):
-        return comment
+    seen = await _comment_as_seen(request, body, comment_id)
+    if isinstance(seen, web.Response):
+        return seen
+    comment, expected = seen
     room_id = comment["room_id"]
     async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
         shelf = await _shelf_of(request, room_id)
@@ -704,12 +716,10 @@ async def ops_label(request: web.Request) -> web.Response:
         return _error(400, "bad_payload", "give comment_id and kind")
     if not all(v is None or isinstance(v, str) for v in (product_id, source)):
         return _error(400, "bad_payload", "product_id and source are strings")
-    expected = _expected_label(body)
-    if isinstance(expected, web.Response):
-        return expected
-    comment = await _logged_comment(request, comment_id)
-    if isinstance(comment, web.Response):
-        return comment
+    seen = await _comment_as_seen(request, body, comment_id)
+    if isinstance(seen, web.Response):
+        return seen
+    comment, expected = seen
     room_id = comment["room_id"]
     async with request.app[REGISTRY].editing(room_id):  # from the shelf as the last change left it
         shelf = await _shelf_of(request, room_id)
@@ -754,12 +764,10 @@ async def ops_unlabel(request: web.Request) -> web.Response:
     comment_id = body.get("comment_id")
     if not isinstance(comment_id, str):
         return _error(400, "bad_payload", "give comment_id")
-    expected = _expected_label(body)
-    if isinstance(expected, web.Response):
-        return expected
-    comment = await _logged_comment(request, comment_id)
-    if isinstance(comment, web.Response):
-        return comment
+    seen = await _comment_as_seen(request, body, comment_id)
+    if isinstance(seen, web.Response):
+        return seen
+    comment, expected = seen
     room_id = comment["room_id"]
     async with request.app[REGISTRY].editing(room_id):
         shelf = await _shelf_of(request, room_id)
