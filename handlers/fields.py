@@ -773,7 +773,7 @@ def currency_symbol(currency: str) -> str:
 def zh_amount(x: float, currency: str = "CNY") -> str:
     """An amount as a Chinese reply says it: "89元" in yuan, else with the currency's code ("USD 28"):
     a shop pricing in dollars is not quoted in yuan."""
-    return f"{money(x)}元" if currency == "CNY" else f"{currency} {money(x)}"
+    return f"{money(x)}元" if currency == "CNY" else f"{currency_symbol(currency)}{money(x)}"
 
 
 def _join(values: list[str], lang: Lang) -> str:
