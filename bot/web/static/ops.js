@@ -328,7 +328,7 @@ addStrings({
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(Object.assign({ comment_id: row.comment_id, expect: { label_at: mine.seen } }, payload)),
     });
-    if (data.ok) mine.seen = data.label_at; // the operator's own: the row shows it
+    if (data.ok) mine.seen = data.label_at ?? null; // the operator's own: the row shows it (none once taken back)
     else if (data.row) {
       for (const key of WORD) row[key] = data.row[key];
       mine.seen = row.label_at ?? null;
