@@ -350,6 +350,14 @@ def _choice(request: web.Request, key: str, allowed: tuple[str, ...]) -> str | N
     return value
 
 
+def _confidence(request: web.Request, key: str) -> float | None:
+    """A confidence bound: 0 to 1 ("80" for 80% used to list nothing, as if no answer were that sure)."""
+    value = _float(request, key)
+    if value is not None and not 0 <= value <= 1:
+        raise _bad_query(f"{key} is a confidence from 0 to 1 (0.8 for 80%)")
+    return value
+
+
 def _filters(request: web.Request) -> dict[str, Any]:
     limit = _float(request, "limit")
     if limit is not None and (not 1 <= limit <= MAX_QA_ROWS or not limit.is_integer()):
@@ -359,8 +367,8 @@ def _filters(request: web.Request) -> dict[str, Any]:
         "since": _float(request, "since"),
         "until": _float(request, "until"),
         "kind": _choice(request, "kind", QA_KINDS),
-        "min_conf": _float(request, "min_conf"),
-        "max_conf": _float(request, "max_conf"),
+        "min_conf": _confidence(request, "min_conf"),
+        "max_conf": _confidence(request, "max_conf"),
         "status": _choice(request, "status", QA_STATUSES),
         "feedback": _choice(request, "feedback", QA_FEEDBACK),
         "limit": int(limit or 500),

@@ -63,6 +63,10 @@ async def test_review_filters_and_csv(live_server) -> None:
         assert await ids(since="9999999999") == []
         async with http.get(f"{live.url}/api/ops/qa", params={"min_conf": "high"}) as r:
             assert r.status == 400
+        # a percentage typed for a confidence used to list nothing, as if no answer were that sure
+        for key, value in (("min_conf", "80"), ("max_conf", "-0.1")):
+            async with http.get(f"{live.url}/api/ops/qa", params={key: value}) as r:
+                assert r.status == 400 and "0 to 1" in (await r.json())["error"]["message"], key
         # a row count that is none used to list one row, or 500; one past the most listed every row
         for limit in ("-1", "0", "2.5", "100001", "1e20"):
             async with http.get(f"{live.url}/api/ops/qa", params={"limit": limit}) as r:
