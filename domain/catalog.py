@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -282,19 +283,47 @@ class Product(BaseModel):
         return self.title
 
 
+# what shops write for a currency that is not its ISO 4217 code, and the code they mean
+_NOT_CURRENCY_CODES = {
+    "RMB": "CNY",
+    "¥": "CNY (or JPY for yen)",
+    "￥": "CNY (or JPY for yen)",
+    "元": "CNY",
+    "人民币": "CNY",
+    "$": "USD",
+    "US$": "USD",
+    "HK$": "HKD",
+    "NT$": "TWD",
+    "NTD": "TWD",
+}
+
+
 class Catalog(BaseModel):
     """A room's whole shelf."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    room_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    room_id: str = Field(min_length=1, max_length=64)
+    currency: str = "CNY"
     products: tuple[Product, ...] = Field(min_length=1, max_length=2000)
+
+    @field_validator("room_id")
+    @classmethod
+    def _url_safe(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", value):
+            raise ValueError(
+                f"{value!r}: a room id goes in the room's web address, so it is Latin letters, digits "
+                "and _ . : - only (laozhang-kitchen, not 老张厨房)"
+            )
+        return value
 
     @field_validator("currency")
     @classmethod
     def _iso_code(cls, value: str) -> str:
         # the pages put it before the price ("USD 28"): a name (人民币) or a sign would read oddly there
+        meant = _NOT_CURRENCY_CODES.get(value.strip().upper())
+        if meant is not None:
+            raise ValueError(f"{value!r} is not the currency's ISO 4217 code: write {meant}")
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError(
                 f"{value!r} is not a currency code: write its three capital letters (CNY, USD, HKD)"
@@ -312,6 +341,12 @@ class Catalog(BaseModel):
             if p.link in links:
                 raise ValueError(f"product {p.id}: link {p.link} is already used by {links[p.link]}")
             links[p.link] = p.id
+        entries: dict[str, str] = {}  # FAQ id -> its product
+        for p in self.products:
+            for f in p.faq:
+                if entries.setdefault(f.id, p.id) != p.id:
+                    # labels, corrections and the review page name an entry by its id alone
+                    raise ValueError(f"product {p.id}: faq id {f.id!r} is already used by {entries[f.id]}")
         return self
 
     def product(self, product_id: str) -> Product | None:
@@ -344,11 +379,42 @@ def _describe(error: ValidationError, data: Any) -> str:
         # a product that fails is left out before the shelf's length is checked: a shelf of one
         # broken product then also read "Tuple should have at least 1 item", which its own error says
         errors = [e for e in errors if not (tuple(e["loc"]) == ("products",) and e["type"] == "too_short")]
-    problems = list(dict.fromkeys(_problem(e, data) for e in errors))
+    problems = list(dict.fromkeys([*(_problem(e, data) for e in errors), *_clashes(data)]))
     line = "; ".join(problems[:SHOWN_PROBLEMS])
     if len(problems) > SHOWN_PROBLEMS:
         line += f" (and {len(problems) - SHOWN_PROBLEMS} more)"
     return line
+
+
+def _clashes(data: Any) -> list[str]:
+    """Links used twice, worded as the shelf-wide check words them: that check runs only once every
+    product reads right, so a shop fixing a price met the clash one attempt later."""
+    products = data.get("products") if isinstance(data, dict) else None
+    links: dict[int, Any] = {}
+    out = []
+    for p in products if isinstance(products, list) else []:
+        link = p.get("link") if isinstance(p, dict) else None
+        if not isinstance(link, int) or isinstance(link, bool):
+            continue
+        if link in links:
+            out.append(f"product {p.get('id')}: link {link} is already used by {links[link]}")
+        links.setdefault(link, p.get("id"))
+    return out
+
+
+def _keys_beside(where: str, loc: list[Any]) -> list[str]:
+    """The keys a catalog accepts where an unknown key `loc` stands."""
+    if where == "catalog":
+        model: type[BaseModel] | None = Catalog if len(loc) == 1 else None
+    elif len(loc) == 1:
+        model = Product
+    elif len(loc) == 3 and loc[0] == "faq":
+        model = FaqEntry
+    elif len(loc) == 2 and loc[0] == "en":
+        model = ProductEn
+    else:
+        model = None
+    return list(model.model_fields) if model is not None else []
 
 
 def _problem(err: Any, data: Any) -> str:
@@ -370,6 +436,10 @@ def _problem(err: Any, data: Any) -> str:
         # "¥59", "59元", "300件": a number written the way a shop writes it
         digits = _NUMBER.sub("", err["input"])
         msg = f"{err['input']!r} is not a number" + (f": write the number alone, {digits}" if digits else "")
+    if err["type"] == "extra_forbidden" and loc:
+        # a misspelt key ("shiping") read "Extra inputs are not permitted"
+        near = difflib.get_close_matches(str(loc[-1]), _keys_beside(where, loc), n=1, cutoff=0.5)
+        msg = f"unknown key {str(loc[-1])!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
     if err["type"] == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
         named = re.match(r"((?:en|names|attributes)\.\S+): (.*)", msg)

@@ -129,8 +129,11 @@ def test_a_currency_is_its_code(tmp_path: Path) -> None:
     path = tmp_path / "shelf.yaml"
     product = {"id": "x1", "link": 1, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3}
     for currency, problem in (
-        ("人民币", "'人民币' is not a currency code"),
+        ("人民币", "'人民币' is not the currency's ISO 4217 code: write CNY"),
         ("usd", "'usd' is not a currency code"),
+        # before: RMB passed (three capital letters), and "¥" read "String should have at least 3 characters"
+        ("RMB", "'RMB' is not the currency's ISO 4217 code: write CNY"),
+        ("¥", "'¥' is not the currency's ISO 4217 code: write CNY"),
     ):
         shelf = {"room_id": "shop", "currency": currency, "products": [product]}
         path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
@@ -140,6 +143,48 @@ def test_a_currency_is_its_code(tmp_path: Path) -> None:
         yaml.safe_dump({"room_id": "shop", "currency": "HKD", "products": [product]}), encoding="utf-8"
     )
     assert load_catalog(path).currency == "HKD"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # before: "String should match pattern '^[A-Za-z0-9_.:-]+$'"
+        (
+            {"room_id": "老张厨房"},
+            "catalog, field room_id: '老张厨房': a room id goes in the room's web address",
+        ),
+        # before: "Extra inputs are not permitted"
+        ({"shiping": "包邮"}, "product x1, field shiping: unknown key 'shiping' (did you mean 'shipping'?)"),
+        ({"faq": [{"id": "f1", "q": "能机洗吗", "ans": "能"}]}, "unknown key 'ans' (did you mean 'a'?)"),
+        # before: accepted; labels and corrections name an entry by its id alone
+        (
+            {"faq_x2": [{"id": "x1-f1", "q": "能退吗", "a": "能"}]},
+            "product x2: faq id 'x1-f1' is already used by x1",
+        ),
+        # before: said only once the price was fixed, a second attempt later
+        ({"price": "¥59", "link_x2": 1}, "product x2: link 1 is already used by x1"),
+    ],
+)
+def test_a_shelf_mistake_says_what_is_wrong_in_the_shops_words(
+    tmp_path: Path, change: dict[str, object], expected: str
+) -> None:
+    change = dict(change)
+    room_id = change.pop("room_id", "shop")
+    second: dict[str, object] = {"id": "x2", "link": change.pop("link_x2", 2), "title": "猫粮"}
+    if "faq_x2" in change:
+        second["faq"] = change.pop("faq_x2")
+        change["faq"] = [{"id": "x1-f1", "q": "能换吗", "a": "能"}]
+    products = [
+        {"id": "x1", "link": 1, "title": "猫砂", "category": "宠物", "price": 59, "stock": 3, **change},
+        {"category": "宠物", "price": 39, "stock": 3, **second},
+    ]
+    path = tmp_path / "shelf.yaml"
+    path.write_text(
+        yaml.safe_dump({"room_id": room_id, "products": products}, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError) as e:
+        load_catalog(path)
+    assert expected in str(e.value)
 
 
 def test_a_duplicate_id_says_which_two_products(tmp_path: Path) -> None:
