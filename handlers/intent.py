@@ -86,6 +86,8 @@ _QUESTION = re.compile(
             r"(?<![a-z])([sml]|x{1,3}l|\d?xl|\d{2,3})\s*码?\s*还是\s*([sml]|x{1,3}l|\d?xl|\d{2,3})(?![a-z])",
             r"色还是.{1,3}色",
             r"(多少|好多钱|几|啥|什么|哪|怎么|如何|咋|为什么|为啥|多久|多长|多大|多重|多宽|多高|多厚|多远)",
+            # how much of a quality ("有多深", "多硬", "多锋利")
+            r"多(深|硬|软|沉|粗|细|紧|松|贵|亮|快|慢|热|冷|甜|辣|咸|酸|薄|锋利|结实)",
             r"(能不能|可不可以|可以不|有没有|是不是|会不会|要不要|用不用|适不适合|合不合适|好不好|值不值|贵不贵)",
             r"(有.{0,6}(吗|嘛|么|没|不))",
             r"(请问|问下|问一下|想问|求问|咨询)",
@@ -156,9 +158,27 @@ def asks_to_confirm(text: str) -> bool:
 
 _TAG = re.compile(r"是吧(?=[\s,.!?~]|$)")
 
+# "A还是B" asks which of two ("早上涂还是晚上涂", "押身份证还是押钱", "要卸还是不用卸") when the two
+# sides are alike: they end alike or the second opens (past a 不 / 没) with a word of the first. 还是
+# is also "still" ("洗了还是掉色", "看了半天还是这件好看"), whose two sides are not alike.
+_EITHER = re.compile(r"([^\s,.!?~]+)还是([^\s,.!?~]+)")
+_CLOSING = "啊呀呢吧哇嘛哈"
+
+
+def asks_which_of_two(text: str) -> bool:
+    for m in _EITHER.finditer(text):
+        first, second = m.group(1), re.sub(r"^(不用|不要|不|没)", "", m.group(2).rstrip(_CLOSING))
+        if second and (second[0] in first[-6:] or first[-1] == second[-1]):
+            return True
+    return False
+
 
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text)) or (asks_to_confirm(text) and not _TAG.search(text))
+    return (
+        bool(_QUESTION.search(text))
+        or (asks_to_confirm(text) and not _TAG.search(text))
+        or asks_which_of_two(text)
+    )
 
 
 def about_streamer(text: str) -> bool:

@@ -117,6 +117,30 @@ def test_ba_that_exclaims_gives_in_or_asks_for_more_stays_chat(
 @pytest.mark.parametrize(
     ("alias", "text"),
     [
+        ("衬衫", "要白的还是要蓝的"),
+        ("衬衫", "洗衣机洗还是手洗"),
+        ("防晒霜", "早上涂还是晚上涂"),
+        ("防晒霜", "要卸妆还是不用卸"),
+        ("枕头", "侧睡选高的还是选低的"),
+    ],
+)
+def test_a_question_of_which_of_two_is_a_question(room: RoomKnowledge, demo_catalog, alias, text) -> None:
+    # "A还是B" with no question word or particle asks which of the two; these were read as chat
+    product = next(p for p in demo_catalog.products if alias in p.aliases)
+    d = answer_comment(text, room, product.id, SETTINGS)
+    assert d.kind in ("answer", "escalate") and d.product_id == product.id
+
+
+@pytest.mark.parametrize("text", ["我还是喜欢白色的", "看了半天还是这件好看", "最后还是买了"])
+def test_still_is_no_choice(room: RoomKnowledge, demo_catalog, text) -> None:
+    # 还是 is also "still": its two sides are not alike, and nothing is asked
+    shirt = next(p for p in demo_catalog.products if "衬衫" in p.aliases)
+    assert answer_comment(text, room, shirt.id, SETTINGS).kind in ("chat", "purchase")
+
+
+@pytest.mark.parametrize(
+    ("alias", "text"),
+    [
         ("衬衫", "会透不 夏天想穿"),
         ("小白鞋", "会磨脚不 我脚后跟嫩"),
         ("气垫", "脱妆不 我油皮"),
