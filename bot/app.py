@@ -24,7 +24,7 @@ from bot.cluster import RoomSync
 from bot.config import Settings, viewer_salt
 from bot.connections import CappedTCPSite, ConnectionCap
 from bot.fanout import FanoutManager, FanoutRedisManager
-from bot.refusals import RefusalCounter
+from bot.refusals import RefusalCounter, quiet_malformed_requests
 from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
@@ -191,6 +191,7 @@ def create_app(
     """Build the app. Catalogs are validated now; the model, index and database open at start-up."""
     if catalogs is None:
         catalogs = load_catalogs(settings.rooms.catalogs)
+    quiet_malformed_requests()  # a client's broken request is a warning line, not a traceback
     cors: Any = "*" if settings.server.cors_origins == ["*"] else origin_check(settings.server.cors_origins)
     manager = (
         FanoutRedisManager(settings.redis.url, channel=f"{settings.redis.prefix}:socketio")

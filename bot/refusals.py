@@ -11,6 +11,8 @@ import logging
 import time
 from collections import Counter
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 logger = logging.getLogger(__name__)
 
 # the kinds of refusal, and what each counts
@@ -73,3 +75,37 @@ class RefusalCounter:
             f'cohost_refused_requests_total{{kind="{kind}"}} {n}' for kind, n in sorted(self.counts.items())
         ]
         return "\n".join(lines) + "\n"
+
+
+class MalformedRequestLines(logging.Filter):
+    """aiohttp logs a client's malformed request (a non-ASCII byte in the path, a broken header) at
+    ERROR with the parser's traceback, though the server is fine and answered 400: an operator reads
+    a crash, and anyone can fill the log. One warning line a minute at most says how many there were."""
+
+    def __init__(self, interval_s: float = 60.0) -> None:
+        super().__init__()
+        self._summary = Throttled(interval_s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError) or exc.code >= 500:
+            return True
+        counts = self._summary.add("malformed")
+        if counts is None:
+            return False
+        said = str(exc.message or type(exc).__name__).strip().splitlines()
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = "malformed HTTP requests answered %d: %d since the last such line (last: %s)"
+        record.args = (exc.code, counts["malformed"], said[0][:200] if said else "")
+        record.exc_info = record.exc_text = None
+        return True
+
+
+_MALFORMED = MalformedRequestLines()
+
+
+def quiet_malformed_requests() -> None:
+    """Put `MalformedRequestLines` on aiohttp's server logger (once, however many apps are made)."""
+    server_log = logging.getLogger("aiohttp.server")
+    if _MALFORMED not in server_log.filters:
+        server_log.addFilter(_MALFORMED)

@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import refusals
 from bot.app import LOG, OPERATOR, REGISTRY, create_app
 from bot.config import BUNDLED_CATALOG, Settings
 from domain.catalog import CatalogError, load_catalog
@@ -125,6 +126,31 @@ async def test_slowloris_sockets_are_closed_and_others_keep_working(live_server)
         for _, writer in [*silent, (reader, trickler)]:
             writer.close()
             await writer.wait_closed()
+
+
+async def test_malformed_requests_are_one_warning_line_not_a_traceback(
+    live_server, caplog, monkeypatch
+) -> None:
+    # a non-ASCII byte in the path was logged at ERROR with the parser's traceback, each time
+    monkeypatch.setattr(refusals._MALFORMED, "_summary", refusals.Throttled(60.0))  # none logged yet
+    live = await live_server()
+    port = int(live.url.rsplit(":", 1)[1])
+    with caplog.at_level(logging.DEBUG, logger="aiohttp.server"):
+        for _ in range(5):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /room/demo\xe4\xb8\xad HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            await writer.drain()
+            assert (await reader.read(64)).startswith(b"HTTP/1.0 400")
+            writer.close()
+            await writer.wait_closed()
+    server = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert not [r for r in server if r.levelno >= logging.ERROR or r.exc_info]
+    assert [r.getMessage() for r in server] == [
+        "malformed HTTP requests answered 400: 1 since the last such line (last: Invalid char in url path:)"
+    ]
+    async with aiohttp.ClientSession() as http:  # and the server still serves
+        async with http.get(f"{live.url}/healthz") as r:
+            assert r.status == 200
 
 
 async def test_a_long_polling_viewer_outlives_the_header_timeout(live_server) -> None:
