@@ -187,6 +187,10 @@ def key_words(key: str) -> str:
     return " ".join(words + [z for z in zh if z])
 
 
+# a size given as a length ("32cm", "40×28×3cm", "12寸"), not a clothing or shoe size
+_MEASURED_SIZE = re.compile(r"\d\s*(cm|mm|厘米|毫米|寸|英寸|inch|in\b|\")|\d\s*[×x*]\s*\d", re.IGNORECASE)
+
+
 def field_label(key: str, lang: str, product: Product | None = None) -> str:
     """A field's name for a reply: in Chinese the product's own name for it (`names:`), then the
     lexicon's first word in the language, else the key's words ("charging_time" → "充电时间" /
@@ -194,6 +198,13 @@ def field_label(key: str, lang: str, product: Product | None = None) -> str:
     words = FIELD_WORDS.get(key, ())
     if lang == "zh" and product is not None and product.names.get(key):
         return product.names[key][0]
+    if (
+        lang == "zh"
+        and key in ("size", "sizes")
+        and product is not None
+        and _MEASURED_SIZE.search(str(product.attributes.get(key, "")))
+    ):
+        return "尺寸"  # a wok of 32cm, a board of 40×28cm: 尺码 is what clothes and shoes come in
     if lang == "zh":
         zh = next((w for w in words if has_han(w)), None)
         parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]

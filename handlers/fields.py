@@ -424,6 +424,37 @@ def _asked_colour(text: str, product: Product) -> FieldMatch | None:
     return FieldMatch(key, 0.9, listed or named)
 
 
+# a listed version that is a number and a unit ("34cm", "500ml", "38码"): viewers say the number alone
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\s*[a-z\u4e00-\u9fff]{1,3}$")
+
+
+def _says_version(item: str, text: str) -> bool:
+    """Whether a lower-case text names a listed version: its words whole ("xl" is not in "xxl"), a
+    Chinese one anywhere, one of a number and a unit by its number alone ("34的多重" of "34cm")."""
+    if has_han(item) and len(item) >= 2 and item in text:
+        return True
+    if re.search(rf"(?<![a-z0-9.]){re.escape(item)}(?![a-z0-9])", text):
+        return True
+    m = _NUMBER_UNIT.match(item)
+    return m is not None and re.search(rf"(?<![\d.]){re.escape(m.group(1))}(?![\d.])", text) is not None
+
+
+def other_version(text: str, entry: str, product: Product, key: str | None = None) -> bool:
+    """The entry speaks of listed versions (a size, a colour), none of them the one the comment
+    names: "34的多重" against a weight given for the 32cm wok says another pan's weight. `key`: the
+    entry's own field, which lists them all."""
+    entry = entry.lower()
+    for k, value in product.attributes.items():
+        if k == key or not isinstance(value, list):
+            continue
+        items = [v.lower() for v in value]
+        asked = {v for v in items if _says_version(v, text)}
+        said = {v for v in items if _says_version(v, entry)}
+        if asked and said and not asked & said:
+            return True
+    return False
+
+
 # whether something is there: "有46码的吗", "有没有黑色", "还有大号吗", "any in XL?", "does it come in red"
 _ASKS_THERE = re.compile(
     r"(有没有|还有|有.{0,8}(吗|么|嘛|不|没)|\bany\b|\bdo you have\b|\bgot\b|\bcomes? in\b|\bavailable\b)"
@@ -520,6 +551,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         m = _SIZE_TOKEN.search(text)
         if m and re.search(r"(有|没|还|吗|么|\?|have|any)", text):
             found.append(FieldMatch("sizes", 0.8, next(g for g in m.groups() if g).upper()))
+    if product is not None and "price" not in seen and said_price(text, product):
+        found.append(FieldMatch("price", 0.85))
     if not found and _BARE_HOW_MUCH.search(text):
         found.append(FieldMatch("price", 0.85))
     body = body_measures(text)
@@ -532,6 +565,25 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         ]
     found.sort(key=lambda f: f.strength, reverse=True)
     return found
+
+
+# "现在是89吗", "298元吗", "菜刀就199吗": an amount asked back, a price to confirm
+_AMOUNT_ASKED = re.compile(
+    r"(是|就|才|只要|只卖|卖|要|现在)?\s*[¥￥]?\s*(?<![\d.])(\d+(?:\.\d+)?)\s*(元|块|rmb)?\s*(吗|么|嘛|\?|对吧|是吧)"
+)
+
+
+def said_price(text: str, product: Product) -> bool:
+    """Whether the comment asks back an amount near the product's price, with a unit or a verb before
+    it ("是89吗", not "有38吗", which asks for a size)."""
+    prices = [product.price, *([product.original_price] if product.original_price else [])]
+    for m in _AMOUNT_ASKED.finditer(text):
+        amount = float(m.group(2))
+        if text[: m.start()].endswith("有") or not (m.group(1) or m.group(3) or amount in prices):
+            continue
+        if min(prices) / 2 <= amount <= max(prices) * 2:
+            return True
+    return False
 
 
 # A viewer's height and weight as typed: "160 105", "身高160 体重105斤", "一米六 50kg", "1.65米 110斤".
@@ -857,7 +909,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
 def _zh_label(key: str, product: Product) -> str:
     """A field's name in a Chinese reply ("面料"): the shelf's own name for it first (`names:`); ""
     for a key with no Chinese name ("strap_drop"), which is left out rather than shown as code."""
-    reply_word = None if product.names.get(key) else _LABELS_ZH.get(key)
+    reply_word = None if product.names.get(key) or key in ("size", "sizes") else _LABELS_ZH.get(key)
     label = reply_word or field_label(key, "zh", product)
     return label if has_han(label) else ""
 
@@ -887,7 +939,10 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
     "fading": re.compile(r"(掉色|褪色|退色|染色|串色)|\bfade"),
     "pilling": re.compile(r"(起球|掉毛|起毛)|\bpill"),
     "smell": re.compile(r"(味道|异味|气味|臭|香味|有味)|\b(smell|odou?r)\b"),
-    "noise": re.compile(r"(噪音|吵|声音大|响不响|静音)|\b(noisy|loud|quiet)\b"),
+    "noise": re.compile(r"(噪音|吵|声音|响不响|静音|分贝)|\b(noisy|loud|quiet)\b"),
+    # how much it holds ("声音有多大" asks the noise, not the 400ml a capacity field gives)
+    # (Chinese words only: a field's text holds its key's words, and "weight_capacity" is what it bears)
+    "capacity": re.compile(r"(容量|装多少|能装几|几升|多少毫升|多少升)"),
     "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)"),
     "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b"),
     # who it is for: an answer for one group ("糖尿病能吃吗") does not answer another ("孕妇能吃吗")

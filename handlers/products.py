@@ -3,6 +3,7 @@ or what the same viewer asked about a moment ago."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,7 +77,8 @@ _DAY_OR_LINK = re.compile(
     rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号\s*(?=发|到|之前|以前|前|左右|那天)"
 )
 _THIS = re.compile(
-    r"(这个|这款|这件|这条|这双|这套|这只|这瓶|这支|这盒|这本|这种|这一款|这|它|this|it\b|that one)"
+    # English words whole: "it" ends "grit", "fit" and "kit" ("what grit is the whetstone?")
+    r"(这个|这款|这件|这条|这双|这套|这只|这瓶|这支|这盒|这本|这种|这一款|这|它|\bthis\b|\bit\b|\bthat one\b)"
 )
 
 # pronouns that may point back to a product named earlier in the comment, where "这个" and "this"
@@ -127,6 +129,8 @@ _GENERIC = {
 }
 
 
+# words of `_GENERIC` that say what the goods are: the name of the one product whose title has them
+_SHARED_KINDS = ("礼盒", "套装")
 # A title word saying whom or where the goods are for ("猫用", "家用", "四季通用", "车家两用", "专用"):
 # many products of a shelf are for the same, so it names none of them
 _FOR_USE = "用"
@@ -244,10 +248,16 @@ class ShelfMatcher:
             words.extend(p.aliases)
             words.extend(p.tags)
         add_words(words)
+        # a kind of goods many shelves have several of ("礼盒", "套装"): a name where one title alone has
+        # it, unless the title only says how the goods are packed ("礼盒装": a belt, in a gift box)
+        kinds = {w: [p for p in catalog.products if re.search(f"{w}(?!装)", p.title)] for w in _SHARED_KINDS}
         for p in catalog.products:
             kw: dict[str, float] = {}
             for a in p.aliases:
                 kw[a.lower()] = 3.0
+            for w, titled in kinds.items():
+                if titled == [p]:
+                    kw[w] = 1.0
             for w in tokens(p.title):
                 if len(w) >= 2 and w not in _GENERIC and not w.isdigit() and not w.endswith(_FOR_USE):
                     kw.setdefault(w, 2.0)
@@ -273,15 +283,28 @@ class ShelfMatcher:
         }
         # each product's Chinese names (its aliases), for English words said in their place
         self.chinese_names = {p.id: {a.lower() for a in p.aliases if HAN.search(a)} for p in catalog.products}
+        # what each listing says besides its names: its fields and FAQ (see `_screen_says`)
+        self.listing = {
+            p.id: json.dumps(
+                p.model_dump(include={"attributes", "shipping", "returns", "faq", "en", "names"}),
+                ensure_ascii=False,
+            ).lower()
+            for p in catalog.products
+        }
 
     def focus(self, text: str, product: Product | None) -> str:
         """The comment without its link phrase and the product's own name words: what is left is
         what is asked, which is what an FAQ question says ("5号裤子会掉色吗" → "会掉色吗")."""
         out = without_links(text)
         if product is not None:
-            for word in sorted(self.keywords.get(product.id, {}), key=len, reverse=True):
+            kw = self.keywords.get(product.id, {})
+            for word in sorted(kw, key=len, reverse=True):
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
+            # its everyday nickname too, a head noun after a measure word ("这个锅多少钱" → "这个 多少钱")
+            out = _HEAD_ALONE.sub(
+                lambda m: m.group(0)[:-1] + " " if f"{m.group(1)}子" in kw else m.group(0), out
+            )
         out = re.sub(r"\s+", " ", out).strip()
         # nothing left but particles and "this" ("是纯棉的吗" of a 纯棉 shirt → "是的吗"): the name
         # word was the word asked, so the whole comment is searched
@@ -369,6 +392,16 @@ class ShelfMatcher:
         """Every product a text's names fit best, equally well ("帽子" of a shelf with two hats)."""
         return self.by_name(self._name_scores(text))[2]
 
+    def _screen_says(self, text: str, screen: Product, named: Product) -> bool:
+        """Whether each word of the title or tags that names another product is one the listing on
+        screen uses too: the viewer asks about that part or aspect of the product in view ("我手机套
+        挺厚的 吸得住不" of a phone holder, "有没有52的圈口" of a bangle whose sizes are 圈口), not for
+        the product whose title has the word ("WiFi手机互联", "圈口可调"). An alias is a name."""
+        said = [w for w in self.keywords.get(named.id, {}) if mentions(w, text)]
+        if not said or any(mentions(a.lower(), text) for a in named.aliases):
+            return False
+        return all(mentions(w, self.listing[screen.id]) for w in said)
+
     def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
         """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:
         one of its names follows the demonstrative ("这个洗面奶", "this cream"), or a pronoun ("它",
@@ -403,6 +436,8 @@ class ShelfMatcher:
             # the product on screen is named too: the viewer asks about it, and the other names
             # are context ("用了防晒霜再上粉底会搓泥吗" watching the cushion foundation)
             return ProductRef(screen, "name", 0.9)
+        if screen is not None and named is not None and self._screen_says(text, screen, named):
+            return ProductRef(screen, "on_screen", 0.85)
         if (
             this is not None
             and screen is not None

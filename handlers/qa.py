@@ -32,6 +32,7 @@ from handlers.fields import (
     field_text,
     field_value,
     named_parts,
+    other_version,
     quoted_in_chinese,
     render_field,
 )
@@ -59,7 +60,8 @@ OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
 VERSION_ASKED = "asks for a version, which the stock count does not say"
-SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED})
+OTHER_VERSION = "the entry speaks of another version than the one asked"
+SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, OTHER_VERSION})
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
 PAUSED = "bot paused by the streamer"
@@ -445,7 +447,7 @@ def _decide_learned(
     x = comment_features(u, cands, product, rule, other, len(question_clauses(u.text)), kind_probs)
     i, p = model.choose(cands, x, u.fvec)
     verbatim = next(
-        (j for j, c in enumerate(cands) if not c.is_field and _typed_question(u.text, c, product)), None
+        (j for j, c in enumerate(cands) if not c.is_field and _typed_question(u, c, product)), None
     )
     if verbatim is not None:
         # the viewer typed one of the streamer's own FAQ questions: its answer is what was asked,
@@ -481,6 +483,14 @@ def _decide_learned(
         # garment's length): a feature of the model too, but one it meets too seldom in training to
         # weigh it as it deserves (leave-one-room-out, 7 of the 8 such first choices were wrong)
         return _as_guess(answer, OTHER_ASPECT)
+    said = (
+        field_value(product, best.source) if best.is_field else f"{best.hit.doc.text} {best.hit.doc.answer}"
+    )
+    if other_version(
+        u.text, " / ".join(said) if isinstance(said, list) else str(said or ""), product, best.source
+    ):
+        # "34的多重" against the weight the listing gives for the 32cm pan: another version's value
+        return _as_guess(answer, OTHER_VERSION)
     if any(doc != best.source for doc, _ in u.clause_tops):
         # several questions, and one of them is best answered by another entry (a field or an FAQ
         # entry) or by none: one answer would leave it unanswered
@@ -728,12 +738,13 @@ def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: 
     return has and bool(_FOLLOW_UP.fullmatch(t))
 
 
-def _typed_question(text: str, c: Candidate, product: Product) -> bool:
+def _typed_question(u: Understanding, c: Candidate, product: Product) -> bool:
     """The cleaned comment is the FAQ entry's question, in Chinese or in the catalog's English, but for
-    spaces and punctuation."""
-    said = words_only(text)
+    spaces and punctuation, or it is once the product's name or link is left out ("三德刀什么时候补货"
+    of the entry "什么时候补货？")."""
+    said = {words_only(u.text), words_only(u.focus)} - {""}
     asked = [q for f in product.faq if f.id == c.source for q in (f.q, product.en_question(f.id)) if q]
-    return bool(said) and said in map(words_only, asked)
+    return bool(said & set(map(words_only, asked)))
 
 
 def _gate(d: Decision, settings: QASettings) -> Decision:

@@ -108,6 +108,26 @@ def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog
 
 
 @pytest.mark.parametrize(
+    ("on_screen", "other", "text"),
+    [
+        # the band's listing speaks of charging; the blender's title says 充电 too
+        ("手环", "榨汁杯", "充电一次能用几天"),
+        # the sunscreen's listing speaks of the commute; the tote bag's title says 通勤
+        ("防晒霜", "托特包", "通勤天天涂可以吗"),
+    ],
+)
+def test_a_word_the_listing_on_screen_uses_asks_about_it(
+    catalog: Catalog, on_screen: str, other: str, text: str
+) -> None:
+    # the word in another product's title used to take the question to that product
+    screen, titled = (next(p for p in catalog.products if alias in p.aliases) for alias in (on_screen, other))
+    matcher = ShelfMatcher(catalog)
+    assert matcher.resolve(normalize(text), screen.id).product == screen
+    # a product's own name still wins over the one on screen
+    assert matcher.resolve(normalize(f"{other}{text}"), screen.id).product == titled
+
+
+@pytest.mark.parametrize(
     "form",
     [
         "{cn}号多少钱",
@@ -926,3 +946,116 @@ def test_a_three_letter_word_tells_apart_two_products_a_longer_word_names_alike(
     # a short word alone names nothing, and one both titles lack tells nothing apart
     assert matcher.resolve("is the pad thick?", "tent").product.id == "tent"
     assert matcher.resolve("how much is the sleeping one for kids?", "tent").product.id == "tent"
+
+
+COOKWARE = {
+    "room_id": "cookware",
+    "products": [
+        {
+            "id": "wok",
+            "link": 1,
+            "title": "手工铁锅 无涂层",
+            "category": "锅具",
+            "aliases": ["铁锅", "炒锅"],
+            "price": 229,
+            "stock": 60,
+            "attributes": {"sizes": ["30cm", "32cm", "34cm"], "weight": "32cm约1.6kg", "material": "精铁"},
+        },
+        {
+            "id": "pot",
+            "link": 2,
+            "title": "不锈钢汤锅 24cm",
+            "category": "锅具",
+            "aliases": ["汤锅"],
+            "price": 189,
+            "stock": 30,
+        },
+    ],
+}
+
+
+def test_a_value_given_for_another_version_is_not_sent(encoder: TextEncoder) -> None:
+    # the listing weighs the 32cm wok; "34的多重" was answered with that weight at 0.999
+    room = build_knowledge(parse_catalog(COOKWARE), encoder, SETTINGS.dense_weight)
+    d = answer_comment("34的多重", room, "wok", SETTINGS)
+    assert d.kind == "escalate" and d.guess is not None and "32cm" in d.guess
+    for text in ("32的多重", "多重"):  # the version it gives, or none named: the weight is the answer
+        d = answer_comment(text, room, "wok", SETTINGS)
+        assert d.kind == "answer" and d.source == "weight", text
+    d = answer_comment("有34的吗", room, "wok", SETTINGS)
+    assert d.source == "sizes"  # the list names them all
+    # sizes given as lengths are 尺寸 (the reply said 尺码, what clothes and shoes come in)
+    assert d.reply is not None and "尺寸" in d.reply and "尺码" not in d.reply
+
+
+def test_a_nickname_after_a_measure_word_is_no_part_of_the_question(encoder: TextEncoder) -> None:
+    # "这个锅多少钱" with the wok on screen (two pots on the shelf) was searched with 锅 in it and
+    # handed over at 0.74, where "这个多少钱" is answered
+    room = build_knowledge(parse_catalog(COOKWARE), encoder, SETTINGS.dense_weight)
+    assert room.matcher.focus("这个锅多少钱", room.catalog.product("wok")) == "这个 多少钱"
+    d = answer_comment("这个锅多少钱", room, "wok", SETTINGS)
+    assert d.kind == "answer" and d.source == "price" and d.product_id == "wok"
+
+
+def test_a_gift_box_names_the_one_product_that_is_one() -> None:
+    # 礼盒 / 套装 name no product where many are gift boxes; on a shelf with one, "礼盒里有什么"
+    # watching the wok was taken for the wok
+    gift = {
+        "id": "set",
+        "link": 3,
+        "title": "刀具礼盒套装 五件套",
+        "category": "刀具",
+        "price": 399,
+        "stock": 9,
+    }
+    shelf = parse_catalog({**COOKWARE, "products": [*COOKWARE["products"], gift]})
+    assert ShelfMatcher(shelf).resolve("礼盒里有什么", "wok").product.id == "set"
+    # a title that only says how the goods are packed (礼盒装) is no gift box to name
+    belt = {"id": "belt", "link": 5, "title": "牛皮腰带 礼盒装", "category": "配饰", "price": 99, "stock": 9}
+    shelf = parse_catalog({**COOKWARE, "products": [*COOKWARE["products"], gift, belt]})
+    assert ShelfMatcher(shelf).resolve("礼盒里有什么", "wok").product.id == "set"
+    assert "礼盒" in ShelfMatcher(shelf).focus("腰带有礼盒吗", shelf.product("belt"))
+    tea = {"id": "tea", "link": 4, "title": "白茶礼盒 357g", "category": "茶", "price": 99, "stock": 9}
+    shelf = parse_catalog({**COOKWARE, "products": [*COOKWARE["products"], gift, tea]})
+    assert ShelfMatcher(shelf).resolve("礼盒里有什么", "wok").product.id == "wok"
+
+
+def test_it_inside_an_english_word_points_at_nothing(catalog: Catalog) -> None:
+    # "it" ended "kit" and "grit", and "it" is the product on screen: the blender cup named after
+    # it lost to the shirt on screen
+    shirt, blender = (next(p for p in catalog.products if a in p.aliases) for a in ("衬衫", "榨汁杯"))
+    matcher = ShelfMatcher(catalog)
+    assert matcher.resolve(normalize("what kit comes with the blender?"), shirt.id).product == blender
+    assert matcher.resolve(normalize("does it come with a kit?"), shirt.id).product == shirt
+
+
+def test_an_faq_question_typed_after_the_products_name_is_answered(encoder: TextEncoder) -> None:
+    # the streamer's own question typed after the product's name went to the queue (0.85)
+    knife = {
+        "id": "k02",
+        "link": 2,
+        "title": "大马士革钢67层日式三德刀 7寸",
+        "category": "刀具",
+        "aliases": ["三德刀", "大马士革刀", "日式刀"],
+        "price": 399,
+        "original_price": 599,
+        "stock": 0,
+        "attributes": {
+            "material": "VG10钢芯 67层大马士革花纹钢",
+            "blade_length": "7寸（约18cm）",
+            "hardness": "60±2 HRC",
+            "handle": "G10树脂刀柄",
+            "gift_box": "黑色礼盒包装，送刀鞘",
+        },
+        "shipping": "付款后72小时内发货，顺丰包邮",
+        "returns": "7天无理由退换，开刃使用过的不退",
+        "faq": [
+            {"id": "k02-f1", "q": "花纹会磨掉吗？", "a": "花纹是钢材本身的层叠纹理，不是印上去的，磨不掉。"},
+            {"id": "k02-f2", "q": "什么时候补货？", "a": "下一批预计两周后到，关注直播间通知。"},
+        ],
+    }
+    room = build_knowledge(
+        parse_catalog({"room_id": "knives", "products": [knife]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("三德刀什么时候补货", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "k02-f2"
