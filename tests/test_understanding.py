@@ -1059,3 +1059,23 @@ def test_an_faq_question_typed_after_the_products_name_is_answered(encoder: Text
     )
     d = answer_comment("三德刀什么时候补货", room, None, SETTINGS)
     assert d.kind == "answer" and d.source == "k02-f2"
+
+
+def test_how_loud_is_not_answered_with_how_much_it_holds(room: RoomKnowledge, catalog: Catalog) -> None:
+    # "声音有多大" of the blender cup was answered with its capacity, 400ml (0.98): 多大 read as a size
+    blender = next(p for p in catalog.products if "榨汁杯" in p.aliases)
+    d = answer_comment("声音有多大", room, blender.id, SETTINGS)
+    assert not (d.kind == "answer" and d.source == "capacity")
+    d = answer_comment("容量多大", room, blender.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "capacity"
+
+
+def test_an_amount_asked_back_is_a_price_question(encoder: TextEncoder) -> None:
+    # "现在是189吗" had no price hint at all; a size asked with 有 is not one
+    pot = parse_catalog(COOKWARE).product("pot")
+    assert [f.key for f in detect_fields("现在是189吗", pot)] == ["price"]
+    assert [f.key for f in detect_fields("189元吗", pot)] == ["price"]
+    assert "price" not in [f.key for f in detect_fields("有38吗", pot)]
+    room = build_knowledge(parse_catalog(COOKWARE), encoder, SETTINGS.dense_weight)
+    d = answer_comment("189元吗", room, "pot", SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
