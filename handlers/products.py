@@ -394,9 +394,9 @@ class ShelfMatcher:
 
     def _screen_says(self, text: str, screen: Product, named: Product) -> bool:
         """Whether each word of the title or tags that names another product is one the listing on
-        screen uses too: the viewer asks about that part or aspect of the product in view ("我手机套
-        挺厚的 吸得住不" of a phone holder, "有没有52的圈口" of a bangle whose sizes are 圈口), not for
-        the product whose title has the word ("WiFi手机互联", "圈口可调"). An alias is a name."""
+        screen uses too: the viewer asks about that part or aspect of the product in view ("充电一次
+        能用几天" of a fitness band whose listing speaks of charging), not for the product whose title
+        has the word (a blender cup tagged 充电). An alias is a name."""
         said = [w for w in self.keywords.get(named.id, {}) if mentions(w, text)]
         if not said or any(mentions(a.lower(), text) for a in named.aliases):
             return False

@@ -110,7 +110,7 @@ def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog
 @pytest.mark.parametrize(
     ("on_screen", "other", "text"),
     [
-        # the band's listing speaks of charging; the blender's title says 充电 too
+        # the band's listing speaks of charging; the blender cup is tagged 充电
         ("手环", "榨汁杯", "充电一次能用几天"),
         # the sunscreen's listing speaks of the commute; the tote bag's title says 通勤
         ("防晒霜", "托特包", "通勤天天涂可以吗"),
