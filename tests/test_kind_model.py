@@ -93,14 +93,23 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
 @pytest.mark.parametrize(
     ("alias", "text"),
     [
+        # "…吧" guesses and asks
         ("小白鞋", "不会磨脚吧"),
         ("衬衫", "是纯棉的吧"),
         ("手环", "洗澡戴着没问题吧"),
         ("枕头", "侧睡也能用吧"),
+        # "A还是B" asks which of the two
+        ("衬衫", "要白的还是要蓝的"),
+        ("衬衫", "洗衣机洗还是手洗"),
+        ("防晒霜", "早上涂还是晚上涂"),
+        ("防晒霜", "要卸妆还是不用卸"),
+        ("枕头", "侧睡选高的还是选低的"),
     ],
 )
-def test_a_guess_closing_with_ba_asks_to_be_told_so(room: RoomKnowledge, demo_catalog, alias, text) -> None:
-    # "…吧" guesses and asks; these were read as chat and vanished
+def test_a_question_with_no_question_word_reaches_the_answer_side(
+    room: RoomKnowledge, demo_catalog, alias, text
+) -> None:
+    # these were read as chat and vanished
     product = next(p for p in demo_catalog.products if alias in p.aliases)
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind in ("answer", "escalate") and d.product_id == product.id
@@ -112,23 +121,6 @@ def test_ba_that_exclaims_gives_in_or_asks_for_more_stays_chat(
 ) -> None:
     shirt = next(p for p in demo_catalog.products if "衬衫" in p.aliases)
     assert answer_comment(text, room, shirt.id, SETTINGS).kind in ("chat", "purchase")
-
-
-@pytest.mark.parametrize(
-    ("alias", "text"),
-    [
-        ("衬衫", "要白的还是要蓝的"),
-        ("衬衫", "洗衣机洗还是手洗"),
-        ("防晒霜", "早上涂还是晚上涂"),
-        ("防晒霜", "要卸妆还是不用卸"),
-        ("枕头", "侧睡选高的还是选低的"),
-    ],
-)
-def test_a_question_of_which_of_two_is_a_question(room: RoomKnowledge, demo_catalog, alias, text) -> None:
-    # "A还是B" with no question word or particle asks which of the two; these were read as chat
-    product = next(p for p in demo_catalog.products if alias in p.aliases)
-    d = answer_comment(text, room, product.id, SETTINGS)
-    assert d.kind in ("answer", "escalate") and d.product_id == product.id
 
 
 @pytest.mark.parametrize("text", ["我还是喜欢白色的", "看了半天还是这件好看", "最后还是买了"])
