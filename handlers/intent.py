@@ -128,6 +128,7 @@ def is_purchase(text: str) -> bool:
 
 _LINK_REQUEST = re.compile(
     r"(上|求|快上|开|发|挂|给个)链接|链接(呢|在哪)|where[' ]?s the link|drop the link|link (please|pls)|send (me )?the link"
+    r"|\bbuy(ing)? link\b"
 )
 
 

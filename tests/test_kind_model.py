@@ -48,7 +48,11 @@ def test_complaints_in_either_language_are_complaints(room: RoomKnowledge, demo_
     assert d.kind == "complaint" and d.reply is None
 
 
-@pytest.mark.parametrize("text", ["I'll take two of link 3", "just ordered the black one!", "我也要一件"])
+# "buying link for the pillow?" asks for the link to buy: it went to the streamer as a price question
+@pytest.mark.parametrize(
+    "text",
+    ["I'll take two of link 3", "just ordered the black one!", "我也要一件", "buying link for the pillow?"],
+)
 def test_orders_in_either_language_are_purchases(room: RoomKnowledge, demo_catalog, text) -> None:
     assert answer_comment(text, room, demo_catalog.products[0].id, SETTINGS).kind == "purchase"
 
