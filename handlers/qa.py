@@ -21,6 +21,7 @@ from handlers.answer_model import (
     shipped_model,
 )
 from handlers.destinations import policy_is_silent
+from handlers.field_entries import field_value_text
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
@@ -484,11 +485,11 @@ def _decide_learned(
         # weigh it as it deserves (leave-one-room-out, 7 of the 8 such first choices were wrong)
         return _as_guess(answer, OTHER_ASPECT)
     said = (
-        field_value(product, best.source) if best.is_field else f"{best.hit.doc.text} {best.hit.doc.answer}"
+        field_value_text(product, best.source)
+        if best.is_field
+        else f"{best.hit.doc.text} {best.hit.doc.answer}"
     )
-    if other_version(
-        u.text, " / ".join(said) if isinstance(said, list) else str(said or ""), product, best.source
-    ):
+    if other_version(u.text, said, product, best.source):
         # "34的多重" against the weight the listing gives for the 32cm pan: another version's value
         return _as_guess(answer, OTHER_VERSION)
     if any(doc != best.source for doc, _ in u.clause_tops):
