@@ -339,7 +339,7 @@ class Catalog(BaseModel):
                 raise ValueError(f"product {p.id}: duplicate id (products #{ids[p.id] + 1} and #{i + 1})")
             ids[p.id] = i
             if p.link in links:
-                raise ValueError(f"product {p.id}: link {p.link} is already used by {links[p.link]}")
+                raise ValueError(_link_taken(p.id, p.link, links[p.link]))
             links[p.link] = p.id
         entries: dict[str, str] = {}  # FAQ id -> its product
         for p in self.products:
@@ -386,6 +386,10 @@ def _describe(error: ValidationError, data: Any) -> str:
     return line
 
 
+def _link_taken(product_id: Any, link: int, first: Any) -> str:
+    return f"product {product_id}: link {link} is already used by {first}"
+
+
 def _clashes(data: Any) -> list[str]:
     """Links used twice, worded as the shelf-wide check words them: that check runs only once every
     product reads right, so a shop fixing a price met the clash one attempt later."""
@@ -397,7 +401,7 @@ def _clashes(data: Any) -> list[str]:
         if not isinstance(link, int) or isinstance(link, bool):
             continue
         if link in links:
-            out.append(f"product {p.get('id')}: link {link} is already used by {links[link]}")
+            out.append(_link_taken(p.get("id"), link, links[link]))
         links.setdefault(link, p.get("id"))
     return out
 
