@@ -428,28 +428,37 @@ def _asked_colour(text: str, product: Product) -> FieldMatch | None:
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\s*[a-z\u4e00-\u9fff]{1,3}$")
 
 
-def _says_version(item: str, text: str) -> bool:
+# what a number said alone is a count of when it is not a listed version ("24小时", "3天", "2个")
+_OTHER_MEASURE = r"\s*(小时|个?钟|天|分钟|周|年|月|岁|斤|公斤|元|块|克|个|件|次|h\b|min\b|kg\b|g\b)"
+
+
+def _says_version(item: str, text: str, number_alone: bool = True) -> bool:
     """Whether a lower-case text names a listed version: its words whole ("xl" is not in "xxl"), a
-    Chinese one anywhere, one of a number and a unit by its number alone ("34的多重" of "34cm")."""
+    Chinese one anywhere, one of a number and a unit by its number alone ("34的多重" of "34cm";
+    `number_alone`), unless a measure of another kind follows it ("24小时" is no "24寸")."""
     if has_han(item) and len(item) >= 2 and item in text:
         return True
     if re.search(rf"(?<![a-z0-9.]){re.escape(item)}(?![a-z0-9])", text):
         return True
-    m = _NUMBER_UNIT.match(item)
-    return m is not None and re.search(rf"(?<![\d.]){re.escape(m.group(1))}(?![\d.])", text) is not None
+    m = _NUMBER_UNIT.match(item) if number_alone else None
+    return (
+        m is not None
+        and re.search(rf"(?<![\d.]){re.escape(m.group(1))}(?![\d.]|{_OTHER_MEASURE})", text) is not None
+    )
 
 
 def other_version(text: str, entry: str, product: Product, key: str | None = None) -> bool:
     """The entry speaks of listed versions (a size, a colour), none of them the one the comment
     names: "34的多重" against a weight given for the 32cm wok says another pan's weight. `key`: the
-    entry's own field, which lists them all."""
+    entry's own field, which lists them all. The comment comes without its link phrases ("21号" is
+    no 21寸); the entry, written by the shop, names a version whole."""
     entry = entry.lower()
     for k, value in product.attributes.items():
         if k == key or not isinstance(value, list):
             continue
         items = [v.lower() for v in value]
         asked = {v for v in items if _says_version(v, text)}
-        said = {v for v in items if _says_version(v, entry)}
+        said = {v for v in items if _says_version(v, entry, number_alone=False)}
         if asked and said and not asked & said:
             return True
     return False

@@ -47,7 +47,7 @@ from handlers.intent import (
 from handlers.kind_model import active_kind_model, comment_kind, maybe_complaint
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize, words_only
-from handlers.products import ProductRef
+from handlers.products import ProductRef, without_links
 from handlers.which_link import link_decision
 from recommender.retrieval import Hit
 from recommender.text import HAN, han_chars, tokens
@@ -489,7 +489,7 @@ def _decide_learned(
         if best.is_field
         else f"{best.hit.doc.text} {best.hit.doc.answer}"
     )
-    if other_version(u.text, said, product, best.source):
+    if other_version(without_links(u.text), said, product, best.source):
         # "34的多重" against the weight the listing gives for the 32cm pan: another version's value
         return _as_guess(answer, OTHER_VERSION)
     if any(doc != best.source for doc, _ in u.clause_tops):

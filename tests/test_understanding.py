@@ -9,7 +9,7 @@ import pytest
 
 from domain.catalog import Catalog, load_catalog, parse_catalog
 from handlers.comments import product_payload
-from handlers.fields import detect_fields
+from handlers.fields import detect_fields, other_version
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
 from handlers.products import ShelfMatcher
@@ -986,6 +986,35 @@ def test_a_value_given_for_another_version_is_not_sent(encoder: TextEncoder) -> 
     assert d.source == "sizes"  # the list names them all
     # sizes given as lengths are 尺寸 (the reply said 尺码, what clothes and shoes come in)
     assert d.reply is not None and "尺寸" in d.reply and "尺码" not in d.reply
+
+
+WIPERS = {
+    "room_id": "wipers",
+    "products": [
+        {
+            "id": "wiper",
+            "link": 21,
+            "title": "无骨雨刮器 一对装",
+            "category": "汽车配件",
+            "price": 39,
+            "stock": 500,
+            "attributes": {"sizes": ["14寸", "16寸", "21寸", "24寸"]},
+            "shipping": "付款后24小时内发货，全国包邮",
+        },
+        {"id": "mat", "link": 3, "title": "汽车脚垫", "category": "汽车配件", "price": 99, "stock": 80},
+    ],
+}
+
+
+def test_a_link_number_or_an_hour_count_is_no_listed_version(encoder: TextEncoder) -> None:
+    # "21号包邮吗" went to the streamer as asking about another version: 21号 read as the 21寸 blade
+    # and "24小时" in the shipping policy as the 24寸 one
+    room = build_knowledge(parse_catalog(WIPERS), encoder, SETTINGS.dense_weight)
+    d = answer_comment("21号包邮吗", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping" and d.product_id == "wiper", d.reason
+    wiper = room.catalog.product("wiper")
+    assert not other_version("21寸的包邮吗", wiper.shipping or "", wiper, "shipping")
+    assert other_version("21寸的多长", "24寸约60cm", wiper, "length")
 
 
 def test_a_nickname_after_a_measure_word_is_no_part_of_the_question(encoder: TextEncoder) -> None:
