@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from domain.catalog import Catalog, Product
-from recommender.glossary import zh_glosses
+from recommender.glossary import glossable_words, zh_glosses
 from recommender.retrieval import Doc
 from recommender.text import has_han
 
@@ -174,6 +174,7 @@ WORD_ZH: dict[str, str] = {
     "compatible": "兼容",
     "installation": "安装",
     "style": "款式",
+    "not": "不宜 不能",  # "not_suitable_for": who must not use it
 }
 
 
@@ -183,7 +184,12 @@ def key_words(key: str) -> str:
     "unlock methods 开锁 解锁 方法 手段", recommender/glossary.py)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+|[\u4e00-\u9fff]+", key)]
     glossed = key not in FIELD_WORDS  # a key the lexicon names whole is named by it alone
-    zh = [WORD_ZH[w] if w in WORD_ZH else " ".join(zh_glosses(w)) if glossed else "" for w in words]
+    # a key's small words ("not_suitable_for", "price_per_gram") glossed alone say nothing (for: 为了 来讲)
+    worth = set(glossable_words(" ".join(words)))
+    zh = [
+        WORD_ZH[w] if w in WORD_ZH else " ".join(zh_glosses(w)) if glossed and w in worth else ""
+        for w in words
+    ]
     return " ".join(words + [z for z in zh if z])
 
 

@@ -872,17 +872,10 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         sold = " It is sold out." if not product.in_stock else ""
         return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}.{sold}"
     if key == "stock":
+        # sold out, and no more: whether and when it comes back is the streamer's to promise
         if lang == "zh":
-            return (
-                f"{name}还有{product.stock}件现货"
-                if product.in_stock
-                else f"{name}已经卖完了，补货会通知大家"
-            )
-        return (
-            f"{name} has {product.stock} in stock."
-            if product.in_stock
-            else f"{name} is sold out for now; we'll announce a restock."
-        )
+            return f"{name}还有{product.stock}件现货" if product.in_stock else f"{name}已经卖完了"
+        return f"{name} has {product.stock} in stock." if product.in_stock else f"{name} is sold out for now."
     value = field_value(product, key)
     english = product.en_value(key) if lang == "en" else None
     english_label = label_en(key)

@@ -43,16 +43,18 @@ _COMPLAINT = re.compile(
     )
 )
 
-# An order or a firm wish to buy: answered with no question even if a question word slips in.
+# An order or a firm wish to buy: answered with no question even if a question word slips in. Not
+# "买了之后" / "拍了以后": after buying, a time asked about ("买了之后券在哪"), not an order
+_AFTER = r"(?!之后|以后)"
 _PURCHASE_DONE = re.compile(
-    r"(已|刚|我)?(拍|买|下单|付款|抢)(了|好了|到了|完了|下了)(?!吗|么|没)|(已拍|已买|已下单|已付|拍下|秒拍|抢到|拍到)"
+    rf"(已|刚|我)?(拍|买|下单|付款|抢)(了|好了|到了|完了|下了)(?!吗|么|没){_AFTER}|(已拍|已买|已下单|已付|拍下|秒拍|抢到|拍到)"
     r"|\b(just )?(bought|ordered|purchased)\b"
 )
 
 _PURCHASE = re.compile(
     "|".join(
         [
-            r"(已|刚|我)?(拍|买|下单|付款|付|抢)(了|好了|到了|完了|下了)",
+            rf"(已|刚|我)?(拍|买|下单|付款|付|抢)(了|好了|到了|完了|下了){_AFTER}",
             r"^(拍|买|冲|要)(了|它|这个)?$",
             r"(已拍|已买|已下单|已付|已抢|拍下|秒拍|秒了)",
             r"(上|求|快上|开)\s*(\d+\s*号\s*)?链接",
@@ -77,9 +79,16 @@ _QUESTION = re.compile(
             # ask first and say why after, or laugh ("能装电脑不哈哈")
             r"(吗|嘛|么|呢|不)\s*$",
             r"(?<=[^\s不])(呢|不)([\s,.!~]|哈|嘿|嘻|呵|hh|233)",
+            # or with 没 (莫, 冇 in the south-west and Cantonese): "加糖了没", "有认证莫"; not "还没",
+            # "我也没", which answer
+            r"(?<=[^\s还也都并就我你他])(没|莫|冇)([\s,.!~?]|$)",
             r"(吗|嘛|么)",
-            # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃")
-            r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没)(?P=ab)",
+            # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃");
+            # in Cantonese with 唔 ("可唔可以", "会唔会")
+            r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没|唔)(?P=ab)",
+            # Cantonese question words: how, why, how much, who, where, what, have or not
+            r"(点样|点解|几多|边个|边度|边间|乜嘢|咩嘢|有冇)",
+            r"咩\s*$",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",
             # "m还是l", "38还是39", "黑色还是白色": which of two sizes or colours
@@ -92,7 +101,7 @@ _QUESTION = re.compile(
             r"(有.{0,6}(吗|嘛|么|没|不))",
             r"(请问|问下|问一下|想问|求问|咨询)",
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
-            r"\b(whats|hows|wheres|whens|whys)\b",  # typed without the apostrophe
+            r"\b(whats|wats|hows|wheres|whens|whys)\b",  # typed without the apostrophe, or as said
             r"\b(what|which|how) (should|size|do|does|is|are|can|much|many|long)\b",
             r"\b(pls|plz|please)\b",  # "price pls": a request is asking
             r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",

@@ -156,6 +156,10 @@ _SYNONYMS = {
 }
 # A title's head noun as viewers shorten it: 跑步鞋 → 鞋子, 牛仔裤 → 裤子, 吸管杯 → 杯子.
 _HEAD_NOUNS = "鞋裤裙衫帽包杯锅袜被枕垫瓶盒"
+# A device's name ends in one of these, which viewers swap (投影仪 / 投影机) or drop (雨刮器 → 雨刮):
+# a swapped one names the product as the listed one does; a dropped one is no name to find a product
+# by (充电 is also what a charger does), but once the product is known it is no part of the question
+_DEVICE_ENDS = "器机仪"
 # An English word the shelf does not know, whose Chinese (CC-CEDICT, recommender/glossary.py) is a
 # Chinese name of a product ("juicer" → 榨汁机): it names that product for this share of the name's
 # weight, when nothing else in the comment names one
@@ -243,6 +247,7 @@ class ShelfMatcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.keywords: dict[str, dict[str, float]] = {}
+        self.device_stems: dict[str, set[str]] = {}  # a device's name without its ending (`_DEVICE_ENDS`)
         words: list[str] = []
         for p in catalog.products:
             words.extend(p.aliases)
@@ -274,8 +279,12 @@ class ShelfMatcher:
             for word in tokens(p.title) + list(p.aliases):
                 if word and word[-1] in _HEAD_NOUNS and len(word) >= 2:
                     kw.setdefault(word[-1] + "子", 1.0)
+            for word in [w for w in kw if len(w) >= 3 and w[-1] in _DEVICE_ENDS]:
+                for end in _DEVICE_ENDS:
+                    kw.setdefault(word[:-1] + end, kw[word])
             kw.setdefault(p.category.lower(), 1.0)
             self.keywords[p.id] = kw
+            self.device_stems[p.id] = {w[:-1] for w in kw if len(w) >= 3 and w[-1] in _DEVICE_ENDS}
         # how each all-Chinese name word of two characters or more sounds
         self.sounded = {
             pid: {w: sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
@@ -301,6 +310,8 @@ class ShelfMatcher:
             for word in sorted(kw, key=len, reverse=True):
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
+            for stem in self.device_stems.get(product.id, ()):
+                out = out.replace(stem, " ")  # "雨刮包邮吗" of a 雨刮器 → "包邮吗"
             # its everyday nickname too, a head noun after a measure word ("这个锅多少钱" → "这个 多少钱")
             out = _HEAD_ALONE.sub(
                 lambda m: m.group(0)[:-1] + " " if f"{m.group(1)}子" in kw else m.group(0), out

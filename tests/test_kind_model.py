@@ -87,6 +87,20 @@ def test_a_question_with_a_trouble_word_is_a_question(room: RoomKnowledge, demo_
     assert d.kind in ("answer", "escalate")
 
 
+@pytest.mark.parametrize("text", ["还没", "我也没 主播"])
+def test_not_yet_answers_and_asks_nothing(room: RoomKnowledge, demo_catalog, text) -> None:
+    # 没 closing a clause asks ("洗了缩水没"), unless it is the viewer's own "not yet" / "me neither"
+    shirt = next(p for p in demo_catalog.products if "衬衫" in p.aliases)
+    assert answer_comment(text, room, shirt.id, SETTINGS).kind in ("chat", "purchase")
+
+
+@pytest.mark.parametrize("text", ["买了之后怎么退", "拍了之后啥时候发"])
+def test_after_buying_is_a_time_not_an_order(room: RoomKnowledge, demo_catalog, text) -> None:
+    # "买了之后券在哪" was counted as an order and the question dropped
+    d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
+    assert d.kind in ("answer", "escalate")
+
+
 @pytest.mark.parametrize("text", ["防晒霜加没加香精", "这个帽子能折不能折", "衬衫好穿不好穿"])
 def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, demo_catalog, text) -> None:
     # "加没加" / "能折不能折": the yes-no question of a verb, with no question word or particle
@@ -108,6 +122,13 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
         ("防晒霜", "早上涂还是晚上涂"),
         ("防晒霜", "要卸妆还是不用卸"),
         ("枕头", "侧睡选高的还是选低的"),
+        # asked in Cantonese ("can or cannot", "how", "have or not") or closing with 没 / 莫
+        ("衬衫", "可唔可以机洗"),
+        ("衬衫", "會唔會縮水"),
+        ("防晒霜", "點樣塗先啱"),
+        ("托特包", "有冇夹层"),
+        ("衬衫", "洗了缩水没"),
+        ("防晒霜", "有防水莫 我去海边"),
     ],
 )
 def test_a_question_with_no_question_word_reaches_the_answer_side(

@@ -998,10 +998,19 @@ WIPERS = {
             "category": "汽车配件",
             "price": 39,
             "stock": 500,
-            "attributes": {"sizes": ["14寸", "16寸", "21寸", "24寸"]},
+            "attributes": {"sizes": ["14寸", "16寸", "21寸", "24寸"], "wiper_type": "三段式无骨雨刮"},
             "shipping": "付款后24小时内发货，全国包邮",
         },
         {"id": "mat", "link": 3, "title": "汽车脚垫", "category": "汽车配件", "price": 99, "stock": 80},
+        {"id": "shade", "link": 9, "title": "前挡遮阳挡", "category": "汽车配件", "price": 49, "stock": 0},
+        {
+            "id": "vacuum",
+            "link": 5,
+            "title": "车载吸尘器 无线",
+            "category": "汽车配件",
+            "price": 159,
+            "stock": 40,
+        },
     ],
 }
 
@@ -1015,6 +1024,26 @@ def test_a_link_number_or_an_hour_count_is_no_listed_version(encoder: TextEncode
     wiper = room.catalog.product("wiper")
     assert not other_version("21寸的包邮吗", wiper.shipping or "", wiper, "shipping")
     assert other_version("21寸的多长", "24寸约60cm", wiper, "length")
+
+
+def test_sold_out_promises_no_restock(encoder: TextEncoder) -> None:
+    # "已经卖完了，补货会通知大家" was said of anything sold out: a promise only the streamer can make
+    room = build_knowledge(parse_catalog(WIPERS), encoder, SETTINGS.dense_weight)
+    for text, said in (("9号还有货吗", "卖完"), ("is link 9 in stock?", "sold out")):
+        d = answer_comment(text, room, None, SETTINGS)
+        assert d.kind == "answer" and d.source == "stock" and d.reply is not None, (text, d.reason)
+        assert said in d.reply and "补货" not in d.reply and "restock" not in d.reply, d.reply
+
+
+def test_a_device_named_without_its_ending_or_with_another(encoder: TextEncoder) -> None:
+    # "雨刮包邮吗" of a 雨刮器 searched "雨刮包邮吗" and found the wiper type (雨刮) before shipping
+    room = build_knowledge(parse_catalog(WIPERS), encoder, SETTINGS.dense_weight)
+    assert room.matcher.focus("雨刮包邮吗", room.catalog.product("wiper")) == "包邮吗"
+    d = answer_comment("雨刮包邮吗", room, "wiper", SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping", d.reason
+    # 吸尘机 is the 吸尘器; 吸尘 alone names nothing (what the device does)
+    assert room.matcher.resolve("吸尘机多少钱", None).product.id == "vacuum"
+    assert room.matcher.resolve("吸尘多少钱", "mat").product.id == "mat"
 
 
 def test_a_nickname_after_a_measure_word_is_no_part_of_the_question(encoder: TextEncoder) -> None:
