@@ -178,12 +178,21 @@ WORD_ZH: dict[str, str] = {
 }
 
 
+def lexicon_key(key: str) -> str:
+    """The key as the lexicon holds it: itself, or its singular ("flavors" → "flavor")."""
+    if key not in FIELD_WORDS:
+        for plural in ("es", "s"):
+            if key.endswith(plural) and key[: -len(plural)] in FIELD_WORDS:
+                return key[: -len(plural)]
+    return key
+
+
 def key_words(key: str) -> str:
     """A key split into words ("shelf_life" / "shelfLife" → "shelf life") with their Chinese: the
     small word list's, else, for a key the lexicon lacks, the dictionary's ("unlock_methods" →
     "unlock methods 开锁 解锁 方法 手段", recommender/glossary.py)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+|[\u4e00-\u9fff]+", key)]
-    glossed = key not in FIELD_WORDS  # a key the lexicon names whole is named by it alone
+    glossed = lexicon_key(key) not in FIELD_WORDS  # a key the lexicon names whole is named by it alone
     # a key's small words ("not_suitable_for", "price_per_gram") glossed alone say nothing (for: 为了 来讲)
     worth = set(glossable_words(" ".join(words)))
     zh = [
@@ -198,12 +207,15 @@ _MEASURED_SIZE = re.compile(r"\d\s*(cm|mm|厘米|毫米|寸|英寸|inch|in\b|\")
 
 
 def field_label(key: str, lang: str, product: Product | None = None) -> str:
-    """A field's name for a reply: in Chinese the product's own name for it (`names:`), then the
-    lexicon's first word in the language, else the key's words ("charging_time" → "充电时间" /
-    "charging time")."""
-    words = FIELD_WORDS.get(key, ())
-    if lang == "zh" and product is not None and product.names.get(key):
-        return product.names[key][0]
+    """A field's name for a reply: the product's own name for it in the language (`names:`, the
+    first with Chinese characters, or the first in Latin letters for English), then the lexicon's
+    first word in the language, else the key's words ("charging_time" → "充电时间" / "charging
+    time")."""
+    words = FIELD_WORDS.get(lexicon_key(key), ())
+    own = product.names.get(key, ()) if product is not None else ()
+    named = next((n for n in own if has_han(n) == (lang == "zh")), None)
+    if named is not None:
+        return named
     if (
         lang == "zh"
         and key in ("size", "sizes")
@@ -224,7 +236,7 @@ def field_label(key: str, lang: str, product: Product | None = None) -> str:
 def field_name_text(key: str, product: Product | None = None) -> str:
     """The words a viewer may use for a field: the product's names for it (`names:`), the lexicon's,
     else the key split into words."""
-    words = FIELD_WORDS.get(key)
+    words = FIELD_WORDS.get(lexicon_key(key))
     if words is None:
         words = tuple(dict.fromkeys(FIELD_WORDS.get(w, ())[0] for w in key.split("_") if w in FIELD_WORDS))
     own = product.names.get(key, ()) if product is not None else ()

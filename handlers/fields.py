@@ -606,6 +606,7 @@ _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 # and in a size guide ("S 胸围80-84cm", "L 腰围2尺4", "脚长24cm穿38码"): each in cm.
 _BODY_WORDS = {
     "胸围": "chest", "bust": "chest", "chest": "chest",
+    "下胸围": "underbust", "underbust": "underbust", "under bust": "underbust",
     "腰围": "waist", "裤腰": "waist", "腰": "waist", "waist": "waist",
     "臀围": "hip", "hips": "hip", "hip": "hip",
     "头围": "head", "head": "head",
@@ -846,10 +847,10 @@ IN_CHINESE = " (from the shelf, in Chinese)"
 _LABELS_EN = {"shipping": "shipping", "returns": "returns"}
 
 
-def label_en(key: str) -> str:
+def label_en(key: str, product: Product | None = None) -> str:
     """A field's name in English as a reply and the review page say it ("shipping", not the
-    lexicon's search word "ship")."""
-    return _LABELS_EN.get(key) or field_label(key, "en")
+    lexicon's search word "ship"; the product's own English name for it, `names:`)."""
+    return _LABELS_EN.get(key) or field_label(key, "en", product)
 
 
 def quoted_in_chinese(text: str) -> str:
@@ -878,7 +879,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         return f"{name} has {product.stock} in stock." if product.in_stock else f"{name} is sold out for now."
     value = field_value(product, key)
     english = product.en_value(key) if lang == "en" else None
-    english_label = label_en(key)
+    english_label = label_en(key, product)
     if key == "size_guide" and match.measures is not None and isinstance(value, str):
         size = size_for(value, body_measures(match.measures))
         if size is not None:

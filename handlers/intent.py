@@ -76,8 +76,8 @@ _QUESTION = re.compile(
         [
             r"\?",
             # a particle closing the comment or one of its clauses ("新疆能发不 我在乌鲁木齐"): viewers
-            # ask first and say why after, or laugh ("能装电脑不哈哈")
-            r"(吗|嘛|么|呢|不)\s*$",
+            # ask first and say why after, or laugh ("能装电脑不哈哈"); 伐 is Shanghai's 吗
+            r"(吗|嘛|么|呢|不|伐)\s*$",
             r"(?<=[^\s不])(呢|不)([\s,.!~]|哈|嘿|嘻|呵|hh|233)",
             # or with 没 (莫, 冇 in the south-west and Cantonese): "加糖了没", "有认证莫"; not "还没",
             # "我也没", which answer
@@ -251,3 +251,18 @@ def asks_streamer_fit(text: str) -> bool:
 
 def asks_model_fit(text: str) -> bool:
     return bool(_MODEL_FIT.search(text))
+
+
+# Asking the streamer's judgement: what to pick, what is nicest, what they use themselves ("主播推荐一下",
+# "哪个味道最好喝", "什么颜色好看", "which one do you recommend?"). A field lists the options; which of
+# them is best is the streamer's to say (an FAQ entry the shop wrote for it may still answer)
+_OPINION = re.compile(
+    r"推荐|(你|主播)(觉得|自己|平时|用的|喝的|吃的|穿的)"
+    r"|(哪|什么|啥).{0,6}(最|更|比较)?(好看|好吃|好喝|好闻|显白|显瘦|百搭)"
+    r"|\b(recommend|your (favou?rite|pick))\b|\bwhich\b[^?]{0,20}\b(best|better|nicest|prettiest)\b"
+    r"|\bwhat do you (think|recommend|use)\b"
+)
+
+
+def asks_opinion(text: str) -> bool:
+    return bool(_OPINION.search(text))

@@ -226,7 +226,8 @@ _EN_NOT_NAMES = frozenset(
     mini smart fast quick slim thin thick warm cool fresh natural pure premium classic portable
     durable waterproof genuine real original daily everyday extra super ultra high quality easy
     gentle full half heavy heavyweight strength double single best good great fine deep wide
-    narrow tall short round flat""".split()
+    narrow tall short round flat non-slip anti-slip breathable adjustable foldable rechargeable
+    reusable non-stick stainless""".split()
 )
 _EN_TITLE_WORD = re.compile(r"[a-z][a-z-]{3,}")
 # A three-letter English title word ("pad", "mat", "cap"): too often a describing or common word to
@@ -307,6 +308,7 @@ class ShelfMatcher:
         out = without_links(text)
         if product is not None:
             kw = self.keywords.get(product.id, {})
+            out = self._without_soundalikes(out, product.id)
             for word in sorted(kw, key=len, reverse=True):
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
@@ -320,6 +322,17 @@ class ShelfMatcher:
         # nothing left but particles and "this" ("是纯棉的吗" of a 纯棉 shirt → "是的吗"): the name
         # word was the word asked, so the whole comment is searched
         return out if len(_FUNCTION.sub("", out)) >= 2 else text
+
+    def _without_soundalikes(self, text: str, pid: str) -> str:
+        """The text without the product's names typed as homophones ("蛋白分多少钱" of 蛋白粉 →
+        "多少钱"), as `_name_scores` hears them."""
+        for word, sound in sorted(self.sounded.get(pid, {}).items(), key=lambda ws: -len(ws[0])):
+            n = len(word)
+            for i in range(len(text) - n, -1, -1):
+                typed = text[i : i + n]
+                if sounds(typed) == sound and (n > 2 or typed[0] == word[0]):
+                    text = text[:i] + " " + text[i + n :]
+        return text
 
     def find_link(self, text: str) -> int | None:
         for pat in _LINK_PATTERNS:

@@ -41,6 +41,7 @@ from handlers.intent import (
     about_streamer,
     asks_for_goods,
     asks_model_fit,
+    asks_opinion,
     asks_streamer_fit,
     is_question,
 )
@@ -62,7 +63,10 @@ TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
 VERSION_ASKED = "asks for a version, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
-SAYS_LESS = frozenset({SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, OTHER_VERSION})
+OPINION = "asks the streamer's judgement, which the listing does not give"
+SAYS_LESS = frozenset(
+    {SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, OTHER_VERSION, OPINION}
+)
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
 PAUSED = "bot paused by the streamer"
@@ -492,6 +496,9 @@ def _decide_learned(
     if other_version(without_links(u.text), said, product, best.source):
         # "34的多重" against the weight the listing gives for the 32cm pan: another version's value
         return _as_guess(answer, OTHER_VERSION)
+    if best.is_field and asks_opinion(u.text):
+        # "什么颜色好看 主播推荐一下" against the colour list: the options, not which is best
+        return _as_guess(answer, OPINION)
     if any(doc != best.source for doc, _ in u.clause_tops):
         # several questions, and one of them is best answered by another entry (a field or an FAQ
         # entry) or by none: one answer would leave it unanswered

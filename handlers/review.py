@@ -150,7 +150,7 @@ def product_entries(product: Product) -> list[dict[str, str]]:
         {
             "source": k,
             "zh": field_label(k, "zh", product),
-            "en": label_en(k),
+            "en": label_en(k, product),
             "says": says(live.get(k) or field_value_text(product, k)),
             **english(product.en_value(k)),
         }

@@ -13,7 +13,7 @@ from handlers.fields import detect_fields, other_version
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
 from handlers.products import ShelfMatcher
-from handlers.qa import QASettings, answer_comment, understand
+from handlers.qa import OPINION, QASettings, answer_comment, understand
 from recommender.encoder import TextEncoder
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo_catalog.yaml"
@@ -658,6 +658,15 @@ def test_a_name_typed_with_a_homophone_names_its_product(
     assert _price(product) in (d.reply or d.guess or "")
 
 
+@pytest.mark.parametrize(("typed", "name"), [("防晒双", "防晒霜"), ("气垫分底", "气垫粉底")])
+def test_a_name_typed_with_a_homophone_is_no_part_of_the_question(
+    room: RoomKnowledge, catalog: Catalog, typed: str, name: str
+) -> None:
+    # "这个蛋白分多少钱" (蛋白粉) was searched with 蛋白 in it and answered with the protein content
+    product = next(p for p in catalog.products if name in p.aliases)
+    assert room.matcher.focus(f"这个{typed}多少钱", product) == "这个 多少钱"
+
+
 def test_two_syllables_that_merely_sound_like_a_name_do_not_name_it(
     room: RoomKnowledge, catalog: Catalog
 ) -> None:
@@ -1137,3 +1146,122 @@ def test_an_amount_asked_back_is_a_price_question(encoder: TextEncoder) -> None:
     room = build_knowledge(parse_catalog(COOKWARE), encoder, SETTINGS.dense_weight)
     d = answer_comment("189元吗", room, "pot", SETTINGS)
     assert d.kind == "answer" and d.source == "price"
+
+
+def test_a_plural_key_is_named_as_its_singular(encoder: TextEncoder) -> None:
+    # the README's own example key `flavors` was shown as "flavors" in Chinese replies and the console
+    shelf = {
+        "room_id": "treats",
+        "products": [
+            {
+                "id": "treat",
+                "link": 1,
+                "title": "冻干猫零食",
+                "category": "宠物",
+                "price": 39,
+                "stock": 100,
+                "attributes": {"flavors": ["鸡肉", "三文鱼"], "weight": "100g"},
+            }
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    d = answer_comment("有什么口味", room, "treat", SETTINGS)
+    assert d.kind == "answer" and d.source == "flavors" and d.reply is not None, d.reason
+    assert "口味" in d.reply and "flavors" not in d.reply, d.reply
+
+
+@pytest.mark.parametrize(
+    "text", ["什么颜色好看 主播推荐一下", "主播你自己用的哪个颜色", "which colour would be best for me?"]
+)
+def test_asking_which_is_best_is_the_streamers_to_answer(
+    room: RoomKnowledge, catalog: Catalog, text: str
+) -> None:
+    # a fitness shop's trial: "什么颜色好看 主播推荐一下" was answered with the colour list (0.96)
+    band = next(p for p in catalog.products if "手环" in p.aliases)
+    d = answer_comment(text, room, band.id, SETTINGS)
+    assert d.kind == "escalate" and d.source == "colors" and d.reason == OPINION, (d.kind, d.reason)
+    # the list is still the answer to what there is
+    d = answer_comment("有几个颜色", room, band.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "colors"
+
+
+def test_a_shops_english_name_for_its_key_labels_english_replies(encoder: TextEncoder) -> None:
+    # English replies said "thickness mm" for a key `thickness_mm`: a name in Latin letters under
+    # `names:` is now its English label, the first Chinese one still the Chinese label
+    shelf = {
+        "room_id": "gym",
+        "products": [
+            {
+                "id": "mat",
+                "link": 1,
+                "title": "加厚防滑瑜伽垫",
+                "title_en": "Yoga mat",
+                "category": "运动",
+                "price": 89,
+                "stock": 50,
+                "attributes": {"thickness_mm": "8mm"},
+                "names": {"thickness_mm": ["thickness", "厚度"]},
+            }
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, label in (("瑜伽垫多厚", "厚度"), ("how thick is the yoga mat?", "thickness:")):
+        d = answer_comment(text, room, "mat", SETTINGS)
+        assert d.source == "thickness_mm" and label in (d.reply or d.guess or ""), (text, d.reply, d.guess)
+        assert "thickness mm" not in (d.reply or d.guess or "")
+
+
+def test_an_underbust_is_said_back_as_an_underbust(encoder: TextEncoder) -> None:
+    # "下胸围72穿什么码" got the right size, but the reply said 胸围72 (the bust, a larger measure)
+    shelf = {
+        "room_id": "gym",
+        "products": [
+            {
+                "id": "bra",
+                "link": 8,
+                "title": "高强度运动内衣",
+                "category": "运动",
+                "price": 129,
+                "stock": 50,
+                "attributes": {
+                    "sizes": ["S", "M", "L"],
+                    "size_guide": "S 下胸围65-70cm; M 下胸围70-75cm; L 下胸围75-80cm",
+                },
+            }
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    d = answer_comment("下胸围72穿什么码", room, "bra", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "size_guide" and "下胸围72" in said and "M" in said, said
+
+
+def test_a_describing_word_of_another_title_leaves_the_product_on_screen(encoder: TextEncoder) -> None:
+    # "Is the sole non-slip on wet roads?" with the running shoes on screen was taken for the yoga
+    # mat, whose English title says "non-slip"
+    shelf = {
+        "room_id": "gym",
+        "products": [
+            {
+                "id": "mat",
+                "link": 1,
+                "title": "防滑瑜伽垫",
+                "title_en": "Non-slip yoga mat",
+                "category": "运动",
+                "price": 89,
+                "stock": 50,
+            },
+            {
+                "id": "shoes",
+                "link": 4,
+                "title": "缓震跑步鞋",
+                "title_en": "Cushioned running shoes",
+                "category": "运动",
+                "price": 299,
+                "stock": 50,
+            },
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    ref = room.matcher.resolve("is the sole non-slip on wet roads?", "shoes")
+    assert ref.product is not None and ref.product.id == "shoes"

@@ -28,6 +28,14 @@ def test_every_product_asked_by_any_of_its_names_gets_its_link_number(room: Room
             assert (f"{p.link}号链接" if d.lang == "zh" else f"Link {p.link}:") in d.reply
 
 
+def test_which_is_the_link_of_a_product_is_the_same_question(room: RoomKnowledge) -> None:
+    # "哪个是泡沫轴的链接" went to the streamer (0.04) where "泡沫轴是几号链接" was answered
+    for p in room.catalog.products:
+        name = next(a for a in p.aliases if not a.isascii())
+        d = answer_comment(f"哪个是{name}的链接", room, None, SETTINGS)
+        assert d.kind == "answer" and d.source == "link" and d.product_id == p.id, (name, d.reason)
+
+
 def test_the_link_answer_says_the_live_price_and_a_sell_out(room: RoomKnowledge) -> None:
     sold_out = next(p for p in room.catalog.products if not p.in_stock)
     d = answer_comment(f"{sold_out.aliases[0]}是几号链接", room, None, SETTINGS)
