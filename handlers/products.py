@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pypinyin import lazy_pinyin
+
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
 from recommender.glossary import glossable_words, zh_glosses
@@ -206,6 +208,20 @@ def sounds(text: str) -> str:
     return " " + " ".join(_sound(ch) for ch in text) + " "
 
 
+def word_sounds(word: str) -> str:
+    """A Chinese name word read as a word, as `sounds` reads text: a character of several readings
+    is read as in the word (瑜伽 is "yu jia", where 伽 alone is "ga"), so that a viewer's 瑜珈 sounds
+    like it."""
+    syllables = lazy_pinyin(word)
+    if len(syllables) != len(word):
+        return sounds(word)
+    for i, syllable in enumerate(syllables):
+        for rx, to in _FUZZY:
+            syllable = rx.sub(to, syllable)
+        syllables[i] = syllable
+    return " " + " ".join(syllables) + " "
+
+
 # what says nothing of what is asked: spaces and punctuation, sentence particles, "this / that",
 # the copula, and their English (a search text of these alone has nothing to search with)
 _FUNCTION = re.compile(r"[\W_]+|[这那个款是的吗嘛呢啊吧呀哦么了]|\b(is|it|this|that|one|the|a|an|are|they)\b")
@@ -288,7 +304,7 @@ class ShelfMatcher:
             self.device_stems[p.id] = {w[:-1] for w in kw if len(w) >= 3 and w[-1] in _DEVICE_ENDS}
         # how each all-Chinese name word of two characters or more sounds
         self.sounded = {
-            pid: {w: sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
+            pid: {w: word_sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
             for pid, kw in self.keywords.items()
         }
         # each product's Chinese names (its aliases), for English words said in their place

@@ -1265,3 +1265,6 @@ def test_a_describing_word_of_another_title_leaves_the_product_on_screen(encoder
     room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
     ref = room.matcher.resolve("is the sole non-slip on wet roads?", "shoes")
     assert ref.product is not None and ref.product.id == "shoes"
+    # and 瑜珈, as often typed for 瑜伽 (伽 alone reads "ga", in the word "jia"), names the mat
+    ref = room.matcher.resolve("瑜珈垫多厚啊", "shoes")
+    assert ref.product is not None and ref.product.id == "mat"
