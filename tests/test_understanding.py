@@ -1148,24 +1148,63 @@ def test_an_amount_asked_back_is_a_price_question(encoder: TextEncoder) -> None:
     assert d.kind == "answer" and d.source == "price"
 
 
-def test_a_plural_key_is_named_as_its_singular(encoder: TextEncoder) -> None:
+GYM = {
+    "room_id": "gym",
+    "products": [
+        {
+            "id": "mat",
+            "link": 1,
+            "title": "加厚防滑瑜伽垫",
+            "title_en": "Non-slip yoga mat",
+            "category": "运动",
+            "price": 89,
+            "stock": 50,
+            "attributes": {"thickness_mm": "8mm"},
+            "names": {"thickness_mm": ["thickness", "厚度"]},
+        },
+        {
+            "id": "shoes",
+            "link": 4,
+            "title": "缓震跑步鞋",
+            "title_en": "Cushioned running shoes",
+            "category": "运动",
+            "price": 299,
+            "stock": 50,
+        },
+        {
+            "id": "protein",
+            "link": 7,
+            "title": "乳清蛋白粉 2磅",
+            "category": "运动营养",
+            "price": 299,
+            "stock": 80,
+            "attributes": {"flavors": ["巧克力", "香草"], "weight": "907g"},
+        },
+        {
+            "id": "bra",
+            "link": 8,
+            "title": "高强度运动内衣",
+            "category": "运动",
+            "price": 129,
+            "stock": 50,
+            "attributes": {
+                "sizes": ["S", "M", "L"],
+                "size_guide": "S 下胸围65-70cm; M 下胸围70-75cm; L 下胸围75-80cm",
+            },
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def gym(encoder: TextEncoder) -> RoomKnowledge:
+    """A fitness shelf of a new shop's trial: keys of its own, a plural key, an underbust guide."""
+    return build_knowledge(parse_catalog(GYM), encoder, SETTINGS.dense_weight)
+
+
+def test_a_plural_key_is_named_as_its_singular(gym: RoomKnowledge) -> None:
     # the README's own example key `flavors` was shown as "flavors" in Chinese replies and the console
-    shelf = {
-        "room_id": "treats",
-        "products": [
-            {
-                "id": "treat",
-                "link": 1,
-                "title": "冻干猫零食",
-                "category": "宠物",
-                "price": 39,
-                "stock": 100,
-                "attributes": {"flavors": ["鸡肉", "三文鱼"], "weight": "100g"},
-            }
-        ],
-    }
-    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
-    d = answer_comment("有什么口味", room, "treat", SETTINGS)
+    d = answer_comment("有什么口味", gym, "protein", SETTINGS)
     assert d.kind == "answer" and d.source == "flavors" and d.reply is not None, d.reason
     assert "口味" in d.reply and "flavors" not in d.reply, d.reply
 
@@ -1185,86 +1224,27 @@ def test_asking_which_is_best_is_the_streamers_to_answer(
     assert d.kind == "answer" and d.source == "colors"
 
 
-def test_a_shops_english_name_for_its_key_labels_english_replies(encoder: TextEncoder) -> None:
+def test_a_shops_english_name_for_its_key_labels_english_replies(gym: RoomKnowledge) -> None:
     # English replies said "thickness mm" for a key `thickness_mm`: a name in Latin letters under
     # `names:` is now its English label, the first Chinese one still the Chinese label
-    shelf = {
-        "room_id": "gym",
-        "products": [
-            {
-                "id": "mat",
-                "link": 1,
-                "title": "加厚防滑瑜伽垫",
-                "title_en": "Yoga mat",
-                "category": "运动",
-                "price": 89,
-                "stock": 50,
-                "attributes": {"thickness_mm": "8mm"},
-                "names": {"thickness_mm": ["thickness", "厚度"]},
-            }
-        ],
-    }
-    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
     for text, label in (("瑜伽垫多厚", "厚度"), ("how thick is the yoga mat?", "thickness:")):
-        d = answer_comment(text, room, "mat", SETTINGS)
+        d = answer_comment(text, gym, "mat", SETTINGS)
         assert d.source == "thickness_mm" and label in (d.reply or d.guess or ""), (text, d.reply, d.guess)
         assert "thickness mm" not in (d.reply or d.guess or "")
 
 
-def test_an_underbust_is_said_back_as_an_underbust(encoder: TextEncoder) -> None:
+def test_an_underbust_is_said_back_as_an_underbust(gym: RoomKnowledge) -> None:
     # "下胸围72穿什么码" got the right size, but the reply said 胸围72 (the bust, a larger measure)
-    shelf = {
-        "room_id": "gym",
-        "products": [
-            {
-                "id": "bra",
-                "link": 8,
-                "title": "高强度运动内衣",
-                "category": "运动",
-                "price": 129,
-                "stock": 50,
-                "attributes": {
-                    "sizes": ["S", "M", "L"],
-                    "size_guide": "S 下胸围65-70cm; M 下胸围70-75cm; L 下胸围75-80cm",
-                },
-            }
-        ],
-    }
-    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
-    d = answer_comment("下胸围72穿什么码", room, "bra", SETTINGS)
+    d = answer_comment("下胸围72穿什么码", gym, "bra", SETTINGS)
     said = d.reply or d.guess or ""
     assert d.source == "size_guide" and "下胸围72" in said and "M" in said, said
 
 
-def test_a_describing_word_of_another_title_leaves_the_product_on_screen(encoder: TextEncoder) -> None:
+def test_a_describing_word_of_another_title_leaves_the_product_on_screen(gym: RoomKnowledge) -> None:
     # "Is the sole non-slip on wet roads?" with the running shoes on screen was taken for the yoga
     # mat, whose English title says "non-slip"
-    shelf = {
-        "room_id": "gym",
-        "products": [
-            {
-                "id": "mat",
-                "link": 1,
-                "title": "防滑瑜伽垫",
-                "title_en": "Non-slip yoga mat",
-                "category": "运动",
-                "price": 89,
-                "stock": 50,
-            },
-            {
-                "id": "shoes",
-                "link": 4,
-                "title": "缓震跑步鞋",
-                "title_en": "Cushioned running shoes",
-                "category": "运动",
-                "price": 299,
-                "stock": 50,
-            },
-        ],
-    }
-    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
-    ref = room.matcher.resolve("is the sole non-slip on wet roads?", "shoes")
+    ref = gym.matcher.resolve("is the sole non-slip on wet roads?", "shoes")
     assert ref.product is not None and ref.product.id == "shoes"
     # and 瑜珈, as often typed for 瑜伽 (伽 alone reads "ga", in the word "jia"), names the mat
-    ref = room.matcher.resolve("瑜珈垫多厚啊", "shoes")
+    ref = gym.matcher.resolve("瑜珈垫多厚啊", "shoes")
     assert ref.product is not None and ref.product.id == "mat"
