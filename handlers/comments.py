@@ -14,6 +14,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget, expiring
+from handlers.normalize import in_viewers_script
 from handlers.outbox import Outcome
 from handlers.qa import field_asked, held_answer
 from handlers.rooms import QueueItem, Room
@@ -183,6 +184,9 @@ class CommentFlow:
         something no product on the shelf stands for ("有没有适合油皮的"); a product, when known, says
         more than the words around it."""
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
+        if decision.lang == "zh" and decision.reply:
+            # "呢個幾多錢" is answered "1號鏈接現在168元", as logged
+            decision = dataclasses.replace(decision, reply=in_viewers_script(decision.reply, comment.text))
         out.log("comments", comment_row(comment, decision))
         room.langs[comment.viewer_id] = decision.lang
         asked = decision.kind in ("answer", "escalate")
@@ -527,7 +531,7 @@ class CommentFlow:
         """After-sales trouble reaches a person: a queue item marked `complaint` (never a policy text
         from the bot), and the viewer alone is told, in their language, that someone will follow up."""
         self._escalate(out, room, comment, decision, kind="complaint")
-        text = COMPLAINT_ACK[decision.lang]
+        text = in_viewers_script(COMPLAINT_ACK[decision.lang], comment.text)
         group = Group(
             room.room_id,
             (decision.product_id or "", "complaint"),

@@ -204,6 +204,8 @@ def key_words(key: str) -> str:
 
 # a size given as a length ("32cm", "40×28×3cm", "12寸"), not a clothing or shoe size
 _MEASURED_SIZE = re.compile(r"\d\s*(cm|mm|厘米|毫米|寸|英寸|inch|in\b|\")|\d\s*[×x*]\s*\d", re.IGNORECASE)
+# or as a volume ("500ml", "1.5L", "20oz"): a cup's or a bottle's sizes are how much it holds
+_VOLUME_SIZE = re.compile(r"\d\s*(ml|l|毫升|升|oz)(?![a-z])", re.IGNORECASE)
 
 
 def field_label(key: str, lang: str, product: Product | None = None) -> str:
@@ -216,13 +218,13 @@ def field_label(key: str, lang: str, product: Product | None = None) -> str:
     named = next((n for n in own if has_han(n) == (lang == "zh")), None)
     if named is not None:
         return named
-    if (
-        lang == "zh"
-        and key in ("size", "sizes")
-        and product is not None
-        and _MEASURED_SIZE.search(str(product.attributes.get(key, "")))
-    ):
-        return "尺寸"  # a wok of 32cm, a board of 40×28cm: 尺码 is what clothes and shoes come in
+    if lang == "zh" and key in ("size", "sizes") and product is not None:
+        # a wok of 32cm, a board of 40×28cm, a cup of 500ml: 尺码 is what clothes and shoes come in
+        listed = str(product.attributes.get(key, ""))
+        if _VOLUME_SIZE.search(listed):
+            return "容量"
+        if _MEASURED_SIZE.search(listed):
+            return "尺寸"
     if lang == "zh":
         zh = next((w for w in words if has_han(w)), None)
         parts = [w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[0-9]+", key)]

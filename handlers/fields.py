@@ -65,6 +65,14 @@ def asks_version(text: str) -> bool:
     return bool(_VERSION_ASKED.search(text))
 
 
+# when something happens: "什么时候补货", "几时有货", "when will it be back?"
+_WHEN = re.compile(r"什么时候|啥时候|几时|哪天|多久|\bwhen\b|\bhow (soon|long)\b")
+
+
+def asks_when(text: str) -> bool:
+    return bool(_WHEN.search(text))
+
+
 # (field, attribute keys that can hold it in order of preference, pattern). Order matters: earlier
 # fields win ties. Written from how viewers ask, not from any particular catalog.
 _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from domain.messages import Decision
+from handlers.normalize import writes_traditional
 from recommender.text import has_han
 
 HANDOFF_S = 2.0  # how long askers handed to another process's follow-up wait for it to name them
@@ -47,10 +48,12 @@ def answer_key(decision: Decision, text: str = "") -> tuple[str, str]:
     """What makes two answers the same: the language of the reply, the product and the field or FAQ
     entry, the value named ("有黑色吗" and "有白色吗" are two questions of one field) and the values the
     comment `text` gives ("160 50kg穿什么码" and "175 70kg穿什么码" are two questions of one size chart).
-    An English and a Chinese asker of one field are two replies, also across processes."""
+    An English and a Chinese asker of one field are two replies, also across processes, and so are
+    askers in traditional and in simplified characters (each is answered in their own)."""
     source = decision.source or ""
     key = f"{source}={decision.asked.lower()}" if decision.asked else source
-    key = f"{decision.lang}:{key}"
+    script = "zh-hant" if decision.lang == "zh" and writes_traditional(text) else decision.lang
+    key = f"{script}:{key}"
     values = given_values(text)
     if values:
         key += "|" + ",".join(values)

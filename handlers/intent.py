@@ -87,7 +87,7 @@ _QUESTION = re.compile(
             # in Cantonese with 唔 ("可唔可以", "会唔会")
             r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没|唔)(?P=ab)",
             # Cantonese question words: how, why, how much, who, where, what, have or not
-            r"(点样|点解|几多|边个|边度|边间|乜嘢|咩嘢|有冇)",
+            r"(点样|点解|几多|边(个|度|间|只|款|种|年|日|位|条|件|样|色|张|支)|乜嘢|咩嘢|有冇)",
             r"咩\s*$",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",

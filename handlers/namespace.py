@@ -78,6 +78,12 @@ def source_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
     return str(remote or environ.get("REMOTE_ADDR") or "unknown")
 
 
+def _sold_out(product: Product) -> EventError:
+    """The refusal of an order for a sold-out product, naming it as the room does (link and title,
+    not the catalog's id)."""
+    return EventError(P.SOLD_OUT, f"link {product.link} ({product.title}) is sold out")
+
+
 class GuardedServer(socketio.AsyncServer):
     """The Socket.IO server, refusing what no Socket.IO client sends: a packet that does not decode,
     an event packet without a string name first, a packet type a client must not send. Each is
@@ -481,7 +487,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(P.AddToCart, data, "add_to_cart")
         product = self._product(room, msg.product_id)
         if not product.in_stock:
-            raise EventError(P.SOLD_OUT, f"{product.id} is sold out")
+            raise _sold_out(product)
         self.log.record(
             "cart_adds",
             {
@@ -500,7 +506,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         msg = parse(P.Purchase, data, "purchase")
         product = self._product(room, msg.product_id)
         if not product.in_stock:  # as add_to_cart: a page showing it before it sold out cannot order it
-            raise EventError(P.SOLD_OUT, f"{product.id} is sold out")
+            raise _sold_out(product)
         self.log.record(
             "purchases",
             {

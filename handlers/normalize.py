@@ -20,6 +20,8 @@ _SPACES = re.compile(r"\s+")
 # viewers from Hong Kong and Taiwan write traditional characters ("這個多少錢"); the catalog, the
 # rules and the FAQ are in simplified ones
 _T2S = OpenCC("t2s")
+# and are answered in them: the bot's Chinese replies are written in simplified characters
+_S2T = OpenCC("s2t")
 
 
 @lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
@@ -49,3 +51,14 @@ def detect_lang(text: str) -> Lang:
     if _LATIN.search(text.lower()):
         return "en"
     return "zh"
+
+
+def writes_traditional(text: str) -> bool:
+    """Whether a comment is written in traditional characters ("這個幾多錢"): some character of it
+    reads otherwise in simplified ones."""
+    return has_han(text) and _T2S.convert(text) != text
+
+
+def in_viewers_script(reply: str, comment: str) -> str:
+    """A Chinese reply in the characters the viewer wrote in: traditional to a comment written so."""
+    return _S2T.convert(reply) if writes_traditional(comment) else reply

@@ -28,6 +28,7 @@ from handlers.fields import (
     asks_availability,
     asks_deal_only,
     asks_version,
+    asks_when,
     aspect_conflict,
     detect_fields,
     field_text,
@@ -62,10 +63,11 @@ OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
 VERSION_ASKED = "asks for a version, which the stock count does not say"
+WHEN_ASKED = "asks when, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
 SAYS_LESS = frozenset(
-    {SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, OTHER_VERSION, OPINION}
+    {SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, WHEN_ASKED, OTHER_VERSION, OPINION}
 )
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
@@ -510,6 +512,9 @@ def _decide_learned(
     if best.source == "stock" and asks_version(u.text):
         # "is it available in XL?" of a product sold in no sizes: "64 in stock" would say yes
         return _as_guess(answer, VERSION_ASKED)
+    if best.source == "stock" and asks_when(u.text):
+        # "when will the white tea be back in stock?": "sold out for now" does not say when
+        return _as_guess(answer, WHEN_ASKED)
     return answer
 
 

@@ -78,7 +78,10 @@ async def test_sold_out_product_cannot_be_added_to_cart_and_gets_no_card(live_se
     sold_out = next(p for p in demo_catalog.products if not p.in_stock)
     live = await live_server()
     viewer = await live.viewer("demo-room", "sam")
-    _refused(await viewer.call("add_to_cart", {"product_id": sold_out.id}), "sold_out")
+    ack = await viewer.call("add_to_cart", {"product_id": sold_out.id})
+    _refused(ack, "sold_out")
+    # named as the room names it, not by the catalog's id ("d08 is sold out")
+    assert f"link {sold_out.link}" in ack["error"]["message"] and sold_out.id not in ack["error"]["message"]
     ack = await viewer.call("comment", {"text": f"{sold_out.link}号链接多少钱"})
     assert ack["kind"] == "answer" and "card_id" not in ack
     [reply] = await viewer.wait_for("bot_reply")

@@ -532,7 +532,14 @@ async def test_every_reason_a_question_is_handed_over_for_has_a_label_in_both_la
     live = await live_server()
     page = await console_page(browser, live.url)
     # reasons once shown raw
-    asked = ["主播穿的是几号链接", "8号能送到新疆吗", "6号链接有优惠券吗", "is link 2 available in XL?"]
+    asked = [
+        "主播穿的是几号链接",
+        "8号能送到新疆吗",
+        "6号链接有优惠券吗",
+        "is link 2 available in XL?",
+        "8号链接什么颜色好看 主播推荐一下",
+        "when will link 14 be back in stock?",
+    ]
     for i, text in enumerate(asked):
         viewer = await live.viewer("demo-room", f"v{i}")
         assert (await viewer.call("comment", {"text": text}))["kind"] == "escalate", text

@@ -110,3 +110,25 @@ def test_an_english_asker_is_never_named_in_a_chinese_reply() -> None:
     assert follow_up.text == zh.reply and [a.viewer_id for a in follow_up.askers] == ["b"]
     # across processes: a Chinese group from another process never joins an English one waiting here
     assert answer_key(zh, "3号链接多少钱") != answer_key(en, "3号链接多少钱")
+
+
+async def test_a_comment_in_traditional_characters_is_answered_in_them(live_server, demo_catalog) -> None:
+    # a Hong Kong audience's "呢個幾多錢" was answered "1号链接现在168元": simplified, always
+    live = await live_server(hygiene={"repeat_cooldown_s": 1, "reply_burst": 20})
+    shirt = demo_catalog.products[0]
+    hk, mainland = await live.viewer("demo-room", "hk"), await live.viewer("demo-room", "sh")
+    first = await hk.call("comment", {"text": f"{shirt.link}號鏈接幾多錢"})
+    second = await mainland.call("comment", {"text": f"{shirt.link}号链接多少钱"})
+    assert first["kind"] == second["kind"] == "answer" and not second.get("grouped"), (first, second)
+    replies = await mainland.wait_for("bot_reply", count=2)  # both go to the room
+    by = {
+        c: [r["text"] for r in replies if c in r["reply_to"]]
+        for c in (first["comment_id"], second["comment_id"])
+    }
+    assert f"{shirt.link}號鏈接" in by[first["comment_id"]][0], by
+    assert f"{shirt.link}号链接" in by[second["comment_id"]][0], by
+    # after-sales trouble: the note that a person follows up, in the viewer's characters too
+    ack = await hk.call("comment", {"text": "收到嘅衫爛咗個窿，點算"})
+    assert ack["kind"] == "complaint", ack
+    notes = [r["text"] for r in await hk.wait_for("bot_reply", count=3) if ack["comment_id"] in r["reply_to"]]
+    assert notes and "麻煩" in notes[0], notes

@@ -130,6 +130,7 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
         ("衬衫", "洗了缩水没"),
         ("防晒霜", "有防水莫 我去海边"),
         ("衬衫", "有白色的伐"),  # 伐: Shanghai's 吗
+        ("托特包", "邊隻顏色耐髒啲"),  # 边 + a measure word: which
     ],
 )
 def test_a_question_with_no_question_word_reaches_the_answer_side(

@@ -13,7 +13,7 @@ from handlers.fields import detect_fields, other_version
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
 from handlers.products import ShelfMatcher
-from handlers.qa import OPINION, QASettings, answer_comment, understand
+from handlers.qa import OPINION, WHEN_ASKED, QASettings, answer_comment, understand
 from recommender.encoder import TextEncoder
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo_catalog.yaml"
@@ -1181,6 +1181,15 @@ GYM = {
             "attributes": {"flavors": ["巧克力", "香草"], "weight": "907g"},
         },
         {
+            "id": "bottle",
+            "link": 9,
+            "title": "运动水壶 大容量",
+            "category": "运动",
+            "price": 59,
+            "stock": 80,
+            "attributes": {"sizes": ["500ml", "750ml", "1L"]},
+        },
+        {
             "id": "bra",
             "link": 8,
             "title": "高强度运动内衣",
@@ -1248,3 +1257,21 @@ def test_a_describing_word_of_another_title_leaves_the_product_on_screen(gym: Ro
     # and 瑜珈, as often typed for 瑜伽 (伽 alone reads "ga", in the word "jia"), names the mat
     ref = gym.matcher.resolve("瑜珈垫多厚啊", "shoes")
     assert ref.product is not None and ref.product.id == "mat"
+
+
+def test_sizes_listed_as_volumes_are_a_capacity(gym: RoomKnowledge) -> None:
+    # a tea shop's trial: "8号链接有750ml，尺码：350ml/500ml/750ml" (尺码 is what clothes come in)
+    d = answer_comment("有750ml的吗", gym, "bottle", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "sizes" and "容量" in said and "尺码" not in said, said
+
+
+def test_when_a_sold_out_product_returns_is_the_streamers_to_say(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    # a tea shop's trial: "when will the white tea be back in stock?" got "Link 3 is sold out for now."
+    sold_out = next(p for p in catalog.products if not p.in_stock)
+    d = answer_comment(f"when will link {sold_out.link} be back in stock?", room, None, SETTINGS)
+    assert d.kind == "escalate" and d.reason == WHEN_ASKED, (d.kind, d.source, d.reason)
+    d = answer_comment(f"is link {sold_out.link} in stock?", room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "stock"

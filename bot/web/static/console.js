@@ -59,6 +59,8 @@
       "reason.streamer_link": "问主播身上的是几号链接", "reason.which_link": "问几号链接，没认出商品",
       "reason.ships_there": "发货说明没写能不能寄到", "reason.bargain": "问优惠券或砍价",
       "reason.version": "问的是某个款式，库存数答不了",
+      "reason.other_version": "资料说的是另一个规格", "reason.opinion": "问主播的看法或推荐",
+      "reason.when": "问什么时候，库存数答不了",
     },
     en: {
       title: "Streamer console", connecting: "connecting…", connected: "connected",
@@ -112,6 +114,8 @@
       "reason.streamer_link": "which link the streamer wears", "reason.which_link": "which link; product unknown",
       "reason.ships_there": "shipping info does not say if it goes there", "reason.bargain": "asks for a coupon or a bargain",
       "reason.version": "asks for a version the stock count does not cover",
+      "reason.other_version": "the entry is about another version", "reason.opinion": "asks the streamer's opinion",
+      "reason.when": "asks when; the stock count does not say",
     },
   });
 
@@ -126,7 +130,8 @@
     [/^rate_limited$/, "rate_limited"], [/^an operator wrote the answer$/, "operator"],
     [/^asks which link the streamer's own one is/, "streamer_link"], [/^asks which link, product unknown/, "which_link"],
     [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
-    [/^asks for a version/, "version"],
+    [/^asks for a version/, "version"], [/another version than/, "other_version"],
+    [/streamer's judgement/, "opinion"], [/^asks when/, "when"],
   ];
   function reasonKey(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
