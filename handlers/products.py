@@ -179,9 +179,11 @@ _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compi
 def _sound(ch: str) -> str:
     """One character's sound: its toneless pinyin with the fuzzy pairs folded; anything else a break
     (cached: every comment is read so, and the characters repeat)."""
-    if not HAN.match(ch):
-        return "|"
-    syllable = char_pinyin(ch)
+    return _folded(char_pinyin(ch)) if HAN.match(ch) else "|"
+
+
+def _folded(syllable: str) -> str:
+    """A toneless pinyin syllable with the input method's fuzzy pairs folded (`_FUZZY`)."""
     for rx, to in _FUZZY:
         syllable = rx.sub(to, syllable)
     return syllable
@@ -215,11 +217,7 @@ def word_sounds(word: str) -> str:
     syllables = lazy_pinyin(word)
     if len(syllables) != len(word):
         return sounds(word)
-    for i, syllable in enumerate(syllables):
-        for rx, to in _FUZZY:
-            syllable = rx.sub(to, syllable)
-        syllables[i] = syllable
-    return " " + " ".join(syllables) + " "
+    return " " + " ".join(map(_folded, syllables)) + " "
 
 
 # what says nothing of what is asked: spaces and punctuation, sentence particles, "this / that",
