@@ -1,4 +1,5 @@
-"""Where a viewer asks to have goods sent, and whether a shipping policy says anything about it.
+"""Where a viewer asks to have goods sent, or by which courier, and whether a shipping policy says
+anything about it.
 
 "能寄到台湾吗" or "do you ship to Canada?" is a shipping question, but a policy that reads "48小时内发货，
 全国包邮" does not answer it: quoting it would read as a yes. A shop in this market ships within the
@@ -84,3 +85,23 @@ def policy_is_silent(text: str, policies: list[str]) -> bool:
     place, region = asked
     joined = " ".join(policies)
     return place.lower() not in joined.lower() and not _COVERS[region].search(joined)
+
+
+# the couriers of this market by their usual names, and asking which one ("发什么快递", "which courier")
+_COURIERS = re.compile(
+    r"顺丰|京东(?:快递|物流)?|中通|圆通|申通|韵达|百世|极兔|德邦|邮政|ems|\bsf\b|\b(?:dhl|fedex|ups)\b"
+)
+_WHICH_COURIER = re.compile(
+    r"(什么|啥|哪家|哪个|哪种)(快递|物流)|快递是(哪家|哪个|什么)"
+    r"|\b(which|what) (courier|carrier|delivery company|express)\b"
+)
+
+
+def courier_unnamed(text: str, policies: list[str]) -> bool:
+    """Whether the comment names a courier ("能发顺丰吗") that the policy texts do not name, or asks
+    which courier when they name none: "48小时内发货，全国包邮" says neither."""
+    joined = " ".join(policies).lower()
+    named = _COURIERS.findall(text.lower())
+    if named:
+        return not any(c in joined for c in named)
+    return bool(_WHICH_COURIER.search(text.lower())) and not _COURIERS.search(joined)

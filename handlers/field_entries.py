@@ -95,6 +95,12 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "gift": ("赠品", "送什么", "gift", "freebie"),
     "accessories": ("配件", "送什么", "附件", "accessories"),
     "installation": ("安装", "怎么装", "installation"),
+    # what a box or a bundle holds
+    "contents": ("内容", "里面有什么", "包含", "有哪些", "contents", "what's inside"),
+    "vintage": ("年份", "哪年", "vintage"),
+    "sweetness": ("甜度", "甜不甜", "sweetness", "how sweet"),
+    "calories": ("热量", "卡路里", "calories"),
+    "allergens": ("过敏原", "过敏", "allergens"),
 }
 # common words of attribute keys, named in Chinese, for keys the lexicon does not hold whole
 WORD_ZH: dict[str, str] = {

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from recommender.text import HAN
+
 _COMPLAINT = re.compile(
     "|".join(
         [
@@ -25,7 +27,10 @@ _COMPLAINT = re.compile(
             r"(投诉|差评|骗子|骗人|坑人|上当|被骗|维权|12315)",
             r"(过敏|烂脸|长痘|闷痘|拉肚子)了",
             r"(跟|和)(图片|描述|直播)(不一样|不符)",
-            r"(物流|快递|单号).{0,6}(没动|不动|没更新|不更新|没消息|查不到)",
+            r"(物流|快递|单号|包裹).{0,6}(没动|不动|没更新|不更新|没消息|查不到|异常)",
+            # an order that is slow to come ("已下单 快递好慢啊", "昨天拍了 还没动静", "等了好几天了")
+            r"(快递|物流|发货)(也)?(好|太|真|超|这么|那么)慢|(还|一直)(没|没有)(动静|消息)"
+            r"|等了(好|好几|几|[\d一两三四五六七八九十]+)(天|周|个星期|星期)",
             r"[\d几两三四五六七八九十]+\s*天.{0,3}(没|不)(动|到|发|更新|收到)",
             r"收到(的|就|时|后|了)?.{0,10}(破|坏|断|碎|洞|漏|裂|脏|划痕|瑕疵|少了|错了|不对)",
             r"(有|破了|一)(个|块)(洞|口子|划痕|污渍)",
@@ -39,6 +44,11 @@ _COMPLAINT = re.compile(
             r"(haven[' ]?t|have not|hasn[' ]?t|has not|never|didn[' ]?t|did not|not yet) (received|got|arrived|shipped)",
             r"where([' ]?s| is) my (order|package|parcel)",
             r"\b(not|never) (arrived|received|delivered|came|come)\b",
+            # goods that came in a bad state ("mine arrived crushed", "the box came open")
+            r"\b(arrived|came|received|delivered|turned up)\b[^.?!]{0,15}\b(crushed|smashed|squashed|cracked"
+            r"|leaking|leaked|moldy|mouldy|rotten|dented|open(ed)?|melted|torn|wet|expired|spoiled|stale)\b",
+            r"\b(mine|ours|my \w+|the (box|package|parcel|bag|bottle|jar|pack)) (is|was|are|were|got) (all )?"
+            r"(crushed|smashed|squashed|cracked|leaking|moldy|mouldy|rotten|dented|melted|torn)\b",
         ]
     )
 )
@@ -48,7 +58,7 @@ _COMPLAINT = re.compile(
 _AFTER = r"(?!之后|以后)"
 _PURCHASE_DONE = re.compile(
     rf"(已|刚|我)?(拍|买|下单|付款|抢)(了|好了|到了|完了|下了)(?!吗|么|没){_AFTER}|(已拍|已买|已下单|已付|拍下|秒拍|抢到|拍到)"
-    r"|\b(just )?(bought|ordered|purchased)\b"
+    r"|\b(just )?(bought|ordered|purchased|grabbed|snagged|copped)\b"
 )
 
 _PURCHASE = re.compile(
@@ -65,7 +75,7 @@ _PURCHASE = re.compile(
             r"(上车|给我(来|留|整|拿|包)|帮我留|留(一|两|几|\d)(件|个|份|单|套|双|盒))",
             r"(来|要|拍|买)(一|两|三|几|\d+)(箱|件|个|份|单|盒|包|袋|套|双|瓶|支)(?!.*(吗|么|\?))",
             r"^(冲|冲冲|冲鸭)|(冲|冲冲)$",
-            r"\b(bought|ordered|purchased|i[' ]?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
+            r"\b(bought|ordered|purchased|grabbed|snagged|copped|i[' ]?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
         ]
     )
 )
@@ -82,7 +92,8 @@ _QUESTION = re.compile(
             # or with 没 (莫, 冇 in the south-west and Cantonese): "加糖了没", "有认证莫"; not "还没",
             # "我也没", which answer
             r"(?<=[^\s还也都并就我你他])(没|莫|冇)([\s,.!~?]|$)",
-            r"(吗|嘛|么)",
+            # 么 of 这么 / 那么 / 多么 / 要么 asks nothing ("压力这么猛")
+            r"(吗|嘛|(?<![这那多要])么)",
             # a verb asked with 不 or 没 between ("好不好", "加没加"), of one or two characters ("能吃不能吃");
             # in Cantonese with 唔 ("可唔可以", "会唔会")
             r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没|唔)(?P=ab)",
@@ -189,6 +200,18 @@ def is_question(text: str) -> bool:
         or (asks_to_confirm(text) and not _TAG.search(text))
         or asks_which_of_two(text)
     )
+
+
+# Asking how to ask, or whom: "兄弟们帮问下", "请问一下", "宝宝们": a clause of these alone asks
+# nothing of its own, it introduces the clause beside it
+_ASKING_ONLY = re.compile(
+    r"(请问|问下|问一下|问问|想问|求问|咨询|(帮|帮我|帮忙|麻烦)问)(下|一下)?"
+    r"|(兄弟|家人|宝宝|姐妹|宝子|集美|朋友)们|大家|主播|老板|亲们?"
+)
+
+
+def only_asks_to_ask(clause: str) -> bool:
+    return bool(_ASKING_ONLY.search(clause)) and len(HAN.findall(_ASKING_ONLY.sub("", clause))) < 2
 
 
 def about_streamer(text: str) -> bool:

@@ -20,7 +20,7 @@ from handlers.answer_model import (
     field_aspect_conflict,
     shipped_model,
 )
-from handlers.destinations import policy_is_silent
+from handlers.destinations import courier_unnamed, policy_is_silent
 from handlers.field_entries import field_value_text
 from handlers.fields import (
     FieldMatch,
@@ -44,7 +44,9 @@ from handlers.intent import (
     asks_model_fit,
     asks_opinion,
     asks_streamer_fit,
+    is_purchase,
     is_question,
+    only_asks_to_ask,
 )
 from handlers.kind_model import active_kind_model, comment_kind, maybe_complaint
 from handlers.knowledge import RoomKnowledge
@@ -59,6 +61,7 @@ ASPECT_BONUS = 0.05
 # why an answer the model would send goes to the streamer after all: the entry does not say all that
 # was asked. A streamer who sends such a guess answers that comment; the wording is not the entry's
 SHIPS_THERE = "the shipping policy does not say whether it goes there"
+COURIER = "the shipping policy does not say which courier"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
@@ -67,7 +70,17 @@ WHEN_ASKED = "asks when, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
 SAYS_LESS = frozenset(
-    {SHIPS_THERE, OTHER_ASPECT, TWO_THINGS, DEAL_ONLY, VERSION_ASKED, WHEN_ASKED, OTHER_VERSION, OPINION}
+    {
+        SHIPS_THERE,
+        COURIER,
+        OTHER_ASPECT,
+        TWO_THINGS,
+        DEAL_ONLY,
+        VERSION_ASKED,
+        WHEN_ASKED,
+        OTHER_VERSION,
+        OPINION,
+    }
 )
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
 # is what the bot would have said anyway, and releasing a pause's answers together judges no wording
@@ -256,10 +269,15 @@ _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
 
 def question_clauses(text: str) -> list[str]:
     """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来", "多少钱 还有吗" → two);
-    a clause counts if it asks something and has at least two Chinese characters or two words."""
+    a clause counts if it asks something and has at least two Chinese characters or two words, and
+    is more than a way in ("兄弟们帮问下", "请问一下")."""
     parts = [c for c in _CLAUSE_SPLIT.split(text) if c]
     # every Chinese character counts, function words too: "还有吗" is a whole question
-    return [c for c in parts if is_question(c) and (len(HAN.findall(c)) >= 2 or len(c.split()) >= 2)]
+    return [
+        c
+        for c in parts
+        if is_question(c) and (len(HAN.findall(c)) >= 2 or len(c.split()) >= 2) and not only_asks_to_ask(c)
+    ]
 
 
 def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASettings) -> bool:
@@ -311,14 +329,6 @@ def decide(
     # chat or an order that an operator should look at all the same (the review list's
     # `maybe_complaint`): a complaint read as an order must not vanish into the log
     flagged = maybe_complaint(kind, probs)
-    if kind == "purchase":
-        return Decision(
-            kind="purchase",
-            lang=lang,
-            product_id=_pid(ref),
-            confidence=round(probs[kind], 3),
-            reason=f"{MAYBE_COMPLAINT} (read as an order)" if flagged else "order or intent to buy",
-        )
     # the unambiguous core: a field of a known product asked outright is a question, whatever the
     # model says of a comment this short ("3号链接 价格" by link or name, "有货吗" of the one on screen)
     # (a field word said without asking anything, "3号链接 价格", counts only for the live price and
@@ -326,6 +336,15 @@ def decide(
     named_field = any(
         f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
     ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
+    # "4号链接价格" reads like "4号链接" said to order, but no order pattern is in it
+    if kind == "purchase" and not (named_field and not is_purchase(t)):
+        return Decision(
+            kind="purchase",
+            lang=lang,
+            product_id=_pid(ref),
+            confidence=round(probs[kind], 3),
+            reason=f"{MAYBE_COMPLAINT} (read as an order)" if flagged else "order or intent to buy",
+        )
     if kind == "chat" and not named_field and not _asked_after_all(u, probs, settings):
         return Decision(
             kind="chat",
@@ -414,12 +433,16 @@ def _states_the_model(product: Product | None) -> bool:
 
 def _said_where(d: Decision, text: str, product: Product) -> Decision:
     """A shipping answer to "能寄到台湾吗" from a policy that never speaks of Taiwan (nor of Hong Kong,
-    Macau and Taiwan, nor of the mainland only) would read as a yes: the streamer answers it."""
+    Macau and Taiwan, nor of the mainland only), or to "能发顺丰吗" from one that names no courier,
+    would read as a yes: the streamer answers it."""
     if d.kind != "answer" or d.source != "shipping":
         return d
     policies = [product.shipping or "", (product.en.shipping if product.en else None) or ""]
     if policy_is_silent(text, policies):
         return _as_guess(d, SHIPS_THERE)
+    if courier_unnamed(text, policies):
+        # "能发顺丰吗" of "48小时内发货，全国包邮": quoting it would read as a yes
+        return _as_guess(d, COURIER)
     return d
 
 

@@ -424,6 +424,40 @@ def test_one_question_said_twice_is_not_two_things(demo_room: RoomKnowledge) -> 
     assert d.kind == "escalate"
 
 
+def test_a_remark_or_a_way_in_beside_the_question_is_not_a_second_question(demo_room: RoomKnowledge) -> None:
+    # "这么好" remarks, it does not ask (么 of 这么); "家人们帮问下" introduces the question beside it.
+    # Both were counted as questions of their own and the comment went to the streamer
+    d = answer_comment("质量这么好 会缩水吗", demo_room, "d01", SETTINGS)
+    assert d.kind == "answer" and d.source == "d01-f3" and d.reply is not None and "预缩" in d.reply
+    d = answer_comment("6号链接啥价 家人们帮问下", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price" and d.reply is not None and "99元" in d.reply
+    # a second question beside a remark still is one
+    d = answer_comment("质量这么好 会缩水吗 几天发货", demo_room, "d01", SETTINGS)
+    assert d.kind == "escalate"
+
+
+def test_a_courier_the_shipping_policy_never_names_goes_to_the_streamer(demo_room: RoomKnowledge) -> None:
+    # link 6 ships "48小时内发货，全国包邮" with no courier named: quoting it to "能发顺丰吗" reads as a yes
+    for text in ("6号链接能发顺丰吗", "6号链接发什么快递"):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind == "escalate" and d.source == "shipping", text
+        assert d.reason == "the shipping policy does not say which courier"
+        assert d.guess is not None and "全国包邮" in d.guess
+    # link 8's policy says 顺丰包邮: it answers
+    d = answer_comment("8号链接能发顺丰吗", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping" and d.reply is not None and "顺丰" in d.reply
+
+
+def test_a_link_and_a_field_word_alone_ask_the_field(demo_room: RoomKnowledge) -> None:
+    # "6号链接" alone is said to order; with 价格 or 库存 after it, it asks (read as an order before,
+    # the comment got no reply and reached no queue)
+    for text, said in (("6号链接价格", "99元"), ("6号链接 价格", "99元"), ("6号链接库存", "248")):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind == "answer" and d.reply is not None and said in d.reply, text
+    # an order pattern beside the field word stays an order
+    assert answer_comment("上6号链接 价格", demo_room, None, SETTINGS).kind == "purchase"
+
+
 def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: RoomKnowledge) -> None:
     # g1 ships "全国包邮": nothing about Taiwan or other countries, so quoting it would read as a yes
     for text, screen in (("1号寄到台湾几天能到", None), ("how long is shipping to Canada?", "g1")):

@@ -539,6 +539,7 @@ async def test_every_reason_a_question_is_handed_over_for_has_a_label_in_both_la
         "is link 2 available in XL?",
         "8号链接什么颜色好看 主播推荐一下",
         "when will link 14 be back in stock?",
+        "6号链接能发顺丰吗",
     ]
     for i, text in enumerate(asked):
         viewer = await live.viewer("demo-room", f"v{i}")

@@ -60,7 +60,7 @@
       "reason.ships_there": "发货说明没写能不能寄到", "reason.bargain": "问优惠券或砍价",
       "reason.version": "问的是某个款式，库存数答不了",
       "reason.other_version": "资料说的是另一个规格", "reason.opinion": "问主播的看法或推荐",
-      "reason.when": "问什么时候，库存数答不了",
+      "reason.when": "问什么时候，库存数答不了", "reason.courier": "发货说明没写哪家快递",
     },
     en: {
       title: "Streamer console", connecting: "connecting…", connected: "connected",
@@ -115,7 +115,7 @@
       "reason.ships_there": "shipping info does not say if it goes there", "reason.bargain": "asks for a coupon or a bargain",
       "reason.version": "asks for a version the stock count does not cover",
       "reason.other_version": "the entry is about another version", "reason.opinion": "asks the streamer's opinion",
-      "reason.when": "asks when; the stock count does not say",
+      "reason.when": "asks when; the stock count does not say", "reason.courier": "shipping info does not name the courier",
     },
   });
 
@@ -129,7 +129,7 @@
     [/after-sales|complaint/, "complaint"], [/^banned_word$/, "banned_word"], [/^flood$/, "flood"],
     [/^rate_limited$/, "rate_limited"], [/^an operator wrote the answer$/, "operator"],
     [/^asks which link the streamer's own one is/, "streamer_link"], [/^asks which link, product unknown/, "which_link"],
-    [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
+    [/does not say which courier/, "courier"], [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
     [/^asks for a version/, "version"], [/another version than/, "other_version"],
     [/streamer's judgement/, "opinion"], [/^asks when/, "when"],
   ];
