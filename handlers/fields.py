@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from domain.catalog import Product
+from domain.catalog import Catalog, Product
 from domain.messages import Lang
 from handlers.field_entries import UNIT_ZH, field_label
 from recommender.text import char_bigrams, has_han, tokens
@@ -923,6 +923,36 @@ def _zh_label(key: str, product: Product) -> str:
     reply_word = None if product.names.get(key) or key in ("size", "sizes") else _LABELS_ZH.get(key)
     label = reply_word or field_label(key, "zh", product)
     return label if has_han(label) else ""
+
+
+# a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
+# "10号链接里面有什么：…"
+_ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]")
+
+
+def label_notes(catalog: Catalog) -> list[str]:
+    """What a shop may want to mend in how replies name a shelf's attributes, one note per key: a key
+    with no Chinese name (no `names:`, not in the lexicon), whose value Chinese replies say with no
+    name before it; a first Chinese name worded as a question. Notes, not errors."""
+    unnamed: dict[str, list[str]] = {}
+    notes = []
+    for product in catalog.products:
+        for key in product.attributes:
+            label = _zh_label(key, product)
+            if not label:
+                unnamed.setdefault(key, []).append(product.id)
+            elif key in product.names and _ASKING_NAME.search(label):
+                notes.append(
+                    f"{product.id} names.{key}: replies say {label!r} as the field's name "
+                    f'("{product.link}号链接{label}：…"); put a noun first'
+                )
+    for key, ids in unnamed.items():
+        notes.append(
+            f"attributes.{key} ({', '.join(ids)}): no Chinese name, so Chinese replies say its value with "
+            f"none before it and the console shows {field_label(key, 'zh')!r}; "
+            f"`names: {{{key}: [中文名]}}` gives it one"
+        )
+    return notes
 
 
 # ---- the asked aspect: which property of a thing a question is about ----------------------------

@@ -169,6 +169,26 @@ def test_check_catalog_says_ok_or_the_one_mistake_without_starting_a_server(tmp_
     assert "room_id 'demo-room' is already opened by" in line
 
 
+def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None:
+    # a key with no Chinese name is said in Chinese replies with no name before its value; a name
+    # worded as a question is said as the field's name ("6号链接里面有什么：…"): notes, still ok
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    first = shelf["products"][0]
+    first["attributes"]["harvest_season"] = "每年9月"
+    first["attributes"]["contents"] = ["衬衫", "防尘袋"]
+    first["names"] = {"contents": ["里面有什么", "包装内容"]}
+    path = tmp_path / "shelf.yaml"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    result = cohost("check-catalog", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{path}: ok, room demo-room")
+    notes = [line.strip() for line in lines[1:]]
+    assert len(notes) == 2 and all(n.startswith("note: ") for n in notes), notes
+    assert any("names.contents" in n and "里面有什么" in n for n in notes)
+    assert any("attributes.harvest_season (d01)" in n and "names: {harvest_season:" in n for n in notes)
+
+
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
