@@ -89,7 +89,7 @@ def policy_is_silent(text: str, policies: list[str]) -> bool:
 
 # the couriers of this market by their usual names, and asking which one ("发什么快递", "which courier")
 _COURIERS = re.compile(
-    r"顺丰|京东(?:快递|物流)?|中通|圆通|申通|韵达|百世|极兔|德邦|邮政|ems|\bsf\b|\b(?:dhl|fedex|ups)\b"
+    r"顺丰|京东(?:快递|物流)?|中通|圆通|申通|韵达|百世|极兔|德邦|邮政|(?<![a-z])(?:ems|sf|dhl|fedex|ups)(?![a-z])"
 )
 _WHICH_COURIER = re.compile(
     r"(什么|啥|哪家|哪个|哪种)(快递|物流)|快递是(哪家|哪个|什么)"

@@ -58,7 +58,11 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "dimensions": ("尺寸", "多大", "长宽高", "dimensions", "how big"),
     "length": ("长度", "多长", "length", "how long"),
     "power": ("功率", "多少瓦", "power", "watts"),
-    "battery": ("续航", "电池", "充一次用多久", "battery", "battery life"),
+    # a battery field may say what the battery is or how long it lasts; a shelf with both says how
+    # long under `battery_life`
+    "battery": ("电池", "续航", "battery"),
+    "battery_life": ("续航", "充一次用多久", "能用多久", "battery life"),
+    "charging_time": ("充电时间", "充电多久", "充多久", "charging time"),
     "warranty": ("保修", "质保", "坏了怎么办", "warranty", "guarantee"),
     "waterproof": ("防水", "能沾水", "waterproof", "water resistant"),
     "compatibility": ("兼容", "适配", "能用吗", "compatible", "works with"),
@@ -72,7 +76,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "thickness": ("厚度", "厚不厚", "薄", "thickness", "thick"),
     "quantity": ("数量", "几个", "多少个", "quantity", "how many"),
     "count": ("数量", "几个", "多少", "count", "how many"),
-    "pieces": ("几件", "多少件", "pieces"),
+    "pieces": ("件数", "几件", "多少件", "pieces"),
     "spec": ("规格", "spec", "specification"),
     "specs": ("规格", "参数", "specs"),
     "year": ("年份", "哪年", "year"),

@@ -231,7 +231,7 @@ def understand(
             )
             for c, f, v, t in zip(asked, foci, vecs, tops, strict=True)
         ]
-        clause_tops = tuple(both)
+        clause_tops = tuple(_said_again(asked, both, ref.product))
     return Understanding(
         text,
         lang,
@@ -245,6 +245,20 @@ def understand(
         fvec,
         clause_tops,
     )
+
+
+def _said_again(asked: list[str], tops: list[tuple[str, float]], product: Product) -> list[tuple[str, float]]:
+    """Each question's best entry, a question asking again an aspect of an earlier one ("充电宝有多重
+    放包里沉不沉", both the weight) taking that one's: the same question said another way, which a short
+    clause finds its entry by less surely. Not when it names another part ("鞋底多厚 鞋面厚不厚")."""
+    out = list(tops)
+    for i, clause in enumerate(asked):
+        aspects, parts = asked_aspects(clause), named_parts(clause, product)
+        for j in range(i):
+            if aspects & asked_aspects(asked[j]) and parts <= named_parts(asked[j], product):
+                out[i] = out[j]
+                break
+    return out
 
 
 def _live_asked(clause: str, product: Product) -> tuple[str, float] | None:
@@ -341,7 +355,9 @@ def decide(
         return Decision(
             kind="purchase",
             lang=lang,
-            product_id=_pid(ref),
+            # "拍了" with nothing named buys the product on screen (or the one this viewer just asked
+            # about): logged with it, for the operators' conversion figures and the viewer's profile
+            product_id=ref.product.id if ref.product is not None else None,
             confidence=round(probs[kind], 3),
             reason=f"{MAYBE_COMPLAINT} (read as an order)" if flagged else "order or intent to buy",
         )

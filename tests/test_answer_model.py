@@ -24,6 +24,7 @@ from handlers.answer_model import (
     fit_conditional_logit,
     shipped_model,
 )
+from handlers.destinations import courier_unnamed
 from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
@@ -436,6 +437,15 @@ def test_a_remark_or_a_way_in_beside_the_question_is_not_a_second_question(demo_
     assert d.kind == "escalate"
 
 
+def test_an_aspect_asked_again_another_way_is_one_question(demo_room: RoomKnowledge) -> None:
+    # "放包里沉不沉" alone finds its entry less surely than "多重" and went to the streamer as a second question
+    d = answer_comment("榨汁杯多重 放包里沉不沉", demo_room, "d09", SETTINGS)
+    assert d.kind == "answer" and d.source == "weight" and d.reply is not None and "450g" in d.reply
+    # another aspect beside it is a second question
+    d = answer_comment("榨汁杯多重 能榨冰吗", demo_room, "d09", SETTINGS)
+    assert d.kind == "escalate"
+
+
 def test_a_courier_the_shipping_policy_never_names_goes_to_the_streamer(demo_room: RoomKnowledge) -> None:
     # link 6 ships "48小时内发货，全国包邮" with no courier named: quoting it to "能发顺丰吗" reads as a yes
     for text in ("6号链接能发顺丰吗", "6号链接发什么快递"):
@@ -446,6 +456,11 @@ def test_a_courier_the_shipping_policy_never_names_goes_to_the_streamer(demo_roo
     # link 8's policy says 顺丰包邮: it answers
     d = answer_comment("8号链接能发顺丰吗", demo_room, None, SETTINGS)
     assert d.kind == "answer" and d.source == "shipping" and d.reply is not None and "顺丰" in d.reply
+    # a courier's name in Latin letters counts only as a word of its own ("items" holds no EMS)
+    policy = ["48小时内发货，全国包邮"]
+    assert courier_unnamed("发ems吗", policy) and courier_unnamed("can you ship by sf?", policy)
+    assert not courier_unnamed("how fast do these items ship?", policy)
+    assert not courier_unnamed("发ems吗", ["默认邮政EMS"])
 
 
 def test_a_link_and_a_field_word_alone_ask_the_field(demo_room: RoomKnowledge) -> None:

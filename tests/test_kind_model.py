@@ -76,6 +76,20 @@ def test_orders_in_either_language_are_purchases(room: RoomKnowledge, demo_catal
     assert answer_comment(text, room, demo_catalog.products[0].id, SETTINGS).kind == "purchase"
 
 
+def test_an_order_naming_nothing_is_logged_with_the_product_on_screen(
+    room: RoomKnowledge, demo_catalog
+) -> None:
+    # a toy shop's trial: "拍了两个" and "扣1" with a product on screen were logged with no product
+    on_screen = demo_catalog.products[2].id
+    for text in ("拍了两个", "扣1"):
+        d = answer_comment(text, room, on_screen, SETTINGS)
+        assert d.kind == "purchase" and d.product_id == on_screen, text
+    # a link named is the product bought, whatever is on screen
+    named = demo_catalog.by_link(1)
+    d = answer_comment("1号链接拍了", room, on_screen, SETTINGS)
+    assert d.kind == "purchase" and named is not None and d.product_id == named.id
+
+
 @pytest.mark.parametrize(
     "text", ["有s码吗", "能退吗", "有优惠吗", "什么时候发货", "是纯棉的吗", "有赠品吗", "有大码吗"]
 )
