@@ -1260,6 +1260,52 @@ def test_what_a_box_holds_is_its_contents(gym: RoomKnowledge) -> None:
         assert "内容" in d.reply and "蛋白棒" in d.reply, d.reply
 
 
+TOYS = {
+    "room_id": "toys",
+    "products": [
+        {
+            "id": "blocks",
+            "link": 1,
+            "title": "大颗粒积木桶",
+            "category": "玩具",
+            "price": 89,
+            "stock": 50,
+            "attributes": {"pieces": "120粒（含2块底板）", "suitable_age": "2岁以上"},
+        },
+        {
+            "id": "brush",
+            "link": 9,
+            "title": "儿童电动牙刷",
+            "category": "母婴",
+            "price": 69,
+            "stock": 40,
+            "attributes": {
+                "battery": "内置锂电池，Type-C充电",
+                "battery_life": "充满可用30天",
+                "charging_time": "约4小时",
+            },
+        },
+    ],
+}
+
+
+def test_a_battery_field_and_a_battery_life_field_are_told_apart(encoder: TextEncoder) -> None:
+    # a toy shop's trial: "充一次电用多久" was answered with the battery type, labelled 续航 (0.99)
+    room = build_knowledge(parse_catalog(TOYS), encoder, SETTINGS.dense_weight)
+    d = answer_comment("充一次电用多久", room, "brush", SETTINGS)
+    assert d.source == "battery_life" and "30天" in (d.reply or d.guess or ""), (d.source, d.reason)
+    d = answer_comment("电池能换吗", room, "brush", SETTINGS)
+    assert d.source == "battery" and "电池：" in (d.reply or d.guess or "")  # not 续航
+    # "这个多少块" (块 as 元) was answered with the piece count ("2块底板", 0.99)
+    d = answer_comment("这个多少块", room, "blocks", SETTINGS)
+    assert not (d.kind == "answer" and d.source == "pieces"), d.reply
+    d = answer_comment("多少块钱", room, "blocks", SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
+    # how many, asked with 有 or 一共, is still the count
+    d = answer_comment("积木有多少块", room, "blocks", SETTINGS)
+    assert d.source == "pieces" and "件数" in (d.reply or d.guess or "")
+
+
 def test_an_underbust_is_said_back_as_an_underbust(gym: RoomKnowledge) -> None:
     # "下胸围72穿什么码" got the right size, but the reply said 胸围72 (the bust, a larger measure)
     d = answer_comment("下胸围72穿什么码", gym, "bra", SETTINGS)
