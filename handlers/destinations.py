@@ -100,8 +100,8 @@ _WHICH_COURIER = re.compile(
 def courier_unnamed(text: str, policies: list[str]) -> bool:
     """Whether the comment names a courier ("能发顺丰吗") that the policy texts do not name, or asks
     which courier when they name none: "48小时内发货，全国包邮" says neither."""
-    joined = " ".join(policies).lower()
-    named = _COURIERS.findall(text.lower())
+    joined, lower = " ".join(policies).lower(), text.lower()
+    named = _COURIERS.findall(lower)
     if named:
         return not any(c in joined for c in named)
-    return bool(_WHICH_COURIER.search(text.lower())) and not _COURIERS.search(joined)
+    return bool(_WHICH_COURIER.search(lower)) and not _COURIERS.search(joined)

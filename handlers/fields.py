@@ -33,14 +33,15 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+# "这个多少块", "几块钱": 块 as 元, closing the clause or before 钱; not "有多少块" / "一共几块", how many
+_KUAI = r"(?<![有共])(?:几|多少)块(?=钱|[\s啊呀呢哦嘛?!,.~]|$)"
+_KUAI_AS_YUAN = re.compile(_KUAI)
 # the price, and the discount the live price and the original price show ("多少钱", "打折吗", "is it on
 # sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
 # word alone is a weaker hint of the price
 _PRICE_OUTRIGHT = _rx(
     r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
-    r"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))"
-    # "这个多少块": 块 as 元 (`_KUAI_AS_YUAN` below)
-    r"|(?<![有共])多少块(?=钱|[\s啊呀呢哦嘛?!,.~]|$))",
+    rf"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",
     r"\b(price|cost|discount|deal|on sale)\b",
     # "how much is it", "how much for #9", "how much?"; not "how much folic acid per tablet", where a
     # noun after it is the quantity asked, nor "how much does it weigh"
@@ -277,8 +278,6 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
 # A count asked with its measure word ("一共几包", "多少片"): answered by the attribute whose value
 # gives a number with that measure word, whatever the attribute is called.
 _COUNT = re.compile(r"(几|多少|how many)\s*(包|袋|片|支|瓶|罐|盒|个|颗|粒|条|块|枚|册|本|节|件|杯|次|页)")
-# "这个多少块", "几块钱": 块 as 元, closing the clause or before 钱; not "有多少块" / "一共几块", how many
-_KUAI_AS_YUAN = re.compile(r"(?<![有共])(几|多少)块(?=钱|[\s啊呀呢哦嘛?!,.~]|$)")
 # Places a viewer may ask to ship to. Mainland provinces are covered by a "全国" policy unless named
 # as excluded; anywhere else is answered only if the policy speaks of it or of abroad in general.
 _MAINLAND = (

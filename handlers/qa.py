@@ -251,13 +251,12 @@ def _said_again(asked: list[str], tops: list[tuple[str, float]], product: Produc
     """Each question's best entry, a question asking again an aspect of an earlier one ("充电宝有多重
     放包里沉不沉", both the weight) taking that one's: the same question said another way, which a short
     clause finds its entry by less surely. Not when it names another part ("鞋底多厚 鞋面厚不厚")."""
+    read = [(asked_aspects(c), named_parts(c, product)) for c in asked]
     out = list(tops)
-    for i, clause in enumerate(asked):
-        aspects, parts = asked_aspects(clause), named_parts(clause, product)
-        for j in range(i):
-            if aspects & asked_aspects(asked[j]) and parts <= named_parts(asked[j], product):
-                out[i] = out[j]
-                break
+    for i, (aspects, parts) in enumerate(read):
+        earlier = next((j for j in range(i) if aspects & read[j][0] and parts <= read[j][1]), None)
+        if earlier is not None:
+            out[i] = out[earlier]
     return out
 
 
