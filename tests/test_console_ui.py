@@ -98,7 +98,9 @@ async def test_a_half_typed_answer_survives_a_reload_of_the_page(live_server, br
     await box.press("Enter")
     got = await streamer_replies(alice)
     assert got and got[0]["text"] == "@alice 可以开电子发票，下单后在订单页填写抬头。", got
-    # answered: its draft is gone with it, nothing is kept for the next show
+    # answered: its draft is gone with it, nothing is kept for the next show (the viewer's reply can
+    # arrive before the console hears its answer was taken, so wait for the item to leave the page)
+    await expect(page.locator("#queue .item")).to_have_count(0)
     assert await page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('cohost.drafts'))") == []
     await page.context.close()
 
