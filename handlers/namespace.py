@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from functools import partial
@@ -32,7 +33,7 @@ from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, held_answer, needs_retrieval, search_texts
-from handlers.review import answers_in_restored_queue, guess_confirmed
+from handlers.review import answers_in_restored_queue, guess_confirmed, unlearn
 from handlers.rooms import QueueItem, Room, RoomRegistry, asked_at, live_guess
 from storage.controls import (
     console_row,
@@ -63,6 +64,7 @@ RESERVED_EVENTS = frozenset(
 )
 MALFORMED_WARN_EVERY_S = 60.0
 FEEDBACK_KEPT_S = 6 * 3600.0  # a viewer's feedback on a reply counts once within this long
+TAUGHT_KEPT = 200  # approvals whose teaching the console can still take back (`queue_unteach`)
 
 
 def source_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
@@ -198,6 +200,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             viewer_secret or secrets.token_bytes(32), b"live-cohost viewer token", hashlib.sha256
         ).digest()
         self._feedback_seen = expiring(200_000, FEEDBACK_KEPT_S)  # (room, viewer, reply) counted once
+        # what each recent approval taught, by (room, escalation id), for the console's undo
+        # (`queue_unteach`): the product and each asker's (comment id, wording)
+        self._taught: OrderedDict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = OrderedDict()
         self._timers_shown: dict[str, tuple[tuple[str, int], ...]] = {}  # room → (timer, sent) last pushed
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
@@ -591,7 +596,50 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 ack["taught"] = catalog is not room.catalog
                 if ack["taught"]:
                     await self.registry.replace_catalog(catalog)
+                    asked = [
+                        (item.comment_id, item.text),
+                        *((g["comment_id"], g["text"]) for g in item.grouped),
+                    ]
+                    self._taught[(room.room_id, item.escalation_id)] = (item.product_id or "", asked)
+                    while len(self._taught) > TAUGHT_KEPT:
+                        self._taught.popitem(last=False)
         return ack
+
+    async def on_queue_unteach(self, sid: str, data: Any) -> Ack:
+        """Take back what sending a guess as it was taught (the console's undo of an approval sent
+        unread): its wordings leave the shelf and its askers' comments are unlabelled again. The
+        answer already sent stays sent."""
+        room = await self._streamer_room(sid)
+        msg = parse(P.QueueDismiss, data, "queue_unteach")
+        taught = self._taught.pop((room.room_id, msg.escalation_id), None)
+        if taught is None:
+            raise EventError(
+                P.NOT_LEARNED, f"queue_unteach: nothing this server taught for {msg.escalation_id!r} is kept"
+            )
+        product_id, asked = taught
+        async with self.registry.editing(room.room_id):
+            catalog = room.catalog
+            for _, wording in asked:
+                try:
+                    catalog = unlearn(catalog, product_id, wording=wording)
+                except ValueError:  # taken back already (an operator), or its product left the shelf
+                    continue
+            changed = catalog is not room.catalog
+            if changed:
+                await self.registry.replace_catalog(catalog)
+        for comment_id, _ in asked:
+            await asyncio.to_thread(self.log.drop_labels, room.room_id, comment_id)
+        detail = {"product_id": product_id, "wordings": [w for _, w in asked], "by": "streamer"}
+        self.log.record(
+            "room_events",
+            {
+                "room_id": room.room_id,
+                "event": "unlearned",
+                "created_at": time.time(),
+                "detail": json.dumps(detail, ensure_ascii=False),
+            },
+        )
+        return {"ok": True, "escalation_id": msg.escalation_id, "untaught": changed}
 
     async def on_queue_dismiss(self, sid: str, data: Any) -> Ack:
         room = await self._streamer_room(sid)

@@ -660,10 +660,41 @@ async def test_the_taught_notice_goes_with_the_next_action(live_server, browser)
     await expect(items).to_have_count(2)
     await items.filter(has_text="能装电脑不哈哈").locator("button.approve").click()
     await expect(page.locator("#status")).to_contain_text("已记住这个问法")
+    await expect(page.locator("#unteach")).to_be_visible()  # its undo beside it
     await expect(items).to_have_count(1)
     await items.first.locator("button.dismiss").click()
     await expect(items).to_have_count(0)
     await expect(page.locator("#status")).to_have_text("")
+    await expect(page.locator("#unteach")).to_be_hidden()  # and gone with it
+    await page.context.close()
+
+
+async def test_an_approval_that_taught_the_bot_can_be_taken_back_from_the_console(
+    live_server, browser
+) -> None:
+    # a console trial: a guess approved unread taught the shelf its wording, and the bot sent the same
+    # wrong answer to each next viewer asking so; the console had no way back
+    live = await live_server()
+    other_console = await live.viewer()  # every guess shown: the teaching is the matter here
+    assert (await other_console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    assert (await other_console.call("console_settings", {"guess_above": 0}))["ok"]
+    page = await console_page(browser, live.url)
+    await _show(live, 2)
+    asked = "能装电脑不哈哈"
+    assert (await (await live.viewer("demo-room", "v1")).call("comment", {"text": asked}))[
+        "kind"
+    ] == "escalate"
+    await page.locator("#queue .item button.approve").click()
+    await expect(page.locator("#status")).to_contain_text("已记住这个问法")
+    shelf = live.app[REGISTRY].get("demo-room").catalog
+    assert any(asked in ws for p in shelf.products for ws in p.asked_as.values())
+    await page.locator("#unteach").click()
+    await expect(page.locator("#status")).to_contain_text("已撤销")
+    await expect(page.locator("#unteach")).to_be_hidden()
+    assert all(not p.asked_as for p in live.app[REGISTRY].get("demo-room").catalog.products)
+    # the next viewer asking so goes to the streamer again, not answered from the taught wording
+    again = await (await live.viewer("demo-room", "v2")).call("comment", {"text": asked})
+    assert again["kind"] == "escalate"
     await page.context.close()
 
 
@@ -724,3 +755,75 @@ async def test_a_refusal_by_the_server_is_said_in_the_consoles_language(live_ser
             await page.get_by_test_id("lang-switch").click()
             await expect(message).to_contain_text("价格必须是")
         await page.context.close()
+
+
+async def test_the_console_fits_a_phone_with_complaints_first(live_server, browser) -> None:
+    # a console trial on a phone: the desktop's three columns stayed, 1,095 px wide at 390, and the
+    # complaints lane, the counters and the shelf were off to the right of the queue
+    live = await live_server()
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True
+    )
+    page = await context.new_page()
+    await page.goto(f"{live.url}/console/demo-room?token={TOKEN}")
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    await (await live.viewer("demo-room", "v1")).call(
+        "comment", {"text": "3号链接可以开发票吗，公司报销要用"}
+    )
+    await (await live.viewer("demo-room", "v2")).call("comment", {"text": "收到的全碎了，要退款！"})
+    await expect(page.locator("#queue .item")).to_have_count(1)
+    await expect(page.locator("#complaints .item")).to_have_count(1)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    complaints = await page.locator("#complaints-section").bounding_box()
+    queue = await page.locator("#queue-section").bounding_box()
+    assert complaints is not None and queue is not None
+    assert complaints["x"] >= 0 and complaints["x"] + complaints["width"] <= 390
+    assert complaints["y"] < queue["y"]  # above the queue, not beside it
+    await expect(page.locator("#queue-section .keys")).to_be_hidden()  # no keyboard on a phone
+    await context.close()
+
+
+async def test_the_queue_can_put_the_most_asked_or_the_newest_on_top(live_server, browser) -> None:
+    # a console trial: oldest first only, a question nine viewers asked sat 13th of 28 and the newest
+    # at the bottom of a 4,782 px page
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    asked = [
+        ("a1", "3号链接可以开发票吗，公司报销要用"),
+        ("b1", "5号链接能不能印个公司logo"),
+        ("b2", "5号链接能不能印个公司logo"),
+        ("b3", "5号链接能不能印个公司logo"),
+        ("c1", "1号链接可以定制尺寸吗"),
+    ]
+    for viewer_id, text in asked:
+        assert (await (await live.viewer("demo-room", viewer_id)).call("comment", {"text": text}))[
+            "escalated"
+        ]
+    items = page.locator("#queue .item")
+    await expect(items).to_have_count(3)
+
+    async def top_down() -> list[str]:
+        boxes = [
+            (await n.bounding_box(), await n.locator(".question").inner_text()) for n in await items.all()
+        ]
+        return [text for box, text in sorted(boxes, key=lambda bt: bt[0]["y"])]
+
+    assert await top_down() == [asked[0][1], asked[1][1], asked[4][1]]  # first asked on top
+    # typing in one box while the order changes: the box keeps the text and the focus
+    box = items.filter(has_text=asked[4][1]).locator("input.answer-text")
+    await box.press_sequentially("可以定制")
+    await page.locator("#queue-order").select_option("most_asked")
+    assert await top_down() == [asked[1][1], asked[0][1], asked[4][1]]
+    await expect(box).to_be_focused()
+    await expect(box).to_have_value("可以定制")
+    await page.evaluate("document.activeElement.blur()")
+    await page.keyboard.press("j")  # j takes the top item as shown
+    await expect(page.locator(".item.selected .question")).to_have_text(asked[1][1])
+    await page.locator("#queue-order").select_option("newest")
+    assert await top_down() == [asked[4][1], asked[1][1], asked[0][1]]
+    # the choice is kept in this browser
+    await page.reload()
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    await expect(page.locator("#queue-order")).to_have_value("newest")
+    assert await top_down() == [asked[4][1], asked[1][1], asked[0][1]]
+    await page.context.close()

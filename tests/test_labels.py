@@ -392,6 +392,9 @@ async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_serv
     live = await live_server()
     streamer = await live.viewer()
     await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    # a console showing every guess: what is taught is the matter here, not the shipped model's
+    # confidence in this one
+    assert (await streamer.call("console_settings", {"guess_above": 0}))["ok"]
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
         assert r.status == 200
@@ -435,6 +438,46 @@ async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_serv
         "queue_answer", {"escalation_id": own["escalation_id"], "text": "可以印，私信客服"}
     )
     assert written["ok"] and "taught" not in written
+
+
+async def test_the_streamer_takes_back_what_an_approval_taught(live_server) -> None:
+    # a console trial: guesses approved unread ("能斜挎吗" → the juicer's ice FAQ) taught the shelf, and
+    # the bot then sent the same wrong answer to every viewer asking so (at 1.0) until an operator,
+    # after the show, found it on the review page
+    live = await live_server()
+    streamer = await live.viewer()
+    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    # a console showing every guess: what is taught is the matter here, not the shipped model's
+    # confidence in this one
+    assert (await streamer.call("console_settings", {"guess_above": 0}))["ok"]
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
+        assert r.status == 200
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await viewer.call("comment", {"text": "背着会勒肩膀吗"}))["kind"] == "escalate"
+    [item] = await streamer.wait_for("queue_item")
+    undo = {"escalation_id": item["escalation_id"]}
+    assert (await streamer.call("queue_unteach", undo))["error"]["code"] == "not_learned"  # not approved yet
+    approved = await streamer.call("queue_answer", {**undo, "use_guess": True})
+    assert approved.get("taught") is True, (approved, item)
+
+    back = await streamer.call("queue_unteach", undo)
+    assert back == {"ok": True, "escalation_id": item["escalation_id"], "untaught": True}
+    assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {}
+    # the next viewer asking so is read as before: to the streamer, not answered from the taught wording
+    assert (await (await live.viewer("demo-room", "v2")).call("comment", {"text": "背着会勒肩膀吗"}))[
+        "kind"
+    ] == "escalate"
+    assert await asyncio.to_thread(live.app[LOG].flush, 10)
+    labels = live.app[LOG].query("select * from qa_labels where comment_id = ?", (item["comment_id"],))
+    assert labels == []  # the approval's label went with it
+    [event] = live.app[LOG].query("select detail from room_events where event = 'unlearned'")
+    assert json.loads(event["detail"]) == {
+        "product_id": "d03",
+        "wordings": ["背着会勒肩膀吗"],
+        "by": "streamer",
+    }
+    assert (await streamer.call("queue_unteach", undo))["error"]["code"] == "not_learned"  # once
 
 
 async def test_a_coupon_question_answered_with_the_price_teaches_no_wording(live_server) -> None:

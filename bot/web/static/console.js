@@ -33,6 +33,10 @@
       nothing_changed: "没有改动。", confirm: "确认修改", cancel: "取消",
       "err.offline": "连不上服务器，没有改动；连上后再保存一次", "err.timeout": "服务器没有回应，请再试一次",
       "err.unknown_escalation": "这个问题已不在队列里（已回答、已忽略或已过期）",
+      "err.not_learned": "没有可撤销的：这一条没教会机器人什么，或已撤销过",
+      order: "排序", order_oldest: "先问的在上", order_most_asked: "问的人多的在上", order_newest: "新问的在上",
+      shown_of: "{shown}/{all}",
+      unteach: "撤销，不记住", untaught: "已撤销：这个问法不再直接回答，下次仍交给你",
       "err.unauthorized": "令牌不对或已更换：用新的链接重新打开控制台",
       "err.bad_payload": "请求有误：{message}", "err.unknown_room": "这个直播间现在没有开播（服务器上没有它）",
       "err.unknown_product": "货架上已没有这个商品（刷新页面看现在的货架）",
@@ -87,6 +91,10 @@
       "err.offline": "The server cannot be reached: nothing was changed. Save again once connected.",
       "err.timeout": "No answer from the server; try again.",
       "err.unknown_escalation": "That question is no longer in the queue (answered, dismissed or expired).",
+      "err.not_learned": "Nothing to take back: that answer taught the bot nothing, or was taken back already.",
+      order: "Order", order_oldest: "first asked on top", order_most_asked: "most asked on top", order_newest: "last asked on top",
+      shown_of: "{shown}/{all}",
+      unteach: "Undo, forget it", untaught: "Taken back: this wording comes to you again",
       "err.unauthorized": "The token is wrong or was changed: open the console again with the new link.",
       "err.bad_payload": "Bad request: {message}", "err.unknown_room": "That room is not open on this server now.",
       "err.unknown_product": "That product is no longer on the shelf (reload the page to see the shelf now).",
@@ -167,13 +175,22 @@
   let statusTimer = null;
   // `what`: a text key, or a function giving the text in the page's language; with `raw`, a text as is
   function status(what, raw) {
+    unteachable(null); // an undo belongs to the notice of what it undoes
     statusSay = raw ? null : typeof what === "function" ? what : () => t(what);
     $("status").textContent = raw ? what : statusSay();
     clearTimeout(statusTimer);
     statusTimer = setTimeout(quiet, STATUS_MS);
   }
 
+  // the approval whose teaching the button beside the notice takes back (null: none, the button hidden)
+  let unteachId = null;
+  function unteachable(id) {
+    unteachId = id;
+    $("unteach").hidden = id === null;
+  }
+
   function quiet() { // the notice was about an earlier action: the next one must not seem to have done it
+    unteachable(null);
     clearTimeout(statusTimer);
     statusSay = null;
     $("status").textContent = "";
@@ -428,7 +445,32 @@
     set(".source", sourceLabel(item));
     // "only the product on screen": the other questions wait out of sight (complaints never do)
     node.hidden = $("on-screen-only").checked && onScreen !== null && !complaint && item.product_id !== onScreen;
+    node.style.order = String(rank(item));
   }
+
+  // where an item stands in its lane, by the order chosen (kept in this browser): the node stays where
+  // it is in the page and CSS `order` places it, so a box being typed in never leaves the page (and
+  // its focus) when another item moves past it
+  const ORDER_KEY = "cohost.queue_order";
+  try { $("queue-order").value = localStorage.getItem(ORDER_KEY) || "oldest"; } catch (e) { /* refused */ }
+  if (!$("queue-order").value) $("queue-order").value = "oldest";
+  function lastAsked(item) {
+    return Math.max(Number(item.created_at || 0), ...(item.grouped || []).map((g) => Number(g.created_at || 0)));
+  }
+  // ranks in hundredths of a second from the page's load, within ±11 days: CSS takes an int32
+  const BASE_S = Date.now() / 1000;
+  const since = (t) => Math.max(-1e8, Math.min(1e8, Math.round((Number(t || 0) - BASE_S) * 100)));
+  function rank(item) {
+    const order = $("queue-order").value;
+    const first = since(item.created_at);
+    if (order === "newest") return -since(lastAsked(item));
+    if (order === "most_asked") return -Math.min(askers(item).length, 20) * 1e8 + first; // then the first asked
+    return first;
+  }
+  $("queue-order").addEventListener("change", (ev) => {
+    try { localStorage.setItem(ORDER_KEY, ev.target.value); } catch (e) { /* the order still applies */ }
+    for (const { item, node } of items.values()) fillItem(node, item);
+  });
 
   function sourceLabel(item) {
     if (!item.source) return "";
@@ -487,7 +529,9 @@
 
   function sizes() {
     const q = $("queue").children.length, c = $("complaints").children.length;
-    $("queue-size").textContent = String(q);
+    const shown = [...$("queue").children].filter((n) => !n.hidden).length;
+    // with "only the product on screen": how many of them are shown (23 said while 6 were)
+    $("queue-size").textContent = shown < q ? t("shown_of", { shown, all: q }) : String(q);
     $("complaints-size").textContent = String(c);
     $("queue-empty").hidden = q > 0;
     $("complaints-empty").hidden = c > 0;
@@ -528,9 +572,17 @@
   async function approve(id) {
     const ack = await callOwn(id, "queue_answer", { use_guess: true });
     if (ack.ok) removeItem(id, true);
-    if (ack.taught) status("taught"); else if (ack.ok) quiet();
+    // taught: the next viewer asking so gets this answer from the bot, so a guess approved unread
+    // would go on being sent; the notice offers to take it back
+    if (ack.taught) { status("taught"); unteachable(id); } else if (ack.ok) quiet();
     return ack;
   }
+
+  $("unteach").addEventListener("click", async () => {
+    if (unteachId === null) return;
+    const ack = await call("queue_unteach", { escalation_id: unteachId });
+    if (ack.ok) status("untaught");
+  });
 
   const DISMISS_BATCH = 500; // queue_dismiss_many takes at most this many ids
 
@@ -554,8 +606,10 @@
   }
 
   /* -- keyboard: j / k move, Enter opens the answer box (Enter in it sends), x ticks ----------- */
-  function ordered() {
-    return [...$("queue").children, ...$("complaints").children].filter((n) => !n.hidden);
+  function ordered() { // as shown: each lane by its items' CSS order (then as they came)
+    const lane = (node) => [...node.children].map((n, i) => [Number(n.style.order || 0), i, n])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+    return [...lane($("queue")), ...lane($("complaints"))].filter((n) => !n.hidden);
   }
 
   function select(id, focusBox) {
@@ -591,6 +645,7 @@
   });
   $("on-screen-only").addEventListener("change", () => {
     for (const { item, node } of items.values()) fillItem(node, item);
+    sizes();
   });
   $("dismiss-selected").addEventListener("click", async () => {
     const ids = [...document.querySelectorAll(".item:not([hidden]) input.pick:checked")].map((b) => b.closest(".item").dataset.escalation);
@@ -616,6 +671,7 @@
     for (const row of [...body.children]) if (!seen.has(row.dataset.product)) row.remove();
     for (const [pid] of products) if (!seen.has(pid)) products.delete(pid);
     for (const { item, node } of items.values()) fillItem(node, item); // names may have changed
+    sizes(); // and which are shown, with another product on screen
   }
 
   function buildRow(pid) {
@@ -832,7 +888,7 @@
   $("lang").append(langSwitch());
   applyI18n();
   onLangChange(() => {
-    if (statusSay) status(statusSay);
+    if (statusSay) { const keep = unteachId; status(statusSay); unteachable(keep); }
     if (shelfSay) shelfStatus(shelfSay);
     renderShelf({ on_screen: onScreen, products: [...products.values()] });
     renderSettings(settings);
