@@ -307,6 +307,10 @@ def create_app(
         for worker in workers:
             await asyncio.to_thread(worker.close)
         log.close()  # the loop has nothing left to serve: write every queued row, then stop
+        if log.failed:
+            logger.warning("stopped: %d rows SQLite refused are in %s", log.failed, log.spill_path)
+        else:
+            logger.info("stopped: every logged row is in %s", log.path)
 
     async def disconnect_clients(app: web.Application) -> None:
         # aiohttp waits for open websockets on shutdown: close them so SIGTERM stops promptly

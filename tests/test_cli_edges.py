@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -157,7 +158,9 @@ def test_check_catalog_says_ok_or_the_one_mistake_without_starting_a_server(tmp_
     # a streamer editing a shelf had to start the server to find each mistake
     good = cohost("check-catalog", str(DEMO))
     assert good.returncode == 0, good.stderr
-    assert good.stdout.strip() == f"{DEMO}: ok, room demo-room, 14 products, 63 FAQ entries"
+    first, *notes = good.stdout.strip().splitlines()
+    assert first == f"{DEMO}: ok, room demo-room, 14 products, 63 FAQ entries"
+    assert all(n.startswith("  note: ") for n in notes), notes  # the demo gives some products English
     broken = tmp_path / "shelf.yaml"
     shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     shelf["products"][0]["price"] = "¥99"
@@ -183,10 +186,34 @@ def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{path}: ok, room demo-room")
-    notes = [line.strip() for line in lines[1:]]
+    notes = [line.strip() for line in lines[1:] if " en: " not in line and "`en:`" not in line]
     assert len(notes) == 2 and all(n.startswith("note: ") for n in notes), notes
     assert any("names.contents" in n and "里面有什么" in n for n in notes)
     assert any("attributes.harvest_season (d01)" in n and "names: {harvest_season:" in n for n in notes)
+
+
+def test_check_catalog_notes_what_english_replies_will_quote_in_chinese(tmp_path: Path) -> None:
+    # a shelf with English values on some products: English viewers got "(from the shelf, in
+    # Chinese)" for whatever the `en:` blocks left out, and check-catalog said only "ok"
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for product in shelf["products"]:
+        product.pop("en", None)
+    path = tmp_path / "shelf.yaml"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    assert not [n for n in cohost("check-catalog", str(path)).stdout.splitlines() if "en:" in n]
+    first, others = shelf["products"][0], [p["id"] for p in shelf["products"][1:]]
+    first["en"] = {"shipping": "Ships within 48 hours."}
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    result = cohost("check-catalog", str(path))
+    assert result.returncode == 0, result.stderr
+    notes = [line.strip() for line in result.stdout.splitlines()[1:]]
+    untranslated = next(n for n in notes if n.startswith(f"note: {first['id']} en: no English for "))
+    chinese = [k for k, v in first["attributes"].items() if re.search(r"[\u4e00-\u9fff]", str(v))]
+    assert chinese and all(k in untranslated for k in chinese), untranslated
+    assert "shipping" not in untranslated and "sizes" not in untranslated, (
+        untranslated
+    )  # English, or no Chinese
+    assert f"note: {', '.join(others)}: no `en:` block" in "\n".join(notes), notes
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

@@ -65,6 +65,8 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_when_stopped(
         log_file.close()
     said = (tmp_path / "serve.log").read_text()
     assert proc.returncode == 0 and "Traceback" not in said, said
+    # the last line says it stopped and where the log is (a stop said nothing, like a hang)
+    assert said.strip().splitlines()[-1].endswith("stopped: every logged row is in cohost.db"), said
     db = sqlite_utils.Database(tmp_path / "cohost.db")
     assert [r["text"] for r in db["comments"].rows] == ["1号链接多少钱"]
     assert db["replies"].count == 1 and db["card_impressions"].count == 1

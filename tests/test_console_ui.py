@@ -595,12 +595,21 @@ async def test_a_question_taken_away_while_the_streamer_types_does_not_move_the_
     assert (await streamer.call("queue_dismiss", {"escalation_id": first_id}))["ok"]
     await expect(items).to_have_count(2)
     await expect(page.locator("#status")).to_contain_text("离开队列")  # said, with nothing sent
-    await page.keyboard.type("一上架")
+    await expect(page.locator("#status")).to_contain_text("你写的：80号下周")  # and what was written, kept
+    # a console trial went on typing Latin letters: j / k moved the selection, x ticked, and Enter
+    # opened another question's box
+    await page.keyboard.type("jjx一上架")
     await page.keyboard.press("Enter")
     await asyncio.sleep(0.5)
     # the rest of the sentence must not land in the other question's box, nor be sent to its asker
     await expect(items).to_have_count(2)
     await expect(items.first.locator("input.answer-text")).to_have_value("")
+    # the item selected in its place stays selected: the j's did not move on
+    await expect(page.locator(".item.selected")).to_have_attribute(
+        "data-escalation", await items.first.get_attribute("data-escalation") or ""
+    )
+    await expect(page.locator("input.pick:checked")).to_have_count(0)
+    await expect(page.locator("input.answer-text:focus")).to_have_count(0)
     assert not [r for r in live.viewers[-2].events.get("bot_reply", []) if r["author"] == "streamer"]
     # the streamer's own answer still goes on to the next question's box
     await items.first.locator("input.answer-text").fill("81号下周上架")

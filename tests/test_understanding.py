@@ -1339,3 +1339,133 @@ def test_when_a_sold_out_product_returns_is_the_streamers_to_say(
     assert d.kind == "escalate" and d.reason == WHEN_ASKED, (d.kind, d.source, d.reason)
     d = answer_comment(f"is link {sold_out.link} in stock?", room, None, SETTINGS)
     assert d.kind == "answer" and d.source == "stock"
+
+
+CROSS_BORDER = {
+    "room_id": "cross-border",
+    "currency": "USD",
+    "products": [
+        {
+            "id": "hanfu",
+            "link": 6,
+            "title": "马面裙汉服套装",
+            "title_en": "Hanfu set with horse-face skirt",
+            "category": "服饰",
+            "price": 89,
+            "original_price": 129,
+            "stock": 40,
+            "attributes": {
+                "sizes": ["S", "M", "L", "XL"],
+                "size_guide": "S 身高150-158cm; M 身高158-165cm; L 身高165-172cm; XL 身高172-180cm",
+            },
+        },
+        {
+            "id": "snacks",
+            "link": 7,
+            "title": "川味零食大礼包",
+            "title_en": "Sichuan snack gift pack",
+            "category": "零食",
+            "price": 25,
+            "stock": 120,
+            "attributes": {"spice_level": "中辣", "shelf_life": "6个月"},
+            "names": {"spice_level": ["辣度", "spice level"]},
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def cross_border(encoder: TextEncoder) -> RoomKnowledge:
+    """A cross-border shop's trial: a shelf priced in dollars, English viewers, keys of its own."""
+    return build_knowledge(parse_catalog(CROSS_BORDER), encoder, SETTINGS.dense_weight)
+
+
+def test_a_size_asked_in_english_that_is_not_listed_gets_a_plain_no(cross_border: RoomKnowledge) -> None:
+    # "does the hanfu come in XXL" was answered "Link 6 size: S, M, L, XL", never saying no
+    d = answer_comment("does the hanfu come in XXL", cross_border, "hanfu", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "sizes" and "has no XXL" in said and "S, M, L, XL" in said, said
+
+
+def test_feet_and_inches_and_pounds_get_the_size_the_guide_gives(cross_border: RoomKnowledge) -> None:
+    # "what size should I get, I'm 5'6" got the whole guide in Chinese: feet, inches and pounds were
+    # not read, and "I'm" read as "i m", a size M asked about
+    for text in ("what size should I get, I'm 5'6", "5ft 6in 130 lbs what size?"):
+        d = answer_comment(text, cross_border, "hanfu", SETTINGS)
+        said = d.reply or d.guess or ""
+        assert d.source == "size_guide" and "size L for 168cm" in said, (text, said)
+        assert "身高" not in said, said  # the size named, not the guide quoted
+
+
+def test_a_guide_without_weights_sizes_by_the_height(cross_border: RoomKnowledge) -> None:
+    # "160 105斤穿什么码" got the whole guide when the guide gives heights only: the weight, which
+    # no size of it states, ruled every size out
+    d = answer_comment("160 105斤穿什么码", cross_border, "hanfu", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "size_guide" and "建议拍M码" in said, said
+
+
+def test_a_shops_key_named_as_the_lexicon_names_a_field_is_that_field(cross_border: RoomKnowledge) -> None:
+    # "辣不辣" was read as chat and "how hot is it" guessed the price: the lexicon's `spiciness` found
+    # the words, but this shelf calls the field `spice_level` (named 辣度 as the lexicon names it)
+    for text in ("辣不辣", "多辣", "how hot is it"):
+        d = answer_comment(text, cross_border, "snacks", SETTINGS)
+        assert d.kind != "chat" and d.source == "spice_level", (text, d.kind, d.source)
+        assert "中辣" in (d.reply or d.guess or ""), d.reply
+
+
+def test_a_chinese_reply_names_the_dollar_in_chinese(cross_border: RoomKnowledge) -> None:
+    # "6号链接现在USD 89": the code a Chinese viewer reads past
+    d = answer_comment("6号链接多少钱", cross_border, None, SETTINGS)
+    assert d.kind == "answer" and d.reply == "6号链接现在89美元（原价129美元）", d.reply
+
+
+STATIONERY = {
+    "room_id": "stationery",
+    "products": [
+        {
+            "id": "pens",
+            "link": 3,
+            "title": "速干中性笔 0.5mm 黑色 12支装",
+            "category": "文具",
+            "price": 19.9,
+            "stock": 2000,
+            "attributes": {"tip_size": "0.5mm子弹头", "ink_colors": ["黑色", "蓝色", "红色"]},
+            "names": {"tip_size": ["笔头粗细", "tip size"]},
+        },
+    ],
+}
+
+
+def test_which_of_two_measures_of_the_product_in_view_is_not_lost_as_chat(encoder: TextEncoder) -> None:
+    # a stationery shop's trial: "0.5还是0.38的" with the pens on screen was read as chat (0.92):
+    # no reply, nothing in the streamer's queue
+    room = build_knowledge(parse_catalog(STATIONERY), encoder, SETTINGS.dense_weight)
+    for text in ("0.5还是0.38的", "笔头0.5还是0.38"):
+        d = answer_comment(text, room, "pens", SETTINGS)
+        assert d.kind in ("answer", "escalate") and d.product_id == "pens", (text, d.kind, d.reason)
+    # room talk with the pens on screen stays chat
+    for text in ("主播今天好漂亮", "哈哈哈哈 笑死"):
+        assert answer_comment(text, room, "pens", SETTINGS).kind == "chat", text
+
+
+def test_a_name_word_that_names_the_field_asked_stays_in_the_search_text() -> None:
+    # "续航几天" of a band titled "…长续航": 续航 went with the other name words, and "几天" searched
+    # found the shipping policy; "power" said in "power bank" is still the product's name
+    shelf = parse_catalog(
+        {
+            "room_id": "gadgets",
+            "products": [
+                {"id": "band", "link": 1, "title": "智能运动手环 长续航", "category": "数码", "price": 199, "stock": 5,
+                 "attributes": {"battery": "典型使用14天"}},
+                {"id": "bank", "link": 2, "title": "快充充电宝", "title_en": "Fast-charging power bank",
+                 "category": "数码", "price": 99, "stock": 5, "attributes": {"power": "最大输出22.5W"}},
+            ],
+        }
+    )  # fmt: skip
+    matcher = ShelfMatcher(shelf)
+    band, bank = shelf.product("band"), shelf.product("bank")
+    assert band is not None and bank is not None
+    assert "续航" in matcher.focus("手环续航几天", band)
+    assert "power" not in matcher.focus("how much is the power bank?", bank)
+    assert "power" in matcher.focus("what is the power output of the bank?", bank)

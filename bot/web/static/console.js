@@ -47,6 +47,7 @@
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
       announced: "公告已发送", dismissed_n: "已忽略 {n} 条",
       taken_away: "你正在回答的问题已离开队列（超时，或在别处已处理），没有发送",
+      taken_away_text: "你正在回答的问题已离开队列（超时，或在别处已处理），没有发送。你写的：{text}",
       taught: "已记住这个问法：以后同样的问题机器人直接这样回答（运营审核页可改）",
       "counter.viewers": "在线观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
@@ -106,6 +107,7 @@
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
       announced: "announced", dismissed_n: "{n} dismissed",
       taken_away: "The question you were answering left the queue (expired, or handled elsewhere); nothing was sent",
+      taken_away_text: "The question you were answering left the queue (expired, or handled elsewhere); nothing was sent. You wrote: {text}",
       taught: "remembered: the bot answers this wording so from now on (the operators' review page can change it)",
       "counter.viewers": "viewers online", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
@@ -506,6 +508,7 @@
     const shown = ordered(), at = shown.indexOf(known.node);
     const next = at < 0 ? null : shown[at + 1] || shown[at - 1];
     const hadFocus = known.node.contains(document.activeElement);
+    const typed = known.node.querySelector("input.answer-text").value.trim();
     known.node.remove();
     items.delete(id);
     saveDraft(id, ""); // answered, dismissed or expired: its draft goes with it
@@ -513,7 +516,12 @@
       selected = null;
       if (next) select(next.dataset.escalation, hadFocus && own);
     }
-    if (hadFocus && !own) status("taken_away");
+    if (hadFocus && !own) {
+      // what they wrote is said back (not lost with the item), and the keys they go on pressing for a
+      // moment are taken as typing, not as j / k / x / Enter on the queue
+      status(typed ? () => t("taken_away_text", { text: typed }) : "taken_away");
+      keysQuietUntil = Date.now() + KEYS_QUIET_MS;
+    }
     sizes();
   }
 
@@ -606,6 +614,10 @@
   }
 
   /* -- keyboard: j / k move, Enter opens the answer box (Enter in it sends), x ticks ----------- */
+  // after the box being typed in was taken away: the streamer is still typing, not driving the queue
+  const KEYS_QUIET_MS = 2000;
+  let keysQuietUntil = 0;
+
   function ordered() { // as shown: each lane by its items' CSS order (then as they came)
     const lane = (node) => [...node.children].map((n, i) => [Number(n.style.order || 0), i, n])
       .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
@@ -624,7 +636,7 @@
 
   document.addEventListener("keydown", (ev) => {
     const typing = ev.target.closest && ev.target.closest("input, textarea, select, button");
-    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey || Date.now() < keysQuietUntil) return;
     const list = ordered();
     if (!list.length) return;
     const at = list.findIndex((n) => n.dataset.escalation === selected);
