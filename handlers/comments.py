@@ -14,7 +14,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Comment, Decision, Lang, ProductCard, new_id
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key
 from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget, expiring
-from handlers.normalize import in_viewers_script
+from handlers.normalize import in_viewers_script, shelf_traditional
 from handlers.outbox import Outcome
 from handlers.qa import field_asked, held_answer
 from handlers.rooms import QueueItem, Room
@@ -46,6 +46,11 @@ def viewer_channel(room_id: str, viewer_id: str) -> str:
     """The Socket.IO room of one viewer's connections in a live room: what is said to them alone
     reaches them on whichever connection (and process) they are on now."""
     return f"viewer:{room_id}/{viewer_id}"  # ids may hold ":", never "/"
+
+
+def _traditional(room: Room) -> bool:
+    """Whether the room's shelf is written in traditional characters (its replies are then too)."""
+    return shelf_traditional(tuple(p.title for p in room.catalog.products))
 
 
 def streamer_channel(room_id: str) -> str:
@@ -186,7 +191,8 @@ class CommentFlow:
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
         if decision.lang == "zh" and decision.reply:
             # "呢個幾多錢" is answered "1號鏈接現在168元", as logged
-            decision = dataclasses.replace(decision, reply=in_viewers_script(decision.reply, comment.text))
+            reply = in_viewers_script(decision.reply, comment.text, _traditional(room))
+            decision = dataclasses.replace(decision, reply=reply)
         out.log("comments", comment_row(comment, decision))
         room.langs[comment.viewer_id] = decision.lang
         asked = decision.kind in ("answer", "escalate")
@@ -531,7 +537,7 @@ class CommentFlow:
         """After-sales trouble reaches a person: a queue item marked `complaint` (never a policy text
         from the bot), and the viewer alone is told, in their language, that someone will follow up."""
         self._escalate(out, room, comment, decision, kind="complaint")
-        text = in_viewers_script(COMPLAINT_ACK[decision.lang], comment.text)
+        text = in_viewers_script(COMPLAINT_ACK[decision.lang], comment.text, _traditional(room))
         group = Group(
             room.room_id,
             (decision.product_id or "", "complaint"),

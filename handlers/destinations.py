@@ -50,6 +50,19 @@ _EN_PROVINCES = dict(
         strict=True,
     )
 )
+# the countries viewers most ask to have goods sent to, by their Chinese names and their English
+# ones (general geography): a policy in either language that names one speaks for it
+_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "日本": ("japan",), "韩国": ("korea",), "新加坡": ("singapore",), "马来西亚": ("malaysia",),
+    "泰国": ("thailand",), "越南": ("vietnam",), "菲律宾": ("philippines",), "印尼": ("indonesia",),
+    "美国": ("usa", "america", "united states"), "加拿大": ("canada",), "英国": ("uk", "britain", "england"),
+    "澳大利亚": ("australia",), "澳洲": ("australia",), "新西兰": ("new zealand",), "德国": ("germany",),
+    "法国": ("france",), "意大利": ("italy",), "西班牙": ("spain",), "荷兰": ("netherlands",),
+    "俄罗斯": ("russia",),
+}  # fmt: skip
+# a country after a verb of sending ("能寄日本吗", "寄唔寄日本", "发到新加坡"): never a product's origin
+# ("日本进口")
+_ZH_ABROAD_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)({'|'.join(_COUNTRIES)})")
 # what a policy says that covers each region (named outright, or a statement about it)
 _COVERS: dict[Region, re.Pattern[str]] = {
     "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE),
@@ -65,6 +78,9 @@ def asked_destination(text: str) -> tuple[str, Region] | None:
     m = _ZH.search(text)
     if m is not None and m.lastgroup is not None:
         return m.group(), m.lastgroup  # type: ignore[return-value]
+    abroad_to = _ZH_ABROAD_TO.search(text)
+    if abroad_to is not None:
+        return abroad_to.group(1), "abroad"
     lower = text.lower()
     to = _EN_TO.search(lower)
     if to is not None and to.group(1) not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
@@ -83,8 +99,11 @@ def policy_is_silent(text: str, policies: list[str]) -> bool:
     if asked is None:
         return False
     place, region = asked
-    joined = " ".join(policies)
-    return place.lower() not in joined.lower() and not _COVERS[region].search(joined)
+    joined = " ".join(policies).lower()
+    # the place by its name in the other language too: "ship to Singapore?" of a policy naming 新加坡
+    names = {place.lower(), *_COUNTRIES.get(place, ())}
+    names |= {zh for zh, en in _COUNTRIES.items() if place.lower() in en}
+    return not any(n in joined for n in names) and not _COVERS[region].search(joined)
 
 
 # the couriers of this market by their usual names, and asking which one ("发什么快递", "which courier")

@@ -99,6 +99,8 @@ _QUESTION = re.compile(
             r"(?P<ab>[\u4e00-\u9fff]{1,2})(不|没|唔)(?P=ab)",
             # Cantonese question words: how, why, how much, who, where, what, have or not
             r"(点样|点解|几多|边(个|度|间|只|款|种|年|日|位|条|件|样|色|张|支)|乜嘢|咩嘢|有冇)",
+            # "係咪真絲" (is it silk), "有咩色" / "咩色好睇" (what colours): asked with no question mark
+            r"(系咪|有咩|咩(?=[\u4e00-\u9fff]))",
             r"咩\s*$",
             r"(谁|哪里|哪儿|几时|是否|有无|行不行|可以吗|咋样|怎样|如何)",
             r"是.{1,8}还是",
@@ -236,10 +238,10 @@ _MODEL_FIT = re.compile(
 )
 
 
-# Asking in Cantonese or a southern or south-western way ("有冇", "系唔系", "点样", "啥子", "莫得"),
+# Asking in Cantonese or a southern or south-western way ("有冇", "系咪", "系唔系", "点样", "啥子", "莫得"),
 # where the standard particles are missing. A feature of the kind model, not a rule of its own.
 _DIALECT_QUESTION = re.compile(
-    r"(有冇|系唔系|是唔是|可唔可以|会唔会|使唔使|啱唔啱|要唔要|[\u4e00-\u9fff]唔[\u4e00-\u9fff]"
+    r"(有冇|系咪|系唔系|是唔是|可唔可以|会唔会|使唔使|啱唔啱|要唔要|[\u4e00-\u9fff]唔[\u4e00-\u9fff]"
     r"|咩|乜|点样|点解|几多|边个|边度|㗎|啥子|莫得|没得|得不得|要得不|(没|莫|不|冇)\s*\??$)"
 )
 

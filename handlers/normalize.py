@@ -24,8 +24,11 @@ _FEET_INCHES = re.compile(r"(?<![\d.])([4-7])\s*['’′]\s*(\d{1,2})(?!\d)\s*(?
 # viewers from Hong Kong and Taiwan write traditional characters ("這個多少錢"); the catalog, the
 # rules and the FAQ are in simplified ones
 _T2S = OpenCC("t2s")
-# and are answered in them: the bot's Chinese replies are written in simplified characters
-_S2T = OpenCC("s2t")
+# and are answered in them: the bot's Chinese replies are written in simplified characters, and
+# turned into traditional ones as Hong Kong writes them ("台灣", where plain s2t writes "臺灣", which
+# rewrote a shop's own place names)
+_S2T = OpenCC("s2hk")
+_S2T_PLAIN = OpenCC("s2t")
 
 
 @lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
@@ -64,6 +67,23 @@ def writes_traditional(text: str) -> bool:
     return has_han(text) and _T2S.convert(text) != text
 
 
-def in_viewers_script(reply: str, comment: str) -> str:
-    """A Chinese reply in the characters the viewer wrote in: traditional to a comment written so."""
-    return _S2T.convert(reply) if writes_traditional(comment) else reply
+def writes_simplified(text: str) -> bool:
+    """Whether a text is written in simplified characters: some character of it reads otherwise in
+    traditional ones ("这个"; "有冇" is either)."""
+    return has_han(text) and _S2T_PLAIN.convert(text) != text
+
+
+@lru_cache(maxsize=256)
+def shelf_traditional(titles: tuple[str, ...]) -> bool:
+    """Whether a shelf is written in traditional characters (a Hong Kong or Taiwan shop's), by its
+    products' titles: its replies then are too, to a comment that could be either."""
+    return writes_traditional(" ".join(titles))
+
+
+def in_viewers_script(reply: str, comment: str, traditional_shelf: bool = False) -> str:
+    """A Chinese reply in the characters the viewer wrote in: traditional to a comment written so,
+    and, on a shelf written in traditional characters, to one that could be either ("有冇貨" is
+    "有冇货" too: "有咩色" got "3号链接…" in simplified)."""
+    if writes_traditional(comment) or (traditional_shelf and not writes_simplified(comment)):
+        return _S2T.convert(reply)
+    return reply

@@ -311,7 +311,8 @@ def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASett
     )
 
 
-# words of asking and pointing, in any listing's text as in any chatter: they say nothing of what
+# words of asking and pointing, in any listing's text as in any chatter: they say nothing of which
+# product a comment is about
 _ASKING_WORD = re.compile(
     r"什么|怎么|怎样|多少|哪个|哪些|为什么|为啥|是不是|能不能|可以|有没有|还是|这是|这个|那个|一下"
 )

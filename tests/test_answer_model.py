@@ -30,6 +30,7 @@ from handlers.destinations import courier_unnamed
 from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.normalize import normalize
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
@@ -494,6 +495,21 @@ def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: Room
     for text, screen in (("1号寄到上海几天能到", None), ("does it ship to xinjiang?", "g1")):
         d = answer_comment(text, room, screen, SETTINGS)
         assert d.kind == "answer" and d.source == "shipping", text
+
+
+def test_a_country_is_known_by_either_language_and_after_a_verb_of_sending() -> None:
+    # a Hong Kong shop's trial: "寄唔寄日本？" (Japan, never named) got the whole policy as an answer,
+    # and "ship to Singapore?" was handed over though the policy names 新加坡
+    from handlers.destinations import policy_is_silent
+
+    policy = ["付款后48小时内发货，香港、澳门、台湾、新加坡包邮"]
+    assert policy_is_silent(normalize("寄唔寄日本？"), policy)
+    assert policy_is_silent("do you ship to japan?", policy)
+    assert not policy_is_silent("ship to singapore?", policy)
+    assert not policy_is_silent(normalize("能寄新加坡嗎"), policy)
+    assert not policy_is_silent("can you ship to japan?", ["Ships to Japan and Korea in 7 days"])
+    assert not policy_is_silent("能寄日本吗", ["Ships to Japan and Korea in 7 days"])
+    assert not policy_is_silent("日本进口的吗", policy)  # where it comes from, not where it goes
 
 
 def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> None:

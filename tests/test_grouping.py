@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from domain.messages import Decision
 from handlers.grouping import Asker, Group, ReplyGrouper, answer_key, given_values
+from tests.conftest import TOKEN
 
 SIZE = Decision(kind="answer", lang="zh", product_id="d01", source="field:size_guide", reply="尺码表…")
 
@@ -132,3 +134,42 @@ async def test_a_comment_in_traditional_characters_is_answered_in_them(live_serv
     assert ack["kind"] == "complaint", ack
     notes = [r["text"] for r in await hk.wait_for("bot_reply", count=3) if ack["comment_id"] in r["reply_to"]]
     assert notes and "麻煩" in notes[0], notes
+
+
+async def test_a_shelf_in_traditional_characters_answers_in_them(live_server, demo_catalog) -> None:
+    # a Hong Kong shop's trial: "有咩成分" reads the same in either script, and was answered
+    # "6号链接…" in simplified beside the shop's own traditional text; and s2t wrote 台灣 as 臺灣
+    from opencc import OpenCC
+
+    to_traditional = OpenCC("s2hk")
+    shelf = demo_catalog.model_copy(
+        update={
+            "products": tuple(
+                p.model_copy(update={"title": to_traditional.convert(p.title)}) for p in demo_catalog.products
+            )
+        }
+    )
+    live = await live_server([shelf], hygiene={"repeat_cooldown_s": 1, "reply_burst": 20})
+    shirt = shelf.products[0]
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": shirt.id})
+        assert r.status == 200
+    viewer = await live.viewer("demo-room", "hk")
+    asked = await viewer.call("comment", {"text": "多少"})  # the same in either script
+    assert asked["kind"] == "answer", asked
+    [reply] = await viewer.wait_for("bot_reply")
+    assert f"{shirt.link}號鏈接" in reply["text"], reply
+    # a viewer who writes simplified characters is answered in them, whatever the shelf
+    mainland = await live.viewer("demo-room", "sh")
+    second = await mainland.call("comment", {"text": f"{shirt.link}号链接多少钱"})
+    assert second["kind"] == "answer", second
+    got = [r for r in await mainland.wait_for("bot_reply") if second["comment_id"] in r["reply_to"]]
+    assert got and f"{shirt.link}号链接" in got[0]["text"], got
+
+
+def test_traditional_replies_keep_the_way_hong_kong_and_taiwan_write_place_names() -> None:
+    from handlers.normalize import in_viewers_script
+
+    assert in_viewers_script("6号链接发货：台湾、香港包邮", "寄唔寄台灣？") == "6號鏈接發貨：台灣、香港包郵"
+    assert in_viewers_script("6号链接现在99元", "仲有冇", traditional_shelf=True) == "6號鏈接現在99元"
+    assert in_viewers_script("6号链接现在99元", "仲有冇") == "6号链接现在99元"  # either script, either shelf
