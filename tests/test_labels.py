@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -388,8 +389,9 @@ def test_the_bots_decisions_are_scored_against_the_labels_as_the_evaluation_scor
     assert label_figures([])["right"] is None
 
 
-async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_server) -> None:
-    live = await live_server()
+async def _a_held_guess(live: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """A streamer's console, and a viewer whose question went to it with a guess ("能装电脑不哈哈"
+    with the tote on screen: its laptop FAQ entry, not sure enough to say)."""
     streamer = await live.viewer()
     await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
     # a console showing every guess: what is taught is the matter here, not the shipped model's
@@ -401,6 +403,12 @@ async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_serv
     viewer = await live.viewer("demo-room", "v1")
     assert (await viewer.call("comment", {"text": "能装电脑不哈哈"}))["kind"] == "escalate"
     [item] = await streamer.wait_for("queue_item")
+    return streamer, viewer, item
+
+
+async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_server) -> None:
+    live = await live_server()
+    streamer, viewer, item = await _a_held_guess(live)
     assert item["source"] == "d03-f2" and item["guess"]  # the laptop FAQ entry: not sure enough to say
 
     approved = await streamer.call(
@@ -445,17 +453,7 @@ async def test_the_streamer_takes_back_what_an_approval_taught(live_server) -> N
     # the bot then sent the same wrong answer to every viewer asking so (at 1.0) until an operator,
     # after the show, found it on the review page
     live = await live_server()
-    streamer = await live.viewer()
-    await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
-    # a console showing every guess: what is taught is the matter here, not the shipped model's
-    # confidence in this one
-    assert (await streamer.call("console_settings", {"guess_above": 0}))["ok"]
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-        r = await http.post(f"{live.url}/api/rooms/demo-room/on_screen", json={"product_id": "d03"})
-        assert r.status == 200
-    viewer = await live.viewer("demo-room", "v1")
-    assert (await viewer.call("comment", {"text": "能装电脑不哈哈"}))["kind"] == "escalate"
-    [item] = await streamer.wait_for("queue_item")
+    streamer, _, item = await _a_held_guess(live)
     undo = {"escalation_id": item["escalation_id"]}
     assert (await streamer.call("queue_unteach", undo))["error"]["code"] == "not_learned"  # not approved yet
     approved = await streamer.call("queue_answer", {**undo, "use_guess": True})
