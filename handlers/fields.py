@@ -549,7 +549,9 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             key = name
         else:
             key = next((k for k in keys if product is not None and _has(product, k)), None)
-            key = key or (product is not None and _named_alike(keys, product)) or keys[0]
+            if key is None and product is not None:
+                key = _named_alike(keys, product)
+            key = key or keys[0]
         if key in seen:
             continue
         strength = DEAL_STRENGTH if name == "price" and asks_deal_only(text) else 0.85
