@@ -836,3 +836,22 @@ async def test_the_queue_can_put_the_most_asked_or_the_newest_on_top(live_server
     await expect(page.locator("#queue-order")).to_have_value("newest")
     assert await top_down() == [asked[4][1], asked[1][1], asked[0][1]]
     await page.context.close()
+
+
+async def test_the_shelf_says_which_products_are_sold_out(live_server, browser) -> None:
+    # a console trial: the sold-out product looked like any other on the shelf
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    shelf = live.app[REGISTRY].get("demo-room").catalog
+    gone = next(p for p in shelf.products if p.stock == 0)
+    there = next(p for p in shelf.products if p.stock > 0)
+    row = page.locator(f'#shelf tr[data-product="{gone.id}"]')
+    await expect(row.locator(".sold-out-pill")).to_be_visible()
+    await expect(row.locator(".sold-out-pill")).to_have_text("售罄")
+    other = page.locator(f'#shelf tr[data-product="{there.id}"]')
+    await expect(other.locator(".sold-out-pill")).to_be_hidden()
+    # the stock set to 0 on the shelf: it says so at once
+    await other.locator("input.stock").fill("0")
+    await other.locator("input.stock").press("Enter")
+    await expect(other.locator(".sold-out-pill")).to_be_visible()
+    await page.context.close()

@@ -26,7 +26,7 @@
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
       confidence: "置信度 {c}", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
       waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品", asked_colon: "：",
-      link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中",
+      link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中", sold_out: "售罄",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
       changed_since: "已在别处改过，没有撤销（刷新货架看现在的值）",
@@ -84,7 +84,7 @@
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
       confidence: "confidence {c}", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
       waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown", asked_colon: ": ",
-      link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen",
+      link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen", sold_out: "sold out",
       paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
       changed_since: "changed since elsewhere; not undone (the shelf shows the value now)",
@@ -692,7 +692,8 @@
     for (const box of [price, stock]) box.addEventListener("keydown", (ev) => { if (ev.key === "Enter") save(pid); });
     return el("tr", { dataset: { product: pid } },
       el("td", { class: "link" }),
-      el("td", {}, el("span", { class: "title" }), " ", el("span", { class: "pill on-screen-pill", "data-i18n": "on_screen", text: t("on_screen") })),
+      el("td", {}, el("span", { class: "title" }), " ", el("span", { class: "pill on-screen-pill", "data-i18n": "on_screen", text: t("on_screen") }),
+        " ", el("span", { class: "pill sold-out-pill", "data-i18n": "sold_out", text: t("sold_out") })),
       el("td", {}, price), el("td", {}, stock),
       el("td", {},
         el("button", { type: "button", class: "save", "data-i18n": "save", text: t("save"), onclick: () => save(pid) }),
@@ -703,6 +704,7 @@
   function fillRow(row, p) {
     row.classList.toggle("on-screen", p.product_id === onScreen);
     row.querySelector(".on-screen-pill").hidden = p.product_id !== onScreen;
+    row.querySelector(".sold-out-pill").hidden = Number(p.stock) > 0; // a product out of stock said so
     row.querySelector(".link").textContent = t("link", { n: p.link });
     row.querySelector(".title").textContent = titleOf(p);
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
