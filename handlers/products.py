@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,7 +14,7 @@ from pypinyin import lazy_pinyin
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
 from handlers.field_entries import FIELD_WORDS, lexicon_key
-from handlers.fields import detect_fields
+from handlers.fields import FieldMatch, detect_fields
 from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
@@ -178,6 +179,7 @@ _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compi
 
 
 @lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _sound(ch: str) -> str:
     """One character's sound: its toneless pinyin with the fuzzy pairs folded; anything else a break
     (cached: every comment is read so, and the characters repeat)."""
@@ -234,11 +236,12 @@ def _in_longer_name(word: str, text: str, product: Product, keywords: dict[str, 
     return any(word in pair.split() and pair in text for pair in pairs)
 
 
-def _asked_names(text: str, product: Product) -> frozenset[str]:
+def _asked_names(text: str, product: Product, fields: Sequence[FieldMatch] | None = None) -> frozenset[str]:
     """The names (the lexicon's, the shelf's `names:`) of each field the comment asks outright: a
-    product's name may hold one ("长续航手环"), and then it is the word asked, not the product's."""
+    product's name may hold one ("长续航手环"), and then it is the word asked, not the product's.
+    `fields`: the comment's `detect_fields` of the product, when found already."""
     words: set[str] = set()
-    for f in detect_fields(text, product):
+    for f in detect_fields(text, product) if fields is None else fields:
         if f.strength >= 0.8:
             words.update(
                 w.lower() for w in (*FIELD_WORDS.get(lexicon_key(f.key), ()), *product.names.get(f.key, ()))
@@ -342,16 +345,19 @@ class ShelfMatcher:
             for p in catalog.products
         }
 
-    def focus(self, text: str, product: Product | None) -> str:
+    def focus(self, text: str, product: Product | None, fields: Sequence[FieldMatch] | None = None) -> str:
         """The comment without its link phrase and the product's own name words: what is left is
-        what is asked, which is what an FAQ question says ("5号裤子会掉色吗" → "会掉色吗")."""
+        what is asked, which is what an FAQ question says ("5号裤子会掉色吗" → "会掉色吗").
+        `fields`: the comment's `detect_fields` of the product, when found already."""
         out = without_links(text)
         if product is not None:
             kw = self.keywords.get(product.id, {})
             # a name word that names the field asked is what is asked ("续航几天" of a "长续航手环":
             # without it the search read "几天" as the delivery time), unless said as part of a longer
             # name ("power" of "how much is the power bank?")
-            named = {w for w in _asked_names(text, product) if not _in_longer_name(w, text, product, kw)}
+            named = {
+                w for w in _asked_names(text, product, fields) if not _in_longer_name(w, text, product, kw)
+            }
             out = self._without_soundalikes(out, product.id, frozenset(named))
             for word in sorted(kw, key=len, reverse=True):
                 if word in named:
@@ -373,7 +379,7 @@ class ShelfMatcher:
         """The text without the product's names typed as homophones ("蛋白分多少钱" of 蛋白粉 →
         "多少钱"), as `_name_scores` hears them; but for the words of `keep`."""
         for word, sound in sorted(self.sounded.get(pid, {}).items(), key=lambda ws: -len(ws[0])):
-            if word in keep:
+            if word in keep or sound not in sounds(text):
                 continue
             n = len(word)
             for i in range(len(text) - n, -1, -1):

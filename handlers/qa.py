@@ -199,15 +199,17 @@ def understand(
     ref = room.matcher.resolve(text, on_screen, recent, earlier)
     fields = detect_fields(text, ref.product)
     faq: list[Hit] = []
-    focus = room.matcher.focus(text, ref.product) if text else ""
+    focus = room.matcher.focus(text, ref.product, fields) if text else ""
     retrieve = needs_retrieval(text)
-    if retrieve and qvec is None:
-        qvec = room.faq.encoder.encode([text])[0]
     if retrieve:
         # the comment's vector serves the search only if the search text is the whole comment
-        fvec = qvec if focus == text else fvec
-        if fvec is None:
-            fvec = room.faq.encoder.encode([focus])[0]
+        if focus == text:
+            fvec = qvec
+        # what is still to encode, in one batch: two short texts cost little more than one
+        todo = list(dict.fromkeys(t for t, v in ((text, qvec), (focus, fvec)) if v is None))
+        got = dict(zip(todo, room.faq.encoder.encode(todo), strict=True)) if todo else {}
+        qvec = got[text] if qvec is None else qvec
+        fvec = got[focus] if fvec is None else fvec
         if ref.product is not None:
             faq = room.faq.search(focus, k=3, product_id=ref.product.id, qvec=fvec)
         elif ref.how == "none":

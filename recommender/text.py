@@ -50,6 +50,7 @@ def add_words(words: list[str]) -> None:
     for w in words:
         if w and len(w) >= 2:
             jieba.add_word(w, freq=20000)
+    _tokens.cache_clear()  # a new word may cut a text another way
 
 
 def dictionary_frequencies() -> dict[str, int]:
@@ -67,6 +68,13 @@ def dictionary_frequencies() -> dict[str, int]:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased content words: jieba words for Chinese, alphanumeric runs for the rest."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _tokens(text: str) -> tuple[str, ...]:
+    """`tokens`, remembered: a comment is read for its words several times on its way (its fields,
+    its search terms), and chatter repeats."""
     _ensure_init()
     out: list[str] = []
     for run in _WORD.findall(text.lower()):
@@ -77,7 +85,7 @@ def tokens(text: str) -> list[str]:
         for w in jieba.lcut(run, HMM=True):
             if w not in STOPWORDS:
                 out.append(w)
-    return out
+    return tuple(out)
 
 
 _stemmer = Stemmer.Stemmer("english")
