@@ -101,6 +101,12 @@ class Product(BaseModel):
     price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
     original_price: float | None = Field(default=None, ge=0, le=MAX_PRICE, allow_inf_nan=False)
     stock: int = Field(ge=0, le=MAX_STOCK)
+    # prices by version where they differ ("1.5米": 2599, "1.8米": 2899): a price question naming one
+    # is answered with its price, one naming none with them all; `price` is the one shown on cards
+    prices: dict[
+        Annotated[str, Field(min_length=1, max_length=40)],
+        Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)],
+    ] = Field(default_factory=dict)
     tags: tuple[str, ...] = ()
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     shipping: str | None = None
@@ -123,6 +129,16 @@ class Product(BaseModel):
     @classmethod
     def _stringify_attributes(cls, value: Any) -> Any:
         return _stringify_values(value)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _version_names_as_text(cls, value: Any) -> Any:
+        # a version named by a bare number (`38: 199`) is read by YAML as a number: it is a name
+        if not isinstance(value, dict):
+            return value
+        if any(isinstance(v, bool) for v in value.values()):
+            raise ValueError("a price is a number, not yes / no: write the number")
+        return {str(k): v for k, v in value.items()}
 
     @field_validator("price", "original_price", "stock", "link", mode="before")
     @classmethod

@@ -57,6 +57,41 @@ def asks_deal_only(text: str) -> bool:
     return bool(_DEAL.search(text)) and not _PRICE_OUTRIGHT.search(text)
 
 
+# the price of one unit of weight, length or area ("一克多少钱", "多少钱一斤", "几块一斤", "how much per
+# gram"): a box of five jin is not priced per jin, gold by weight not per gram
+_PER = r"(?:克|斤|公斤|千克|两|kg|g|米|平米|平方|平|磅|lb)"
+_UNIT_PRICE = _rx(
+    rf"(一|每|单|1)\s*{_PER}(?!\s*个)\s*(多少|几|啥|什么)?\s*(钱|块|元|价)"
+    rf"|(多少钱?|几块钱?|什么价|啥价)\s*(一|每|1)\s*{_PER}(?!\s*个)(?![\u4e00-\u9fff]{{2}})"
+    r"|克价|斤价",
+    r"\bper\s*(gram|g|kg|kilo|pound|lb|jin|meter|metre|m)\b",
+)
+# the listing priced by that one unit: "￥12.9/斤", "每斤", "1斤装", "price per gram"
+_ONE_UNIT = re.compile(rf"/\s*{_PER}|(每|一|1)\s*{_PER}(?!\d)|\bper\s*(gram|kg|pound|lb)\b", re.IGNORECASE)
+
+
+def asks_unit_price(text: str, product: Product) -> bool:
+    """Whether the comment asks the price of one gram, jin, metre... of a product whose listing
+    does not say its price is for exactly one of them: the live price would answer another amount."""
+    if not _UNIT_PRICE.search(text):
+        return False
+    listing = " ".join([product.title, *product.aliases, *map(str, product.attributes.values())])
+    return not _ONE_UNIT.search(listing)
+
+
+# asking for something made or changed to order ("能定制尺寸吗", "能多加一颗吗", "custom engraving?"):
+# a field says what the product is, not what the shop will make
+_CUSTOM = _rx(
+    r"定做|订做|定制|订制|多加|加长一点|改(大|小|短|长)|改尺寸",
+    r"\bcustomi[sz]e|\bcustom\b|\bmade to order\b",
+)
+
+
+def asks_custom(text: str) -> bool:
+    """Whether the comment asks for something made or changed to order."""
+    return bool(_CUSTOM.search(text))
+
+
 # "available" alone asks whether it can be bought; "available in black / in XL / to Canada", "does it
 # come in pink" asks for a version or a place, which the stock count does not answer
 _FOR_A_VERSION = r"\s+(in|for|to|at|on|with)\b"
@@ -483,6 +518,64 @@ def other_version(text: str, entry: str, product: Product, key: str | None = Non
     return False
 
 
+# amounts a listing gives a product by, each unit with its kind and its size in that kind's base
+# unit (mm, g, ml, ...): "宽3mm", "1.0克拉", "容量500ml", "15.6寸"
+_UNITS = {
+    "mm": ("length", 1.0), "毫米": ("length", 1.0), "cm": ("length", 10.0), "厘米": ("length", 10.0),
+    "公分": ("length", 10.0), "米": ("length", 1000.0), "m": ("length", 1000.0),
+    "克拉": ("carat", 1.0), "ct": ("carat", 1.0), "克": ("mass", 1.0), "g": ("mass", 1.0),
+    "kg": ("mass", 1000.0), "公斤": ("mass", 1000.0), "ml": ("volume", 1.0), "毫升": ("volume", 1.0),
+    "l": ("volume", 1000.0), "升": ("volume", 1000.0), "寸": ("inch", 1.0), "英寸": ("inch", 1.0),
+    "inch": ("inch", 1.0), "w": ("power", 1.0), "瓦": ("power", 1.0), "mah": ("charge", 1.0),
+    "毫安": ("charge", 1.0),
+}  # fmt: skip
+_UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+_NUM_RX = r"\d+(?:\.\d+)?"
+# "1米8" is 1.8 m; a range "14-16cm" or "14到16厘米"; a bound "最大150kg", "500ml以内"
+_AMOUNT = re.compile(rf"({_NUM_RX})\s*({_UNIT})(\d(?!\d))?(?![a-z])", re.IGNORECASE)
+_AMOUNT_RANGE = re.compile(
+    rf"({_NUM_RX})\s*(?:{_UNIT})?\s*[-~～到至]\s*({_NUM_RX})\s*({_UNIT})(?![a-z])", re.IGNORECASE
+)
+_UP_TO = re.compile(r"(最大|最多|最高|不超过|up to|max\.?)\s*[^\d\s]{0,4}\s*$", re.IGNORECASE)
+_AT_MOST = re.compile(r"^\s*(以内|以下|之内|内)")
+# asking whether a version is there or can be made ("有没有宽5mm的", "能做2克拉的吗")
+_MADE = re.compile(r"能做|可以做|能不能做")
+
+
+def _amounts(text: str) -> list[tuple[str, float, float]]:
+    """Each amount the text gives, as (kind, least, most) in the kind's base unit: one value, a
+    range, or a bound ("最大150kg" is 0 to 150 kg)."""
+    out: list[tuple[str, float, float]] = []
+    ranged: list[tuple[int, int]] = []
+    for m in _AMOUNT_RANGE.finditer(text):
+        kind, size = _UNITS[m.group(3).lower()]
+        out.append((kind, float(m.group(1)) * size, float(m.group(2)) * size))
+        ranged.append(m.span())
+    for m in _AMOUNT.finditer(text):
+        if any(a <= m.start() < b for a, b in ranged):
+            continue
+        kind, size = _UNITS[m.group(2).lower()]
+        value = float(m.group(1)) + (int(m.group(3)) / 10 if m.group(3) else 0.0)
+        low = 0.0 if _UP_TO.search(text[: m.start()]) or _AT_MOST.match(text[m.end() :]) else value * size
+        out.append((kind, low, value * size))
+    return out
+
+
+def asks_other_amount(text: str, entry: str) -> bool:
+    """The comment asks whether a version of some amount is there or can be made ("有没有宽5mm的款",
+    "能做2克拉的吗"), and the entry gives amounts of that kind, none of them the one asked ("宽3mm"):
+    the listing is of another version, and whether the asked one exists it does not say. A viewer's
+    body measures are another matter (the size guide's)."""
+    if not (asks_availability(text) or _MADE.search(text) or asks_custom(text)) or body_measures(text):
+        return False
+    given = _amounts(entry.lower())
+    for kind, _, value in _amounts(text.lower()):
+        same = [(lo, hi) for k, lo, hi in given if k == kind]
+        if same and not any(lo - 1e-9 <= value <= hi + 1e-9 for lo, hi in same):
+            return True
+    return False
+
+
 # whether something is there: "有46码的吗", "有没有黑色", "还有大号吗", "any in XL?", "does it come in red"
 _ASKS_THERE = re.compile(
     r"(有没有|还有|有.{0,8}(吗|么|嘛|不|没)|\bany\b|\bdo you have\b|\bgot\b|\bcomes? in\b|\bavailable\b)"
@@ -535,7 +628,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     found: list[FieldMatch] = []
     seen: set[str] = set()
     if product is not None:
-        hit = _asked_value(text, product)
+        hit = _asked_value(_METRE_AND.sub(r"\1.\2米", text), product)  # "1米8" is 1.8 m, not 1 m
         if hit is not None:
             found.append(hit)
             seen.add(hit.key)
@@ -594,6 +687,9 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             FieldMatch(f.key, f.strength, f.asked or height_weight, said) if f.key == "size_guide" else f
             for f in found
         ]
+    version = price_version(product, text) if product is not None else None
+    if version is not None:  # "1米8的多少钱" of a bed priced by size: that size's price
+        found = [FieldMatch(f.key, f.strength, version) if f.key == "price" else f for f in found]
     found.sort(key=lambda f: f.strength, reverse=True)
     return found
 
@@ -910,20 +1006,53 @@ def quoted_in_chinese(text: str) -> str:
     return IN_CHINESE if has_han(text) else ""
 
 
+# "1米8" as a version is written "1.8米"
+_METRE_AND = re.compile(r"(\d)\s*米\s*(\d)(?!\d)")
+
+
+def price_version(product: Product, text: str) -> str | None:
+    """The one version of the product's `prices` a comment names ("1米8的多少钱" of "1.8米"); None
+    when it names none or several."""
+    if not product.prices:
+        return None
+    said = _METRE_AND.sub(r"\1.\2米", text.lower())
+    named = [v for v in product.prices if _says_version(v.lower(), said)]
+    return named[0] if len(named) == 1 else None
+
+
+def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str) -> str:
+    """The live price; of a product priced by version, the version's asked, else every version's."""
+    name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
+    sold_zh = "，已经卖完了" if not product.in_stock else ""
+    sold_en = " It is sold out." if not product.in_stock else ""
+    sym = currency_symbol(currency)
+    display = product.display_name("en")
+    version = match.asked if match.asked in product.prices else None
+    if version is not None:
+        amount = product.prices[version]
+        if lang == "zh":
+            return f"{name}{version}现在{zh_amount(amount, currency)}{sold_zh}"
+        return f"{name} ({display}) is {sym}{money(amount)} now for {version}.{sold_en}"
+    if product.prices:
+        if lang == "zh":
+            each = "/".join(f"{v}{zh_amount(a, currency)}" for v, a in product.prices.items())
+            return f"{name}现在{each}{sold_zh}"
+        each = ", ".join(f"{sym}{money(a)} for {v}" for v, a in product.prices.items())
+        return f"{name} ({display}) is {each} now.{sold_en}"
+    if lang == "zh":
+        extra = f"（原价{zh_amount(product.was_price, currency)}）" if product.was_price else ""
+        return f"{name}现在{zh_amount(product.price, currency)}{extra}{sold_zh}"
+    extra = f" (was {sym}{money(product.was_price)})" if product.was_price else ""
+    return f"{name} ({display}) is {sym}{money(product.price)} now{extra}.{sold_en}"
+
+
 def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str = "CNY") -> str:
     """A short chat line quoting the field's live value; in English, the catalog's English value
     (its `en:` block) when it gives one, else the shelf's value, said to be in Chinese."""
     name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
     key = match.key
     if key == "price":
-        if lang == "zh":
-            extra = f"（原价{zh_amount(product.was_price, currency)}）" if product.was_price else ""
-            sold = "，已经卖完了" if not product.in_stock else ""
-            return f"{name}现在{zh_amount(product.price, currency)}{extra}{sold}"
-        sym = currency_symbol(currency)
-        extra = f" (was {sym}{money(product.was_price)})" if product.was_price else ""
-        sold = " It is sold out." if not product.in_stock else ""
-        return f"{name} ({product.display_name('en')}) is {sym}{money(product.price)} now{extra}.{sold}"
+        return _price_line(product, match, lang, currency)
     if key == "stock":
         # sold out, and no more: whether and when it comes back is the streamer's to promise
         if lang == "zh":
@@ -997,6 +1126,23 @@ def label_notes(catalog: Catalog) -> list[str]:
             f"`names: {{{key}: [中文名]}}` gives it one"
         )
     return notes
+
+
+def prices_agree(product: Product) -> bool:
+    """Whether a product priced by version (`prices`) still has its lowest as its `price`: a price
+    changed from the console since leaves the versions' prices as the catalog had them."""
+    return not product.prices or product.price == min(product.prices.values())
+
+
+def price_notes(catalog: Catalog) -> list[str]:
+    """Products whose `price` is not the lowest of their `prices`: their price questions go to the
+    streamer (the versions' prices may be old), as after a price changed from the console."""
+    return [
+        f"{p.id}: price {money(p.price)} is not the lowest of its prices ({money(min(p.prices.values()))}); "
+        "price questions go to the streamer until they agree"
+        for p in catalog.products
+        if not prices_agree(p)
+    ]
 
 
 def english_notes(catalog: Catalog) -> list[str]:

@@ -55,6 +55,9 @@ def cn_to_int(s: str) -> int | None:
 
 _NUM = rf"(\d{{1,3}}|{_CN_NUM})"
 # counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
+# said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
+# wear ("穿38号", "戴17号"); one lookbehind each, as Python's are of fixed width
+_SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
 _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
@@ -66,14 +69,16 @@ _LINK_PATTERNS = [
     re.compile(r"(?<![\d.])(\d{1,3})\s*#"),
     # "no.10几天能发": the number may run straight into Chinese text
     re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})(?![\d.])"),
-    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚") or a date ("11号发货"). A shoe size in 号
-    # has two digits (童鞋 from 13), so one digit before 鞋 / 脚 / 码 is a link: "3号鞋是真皮的吗"
+    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚", a ring's "17号圈", "圈口16号", "穿/戴几号")
+    # or a date ("11号发货"). A shoe size in 号 has two digits (童鞋 from 13), so one digit before 鞋 /
+    # 脚 / 码 is a link: "3号鞋是真皮的吗"
     re.compile(
-        r"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D))([1-9]|[一二两三四五六七八九])\s*号"
-        r"(?!\s*(发|到|之前|以前|前|左右|那天))"
+        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?:^|(?<=\D))([1-9]|[一二两三四五六七八九])\s*号"
+        r"(?!\s*(发|到|之前|以前|前|左右|那天|圈))"
     ),
     re.compile(
-        rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号(?!\s*(鞋|脚|码|发|到|之前|以前|前|左右|那天))"
+        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号"
+        r"(?!\s*(鞋|脚|码|圈|发|到|之前|以前|前|左右|那天))"
     ),
 ]
 # "12号发货快吗": a bare number before 发 / 到 / 前 may be a link or a day of the month ("11号发货"):
@@ -285,6 +290,21 @@ _EN_SHORT_NOT_NAMES = frozenset(
 )
 
 
+# a thing's everyday noun: one character and the suffix 子 ("桌子", "椅子", "裙子", "杯子")
+_HEAD_NOUN = re.compile(r"[\u4e00-\u9fff]子")
+# a number in 号 said as a link: "3号链接", "链接3", "#3", "第3个", "link 3"
+_CALLED_LINK = re.compile(r"链接|连接|宝贝|#|第|\b(link|no|number|item)\b", re.IGNORECASE)
+_SIZE_RANGE = re.compile(r"(\d{1,3})\s*号?\s*[-~～到至]\s*(\d{1,3})\s*号")
+
+
+def _lists_size(value: str | list[str], number: int) -> bool:
+    """Whether an attribute's value lists size `number`: an item "17号" (or "17码", "17", not "17寸"
+    nor "17cm": "21号" of a wiper sold in 21寸 is link 21) of a list, or a range "10号-20号" holding it."""
+    if isinstance(value, list):
+        return any(re.fullmatch(rf"\s*{number}\s*(号|码)?\s*([(（].*)?", str(v)) for v in value)
+    return any(int(a) <= number <= int(b) for a, b in _SIZE_RANGE.findall(str(value)))
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -388,6 +408,14 @@ class ShelfMatcher:
                     text = text[:i] + " " + text[i + n :]
         return text
 
+    def _a_listed_size(self, text: str, number: int, on_screen: str | None) -> bool:
+        """ "有17号的吗" of a ring sold in sizes 10号–20号: a number in 号 that the product on screen lists
+        as a version is that version, not a link, unless the comment calls it a link ("17号链接")."""
+        screen = self.catalog.product(on_screen) if on_screen else None
+        if screen is None or _CALLED_LINK.search(text):
+            return False
+        return any(_lists_size(v, number) for v in screen.attributes.values())
+
     def find_link(self, text: str) -> int | None:
         for pat in _LINK_PATTERNS:
             m = pat.search(text)
@@ -480,6 +508,13 @@ class ShelfMatcher:
             return False
         return all(mentions(w, self.listing[screen.id]) for w in said)
 
+    def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
+        """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
+        "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
+        it, not about the dining table aliased 桌子."""
+        said = [w for w in self.keywords.get(named.id, {}) if mentions(w, text)]
+        return bool(said) and all(_HEAD_NOUN.fullmatch(w) and w[0] in screen.title for w in said)
+
     def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
         """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:
         one of its names follows the demonstrative ("这个洗面奶", "this cream"), or a pronoun ("它",
@@ -496,7 +531,7 @@ class ShelfMatcher:
         """The product meant, with how it was found and how sure that is. `earlier`: the product on
         screen before the current one, what "上一个" means."""
         link = self.find_link(text)
-        if link is not None:
+        if link is not None and not self._a_listed_size(text, link, on_screen):
             p = self.catalog.by_link(link)
             if p is not None:
                 return ProductRef(p, "link", 1.0, link)
@@ -514,7 +549,11 @@ class ShelfMatcher:
             # the product on screen is named too: the viewer asks about it, and the other names
             # are context ("用了防晒霜再上粉底会搓泥吗" watching the cushion foundation)
             return ProductRef(screen, "name", 0.9)
-        if screen is not None and named is not None and self._screen_says(text, screen, named):
+        if (
+            screen is not None
+            and named is not None
+            and (self._screen_says(text, screen, named) or self._called_by_kind(text, screen, named))
+        ):
             return ProductRef(screen, "on_screen", 0.85)
         if (
             this is not None

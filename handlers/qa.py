@@ -26,7 +26,10 @@ from handlers.fields import (
     FieldMatch,
     asked_aspects,
     asks_availability,
+    asks_custom,
     asks_deal_only,
+    asks_other_amount,
+    asks_unit_price,
     asks_version,
     asks_when,
     aspect_conflict,
@@ -35,6 +38,8 @@ from handlers.fields import (
     field_value,
     named_parts,
     other_version,
+    price_version,
+    prices_agree,
     quoted_in_chinese,
     render_field,
 )
@@ -69,6 +74,9 @@ VERSION_ASKED = "asks for a version, which the stock count does not say"
 WHEN_ASKED = "asks when, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
+UNIT_PRICE = "asks the price of one gram, jin or metre, which the price does not say"
+CUSTOM = "asks for something made to order, which the listing does not say"
+PRICES_OLD = "the price was changed, and each version's price is the catalog's"
 SAYS_LESS = frozenset(
     {
         SHIPS_THERE,
@@ -528,9 +536,21 @@ def _decide_learned(
         # however the model reads a comment whose search text lost the product's name with the word
         # asked ("这个是纯棉的吗" of a "纯棉衬衫")
         i, p = verbatim, max(p if i == verbatim else 0.0, model.gate(cands[verbatim]))
+    priced = next(
+        (
+            j
+            for j, c in enumerate(cands)
+            if c.source == "price" and c.match and c.match.asked in product.prices and c.match.strength >= 0.8
+        ),
+        None,
+    )
+    if priced is not None and verbatim is None:
+        # "1米8的多少钱" of a bed priced by size: that size's price, a live value asked outright
+        # (the size list, naming the size too, read likelier to the model, which never met `prices`)
+        i, p = priced, max(p if i == priced else 0.0, model.gate(cands[priced]))
     best = cands[i]
     if best.is_field:
-        match = best.match or FieldMatch(best.source, p)
+        match = best.match or FieldMatch(best.source, p, price_version(product, u.text))
         reply = render_field(product, match, lang, room.catalog.currency)
         asked, reason = match.named, "field"
     else:
@@ -563,8 +583,13 @@ def _decide_learned(
         if best.is_field
         else f"{best.hit.doc.text} {best.hit.doc.answer}"
     )
-    if other_version(without_links(u.text), said, product, best.source):
-        # "34的多重" against the weight the listing gives for the 32cm pan: another version's value
+    # a list names every version, so it says "no" to one it lacks ("有28寸的吗": "没有28寸")
+    listed = best.is_field and isinstance(product.attributes.get(best.source), list)
+    if other_version(without_links(u.text), said, product, best.source) or (
+        not listed and asks_other_amount(without_links(u.text), said)
+    ):
+        # "34的多重" against the weight the listing gives for the 32cm pan, "有没有宽5mm的款" against a
+        # 3mm band: another version's value
         return _as_guess(answer, OTHER_VERSION)
     if best.is_field and asks_opinion(u.text):
         # "什么颜色好看 主播推荐一下" against the colour list: the options, not which is best
@@ -573,6 +598,18 @@ def _decide_learned(
         # several questions, and one of them is best answered by another entry (a field or an FAQ
         # entry) or by none: one answer would leave it unanswered
         return _as_guess(answer, TWO_THINGS)
+    if best.source == "price" and not prices_agree(product):
+        # a bed at 2599 / 2899 by size, its price changed from the console since: which version's
+        # price is what now, the streamer knows
+        return _as_guess(answer, PRICES_OLD)
+    if best.is_field and asks_unit_price(u.text, product):
+        # "一克多少钱" of a bangle sold by weight, "多少钱一斤" of a five-jin box: the live price is of
+        # another amount, and no field of a listing that gives no price per unit says it ("how much
+        # per gram" was answered with the weight in grams)
+        return _as_guess(answer, UNIT_PRICE)
+    if best.is_field and asks_custom(u.text):
+        # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
+        return _as_guess(answer, CUSTOM)
     if best.source == "price" and asks_deal_only(u.text):
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
         # the streamer goes lower; the price goes along as the guess
@@ -870,7 +907,8 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
         return None
     faq = next((f for f in product.faq if f.id == source), None)
     if faq is None:
-        reply = render_field(product, FieldMatch(source, 1.0), u.lang, room.catalog.currency)
+        asked = price_version(product, u.text) if source == "price" else None
+        reply = render_field(product, FieldMatch(source, 1.0, asked), u.lang, room.catalog.currency)
     else:
         reply = entry_reply(product, faq.id, faq.a, u.lang)
     return Decision(

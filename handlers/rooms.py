@@ -14,7 +14,7 @@ from cachetools import TTLCache
 
 from domain.catalog import Catalog, Product
 from domain.messages import Lang, ProductCard
-from handlers.fields import FieldMatch, render_field
+from handlers.fields import FieldMatch, price_version, render_field
 from handlers.hygiene import expiring
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import detect_lang, normalize
@@ -92,7 +92,10 @@ def live_guess(item: QueueItem, catalog: Catalog) -> str | None:
     product = catalog.product(item.product_id) if item.product_id else None
     if item.kind != "question" or item.source not in ("price", "stock") or product is None or not item.guess:
         return None
-    return render_field(product, FieldMatch(item.source, 1.0), detect_lang(item.text), catalog.currency)
+    asked = price_version(product, normalize(item.text)) if item.source == "price" else None
+    return render_field(
+        product, FieldMatch(item.source, 1.0, asked), detect_lang(item.text), catalog.currency
+    )
 
 
 # what two wordings of one question may differ in: punctuation, spaces, sentence-final particles

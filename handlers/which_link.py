@@ -16,10 +16,10 @@ from handlers.products import ProductRef, ShelfMatcher, without_links
 _END = r"\s*[啊呀呢吗嘛哈哦~～?？!！.。]*\s*$"
 
 # the number of a product's link: "几号链接", "在哪个链接", "链接是多少号", "枕头是几号" at the end (a date
-# or a size has a verb before or after it: "几号发货", "穿几号"), "which link", "what number is it"
+# or a size has a verb before or after it: "几号发货", "穿几号", "戴几号"), "which link", "what number is it"
 _WHICH = re.compile(
     r"(几|多少|哪)\s*号\s*(链接|连接|宝贝)"
-    rf"|(?<![穿拿买选要挑码])\s*(几|多少|哪)\s*号{_END}"
+    rf"|(?<![穿戴拿买选要挑码])\s*(几|多少|哪)\s*号{_END}"
     r"|(哪个|哪一个|哪条|哪款)\s*(是.{1,12}的?)?\s*(链接|连接)"
     r"|(链接|连接)\s*(是|在)?\s*(几号|多少号|哪个|哪一个|哪号)"
     r"|\b(which|what)\s+(link|number|item number|link number)\b",
