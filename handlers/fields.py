@@ -57,6 +57,26 @@ def asks_deal_only(text: str) -> bool:
     return bool(_DEAL.search(text)) and not _PRICE_OUTRIGHT.search(text)
 
 
+# a fee, not the goods' price: "运费多少钱", "安装费多少", "工费多少钱" (a jeweller's making charge)
+_FEE = re.compile(r"(运|邮|快递|配送|安装|上楼|工|手续|服务|加急|打包|包装)费")
+
+
+def asks_fee(text: str) -> bool:
+    """Whether the comment names a fee ("运费", "安装费"): money asked of it is not the goods' price."""
+    return bool(_FEE.search(text))
+
+
+# an amount of money as a listing writes it: "299元", "加300块", "¥89", "USD 28", "28 dollars"
+_MONEY = re.compile(
+    r"\d\s*(元|块|rmb|美元|港元|dollars?|yuan)|[¥￥$]\s*\d|\b(usd|hkd|cny|eur|gbp)\s*\d", re.IGNORECASE
+)
+
+
+def says_money(text: str) -> bool:
+    """Whether a text gives an amount of money."""
+    return bool(_MONEY.search(text))
+
+
 # the price of one unit of weight, length or area ("一克多少钱", "多少钱一斤", "几块一斤", "how much per
 # gram"): a box of five jin is not priced per jin, gold by weight not per gram
 _PER = r"(?:克|斤|公斤|千克|两|kg|g|米|平米|平方|平|磅|lb)"
@@ -647,6 +667,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             key = key or keys[0]
         if key in seen:
             continue
+        if name == "price" and _FEE.search(text):
+            continue  # "运费多少钱" asks what the delivery costs, not the goods
         strength = DEAL_STRENGTH if name == "price" and asks_deal_only(text) else 0.85
         if product is not None and not _has(product, key):
             strength = 0.3  # asked, but this product has no such field
@@ -1072,6 +1094,9 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         shown = english if isinstance(english, list) else value
         if match.asked is not None:
             at = next((i for i, v in enumerate(value) if v.lower() == match.asked.lower()), None)
+            if at is None:  # an item holding the measure asked ("1.8米×2米" of "1.8米")
+                whole = re.compile(rf"(?<![\d.]){re.escape(match.asked.lower())}(?![\d.])")
+                at = next((i for i, v in enumerate(value) if whole.search(v.lower())), None)
             hit = value[at] if at is not None else None
             verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
             if lang == "zh":
@@ -1136,13 +1161,24 @@ def prices_agree(product: Product) -> bool:
 
 def price_notes(catalog: Catalog) -> list[str]:
     """Products whose `price` is not the lowest of their `prices`: their price questions go to the
-    streamer (the versions' prices may be old), as after a price changed from the console."""
-    return [
+    streamer (the versions' prices may be old), as after a price changed from the console. And
+    attributes that give several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where
+    a price question naming a version is answered with the one `price`."""
+    notes = [
         f"{p.id}: price {money(p.price)} is not the lowest of its prices ({money(min(p.prices.values()))}); "
         "price questions go to the streamer until they agree"
         for p in catalog.products
         if not prices_agree(p)
     ]
+    for p in catalog.products:
+        for key, value in p.attributes.items():
+            text = " ".join(value) if isinstance(value, list) else value
+            if not p.prices and len(_MONEY.findall(text)) >= 2:
+                notes.append(
+                    f"{p.id}: attributes.{key} gives several prices; if they are prices by version, write them as "
+                    "`prices:` (version: price), so that a price question naming one is answered with its price"
+                )
+    return notes
 
 
 def english_notes(catalog: Catalog) -> list[str]:

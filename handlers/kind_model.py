@@ -151,13 +151,21 @@ class KindModel:
         return p / p.sum()
 
     def __post_init__(self) -> None:
-        # a comment's light-head verdict is asked twice on its way (encode it? which kind?), and
-        # chatter repeats: remembered per model
+        # a comment's light-head verdict is asked twice on its way (encode it? which kind?), and its
+        # n-grams and rules a third time by the full head; chatter repeats: remembered per model
         self._light_probs = lru_cache(maxsize=8192)(self._light)
+        self._features = lru_cache(maxsize=8192)(self._read)
+
+    def _read(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A comment's n-gram columns and values, and its weighted rule features (read-only)."""
+        cols, vals = self._grams(text)
+        rules = rule_features(text) * self.settings.rule_weight
+        for a in (cols, vals, rules):
+            a.flags.writeable = False
+        return cols, vals, rules
 
     def _light(self, text: str) -> np.ndarray:
-        cols, vals = self._grams(text)
-        return self._head(cols, vals, rule_features(text) * self.settings.rule_weight, None)
+        return self._head(*self._features(text), None)
 
     def _scores(self, text: str, vec: np.ndarray | None) -> np.ndarray:
         """Probabilities of KINDS: the light head's alone without a vector; with one, the full head's
@@ -167,9 +175,7 @@ class KindModel:
         light = self._light_probs(text)
         if vec is None:
             return light
-        cols, vals = self._grams(text)
-        rules = rule_features(text) * s.rule_weight
-        full = self._head(cols, vals, rules, np.asarray(vec, dtype=np.float32) * s.embed_weight)
+        full = self._head(*self._features(text), np.asarray(vec, dtype=np.float32) * s.embed_weight)
         return (1.0 - s.blend) * full + s.blend * light
 
     def accepts(self, vec: np.ndarray | None, encoder: str | None) -> bool:

@@ -54,10 +54,10 @@ def cn_to_int(s: str) -> int | None:
 
 
 _NUM = rf"(\d{{1,3}}|{_CN_NUM})"
-# counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
 # wear ("穿38号", "戴17号"); one lookbehind each, as Python's are of fixed width
 _SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
+# counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
 _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
@@ -184,7 +184,6 @@ _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compi
 
 
 @lru_cache(maxsize=1 << 16)
-@lru_cache(maxsize=1 << 14)
 def _sound(ch: str) -> str:
     """One character's sound: its toneless pinyin with the fuzzy pairs folded; anything else a break
     (cached: every comment is read so, and the characters repeat)."""
@@ -409,8 +408,8 @@ class ShelfMatcher:
         return text
 
     def _a_listed_size(self, text: str, number: int, on_screen: str | None) -> bool:
-        """ "有17号的吗" of a ring sold in sizes 10号–20号: a number in 号 that the product on screen lists
-        as a version is that version, not a link, unless the comment calls it a link ("17号链接")."""
+        """Whether a number in 号 is a version the product on screen lists ("有17号的吗" of a ring sold
+        in sizes 10号–20号), not a link, which the comment does not call it ("17号链接")."""
         screen = self.catalog.product(on_screen) if on_screen else None
         if screen is None or _CALLED_LINK.search(text):
             return False

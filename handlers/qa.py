@@ -28,6 +28,7 @@ from handlers.fields import (
     asks_availability,
     asks_custom,
     asks_deal_only,
+    asks_fee,
     asks_other_amount,
     asks_unit_price,
     asks_version,
@@ -42,6 +43,7 @@ from handlers.fields import (
     prices_agree,
     quoted_in_chinese,
     render_field,
+    says_money,
 )
 from handlers.intent import (
     about_streamer,
@@ -88,6 +90,9 @@ SAYS_LESS = frozenset(
         WHEN_ASKED,
         OTHER_VERSION,
         OPINION,
+        UNIT_PRICE,
+        CUSTOM,
+        PRICES_OLD,
     }
 )
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
@@ -607,6 +612,18 @@ def _decide_learned(
         # another amount, and no field of a listing that gives no price per unit says it ("how much
         # per gram" was answered with the weight in grams)
         return _as_guess(answer, UNIT_PRICE)
+    if (
+        best.is_field
+        and best.source not in ("price", "shipping", "returns")
+        and any(f.key == "price" and f.strength >= 0.8 for f in u.fields)
+        and not says_money(field_value_text(product, best.source))
+    ):
+        # "1米8的床多少钱" against the bed's dimensions (which name the 1.8 m bed): the price asked
+        # outright, and the entry gives no amount of money
+        return _as_guess(answer, OTHER_ASPECT)
+    if best.source == "price" and asks_fee(u.text):
+        # "运费多少钱": what the delivery costs, which the goods' price is not
+        return _as_guess(answer, OTHER_ASPECT)
     if best.is_field and asks_custom(u.text):
         # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
         return _as_guess(answer, CUSTOM)

@@ -202,3 +202,37 @@ def test_a_price_changed_since_leaves_the_versions_prices_to_the_streamer(encode
     d = answer_comment("1米8的多少钱", room, "bed", SETTINGS)
     assert d.kind == "escalate" and d.reason == PRICES_OLD, d
     assert not price_notes(parse_catalog(SHELF))
+
+
+MATTRESS = {
+    "id": "mattress",
+    "link": 3,
+    "title": "乳胶弹簧床垫",
+    "category": "家具",
+    "price": 1599,
+    "stock": 40,
+    "attributes": {
+        "sizes": ["1.5米×2米", "1.8米×2米"],
+        "dimensions": "1.5米款外尺寸1.6米×2.1米，1.8米款外尺寸1.9米×2.1米，厚25cm",
+        "size_prices": "1.5米×2米 1599元；1.8米×2米 1799元",
+    },
+    "shipping": "物流送货上楼，偏远地区加收200元",
+}
+
+
+def test_a_price_asked_is_not_answered_with_an_entry_that_gives_none(encoder: TextEncoder) -> None:
+    # "1米8的床多少钱" was sent the bed's dimensions (which name the 1.8 m bed); "1米8的多少钱" was guessed
+    # "没有1米" and then "没有1.8米" of a list of "1.8米×2米"; "运费多少钱" was sent the goods' price
+    catalog = parse_catalog({"room_id": "r", "products": [MATTRESS]})
+    room = build_knowledge(catalog, encoder, SETTINGS.dense_weight)
+    for text in ("1米8的床多少钱", "1米8的多少钱"):
+        d = answer_comment(text, room, "mattress", SETTINGS)
+        assert not (d.kind == "answer" and d.source == "dimensions"), (text, d)
+        assert "没有1" not in (d.reply or d.guess or ""), (text, d)
+    d = answer_comment("有1米8的吗", room, "mattress", SETTINGS)
+    assert d.source == "sizes" and "有1.8米×2米" in (d.reply or d.guess or ""), d
+    d = answer_comment("运费多少钱", room, "mattress", SETTINGS)
+    assert not (d.kind == "answer" and d.source == "price"), d
+    # prices by version written as an attribute: the checker says where they belong
+    notes = price_notes(catalog)
+    assert any("size_prices" in n and "`prices:`" in n for n in notes), notes
