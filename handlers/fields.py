@@ -80,14 +80,18 @@ def says_money(text: str) -> bool:
 # the price of one unit of weight, length or area ("一克多少钱", "多少钱一斤", "几块一斤", "how much per
 # gram"): a box of five jin is not priced per jin, gold by weight not per gram
 _PER = r"(?:克|斤|公斤|千克|两|kg|g|米|平米|平方|平|磅|lb)"
+# one, not the end of a larger number ("11斤", "十一斤")
+_ONE = r"(?<![\d.一二两三四五六七八九十百])"
 _UNIT_PRICE = _rx(
-    rf"(一|每|单|1)\s*{_PER}(?!\s*个)\s*(多少|几|啥|什么)?\s*(钱|块|元|价)"
+    rf"{_ONE}(一|每|单|1)\s*{_PER}(?!\s*个)\s*(多少|几|啥|什么)?\s*(钱|块|元|价)"
     rf"|(多少钱?|几块钱?|什么价|啥价)\s*(一|每|1)\s*{_PER}(?!\s*个)(?![\u4e00-\u9fff]{{2}})"
     r"|克价|斤价",
     r"\bper\s*(gram|g|kg|kilo|pound|lb|jin|meter|metre|m)\b",
 )
 # the listing priced by that one unit: "￥12.9/斤", "每斤", "1斤装", "price per gram"
-_ONE_UNIT = re.compile(rf"/\s*{_PER}|(每|一|1)\s*{_PER}(?!\d)|\bper\s*(gram|kg|pound|lb)\b", re.IGNORECASE)
+_ONE_UNIT = re.compile(
+    rf"/\s*{_PER}|{_ONE}(每|一|1)\s*{_PER}(?!\d)|\bper\s*(gram|kg|pound|lb)\b", re.IGNORECASE
+)
 
 
 def asks_unit_price(text: str, product: Product) -> bool:
@@ -648,7 +652,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     found: list[FieldMatch] = []
     seen: set[str] = set()
     if product is not None:
-        hit = _asked_value(_METRE_AND.sub(r"\1.\2米", text), product)  # "1米8" is 1.8 m, not 1 m
+        hit = _asked_value(_in_metres(text), product)  # "1米8" is 1.8 m, not 1 m
         if hit is not None:
             found.append(hit)
             seen.add(hit.key)
@@ -1032,12 +1036,17 @@ def quoted_in_chinese(text: str) -> str:
 _METRE_AND = re.compile(r"(\d)\s*米\s*(\d)(?!\d)")
 
 
+def _in_metres(text: str) -> str:
+    """The text with "1米8" written "1.8米", as a listing writes the length."""
+    return _METRE_AND.sub(r"\1.\2米", text)
+
+
 def price_version(product: Product, text: str) -> str | None:
     """The one version of the product's `prices` a comment names ("1米8的多少钱" of "1.8米"); None
     when it names none or several."""
     if not product.prices:
         return None
-    said = _METRE_AND.sub(r"\1.\2米", text.lower())
+    said = _in_metres(text.lower())
     named = [v for v in product.prices if _says_version(v.lower(), said)]
     return named[0] if len(named) == 1 else None
 

@@ -236,3 +236,17 @@ def test_a_price_asked_is_not_answered_with_an_entry_that_gives_none(encoder: Te
     # prices by version written as an attribute: the checker says where they belong
     notes = price_notes(catalog)
     assert any("size_prices" in n and "`prices:`" in n for n in notes), notes
+
+
+def test_a_listing_of_one_unit_answers_its_price_and_one_of_eleven_does_not(encoder: TextEncoder) -> None:
+    # "11斤装" is no listing priced per jin (its "1斤" is the end of 11)
+    def shelf(title: str) -> RoomKnowledge:
+        product = {"id": "orange", "link": 1, "title": title, "category": "水果", "price": 49.9, "stock": 80}
+        return build_knowledge(
+            parse_catalog({"room_id": "r", "products": [product]}), encoder, SETTINGS.dense_weight
+        )
+
+    d = answer_comment("一斤多少钱", shelf("赣南脐橙 1斤装"), "orange", SETTINGS)
+    assert d.reason != UNIT_PRICE, d
+    d = answer_comment("一斤多少钱", shelf("赣南脐橙 11斤装"), "orange", SETTINGS)
+    assert d.kind != "answer" and (d.source != "price" or d.reason == UNIT_PRICE), d
