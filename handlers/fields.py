@@ -671,7 +671,7 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             key = key or keys[0]
         if key in seen:
             continue
-        if name == "price" and _FEE.search(text):
+        if name == "price" and asks_fee(text):
             continue  # "运费多少钱" asks what the delivery costs, not the goods
         strength = DEAL_STRENGTH if name == "price" and asks_deal_only(text) else 0.85
         if product is not None and not _has(product, key):
@@ -1051,9 +1051,9 @@ def price_version(product: Product, text: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str) -> str:
-    """The live price; of a product priced by version, the version's asked, else every version's."""
-    name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
+def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str, name: str) -> str:
+    """The live price, after the link's `name`; of a product priced by version, the version's asked,
+    else every version's."""
     sold_zh = "，已经卖完了" if not product.in_stock else ""
     sold_en = " It is sold out." if not product.in_stock else ""
     sym = currency_symbol(currency)
@@ -1083,7 +1083,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     name = f"{product.link}号链接" if lang == "zh" else f"Link {product.link}"
     key = match.key
     if key == "price":
-        return _price_line(product, match, lang, currency)
+        return _price_line(product, match, lang, currency, name)
     if key == "stock":
         # sold out, and no more: whether and when it comes back is the streamer's to promise
         if lang == "zh":
@@ -1180,9 +1180,11 @@ def price_notes(catalog: Catalog) -> list[str]:
         if not prices_agree(p)
     ]
     for p in catalog.products:
+        if p.prices:
+            continue
         for key, value in p.attributes.items():
             text = " ".join(value) if isinstance(value, list) else value
-            if not p.prices and len(_MONEY.findall(text)) >= 2:
+            if len(_MONEY.findall(text)) >= 2:
                 notes.append(
                     f"{p.id}: attributes.{key} gives several prices; if they are prices by version, write them as "
                     "`prices:` (version: price), so that a price question naming one is answered with its price"

@@ -502,7 +502,7 @@ class ShelfMatcher:
         screen uses too: the viewer asks about that part or aspect of the product in view ("充电一次
         能用几天" of a fitness band whose listing speaks of charging), not for the product whose title
         has the word (a blender cup tagged 充电). An alias is a name."""
-        said = [w for w in self.keywords.get(named.id, {}) if mentions(w, text)]
+        said = self._names_said(text, named)
         if not said or any(mentions(a.lower(), text) for a in named.aliases):
             return False
         return all(mentions(w, self.listing[screen.id]) for w in said)
@@ -511,8 +511,12 @@ class ShelfMatcher:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
         "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
         it, not about the dining table aliased 桌子."""
-        said = [w for w in self.keywords.get(named.id, {}) if mentions(w, text)]
+        said = self._names_said(text, named)
         return bool(said) and all(_HEAD_NOUN.fullmatch(w) and w[0] in screen.title for w in said)
+
+    def _names_said(self, text: str, product: Product) -> list[str]:
+        """The product's name words the comment says."""
+        return [w for w in self.keywords.get(product.id, {}) if mentions(w, text)]
 
     def _refers_to(self, text: str, this: re.Match[str], product: Product) -> bool:
         """Whether `this` (a match of `_THIS`) refers to `product` rather than to the one on screen:

@@ -590,8 +590,9 @@ def _decide_learned(
     )
     # a list names every version, so it says "no" to one it lacks ("有28寸的吗": "没有28寸")
     listed = best.is_field and isinstance(product.attributes.get(best.source), list)
-    if other_version(without_links(u.text), said, product, best.source) or (
-        not listed and asks_other_amount(without_links(u.text), said)
+    unlinked = without_links(u.text)
+    if other_version(unlinked, said, product, best.source) or (
+        not listed and asks_other_amount(unlinked, said)
     ):
         # "34的多重" against the weight the listing gives for the 32cm pan, "有没有宽5mm的款" against a
         # 3mm band: another version's value
