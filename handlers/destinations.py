@@ -124,3 +124,50 @@ def courier_unnamed(text: str, policies: list[str]) -> bool:
     if named:
         return not any(c in joined for c in named)
     return bool(_WHICH_COURIER.search(lower)) and not _COURIERS.search(joined)
+
+
+def asked_by_name(text: str) -> str | None:
+    """The places and couriers the comment names ("新疆 顺丰"), space-joined, as a policy would name
+    them: what a shipping reply quotes the policy's sentences about. None when it names neither."""
+    asked = asked_destination(text)
+    names = [asked[0]] if asked is not None else []
+    names += [c for c in dict.fromkeys(_COURIERS.findall(text.lower())) if c not in names]
+    return " ".join(names) or None
+
+
+# a policy's sentences and clauses: "全国包邮（新疆、西藏除外）。默认中通，可加钱发顺丰；48小时内发货"
+_SENTENCE = re.compile(r"(?<=[。；;！!\n])|(?<=[.!?])\s+")
+
+
+def _region_of(name: str) -> Region | None:
+    """The region of a place as `asked_by_name` gives it; None for a courier."""
+    if name in _EN_PROVINCES or re.fullmatch(_PROVINCES, name):
+        return "mainland"
+    if name in _EN_REGION:
+        return _EN_REGION[name]
+    if re.fullmatch(r"香港|澳门|台湾|港澳台|港澳", name):
+        return "hk_mo_tw"
+    if _COURIERS.fullmatch(name):
+        return None
+    return "abroad"
+
+
+def sentences_naming(policy: str, asked: str) -> str | None:
+    """The sentences of a policy that name what `asked_by_name` found, or, for a place no sentence
+    names, the ones speaking for its region ("港澳台及海外暂不发货" of "香港"), in their order: the part
+    of the policy that answers. None when none of them, or all, do."""
+    parts = [p.strip() for p in _SENTENCE.split(policy) if p.strip()]
+    kept: set[int] = set()
+    for name in asked.lower().split():
+        names = {name, *_COUNTRIES.get(name, ())}
+        names |= {zh for zh, en in _COUNTRIES.items() if name in en}
+        names |= {zh for en, zh in _EN_PROVINCES.items() if name == en}
+        named = {i for i, p in enumerate(parts) if any(n in p.lower() for n in names)}
+        region = _region_of(name)
+        if not named and region is not None:
+            named = {i for i, p in enumerate(parts) if _COVERS[region].search(p)}
+        kept |= named
+    if not kept or len(kept) == len(parts):
+        return None
+    shown = [p for i, p in enumerate(parts) if i in kept]
+    return (" ".join(shown) if policy.isascii() else "".join(shown)).rstrip("；;，,")

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from domain.catalog import Catalog, Product
 from domain.messages import Lang
+from handlers.destinations import asked_by_name, sentences_naming
 from handlers.field_entries import UNIT_ZH, field_label
 from recommender.text import char_bigrams, has_han, tokens
 
@@ -1051,6 +1052,21 @@ def price_version(product: Product, text: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def naming(match: FieldMatch, product: Product, text: str) -> FieldMatch:
+    """The match with what the comment names that the reply is about (`asked`), where the matcher
+    named nothing: the version of a price ("1米8的多少钱"), the places and couriers of a shipping
+    question ("新疆能发顺丰吗"), whose reply quotes the policy's sentences about them."""
+    if match.asked is not None:
+        return match
+    if match.key == "price":
+        asked = price_version(product, text)
+    elif match.key == "shipping":
+        asked = asked_by_name(text)
+    else:
+        return match
+    return FieldMatch(match.key, match.strength, asked, match.measures)
+
+
 def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str, name: str) -> str:
     """The live price, after the link's `name`; of a product priced by version, the version's asked,
     else every version's."""
@@ -1092,6 +1108,10 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     value = field_value(product, key)
     english = product.en_value(key) if lang == "en" else None
     english_label = label_en(key, product)
+    if key == "shipping" and match.asked and isinstance(value, str):
+        # the policy's sentences about the place or courier asked, where some are and others are not
+        value = sentences_naming(value, match.asked) or value
+        english = sentences_naming(english, match.asked) or english if isinstance(english, str) else english
     if key == "size_guide" and match.measures is not None and isinstance(value, str):
         size = size_for(value, body_measures(match.measures))
         if size is not None:

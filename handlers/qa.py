@@ -38,8 +38,8 @@ from handlers.fields import (
     field_text,
     field_value,
     named_parts,
+    naming,
     other_version,
-    price_version,
     prices_agree,
     quoted_in_chinese,
     render_field,
@@ -555,7 +555,7 @@ def _decide_learned(
         i, p = priced, max(p if i == priced else 0.0, model.gate(cands[priced]))
     best = cands[i]
     if best.is_field:
-        match = best.match or FieldMatch(best.source, p, price_version(product, u.text))
+        match = naming(best.match or FieldMatch(best.source, p), product, u.text)
         reply = render_field(product, match, lang, room.catalog.currency)
         asked, reason = match.named, "field"
     else:
@@ -925,10 +925,10 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
         return None
     faq = next((f for f in product.faq if f.id == source), None)
     if faq is None:
-        asked = price_version(product, u.text) if source == "price" else None
-        reply = render_field(product, FieldMatch(source, 1.0, asked), u.lang, room.catalog.currency)
+        match = naming(FieldMatch(source, 1.0), product, u.text)
+        reply, asked = render_field(product, match, u.lang, room.catalog.currency), match.named
     else:
-        reply = entry_reply(product, faq.id, faq.a, u.lang)
+        reply, asked = entry_reply(product, faq.id, faq.a, u.lang), None
     return Decision(
         kind="answer",
         lang=u.lang,
@@ -937,6 +937,7 @@ def _taught(u: Understanding, room: RoomKnowledge) -> Decision | None:
         confidence=1.0,
         reply=reply,
         reason="field" if faq is None else "faq",
+        asked=asked,
     )
 
 

@@ -26,7 +26,7 @@ from handlers.answer_model import (
     fit_conditional_logit,
     shipped_model,
 )
-from handlers.destinations import courier_unnamed
+from handlers.destinations import asked_by_name, courier_unnamed, sentences_naming
 from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
@@ -516,6 +516,33 @@ def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> 
     product = next(p for p in demo_room.catalog.products if "海外" in (p.shipping or ""))
     d = answer_comment("能寄到台湾吗", demo_room, product.id, SETTINGS)
     assert d.reason != "the shipping policy does not say whether it goes there"
+
+
+def test_a_place_or_courier_asked_gets_the_policy_s_sentence_about_it(demo_room: RoomKnowledge) -> None:
+    # link 6: "付款后48小时内发货，全国包邮（新疆、西藏、青海除外）；港澳台及海外暂不发货"
+    replies = {}
+    for text in ("6号链接能发新疆吗", "6号链接能寄香港吗", "6号链接发货快吗"):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind in ("answer", "escalate") and d.source == "shipping", text
+        replies[text] = d.reply or d.guess or ""
+    assert "新疆" in replies["6号链接能发新疆吗"] and "港澳台" not in replies["6号链接能发新疆吗"]
+    assert (
+        "港澳台及海外暂不发货" in replies["6号链接能寄香港吗"]
+        and "48小时" not in replies["6号链接能寄香港吗"]
+    )
+    assert (
+        "48小时" in replies["6号链接发货快吗"] and "港澳台" in replies["6号链接发货快吗"]
+    )  # asks nothing named
+    # two places asked: two answers, never one grouped reply
+    assert answer_comment("6号链接能发新疆吗", demo_room, None, SETTINGS).asked == "新疆"
+    # a sentence of an English policy by the place's name in either language; one naming every
+    # sentence, or none, quotes the whole policy
+    policy = "Ships within 48 hours. Free shipping in mainland China. Singapore and Malaysia: +30 yuan."
+    assert (
+        sentences_naming(policy, asked_by_name("能寄新加坡吗") or "") == "Singapore and Malaysia: +30 yuan."
+    )
+    assert sentences_naming("顺丰包邮；港澳可发顺丰", "顺丰") is None
+    assert asked_by_name("包邮吗") is None
 
 
 def test_a_viewer_typing_the_streamer_s_own_faq_question_gets_its_answer(demo_room: RoomKnowledge) -> None:
