@@ -81,10 +81,14 @@ def comment_row(comment: Comment, decision: Decision | None, filtered: str | Non
 
 
 def card_payload(
-    card: ProductCard, titles: dict[str, str] | None = None, reasons: dict[str, str] | None = None
+    card: ProductCard,
+    titles: dict[str, str] | None = None,
+    reasons: dict[str, str] | None = None,
+    prices: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """`title` and `reason` are in the language of what brought the card; `titles` and `reasons` carry
-    both page languages, so a viewer's page shows the one its 中文 / English switch is set to."""
+    both page languages, so a viewer's page shows the one its 中文 / English switch is set to.
+    `prices`: the product's prices by version, if it has them (`price` is then the lowest)."""
     return {
         "card_id": card.card_id,
         "product_id": card.product_id,
@@ -94,6 +98,7 @@ def card_payload(
         "reasons": reasons or {"zh": card.reason, "en": card.reason},
         "price": card.price,
         "original_price": card.original_price,
+        "prices": dict(prices or {}),
         "link": card.link,
         "in_stock": card.in_stock,
         "reason": card.reason,
@@ -101,13 +106,15 @@ def card_payload(
 
 
 def product_payload(product: Product) -> dict[str, Any]:
-    """A product as a viewer's page shows it on screen: its name in both languages, link and price."""
+    """A product as a viewer's page shows it on screen: its name in both languages, link and price
+    (and its prices by version, if it has them)."""
     return {
         "product_id": product.id,
         "link": product.link,
         "titles": card_titles(product),
         "price": product.price,
         "original_price": product.was_price,
+        "prices": dict(product.prices),
         "in_stock": product.in_stock,
     }
 
@@ -288,7 +295,7 @@ class CommentFlow:
             card = card_from_pick(room.room_id, viewer_id, product, pick, lang)
             room.remember_card(card)
             anchor = room.catalog.product(pick.anchor) if pick.anchor else None
-            payload = card_payload(card, card_titles(product), card_reasons(pick, anchor))
+            payload = card_payload(card, card_titles(product), card_reasons(pick, anchor), product.prices)
             out.emit("product_card", payload, sid)
             out.log(
                 "card_impressions",

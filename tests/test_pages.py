@@ -401,3 +401,37 @@ async def test_a_shelf_priced_in_dollars_is_quoted_in_dollars(live_server, brows
     await expect(reply).to_contain_text(f"现在{product.price:g}美元（原价{product.original_price:g}美元）")
     await expect(reply).not_to_contain_text(f"{product.price:g}元")
     await page.context.close()
+
+
+async def test_a_product_sold_in_versions_shows_from_its_lowest_price(
+    live_server, browser, demo_catalog
+) -> None:
+    # a bed in two sizes at two prices showed its lowest price alone, as if both sizes cost that
+    product = next(p for p in demo_catalog.products if p.in_stock)
+    priced = product.model_copy(update={"price": 2599.0, "prices": {"1.5米": 2599.0, "1.8米": 2899.0}})
+    shelf = demo_catalog.model_copy(
+        update={"products": tuple(priced if p.id == product.id else p for p in demo_catalog.products)}
+    )
+    live = await live_server([shelf])
+    page = await viewer_page(browser, live.url, "erin")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        url = f"{live.url}/api/rooms/demo-room"
+        async with http.post(f"{url}/on_screen", json={"product_id": product.id}) as r:
+            assert r.status == 200
+        price = page.locator("#on-screen .price")
+        await expect(price).to_have_text("¥2599起")
+        await expect(price).to_have_attribute("title", "1.5米 ¥2599 · 1.8米 ¥2899")
+        await page.locator("#lang button").click()
+        await expect(price).to_have_text("from ¥2599")
+        # the streamer changed the price since: it is no longer the lowest of the versions', so it is
+        # shown as it is, alone
+        async with http.patch(f"{url}/products/{product.id}", json={"price": 2999}) as r:
+            assert r.status == 200
+        await expect(price).to_have_text("¥2999")
+    await page.context.close()
+    # the console lists each version's price beside the price box
+    console = await open_page(browser, f"{live.url}/console/demo-room?token={TOKEN}")
+    row = console.locator(f'tr[data-product="{product.id}"]')
+    await expect(row.locator(".versions")).to_have_text("1.5米 ¥2599 · 1.8米 ¥2899")
+    await console.context.close()

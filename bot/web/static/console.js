@@ -699,7 +699,7 @@
       el("td", { class: "link" }),
       el("td", {}, el("span", { class: "title" }), " ", el("span", { class: "pill on-screen-pill", "data-i18n": "on_screen", text: t("on_screen") }),
         " ", el("span", { class: "pill sold-out-pill", "data-i18n": "sold_out", text: t("sold_out") })),
-      el("td", {}, price), el("td", {}, stock),
+      el("td", {}, price, el("div", { class: "versions muted" })), el("td", {}, stock),
       el("td", {},
         el("button", { type: "button", class: "save", "data-i18n": "save", text: t("save"), onclick: () => save(pid) }),
         el("button", { type: "button", class: "show", onclick: () => toggleScreen(pid) }),
@@ -713,6 +713,9 @@
     row.querySelector(".link").textContent = t("link", { n: p.link });
     row.querySelector(".title").textContent = titleOf(p);
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
+    // a product sold in versions at several prices: each version's price, as the catalog gives them
+    // (the box edits `price`, the cards' and pages' "from" price)
+    row.querySelector(".versions").textContent = Object.entries(p.prices || {}).map(([v, a]) => v + " " + money(a)).join(" · ");
     for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
       const box = row.querySelector("input." + cls);
       // a box still holding the last value the server gave follows the server (another console's

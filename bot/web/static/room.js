@@ -37,6 +37,7 @@ addStrings({
     "room.carted": "已加入购物车",
     "room.bought": "下单成功",
     "room.outOfStock": "已售罄",
+    "room.fromPrice": "{price}起",
     "room.err.rate_limited": "发得太快了，请稍等几秒再发",
     "room.err.comment_too_long": "评论太长了，请分几条发",
     "room.err.sold_out": "已售罄，下不了单",
@@ -82,6 +83,7 @@ addStrings({
     "room.carted": "added to your cart",
     "room.bought": "order placed",
     "room.outOfStock": "sold out",
+    "room.fromPrice": "from {price}",
     "room.err.rate_limited": "you are sending too fast; wait a few seconds",
     "room.err.comment_too_long": "that comment is too long; send it in parts",
     "room.err.sold_out": "sold out: it cannot be ordered",
@@ -201,6 +203,20 @@ addStrings({
     return named(c.reasons) || c.reason || "";
   }
 
+  // the price of a card or of the product on screen; of a product sold in versions at several
+  // prices (`prices`, its `price` the lowest), "from" that price, each version's price on hover. A
+  // price the streamer changed since (no longer the lowest) is shown as it is, alone
+  function priceTag(p) {
+    const versions = Object.entries(p.prices || {});
+    const amounts = versions.map(([, a]) => Number(a));
+    const from = new Set(amounts).size > 1 && Number(p.price) === Math.min(...amounts);
+    return el("span", {
+      class: "price",
+      text: from ? t("room.fromPrice", { price: money(p.price) }) : money(p.price),
+      title: from ? versions.map(([v, a]) => v + " " + money(a)).join(" · ") : null,
+    });
+  }
+
   function drawCard(c, node) {
     const line = keptResult(node);
     const box = node || el("div", { class: "card" });
@@ -209,7 +225,7 @@ addStrings({
     clear(box).append(
       el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: c.link }) + " " }),
         el("span", { class: "name", text: named(c.titles) })),
-      el("div", {}, el("span", { class: "price", text: money(c.price) }),
+      el("div", {}, priceTag(c),
         c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null,
         c.in_stock === false ? el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") }) : null),
       el("div", { class: "reason", text: reason(c) }),
@@ -232,7 +248,7 @@ addStrings({
       el("div", { class: "card on-screen" },
         el("div", { class: "title" }, el("span", { class: "link", text: t("room.link", { link: p.link }) + " " }),
           el("span", { class: "name", text: named(p.titles) })),
-        el("div", {}, el("span", { class: "price", text: money(p.price) }),
+        el("div", {}, priceTag(p),
           p.original_price ? el("span", { class: "was", text: money(p.original_price) }) : null,
           p.in_stock ? null : el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") })),
         actions(p, line),
@@ -271,7 +287,7 @@ addStrings({
     for (const entry of shown.values()) {
       const p = products[entry.card.product_id];
       if (!p) continue;
-      entry.card = { ...entry.card, price: p.price, original_price: p.original_price, in_stock: p.in_stock };
+      entry.card = { ...entry.card, price: p.price, original_price: p.original_price, prices: p.prices, in_stock: p.in_stock };
       drawCard(entry.card, entry.node);
     }
     drawOnScreen();
