@@ -49,8 +49,16 @@ _PRICE_OUTRIGHT = _rx(
     r"\bhow much\b(?!\s+(?!(?:is|are|does|do|did|for|it|its|this|that|these|those|they|each|per|would|will"
     r"|was|were|now|with|in|to|total|altogether|after)\b)[a-z]{3,})(?![^?.!]*\bweigh)",
 )
+# the words that ask a price by themselves, with no question particle ("这个多钱", "咋卖"); not "多少钱
+# 都值" or "不管多少钱", which say the price does not matter
+_PRICE_ASKED = re.compile(r"(?<![不管])(多少钱|好多钱|多钱|几块钱?|几元|啥价|什么价|咋卖|怎么卖)(?![都也])")
 _DEAL = _rx(r"(券|便宜)", r"\bcoupon\b")
 DEAL_STRENGTH = 0.6
+
+
+def asks_price(text: str) -> bool:
+    """Whether a word of the comment asks a price outright, a question with or without a particle."""
+    return bool(_PRICE_ASKED.search(text))
 
 
 def asks_deal_only(text: str) -> bool:
@@ -1111,7 +1119,8 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     if key == "shipping" and match.asked and isinstance(value, str):
         # the policy's sentences about the place or courier asked, where some are and others are not
         value = sentences_naming(value, match.asked) or value
-        english = sentences_naming(english, match.asked) or english if isinstance(english, str) else english
+        if isinstance(english, str):
+            english = sentences_naming(english, match.asked) or english
     if key == "size_guide" and match.measures is not None and isinstance(value, str):
         size = size_for(value, body_measures(match.measures))
         if size is not None:

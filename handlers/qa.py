@@ -30,6 +30,7 @@ from handlers.fields import (
     asks_deal_only,
     asks_fee,
     asks_other_amount,
+    asks_price,
     asks_unit_price,
     asks_version,
     asks_when,
@@ -387,10 +388,14 @@ def decide(
     # the unambiguous core: a field of a known product asked outright is a question, whatever the
     # model says of a comment this short ("3号链接 价格" by link or name, "有货吗" of the one on screen)
     # (a field word said without asking anything, "3号链接 价格", counts only for the live price and
-    # stock: "这顶头盔颜色好帅" names the colours and asks nothing)
+    # stock: "这顶头盔颜色好帅" names the colours and asks nothing); of the product on screen, when
+    # worded as a question or by a word that asks a price ("这个多钱": read as chat, lost)
     named_field = any(
         f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
-    ) and (ref.how in ("link", "name", "earlier") or (ref.product is not None and is_question(t)))
+    ) and (
+        ref.how in ("link", "name", "earlier")
+        or (ref.product is not None and (is_question(t) or asks_price(t)))
+    )
     # "4号链接价格" reads like "4号链接" said to order, but no order pattern is in it
     if kind == "purchase" and not (named_field and not is_purchase(t)):
         return Decision(

@@ -28,7 +28,7 @@ from handlers.answer_model import (
 )
 from handlers.destinations import asked_by_name, courier_unnamed, sentences_naming
 from handlers.field_entries import field_docs, field_name_text, unit_words
-from handlers.fields import body_measures, size_for
+from handlers.fields import asks_price, body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
 from handlers.qa import QASettings, answer_comment
@@ -481,6 +481,18 @@ def test_a_link_and_a_field_word_alone_ask_the_field(demo_room: RoomKnowledge) -
         assert d.kind == "answer" and d.reply is not None and said in d.reply, text
     # an order pattern beside the field word stays an order
     assert answer_comment("上6号链接 价格", demo_room, None, SETTINGS).kind == "purchase"
+
+
+def test_a_word_that_asks_a_price_asks_it_of_the_product_on_screen(demo_room: RoomKnowledge) -> None:
+    # a furniture shop's trial: "这个多钱" (no question particle) was read as chat and lost
+    product = demo_room.catalog.by_link(6)
+    assert product is not None
+    for text in ("这个多钱", "咋卖"):
+        d = answer_comment(text, demo_room, product.id, SETTINGS)
+        assert d.kind == "answer" and d.source == "price" and d.reply is not None and "99元" in d.reply, text
+    # a price word said in praise asks nothing; nor "不管多少钱", the price not mattering
+    assert answer_comment("这价格真香", demo_room, product.id, SETTINGS).kind == "chat"
+    assert not asks_price("不管多少钱都要") and asks_price("这件多钱一件")
 
 
 def test_a_place_the_shipping_policy_never_names_goes_to_the_streamer(room: RoomKnowledge) -> None:
