@@ -623,7 +623,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that went away (`| head`) is met here, not at exit
+        return code
+    except BrokenPipeError:
+        # the output's reader stopped reading (`cohost check-catalog ... | head -1`): no traceback, and
+        # what is left to flush at exit goes nowhere (Python's docs, signal module, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ConfigError, CatalogError) as e:
         print(f"cohost: {e}", file=sys.stderr)
         return 2

@@ -560,7 +560,7 @@ _UNITS = {
     "kg": ("mass", 1000.0), "公斤": ("mass", 1000.0), "ml": ("volume", 1.0), "毫升": ("volume", 1.0),
     "l": ("volume", 1000.0), "升": ("volume", 1000.0), "寸": ("inch", 1.0), "英寸": ("inch", 1.0),
     "inch": ("inch", 1.0), "w": ("power", 1.0), "瓦": ("power", 1.0), "mah": ("charge", 1.0),
-    "毫安": ("charge", 1.0),
+    "毫安": ("charge", 1.0), "斤": ("mass", 500.0), "两": ("mass", 50.0),
 }  # fmt: skip
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _NUM_RX = r"\d+(?:\.\d+)?"
@@ -650,6 +650,9 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
 
 
 # "3号多少", "链接6多少", "这个多少啊": nothing but a product reference and a bare "how much"
+# a comment that ends asking "how much" ("熟茶多少"): of a version of a product priced by version,
+# its price
+_ENDS_HOW_MUCH = re.compile(r"多少[啊呀呢嘛哇吖?!~ ]*$")
 _BARE_HOW_MUCH = re.compile(
     r"^(?:(?:链接|#|no\.?)?\s*[\d一二两三四五六七八九十]*\s*号?\s*(?:链接)?\s*\d*|这个|这款|这件|那个|那款|它)?"
     r"\s*多少[啊呀呢嘛哇吖?!~ ]*$"
@@ -723,6 +726,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             for f in found
         ]
     version = price_version(product, text) if product is not None else None
+    if version is not None and "price" not in {f.key for f in found} and _ENDS_HOW_MUCH.search(text):
+        found.append(FieldMatch("price", 0.85))  # "4两母的多少": how much a version named costs
     if version is not None:  # "1米8的多少钱" of a bed priced by size: that size's price
         found = [FieldMatch(f.key, f.strength, version) if f.key == "price" else f for f in found]
     found.sort(key=lambda f: f.strength, reverse=True)
@@ -1056,8 +1061,28 @@ def price_version(product: Product, text: str) -> str | None:
     if not product.prices:
         return None
     said = _in_metres(text.lower())
-    named = [v for v in product.prices if _says_version(v.lower(), said)]
+    named = [v for v in product.prices if _says_version(v.lower(), said) or _says_parts(v.lower(), said)]
     return named[0] if len(named) == 1 else None
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _says_parts(version: str, text: str) -> bool:
+    """Whether a text names a version of an amount by its parts, in any order and unit: "4两的公蟹" or
+    "4两公的" of "公4两", "3斤的" of "3-3.5斤" (within the range), "2斤装" of "1000g", "250克" of
+    "250g". Every amount of the version meets one of the text's of its kind, and every word beside
+    them is in the text."""
+    amounts = _amounts(version)
+    if not amounts:
+        return False
+    said = _amounts(text)
+    if not all(
+        any(k == kind and lo <= most and least <= hi for k, lo, hi in said) for kind, least, most in amounts
+    ):
+        return False
+    words = _HAN_RUN.findall(_AMOUNT.sub(" ", _AMOUNT_RANGE.sub(" ", version)))
+    return all(w in text for w in words)
 
 
 def naming(match: FieldMatch, product: Product, text: str) -> FieldMatch:
@@ -1197,11 +1222,17 @@ def prices_agree(product: Product) -> bool:
     return not product.prices or product.price == min(product.prices.values())
 
 
+def priced_from(product: Product) -> bool:
+    """Whether the product's `price` is the lowest of several versions' prices: said "99元起"."""
+    return len(set(product.prices.values())) > 1 and product.price == min(product.prices.values())
+
+
 def price_notes(catalog: Catalog) -> list[str]:
     """Products whose `price` is not the lowest of their `prices`: their price questions go to the
-    streamer (the versions' prices may be old), as after a price changed from the console. And
-    attributes that give several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where
-    a price question naming a version is answered with the one `price`."""
+    streamer (the versions' prices may be old), as after a price changed from the console; an
+    `original_price` beside `prices`, shown as the lowest version's discount. And attributes that give
+    several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where a price question
+    naming a version is answered with the one `price`."""
     notes = [
         f"{p.id}: price {money(p.price)} is not the lowest of its prices ({money(min(p.prices.values()))}); "
         "price questions go to the streamer until they agree"
@@ -1209,6 +1240,11 @@ def price_notes(catalog: Catalog) -> list[str]:
         if not prices_agree(p)
     ]
     for p in catalog.products:
+        if p.prices and p.original_price:
+            notes.append(
+                f"{p.id}: original_price {money(p.original_price)} is shown struck through beside the lowest of its "
+                "prices, a discount no version may have; leave it out, or make it the lowest version's"
+            )
         if p.prices:
             continue
         for key, value in p.attributes.items():

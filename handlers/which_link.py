@@ -9,7 +9,7 @@ import re
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
-from handlers.fields import currency_symbol, detect_fields, money, zh_amount
+from handlers.fields import currency_symbol, detect_fields, money, priced_from, zh_amount
 from handlers.intent import is_question
 from handlers.products import ProductRef, ShelfMatcher, without_links
 
@@ -126,12 +126,13 @@ def listing(products: list[Product], lang: Lang, currency: str = "CNY") -> str:
     if lang == "zh":
         return "；".join(
             f"{p.link}号链接：{p.title}，现在{zh_amount(p.price, currency)}"
+            + ("起" if priced_from(p) else "")
             + ("" if p.in_stock else "，已经卖完了")
             for p in products
         )
     sym = currency_symbol(currency)
     return " ".join(
-        f"Link {p.link}: {p.display_name('en')}, {sym}{money(p.price)} now"
+        f"Link {p.link}: {p.display_name('en')}, {'from ' if priced_from(p) else ''}{sym}{money(p.price)} now"
         + ("." if p.in_stock else ", sold out.")
         for p in products
     )

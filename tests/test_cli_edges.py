@@ -216,6 +216,39 @@ def test_check_catalog_notes_what_english_replies_will_quote_in_chinese(tmp_path
     assert f"note: {', '.join(others)}: no `en:` block" in "\n".join(notes), notes
 
 
+def test_check_catalog_notes_an_original_price_beside_prices_by_version(tmp_path: Path) -> None:
+    # a seafood shop's trial: 398 struck through beside "¥238起" read as a discount no version has
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    product = next(p for p in shelf["products"] if p.get("original_price"))
+    product["prices"] = {"小份": product["price"], "大份": product["price"] + 50}
+    path = tmp_path / "shelf.yaml"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    notes = cohost("check-catalog", str(path)).stdout
+    assert f"note: {product['id']}: original_price" in notes and "struck through" in notes, notes
+    del product["original_price"]
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    assert "struck through" not in cohost("check-catalog", str(path)).stdout
+
+
+def test_output_read_by_a_reader_that_stops_early_ends_without_a_traceback() -> None:
+    # `cohost check-catalog shelf.yaml | head -1` printed a BrokenPipeError traceback
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "check-catalog", str(DEMO)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    with proc.stderr:
+        err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

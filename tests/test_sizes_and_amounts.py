@@ -250,3 +250,61 @@ def test_a_listing_of_one_unit_answers_its_price_and_one_of_eleven_does_not(enco
     assert d.reason != UNIT_PRICE, d
     d = answer_comment("一斤多少钱", shelf("赣南脐橙 11斤装"), "orange", SETTINGS)
     assert d.kind != "answer" and (d.source != "price" or d.reason == UNIT_PRICE), d
+
+
+def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder: TextEncoder) -> None:
+    # a seafood shop's trial: "4两的公蟹多少钱" (version 公4两) was handed over with the grade list as
+    # the guess, "链接1 4两母的多少" sent the grade list; "3斤的" of "3-3.5斤" and "2斤装" of "1000g",
+    # "250克" of "250g" were not read as versions
+    shelf = {
+        "room_id": "sea",
+        "products": [
+            {
+                "id": "crab",
+                "link": 1,
+                "title": "阳澄湖大闸蟹礼盒",
+                "category": "生鲜",
+                "price": 238,
+                "stock": 50,
+                "prices": {"母3两": 238, "公4两": 268, "母4两": 358},
+                "attributes": {"grades": ["母3两", "公4两", "母4两"], "origin": "阳澄湖"},
+            },
+            {
+                "id": "king",
+                "link": 2,
+                "title": "鲜活帝王蟹",
+                "category": "生鲜",
+                "price": 699,
+                "stock": 8,
+                "prices": {"2-2.5斤": 699, "3-3.5斤": 899},
+            },
+            {
+                "id": "tea",
+                "link": 3,
+                "title": "明前龙井",
+                "category": "茶叶",
+                "price": 128,
+                "stock": 40,
+                "prices": {"50g": 128, "250g": 568},
+                "attributes": {"net_weight": "50g / 250g"},
+            },
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, screen, said in (
+        ("4两的公蟹多少钱", "crab", "公4两现在268元"),
+        ("链接1 4两母的多少", None, "母4两现在358元"),
+        ("帝王蟹3斤的多少钱", "king", "3-3.5斤现在899元"),
+        ("250克的多少钱", "tea", "250g现在568元"),
+        ("1斤的多少钱", "tea", None),  # 500 g: no version, every version's price
+    ):
+        d = answer_comment(text, room, screen, SETTINGS)
+        reply = d.reply or d.guess or ""
+        assert d.source == "price", (text, d)
+        if said is None:
+            assert "50g128元" in reply and "250g568元" in reply, (text, reply)
+        else:
+            assert d.kind == "answer" and said in reply, (text, d)
+    # a which-link reply says the lowest price is the lowest: "起"
+    d = answer_comment("龙井是几号链接", room, None, SETTINGS)
+    assert d.kind == "answer" and "现在128元起" in (d.reply or ""), d

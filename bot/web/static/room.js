@@ -204,17 +204,23 @@ addStrings({
   }
 
   // the price of a card or of the product on screen; of a product sold in versions at several
-  // prices (`prices`, its `price` the lowest), "from" that price, each version's price on hover. A
+  // prices (`prices`, its `price` the lowest), "from" that price, each version's price below. A
   // price the streamer changed since (no longer the lowest) is shown as it is, alone
+  function pricedFrom(p) {
+    const amounts = Object.values(p.prices || {}).map(Number);
+    return new Set(amounts).size > 1 && Number(p.price) === Math.min(...amounts);
+  }
+
   function priceTag(p) {
-    const versions = Object.entries(p.prices || {});
-    const amounts = versions.map(([, a]) => Number(a));
-    const from = new Set(amounts).size > 1 && Number(p.price) === Math.min(...amounts);
-    return el("span", {
-      class: "price",
-      text: from ? t("room.fromPrice", { price: money(p.price) }) : money(p.price),
-      title: from ? versions.map(([v, a]) => v + " " + money(a)).join(" · ") : null,
-    });
+    const from = pricedFrom(p);
+    return el("span", { class: "price", text: from ? t("room.fromPrice", { price: money(p.price) }) : money(p.price) });
+  }
+
+  // each version's price under it, where the price is "from" (no hover on a phone)
+  function versionsLine(p) {
+    if (!pricedFrom(p)) return null;
+    const text = Object.entries(p.prices).map(([v, a]) => v + " " + money(a)).join(" · ");
+    return el("div", { class: "versions muted", text: text });
   }
 
   function drawCard(c, node) {
@@ -228,6 +234,7 @@ addStrings({
       el("div", {}, priceTag(c),
         c.original_price ? el("span", { class: "was", text: money(c.original_price) }) : null,
         c.in_stock === false ? el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") }) : null),
+      versionsLine(c),
       el("div", { class: "reason", text: reason(c) }),
       actions(c, line),
       line
@@ -251,6 +258,7 @@ addStrings({
         el("div", {}, priceTag(p),
           p.original_price ? el("span", { class: "was", text: money(p.original_price) }) : null,
           p.in_stock ? null : el("span", { class: "muted sold-out", "data-i18n": "room.outOfStock", text: t("room.outOfStock") })),
+        versionsLine(p),
         actions(p, line),
         line)
     );
