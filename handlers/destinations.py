@@ -100,10 +100,13 @@ def policy_is_silent(text: str, policies: list[str]) -> bool:
         return False
     place, region = asked
     joined = " ".join(policies).lower()
-    # the place by its name in the other language too: "ship to Singapore?" of a policy naming 新加坡
+    return not any(n in joined for n in _names_of(place)) and not _COVERS[region].search(joined)
+
+
+def _names_of(place: str) -> set[str]:
+    """A place by its name in either language: "ship to Singapore?" of a policy naming 新加坡."""
     names = {place.lower(), *_COUNTRIES.get(place, ())}
-    names |= {zh for zh, en in _COUNTRIES.items() if place.lower() in en}
-    return not any(n in joined for n in names) and not _COVERS[region].search(joined)
+    return names | {zh for zh, en in _COUNTRIES.items() if place.lower() in en}
 
 
 # the couriers of this market by their usual names, and asking which one ("发什么快递", "which courier")
@@ -159,9 +162,7 @@ def sentences_naming(policy: str, asked: str) -> str | None:
     parts = [p.strip() for p in _SENTENCE.split(policy) if p.strip()]
     kept: set[int] = set()
     for name in asked.lower().split():
-        names = {name, *_COUNTRIES.get(name, ())}
-        names |= {zh for zh, en in _COUNTRIES.items() if name in en}
-        names |= {zh for en, zh in _EN_PROVINCES.items() if name == en}
+        names = _names_of(name)
         named = {i for i, p in enumerate(parts) if any(n in p.lower() for n in names)}
         region = _region_of(name)
         if not named and region is not None:

@@ -105,6 +105,10 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "sweetness": ("甜度", "甜不甜", "sweetness", "how sweet"),
     "calories": ("热量", "卡路里", "calories"),
     "allergens": ("过敏原", "过敏", "allergens"),
+    # a drink's alcohol by volume ("多少度的", "几度"; 度 alone is also a temperature, so not alone)
+    "abv": ("度数", "酒精度", "多少度", "几度", "alcohol", "abv", "how strong"),
+    "alcohol": ("酒精度", "度数", "多少度", "几度", "alcohol", "abv", "how strong"),
+    "alcohol_content": ("酒精度", "度数", "多少度", "几度", "alcohol content", "abv"),
 }
 # common words of attribute keys, named in Chinese, for keys the lexicon does not hold whole
 WORD_ZH: dict[str, str] = {

@@ -649,10 +649,10 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
     return None
 
 
-# "3号多少", "链接6多少", "这个多少啊": nothing but a product reference and a bare "how much"
 # a comment that ends asking "how much" ("熟茶多少"): of a version of a product priced by version,
 # its price
 _ENDS_HOW_MUCH = re.compile(r"多少[啊呀呢嘛哇吖?!~ ]*$")
+# "3号多少", "链接6多少", "这个多少啊": nothing but a product reference and a bare "how much"
 _BARE_HOW_MUCH = re.compile(
     r"^(?:(?:链接|#|no\.?)?\s*[\d一二两三四五六七八九十]*\s*号?\s*(?:链接)?\s*\d*|这个|这款|这件|那个|那款|它)?"
     r"\s*多少[啊呀呢嘛哇吖?!~ ]*$"
@@ -726,8 +726,11 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             for f in found
         ]
     version = price_version(product, text) if product is not None else None
-    if version is not None and "price" not in {f.key for f in found} and _ENDS_HOW_MUCH.search(text):
-        found.append(FieldMatch("price", 0.85))  # "4两母的多少": how much a version named costs
+    # "4两母的多少": how much a version named costs; "熟的多少" (the ripe one), of a product priced
+    # by version, how much one of them does
+    how_much = product is not None and product.prices and _ENDS_HOW_MUCH.search(text)
+    if how_much and (version is not None or "的多少" in text) and all(f.key != "price" for f in found):
+        found.append(FieldMatch("price", 0.85))
     if version is not None:  # "1米8的多少钱" of a bed priced by size: that size's price
         found = [FieldMatch(f.key, f.strength, version) if f.key == "price" else f for f in found]
     found.sort(key=lambda f: f.strength, reverse=True)
@@ -1224,7 +1227,7 @@ def prices_agree(product: Product) -> bool:
 
 def priced_from(product: Product) -> bool:
     """Whether the product's `price` is the lowest of several versions' prices: said "99元起"."""
-    return len(set(product.prices.values())) > 1 and product.price == min(product.prices.values())
+    return len(set(product.prices.values())) > 1 and prices_agree(product)
 
 
 def price_notes(catalog: Catalog) -> list[str]:

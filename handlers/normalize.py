@@ -17,6 +17,9 @@ _DROP = re.compile(r"[^\w\u4e00-\u9fff?#.%+\-/: ]+")
 _REPEAT_LATIN = re.compile(r"([a-z?!.])\1{2,}")
 _REPEAT_CJK = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _SPACES = re.compile(r"\s+")
+# internet slang for 没有 ("还有货木有", "木有货了", "还木有发"); not the 木 of a word before 有 ("实木有
+# 味道吗"): at a clause's start or end, or after 还 / 都 / 也
+_MU_YOU = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[还都也]))木有|木有(?=[\s?!.]|$)")
 # what the dropped punctuation would split: English contractions ("i'm" is no "i m", whose "m" reads as
 # a size) and a height in feet and inches ("5'6" is no "5 6")
 _CONTRACTION = re.compile(r"(?<=[a-z])['’](?=[a-z])")
@@ -34,13 +37,15 @@ _S2T_PLAIN = OpenCC("s2t")
 @lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII), simplified characters, lower case, emoji and decoration dropped,
-    runs shortened; English contractions joined ("im"), feet and inches spelt out ("5ft6in")."""
+    runs shortened; English contractions joined ("im"), feet and inches spelt out ("5ft6in"), 木有
+    read as 没有."""
     t = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
     t = t.replace("？", "?").replace("！", "!")
     t = _FEET_INCHES.sub(r" \1ft\2in ", _CONTRACTION.sub("", t))
     t = _DROP.sub(" ", t)
     t = _REPEAT_LATIN.sub(r"\1\1", t)
     t = _REPEAT_CJK.sub(r"\1\1", t)
+    t = _MU_YOU.sub("没有", t)
     return _SPACES.sub(" ", t).strip()
 
 

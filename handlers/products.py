@@ -99,7 +99,8 @@ _PRONOUNS = {"它", "it"}
 _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚刚那|之前那|前面那|the (last|previous) one)")
 # "多少钱一饼", "两盒": a number and a counter measure the goods, they do not name a product
 _MEASURED = re.compile(rf"[\d一二两三四五六七八九十半几每]\s*[{_MEASURE_WORDS}]")
-_AND = re.compile(r"(和|跟|与|还有|、|\band\b|&)")
+# ("还有" before 吗 / 没 / 货 … asks whether there is any left: "安吉白茶还有吗")
+_AND = re.compile(r"(和|跟|与|还有(?![吗么嘛没不呢货\s?？]|$)|、|\band\b|&)")
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
@@ -304,6 +305,13 @@ def _lists_size(value: str | list[str], number: int) -> bool:
     return any(int(a) <= number <= int(b) for a, b in _SIZE_RANGE.findall(str(value)))
 
 
+def _inside_others(words: list[str], others: list[list[str]]) -> bool:
+    """Whether each name word said of a product is part of a longer one said of another product:
+    "白茶" of "安吉白茶" names no second tea."""
+    longer = [o for said in others for o in said]
+    return bool(words) and all(any(w in o and w != o for o in longer) for w in words)
+
+
 class ShelfMatcher:
     """Keyword table of one shelf: each product's aliases, title words, tags and category."""
 
@@ -440,8 +448,15 @@ class ShelfMatcher:
             return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
         if found or not _AND.search(text):
             return []
-        # "衬衫和裤子多少钱": two names joined
-        named = [self.catalog.product(pid) for pid, s in self._name_scores(text).items() if s >= 1.0]
+        # "衬衫和裤子多少钱": two names joined; a name inside another's longer one said there is none
+        # ("白茶" of "安吉白茶")
+        named = [
+            p for pid, s in self._name_scores(text).items() if s >= 1.0 and (p := self.catalog.product(pid))
+        ]
+        said = {p.id: self._names_said(text, p) for p in named}
+        named = [
+            p for p in named if not _inside_others(said[p.id], [said[q.id] for q in named if q is not p])
+        ]
         return named if len(named) >= 2 else []
 
     def _name_scores(self, text: str) -> dict[str, float]:

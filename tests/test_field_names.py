@@ -101,3 +101,27 @@ def test_the_english_label_form_names_shipping_as_a_reply_does_and_quotes_the_en
     assert named[unnamed.id]["en"] == unnamed.q
     plain = next(p for p in demo_catalog.products if p.en is None)
     assert all("says_en" not in c for c in product_entries(plain))  # nothing English to quote
+
+
+def test_a_drink_s_strength_is_found_by_how_viewers_ask_it(encoder: TextEncoder) -> None:
+    # a tea and liquor shop's trial: "多少度的" of a baijiu (key `abv`, no `names:`) guessed the volume
+    shelf = parse_catalog(
+        {
+            "room_id": "drinks",
+            "products": [
+                {
+                    "id": "jiu",
+                    "link": 1,
+                    "title": "酱香型白酒 500ml",
+                    "category": "酒水",
+                    "price": 299,
+                    "stock": 20,
+                    "attributes": {"abv": "53%vol", "volume": "500ml", "origin": "贵州"},
+                }
+            ],
+        }
+    )
+    room = build_knowledge(shelf, encoder, SETTINGS.dense_weight)
+    d = answer_comment("多少度的", room, "jiu", SETTINGS)
+    assert d.source == "abv" and "53%vol" in (d.reply or d.guess or ""), d
+    assert field_label("abv", "zh") == "度数"

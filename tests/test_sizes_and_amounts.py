@@ -288,6 +288,16 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
                 "prices": {"50g": 128, "250g": 568},
                 "attributes": {"net_weight": "50g / 250g"},
             },
+            {
+                "id": "pu",
+                "link": 4,
+                "title": "勐海普洱茶饼",
+                "category": "茶叶",
+                "price": 198,
+                "stock": 30,
+                "prices": {"熟茶": 198, "生茶": 268},
+                "attributes": {"types": ["熟茶", "生茶"], "year": "2018年"},
+            },
         ],
     }
     room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
@@ -305,6 +315,11 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
             assert "50g128元" in reply and "250g568元" in reply, (text, reply)
         else:
             assert d.kind == "answer" and said in reply, (text, d)
+    # "the X one, how much" naming no version whole: never the list of kinds, which gives no price
+    # (a tea shop's trial: "2号链接熟的多少" was sent "生熟：熟茶/生茶")
+    # (and a guess of it, approved, teaches nothing)
+    d = answer_comment("4号链接熟的多少", room, None, SETTINGS)
+    assert d.source == "price" or d.reason == "asks another aspect than the entry answers", d
     # a which-link reply says the lowest price is the lowest: "起"
     d = answer_comment("龙井是几号链接", room, None, SETTINGS)
     assert d.kind == "answer" and "现在128元起" in (d.reply or ""), d

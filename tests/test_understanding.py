@@ -223,6 +223,15 @@ def test_full_width_and_emoji_are_cleaned(room: RoomKnowledge, catalog: Catalog)
     assert d.kind == "answer" and d.product_id == product.id and d.source == "price"
 
 
+def test_mu_you_slang_asks_as_mei_you_does(room: RoomKnowledge, catalog: Catalog) -> None:
+    # a tea shop's trial: "这个还有货木有" (木有, internet slang for 没有) was read as chat and lost
+    product = next(p for p in catalog.products if p.in_stock)
+    d = answer_comment("这个还有货木有", room, product.id, SETTINGS)
+    assert d.kind == "answer" and d.source == "stock", d
+    # the 木 of a word before 有 stays ("实木有味道吗": does the solid wood smell)
+    assert normalize("实木有味道吗") == "实木有味道吗" and normalize("还木有发货") == "还没有发货"
+
+
 class _CountingEncoder:
     """The real encoder, recording every text it is asked to encode."""
 

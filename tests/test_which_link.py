@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog import Catalog
+from domain.catalog import Catalog, parse_catalog
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from recommender.encoder import TextEncoder
@@ -97,3 +97,27 @@ def test_a_second_question_besides_the_link_is_not_left_unanswered(room: RoomKno
     # it does not say the size: that question takes the usual path
     d = answer_comment("14号链接是什么东西 尺寸多大", room, None, SETTINGS)
     assert d.source != "link"
+
+
+def test_a_name_inside_a_longer_name_and_still_there_ask_of_one_product(encoder: TextEncoder) -> None:
+    # a tea shop's trial: "安吉白茶还有吗" (安吉白茶 on screen, sold out; 白茶 an alias of another tea)
+    # was answered for both teas, the other first: "还有" read as "and", 白茶 as a second name
+    shelf = parse_catalog(
+        {
+            "room_id": "tea",
+            "products": [
+                {"id": "shou", "link": 3, "title": "福鼎白茶 寿眉", "category": "茶叶", "price": 158,
+                 "stock": 120, "aliases": ["白茶", "寿眉"]},
+                {"id": "anji", "link": 12, "title": "安吉白茶 明前头采", "category": "茶叶", "price": 268,
+                 "stock": 0, "aliases": ["安吉白茶"]},
+                {"id": "pu", "link": 2, "title": "勐海普洱茶饼", "category": "茶叶", "price": 198,
+                 "stock": 30, "aliases": ["普洱"]},
+            ],
+        }
+    )  # fmt: skip
+    room = build_knowledge(shelf, encoder, SETTINGS.dense_weight)
+    d = answer_comment("安吉白茶还有吗", room, "anji", SETTINGS)
+    assert d.kind == "answer" and d.reply == "12号链接已经卖完了", d
+    # two names joined by 还有 still ask of both
+    d = answer_comment("寿眉还有普洱多少钱", room, None, SETTINGS)
+    assert d.kind == "answer" and "3号链接" in (d.reply or "") and "2号链接" in (d.reply or ""), d
