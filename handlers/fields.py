@@ -1065,7 +1065,26 @@ def price_version(product: Product, text: str) -> str | None:
         return None
     said = _in_metres(text.lower())
     named = [v for v in product.prices if _says_version(v.lower(), said) or _says_parts(v.lower(), said)]
+    if not named:
+        named = _by_measure(list(product.prices), said)
     return named[0] if len(named) == 1 else None
+
+
+# one or a whole of a measure word ("一箱", "整箱", "单瓶", "1盒"): the version sold by it
+_ONE_MEASURE = re.compile(r"([一单整1])\s*([箱瓶盒支罐袋包件套斤桶提])")
+
+
+def _by_measure(versions: list[str], text: str) -> list[str]:
+    """The versions a comment names by a measure word ("一箱多少" of "整箱6瓶"): those holding the word,
+    and of several, those holding it as said, single (单 / 一 / 1) or whole (整)."""
+    m = _ONE_MEASURE.search(text)
+    if m is None:
+        return []
+    holding = [v for v in versions if m.group(2) in v]
+    if len(holding) <= 1:
+        return holding
+    said = "整" if m.group(1) == "整" else "单一1"
+    return [v for v in holding if re.search(f"[{said}]{m.group(2)}", v)]
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")

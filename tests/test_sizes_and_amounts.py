@@ -289,6 +289,15 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
                 "attributes": {"net_weight": "50g / 250g"},
             },
             {
+                "id": "jiu",
+                "link": 5,
+                "title": "酱香型白酒 500ml",
+                "category": "酒水",
+                "price": 168,
+                "stock": 60,
+                "prices": {"单瓶": 168, "整箱6瓶": 899},
+            },
+            {
                 "id": "pu",
                 "link": 4,
                 "title": "勐海普洱茶饼",
@@ -307,6 +316,8 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
         ("帝王蟹3斤的多少钱", "king", "3-3.5斤现在899元"),
         ("250克的多少钱", "tea", "250g现在568元"),
         ("1斤的多少钱", "tea", None),  # 500 g: no version, every version's price
+        ("一箱多少", "jiu", "整箱6瓶现在899元"),  # by the measure word the version is sold by
+        ("一瓶多少钱", "jiu", "单瓶现在168元"),
     ):
         d = answer_comment(text, room, screen, SETTINGS)
         reply = d.reply or d.guess or ""
