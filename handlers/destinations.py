@@ -144,12 +144,13 @@ _SENTENCE = re.compile(r"(?<=[。；;！!\n])|(?<=[.!?])\s+")
 
 def _region_of(name: str) -> Region | None:
     """The region of a place as `asked_by_name` gives it; None for a courier."""
-    if name in _EN_PROVINCES or re.fullmatch(_PROVINCES, name):
+    zh = _ZH.fullmatch(name)
+    if zh is not None:
+        return zh.lastgroup  # type: ignore[return-value]
+    if name in _EN_PROVINCES:
         return "mainland"
     if name in _EN_REGION:
         return _EN_REGION[name]
-    if re.fullmatch(r"香港|澳门|台湾|港澳台|港澳", name):
-        return "hk_mo_tw"
     if _COURIERS.fullmatch(name):
         return None
     return "abroad"

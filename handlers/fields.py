@@ -1072,7 +1072,7 @@ def price_version(product: Product, text: str) -> str | None:
 
 # one or a whole of a measure word ("一箱", "整箱", "单瓶", "1盒"; not the last digit of "11斤" or
 # "十一斤"): the version sold by it
-_ONE_MEASURE = re.compile(r"(?<![\d.〇一二两三四五六七八九十百])([一单整1])\s*([箱瓶盒支罐袋包件套斤桶提])")
+_ONE_MEASURE = re.compile(rf"(?<!〇){_ONE}([一单整1])\s*([箱瓶盒支罐袋包件套斤桶提])")
 
 
 def _by_measure(versions: list[str], text: str) -> list[str]:
