@@ -36,6 +36,11 @@ function money(value) {
   return shelfCurrency === "CNY" ? "¥" + amount : shelfCurrency + " " + amount;
 }
 
+// a product's prices by version (`prices`), each with its price: "1.5米 ¥2599 · 1.8米 ¥2899"
+function versionPrices(prices) {
+  return Object.entries(prices || {}).map(([v, a]) => v + " " + money(a)).join(" · ");
+}
+
 // a time of day; of another day than today, with its date (the review list spans shows and days)
 function when(unixSeconds) {
   const d = new Date(unixSeconds * 1000);

@@ -715,7 +715,7 @@
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
     // a product sold in versions at several prices: each version's price, as the catalog gives them
     // (the box edits `price`, the cards' and pages' "from" price)
-    row.querySelector(".versions").textContent = Object.entries(p.prices || {}).map(([v, a]) => v + " " + money(a)).join(" · ");
+    row.querySelector(".versions").textContent = versionPrices(p.prices);
     for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
       const box = row.querySelector("input." + cls);
       // a box still holding the last value the server gave follows the server (another console's

@@ -219,8 +219,7 @@ addStrings({
   // each version's price under it, where the price is "from" (no hover on a phone)
   function versionsLine(p) {
     if (!pricedFrom(p)) return null;
-    const text = Object.entries(p.prices).map(([v, a]) => v + " " + money(a)).join(" · ");
-    return el("div", { class: "versions muted", text: text });
+    return el("div", { class: "versions muted", text: versionPrices(p.prices) });
   }
 
   function drawCard(c, node) {
