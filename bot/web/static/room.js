@@ -216,9 +216,10 @@ addStrings({
     return el("span", { class: "price", text: from ? t("room.fromPrice", { price: money(p.price) }) : money(p.price) });
   }
 
-  // each version's price under it, where the price is "from" (no hover on a phone)
+  // each version's price under it, where the price is "from" (no hover on a phone); else nothing
+  // (an empty text: the DOM's append writes a null as "null")
   function versionsLine(p) {
-    if (!pricedFrom(p)) return null;
+    if (!pricedFrom(p)) return "";
     return el("div", { class: "versions muted", text: versionPrices(p.prices) });
   }
 
