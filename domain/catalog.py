@@ -489,31 +489,36 @@ def _yaml_error(error: yaml.YAMLError) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
-def safe_yaml(text: str, source: str, max_nodes: int = YAML_MAX_NODES, aliases: bool = False) -> Any:
-    """YAML (or JSON) text to plain data, or CatalogError naming the line. Anchors and aliases are
-    refused unless `aliases` (a few lines of aliases expand to billions of nodes: "billion laughs";
-    only the operator's own files may use them), and so is a document with more than `max_nodes`
-    nodes or nested deeper than YAML_MAX_DEPTH. CPU-bound on a large upload: call it through a thread
-    from async code."""
-    nodes = depth = 0
+def safe_yaml(text: str, source: str, max_nodes: int = YAML_MAX_NODES) -> Any:
+    """YAML (or JSON) text to plain data, or CatalogError naming the line. A document of more than
+    `max_nodes` nodes, counted with its aliases expanded (a few lines of aliases expand to billions of
+    nodes: "billion laughs"), nested deeper than YAML_MAX_DEPTH, or with an alias inside the node it
+    names, is refused; aliases of a size within the budget (PyYAML writes a repeated list as one) are
+    read. CPU-bound on a large upload: call it through a thread from async code."""
+    nodes = 0
+    sizes: dict[str, int] = {}  # each anchor's node count, once its node is closed
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, nodes before it) per open collection
     try:
         for event in yaml.parse(text, Loader=_LOADER):
-            if not aliases and (
-                isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None
-            ):
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise CatalogError(f"{source}: line {line}: YAML anchors and aliases are not accepted")
-            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in sizes:
+                    raise CatalogError(f"{source}: line {line}: a YAML alias inside the node it names")
+                nodes += sizes[event.anchor]
+            elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
                 nodes += 1
-                if nodes > max_nodes:
-                    raise CatalogError(f"{source}: more than {max_nodes} YAML nodes")
+                if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                    sizes[event.anchor] = 1
+            if nodes > max_nodes:
+                raise CatalogError(f"{source}: more than {max_nodes} YAML nodes (aliases counted expanded)")
             if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > YAML_MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark else "?"
+                open_nodes.append((event.anchor, nodes - 1))
+                if len(open_nodes) > YAML_MAX_DEPTH:
                     raise CatalogError(f"{source}: line {line}: nested deeper than {YAML_MAX_DEPTH} levels")
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+                anchor, before = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - before
         return yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
     except CatalogError:
         raise
@@ -533,5 +538,4 @@ def load_catalog(path: str | Path) -> Catalog:
         raise CatalogError(f"{p}: cannot read catalog ({e.strerror})") from None
     except UnicodeDecodeError as e:
         raise CatalogError(f"{p}: not UTF-8 text (byte {e.start})") from None
-    # the operator's own file: aliases allowed (an upload over HTTP gets none, bot/app.py)
-    return parse_catalog(safe_yaml(text, str(p), aliases=True), str(p))
+    return parse_catalog(safe_yaml(text, str(p)), str(p))
