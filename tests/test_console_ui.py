@@ -503,6 +503,25 @@ async def test_a_complaint_has_its_own_lane_and_is_never_grouped(live_server, br
     await expect(item.locator(".reason")).to_have_text("没认出是哪个商品")
     await expect(item.locator(".product")).to_be_hidden()
     await expect(item.locator(".conf")).to_be_visible()
+    # a guess held under its bar says the bar (a gym shop's trial: "置信度 0.90" beside a reason of
+    # "0.89 < 0.93", the bar nowhere): rounded down as the reason is
+    room = live.app[REGISTRY].get("demo-room")
+    held = QueueItem(
+        "e-bar",
+        "c-bar",
+        "v4",
+        "200斤能跑吗",
+        None,
+        "可以",
+        0.897,
+        "not sure enough (0.89 < 0.93)",
+        time.time(),
+    )
+    room.enqueue(held)
+    await live.app[NAMESPACE].queue_changed(room, held)
+    await expect(page.locator('#queue .item[data-escalation="e-bar"] .conf')).to_have_text(
+        "置信度 0.89（需 0.93）"
+    )
     await page.context.close()
 
 

@@ -24,7 +24,7 @@
       comments_unit: "条评论", add: "添加", remove: "删除", sent_n: "已发 {n}",
       answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
-      confidence: "置信度 {c}", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
+      confidence: "置信度 {c}", confidence_bar: "置信度 {c}（需 {bar}）", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
       waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品", asked_colon: "：",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中", sold_out: "售罄",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
@@ -66,7 +66,7 @@
       "reason.version": "问的是某个款式，库存数答不了",
       "reason.other_version": "资料说的是另一个规格", "reason.opinion": "问主播的看法或推荐",
       "reason.when": "问什么时候，库存数答不了", "reason.courier": "发货说明没写哪家快递",
-      "reason.unit_price": "问一克/一斤的价格，标价不是", "reason.custom": "问能否定制，资料答不了",
+      "reason.unit_price": "问一克/一斤的价格，标价不是", "reason.custom": "问能否定制，资料答不了", "reason.alone": "问能否单买套装里的一件，资料答不了",
       "reason.prices_old": "价格改过，各规格的价格还是原来的",
     },
     en: {
@@ -84,7 +84,7 @@
       minutes: "min", comments_unit: "comments", add: "Add", remove: "Delete", sent_n: "sent {n}",
       answer_ph: "Your answer (Enter sends)", answer: "Answer", approve: "Send the guess", dismiss: "Dismiss",
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
-      confidence: "confidence {c}", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
+      confidence: "confidence {c}", confidence_bar: "confidence {c} (needs {bar})", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
       waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown", asked_colon: ": ",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen", sold_out: "sold out",
       paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
@@ -128,7 +128,7 @@
       "reason.version": "asks for a version the stock count does not cover",
       "reason.other_version": "the entry is about another version", "reason.opinion": "asks the streamer's opinion",
       "reason.when": "asks when; the stock count does not say", "reason.courier": "shipping info does not name the courier",
-      "reason.unit_price": "asks the price per gram or jin; the listed price is not", "reason.custom": "asks for something made to order",
+      "reason.unit_price": "asks the price per gram or jin; the listed price is not", "reason.custom": "asks for something made to order", "reason.alone": "asks to buy one piece of a set",
       "reason.prices_old": "the price was changed; the versions' prices are the catalog's",
     },
   });
@@ -146,11 +146,18 @@
     [/does not say which courier/, "courier"], [/shipping policy does not say/, "ships_there"], [/coupon or a bargain/, "bargain"],
     [/^asks for a version/, "version"], [/another version than/, "other_version"],
     [/streamer's judgement/, "opinion"], [/^asks when/, "when"],
-    [/price of one gram/, "unit_price"], [/made to order/, "custom"], [/each version's price/, "prices_old"],
+    [/price of one gram/, "unit_price"], [/made to order/, "custom"], [/one piece of a set/, "alone"], [/each version's price/, "prices_old"],
   ];
   function reasonKey(reason) {
     const hit = REASONS.find(([re]) => re.test(reason || ""));
     return hit ? hit[1] : null;
+  }
+  // the confidence as the server's reason gives it, rounded down (0.897 is "0.89 < 0.90" there, so
+  // "0.89" here), with the bar it did not reach where the reason names one
+  function confidence(item) {
+    const c = (Math.floor(Number(item.confidence || 0) * 100) / 100).toFixed(2);
+    const bar = /^not sure enough \([\d.]+ < ([\d.]+)\)/.exec(item.reason || "");
+    return bar ? t("confidence_bar", { c, bar: bar[1] }) : t("confidence", { c });
   }
   function reasonLabel(reason) {
     const key = reasonKey(reason);
@@ -436,7 +443,7 @@
     set(".product", productName(item.product_id));
     set(".reason", reasonLabel(item.reason));
     node.querySelector(".reason").dataset.reason = item.reason || "";
-    set(".conf", t("confidence", { c: Number(item.confidence || 0).toFixed(2) }));
+    set(".conf", confidence(item));
     // "product unknown" beside the reason that says so, and a complaint's confidence, say nothing
     const noProduct = !item.product_id && reasonKey(item.reason) === "no_product";
     for (const [sel, hide] of [["product", noProduct], ["conf", complaint]]) {
