@@ -31,7 +31,7 @@ from domain.messages import Decision
 from handlers.field_entries import field_value_text
 from handlers.fields import FieldMatch, asked_aspects, asks_availability, aspect_conflict, field_text
 from recommender.retrieval import Hit
-from recommender.text import char_bigrams, tokens
+from recommender.text import char_bigrams, has_han, tokens
 
 if TYPE_CHECKING:
     from bot.evaluate import KindFitter, PreparedRoom
@@ -132,6 +132,7 @@ FEATURES = (
     "is_list",
     "list_x_availability",
     "list_x_rule",
+    "sibling_words",
 )
 
 
@@ -141,6 +142,28 @@ def content_terms(text: str, product: Product) -> set[str]:
     name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)}".lower()
     terms = {w for w in tokens(text) if len(w) >= 2} | set(char_bigrams(text))
     return {t for t in terms if t not in name}
+
+
+@lru_cache(maxsize=1 << 14)  # an entry's text is read for every comment that finds it
+def _chinese_words(text: str) -> frozenset[str]:
+    """The text's Chinese words of two characters or more."""
+    return frozenset(w for w in tokens(text) if len(w) >= 2 and has_han(w))
+
+
+def sibling_words(words: set[str], entry: str) -> int:
+    """How many of the comment's Chinese words (`words`, two characters or more) the entry lacks while
+    it holds a sibling of theirs, a word as long that differs in one character ("机洗" of an entry
+    saying "手洗", "粉色" of one saying "染色"): an entry about the thing beside the one asked, which
+    may answer it or not; the model weighs it."""
+    if not words:
+        return 0
+    held = _chinese_words(entry)
+    return sum(
+        1
+        for w in words
+        if w not in entry
+        and any(len(e) == len(w) and sum(a != b for a, b in zip(w, e, strict=True)) == 1 for e in held)
+    )
 
 
 def entry_text(c: Candidate, product: Product) -> str:
@@ -184,6 +207,8 @@ def comment_features(
     field_top = max((c.hit.score for c in cands if c.is_field), default=0.0)
     terms = content_terms(u.focus or u.text, product)
     shared = [sum(1 for t in terms if t in entry_text(c, product)) for c in cands]
+    words = {t for t in tokens(u.focus or u.text) if t in terms and has_han(t)}
+    siblings = [sibling_words(words, entry_text(c, product)) for c in cands]
     most = max(shared, default=0)
     english = float(u.lang == "en")
     named = float(u.ref.how in ("link", "name"))  # the comment names the product it asks about
@@ -257,6 +282,7 @@ def comment_features(
                 float(listed[i]),
                 float(listed[i] and available),
                 float(listed[i] and rule.source == c.source),
+                math.log1p(siblings[i]),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))

@@ -19,16 +19,18 @@ _PROVINCES = (
     "海南|四川|贵州|云南|陕西|甘肃|青海|内蒙古|内蒙|广西|西藏|宁夏|新疆"
 )
 _ZH = re.compile(
-    rf"(?P<mainland>{_PROVINCES})|(?P<hk_mo_tw>香港|澳门|台湾|港澳台|港澳)|(?P<abroad>国外|海外|境外|出国)"
+    rf"(?P<mainland>{_PROVINCES})|(?P<hk_mo_tw>香港|澳门|台湾|港澳台|港澳|(?<![a-z])hk(?![a-z]))"
+    r"|(?P<abroad>国外|海外|境外|出国)",
+    re.ASCII,
 )
 # a place after a verb of sending ("能寄云南吗", "发新疆几天", "到西藏要多久"): where the goods go,
 # never the name of a product from there ("云南鲜花饼")
-SENT_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)(?:{_PROVINCES}|香港|澳门|台湾)")
+SENT_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)(?:{_PROVINCES}|香港|澳门|台湾)", re.ASCII)
 # "ship to Canada", "deliver it to the US", "send this to Hong Kong"
 _EN_TO = re.compile(
-    r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(?:the\s+)?([a-z]+)"
+    r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(?:the\s+)?([a-z]+)", re.ASCII
 )
-_EN_ABROAD = re.compile(r"\b(abroad|overseas|international(?:ly)?|worldwide)\b")
+_EN_ABROAD = re.compile(r"\b(abroad|overseas|international(?:ly)?|worldwide)\b", re.ASCII)
 _EN_REGION: dict[str, Region] = {
     "china": "mainland",
     "mainland": "mainland",
@@ -62,26 +64,29 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # a country after a verb of sending ("能寄日本吗", "寄唔寄日本", "发到新加坡"): never a product's origin
 # ("日本进口")
-_ZH_ABROAD_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)({'|'.join(_COUNTRIES)})")
+_ZH_ABROAD_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)({'|'.join(_COUNTRIES)})", re.ASCII)
 # what a policy says that covers each region (named outright, or a statement about it)
 _COVERS: dict[Region, re.Pattern[str]] = {
-    "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE),
+    "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE | re.ASCII),
     "hk_mo_tw": re.compile(
-        r"港澳|台湾|香港|澳门|海外|境外|大陆|hong kong|macau|taiwan|mainland", re.IGNORECASE
+        r"港澳|台湾|香港|澳门|海外|境外|大陆|hong kong|macau|taiwan|mainland", re.IGNORECASE | re.ASCII
     ),
-    "abroad": re.compile(r"海外|国外|境外|大陆|abroad|overseas|international|mainland", re.IGNORECASE),
+    "abroad": re.compile(
+        r"海外|国外|境外|大陆|abroad|overseas|international|mainland", re.IGNORECASE | re.ASCII
+    ),
 }
 
 
 def asked_destination(text: str) -> tuple[str, Region] | None:
-    """The place the comment asks to have goods sent to, and its region; None when it names none."""
-    m = _ZH.search(text)
+    """The place the comment asks to have goods sent to, and its region; None when it names none.
+    Hong Kong's Latin initials count in a Chinese comment too ("可以寄HK吗")."""
+    lower = text.lower()
+    m = _ZH.search(lower)
     if m is not None and m.lastgroup is not None:
         return m.group(), m.lastgroup  # type: ignore[return-value]
     abroad_to = _ZH_ABROAD_TO.search(text)
     if abroad_to is not None:
         return abroad_to.group(1), "abroad"
-    lower = text.lower()
     to = _EN_TO.search(lower)
     if to is not None and to.group(1) not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
         word = to.group(1)
@@ -111,11 +116,13 @@ def _names_of(place: str) -> set[str]:
 
 # the couriers of this market by their usual names, and asking which one ("发什么快递", "which courier")
 _COURIERS = re.compile(
-    r"顺丰|京东(?:快递|物流)?|中通|圆通|申通|韵达|百世|极兔|德邦|邮政|(?<![a-z])(?:ems|sf|dhl|fedex|ups)(?![a-z])"
+    r"顺丰|京东(?:快递|物流)?|中通|圆通|申通|韵达|百世|极兔|德邦|邮政|(?<![a-z])(?:ems|sf|dhl|fedex|ups)(?![a-z])",
+    re.ASCII,
 )
 _WHICH_COURIER = re.compile(
     r"(什么|啥|哪家|哪个|哪种)(快递|物流)|快递是(哪家|哪个|什么)"
-    r"|\b(which|what) (courier|carrier|delivery company|express)\b"
+    r"|\b(which|what) (courier|carrier|delivery company|express)\b",
+    re.ASCII,
 )
 
 
@@ -139,7 +146,7 @@ def asked_by_name(text: str) -> str | None:
 
 
 # a policy's sentences and clauses: "全国包邮（新疆、西藏除外）。默认中通，可加钱发顺丰；48小时内发货"
-_SENTENCE = re.compile(r"(?<=[。；;！!\n])|(?<=[.!?])\s+")
+_SENTENCE = re.compile(r"(?<=[。；;！!\n])|(?<=[.!?])\s+", re.ASCII)
 
 
 def _region_of(name: str) -> Region | None:

@@ -31,12 +31,12 @@ class FieldMatch:
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(parts))
+    return re.compile("|".join(parts), re.ASCII)
 
 
 # "这个多少块", "几块钱": 块 as 元, closing the clause or before 钱; not "有多少块" / "一共几块", how many
 _KUAI = r"(?<![有共])(?:几|多少)块(?=钱|[\s啊呀呢哦嘛?!,.~]|$)"
-_KUAI_AS_YUAN = re.compile(_KUAI)
+_KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
 # the price, and the discount the live price and the original price show ("多少钱", "打折吗", "is it on
 # sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
 # word alone is a weaker hint of the price
@@ -51,7 +51,9 @@ _PRICE_OUTRIGHT = _rx(
 )
 # the words that ask a price by themselves, with no question particle ("这个多钱", "咋卖"); not "多少钱
 # 都值" or "不管多少钱", which say the price does not matter
-_PRICE_ASKED = re.compile(r"(?<![不管])(多少钱|好多钱|多钱|几块钱?|几元|啥价|什么价|咋卖|怎么卖)(?![都也])")
+_PRICE_ASKED = re.compile(
+    r"(?<![不管])(多少钱|好多钱|多钱|几块钱?|几元|啥价|什么价|咋卖|怎么卖)(?![都也])", re.ASCII
+)
 _DEAL = _rx(r"(券|便宜)", r"\bcoupon\b")
 DEAL_STRENGTH = 0.6
 
@@ -67,7 +69,7 @@ def asks_deal_only(text: str) -> bool:
 
 
 # a fee, not the goods' price: "运费多少钱", "安装费多少", "工费多少钱" (a jeweller's making charge)
-_FEE = re.compile(r"(运|邮|快递|配送|安装|上楼|工|手续|服务|加急|打包|包装)费")
+_FEE = re.compile(r"(运|邮|快递|配送|安装|上楼|工|手续|服务|加急|打包|包装)费", re.ASCII)
 
 
 def asks_fee(text: str) -> bool:
@@ -77,7 +79,8 @@ def asks_fee(text: str) -> bool:
 
 # an amount of money as a listing writes it: "299元", "加300块", "¥89", "USD 28", "28 dollars"
 _MONEY = re.compile(
-    r"\d\s*(元|块|rmb|美元|港元|dollars?|yuan)|[¥￥$]\s*\d|\b(usd|hkd|cny|eur|gbp)\s*\d", re.IGNORECASE
+    r"\d\s*(元|块|rmb|美元|港元|dollars?|yuan)|[¥￥$]\s*\d|\b(usd|hkd|cny|eur|gbp)\s*\d",
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -99,7 +102,7 @@ _UNIT_PRICE = _rx(
 )
 # the listing priced by that one unit: "￥12.9/斤", "每斤", "1斤装", "price per gram"
 _ONE_UNIT = re.compile(
-    rf"/\s*{_PER}|{_ONE}(每|一|1)\s*{_PER}(?!\d)|\bper\s*(gram|kg|pound|lb)\b", re.IGNORECASE
+    rf"/\s*{_PER}|{_ONE}(每|一|1)\s*{_PER}(?!\d)|\bper\s*(gram|kg|pound|lb)\b", re.IGNORECASE | re.ASCII
 )
 
 
@@ -125,10 +128,23 @@ def asks_custom(text: str) -> bool:
     return bool(_CUSTOM.search(text))
 
 
+# buying one piece of what is sold together ("椅子单买多少钱", "能不能只买一根"): whether the shop
+# splits a set, which a listing of the set does not say
+_ALONE = _rx(
+    r"单买|单独买|单独卖|单卖|只买一|拆开卖|拆开买|拆着卖|拆卖|能拆开",
+    r"\bsold separately\b|\bbuy (just )?one (of|piece)\b|\bsell (them|it) separately\b",
+)
+
+
+def asks_alone(text: str) -> bool:
+    """Whether the comment asks to buy one piece of what is sold together."""
+    return bool(_ALONE.search(text))
+
+
 # "available" alone asks whether it can be bought; "available in black / in XL / to Canada", "does it
 # come in pink" asks for a version or a place, which the stock count does not answer
 _FOR_A_VERSION = r"\s+(in|for|to|at|on|with)\b"
-_VERSION_ASKED = re.compile(rf"\bavailable{_FOR_A_VERSION}|\bcomes?\s+in\b")
+_VERSION_ASKED = re.compile(rf"\bavailable{_FOR_A_VERSION}|\bcomes?\s+in\b", re.ASCII)
 
 
 def asks_version(text: str) -> bool:
@@ -137,7 +153,7 @@ def asks_version(text: str) -> bool:
 
 
 # when something happens: "什么时候补货", "几时有货", "when will it be back?"
-_WHEN = re.compile(r"什么时候|啥时候|几时|哪天|多久|\bwhen\b|\bhow (soon|long)\b")
+_WHEN = re.compile(r"什么时候|啥时候|几时|哪天|多久|\bwhen\b|\bhow (soon|long)\b", re.ASCII)
 
 
 def asks_when(text: str) -> bool:
@@ -345,7 +361,9 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
 
 # A count asked with its measure word ("一共几包", "多少片"): answered by the attribute whose value
 # gives a number with that measure word, whatever the attribute is called.
-_COUNT = re.compile(r"(几|多少|how many)\s*(包|袋|片|支|瓶|罐|盒|个|颗|粒|条|块|枚|册|本|节|件|杯|次|页)")
+_COUNT = re.compile(
+    r"(几|多少|how many)\s*(包|袋|片|支|瓶|罐|盒|个|颗|粒|条|块|枚|册|本|节|件|杯|次|页)", re.ASCII
+)
 # Places a viewer may ask to ship to. Mainland provinces are covered by a "全国" policy unless named
 # as excluded; anywhere else is answered only if the policy speaks of it or of abroad in general.
 _MAINLAND = (
@@ -358,13 +376,14 @@ _ABROAD = (
     "america uk canada australia thailand vietnam philippines indonesia germany france overseas abroad "
     "international"
 ).split()
-_ABROAD_POLICY = re.compile(r"(海外|国外|境外|港澳|香港|澳门|台湾|overseas|international|abroad)")
+_ABROAD_POLICY = re.compile(r"(海外|国外|境外|港澳|香港|澳门|台湾|overseas|international|abroad)", re.ASCII)
 
 # Size names viewers type: s/m/l/xl/2xl/xxxl, 3xl, or numeric sizes with 码.
 _SIZE_TOKEN = re.compile(
     r"(?<![a-z'])(x{1,4}[sml]|[2-6]xl)(?![a-z])"
     r"|(?:(?<=[\u4e00-\u9fff])|(?<=^))([sml])(?=\s*(?:码|号|[\u4e00-\u9fff]|$))"
-    r"|(\d{2,3})\s*码"
+    r"|(\d{2,3})\s*码",
+    re.ASCII,
 )
 # list attributes that say whom or what a product suits, not what it comes in ("适合敏感肌")
 _SUITS = {
@@ -435,13 +454,14 @@ def _named_alike(keys: tuple[str, ...], product: Product) -> str | None:
 
 
 _AVAILABILITY = re.compile(
-    r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|\bgot\b|come in|available|in stock|suitable)"
+    r"(有|没|还|要|拍|选|换|哪个|哪些|能用|可以用|适合|合适|\bany\b|\bhave\b|\bgot\b|come in|available|in stock|suitable)",
+    re.ASCII,
 )
 
 
 # A measured value a viewer names ("1.2米", "46码", "5l"): asks a list attribute whose values are
 # measured in the same unit, even when that exact value is missing from the list.
-_MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*(米|m|cm|厘米|寸|码|号|l|升|ml|毫升|g|克|kg)(?![a-z])")
+_MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*(米|m|cm|厘米|寸|码|号|l|升|ml|毫升|g|克|kg)(?![a-z])", re.ASCII)
 
 
 # a unit's Chinese name and its Latin letters, the same unit ("克" / "g", "公斤" / "kg")
@@ -489,7 +509,8 @@ _COLOUR_NAMED = re.compile(
     rf"|(?<=[有要拍买选换来没])([{_COLOUR_CHARS}])的"  # 有红的 (not 显白的: looks fair)
     rf"|([{_COLOUR_CHARS}])的(?=有|还有|呢)"  # 红的有吗
     r"|(米)色"
-    r"|\b(black|white|red|pink|blue|navy|green|gr[ae]y|brown|coffee|yellow|purple|orange|beige|khaki|gold|silver)\b"
+    r"|\b(black|white|red|pink|blue|navy|green|gr[ae]y|brown|coffee|yellow|purple|orange|beige|khaki|gold|silver)\b",
+    re.ASCII,
 )
 _COLOUR_KEYS = ("colors", "colours", "color")
 
@@ -512,7 +533,7 @@ def _asked_colour(text: str, product: Product) -> FieldMatch | None:
 
 
 # a listed version that is a number and a unit ("34cm", "500ml", "38码"): viewers say the number alone
-_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\s*[a-z\u4e00-\u9fff]{1,3}$")
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\s*[a-z\u4e00-\u9fff]{1,3}$", re.ASCII)
 
 
 # what a number said alone is a count of when it is not a listed version ("24小时", "3天", "2个")
@@ -560,19 +581,20 @@ _UNITS = {
     "kg": ("mass", 1000.0), "公斤": ("mass", 1000.0), "ml": ("volume", 1.0), "毫升": ("volume", 1.0),
     "l": ("volume", 1000.0), "升": ("volume", 1000.0), "寸": ("inch", 1.0), "英寸": ("inch", 1.0),
     "inch": ("inch", 1.0), "w": ("power", 1.0), "瓦": ("power", 1.0), "mah": ("charge", 1.0),
-    "毫安": ("charge", 1.0), "斤": ("mass", 500.0), "两": ("mass", 50.0),
+    "毫安": ("charge", 1.0), "斤": ("mass", 500.0), "两": ("mass", 50.0), "磅": ("mass", 453.6),
+    "lb": ("mass", 453.6), "lbs": ("mass", 453.6),
 }  # fmt: skip
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _NUM_RX = r"\d+(?:\.\d+)?"
 # "1米8" is 1.8 m; a range "14-16cm" or "14到16厘米"; a bound "最大150kg", "500ml以内"
-_AMOUNT = re.compile(rf"({_NUM_RX})\s*({_UNIT})(\d(?!\d))?(?![a-z])", re.IGNORECASE)
+_AMOUNT = re.compile(rf"({_NUM_RX})\s*({_UNIT})(\d(?!\d))?(?![a-z])", re.IGNORECASE | re.ASCII)
 _AMOUNT_RANGE = re.compile(
-    rf"({_NUM_RX})\s*(?:{_UNIT})?\s*[-~～到至]\s*({_NUM_RX})\s*({_UNIT})(?![a-z])", re.IGNORECASE
+    rf"({_NUM_RX})\s*(?:{_UNIT})?\s*[-~～到至]\s*({_NUM_RX})\s*({_UNIT})(?![a-z])", re.IGNORECASE | re.ASCII
 )
-_UP_TO = re.compile(r"(最大|最多|最高|不超过|up to|max\.?)\s*[^\d\s]{0,4}\s*$", re.IGNORECASE)
-_AT_MOST = re.compile(r"^\s*(以内|以下|之内|内)")
+_UP_TO = re.compile(r"(最大|最多|最高|不超过|up to|max\.?)\s*[^\d\s]{0,4}\s*$", re.IGNORECASE | re.ASCII)
+_AT_MOST = re.compile(r"^\s*(以内|以下|之内|内)", re.ASCII)
 # asking whether a version is there or can be made ("有没有宽5mm的", "能做2克拉的吗")
-_MADE = re.compile(r"能做|可以做|能不能做")
+_MADE = re.compile(r"能做|可以做|能不能做", re.ASCII)
 
 
 def _amounts(text: str) -> list[tuple[str, float, float]]:
@@ -611,7 +633,8 @@ def asks_other_amount(text: str, entry: str) -> bool:
 
 # whether something is there: "有46码的吗", "有没有黑色", "还有大号吗", "any in XL?", "does it come in red"
 _ASKS_THERE = re.compile(
-    r"(有没有|还有|有.{0,8}(吗|么|嘛|不|没)|\bany\b|\bdo you have\b|\bgot\b|\bcomes? in\b|\bavailable\b)"
+    r"(有没有|还有|有.{0,8}(吗|么|嘛|不|没)|\bany\b|\bdo you have\b|\bgot\b|\bcomes? in\b|\bavailable\b)",
+    re.ASCII,
 )
 
 
@@ -651,11 +674,12 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
 
 # a comment that ends asking "how much" ("熟茶多少"): of a version of a product priced by version,
 # its price
-_ENDS_HOW_MUCH = re.compile(r"多少[啊呀呢嘛哇吖?!~ ]*$")
+_ENDS_HOW_MUCH = re.compile(r"多少[啊呀呢嘛哇吖?!~ ]*$", re.ASCII)
 # "3号多少", "链接6多少", "这个多少啊": nothing but a product reference and a bare "how much"
 _BARE_HOW_MUCH = re.compile(
     r"^(?:(?:链接|#|no\.?)?\s*[\d一二两三四五六七八九十]*\s*号?\s*(?:链接)?\s*\d*|这个|这款|这件|那个|那款|它)?"
-    r"\s*多少[啊呀呢嘛哇吖?!~ ]*$"
+    r"\s*多少[啊呀呢嘛哇吖?!~ ]*$",
+    re.ASCII,
 )
 
 
@@ -739,7 +763,8 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
 
 # "现在是89吗", "298元吗", "菜刀就199吗": an amount asked back, a price to confirm
 _AMOUNT_ASKED = re.compile(
-    r"(是|就|才|只要|只卖|卖|要|现在)?\s*[¥￥]?\s*(?<![\d.])(\d+(?:\.\d+)?)\s*(元|块|rmb)?\s*(吗|么|嘛|\?|对吧|是吧)"
+    r"(是|就|才|只要|只卖|卖|要|现在)?\s*[¥￥]?\s*(?<![\d.])(\d+(?:\.\d+)?)\s*(元|块|rmb)?\s*(吗|么|嘛|\?|对吧|是吧)",
+    re.ASCII,
 )
 
 
@@ -757,16 +782,17 @@ def said_price(text: str, product: Product) -> bool:
 
 
 # A viewer's height and weight as typed: "160 105", "身高160 体重105斤", "一米六 50kg", "1.65米 110斤".
-_HEIGHT = re.compile(r"(?:身高|高)?\s*(1[4-9]\d)\s*(?:cm|厘米|公分)?(?!\d|\s*(?:斤|kg|公斤))")
-_HEIGHT_M = re.compile(r"(?:一米|1米|1\.)([1-9一二三四五六七八九])(\d)?")
-_WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)")
-_PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))")
+_HEIGHT = re.compile(r"(?:身高|高)?\s*(1[4-9]\d)\s*(?:cm|厘米|公分)?(?!\d|\s*(?:斤|kg|公斤))", re.ASCII)
+_HEIGHT_M = re.compile(r"(?:一米|1米|1\.)([1-9一二三四五六七八九])(\d)?", re.ASCII)
+_WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)", re.ASCII)
+_PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))", re.ASCII)
 # in feet and inches and in pounds, as English-speaking viewers give them: "5ft 6in", "5'6" (as
 # `normalize` spells it: "5ft6in"), "130lbs"
 _FEET = re.compile(
-    r"(?<![\d.])([4-6])\s*(?:ft|feet|foot)(?![a-z])\s*(?:(\d{1,2})(?!\d)\s*(?:in(?:ch(?:es)?)?(?![a-z]))?)?"
+    r"(?<![\d.])([4-6])\s*(?:ft|feet|foot)(?![a-z])\s*(?:(\d{1,2})(?!\d)\s*(?:in(?:ch(?:es)?)?(?![a-z]))?)?",
+    re.ASCII,
 )
-_POUNDS = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(?:lbs?|pounds?)\b")
+_POUNDS = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(?:lbs?|pounds?)\b", re.ASCII)
 _CM_PER_INCH, _JIN_PER_POUND = 2.54, 0.90718
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
@@ -784,7 +810,7 @@ _NUM = r"(\d{1,3}(?:\.\d)?|[一二三])"
 _BODY_MEASURE = re.compile(
     rf"({'|'.join(sorted(_BODY_WORDS, key=len, reverse=True))})\s*(?:是|有|大概|大约|约|差不多|is|of)?\s*"
     rf"{_NUM}(?:\s*[-~～到]\s*(\d{{1,3}}(?:\.\d)?))?\s*(?:(cm|厘米|公分|mm|毫米)|(尺)([一二三四五六七八九\d])?)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _CHI_CM = 100 / 3  # 一尺 is a third of a metre
 
@@ -868,9 +894,11 @@ def measures_said(text: str, measures: dict[str, float]) -> str:
 
 # one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"; of a shoe
 # guide, "24.5cm穿39码"
-_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}|[A-Za-z0-9]+)(?:码|\s)")
-_WEAR = re.compile(r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?")
-_RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)")
+_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}|[A-Za-z0-9]+)(?:码|\s)", re.ASCII)
+_WEAR = re.compile(
+    r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?", re.ASCII
+)
+_RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)", re.ASCII)
 
 
 def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, float]]]]]:
@@ -1050,7 +1078,7 @@ def quoted_in_chinese(text: str) -> str:
 
 
 # "1米8" as a version is written "1.8米"
-_METRE_AND = re.compile(r"(\d)\s*米\s*(\d)(?!\d)")
+_METRE_AND = re.compile(r"(\d)\s*米\s*(\d)(?!\d)", re.ASCII)
 
 
 def _in_metres(text: str) -> str:
@@ -1066,13 +1094,49 @@ def price_version(product: Product, text: str) -> str | None:
     said = _in_metres(text.lower())
     named = [v for v in product.prices if _says_version(v.lower(), said) or _says_parts(v.lower(), said)]
     if not named:
-        named = _by_measure(list(product.prices), said)
+        named = _by_measure(list(product.prices), said) or _by_own_part(list(product.prices), said)
     return named[0] if len(named) == 1 else None
+
+
+def version_by_amount(product: Product, text: str) -> str | None:
+    """The one version of the product's `prices` a comment names by an amount it gives ("5磅的多少钱"
+    of "5磅", "30cm的" of "大号30cm"); None when it names none or several, or none by an amount."""
+    version = price_version(product, text)
+    if version is None:
+        return None
+    said = _amounts(_in_metres(text.lower()))
+    return version if any(_meets(a, b) for a in said for b in _amounts(version.lower())) else None
+
+
+def _meets(a: tuple[str, float, float], b: tuple[str, float, float]) -> bool:
+    """Whether two amounts (kind, least, most) are of one kind and overlap."""
+    return a[0] == b[0] and a[1] <= b[2] and b[1] <= a[2]
+
+
+def _by_own_part(versions: list[str], text: str) -> list[str]:
+    """The versions a comment names by a part of theirs that no other version has: "大号" or "30cm" of
+    "大号30cm" beside "小号20cm", "10kg" of "10kg一对" beside "5kg一对". A part is a word of two
+    characters or more, or an amount (within a range the version gives)."""
+    said = _amounts(text)
+
+    def words(v: str) -> set[str]:
+        return {w for w in _HAN_RUN.findall(_AMOUNT.sub(" ", _AMOUNT_RANGE.sub(" ", v))) if len(w) >= 2}
+
+    named = set()
+    for word in {w for v in versions for w in words(v) if w in text}:
+        having = [v for v in versions if word in words(v)]
+        if len(having) == 1:
+            named.add(having[0])
+    for amount in said:
+        having = [v for v in versions if any(_meets(amount, a) for a in _amounts(v))]
+        if len(having) == 1:
+            named.add(having[0])
+    return [v for v in versions if v in named]
 
 
 # one or a whole of a measure word ("一箱", "整箱", "单瓶", "1盒"; not the last digit of "11斤" or
 # "十一斤"): the version sold by it
-_ONE_MEASURE = re.compile(rf"(?<!〇){_ONE}([一单整1])\s*([箱瓶盒支罐袋包件套斤桶提])")
+_ONE_MEASURE = re.compile(rf"(?<!〇){_ONE}([一单整1])\s*([箱瓶盒支罐袋包件套斤桶提])", re.ASCII)
 
 
 def _by_measure(versions: list[str], text: str) -> list[str]:
@@ -1088,7 +1152,7 @@ def _by_measure(versions: list[str], text: str) -> list[str]:
     return [v for v in holding if re.search(f"[{said}]{m.group(2)}", v)]
 
 
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+", re.ASCII)
 
 
 def _says_parts(version: str, text: str) -> bool:
@@ -1181,7 +1245,7 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         if match.asked is not None:
             at = next((i for i, v in enumerate(value) if v.lower() == match.asked.lower()), None)
             if at is None:  # an item holding the measure asked ("1.8米×2米" of "1.8米")
-                whole = re.compile(rf"(?<![\d.]){re.escape(match.asked.lower())}(?![\d.])")
+                whole = re.compile(rf"(?<![\d.]){re.escape(match.asked.lower())}(?![\d.])", re.ASCII)
                 at = next((i for i, v in enumerate(value) if whole.search(v.lower())), None)
             hit = value[at] if at is not None else None
             verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
@@ -1211,7 +1275,7 @@ def _zh_label(key: str, product: Product) -> str:
 
 # a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
 # "10号链接里面有什么：…"
-_ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]")
+_ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]", re.ASCII)
 
 
 def label_notes(catalog: Catalog) -> list[str]:
@@ -1266,7 +1330,8 @@ def price_notes(catalog: Catalog) -> list[str]:
         if p.prices and p.original_price:
             notes.append(
                 f"{p.id}: original_price {money(p.original_price)} is shown struck through beside the lowest of its "
-                "prices, a discount no version may have; leave it out, or make it the lowest version's"
+                f"prices ({money(min(p.prices.values()))}), as that version's discount: right if it is that version's "
+                "original price; if it is another version's, leave it out"
             )
         if p.prices:
             continue
@@ -1311,36 +1376,37 @@ def english_notes(catalog: Catalog) -> list[str]:
 # aspect ("鞋底软吗") does not answer another ("鞋底多厚"), however close the two sound. General
 # shopping language, not any catalog's.
 _ASPECTS: dict[str, re.Pattern[str]] = {
-    "thickness": re.compile(r"(厚|薄)|\b(thick|thin)\b"),
+    "thickness": re.compile(r"(厚|薄)|\b(thick|thin)\b", re.ASCII),
     "length": re.compile(
         r"(多长(?!时间)|长不长|短不短|太长|太短|偏长|偏短|长度|袖长|衣长|裤长|裙长)"
-        r"|\b(how long is|length|too (long|short))\b"
+        r"|\b(how long is|length|too (long|short))\b",
+        re.ASCII,
     ),
-    "height": re.compile(r"(增高|多高|高度|高不高|矮)|\b(tall|height)\b"),
-    "width": re.compile(r"(多宽|宽不宽|窄|宽度|肥不肥)|\b(wide|width|narrow)\b"),
-    "softness": re.compile(r"(软(?!件)|硬(?!件|币|盘))|\b(soft|hard|stiff)\b"),
+    "height": re.compile(r"(增高|多高|高度|高不高|矮)|\b(tall|height)\b", re.ASCII),
+    "width": re.compile(r"(多宽|宽不宽|窄|宽度|肥不肥)|\b(wide|width|narrow)\b", re.ASCII),
+    "softness": re.compile(r"(软(?!件)|硬(?!件|币|盘))|\b(soft|hard|stiff)\b", re.ASCII),
     "weight": re.compile(
-        r"(多重|重不重|沉不沉|很重|太重|轻不轻|轻便|压手)|\b(heavy|light weight|lightweight)\b"
+        r"(多重|重不重|沉不沉|很重|太重|轻不轻|轻便|压手)|\b(heavy|light weight|lightweight)\b", re.ASCII
     ),
-    "warmth": re.compile(r"(热不热|闷|保暖|暖和|冷不冷|凉快|凉感|冻)|\b(warm|hot|cool|stuffy)\b"),
-    "breathability": re.compile(r"(透气|闷|捂)|\b(breathable|breathe)\b"),
-    "sheerness": re.compile(r"(透(?!气)|走光|看到内衣|看得到内衣)|\b(see[- ]through|sheer)\b"),
-    "tightness": re.compile(r"(紧绷|发紧|紧不紧|太紧|勒)|\b(tight|tightness)\b"),
-    "shrinking": re.compile(r"(缩水|缩不缩|会缩|变小|缩小)|\bshrink"),
-    "loosening": re.compile(r"(洗松|变松|松垮|变形|松了)|\b(stretch out|lose shape)\b"),
-    "fading": re.compile(r"(掉色|褪色|退色|染色|串色)|\bfade"),
-    "pilling": re.compile(r"(起球|掉毛|起毛)|\bpill"),
-    "smell": re.compile(r"(味道|异味|气味|臭|香味|有味)|\b(smell|odou?r)\b"),
-    "noise": re.compile(r"(噪音|吵|声音|响不响|静音|分贝)|\b(noisy|loud|quiet)\b"),
+    "warmth": re.compile(r"(热不热|闷|保暖|暖和|冷不冷|凉快|凉感|冻)|\b(warm|hot|cool|stuffy)\b", re.ASCII),
+    "breathability": re.compile(r"(透气|闷|捂)|\b(breathable|breathe)\b", re.ASCII),
+    "sheerness": re.compile(r"(透(?!气)|走光|看到内衣|看得到内衣)|\b(see[- ]through|sheer)\b", re.ASCII),
+    "tightness": re.compile(r"(紧绷|发紧|紧不紧|太紧|勒)|\b(tight|tightness)\b", re.ASCII),
+    "shrinking": re.compile(r"(缩水|缩不缩|会缩|变小|缩小)|\bshrink", re.ASCII),
+    "loosening": re.compile(r"(洗松|变松|松垮|变形|松了)|\b(stretch out|lose shape)\b", re.ASCII),
+    "fading": re.compile(r"(掉色|褪色|退色|染色|串色)|\bfade", re.ASCII),
+    "pilling": re.compile(r"(起球|掉毛|起毛)|\bpill", re.ASCII),
+    "smell": re.compile(r"(味道|异味|气味|臭|香味|有味)|\b(smell|odou?r)\b", re.ASCII),
+    "noise": re.compile(r"(噪音|吵|声音|响不响|静音|分贝)|\b(noisy|loud|quiet)\b", re.ASCII),
     # how much it holds ("声音有多大" asks the noise, not the 400ml a capacity field gives)
     # (Chinese words only: a field's text holds its key's words, and "weight_capacity" is what it bears)
-    "capacity": re.compile(r"(容量|装多少|能装几|几升|多少毫升|多少升)"),
-    "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)"),
-    "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b"),
+    "capacity": re.compile(r"(容量|装多少|能装几|几升|多少毫升|多少升)", re.ASCII),
+    "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)", re.ASCII),
+    "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b", re.ASCII),
     # who it is for: an answer for one group ("糖尿病能吃吗") does not answer another ("孕妇能吃吗")
-    "pregnancy": re.compile(r"(孕妇|怀孕|孕期|哺乳期|备孕)|\b(pregnan\w*|breastfeeding)\b"),
-    "diabetes": re.compile(r"(糖尿病|血糖|控糖)|\bdiabet\w*"),
-    "elderly": re.compile(r"(老人|老年人|长辈)|\b(elderly|seniors?)\b"),
+    "pregnancy": re.compile(r"(孕妇|怀孕|孕期|哺乳期|备孕)|\b(pregnan\w*|breastfeeding)\b", re.ASCII),
+    "diabetes": re.compile(r"(糖尿病|血糖|控糖)|\bdiabet\w*", re.ASCII),
+    "elderly": re.compile(r"(老人|老年人|长辈)|\b(elderly|seniors?)\b", re.ASCII),
 }
 # Parts of a product a question can be about: a measure asked of one part is not answered by an
 # entry about another.

@@ -50,7 +50,8 @@ _COMPLAINT = re.compile(
             r"\b(mine|ours|my \w+|the (box|package|parcel|bag|bottle|jar|pack)) (is|was|are|were|got) (all )?"
             r"(crushed|smashed|squashed|cracked|leaking|moldy|mouldy|rotten|dented|melted|torn)\b",
         ]
-    )
+    ),
+    re.ASCII,
 )
 
 # An order or a firm wish to buy: answered with no question even if a question word slips in. Not
@@ -58,7 +59,8 @@ _COMPLAINT = re.compile(
 _AFTER = r"(?!之后|以后)"
 _PURCHASE_DONE = re.compile(
     rf"(已|刚|我)?(拍|买|下单|付款|抢)(了|好了|到了|完了|下了)(?!吗|么|没){_AFTER}|(已拍|已买|已下单|已付|拍下|秒拍|抢到|拍到)"
-    r"|\b(just )?(bought|ordered|purchased|grabbed|snagged|copped)\b"
+    r"|\b(just )?(bought|ordered|purchased|grabbed|snagged|copped)\b",
+    re.ASCII,
 )
 
 _PURCHASE = re.compile(
@@ -77,7 +79,8 @@ _PURCHASE = re.compile(
             r"^(冲|冲冲|冲鸭)|(冲|冲冲)$",
             r"\b(bought|ordered|purchased|grabbed|snagged|copped|i[' ]?ll take|want (it|one|this)|take my money|add(ed)? to cart|sold)\b",
         ]
-    )
+    ),
+    re.ASCII,
 )
 
 # A question particle, a question word, or an explicit asking verb.
@@ -124,19 +127,24 @@ _QUESTION = re.compile(
             r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",
             r"\b(do|does|can|could|is|are|will|would) (i|you|it|they|this|the|we|my|kids?|girls?|boys?)\b",
         ]
-    )
+    ),
+    re.ASCII,
 )
 
 # Remarks about the streamer or the show, not the goods.
 _ABOUT_STREAMER = re.compile(
-    r"(主播|小姐姐|你们|主持|老板娘|老板).{0,6}(好|美|漂亮|帅|可爱|辛苦|厉害|几岁|多高|结婚|哪里人)"
+    r"(主播|小姐姐|你们|主持|老板娘|老板).{0,6}(好|美|漂亮|帅|可爱|辛苦|厉害|几岁|多高|结婚|哪里人)", re.ASCII
 )
 
 
-# Asking whether the shop has some goods at all ("有卖洗发水的吗", "do you sell hats"): a shopping
-# question for the streamer even when no product on the shelf is named.
+# Asking whether the shop has some goods at all ("有卖洗发水的吗", "有没有满天星", "do you sell hats"): a
+# shopping question for the streamer even when no product on the shelf is named; not "有没有人" and
+# the like, asking the room or for a person
 _ASKS_FOR_GOODS = re.compile(
-    r"(有卖|有没有卖|卖不卖|会不会上|什么时候上|能不能上|下次上|\bdo you (sell|have)\b)"
+    r"(有卖|有没有卖|卖不卖|会不会上|什么时候上|能不能上|下次上|\bdo you (sell|have)\b"
+    r"|有没有(?!人|真人|客服|姐妹|宝宝|朋友|老铁|家人|兄弟|小伙伴|同款的人|一起|兴趣|考虑|可能|必要|想|要|买)"
+    r"(?:(?![的吗啊呀呢])[\u4e00-\u9fff]){2,6}[吗啊呀呢]?(?:\s|$))",
+    re.ASCII,
 )
 
 
@@ -154,7 +162,8 @@ def is_purchase(text: str) -> bool:
 
 _LINK_REQUEST = re.compile(
     r"(上|求|快上|开|发|挂|给个)链接|链接(呢|在哪)|where[' ]?s the link|drop the link|link (please|pls)|send (me )?the link"
-    r"|\bbuy(ing)? link\b"
+    r"|\bbuy(ing)? link\b",
+    re.ASCII,
 )
 
 
@@ -172,10 +181,11 @@ def is_order_done(text: str) -> bool:
 # unless it exclaims ("太便宜了吧"), asks for something to be done ("再上点库存吧", "买吧") or gives in
 # ("好吧", "行吧"). A question form, and a feature of the kind model of its own, since sentence-final 吧
 # is also a suggestion and "…是吧" a tag that asks nothing (it is no question form: chatter is full of it)
-_CONFIRM = re.compile(r"吧(?=[\s,.!?~]|$)")
+_CONFIRM = re.compile(r"吧(?=[\s,.!?~]|$)", re.ASCII)
 _NOT_CONFIRM = re.compile(
     r"太.{0,8}了吧|(再|快|赶紧|给我|帮我|让我|多)[^\s,.!?~]{0,8}吧"
-    r"|(?:^|[\s,.!?~])(买|冲+|拍|来|走|上|好|行|那好|那行|算了)吧"
+    r"|(?:^|[\s,.!?~])(买|冲+|拍|来|走|上|好|行|那好|那行|算了)吧",
+    re.ASCII,
 )
 
 
@@ -183,12 +193,12 @@ def asks_to_confirm(text: str) -> bool:
     return bool(_CONFIRM.search(text)) and not _NOT_CONFIRM.search(text)
 
 
-_TAG = re.compile(r"是吧(?=[\s,.!?~]|$)")
+_TAG = re.compile(r"是吧(?=[\s,.!?~]|$)", re.ASCII)
 
 # "A还是B" asks which of two ("早上涂还是晚上涂", "押身份证还是押钱", "要卸还是不用卸") when the two
 # sides are alike: they end alike or the second opens (past a 不 / 没) with a word of the first. 还是
 # is also "still" ("洗了还是掉色", "看了半天还是这件好看"), whose two sides are not alike.
-_EITHER = re.compile(r"([^\s,.!?~]+)还是([^\s,.!?~]+)")
+_EITHER = re.compile(r"([^\s,.!?~]+)还是([^\s,.!?~]+)", re.ASCII)
 _CLOSING = "啊呀呢吧哇嘛哈"
 
 
@@ -212,7 +222,8 @@ def is_question(text: str) -> bool:
 # nothing of its own, it introduces the clause beside it
 _ASKING_ONLY = re.compile(
     r"(请问|问下|问一下|问问|想问|求问|咨询|(帮|帮我|帮忙|麻烦)问)(下|一下)?"
-    r"|(兄弟|家人|宝宝|姐妹|宝子|集美|朋友)们|大家|主播|老板|亲们?"
+    r"|(兄弟|家人|宝宝|姐妹|宝子|集美|朋友)们|大家|主播|老板|亲们?",
+    re.ASCII,
 )
 
 
@@ -230,13 +241,15 @@ _FIT = r"的?.{0,3}(多高|身高|多重|体重|多少斤|几斤|穿(的|了)?(�
 _STREAMER_FIT = re.compile(
     rf"(主播|小姐姐|你){_FIT}"
     r"|\byour\s+(height|weight|size)\b|\bhow\s+(tall|heavy)\s+are\s+you\b"
-    r"|\bwhat\s+size\s+(are|do)\s+you\b"
+    r"|\bwhat\s+size\s+(are|do)\s+you\b",
+    re.ASCII,
 )
 # The same asked of the model in the pictures ("模特穿的什么码"): listings often say it
 # ("模特身高165cm 穿S码"), so it is the streamer's to answer only when the shelf does not
 _MODEL_FIT = re.compile(
     rf"模特{_FIT}|\bthe\s+model'?s\s+(height|weight|size)\b"
-    r"|\bhow\s+(tall|heavy)\s+is\s+the\s+model\b|\bwhat\s+size\s+is\s+the\s+model\b"
+    r"|\bhow\s+(tall|heavy)\s+is\s+the\s+model\b|\bwhat\s+size\s+is\s+the\s+model\b",
+    re.ASCII,
 )
 
 
@@ -244,7 +257,8 @@ _MODEL_FIT = re.compile(
 # where the standard particles are missing. A feature of the kind model, not a rule of its own.
 _DIALECT_QUESTION = re.compile(
     r"(有冇|系咪|系唔系|是唔是|可唔可以|会唔会|使唔使|啱唔啱|要唔要|[\u4e00-\u9fff]唔[\u4e00-\u9fff]"
-    r"|咩|乜|点样|点解|几多|边个|边度|㗎|啥子|莫得|没得|得不得|要得不|(没|莫|不|冇)\s*\??$)"
+    r"|咩|乜|点样|点解|几多|边个|边度|㗎|啥子|莫得|没得|得不得|要得不|(没|莫|不|冇)\s*\??$)",
+    re.ASCII,
 )
 
 
@@ -256,7 +270,8 @@ def asks_in_dialect(text: str) -> bool:
 # "少了一个"): a feature of the kind model.
 _TROUBLE = re.compile(
     r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼)"
-    r"|\b(wrong|missing|broken|leak|late|never|still)\b"
+    r"|\b(wrong|missing|broken|leak|late|never|still)\b",
+    re.ASCII,
 )
 
 
@@ -267,7 +282,7 @@ def mentions_trouble(text: str) -> bool:
 # What if something happens ("万一过期了能退吗", "if it turns out fake what do I get back"): a question
 # about a policy asked before buying, though it names the trouble a complaint reports. A feature of the
 # kind model.
-_WHAT_IF = re.compile(r"(万一|如果|要是|假如|假设|若是|的话|\bif\b|\bin case\b)")
+_WHAT_IF = re.compile(r"(万一|如果|要是|假如|假设|若是|的话|\bif\b|\bin case\b)", re.ASCII)
 
 
 def asks_what_if(text: str) -> bool:
@@ -289,7 +304,8 @@ _OPINION = re.compile(
     r"推荐|(你|主播)(觉得|自己|平时|用的|喝的|吃的|穿的)"
     r"|(哪|什么|啥).{0,6}(最|更|比较)?(好看|好吃|好喝|好闻|显白|显瘦|百搭)"
     r"|\b(recommend|your (favou?rite|pick))\b|\bwhich\b[^?]{0,20}\b(best|better|nicest|prettiest)\b"
-    r"|\bwhat do you (think|recommend|use)\b"
+    r"|\bwhat do you (think|recommend|use)\b",
+    re.ASCII,
 )
 
 

@@ -14,7 +14,7 @@ from pypinyin import lazy_pinyin
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
 from handlers.field_entries import FIELD_WORDS, lexicon_key
-from handlers.fields import FieldMatch, detect_fields
+from handlers.fields import FieldMatch, detect_fields, version_by_amount
 from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
@@ -543,6 +543,19 @@ class ShelfMatcher:
             return True
         return this.group(0) in _PRONOUNS and any(mentions(w, text[: this.start()]) for w in words)
 
+    def _by_version(self, text: str, screen: Product | None) -> Product | None:
+        """The one product whose versions of prices a price question names by an amount ("5磅的多少钱"
+        of the protein powder sold in 2磅 and 5磅), where the product on screen has no such version;
+        never of another question ("宝宝20斤穿什么码" names no rice sold by 10斤 and 20斤)."""
+        if not any(ch.isdigit() for ch in text) or not any(
+            f.key == "price" and f.strength >= 0.8 for f in detect_fields(text, None)
+        ):  # an amount is written in digits; most comments give none
+            return None
+        if screen is not None and version_by_amount(screen, text) is not None:
+            return None
+        having = [p for p in self.catalog.products if p is not screen and version_by_amount(p, text)]
+        return having[0] if len(having) == 1 else None
+
     def resolve(
         self, text: str, on_screen: str | None, recent: str | None = None, earlier: str | None = None
     ) -> ProductRef:
@@ -600,6 +613,9 @@ class ShelfMatcher:
         told = self._told_apart(text, tied) if screen is None or screen not in tied else None
         if told is not None:
             return ProductRef(told, "name", 0.85)
+        versioned = self._by_version(text, screen)
+        if versioned is not None:
+            return ProductRef(versioned, "name", 0.85)
         if recent:
             rp = self.catalog.product(recent)
             if rp is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -25,6 +25,7 @@ from handlers.field_entries import field_value_text
 from handlers.fields import (
     FieldMatch,
     asked_aspects,
+    asks_alone,
     asks_availability,
     asks_custom,
     asks_deal_only,
@@ -79,6 +80,7 @@ OTHER_VERSION = "the entry speaks of another version than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
 UNIT_PRICE = "asks the price of one gram, jin or metre, which the price does not say"
 CUSTOM = "asks for something made to order, which the listing does not say"
+ALONE = "asks to buy one piece of a set, which the listing does not say"
 PRICES_OLD = "the price was changed, and each version's price is the catalog's"
 SAYS_LESS = frozenset(
     {
@@ -611,8 +613,11 @@ def _decide_learned(
         return _as_guess(answer, TWO_THINGS)
     if best.source == "price" and not prices_agree(product):
         # a bed at 2599 / 2899 by size, its price changed from the console since: which version's
-        # price is what now, the streamer knows
-        return _as_guess(answer, PRICES_OLD)
+        # price is what now, the streamer knows; the guess gives the live price alone, never the
+        # versions' prices as the catalog had them (a florist's trial: sent with one click at 1.0)
+        live = product.model_copy(update={"prices": {}})
+        guess = render_field(live, FieldMatch("price", p), lang, room.catalog.currency)
+        return _as_guess(replace(answer, reply=guess), PRICES_OLD)
     if best.is_field and asks_unit_price(u.text, product):
         # "一克多少钱" of a bangle sold by weight, "多少钱一斤" of a five-jin box: the live price is of
         # another amount, and no field of a listing that gives no price per unit says it ("how much
@@ -633,6 +638,10 @@ def _decide_learned(
     if best.is_field and asks_custom(u.text):
         # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
         return _as_guess(answer, CUSTOM)
+    if best.is_field and asks_alone(u.text) and not (best.source == "price" and answer.asked):
+        # "能不能只买一根50磅的" against the set's five bands, "椅子单买多少钱" against the set's price:
+        # what the set holds or costs, not whether the shop splits it
+        return _as_guess(answer, ALONE)
     if best.source == "price" and asks_deal_only(u.text):
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
         # the streamer goes lower; the price goes along as the guess

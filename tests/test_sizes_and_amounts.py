@@ -9,7 +9,7 @@ from domain.catalog import CatalogError, parse_catalog
 from handlers.fields import price_notes
 from handlers.intent import is_question
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import CUSTOM, OTHER_VERSION, PRICES_OLD, UNIT_PRICE, QASettings, answer_comment
+from handlers.qa import ALONE, CUSTOM, OTHER_VERSION, PRICES_OLD, UNIT_PRICE, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
 SETTINGS = QASettings()
@@ -138,6 +138,32 @@ def test_the_price_of_one_gram_is_not_the_price(room: RoomKnowledge) -> None:
     assert d.kind == "answer" and d.source == "price" and "20680" in (d.reply or "")
 
 
+def test_one_piece_of_a_set_asked_alone_is_not_answered_with_the_set(encoder: TextEncoder) -> None:
+    # a gym shop's trial: "能不能只买一根50磅的" was answered with the five bands the set holds (0.98)
+    band = {
+        "id": "bands",
+        "link": 1,
+        "title": "弹力带套装",
+        "category": "健身",
+        "price": 99,
+        "stock": 40,
+        "attributes": {
+            "set_contents": "5根弹力带：10磅/20磅/30磅/40磅/50磅，门扣一个",
+            "length": "单根120cm",
+        },
+    }
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [band]}), encoder, SETTINGS.dense_weight
+    )
+    for text in ("能不能只买一根50磅的", "门扣可以单买吗", "can I buy just one of the bands?"):
+        d = answer_comment(text, room, "bands", SETTINGS)
+        assert d.kind != "answer", (text, d)
+        if d.source in ("set_contents", "length", "price"):
+            assert d.reason == ALONE, (text, d)
+    d = answer_comment("套装里有几根", room, "bands", SETTINGS)  # what the set holds: no such doubt
+    assert d.reason != ALONE, d
+
+
 def test_made_to_order_is_not_answered_with_what_it_is(room: RoomKnowledge) -> None:
     # "衣柜能定制尺寸吗" was answered with the wardrobe's dimensions (0.985)
     d = answer_comment("衣柜能定制尺寸吗", room, "wardrobe", SETTINGS)
@@ -201,6 +227,8 @@ def test_a_price_changed_since_leaves_the_versions_prices_to_the_streamer(encode
     room = build_knowledge(catalog, encoder, SETTINGS.dense_weight)
     d = answer_comment("1米8的多少钱", room, "bed", SETTINGS)
     assert d.kind == "escalate" and d.reason == PRICES_OLD, d
+    # the streamer's guess says the live price, none of the versions' old ones
+    assert "1999元" in (d.guess or "") and "2899" not in (d.guess or "") and "2599" not in (d.guess or ""), d
     assert not price_notes(parse_catalog(SHELF))
 
 
@@ -337,3 +365,52 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
     # a which-link reply says the lowest price is the lowest: "起"
     d = answer_comment("龙井是几号链接", room, None, SETTINGS)
     assert d.kind == "answer" and "现在128元起" in (d.reply or ""), d
+
+
+def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: TextEncoder) -> None:
+    # a florist's and a gym shop's trials: "大号多少钱" and "30cm的多少钱" of a vase sold as 小号20cm
+    # and 大号30cm went to the streamer, "10kg的多少钱" got every dumbbell pair's price, and "5磅的多少钱"
+    # with the watch on screen got the watch's price: only the protein powder comes in 5磅
+    def product(pid: str, link: int, title: str, price: float, **more: object) -> dict[str, object]:
+        return {
+            "id": pid,
+            "link": link,
+            "title": title,
+            "category": "家居",
+            "price": price,
+            "stock": 9,
+            **more,
+        }
+
+    shelf = {
+        "room_id": "parts",
+        "products": [
+            product("vase", 1, "玻璃花瓶", 39, prices={"小号20cm": 39, "大号30cm": 59}),
+            product("bells", 2, "包胶哑铃", 159, prices={"5kg一对": 159, "10kg一对": 269, "20kg一对": 459}),
+            product("whey", 3, "乳清蛋白粉", 199, prices={"2磅": 199, "5磅": 429}),
+            product("watch", 4, "智能运动手表", 599),
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, screen, pid, said in (
+        ("大号多少钱", "vase", "vase", "大号30cm现在59元"),
+        ("30cm的多少钱", "vase", "vase", "大号30cm现在59元"),
+        ("10kg的多少钱", "bells", "bells", "10kg一对现在269元"),
+        ("how much for the 10kg pair?", "bells", "bells", "¥269 now for 10kg一对"),
+        ("5磅的多少钱", "watch", "whey", "5磅现在429元"),  # a version only another product has
+        ("5 lb多少钱", None, "whey", "5磅现在429元"),
+    ):
+        d = answer_comment(text, room, screen, SETTINGS)
+        assert d.product_id == pid and d.source == "price", (text, d)
+        assert said in (d.reply or d.guess or ""), (text, d)
+    # a part two versions share names neither: every version's price
+    d = answer_comment("一对多少钱", room, "bells", SETTINGS)
+    assert all(
+        f"{v}{a:g}元" in (d.reply or d.guess or "") for v, a in {"5kg一对": 159, "10kg一对": 269}.items()
+    ), d
+    # an amount in a question of another field names no version: the watch's weight is asked
+    d = answer_comment("有5磅重吗", room, "watch", SETTINGS)
+    assert d.product_id == "watch", d
+    # the product on screen sold at one price, and no version named: its price
+    d = answer_comment("多少钱", room, "watch", SETTINGS)
+    assert d.product_id == "watch" and "599元" in (d.reply or ""), d
