@@ -1095,7 +1095,28 @@ def price_version(product: Product, text: str) -> str | None:
     named = [v for v in product.prices if _says_version(v.lower(), said) or _says_parts(v.lower(), said)]
     if not named:
         named = _by_measure(list(product.prices), said) or _by_own_part(list(product.prices), said)
+    if not named and _CN_COUNT.search(said):
+        # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
+        return price_version(product, _CN_COUNT.sub(lambda m: str(_cn_number(m.group(1))), said))
     return named[0] if len(named) == 1 else None
+
+
+# a number in Chinese characters before a measure word or unit ("十九枝", "九十九朵", "二两")
+_CN_COUNT = re.compile(
+    r"([零一二两三四五六七八九十百]+)(?=[枝朵支瓶罐盒袋包斤两克个件套箱只对双条块片粒颗米])", re.ASCII
+)
+
+
+def _cn_number(text: str) -> int:
+    """A number of up to three places written in Chinese characters ("九十九" is 99, "十九" 19)."""
+    total = digit = 0
+    for ch in text:
+        if ch in "十百":
+            total += (digit or 1) * (10 if ch == "十" else 100)
+            digit = 0
+        else:
+            digit = 2 if ch == "两" else _CN_DIGIT[ch]  # 零 is 0: "一百零八" is 108
+    return total + digit
 
 
 def version_by_amount(product: Product, text: str) -> str | None:

@@ -369,8 +369,9 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
 
 def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: TextEncoder) -> None:
     # a florist's and a gym shop's trials: "大号多少钱" and "30cm的多少钱" of a vase sold as 小号20cm
-    # and 大号30cm went to the streamer, "10kg的多少钱" got every dumbbell pair's price, and "5磅的多少钱"
-    # with the watch on screen got the watch's price: only the protein powder comes in 5磅
+    # and 大号30cm went to the streamer, so did "十九枝多少" of roses sold as 19枝; "10kg的多少钱" got
+    # every dumbbell pair's price, and "5磅的多少钱" with the watch on screen got the watch's price:
+    # only the protein powder comes in 5磅
     def product(pid: str, link: int, title: str, price: float, **more: object) -> dict[str, object]:
         return {
             "id": pid,
@@ -389,6 +390,7 @@ def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: 
             product("bells", 2, "包胶哑铃", 159, prices={"5kg一对": 159, "10kg一对": 269, "20kg一对": 459}),
             product("whey", 3, "乳清蛋白粉", 199, prices={"2磅": 199, "5磅": 429}),
             product("watch", 4, "智能运动手表", 599),
+            product("roses", 5, "红玫瑰花束", 129, prices={"11枝": 129, "19枝": 199, "99枝": 899}),
         ],
     }
     room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
@@ -399,6 +401,8 @@ def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: 
         ("how much for the 10kg pair?", "bells", "bells", "¥269 now for 10kg一对"),
         ("5磅的多少钱", "watch", "whey", "5磅现在429元"),  # a version only another product has
         ("5 lb多少钱", None, "whey", "5磅现在429元"),
+        ("十九枝多少钱", "roses", "roses", "19枝现在199元"),  # a number said in Chinese characters
+        ("九十九朵的多少", "roses", "roses", "99枝现在899元"),
     ):
         d = answer_comment(text, room, screen, SETTINGS)
         assert d.product_id == pid and d.source == "price", (text, d)
