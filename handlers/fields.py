@@ -10,6 +10,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Lang
 from handlers.destinations import asked_by_name, sentences_naming
 from handlers.field_entries import UNIT_ZH, field_label
+from handlers.normalize import CN_NUM, cn_to_int
 from recommender.text import char_bigrams, has_han, tokens
 
 
@@ -1097,26 +1098,12 @@ def price_version(product: Product, text: str) -> str | None:
         named = _by_measure(list(product.prices), said) or _by_own_part(list(product.prices), said)
     if not named and _CN_COUNT.search(said):
         # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
-        return price_version(product, _CN_COUNT.sub(lambda m: str(_cn_number(m.group(1))), said))
+        return price_version(product, _CN_COUNT.sub(lambda m: str(cn_to_int(m.group(1))), said))
     return named[0] if len(named) == 1 else None
 
 
 # a number in Chinese characters before a measure word or unit ("十九枝", "九十九朵", "二两")
-_CN_COUNT = re.compile(
-    r"([零一二两三四五六七八九十百]+)(?=[枝朵支瓶罐盒袋包斤两克个件套箱只对双条块片粒颗米])", re.ASCII
-)
-
-
-def _cn_number(text: str) -> int:
-    """A number of up to three places written in Chinese characters ("九十九" is 99, "十九" 19)."""
-    total = digit = 0
-    for ch in text:
-        if ch in "十百":
-            total += (digit or 1) * (10 if ch == "十" else 100)
-            digit = 0
-        else:
-            digit = 2 if ch == "两" else _CN_DIGIT[ch]  # 零 is 0: "一百零八" is 108
-    return total + digit
+_CN_COUNT = re.compile(rf"({CN_NUM})(?=[枝朵支瓶罐盒袋包斤两克个件套箱只对双条块片粒颗米])", re.ASCII)
 
 
 def version_by_amount(product: Product, text: str) -> str | None:
@@ -1138,21 +1125,23 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
     """The versions a comment names by a part of theirs that no other version has: "大号" or "30cm" of
     "大号30cm" beside "小号20cm", "10kg" of "10kg一对" beside "5kg一对". A part is a word of two
     characters or more, or an amount (within a range the version gives)."""
-    said = _amounts(text)
-
-    def words(v: str) -> set[str]:
-        return {w for w in _HAN_RUN.findall(_AMOUNT.sub(" ", _AMOUNT_RANGE.sub(" ", v))) if len(w) >= 2}
-
+    words = {v: {w for w in _version_words(v) if len(w) >= 2} for v in versions}
+    amounts = {v: _amounts(v) for v in versions}
     named = set()
-    for word in {w for v in versions for w in words(v) if w in text}:
-        having = [v for v in versions if word in words(v)]
+    for word in {w for ws in words.values() for w in ws if w in text}:
+        having = [v for v in versions if word in words[v]]
         if len(having) == 1:
             named.add(having[0])
-    for amount in said:
-        having = [v for v in versions if any(_meets(amount, a) for a in _amounts(v))]
+    for amount in _amounts(text):
+        having = [v for v in versions if any(_meets(amount, a) for a in amounts[v])]
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
+
+
+def _version_words(version: str) -> list[str]:
+    """The runs of Chinese characters of a version's name beside its amounts ("公" of "公4两")."""
+    return _HAN_RUN.findall(_AMOUNT.sub(" ", _AMOUNT_RANGE.sub(" ", version)))
 
 
 # one or a whole of a measure word ("一箱", "整箱", "单瓶", "1盒"; not the last digit of "11斤" or
@@ -1185,12 +1174,9 @@ def _says_parts(version: str, text: str) -> bool:
     if not amounts:
         return False
     said = _amounts(text)
-    if not all(
-        any(k == kind and lo <= most and least <= hi for k, lo, hi in said) for kind, least, most in amounts
-    ):
+    if not all(any(_meets(a, b) for b in said) for a in amounts):
         return False
-    words = _HAN_RUN.findall(_AMOUNT.sub(" ", _AMOUNT_RANGE.sub(" ", version)))
-    return all(w in text for w in words)
+    return all(w in text for w in _version_words(version))
 
 
 def naming(match: FieldMatch, product: Product, text: str) -> FieldMatch:

@@ -49,6 +49,42 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+# Chinese numerals, as comments write link numbers and counts ("三号", "十九枝")
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+CN_NUM = r"[零一二两三四五六七八九十百]+"
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese numerals up to 999 (三, 十二, 二十三, 一百零五) to int."""
+    if s.isdigit():
+        return int(s)
+    total, current = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
 _NOT_WORDS = re.compile(r"[\W_]+")
 
 

@@ -15,45 +15,11 @@ from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
 from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
+from handlers.normalize import CN_NUM, cn_to_int
 from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, tokens
 
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_NUM = r"[零一二两三四五六七八九十百]+"
-
-
-def cn_to_int(s: str) -> int | None:
-    """Chinese numerals up to 999 (三, 十二, 二十三, 一百零五) to int."""
-    if s.isdigit():
-        return int(s)
-    total, current = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-_NUM = rf"(\d{{1,3}}|{_CN_NUM})"
+_NUM = rf"(\d{{1,3}}|{CN_NUM})"
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
 # wear ("穿38号", "戴17号"); one lookbehind each, as Python's are of fixed width
 _SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
@@ -62,7 +28,7 @@ _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
     # "链接3" but not "3号链接5斤多少个" nor "5号链接一箱几个": a number with a measure after it
-    re.compile(rf"(链接|连接|宝贝|商品)\s*(\d{{1,3}}(?!\d)|{_CN_NUM}(?!{_CN_NUM}))(?!\s*[{_MEASURE_WORDS}])"),
+    re.compile(rf"(链接|连接|宝贝|商品)\s*(\d{{1,3}}(?!\d)|{CN_NUM}(?!{CN_NUM}))(?!\s*[{_MEASURE_WORDS}])"),
     re.compile(rf"第\s*{_NUM}\s*(个|号|款|件)"),
     re.compile(r"#\s*(\d{1,3})"),
     # "15#多少钱": the number before the sign, as viewers type it on the phone keypad
@@ -427,7 +393,7 @@ class ShelfMatcher:
         for pat in _LINK_PATTERNS:
             m = pat.search(text)
             if m:
-                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(_CN_NUM, g)))
+                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(CN_NUM, g)))
                 n = cn_to_int(raw)
                 if n is not None and n > 0:
                     return n
@@ -440,7 +406,7 @@ class ShelfMatcher:
         found: dict[int, int] = {}  # link -> where it is named
         for pat in _LINK_PATTERNS:
             for m in pat.finditer(text):
-                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(_CN_NUM, g)))
+                raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(CN_NUM, g)))
                 n = cn_to_int(raw)
                 if n is not None and n > 0:
                     found.setdefault(n, m.start())

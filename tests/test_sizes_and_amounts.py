@@ -138,20 +138,22 @@ def test_the_price_of_one_gram_is_not_the_price(room: RoomKnowledge) -> None:
     assert d.kind == "answer" and d.source == "price" and "20680" in (d.reply or "")
 
 
+def _product(pid: str, link: int, title: str, price: float, **more: object) -> dict[str, object]:
+    """A product of a test shelf: its id, link, title and price, in stock, and any other fields."""
+    return {"id": pid, "link": link, "title": title, "category": "家居", "price": price, "stock": 9, **more}
+
+
 def test_one_piece_of_a_set_asked_alone_is_not_answered_with_the_set(encoder: TextEncoder) -> None:
     # a gym shop's trial: "能不能只买一根50磅的" was answered with the five bands the set holds (0.98)
-    band = {
-        "id": "bands",
-        "link": 1,
-        "title": "弹力带套装",
-        "category": "健身",
-        "price": 99,
-        "stock": 40,
-        "attributes": {
-            "set_contents": "5根弹力带：10磅/20磅/30磅/40磅/50磅，门扣一个",
-            "length": "单根120cm",
-        },
-    }
+    band = _product(
+        "bands",
+        1,
+        "弹力带套装",
+        99,
+        category="健身",
+        stock=40,
+        attributes={"set_contents": "5根弹力带：10磅/20磅/30磅/40磅/50磅，门扣一个", "length": "单根120cm"},
+    )
     room = build_knowledge(
         parse_catalog({"room_id": "r", "products": [band]}), encoder, SETTINGS.dense_weight
     )
@@ -372,25 +374,14 @@ def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: 
     # and 大号30cm went to the streamer, so did "十九枝多少" of roses sold as 19枝; "10kg的多少钱" got
     # every dumbbell pair's price, and "5磅的多少钱" with the watch on screen got the watch's price:
     # only the protein powder comes in 5磅
-    def product(pid: str, link: int, title: str, price: float, **more: object) -> dict[str, object]:
-        return {
-            "id": pid,
-            "link": link,
-            "title": title,
-            "category": "家居",
-            "price": price,
-            "stock": 9,
-            **more,
-        }
-
     shelf = {
         "room_id": "parts",
         "products": [
-            product("vase", 1, "玻璃花瓶", 39, prices={"小号20cm": 39, "大号30cm": 59}),
-            product("bells", 2, "包胶哑铃", 159, prices={"5kg一对": 159, "10kg一对": 269, "20kg一对": 459}),
-            product("whey", 3, "乳清蛋白粉", 199, prices={"2磅": 199, "5磅": 429}),
-            product("watch", 4, "智能运动手表", 599),
-            product("roses", 5, "红玫瑰花束", 129, prices={"11枝": 129, "19枝": 199, "99枝": 899}),
+            _product("vase", 1, "玻璃花瓶", 39, prices={"小号20cm": 39, "大号30cm": 59}),
+            _product("bells", 2, "包胶哑铃", 159, prices={"5kg一对": 159, "10kg一对": 269, "20kg一对": 459}),
+            _product("whey", 3, "乳清蛋白粉", 199, prices={"2磅": 199, "5磅": 429}),
+            _product("watch", 4, "智能运动手表", 599),
+            _product("roses", 5, "红玫瑰花束", 129, prices={"11枝": 129, "19枝": 199, "99枝": 899}),
         ],
     }
     room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
