@@ -28,7 +28,7 @@ from bot.refusals import RefusalCounter, quiet_malformed_requests
 from domain.catalog import Catalog, CatalogError, Product, load_catalog, parse_catalog, safe_yaml
 from handlers.batching import EncodeBatcher
 from handlers.comments import CommentFlow, streamer_channel
-from handlers.console import price_jump
+from handlers.console import changed_since, price_jump, version_prices
 from handlers.namespace import GuardedServer, LiveRoomNamespace
 from handlers.review import Carried, carry_learned, learned_on
 from handlers.rooms import Room, RoomRegistry
@@ -508,7 +508,7 @@ async def set_on_screen(request: web.Request) -> web.Response:
 
 
 async def patch_product(request: web.Request) -> web.Response:
-    """Live price / stock change: {"price"?: number, "stock"?: int}."""
+    """Live price / stock change: {"price"?: number, "prices"?: {version: number}, "stock"?: int}."""
     checked = await _room_and_body(request)
     if isinstance(checked, web.Response):
         return checked
@@ -529,27 +529,49 @@ async def _patch_product(request: web.Request, room: Room, body: dict[str, Any])
                 what = "a whole number, 0 or more" if key == "stock" else "a number, 0 or more"
                 return error_response(400, "bad_payload", f"{key} must be {what}")
             update[key] = value
+    if "prices" in body:
+        versions = version_prices(product, body["prices"], "price" in update)
+        if isinstance(versions, str):
+            return error_response(400, "bad_payload", versions)
+        # the product's price is its lowest version's, as in a catalog file (the cards' "from" price)
+        update["prices"] = {**product.prices, **versions}
+        update["price"] = min(update["prices"].values())
+    else:
+        versions = {}
     if not update:
-        return error_response(400, "bad_payload", "nothing to change: give price, original_price or stock")
+        return error_response(
+            400, "bad_payload", "nothing to change: give price, prices, original_price or stock"
+        )
     expect = body.get("expect")  # what the sender believes the values are (the console's undo sends it)
     if expect is not None:
-        if not isinstance(expect, dict) or not set(expect) <= {"price", "stock", "original_price"}:
-            return error_response(400, "bad_payload", "expect: an object of price, original_price or stock")
-        moved = {k: getattr(product, k) for k, v in expect.items() if getattr(product, k) != v}
+        if (
+            not isinstance(expect, dict)
+            or not set(expect) <= {"price", "prices", "stock", "original_price"}
+            or not isinstance(expect.get("prices", {}), dict)
+        ):
+            return error_response(
+                400, "bad_payload", "expect: an object of price, prices, original_price or stock"
+            )
+        moved = changed_since(product, expect)
         if moved:
-            now = ", ".join(f"{k} is {v:g}" if v is not None else f"{k} is unset" for k, v in moved.items())
-            return error_response(409, "changed_since", f"changed since: {now} now; nothing was changed")
+            return error_response(409, "changed_since", f"changed since: {moved} now; nothing was changed")
     try:  # validated like a catalog file's product (bounds, no NaN): never a bare model_copy
         changed = Product.model_validate({**product.model_dump(), **update})
     except ValidationError as e:
         first = e.errors()[0]
         field = ".".join(str(x) for x in first["loc"])
         return error_response(400, "bad_payload", f"{field}: {first['msg']}")
-    if "price" in update and body.get("confirm") is not True and price_jump(product.price, update["price"]):
+    # each price the streamer typed against the one it replaces (a version's, or the product's)
+    typed = [(f"{v} ", product.prices[v], a) for v, a in versions.items()] or (
+        [("", product.price, update["price"])] if "price" in update else []
+    )
+    jump = next(((what, old, new) for what, old, new in typed if price_jump(old, new)), None)
+    if jump is not None and body.get("confirm") is not True:
+        what, old, new = jump
         return error_response(
             409,
             "confirm_price_jump",
-            f"price {product.price:g} -> {update['price']:g} is a cut of more than half or a rise of more"
+            f"price {what}{old:g} -> {new:g} is a cut of more than half or a rise of more"
             " than 3x; send it again with confirm: true",
         )
     await request.app[REGISTRY].update_product(room, changed)
@@ -562,8 +584,12 @@ async def _patch_product(request: web.Request, room: Room, body: dict[str, Any])
             "detail": json.dumps({"product_id": product.id, **update}),
         },
     )
-    previous = {key: getattr(product, key) for key in update}  # what the console's undo sends back
+    # what the console's undo sends back: of versions' prices, the ones changed (the price follows)
+    previous = {key: getattr(product, key) for key in update if not versions or key != "price"}
     now = {key: getattr(changed, key) for key in update}  # as stored (a price given as 79 reads 79.0)
+    if versions:
+        previous["prices"] = {v: product.prices[v] for v in versions}
+        now["prices"] = {v: changed.prices[v] for v in versions}
     return web.json_response({"ok": True, "product_id": product.id, **now, "previous": previous})
 
 

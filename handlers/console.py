@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.catalog import Product
 from domain.messages import Decision, new_id
 from handlers.comments import room_channel
 from handlers.outbox import Outcome
@@ -151,6 +152,44 @@ def price_jump(old: float, new: float) -> bool:
     if old <= 0:
         return False
     return new < old * (1 - PRICE_CUT_CONFIRM) or new > old * PRICE_RISE_CONFIRM
+
+
+def version_prices(product: Product, raw: Any, price_given: bool) -> dict[str, float] | str:
+    """The versions' prices a live change gives (`{version: price}`, some or all of the product's
+    versions), or what is wrong with them. The product's price then follows, the lowest of them:
+    a change giving both is refused, as is a version the product does not have."""
+    if not product.prices:
+        return "this product has one price: change price, not prices"
+    if price_given:
+        return "give prices or price, not both: the price is the lowest version's"
+    if not isinstance(raw, dict) or not raw:
+        return 'prices: an object of version: price, e.g. {"M": 99}'
+    unknown = [str(v) for v in raw if v not in product.prices]
+    if unknown:
+        have = " / ".join(product.prices)
+        return f"no version {unknown[0][:40]!r} in {product.id}: its versions are {have}"
+    bad = [v for v, a in raw.items() if isinstance(a, bool) or not isinstance(a, (int, float)) or a < 0]
+    if bad:
+        return f"prices.{bad[0]} must be a number, 0 or more"
+    return {v: float(a) for v, a in raw.items()}
+
+
+def changed_since(product: Product, expect: dict[str, Any]) -> str:
+    """The values that differ from what a change expects to find ("" if none), said for a person:
+    "price is 99, prices.M is 109". `expect["prices"]` gives some versions' prices."""
+    moved: list[str] = []
+    for key, value in expect.items():
+        if key == "prices":
+            given = value if isinstance(value, dict) else {}  # the caller checked it is an object
+            moved += [
+                f"prices.{v} is {product.prices[v]:g}" if v in product.prices else f"prices.{v} is unset"
+                for v, a in given.items()
+                if product.prices.get(v) != a
+            ]
+        elif getattr(product, key) != value:
+            now = getattr(product, key)
+            moved.append(f"{key} is {now:g}" if now is not None else f"{key} is unset")
+    return ", ".join(moved)
 
 
 def gate(decision: Decision, state: ConsoleState) -> Decision:

@@ -202,6 +202,37 @@ async def test_a_timer_added_in_the_console_is_listed_once_and_the_form_clears(l
     await page.context.close()
 
 
+async def test_a_versions_price_is_changed_in_its_own_box_and_undone(
+    live_server, browser, demo_catalog
+) -> None:
+    # the console listed the versions' prices as text: a streamer cutting one size's price mid-show
+    # could only change the product's "from" price, which sent every price question to the queue
+    cup = demo_catalog.by_link(3)
+    priced = cup.model_copy(update={"price": 69.0, "prices": {"小号": 69.0, "大号": 89.0}})
+    others = [p for p in demo_catalog.products if p.id != cup.id]
+    live = await live_server([demo_catalog.model_copy(update={"products": (priced, *others)})])
+    page = await console_page(browser, live.url)
+    row = page.locator(f'#shelf tr[data-product="{cup.id}"]')
+    await expect(row.locator("input.price")).to_have_attribute("readonly", "")  # it follows the versions
+    big = row.locator('input.version-price[data-version="大号"]')
+    await expect(big).to_have_value("89")
+    await big.fill("59")
+    await big.press("Enter")
+    await expect(page.locator("#shelf-status")).to_contain_text("大号 ¥59")
+    await expect(row.locator("input.price")).to_have_value("59")  # now the lowest
+    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {"小号": 69.0, "大号": 59.0}
+    await big.fill("5")  # a slipped digit: asked about, naming the version
+    await big.press("Enter")
+    await expect(row.locator(".row-msg.error")).to_contain_text("大号")
+    await row.locator("button.cancel").click()
+    await expect(big).to_have_value("59")
+    await page.locator("#undo").click()
+    await expect(big).to_have_value("89")
+    await expect(row.locator("input.price")).to_have_value("69")
+    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {"小号": 69.0, "大号": 89.0}
+    await page.context.close()
+
+
 async def test_the_price_api_wants_confirm_for_a_jump(live_server) -> None:
     live = await live_server()
     before = _price(live, 3)

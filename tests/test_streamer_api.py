@@ -151,3 +151,51 @@ async def test_streamer_calls_need_the_token(live_server, demo_catalog) -> None:
         assert r.status == 404
         r = await http.get(f"{live.url}/healthz")
         assert (await r.json())["rooms"] == ["demo-room", "room-b"]
+
+
+async def test_a_versions_price_changed_live_is_the_one_the_next_answer_quotes(
+    live_server, demo_catalog
+) -> None:
+    # three trials' streamers cut one version's price mid-show, where only the one price could change
+    cup = demo_catalog.by_link(3)
+    priced = cup.model_copy(update={"price": 69.0, "prices": {"小号": 69.0, "大号": 89.0}})
+    others = [p for p in demo_catalog.products if p.id != cup.id][:2]
+    live = await live_server([demo_catalog.model_copy(update={"products": (priced, *others)})])
+    viewer = await live.viewer("demo-room", "v1")
+    url = f"{live.url}/api/rooms/demo-room/products/{cup.id}"
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+
+        async def patch(body: dict) -> tuple[int, dict]:
+            async with http.patch(url, json=body) as r:
+                return r.status, await r.json()
+
+        status, body = await patch({"prices": {"大号": 59}})
+        assert status == 200 and body["prices"] == {"大号": 59.0} and body["price"] == 59.0, body
+        # the undo's body: the version's price before, its price now expected
+        assert body["previous"] == {"prices": {"大号": 89.0}}
+        await viewer.call("comment", {"text": "3号链接大号多少钱"})
+        [reply] = await viewer.wait_for("bot_reply")
+        assert "59元" in reply["text"] and "89" not in reply["text"], reply
+        # what a streamer may get wrong is said, and changes nothing
+        for wrong, said in (
+            ({"prices": {"中号": 79}}, "小号 / 大号"),
+            ({"prices": {"小号": -1}}, "0 or more"),
+            ({"prices": {"小号": 60}, "price": 60}, "not both"),
+            ({"prices": {"小号": 60}, "expect": {"prices": {"小号": 50}}}, "prices.小号 is 69"),
+        ):
+            status, body = await patch(wrong)
+            assert status in (400, 409) and said in body["error"]["message"], (wrong, body)
+        status, body = await patch({"prices": {"小号": 9}})  # a slipped digit is asked again
+        assert (
+            status == 409
+            and body["error"]["code"] == "confirm_price_jump"
+            and "小号 69 -> 9" in body["error"]["message"]
+        )
+        # the undo puts the version's price back; the product's price follows, the lowest again
+        status, body = await patch(
+            {"prices": {"大号": 89}, "confirm": True, "expect": {"prices": {"大号": 59}}}
+        )
+        assert status == 200 and body["price"] == 69.0, body
+        # a product sold at one price has no versions to change
+        async with http.patch(url.replace(cup.id, others[0].id), json={"prices": {"M": 9}}) as r:
+            assert r.status == 400 and "one price" in (await r.json())["error"]["message"]

@@ -45,6 +45,7 @@
       bad_price: "价格必须是不小于 0 的数字（最多两位小数），不能为空。",
       bad_stock: "库存必须是不小于 0 的整数，不能为空。",
       jump: "{p} 价格 {old} → {new} 变动很大（降价超过一半或涨价超过 3 倍），请确认。",
+      price_follows: "按规格定价：价格是最低规格的价格，改下面各规格的价格",
       announced: "公告已发送", dismissed_n: "已忽略 {n} 条",
       taken_away: "你正在回答的问题已离开队列（超时，或在别处已处理），没有发送",
       taken_away_text: "你正在回答的问题已离开队列（超时，或在别处已处理），没有发送。你写的：{text}",
@@ -107,6 +108,7 @@
       bad_price: "The price must be a number of 0 or more (at most two decimals), not empty.",
       bad_stock: "The stock must be a whole number of 0 or more, not empty.",
       jump: "{p}: price {old} → {new} is a big jump (a cut of more than half or a rise of more than 3×). Confirm?",
+      price_follows: "Priced by version: the price is the lowest version's; change the versions' prices below",
       announced: "announced", dismissed_n: "{n} dismissed",
       taken_away: "The question you were answering left the queue (expired, or handled elsewhere); nothing was sent",
       taken_away_text: "The question you were answering left the queue (expired, or handled elsewhere); nothing was sent. You wrote: {text}",
@@ -720,11 +722,25 @@
     row.querySelector(".link").textContent = t("link", { n: p.link });
     row.querySelector(".title").textContent = titleOf(p);
     row.querySelector("button.show").textContent = t(p.product_id === onScreen ? "unshow" : "show");
-    // a product sold in versions at several prices: each version's price, as the catalog gives them
-    // (the box edits `price`, the cards' and pages' "from" price)
-    row.querySelector(".versions").textContent = versionPrices(p.prices);
-    for (const [cls, value] of [["price", p.price], ["stock", p.stock]]) {
-      const box = row.querySelector("input." + cls);
+    // a product sold in versions at several prices: a box per version; the price box shows the
+    // lowest of them (the cards' and pages' "from" price), which follows them
+    const versions = Object.keys(p.prices || {});
+    const priceBox = row.querySelector("input.price");
+    priceBox.readOnly = versions.length > 0;
+    if (versions.length) Object.assign(priceBox, { title: t("price_follows") }).dataset.i18nTitle = "price_follows";
+    else { priceBox.removeAttribute("title"); delete priceBox.dataset.i18nTitle; }
+    const holder = row.querySelector(".versions");
+    if (holder.dataset.versions !== JSON.stringify(versions)) { // built again only when they change
+      holder.dataset.versions = JSON.stringify(versions);
+      clear(holder).append(...versions.map((v) => {
+        const box = el("input", { type: "text", inputmode: "decimal", class: "version-price", "aria-label": v, dataset: { version: v } });
+        box.addEventListener("keydown", (ev) => { if (ev.key === "Enter") save(p.product_id); });
+        return el("label", { class: "version" }, el("span", { text: v + " " }), box);
+      }));
+    }
+    const boxes = [["price", p.price, priceBox], ["stock", p.stock, row.querySelector("input.stock")],
+      ...versions.map((v) => [v, p.prices[v], holder.querySelector(`input[data-version="${CSS.escape(v)}"]`)])];
+    for (const [, value, box] of boxes) {
       // a box still holding the last value the server gave follows the server (another console's
       // change too, also while focused after a save); one the streamer is typing in is left alone
       const untouched = box.dataset.server === undefined || box.value === box.dataset.server;
@@ -753,6 +769,7 @@
   function describe(p, values) {
     const parts = [];
     if ("price" in values) parts.push(t("col_price") + " " + money(values.price));
+    for (const [v, amount] of Object.entries(values.prices || {})) parts.push(v + " " + money(amount));
     if ("stock" in values) parts.push(t("col_stock") + " " + values.stock);
     return t("link", { n: p.link }) + " " + parts.join(", ");
   }
@@ -762,10 +779,17 @@
     const row = $("shelf").querySelector(`tr[data-product="${CSS.escape(pid)}"]`);
     const priceText = row.querySelector("input.price").value.trim();
     const stockText = row.querySelector("input.stock").value.trim();
-    if (!PRICE.test(priceText)) return rowMessage(pid, said("bad_price"), true);
+    const versionBoxes = [...row.querySelectorAll("input.version-price")];
+    if (!PRICE.test(priceText) || versionBoxes.some((b) => !PRICE.test(b.value.trim()))) {
+      return rowMessage(pid, said("bad_price"), true);
+    }
     if (!STOCK.test(stockText)) return rowMessage(pid, said("bad_stock"), true);
     const values = {};
-    if (Number(priceText) !== p.price) values.price = Number(priceText);
+    // a product priced by version changes its versions' prices; its price follows (the lowest)
+    const prices = Object.fromEntries(versionBoxes.map((b) => [b.dataset.version, Number(b.value.trim())])
+      .filter(([v, amount]) => amount !== p.prices[v]));
+    if (Object.keys(prices).length) values.prices = prices;
+    else if (!versionBoxes.length && Number(priceText) !== p.price) values.price = Number(priceText);
     if (parseInt(stockText, 10) !== p.stock) values.stock = parseInt(stockText, 10);
     if (!Object.keys(values).length) return rowMessage(pid, said("nothing_changed"), false);
     const data = await patch(pid, confirmed ? { ...values, confirm: true } : values);
@@ -774,10 +798,13 @@
       shelfStatus(() => t("saved", { p: titleOf(p), what: describe(p, values) }));
       remember(pid, data.previous, values);
     } else if (data.error && data.error.code === "confirm_price_jump") {
-      rowMessage(pid, said("jump", { p: titleOf(p), old: money(p.price), new: money(values.price) }), true, [
+      // the price the server asks about: the product's, or the first version's changed that much
+      const [what, old, now] = jumped(p, values);
+      rowMessage(pid, said("jump", { p: titleOf(p) + what, old: money(old), new: money(now) }), true, [
         el("button", { type: "button", class: "confirm primary", text: t("confirm"), onclick: () => save(pid, true) }),
         el("button", { type: "button", class: "cancel", text: t("cancel"), onclick: () => {
           row.querySelector("input.price").value = String(p.price);
+          for (const box of versionBoxes) box.value = String(p.prices[box.dataset.version]);
           rowMessage(pid, "", false);
         } })]);
     } else {
@@ -785,11 +812,20 @@
     }
   }
 
+  // the price a change makes jump (as the server's rule: below half, above three times), with the
+  // version it is of (" 大号"; "" for the product's price)
+  function jumped(p, values) {
+    if (!values.prices) return ["", p.price, values.price];
+    const changed = Object.entries(values.prices).map(([v, amount]) => [" " + v, p.prices[v], amount]);
+    return changed.find(([, old, now]) => old > 0 && (now < old / 2 || now > old * 3)) || changed[0];
+  }
+
   async function patch(pid, body) {
     const data = await api("PATCH", "/api/rooms/" + encodeURIComponent(roomId) + "/products/" + encodeURIComponent(pid), body);
     if (data.ok) { // the shelf event follows; show the new values at once
       const p = products.get(pid);
       for (const key of ["price", "stock"]) if (key in data) p[key] = data[key];
+      if (data.prices) p.prices = { ...p.prices, ...data.prices };
       renderShelf({ on_screen: onScreen, products: [...products.values()] });
     }
     return data;
