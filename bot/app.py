@@ -529,6 +529,13 @@ async def _patch_product(request: web.Request, room: Room, body: dict[str, Any])
                 what = "a whole number, 0 or more" if key == "stock" else "a number, 0 or more"
                 return error_response(400, "bad_payload", f"{key} must be {what}")
             update[key] = value
+    if "price" in update and product.prices and "prices" not in body:
+        # its price is the lowest version's: a price of its own would leave each version's as it was
+        return error_response(
+            400,
+            "bad_payload",
+            f"{product.id} is priced by version ({' / '.join(product.prices)}): change prices, its price follows",
+        )
     if "prices" in body:
         versions = version_prices(product, body["prices"], "price" in update)
         if isinstance(versions, str):

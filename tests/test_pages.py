@@ -427,16 +427,19 @@ async def test_a_product_sold_in_versions_shows_from_its_lowest_price(
         await expect(page.locator("#on-screen .versions")).to_have_text("1.5米 ¥2599 · 1.8米 ¥2899")
         await page.locator("#lang button").click()
         await expect(price).to_have_text("from ¥2599")
-        # the streamer changed the price since: it is no longer the lowest of the versions', so it is
-        # shown as it is, alone
-        async with http.patch(f"{url}/products/{product.id}", json={"price": 2999}) as r:
+        # the streamer cuts one version's price: the page shows it, and the lowest as the price
+        async with http.patch(f"{url}/products/{product.id}", json={"prices": {"1.5米": 2499}}) as r:
             assert r.status == 200
-        await expect(price).to_have_text("¥2999")
-        await expect(page.locator("#on-screen .versions")).to_have_count(0)
+        await expect(price).to_have_text("from ¥2499")
+        await expect(page.locator("#on-screen .versions")).to_have_text("1.5米 ¥2499 · 1.8米 ¥2899")
+        # a price of the product's own would leave the versions' as they were: refused, saying so
+        async with http.patch(f"{url}/products/{product.id}", json={"price": 2999}) as r:
+            assert r.status == 400 and "priced by version" in (await r.json())["error"]["message"]
+        await expect(price).to_have_text("from ¥2499")
     await page.context.close()
     # the console gives each version's price a box of its own beside the price box
     console = await open_page(browser, f"{live.url}/console/demo-room?token={TOKEN}")
     row = console.locator(f'tr[data-product="{product.id}"]')
-    for version, amount in (("1.5米", "2599"), ("1.8米", "2899")):
+    for version, amount in (("1.5米", "2499"), ("1.8米", "2899")):
         await expect(row.locator(f'input.version-price[data-version="{version}"]')).to_have_value(amount)
     await console.context.close()

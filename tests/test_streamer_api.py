@@ -181,6 +181,7 @@ async def test_a_versions_price_changed_live_is_the_one_the_next_answer_quotes(
             ({"prices": {"中号": 79}}, "小号 / 大号"),
             ({"prices": {"小号": -1}}, "0 or more"),
             ({"prices": {"小号": 60}, "price": 60}, "not both"),
+            ({"price": 60}, "priced by version"),
             ({"prices": {"小号": 60}, "expect": {"prices": {"小号": 50}}}, "prices.小号 is 69"),
         ):
             status, body = await patch(wrong)
