@@ -233,6 +233,24 @@ async def test_a_versions_price_is_changed_in_its_own_box_and_undone(
     await page.context.close()
 
 
+async def test_down_a_long_queue_the_complaints_and_the_shelf_stay_in_view(live_server, browser) -> None:
+    # a shoe shop's trial: 32 questions waiting made the console 4,200 px tall, and reading the last
+    # of them scrolled the complaints, the counters and the prices out of sight
+    live = await live_server()
+    page = await console_page(browser, live.url)
+    await page.set_viewport_size({"width": 1280, "height": 600})
+    for i in range(12):
+        viewer = await live.viewer("demo-room", f"fan{i}")
+        await viewer.call("comment", {"text": f"{i + 1}号链接什么时候补货"})
+    await expect(page.locator("#queue .item")).to_have_count(12)
+    last = page.locator("#queue .item").last
+    await last.scroll_into_view_if_needed()
+    await expect(last).to_be_in_viewport()
+    for lane in ("#complaints-section h2", "#counters-section", "#shelf-section h2"):
+        await expect(page.locator(lane)).to_be_in_viewport()
+    await page.context.close()
+
+
 async def test_the_price_api_wants_confirm_for_a_jump(live_server) -> None:
     live = await live_server()
     before = _price(live, 3)

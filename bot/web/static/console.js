@@ -638,6 +638,10 @@
     return [...lane($("queue")), ...lane($("complaints"))].filter((n) => !n.hidden);
   }
 
+  // the sticky bar's height, under which the queue and the shelf scroll in their own boxes (style.css)
+  const bar = document.querySelector(".sticky-top");
+  new ResizeObserver(() => document.documentElement.style.setProperty("--bar-h", bar.offsetHeight + "px")).observe(bar);
+
   function select(id, focusBox) {
     for (const n of document.querySelectorAll(".item.selected")) n.classList.remove("selected");
     const known = items.get(id);
