@@ -668,8 +668,42 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
                 continue
             if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
                 continue
-            if lv in text:
+            if lv in text and not _part_of_number(lv, text):
                 return FieldMatch(key, 0.9, shelf)
+    return _asked_size_number(text, product)
+
+
+def _part_of_number(value: str, text: str) -> bool:
+    """Whether every place the text says `value` is inside a longer number ("36" of "36.5码",
+    "5" of "15")."""
+    if not (value[0].isdigit() or value[-1].isdigit()):
+        return False
+    before = r"(?<![0-9.])" if value[0].isdigit() else ""
+    after = r"(?!\.?[0-9])" if value[-1].isdigit() else ""
+    return re.search(before + re.escape(value) + after, text) is None
+
+
+# a shoe or clothing size asked by its number ("有46码吗", "36.5码的有吗", "size 46?")
+_SIZE_NUMBER = re.compile(
+    r"(?<![\d.])(\d{2}(?:\.5)?)\s*码|\bsize\s*(\d{2}(?:\.5)?)\b", re.ASCII | re.IGNORECASE
+)
+
+
+_SIZE_ASKED = re.compile(r"^([0-9.]+)码$")  # a size asked, not listed, as an English reply says it
+_EN_SIZE = r"size \1"
+
+
+def _asked_size_number(text: str, product: Product) -> FieldMatch | None:
+    """A size asked by its number of a product whose size list is of numbers ("35"…"45", "38码"): the
+    listed one, or, not listed, the size as asked ("46码"), so the reply says it is not there."""
+    m = _SIZE_NUMBER.search(text)
+    if m is None:
+        return None
+    number = m.group(1) or m.group(2)
+    for key, value in product.attributes.items():
+        if isinstance(value, list) and value and all(re.fullmatch(r"\d{2}(\.5)?\s*码?", v) for v in value):
+            shelf = next((v for v in value if re.fullmatch(rf"{re.escape(number)}\s*码?", v)), None)
+            return FieldMatch(key, 0.9, shelf or f"{number}码")
     return None
 
 
@@ -1251,9 +1285,10 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         shown = english if isinstance(english, list) else value
         if match.asked is not None:
             at = next((i for i, v in enumerate(value) if v.lower() == match.asked.lower()), None)
-            if at is None:  # an item holding the measure asked ("1.8米×2米" of "1.8米")
-                whole = re.compile(rf"(?<![\d.]){re.escape(match.asked.lower())}(?![\d.])", re.ASCII)
-                at = next((i for i, v in enumerate(value) if whole.search(v.lower())), None)
+            if at is None:  # an item holding the measure asked ("1.8米×2米" of "1.8米", "2.0米床" of "2米")
+                at = next(
+                    (i for i, v in enumerate(value) if _holds_amount(v.lower(), match.asked.lower())), None
+                )
             hit = value[at] if at is not None else None
             verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
             if lang == "zh":
@@ -1262,7 +1297,9 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
                 ) + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
             listed = _join(shown, lang)
             return (
-                f"{name} {verb_en} {shown[at]}." if at is not None else f"{name} has no {match.asked}."
+                f"{name} {verb_en} {shown[at]}."
+                if at is not None
+                else f"{name} has no {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
             ) + f" {english_label.capitalize()}{quoted_in_chinese(listed)}: {listed}."
         value_text = _join(shown, lang)
     else:
@@ -1270,6 +1307,18 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
     if lang == "zh":
         return f"{name}{_zh_label(key, product)}：{value_text}"
     return f"{name} {english_label}{quoted_in_chinese(value_text)}: {value_text}"
+
+
+def _holds_amount(item: str, asked: str) -> bool:
+    """Whether a listed item says the amount asked, as written or as the same number ("2.0米床" of
+    "2米"; not "1.2米" of "2米")."""
+    if re.search(rf"(?<![\d.]){re.escape(asked)}(?![\d.])", item, re.ASCII):
+        return True
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(\D+)", asked, re.ASCII)
+    if m is None:
+        return False
+    number, unit = float(m.group(1)), re.escape(m.group(2).strip())
+    return any(float(n) == number for n in re.findall(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{unit}", item, re.ASCII))
 
 
 def _zh_label(key: str, product: Product) -> str:
@@ -1323,7 +1372,7 @@ def priced_from(product: Product) -> bool:
 
 def price_notes(catalog: Catalog) -> list[str]:
     """Products whose `price` is not the lowest of their `prices`: their price questions go to the
-    streamer (the versions' prices may be old), as after a price changed from the console; an
+    streamer (the versions' prices may be old); an
     `original_price` beside `prices`, shown as the lowest version's discount. And attributes that give
     several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where a price question
     naming a version is answered with the one `price`."""
@@ -1348,6 +1397,33 @@ def price_notes(catalog: Catalog) -> list[str]:
                 notes.append(
                     f"{p.id}: attributes.{key} gives several prices; if they are prices by version, write them as "
                     "`prices:` (version: price), so that a price question naming one is answered with its price"
+                )
+    return notes
+
+
+# a stock state written into a text ("目前已售罄，补货后72小时内发货"): stale once the stock changes live
+_SOLD_OUT_SAID = re.compile(
+    r"售罄|卖完|卖光|缺货|断货|无货|没货|sold out|out of stock", re.ASCII | re.IGNORECASE
+)
+
+
+def stock_notes(catalog: Catalog) -> list[str]:
+    """Texts that say the goods are sold out (shipping, returns, an attribute, an FAQ answer): the bot
+    answers stock from `stock`, which the streamer changes live; the text is quoted as written, after
+    a restock too (a shoe shop's trial: "目前已售罄" quoted as the shipping time beside 30 in stock)."""
+    notes = []
+    for p in catalog.products:
+        texts = {"shipping": p.shipping or "", "returns": p.returns or ""}
+        texts |= {
+            f"attributes.{k}": " ".join(v) if isinstance(v, list) else v for k, v in p.attributes.items()
+        }
+        texts |= {f"faq {f.id}": f.a for f in p.faq}
+        for where, text in texts.items():
+            said = _SOLD_OUT_SAID.search(text)
+            if said:
+                notes.append(
+                    f"{p.id}: {where} says {said.group(0)!r}, which stays as written after a restock; "
+                    "the stock is said from `stock`, which the console changes live"
                 )
     return notes
 

@@ -68,6 +68,14 @@ _MEASURED = re.compile(rf"[\d一二两三四五六七八九十半几每]\s*[{_ME
 # ("还有" before 吗 / 没 / 货 … asks whether there is any left: "安吉白茶还有吗")
 _AND = re.compile(r"(和|跟|与|还有(?![吗么嘛没不呢货\s?？]|$)|、|\band\b|&)")
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
+ALIAS_WEIGHT = 3.0  # an alias names its product more surely than a title's or a tag's word
+# what a comment asks the goods to be ("鞋面是真皮吗", "是不是纯棉的"): a title's or a tag's word said
+# there is the property asked, not a name ("真皮" of the leather boots, with sneakers on screen)
+_ASKED_TO_BE = re.compile(
+    r"是(?:不是)?\s*([^\s是吗嘛么呢不的?？,，]{1,8}?)\s*的?\s*(?:吗|嘛|么|呢|不|[?？]|$)"
+)
+# "the check one", "the grey one": a product picked by a word that names it
+_THE_X_ONE = re.compile(r"\bthe ([a-z][a-z-]+) one\b", re.ASCII)
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
 
@@ -111,6 +119,9 @@ _SHARED_KINDS = ("礼盒", "套装")
 # A title word saying whom or where the goods are for ("猫用", "家用", "四季通用", "车家两用", "专用"):
 # many products of a shelf are for the same, so it names none of them
 _FOR_USE = "用"
+# a title word saying how many come in a pack ("3条装" read as "条装", "盒装"): what the goods come in,
+# which a question about the pack asks ("几条装"), not a name
+_PACKED = re.compile(rf"[{_MEASURE_WORDS}]装")
 # How viewers name everyday goods differently from listing titles (general usage, any shelf): a
 # title word on the left is also reached by the words on the right.
 _SYNONYMS = {
@@ -296,12 +307,18 @@ class ShelfMatcher:
         for p in catalog.products:
             kw: dict[str, float] = {}
             for a in p.aliases:
-                kw[a.lower()] = 3.0
+                kw[a.lower()] = ALIAS_WEIGHT
             for w, titled in kinds.items():
                 if titled == [p]:
                     kw[w] = 1.0
             for w in tokens(p.title):
-                if len(w) >= 2 and w not in _GENERIC and not w.isdigit() and not w.endswith(_FOR_USE):
+                if (
+                    len(w) >= 2
+                    and w not in _GENERIC
+                    and not w.isdigit()
+                    and not w.endswith(_FOR_USE)
+                    and not _PACKED.fullmatch(w)
+                ):
                     kw.setdefault(w, 2.0)
             if p.title_en:
                 for w in _EN_TITLE_WORD.findall(p.title_en.lower()):
@@ -431,10 +448,13 @@ class ShelfMatcher:
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
         text = SENT_TO.sub(" ", _MEASURED.sub(" ", text))
         heard = sounds(text)
+        asked = [m.group(1).lower() for m in _ASKED_TO_BE.finditer(text)]
         for pid, kw in self.keywords.items():
             sounded = self.sounded[pid]
             s = 0.0
             for word, weight in kw.items():
+                if weight < ALIAS_WEIGHT and any(word in a for a in asked):
+                    continue  # a property asked of the goods, not their name
                 if mentions(word, text) or word in heads:
                     s += weight * (1 + 0.1 * len(word))
                 elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
@@ -487,6 +507,19 @@ class ShelfMatcher:
         if not said or any(mentions(a.lower(), text) for a in named.aliases):
             return False
         return all(mentions(w, self.listing[screen.id]) for w in said)
+
+    def _named_past(self, text: str, screen: Product, named: Product) -> bool:
+        """Whether another product is named past the one on screen: each word naming the one on
+        screen is part of a longer name of the other said ("duvet" of "down duvet"), or the
+        comment picks the other as "the X one" by a word only it is named by ("the check one, is
+        it 100% cotton?": "cotton" names both bed sets, "check" the other one)."""
+        if named.id == screen.id:
+            return False
+        ours, theirs = self._names_said(text, screen), self._names_said(text, named)
+        if ours and all(any(w in t and w != t for t in theirs) for w in ours):
+            return True
+        picked = {m.group(1) for m in _THE_X_ONE.finditer(text.lower())}
+        return any(w in picked and w not in ours for w in theirs)
 
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
@@ -542,7 +575,11 @@ class ShelfMatcher:
             if number is not None and self.catalog.by_link(number) is not None:
                 return ProductRef(None, "day_or_link", 0.0, number)
         screen = self.catalog.product(on_screen) if on_screen else None
-        if screen is not None and scores.get(screen.id, 0.0) > 0.0:
+        if (
+            screen is not None
+            and scores.get(screen.id, 0.0) > 0.0
+            and not (named is not None and self._named_past(text, screen, named))
+        ):
             # the product on screen is named too: the viewer asks about it, and the other names
             # are context ("用了防晒霜再上粉底会搓泥吗" watching the cushion foundation)
             return ProductRef(screen, "name", 0.9)

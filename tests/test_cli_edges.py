@@ -230,6 +230,18 @@ def test_check_catalog_notes_an_original_price_beside_prices_by_version(tmp_path
     assert "struck through" not in cohost("check-catalog", str(path)).stdout
 
 
+def test_check_catalog_notes_a_text_saying_sold_out(tmp_path: Path) -> None:
+    # a shoe shop's trial: after a restock to 30, "多久发货" was answered "目前已售罄，补货后72小时内发货"
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    assert "售罄" not in cohost("check-catalog", str(DEMO)).stdout
+    product = shelf["products"][0]
+    product["shipping"] = "目前已售罄，补货后72小时内发货"
+    path = tmp_path / "shelf.yaml"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    notes = cohost("check-catalog", str(path)).stdout
+    assert f"note: {product['id']}: shipping says '售罄'" in notes and "restock" in notes, notes
+
+
 def test_output_read_by_a_reader_that_stops_early_ends_without_a_traceback() -> None:
     # `cohost check-catalog shelf.yaml | head -1` printed a BrokenPipeError traceback
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}

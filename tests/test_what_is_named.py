@@ -1,0 +1,127 @@
+"""Which product and which listed value a comment names, as viewers of a shoe shop and a bedding
+shop asked them (two shops' trials): a wrong product or a wrong "yes" is a wrong answer sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.catalog import parse_catalog
+from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.qa import QASettings, answer_comment
+from recommender.encoder import TextEncoder
+
+SETTINGS = QASettings()
+
+
+def _product(pid: str, link: int, title: str, **more: object) -> dict[str, object]:
+    return {"id": pid, "link": link, "title": title, "category": "鞋包家纺", "price": 199, "stock": 9, **more}
+
+
+SHELF = {
+    "room_id": "shoes-and-beds",
+    "products": [
+        _product(
+            "sneakers",
+            1,
+            "复古厚底老爹鞋 增高运动鞋",
+            aliases=["老爹鞋", "dad shoes"],
+            attributes={"sizes": [str(n) for n in range(35, 46)], "upper": "超纤皮拼接透气网面"},
+            names={"upper": ["鞋面", "鞋面材质"]},
+        ),
+        _product(
+            "boots",
+            2,
+            "女士真皮切尔西短靴",
+            aliases=["切尔西靴", "chelsea boots"],
+            tags=["真皮", "短靴"],
+            attributes={"leather": "鞋面头层牛皮，内里羊皮"},
+            names={"leather": ["皮料", "皮质"]},
+        ),
+        _product(
+            "cotton-duvet",
+            3,
+            "新疆棉花被 春秋被",
+            title_en="Xinjiang cotton-filled duvet",
+            aliases=["棉花被", "棉被"],
+            attributes={"bed_sizes": ["1.5米床", "1.8米床", "2.0米床"]},
+        ),
+        _product(
+            "down-duvet",
+            4,
+            "白鹅绒羽绒被 冬季加厚",
+            title_en="White goose down duvet, winter weight",
+            aliases=["羽绒被", "down duvet"],
+            stock=0,
+        ),
+        _product(
+            "towels",
+            5,
+            "长绒棉毛巾 加厚吸水 3条装",
+            aliases=["毛巾", "towel"],
+            attributes={
+                "material": "长绒棉，100%纯棉",
+                "towel_size": "35x75cm，每条约130g",
+                "pack": "3条装，颜色随机",
+                "colors": ["浅灰", "米白", "雾蓝"],
+            },
+            names={"towel_size": ["毛巾尺寸", "尺寸"], "pack": ["装数", "几条"]},
+        ),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def room(encoder: TextEncoder) -> RoomKnowledge:
+    return build_knowledge(parse_catalog(SHELF), encoder, SETTINGS.dense_weight)
+
+
+def test_a_size_the_list_lacks_is_said_to_be_missing_not_taken_for_a_listed_one(room: RoomKnowledge) -> None:
+    # "有没有36.5码的" was guessed "有36"; "有46码吗" listed the sizes without saying 46 is not there
+    for text, said, unsaid in (
+        ("有没有36.5码的", "没有36.5码", "有36，"),
+        ("有46码吗", "没有46码", "链接有46"),
+        ("do you have size 46?", "has no size 46", "has 46"),
+        ("有38码吗", "有38", "没有"),
+    ):
+        d = answer_comment(text, room, "sneakers", SETTINGS)
+        said_text = d.reply or d.guess or ""
+        assert d.product_id == "sneakers" and d.source == "sizes", (text, d)
+        assert said in said_text and unsaid not in said_text, (text, said_text)
+
+
+def test_a_measure_asked_as_a_whole_number_finds_the_listed_decimal(room: RoomKnowledge) -> None:
+    # "2米的床有吗" was answered "没有2米，床尺寸：1.5米床/1.8米床/2.0米床"
+    d = answer_comment("2米的床有吗", room, "cotton-duvet", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert "2.0米床" in said and "没有" not in said.split("，")[0], d
+    d = answer_comment("有1米2的吗", room, "cotton-duvet", SETTINGS)
+    assert "没有1.2米" in (d.reply or d.guess or ""), d
+
+
+def test_a_property_asked_is_not_a_product_named(room: RoomKnowledge) -> None:
+    # "鞋面是真皮吗" watching the sneakers was answered with the boots' leather: 真皮 is in the
+    # boots' title, and here it is what is asked of the sneakers on screen
+    d = answer_comment("鞋面是真皮吗", room, "sneakers", SETTINGS)
+    assert d.product_id == "sneakers", d
+    assert "头层牛皮" not in (d.reply or d.guess or ""), d
+    # a name said outright still names its product
+    d = answer_comment("切尔西靴是真皮吗", room, "sneakers", SETTINGS)
+    assert d.product_id == "boots", d
+
+
+def test_a_longer_name_of_another_product_wins_over_its_part_naming_the_one_on_screen(
+    room: RoomKnowledge,
+) -> None:
+    # "is the down duvet in stock" watching the cotton duvet was told "Link 3 has ... in stock";
+    # the down duvet is sold out
+    d = answer_comment("is the down duvet in stock", room, "cotton-duvet", SETTINGS)
+    assert d.product_id == "down-duvet" and "sold out" in (d.reply or d.guess or ""), d
+    # the product on screen named alone is still the one asked
+    d = answer_comment("is the duvet in stock", room, "cotton-duvet", SETTINGS)
+    assert d.product_id == "cotton-duvet", d
+
+
+def test_how_many_come_in_a_pack_is_asked_not_named(room: RoomKnowledge) -> None:
+    # "毛巾几条装" of towels titled "3条装" was answered with their size, or held: 条装 was taken for a name
+    d = answer_comment("#5 毛巾几条装", room, None, SETTINGS)
+    assert d.kind == "answer" and d.product_id == "towels" and d.source == "pack", d
