@@ -80,6 +80,8 @@ class ProductEn(BaseModel):
     faq: dict[str, FaqAnswer] = Field(default_factory=dict)
     # FAQ questions in English by FAQ id: what the English console and review page name an entry by
     questions: dict[str, FaqAnswer] = Field(default_factory=dict)
+    # the English names of the versions the product is priced by (`prices`): "1.8米床": "1.8 m bed"
+    versions: dict[str, Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=dict)
 
     @field_validator("attributes", mode="before")
     @classmethod
@@ -246,6 +248,16 @@ class Product(BaseModel):
                 raise ValueError(f"names.{key}: give at least one name")
         return self
 
+    @model_validator(mode="after")
+    def _english_versions_are_of_prices(self) -> Product:
+        for version in self.en.versions if self.en is not None else {}:
+            if version not in self.prices:
+                known = " / ".join(self.prices) or "none: it has no prices by version"
+                raise ValueError(
+                    f"en.versions.{version}: the product has no version {version!r} (it has: {known})"
+                )
+        return self
+
     @model_serializer(mode="wrap")
     def _without_absent_en(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a product without English values, taught wordings or names dumps as it did before they existed:
@@ -273,6 +285,13 @@ class Product(BaseModel):
         if key in ("shipping", "returns"):
             return getattr(self.en, key)
         return self.en.attributes.get(key)
+
+    def version_name(self, version: str, lang: str) -> str:
+        """A version of `prices` as a reply in `lang` names it: in English, the catalog's English
+        name for it, if it gives one."""
+        if lang == "en" and self.en is not None:
+            return self.en.versions.get(version, version)
+        return version
 
     def en_answer(self, faq_id: str) -> str | None:
         """The English answer of an FAQ entry, if the catalog gives one."""

@@ -1127,7 +1127,14 @@ def price_version(product: Product, text: str) -> str | None:
     if not product.prices:
         return None
     said = _in_metres(text.lower())
-    named = [v for v in product.prices if _says_version(v.lower(), said) or _says_parts(v.lower(), said)]
+    named = [
+        v
+        for v in product.prices
+        if any(
+            _says_version(n, said) or _says_parts(n, said)
+            for n in {v.lower(), product.version_name(v, "en").lower()}
+        )
+    ]
     if not named:
         named = _by_measure(list(product.prices), said) or _by_own_part(list(product.prices), said)
     if not named and _CN_COUNT.search(said):
@@ -1240,12 +1247,14 @@ def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str, 
         amount = product.prices[version]
         if lang == "zh":
             return f"{name}{version}现在{zh_amount(amount, currency)}{sold_zh}"
-        return f"{name} ({display}) is {sym}{money(amount)} now for {version}.{sold_en}"
+        return f"{name} ({display}) is {sym}{money(amount)} now for {product.version_name(version, 'en')}.{sold_en}"
     if product.prices:
         if lang == "zh":
             each = "/".join(f"{v}{zh_amount(a, currency)}" for v, a in product.prices.items())
             return f"{name}现在{each}{sold_zh}"
-        each = ", ".join(f"{sym}{money(a)} for {v}" for v, a in product.prices.items())
+        each = ", ".join(
+            f"{sym}{money(a)} for {product.version_name(v, 'en')}" for v, a in product.prices.items()
+        )
         return f"{name} ({display}) is {each} now.{sold_en}"
     if lang == "zh":
         extra = f"（原价{zh_amount(product.was_price, currency)}）" if product.was_price else ""
@@ -1445,6 +1454,9 @@ def english_notes(catalog: Catalog) -> list[str]:
             if v is not None and has_han(" ".join(v) if isinstance(v, list) else v) and product.en_value(k) is None
         ]  # fmt: skip
         missing += [f"faq {f.id}" for f in product.faq if has_han(f.a) and product.en_answer(f.id) is None]
+        missing += [
+            f"version {v}" for v in product.prices if has_han(v) and product.version_name(v, "en") == v
+        ]
         if missing:
             notes.append(
                 f"{product.id} en: no English for {', '.join(missing)}; English replies quote its Chinese"

@@ -13,7 +13,7 @@ import yaml
 
 from bot.config import BUNDLED_CATALOG
 from domain.catalog import Catalog, CatalogError, parse_catalog
-from handlers.fields import IN_CHINESE
+from handlers.fields import IN_CHINESE, english_notes
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import QASettings, answer_comment
 from handlers.review import add_faq
@@ -140,6 +140,32 @@ def test_a_bad_english_key_is_a_clear_catalog_error() -> None:
     data = _demo_data()
     data["products"][0]["en"]["attributes"]["colors"] = ["Cream white", "Oatmeal"]
     with pytest.raises(CatalogError, match=r"en\.attributes\.colors: 2 values for the 3 of attributes"):
+        parse_catalog(data, "shelf.yaml")
+
+
+def test_versions_priced_apart_are_named_in_english(encoder: TextEncoder) -> None:
+    # a bedding shop's trial: "Link 1 is ¥459 now for 1.8米床." to an English question
+    data = _demo_data()
+    bed = data["products"][0]
+    bed["prices"] = {"1.5米床": bed["price"], "1.8米床": bed["price"] + 60}
+    bed["en"]["versions"] = {"1.5米床": "1.5 m bed", "1.8米床": "1.8 m bed"}
+    catalog = parse_catalog(data, "shelf.yaml")
+    room = build_knowledge(catalog, encoder, SETTINGS.dense_weight)
+    d = answer_comment("how much is the 1.8 m bed one?", room, bed["id"], SETTINGS)
+    assert d.source == "price" and "for 1.8 m bed" in (d.reply or d.guess or ""), d
+    assert not HAN.search(d.reply or d.guess or ""), d
+    d = answer_comment("how much?", room, bed["id"], SETTINGS)
+    assert "for 1.5 m bed" in (d.reply or d.guess or "") and "for 1.8 m bed" in (d.reply or d.guess or ""), d
+    # a Chinese question still names the shelf's version
+    d = answer_comment("1米8的多少钱", room, bed["id"], SETTINGS)
+    assert "1.8米床" in (d.reply or d.guess or ""), d
+    # check-catalog says which versions English replies will name in Chinese
+    assert not any("version 1.8米床" in n for n in english_notes(catalog))
+    del bed["en"]["versions"]["1.8米床"]
+    assert any("version 1.8米床" in n for n in english_notes(parse_catalog(data, "shelf.yaml")))
+    # a version the product is not priced by is a clear catalog error
+    bed["en"]["versions"]["2米床"] = "2 m bed"
+    with pytest.raises(CatalogError, match=r"en\.versions\.2米床: the product has no version '2米床'"):
         parse_catalog(data, "shelf.yaml")
 
 
