@@ -123,7 +123,7 @@ class Product(BaseModel):
     )
     # what the shelf calls an attribute whose key is code ("heel_height": 跟高), first the name the
     # console and the replies show, then other words viewers use; matched like the field's own name
-    names: dict[str, tuple[Annotated[str, Field(min_length=2, max_length=20)], ...]] = Field(
+    names: dict[str, tuple[Annotated[str, Field(min_length=2, max_length=40)], ...]] = Field(
         default_factory=dict
     )
 

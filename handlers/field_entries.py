@@ -109,6 +109,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "abv": ("度数", "酒精度", "多少度", "几度", "alcohol", "abv", "how strong"),
     "alcohol": ("酒精度", "度数", "多少度", "几度", "alcohol", "abv", "how strong"),
     "alcohol_content": ("酒精度", "度数", "多少度", "几度", "alcohol content", "abv"),
+    "thread_count": ("支数", "多少支", "thread count"),
 }
 # common words of attribute keys, named in Chinese, for keys the lexicon does not hold whole
 WORD_ZH: dict[str, str] = {
@@ -188,6 +189,21 @@ WORD_ZH: dict[str, str] = {
     "compatible": "兼容",
     "installation": "安装",
     "style": "款式",
+    # shoes, bags and bedding: the dictionary's first senses are others' (sole: 唯一, lining: 线路)
+    "heel": "鞋跟 跟高",
+    "sole": "鞋底",
+    "outsole": "大底 鞋底",
+    "insole": "鞋垫",
+    "upper": "鞋面",
+    "lining": "内里 里衬",
+    "toe": "鞋头",
+    "shaft": "靴筒 筒高",
+    "strap": "带子 肩带 表带",
+    "leather": "皮料 皮质",
+    "filling": "填充物",
+    "fill": "填充",
+    "thread": "支数",
+    "shape": "形状",
     "not": "不宜 不能",  # "not_suitable_for": who must not use it
 }
 

@@ -227,8 +227,9 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         "material",
         ("material", "fabric"),
         _rx(
-            r"(材质|面料|布料|料子|什么料|啥料|纯棉|全棉|棉的|真皮|皮的|羊毛|涤纶|聚酯|什么做的|啥做的)",
-            r"\b(material|fabric|cotton|leather|wool|polyester|made (of|from))\b",
+            r"(材质|面料|布料|料子|什么料|啥料|纯棉|全棉|棉的|真皮|皮的|羊毛|涤纶|聚酯|什么做的|啥做的"
+            r"|什么钢|啥钢|哪种钢|什么金属)",
+            r"\b(material|fabric|cotton|leather|wool|polyester|made (of|from)|what steel)\b",
         ),
     ),
     (
@@ -387,12 +388,30 @@ _SIZE_TOKEN = re.compile(
     re.ASCII,
 )
 # list attributes that say whom or what a product suits, not what it comes in ("适合敏感肌")
+# how a reply says a listed item is (or is not) one of the field's: "有XL" / "没有XL", "适合油皮" /
+# "不适合…", "fits iPhone 15" / "does not fit …" (a key holding "compatib" or "model": which devices)
 _SUITS = {
-    "skin_type": ("适合", "suits"),
-    "suitable_for": ("适合", "suits"),
-    "compatibility": ("适配", "works with"),
-    "platform": ("支持", "works on"),
+    "skin_type": ("适合", "suits", "does not suit"),
+    "suitable_for": ("适合", "suits", "does not suit"),
+    "compatibility": ("适配", "works with", "does not work with"),
+    "platform": ("支持", "works on", "does not work on"),
+    # a cooker's or a device's functions and modes: "能做蛋糕吗" → "支持蛋糕" (not "有蛋糕", there is cake)
+    "functions": ("支持", "has", "does not have"),
+    "function": ("支持", "has", "does not have"),
+    "modes": ("支持", "has", "does not have"),
+    "programs": ("支持", "has", "does not have"),
+    "features": ("支持", "has", "does not have"),
 }
+_LISTS = ("有", "comes in", "has no")
+_FITS = ("适配", "fits", "does not fit")
+
+
+def _suits(key: str) -> tuple[str, str, str]:
+    """How a reply says an item is of this list field, and that it is not (Chinese, English)."""
+    if key in _SUITS:
+        return _SUITS[key]
+    return _FITS if "compatib" in key or "model" in key or "device" in key else _LISTS
+
 
 _LABELS_ZH = {
     "year": "年份",
@@ -670,7 +689,36 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
                 continue
             if lv in text and not _part_of_number(lv, text):
                 return FieldMatch(key, 0.9, shelf)
-    return _asked_size_number(text, product)
+            # "iphone15 pro max" of "iPhone 15 Pro Max": a model typed without its spaces
+            squeezed, bare = lv.replace(" ", ""), text.replace(" ", "")
+            if squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare):
+                return FieldMatch(key, 0.9, shelf)
+    return _asked_size_number(text, product) or _asked_model(text, product)
+
+
+# a device model as viewers type it: a brand or series, a number, maybe a suffix ("iphone14",
+# "小米 15", "mate60 pro")
+_MODEL = re.compile(r"([a-z一-鿿]+?)\s*(\d{1,3})(?![\d.])", re.IGNORECASE)
+
+
+def _asked_model(text: str, product: Product) -> FieldMatch | None:
+    """A device model of a brand or series the product's list of models names, with a number none of
+    them has ("1号有iphone14的吗" of a case for iPhone 15 and 16): the model as asked, so the reply says
+    the product does not fit it. A listed item that starts with the same brand and number ("iPhone
+    15全系列") may cover it: then nothing is said here."""
+    for key, value in product.attributes.items():
+        if not isinstance(value, list) or _suits(key) != _FITS:
+            continue
+        items = [v.lower().replace(" ", "") for v in value]
+        brands = {m.group(1) for v in items if (m := _MODEL.match(v))}
+        for m in _MODEL.finditer(text.lower()):
+            brand = next((b for b in brands if m.group(1).endswith(b)), None)
+            if brand is None:
+                continue
+            said = brand + m.group(2)
+            if not any(v.startswith(said) for v in items):
+                return FieldMatch(key, 0.9, text[m.end(1) - len(brand) : m.end()].strip())
+    return None
 
 
 def _part_of_number(value: str, text: str) -> bool:
@@ -1299,16 +1347,17 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
                     (i for i, v in enumerate(value) if _holds_amount(v.lower(), match.asked.lower())), None
                 )
             hit = value[at] if at is not None else None
-            verb_zh, verb_en = _SUITS.get(key, ("有", "comes in"))
+            verb_zh, verb_en, not_en = _suits(key)
+            not_zh = "没有" if verb_zh == "有" else "不" + verb_zh
             if lang == "zh":
                 return (
-                    f"{name}{verb_zh}{hit}" if hit else f"{name}没有{match.asked}"
+                    f"{name}{verb_zh}{hit}" if hit else f"{name}{not_zh}{match.asked}"
                 ) + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
             listed = _join(shown, lang)
             return (
                 f"{name} {verb_en} {shown[at]}."
                 if at is not None
-                else f"{name} has no {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
+                else f"{name} {not_en} {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
             ) + f" {english_label.capitalize()}{quoted_in_chinese(listed)}: {listed}."
         value_text = _join(shown, lang)
     else:
@@ -1412,7 +1461,8 @@ def price_notes(catalog: Catalog) -> list[str]:
 
 # a stock state written into a text ("目前已售罄，补货后72小时内发货"): stale once the stock changes live
 _SOLD_OUT_SAID = re.compile(
-    r"售罄|卖完|卖光|缺货|断货|无货|没货|sold out|out of stock", re.ASCII | re.IGNORECASE
+    r"售罄|卖完|卖光|缺货|断货|无货|没货|补货中|待补货|sold out|out of stock|restocking",
+    re.ASCII | re.IGNORECASE,
 )
 
 

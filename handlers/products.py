@@ -25,10 +25,15 @@ _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 _SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
 # counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
 _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
+# a unit after a number: it measures the goods ("20cm", "500ml", "1.5米"), it names no link
+_UNIT_AFTER = r"(?:cm|mm|ml|kg|mah|[glwv](?![a-z])|厘米|毫米|毫升|公斤|米|寸|升|码|瓦|度|岁|\.\d)"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
-    # "链接3" but not "3号链接5斤多少个" nor "5号链接一箱几个": a number with a measure after it
-    re.compile(rf"(链接|连接|宝贝|商品)\s*(\d{{1,3}}(?!\d)|{CN_NUM}(?!{CN_NUM}))(?!\s*[{_MEASURE_WORDS}])"),
+    # "链接3" but not "3号链接5斤多少个", "5号链接一箱几个" nor "3号链接20cm多少钱": a number with a
+    # measure word or a unit after it
+    re.compile(
+        rf"(链接|连接|宝贝|商品)\s*(\d{{1,3}}(?!\d)|{CN_NUM}(?!{CN_NUM}))(?!\s*(?:[{_MEASURE_WORDS}]|{_UNIT_AFTER}))"
+    ),
     re.compile(rf"第\s*{_NUM}\s*(个|号|款|件)"),
     re.compile(r"#\s*(\d{1,3})"),
     # "15#多少钱": the number before the sign, as viewers type it on the phone keypad

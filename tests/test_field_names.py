@@ -67,13 +67,21 @@ def test_a_word_around_a_name_asks_no_field(demo_catalog: Catalog) -> None:
     assert asked == {"老师好": [], "这个课多少钱": ["price"], "讲师是谁": ["teacher"]}
 
 
-@pytest.mark.parametrize("bad", [None, {"a": 1}, "码", True, ["跟高", ""]])
+@pytest.mark.parametrize("bad", [None, {"a": 1}, "码", True, ["跟高", ""], ["跟高", "x" * 41]])
 def test_a_name_that_is_no_name_is_refused(demo_catalog: Catalog, bad: object) -> None:
     data = demo_catalog.model_dump(mode="json")
     key = next(iter(data["products"][0]["attributes"]))
     data["products"][0]["names"] = {key: bad}
     with pytest.raises(CatalogError, match=rf"product d01, field names\.{key}\.\d: "):
         parse_catalog(data, "shelf.yaml")
+
+
+def test_an_english_name_of_a_few_words_is_a_name(demo_catalog: Catalog) -> None:
+    # a phone-accessory shop's trial: "fast-charge protocols" (21 characters) was refused at 20
+    data = demo_catalog.model_dump(mode="json")
+    key = next(iter(data["products"][0]["attributes"]))
+    data["products"][0]["names"] = {key: ["快充协议", "fast-charge protocols"]}
+    assert parse_catalog(data, "shelf.yaml").products[0].names[key][1] == "fast-charge protocols"
 
 
 def test_a_product_with_names_survives_a_live_change(demo_catalog: Catalog) -> None:

@@ -1,5 +1,6 @@
-"""Which product and which listed value a comment names, as viewers of a shoe shop and a bedding
-shop asked them (two shops' trials): a wrong product or a wrong "yes" is a wrong answer sent."""
+"""Which product and which listed value a comment names, as viewers of shoe, bedding, kitchenware
+and phone-accessory shops asked them (four shops' trials): a wrong product or a wrong "yes" is a
+wrong answer sent."""
 
 from __future__ import annotations
 
@@ -66,6 +67,31 @@ SHELF = {
             },
             names={"towel_size": ["毛巾尺寸", "尺寸"], "pack": ["装数", "几条"]},
         ),
+        _product(
+            "wok",
+            6,
+            "316不锈钢炒锅",
+            aliases=["炒锅", "wok"],
+            prices={"30cm": 199, "32cm": 229},
+            attributes={"material": "316L不锈钢复合底"},
+        ),
+        _product(
+            "case",
+            7,
+            "磁吸手机壳",
+            aliases=["手机壳", "phone case"],
+            attributes={
+                "compatible_models": ["iPhone 15", "iPhone 15 Pro", "iPhone 16", "iPhone 16 Pro Max"]
+            },
+            names={"compatible_models": ["适用机型", "compatible models"]},
+        ),
+        _product(
+            "cooker",
+            8,
+            "智能电饭煲 3L",
+            aliases=["电饭煲"],
+            attributes={"functions": ["煮饭", "煮粥", "煲汤", "蛋糕", "保温"]},
+        ),
     ],
 }
 
@@ -125,3 +151,29 @@ def test_how_many_come_in_a_pack_is_asked_not_named(room: RoomKnowledge) -> None
     # "毛巾几条装" of towels titled "3条装" was answered with their size, or held: 条装 was taken for a name
     d = answer_comment("#5 毛巾几条装", room, None, SETTINGS)
     assert d.kind == "answer" and d.product_id == "towels" and d.source == "pack", d
+
+
+def test_a_size_after_the_link_measures_the_goods_it_names_no_second_link(room: RoomKnowledge) -> None:
+    # "3号链接20cm多少钱" went to the queue as "a link named is not on the shelf": 链接20 was read
+    for text in ("6号链接32cm多少钱", "6号链接 32cm的多少钱"):
+        d = answer_comment(text, room, None, SETTINGS)
+        assert d.product_id == "wok" and "32cm现在229元" in (d.reply or d.guess or ""), (text, d)
+
+
+def test_a_phone_model_the_list_lacks_is_said_not_to_fit(room: RoomKnowledge) -> None:
+    # "1号有iphone14的吗" got the list of models without a "no"; "Link 1 comes in iPhone 16 Pro Max."
+    for text, said in (
+        ("7号有iphone14的吗", "不适配iphone14"),
+        ("7号链接iphone16 pro max能用吗", "适配iPhone 16 Pro Max"),
+        ("does link 7 fit iphone 13?", "does not fit iphone 13"),
+        ("is link 7 compatible with iphone 15 pro?", "fits iPhone 15 Pro"),
+    ):
+        d = answer_comment(text, room, None, SETTINGS)
+        assert d.product_id == "case" and d.source == "compatible_models", (text, d)
+        assert said in (d.reply or d.guess or ""), (text, d)
+
+
+def test_a_function_listed_is_said_as_supported(room: RoomKnowledge) -> None:
+    # "能做蛋糕吗" → "5号链接有蛋糕" read as "there is cake"
+    d = answer_comment("能做蛋糕吗", room, "cooker", SETTINGS)
+    assert d.source == "functions" and "8号链接支持蛋糕" in (d.reply or d.guess or ""), d
