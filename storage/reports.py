@@ -57,6 +57,12 @@ def live_counters(room_id: str, since: float, now: float | None = None) -> tuple
              and status = 'queue_full' and coalesce(kind, 'question') = 'question') as not_queued,
           (select count(*) from escalations where room_id = :room and created_at >= :since
              and status = 'answered' and coalesce(kind, 'question') = 'question') as streamer_answered,
+          -- answers the room's reply budget kept off the room's screen: to their askers alone, or
+          -- (hygiene.over_cap: drop) not sent
+          ((select count(*) from replies where room_id = :room and created_at >= :since and author = 'bot'
+              and audience = 'asker' and coalesce(source, '') != 'complaint')
+           + (select count(*) from room_events where room_id = :room and created_at >= :since
+              and event = 'reply_dropped')) as over_budget,
           (select count(*) from card_impressions where room_id = :room and created_at >= :since)
             as cards_shown,
           (select count(*) from card_clicks where room_id = :room and created_at >= :since) as clicks,

@@ -7,6 +7,7 @@ import asyncio
 import sqlite_utils
 
 from domain.catalog import Catalog
+from tests.conftest import TOKEN
 
 
 def _flush(live) -> None:
@@ -150,6 +151,12 @@ async def test_answers_beyond_the_rooms_reply_budget_go_to_the_asker_alone(
     db = sqlite_utils.Database(live.db_path)
     audiences = {r["reply_id"]: r["audience"] for r in db["replies"].rows}
     assert audiences == {ack1["reply_id"]: "room", ack2["reply_id"]: "asker"}
+    # the streamer's console says so (a phone-accessory shop's trial: 25 of 68 answers went to their
+    # askers alone, and nothing on the console told)
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    counters = (await streamer.call("console_state"))["counters"]
+    assert (counters["answered"], counters["over_budget"]) == (2, 1), counters
 
 
 async def test_a_viewer_who_asked_twice_gets_a_private_follow_up_once(live_server) -> None:

@@ -53,6 +53,7 @@
       "counter.viewers": "在线观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
       "counter.not_queued": "超限未入队",
+      "counter.over_budget": "超回复上限仅私信",
       "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
       "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额", "counter.since": "统计起点",
       "reason.paused": "机器人已暂停", "reason.approve": "待审核（置信度低）", "reason.low_confidence": "把握不大",
@@ -116,6 +117,7 @@
       "counter.viewers": "viewers online", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
       "counter.not_queued": "over limit, not queued",
+      "counter.over_budget": "over reply limit, to asker only",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
       "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue", "counter.since": "counting since",
       "reason.paused": "bot paused", "reason.approve": "waiting for approval (unsure)",
@@ -167,9 +169,11 @@
   }
 
   // not_queued: questions handed over while their viewer already had hygiene.queue_per_viewer open;
-  // shown only when there are some (a warning, not a figure of every show)
+  // over_budget: answers the room's reply limit sent to their askers alone (or dropped); each shown
+  // only when there are some (a warning, not a figure of every show)
   const COUNTERS = ["viewers", "comments_per_min", "comments", "questions", "answered", "escalated",
-    "not_queued", "streamer_answered", "cards_shown", "clicks", "carts", "orders", "revenue"];
+    "not_queued", "over_budget", "streamer_answered", "cards_shown", "clicks", "carts", "orders", "revenue"];
+  const WARNINGS = ["not_queued", "over_budget"];
 
   const socket = io({ transports: ["websocket", "polling"] });
   const products = new Map(); // product_id -> the shelf's product
@@ -321,7 +325,7 @@
   /* -- counters -------------------------------------------------------------------------------- */
   const counterBox = $("counters");
   for (const key of COUNTERS) {
-    counterBox.append(el("div", { class: "counter", dataset: { counter: key }, hidden: key === "not_queued" },
+    counterBox.append(el("div", { class: "counter", dataset: { counter: key }, hidden: WARNINGS.includes(key) },
       el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
   // since when they count: the show's first comment after 30 minutes without one (found again after a restart)
@@ -342,7 +346,7 @@
     for (const key of COUNTERS) {
       const b = counterBox.querySelector(`[data-counter="${key}"] b`);
       const value = key === "revenue" ? money(c[key]) : c[key];
-      if (key === "not_queued") b.parentElement.hidden = !value;
+      if (WARNINGS.includes(key)) b.parentElement.hidden = !value;
       if (value !== undefined && b.textContent !== String(value)) {
         b.textContent = String(value);
         fit(b);
