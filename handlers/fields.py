@@ -663,11 +663,21 @@ def asks_availability(text: str) -> bool:
     return bool(_ASKS_THERE.search(text))
 
 
+# whether goods are left, asked of a version named ("1.5匹有现货吗", "香槟色还有货吗"): the stock is
+# asked, which a list of versions does not say
+_GOODS_LEFT = re.compile(r"现货|有货|没货|库存|货吗|\bin stock\b", re.ASCII)
+
+
+def asks_goods_left(text: str) -> bool:
+    """Whether the comment asks if any goods are left ("12公斤有现货吗", "香槟色还有货吗")."""
+    return bool(_GOODS_LEFT.search(text))
+
+
 def _asked_value(text: str, product: Product) -> FieldMatch | None:
     """A value of a list attribute named in the comment ("有XL吗", "有黑色吗"). Naming a value
     without asking whether it is there ("白色的会透吗") is a weak sign: the question is elsewhere."""
     hit = _asked_value_raw(text, product) or _asked_measure(text, product) or _asked_colour(text, product)
-    if hit is None or _AVAILABILITY.search(text):
+    if hit is None or (_AVAILABILITY.search(text) and not _GOODS_LEFT.search(text)):
         return hit
     return FieldMatch(hit.key, 0.55, hit.asked)
 
@@ -836,7 +846,14 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
     # "4两母的多少": how much a version named costs; "熟的多少" (the ripe one), of a product priced
     # by version, how much one of them does
     how_much = product is not None and product.prices and _ENDS_HOW_MUCH.search(text)
-    if how_much and (version is not None or "的多少" in text) and all(f.key != "price" for f in found):
+    # not when another field is asked outright: "中长款衣长多少" asks the long version's length
+    outright = any(f.key != "price" and f.strength >= 0.8 for f in found)
+    if (
+        how_much
+        and (version is not None or "的多少" in text)
+        and not outright
+        and all(f.key != "price" for f in found)
+    ):
         found.append(FieldMatch("price", 0.85))
     if version is not None:  # "1米8的多少钱" of a bed priced by size: that size's price
         found = [FieldMatch(f.key, f.strength, version) if f.key == "price" else f for f in found]
@@ -1368,14 +1385,14 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
 
 
 def _holds_amount(item: str, asked: str) -> bool:
-    """Whether a listed item says the amount asked, as written or as the same number ("2.0米床" of
-    "2米"; not "1.2米" of "2米")."""
+    """Whether a listed item says the amount asked, as written or as the same number in the same unit
+    ("2.0米床" of "2米", "12公斤" of "12kg"; not "1.2米" of "2米")."""
     if re.search(rf"(?<![\d.]){re.escape(asked)}(?![\d.])", item, re.ASCII):
         return True
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(\D+)", asked, re.ASCII)
     if m is None:
         return False
-    number, unit = float(m.group(1)), re.escape(m.group(2).strip())
+    number, unit = float(m.group(1)), _unit_forms(m.group(2).strip())  # "12kg" of "12公斤" too
     return any(float(n) == number for n in re.findall(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{unit}", item, re.ASCII))
 
 
@@ -1430,8 +1447,8 @@ def priced_from(product: Product) -> bool:
 
 def price_notes(catalog: Catalog) -> list[str]:
     """Products whose `price` is not the lowest of their `prices`: their price questions go to the
-    streamer (the versions' prices may be old); an
-    `original_price` beside `prices`, shown as the lowest version's discount. And attributes that give
+    streamer (the versions' prices may be old); an `original_price` beside `prices`, shown as the
+    lowest version's discount. And attributes that give
     several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where a price question
     naming a version is answered with the one `price`."""
     notes = [

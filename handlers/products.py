@@ -72,7 +72,6 @@ _EARLIER = re.compile(r"(上一个|上一款|上一件|前一个|刚才那|刚�
 _MEASURED = re.compile(rf"[\d一二两三四五六七八九十半几每]\s*[{_MEASURE_WORDS}]")
 # ("还有" before 吗 / 没 / 货 … asks whether there is any left: "安吉白茶还有吗")
 _AND = re.compile(r"(和|跟|与|还有(?![吗么嘛没不呢货\s?？]|$)|、|\band\b|&)")
-# "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 ALIAS_WEIGHT = 3.0  # an alias names its product more surely than a title's or a tag's word
 # what a comment asks the goods to be ("鞋面是真皮吗", "是不是纯棉的"): a title's or a tag's word said
 # there is the property asked, not a name ("真皮" of the leather boots, with sneakers on screen)
@@ -81,6 +80,7 @@ _ASKED_TO_BE = re.compile(
 )
 # "the check one", "the grey one": a product picked by a word that names it
 _THE_X_ONE = re.compile(r"\bthe ([a-z][a-z-]+) one\b", re.ASCII)
+# "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
 

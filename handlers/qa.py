@@ -30,6 +30,7 @@ from handlers.fields import (
     asks_custom,
     asks_deal_only,
     asks_fee,
+    asks_goods_left,
     asks_other_amount,
     asks_price,
     asks_unit_price,
@@ -42,6 +43,7 @@ from handlers.fields import (
     named_parts,
     naming,
     other_version,
+    price_version,
     prices_agree,
     quoted_in_chinese,
     render_field,
@@ -81,6 +83,7 @@ OPINION = "asks the streamer's judgement, which the listing does not give"
 UNIT_PRICE = "asks the price of one gram, jin or metre, which the price does not say"
 CUSTOM = "asks for something made to order, which the listing does not say"
 ALONE = "asks to buy one piece of a set, which the listing does not say"
+GOODS_LEFT = "asks whether any are left, which the list of versions does not say"
 PRICES_OLD = "the price was changed, and each version's price is the catalog's"
 SAYS_LESS = frozenset(
     {
@@ -96,6 +99,7 @@ SAYS_LESS = frozenset(
         UNIT_PRICE,
         CUSTOM,
         PRICES_OLD,
+        GOODS_LEFT,
     }
 )
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
@@ -426,8 +430,10 @@ def decide(
         product = room.catalog.product(top.doc.product_id or "")
 
     if best_field is None and _follows_up(t, ref, product, u.asked_before):
-        # "3号呢" right after "1号多少钱": the same field, of the product named now
-        best_field = FieldMatch(u.asked_before or "", 0.85)
+        # "3号呢" right after "1号多少钱": the same field, of the product named now; "75的呢" after
+        # "65寸多少钱": the price of the version named now
+        version = price_version(product, t) if product is not None and u.asked_before == "price" else None
+        best_field = FieldMatch(u.asked_before or "", 0.85, version)
     strong_field = best_field is not None and best_field.strength >= 0.8
     if asks_streamer_fit(t) or (asks_model_fit(t) and not _states_the_model(product)):
         return Decision(
@@ -604,6 +610,10 @@ def _decide_learned(
         # "34的多重" against the weight the listing gives for the 32cm pan, "有没有宽5mm的款" against a
         # 3mm band: another version's value
         return _as_guess(answer, OTHER_VERSION)
+    if listed and asks_goods_left(u.text):
+        # "12公斤有现货吗", "1.5匹有現貨嗎": the version is on the list; whether any are left, the
+        # stock of the product says at best, and of that version nothing does
+        return _as_guess(answer, GOODS_LEFT)
     if best.is_field and asks_opinion(u.text):
         # "什么颜色好看 主播推荐一下" against the colour list: the options, not which is best
         return _as_guess(answer, OPINION)
@@ -886,7 +896,11 @@ _FOLLOW_UP = re.compile(
 
 
 def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: str | None) -> bool:
-    """A bare "what about this one" naming a product, after the viewer's answered field question."""
+    """A bare "what about this one" naming a product, after the viewer's answered field question; or,
+    after a price question, naming another version of the product priced by version ("75的呢" after
+    "65寸多少钱")."""
+    if asked_before == "price" and product is not None and price_version(product, t) is not None:
+        return bool(_FOLLOW_UP.fullmatch(t))
     if not asked_before or product is None or ref.how not in ("link", "name", "this", "earlier"):
         return False
     has = asked_before in ("price", "stock") or field_value(product, asked_before) not in (None, "", [])

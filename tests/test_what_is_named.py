@@ -92,6 +92,33 @@ SHELF = {
             aliases=["电饭煲"],
             attributes={"functions": ["煮饭", "煮粥", "煲汤", "蛋糕", "保温"]},
         ),
+        _product(
+            "jacket",
+            9,
+            "白鸭绒羽绒服",
+            aliases=["羽绒服"],
+            price=399,
+            prices={"短款": 399, "中长款": 499},
+            attributes={"length": "短款衣长约65cm，中长款衣长约95cm"},
+        ),
+        _product(
+            "washer",
+            10,
+            "滚筒洗衣机",
+            aliases=["洗衣机"],
+            price=2699,
+            prices={"10公斤": 2699, "12公斤": 3299},
+            attributes={"capacity": ["10公斤", "12公斤"]},
+        ),
+        _product(
+            "tv",
+            11,
+            "4K液晶电视",
+            aliases=["电视"],
+            price=2599,
+            prices={"55英寸": 2599, "65英寸": 3499, "75英寸": 4999},
+            attributes={"screen_size": ["55英寸", "65英寸", "75英寸"]},
+        ),
     ],
 }
 
@@ -177,3 +204,31 @@ def test_a_function_listed_is_said_as_supported(room: RoomKnowledge) -> None:
     # "能做蛋糕吗" → "5号链接有蛋糕" read as "there is cake"
     d = answer_comment("能做蛋糕吗", room, "cooker", SETTINGS)
     assert d.source == "functions" and "8号链接支持蛋糕" in (d.reply or d.guess or ""), d
+
+
+def test_a_version_named_in_another_fields_question_asks_that_field(room: RoomKnowledge) -> None:
+    # "中长款衣长多少" was answered "4号链接中长款现在499元": the version made a length question a price one
+    d = answer_comment("中长款衣长多少", room, "jacket", SETTINGS)
+    assert d.source == "length" and "499" not in (d.reply or d.guess or ""), d
+    d = answer_comment("中长款多少", room, "jacket", SETTINGS)
+    assert d.source == "price" and "中长款现在499元" in (d.reply or d.guess or ""), d
+
+
+def test_a_listed_amount_in_another_unit_is_the_listed_one(room: RoomKnowledge) -> None:
+    # "12kg的有吗" of a washer in 10公斤 / 12公斤 was answered "没有12kg" (a false "no", sent at 0.98)
+    d = answer_comment("12kg的有吗", room, "washer", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert "有12公斤" in said and "没有" not in said, d
+
+
+def test_goods_left_of_a_version_named_are_not_answered_with_the_versions(room: RoomKnowledge) -> None:
+    # "1.5匹有現貨嗎" got "有1.5匹，匹数：1匹/1.5匹": the version is on the list, whether any are left
+    # the list does not say
+    d = answer_comment("12公斤有现货吗", room, "washer", SETTINGS)
+    assert not (d.kind == "answer" and d.source == "capacity"), d
+
+
+def test_another_version_after_a_price_question_asks_its_price(room: RoomKnowledge) -> None:
+    # "75的呢" right after an answered "65寸多少钱" went to the streamer with the sizes as its guess
+    d = answer_comment("75的呢", room, "tv", SETTINGS, recent="tv", asked_before="price")
+    assert d.kind == "answer" and "75英寸现在4999元" in (d.reply or ""), d
