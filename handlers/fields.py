@@ -1201,7 +1201,11 @@ def price_version(product: Product, text: str) -> str | None:
         )
     ]
     if not named:
-        named = _by_measure(list(product.prices), said) or _by_own_part(list(product.prices), said)
+        named = (
+            _by_measure(list(product.prices), said)
+            or _by_own_part(list(product.prices), said)
+            or _by_number(list(product.prices), said)
+        )
     if not named and _CN_COUNT.search(said):
         # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
         return price_version(product, _CN_COUNT.sub(lambda m: str(cn_to_int(m.group(1))), said))
@@ -1233,8 +1237,12 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
     characters or more, or an amount (within a range the version gives)."""
     words = {v: {w for w in _version_words(v) if len(w) >= 2} for v in versions}
     amounts = {v: _amounts(v) for v in versions}
+    # a size code leading a version ("M码" of "M码64片", "XL" of "XL码46片"), said as a whole word
+    for v in versions:
+        words[v] |= {m.group(0).lower() for m in [_SIZE_CODE.match(v)] if m}
     named = set()
-    for word in {w for ws in words.values() for w in ws if w in text}:
+    said = {w for ws in words.values() for w in ws if w in text and _whole_latin(w, text)}
+    for word in said:
         having = [v for v in versions if word in words[v]]
         if len(having) == 1:
             named.add(having[0])
@@ -1243,6 +1251,24 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
+
+
+def _by_number(versions: list[str], text: str) -> list[str]:
+    """The versions named by a bare number equal to one the comment says ("1.6" of "1.60", a lens
+    index; "1.5" of "1.50")."""
+    said = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", text)}
+    return [v for v in versions if re.fullmatch(r"\d+(?:\.\d+)?", v) and float(v) in said]
+
+
+_SIZE_CODE = re.compile(r"[a-z]{1,3}码?(?![a-z])", re.ASCII | re.IGNORECASE)
+
+
+def _whole_latin(word: str, text: str) -> bool:
+    """Whether `word` stands in the text as a whole word where it begins or ends in a Latin letter
+    ("m码" in "m码多少钱", not in "xxm码")."""
+    before = r"(?<![a-z])" if word[0].isascii() and word[0].isalpha() else ""
+    after = r"(?![a-z])" if word[-1].isascii() and word[-1].isalpha() else ""
+    return re.search(before + re.escape(word) + after, text) is not None
 
 
 def _version_words(version: str) -> list[str]:
@@ -1315,7 +1341,11 @@ def _price_line(product: Product, match: FieldMatch, lang: Lang, currency: str, 
         return f"{name} ({display}) is {sym}{money(amount)} now for {product.version_name(version, 'en')}.{sold_en}"
     if product.prices:
         if lang == "zh":
-            each = "/".join(f"{v}{zh_amount(a, currency)}" for v, a in product.prices.items())
+            # "1.56 99元", not "1.5699元": a version ending in a digit or a letter kept apart from its price
+            each = "/".join(
+                f"{v}{' ' if v[-1].isascii() and v[-1].isalnum() else ''}{zh_amount(a, currency)}"
+                for v, a in product.prices.items()
+            )
             return f"{name}现在{each}{sold_zh}"
         each = ", ".join(
             f"{sym}{money(a)} for {product.version_name(v, 'en')}" for v, a in product.prices.items()
@@ -1478,7 +1508,7 @@ def price_notes(catalog: Catalog) -> list[str]:
 
 # a stock state written into a text ("目前已售罄，补货后72小时内发货"): stale once the stock changes live
 _SOLD_OUT_SAID = re.compile(
-    r"售罄|卖完|卖光|缺货|断货|无货|没货|补货中|待补货|sold out|out of stock|restocking",
+    r"售罄|卖完|卖光|卖空|抢光|缺货|断货|无货|没货|补货中|待补货|sold out|out of stock|restocking",
     re.ASCII | re.IGNORECASE,
 )
 

@@ -25,8 +25,8 @@ _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 _SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
 # counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
 _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
-# a unit after a number: it measures the goods ("20cm", "500ml", "1.5米"), it names no link
-_UNIT_AFTER = r"(?:cm|mm|ml|kg|mah|[glwv](?![a-z])|厘米|毫米|毫升|公斤|米|寸|升|码|瓦|度|岁|\.\d)"
+# a unit after a number: it measures the goods ("20cm", "500ml", "1.5米", a formula's "1段"), it names no link
+_UNIT_AFTER = r"(?:cm|mm|ml|kg|mah|[glwv](?![a-z])|厘米|毫米|毫升|公斤|米|寸|升|码|瓦|度|岁|段|阶|\.\d)"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
     # "链接3" but not "3号链接5斤多少个", "5号链接一箱几个" nor "3号链接20cm多少钱": a number with a

@@ -208,19 +208,28 @@ async def test_a_versions_price_is_changed_in_its_own_box_and_undone(
     # the console listed the versions' prices as text: a streamer cutting one size's price mid-show
     # could only change the product's "from" price, which sent every price question to the queue
     cup = demo_catalog.by_link(3)
-    priced = cup.model_copy(update={"price": 69.0, "prices": {"小号": 69.0, "大号": 89.0}})
+    priced = cup.model_copy(
+        update={"price": 69.0, "prices": {"小号": 69.0, "大号": 89.0, "大号礼盒装送杯刷": 99.0}}
+    )
     others = [p for p in demo_catalog.products if p.id != cup.id]
     live = await live_server([demo_catalog.model_copy(update={"products": (priced, *others)})])
     page = await console_page(browser, live.url)
     row = page.locator(f'#shelf tr[data-product="{cup.id}"]')
     await expect(row.locator("input.price")).to_have_attribute("readonly", "")  # it follows the versions
+    # the boxes fit the shelf's lane: its buttons were cut off at 1400 px (an optician's trial)
+    width, inner = await page.locator("#shelf-section").evaluate("n => [n.scrollWidth, n.clientWidth]")
+    assert width <= inner, (width, inner)
     big = row.locator('input.version-price[data-version="大号"]')
     await expect(big).to_have_value("89")
     await big.fill("59")
     await big.press("Enter")
     await expect(page.locator("#shelf-status")).to_contain_text("大号 ¥59")
     await expect(row.locator("input.price")).to_have_value("59")  # now the lowest
-    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {"小号": 69.0, "大号": 59.0}
+    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {
+        "小号": 69.0,
+        "大号": 59.0,
+        "大号礼盒装送杯刷": 99.0,
+    }
     await big.fill("5")  # a slipped digit: asked about, naming the version
     await big.press("Enter")
     await expect(row.locator(".row-msg.error")).to_contain_text("大号")
@@ -229,7 +238,11 @@ async def test_a_versions_price_is_changed_in_its_own_box_and_undone(
     await page.locator("#undo").click()
     await expect(big).to_have_value("89")
     await expect(row.locator("input.price")).to_have_value("69")
-    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {"小号": 69.0, "大号": 89.0}
+    assert live.app[REGISTRY].get("demo-room").catalog.product(cup.id).prices == {
+        "小号": 69.0,
+        "大号": 89.0,
+        "大号礼盒装送杯刷": 99.0,
+    }
     await page.context.close()
 
 

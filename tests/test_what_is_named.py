@@ -119,6 +119,25 @@ SHELF = {
             prices={"55英寸": 2599, "65英寸": 3499, "75英寸": 4999},
             attributes={"screen_size": ["55英寸", "65英寸", "75英寸"]},
         ),
+        _product(
+            "lens",
+            12,
+            "非球面树脂镜片 一副两片",
+            aliases=["镜片"],
+            price=99,
+            prices={"1.56": 99, "1.60": 199},
+        ),
+        _product(
+            "diapers",
+            13,
+            "超薄纸尿裤",
+            aliases=["纸尿裤"],
+            price=99,
+            prices={"S码76片": 99, "M码64片": 109, "XL码46片": 119},
+        ),
+        _product(
+            "formula", 14, "A2婴儿配方奶粉", aliases=["奶粉"], price=258, prices={"1段": 268, "2段": 258}
+        ),
     ],
 }
 
@@ -232,3 +251,17 @@ def test_another_version_after_a_price_question_asks_its_price(room: RoomKnowled
     # "75的呢" right after an answered "65寸多少钱" went to the streamer with the sizes as its guess
     d = answer_comment("75的呢", room, "tv", SETTINGS, recent="tv", asked_before="price")
     assert d.kind == "answer" and "75英寸现在4999元" in (d.reply or ""), d
+
+
+def test_versions_named_by_a_number_a_size_code_or_a_stage_get_their_price(room: RoomKnowledge) -> None:
+    # an optician's and a baby shop's trials: lens indexes read "1.5699元", "1.6" was not "1.60",
+    # "M码" did not name "M码64片", and "1段" of "2号链接1段多少钱" was read as a second link
+    for text, screen, said in (
+        ("多少钱", "lens", "1.56 99元/1.60 199元"),
+        ("1.6的多少钱", "lens", "1.60现在199元"),
+        ("M码多少钱", "diapers", "M码64片现在109元"),
+        ("xl码的多少", "diapers", "XL码46片现在119元"),
+        ("14号链接1段多少钱", None, "14号链接1段现在268元"),
+    ):
+        d = answer_comment(text, room, screen, SETTINGS)
+        assert d.source == "price" and said in (d.reply or d.guess or ""), (text, d)
