@@ -125,8 +125,8 @@ _SHARED_KINDS = ("礼盒", "套装")
 # many products of a shelf are for the same, so it names none of them
 _FOR_USE = "用"
 # a title word saying how many come in a pack ("3条装" read as "条装", "盒装"): what the goods come in,
-# which a question about the pack asks ("几条装"), not a name
-_PACKED = re.compile(rf"[{_MEASURE_WORDS}]装")
+# which a question about the pack asks ("几条装"), not a name; 包装 is the wrapping, a word as before
+_PACKED = re.compile(rf"(?!包装)[{_MEASURE_WORDS}]装")
 # How viewers name everyday goods differently from listing titles (general usage, any shelf): a
 # title word on the left is also reached by the words on the right.
 _SYNONYMS = {

@@ -138,6 +138,8 @@ SHELF = {
         _product(
             "formula", 14, "A2婴儿配方奶粉", aliases=["奶粉"], price=258, prices={"1段": 268, "2段": 258}
         ),
+        _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
+        _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
 }
 
@@ -195,6 +197,10 @@ def test_a_longer_name_of_another_product_wins_over_its_part_naming_the_one_on_s
 
 def test_how_many_come_in_a_pack_is_asked_not_named(room: RoomKnowledge) -> None:
     # "毛巾几条装" of towels titled "3条装" was answered with their size, or held: 条装 was taken for a name
+    # 包装 (the wrapping) still names the bouquet titled 韩式包装: "包装纸可以换成粉色的吗" watching it
+    # is about it, not about the pink carnations
+    d = answer_comment("包装纸可以换成粉色的吗", room, "roses", SETTINGS)
+    assert d.product_id == "roses", d
     d = answer_comment("#5 毛巾几条装", room, None, SETTINGS)
     assert d.kind == "answer" and d.product_id == "towels" and d.source == "pack", d
 
