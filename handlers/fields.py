@@ -776,8 +776,9 @@ _BARE_HOW_MUCH = re.compile(
 )
 
 
-def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
-    """Fields the comment asks about, strongest first; attribute fields only if the product has one."""
+def detect_fields(text: str, product: Product | None, *, versions: bool = True) -> list[FieldMatch]:
+    """Fields the comment asks about, strongest first; attribute fields only if the product has one.
+    `versions`: whether a version of the product's `prices` named makes a price question."""
     found: list[FieldMatch] = []
     seen: set[str] = set()
     if product is not None:
@@ -842,12 +843,16 @@ def detect_fields(text: str, product: Product | None) -> list[FieldMatch]:
             FieldMatch(f.key, f.strength, f.asked or height_weight, said) if f.key == "size_guide" else f
             for f in found
         ]
-    version = price_version(product, text) if product is not None else None
+    version = price_version(product, text) if product is not None and versions else None
     # "4两母的多少": how much a version named costs; "熟的多少" (the ripe one), of a product priced
     # by version, how much one of them does
     how_much = product is not None and product.prices and _ENDS_HOW_MUCH.search(text)
-    # not when another field is asked outright: "中长款衣长多少" asks the long version's length
-    outright = any(f.key != "price" and f.strength >= 0.8 for f in found)
+    # not when another field is asked outright by its word: "中长款衣长多少" asks the long version's
+    # length (a unit of the version's amount, 毫安 of "20000毫安的多少", asks nothing)
+    outright = version is not None and any(
+        f.key != "price" and f.strength >= 0.8 and f.asked is None
+        for f in detect_fields(_AMOUNT.sub(" ", text), product, versions=False)
+    )
     if (
         how_much
         and (version is not None or "的多少" in text)

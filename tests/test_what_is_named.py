@@ -138,6 +138,15 @@ SHELF = {
         _product(
             "formula", 14, "A2婴儿配方奶粉", aliases=["奶粉"], price=258, prices={"1段": 268, "2段": 258}
         ),
+        _product(
+            "powerbank",
+            17,
+            "磁吸充电宝",
+            aliases=["充电宝"],
+            price=79,
+            prices={"10000mAh": 79, "20000mAh": 119},
+            attributes={"capacity": "10000mAh（约重190g）/ 20000mAh（约重350g）"},
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -268,6 +277,7 @@ def test_versions_named_by_a_number_a_size_code_or_a_stage_get_their_price(room:
         ("M码多少钱", "diapers", "M码64片现在109元"),
         ("xl码的多少", "diapers", "XL码46片现在119元"),
         ("14号链接1段多少钱", None, "14号链接1段现在268元"),
+        ("17号链接20000毫安的多少", None, "20000mAh现在119元"),  # 毫安, the version's unit, asks no capacity
     ):
         d = answer_comment(text, room, screen, SETTINGS)
         assert d.source == "price" and said in (d.reply or d.guess or ""), (text, d)
