@@ -458,7 +458,7 @@ class ShelfMatcher:
             sounded = self.sounded[pid]
             s = 0.0
             for word, weight in kw.items():
-                if weight < ALIAS_WEIGHT and any(word in a for a in asked):
+                if asked and weight < ALIAS_WEIGHT and any(word in a for a in asked):
                     continue  # a property asked of the goods, not their name
                 if mentions(word, text) or word in heads:
                     s += weight * (1 + 0.1 * len(word))
