@@ -85,10 +85,12 @@ def card_payload(
     titles: dict[str, str] | None = None,
     reasons: dict[str, str] | None = None,
     prices: dict[str, float] | None = None,
+    versions_en: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`title` and `reason` are in the language of what brought the card; `titles` and `reasons` carry
     both page languages, so a viewer's page shows the one its 中文 / English switch is set to.
-    `prices`: the product's prices by version, if it has them (`price` is then the lowest)."""
+    `prices`: the product's prices by version, if it has them (`price` is then the lowest);
+    `versions_en`: their English names, where the catalog gives them (an English page shows those)."""
     return {
         "card_id": card.card_id,
         "product_id": card.product_id,
@@ -99,10 +101,16 @@ def card_payload(
         "price": card.price,
         "original_price": card.original_price,
         "prices": dict(prices or {}),
+        "versions_en": dict(versions_en or {}),
         "link": card.link,
         "in_stock": card.in_stock,
         "reason": card.reason,
     }
+
+
+def versions_en(product: Product) -> dict[str, str]:
+    """The English names of a product's versions (`en.versions`), for an English page."""
+    return dict(product.en.versions) if product.en is not None else {}
 
 
 def product_payload(product: Product) -> dict[str, Any]:
@@ -115,6 +123,7 @@ def product_payload(product: Product) -> dict[str, Any]:
         "price": product.price,
         "original_price": product.was_price,
         "prices": dict(product.prices),
+        "versions_en": versions_en(product),
         "in_stock": product.in_stock,
     }
 
@@ -295,7 +304,9 @@ class CommentFlow:
             card = card_from_pick(room.room_id, viewer_id, product, pick, lang)
             room.remember_card(card)
             anchor = room.catalog.product(pick.anchor) if pick.anchor else None
-            payload = card_payload(card, card_titles(product), card_reasons(pick, anchor), product.prices)
+            payload = card_payload(
+                card, card_titles(product), card_reasons(pick, anchor), product.prices, versions_en(product)
+            )
             out.emit("product_card", payload, sid)
             out.log(
                 "card_impressions",

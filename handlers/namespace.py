@@ -795,7 +795,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "title_en": p.title_en,
                 "price": p.price,
                 "original_price": p.original_price,
-                "prices": dict(p.prices),  # by version, as the catalog gives them (not editable here)
+                "prices": dict(p.prices),  # by version: a price box each (its price follows the lowest)
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
                 "faq_en": {f.id: q for f in p.faq if (q := p.en_question(f.id))},  # and in English

@@ -16,6 +16,7 @@ import aiohttp
 from playwright.async_api import Page, expect
 
 from bot.app import LOG, OPERATOR, REFUSALS, REGISTRY
+from domain.catalog import ProductEn
 from tests.conftest import DOC_SHOTS, ROOT, TOKEN, screenshot_dir
 
 VIEWPORT = {"width": 1100, "height": 720}
@@ -411,7 +412,11 @@ async def test_a_product_sold_in_versions_shows_from_its_lowest_price(
 ) -> None:
     # a bed in two sizes at two prices showed its lowest price alone, as if both sizes cost that
     product = next(p for p in demo_catalog.products if p.in_stock)
-    priced = product.model_copy(update={"price": 2599.0, "prices": {"1.5米": 2599.0, "1.8米": 2899.0}})
+    # an English page names the versions as the catalog's `en.versions` does
+    english = ProductEn(versions={"1.5米": "1.5 m", "1.8米": "1.8 m"})
+    priced = product.model_copy(
+        update={"price": 2599.0, "prices": {"1.5米": 2599.0, "1.8米": 2899.0}, "en": english}
+    )
     shelf = demo_catalog.model_copy(
         update={"products": tuple(priced if p.id == product.id else p for p in demo_catalog.products)}
     )
@@ -431,7 +436,7 @@ async def test_a_product_sold_in_versions_shows_from_its_lowest_price(
         async with http.patch(f"{url}/products/{product.id}", json={"prices": {"1.5米": 2499}}) as r:
             assert r.status == 200
         await expect(price).to_have_text("from ¥2499")
-        await expect(page.locator("#on-screen .versions")).to_have_text("1.5米 ¥2499 · 1.8米 ¥2899")
+        await expect(page.locator("#on-screen .versions")).to_have_text("1.5 m ¥2499 · 1.8 m ¥2899")
         # a price of the product's own would leave the versions' as they were: refused, saying so
         async with http.patch(f"{url}/products/{product.id}", json={"price": 2999}) as r:
             assert r.status == 400 and "priced by version" in (await r.json())["error"]["message"]

@@ -36,9 +36,10 @@ function money(value) {
   return shelfCurrency === "CNY" ? "¥" + amount : shelfCurrency + " " + amount;
 }
 
-// a product's prices by version (`prices`), each with its price: "1.5米 ¥2599 · 1.8米 ¥2899"
-function versionPrices(prices) {
-  return Object.entries(prices || {}).map(([v, a]) => v + " " + money(a)).join(" · ");
+// a product's prices by version (`prices`), each with its price: "1.5米 ¥2599 · 1.8米 ¥2899";
+// `names`: what to call a version instead (its English name, on an English page)
+function versionPrices(prices, names) {
+  return Object.entries(prices || {}).map(([v, a]) => ((names || {})[v] || v) + " " + money(a)).join(" · ");
 }
 
 // a time of day; of another day than today, with its date (the review list spans shows and days)

@@ -220,7 +220,7 @@ addStrings({
   // (an empty text: the DOM's append writes a null as "null")
   function versionsLine(p) {
     if (!pricedFrom(p)) return "";
-    return el("div", { class: "versions muted", text: versionPrices(p.prices) });
+    return el("div", { class: "versions muted", text: versionPrices(p.prices, LANG === "en" ? p.versions_en : null) });
   }
 
   function drawCard(c, node) {
