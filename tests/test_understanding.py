@@ -391,16 +391,19 @@ def test_faq_asked_word_for_word_wins_over_the_bare_field(room: RoomKnowledge, c
     assert d.kind == "answer" and d.source == "shelf_life"
 
 
-def test_live_price_and_stock_win_over_a_written_faq(room: RoomKnowledge, catalog: Catalog) -> None:
+def test_live_price_and_stock_win_over_a_written_faq(catalog: Catalog, encoder: TextEncoder) -> None:
     """Checks the pattern rules' understanding (`decider: rules`); under the learned default the
-    same comment may go to the streamer with this answer as its guess."""
-    product, entry = next(
-        (p, f)
-        for p in catalog.products
-        for f in p.faq
-        if any(m.key == "stock" and m.strength >= 0.8 for m in detect_fields(normalize(f.q), p))
+    same comment may go to the streamer with this answer as its guess. A shop's FAQ entry that says
+    the goods are sold out (the stock since restocked) must not answer a stock question."""
+    data = catalog.model_dump(mode="json")
+    product = data["products"][0]
+    product["faq"].append({"id": "stale-f1", "q": "还有货吗？", "a": "这款已经抢光了，正在补货。"})
+    shelf = parse_catalog(data)
+    entry = shelf.products[0].faq[-1]
+    assert any(
+        m.key == "stock" and m.strength >= 0.8 for m in detect_fields(normalize(entry.q), shelf.products[0])
     )
-    d = answer_comment(entry.q, room, product.id, RULES)
+    d = answer_comment(entry.q, build_knowledge(shelf, encoder, SETTINGS.dense_weight), product["id"], RULES)
     assert d.kind == "answer" and d.source == "stock"
 
 
@@ -480,7 +483,7 @@ def test_a_listed_skin_type_is_said_to_suit(room: RoomKnowledge, catalog: Catalo
 @pytest.mark.parametrize(("text", "key"), [("能保质多久", "shelf_life"), ("是哪一年的", "year")])
 def test_field_asked_in_short_forms(room: RoomKnowledge, catalog: Catalog, text: str, key: str) -> None:
     """The field is understood; whether it is sent or held as the streamer's guess is the calibrated
-    bar's to say ("是哪一年的" scores 0.91 against the field bar of 0.93)."""
+    bar's to say ("是哪一年的" scored 0.91 against a field bar of 0.93)."""
     product = next(p for p in catalog.products if key in p.attributes)
     d = answer_comment(text, room, product.id, SETTINGS)
     assert d.kind in ("answer", "escalate") and d.source == key, d
