@@ -387,9 +387,9 @@ _SIZE_TOKEN = re.compile(
     r"|(\d{2,3})\s*码",
     re.ASCII,
 )
-# list attributes that say whom or what a product suits, not what it comes in ("适合敏感肌")
-# how a reply says a listed item is (or is not) one of the field's: "有XL" / "没有XL", "适合油皮" /
-# "不适合…", "fits iPhone 15" / "does not fit …" (a key holding "compatib" or "model": which devices)
+# how a reply says a listed item is (or is not) one of the field's: "有XL" / "没有XL" of what the goods
+# come in; of list attributes that say whom or what a product suits, "适合油皮" / "不适合…"; of a list
+# of devices (a key holding "compatib", "model" or "device"), "fits iPhone 15" / "does not fit …"
 _SUITS = {
     "skin_type": ("适合", "suits", "does not suit"),
     "suitable_for": ("适合", "suits", "does not suit"),
@@ -683,6 +683,7 @@ def _asked_value(text: str, product: Product) -> FieldMatch | None:
 
 
 def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
+    bare = text.replace(" ", "")
     for key, value in product.attributes.items():
         if not isinstance(value, list):
             continue
@@ -700,7 +701,7 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
             if lv in text and not _part_of_number(lv, text):
                 return FieldMatch(key, 0.9, shelf)
             # "iphone15 pro max" of "iPhone 15 Pro Max": a model typed without its spaces
-            squeezed, bare = lv.replace(" ", ""), text.replace(" ", "")
+            squeezed = lv.replace(" ", "")
             if squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare):
                 return FieldMatch(key, 0.9, shelf)
     return _asked_size_number(text, product) or _asked_model(text, product)
@@ -708,7 +709,7 @@ def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
 
 # a device model as viewers type it: a brand or series, a number, maybe a suffix ("iphone14",
 # "小米 15", "mate60 pro")
-_MODEL = re.compile(r"([a-z一-鿿]+?)\s*(\d{1,3})(?![\d.])", re.IGNORECASE)
+_MODEL = re.compile(r"([a-z\u4e00-\u9fff]+?)\s*(\d{1,3})(?![\d.])", re.IGNORECASE)
 
 
 def _asked_model(text: str, product: Product) -> FieldMatch | None:
@@ -847,19 +848,15 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
     # "4两母的多少": how much a version named costs; "熟的多少" (the ripe one), of a product priced
     # by version, how much one of them does
     how_much = product is not None and product.prices and _ENDS_HOW_MUCH.search(text)
-    # not when another field is asked outright by its word: "中长款衣长多少" asks the long version's
-    # length (a unit of the version's amount, 毫安 of "20000毫安的多少", asks nothing)
-    outright = version is not None and any(
-        f.key != "price" and f.strength >= 0.8 and f.asked is None
-        for f in detect_fields(_AMOUNT.sub(" ", text), product, versions=False)
-    )
-    if (
-        how_much
-        and (version is not None or "的多少" in text)
-        and not outright
-        and all(f.key != "price" for f in found)
-    ):
-        found.append(FieldMatch("price", 0.85))
+    if how_much and (version is not None or "的多少" in text) and all(f.key != "price" for f in found):
+        # not when another field is asked outright by its word: "中长款衣长多少" asks the long
+        # version's length (a unit of the version's amount, 毫安 of "20000毫安的多少", asks nothing)
+        outright = version is not None and any(
+            f.key != "price" and f.strength >= 0.8 and f.asked is None
+            for f in detect_fields(_AMOUNT.sub(" ", text), product, versions=False)
+        )
+        if not outright:
+            found.append(FieldMatch("price", 0.85))
     if version is not None:  # "1米8的多少钱" of a bed priced by size: that size's price
         found = [FieldMatch(f.key, f.strength, version) if f.key == "price" else f for f in found]
     found.sort(key=lambda f: f.strength, reverse=True)
@@ -1483,9 +1480,9 @@ def priced_from(product: Product) -> bool:
 def price_notes(catalog: Catalog) -> list[str]:
     """Products whose `price` is not the lowest of their `prices`: their price questions go to the
     streamer (the versions' prices may be old); an `original_price` beside `prices`, shown as the
-    lowest version's discount. And attributes that give
-    several prices ("1.5米 2399元；1.8米 2699元"): prices by version written where a price question
-    naming a version is answered with the one `price`."""
+    lowest version's discount. And attributes that give several prices ("1.5米 2399元；1.8米
+    2699元"): prices by version written where a price question naming a version is answered with the
+    one `price`."""
     notes = [
         f"{p.id}: price {money(p.price)} is not the lowest of its prices ({money(min(p.prices.values()))}); "
         "price questions go to the streamer until they agree"
