@@ -17,7 +17,7 @@ from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
 from handlers.normalize import CN_NUM, cn_to_int
 from recommender.glossary import glossable_words, zh_glosses
-from recommender.text import HAN, add_words, char_pinyin, tokens
+from recommender.text import HAN, add_words, char_pinyin, tokens, without_word
 
 _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
@@ -379,6 +379,9 @@ class ShelfMatcher:
                     continue
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
+                elif HAN.match(word) and word in out:
+                    # a one-character name ("刀") said as a word of its own, not inside another ("刀柄")
+                    out = without_word(out, word)
             for stem in self.device_stems.get(product.id, ()):
                 out = out.replace(stem, " ")  # "雨刮包邮吗" of a 雨刮器 → "包邮吗"
             # its everyday nickname too, a head noun after a measure word ("这个锅多少钱" → "这个 多少钱")

@@ -88,6 +88,13 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def without_word(text: str, word: str) -> str:
+    """The text with `word` blanked where the segmenter reads it as a word of its own ("刀是什么钢" →
+    " 是什么钢"), kept where it is part of a longer one ("刀柄是什么材质")."""
+    _ensure_init()
+    return "".join(" " if w == word else w for w in jieba.lcut(text, HMM=True))
+
+
 _stemmer = Stemmer.Stemmer("english")
 _stem_lock = threading.Lock()  # a PyStemmer object is not to be shared by threads at once
 

@@ -147,6 +147,18 @@ SHELF = {
             prices={"10000mAh": 79, "20000mAh": 119},
             attributes={"capacity": "10000mAh（约重190g）/ 20000mAh（约重350g）"},
         ),
+        _product(
+            "knives",
+            18,
+            "不锈钢厨房刀具五件套",
+            aliases=["刀具", "刀"],
+            attributes={
+                "material": "5Cr15MoV不锈钢",
+                "contents": "主厨刀、切片刀、面包刀、水果刀、厨房剪刀",
+                "handle": "胡桃木刀柄",
+            },
+            names={"contents": ["套装包含"], "handle": ["刀柄"]},
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -281,3 +293,13 @@ def test_versions_named_by_a_number_a_size_code_or_a_stage_get_their_price(room:
     ):
         d = answer_comment(text, room, screen, SETTINGS)
         assert d.source == "price" and said in (d.reply or d.guess or ""), (text, d)
+
+
+def test_a_one_character_name_is_not_what_is_asked(room: RoomKnowledge) -> None:
+    # "刀" names the knife set; the knives listed in its contents say 刀 five times, which is no
+    # reason to answer a question about the steel with the contents
+    for text in ("刀是什么钢", "这个刀是什么材质"):
+        decision = answer_comment(text, room, "knives", SETTINGS)
+        assert (decision.product_id, decision.source) == ("knives", "material"), (text, decision)
+    # inside a longer word it is still that word's: the handle is asked
+    assert answer_comment("刀柄是什么材质", room, "knives", SETTINGS).source == "handle"
