@@ -201,6 +201,13 @@ def sounds(text: str) -> str:
     return " " + " ".join(_sound(ch) for ch in text) + " "
 
 
+def _blanked(text: str, words: Sequence[str]) -> str:
+    """The text with each of `words` (longest first) blanked."""
+    for word in words:
+        text = text.replace(word, " ")
+    return text
+
+
 def word_sounds(word: str) -> str:
     """A Chinese name word read as a word, as `sounds` reads text: a character of several readings
     is read as in the word (瑜伽 is "yu jia", where 伽 alone is "ga"), so that a viewer's 瑜珈 sounds
@@ -457,6 +464,8 @@ class ShelfMatcher:
         text = SENT_TO.sub(" ", _MEASURED.sub(" ", text))
         heard = sounds(text)
         asked = [m.group(1).lower() for m in _ASKED_TO_BE.finditer(text)]
+        said: set[str] = set()
+        heard_as: list[tuple[str, str, float]] = []  # (product, name word, weight) heard, not typed
         for pid, kw in self.keywords.items():
             sounded = self.sounded[pid]
             s = 0.0
@@ -465,10 +474,18 @@ class ShelfMatcher:
                     continue  # a property asked of the goods, not their name
                 if mentions(word, text) or word in heads:
                     s += weight * (1 + 0.1 * len(word))
+                    said.add(word)
                 elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
-                    s += SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))
+                    heard_as.append((pid, word, weight))
             if s > 0:
                 scores[pid] = s
+        typed = sorted((w for w in said if HAN.match(w[0])), key=len, reverse=True)
+        for pid, word, weight in heard_as:
+            # not heard inside a longer name typed right: "古典吉他" holds the sound of 电吉他
+            longer = [w for w in typed if len(w) > len(word)]
+            if longer and self.sounded[pid][word] not in sounds(_blanked(text, longer)):
+                continue
+            scores[pid] = scores.get(pid, 0.0) + SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))
         return scores or self._glossed_scores(text)
 
     def _glossed_scores(self, text: str) -> dict[str, float]:

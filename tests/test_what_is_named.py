@@ -159,6 +159,8 @@ SHELF = {
             },
             names={"contents": ["套装包含"], "handle": ["刀柄"]},
         ),
+        _product("classical", 19, "39寸古典吉他 尼龙弦", aliases=["古典吉他"], stock=0),
+        _product("electric", 20, "电吉他入门套装", aliases=["电吉他"]),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -303,3 +305,13 @@ def test_a_one_character_name_is_not_what_is_asked(room: RoomKnowledge) -> None:
         assert (decision.product_id, decision.source) == ("knives", "material"), (text, decision)
     # inside a longer word it is still that word's: the handle is asked
     assert answer_comment("刀柄是什么材质", room, "knives", SETTINGS).source == "handle"
+
+
+def test_a_name_typed_right_is_not_heard_as_another(room: RoomKnowledge) -> None:
+    # 古典吉他 holds the sound of 电吉他 ("dian ji ta"): heard as a typo of the guitar on screen, the
+    # electric guitar's stock answered for the sold-out classical one
+    decision = answer_comment("古典吉他还有吗", room, "electric", SETTINGS)
+    assert decision.product_id == "classical"
+    assert "卖完" in (decision.reply or decision.guess or "")
+    # a homophone typed for the name is still heard: 店吉他 is the electric guitar
+    assert answer_comment("店吉他多少钱", room, "classical", SETTINGS).product_id == "electric"
