@@ -1398,16 +1398,24 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
             hit = value[at] if at is not None else None
             verb_zh, verb_en, not_en = _suits(key)
             not_zh = "没有" if verb_zh == "有" else "不" + verb_zh
+            # "有黑色" of goods sold out reads as "black can be bought": the reply says they are not
+            sold = not product.in_stock
             if lang == "zh":
                 return (
-                    f"{name}{verb_zh}{hit}" if hit else f"{name}{not_zh}{match.asked}"
-                ) + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
+                    (f"{name}{verb_zh}{hit}" if hit else f"{name}{not_zh}{match.asked}")
+                    + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
+                    + ("，不过现在已经卖完了" if sold else "")
+                )
             listed = _join(shown, lang)
             return (
-                f"{name} {verb_en} {shown[at]}."
-                if at is not None
-                else f"{name} {not_en} {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
-            ) + f" {english_label.capitalize()}{quoted_in_chinese(listed)}: {listed}."
+                (
+                    f"{name} {verb_en} {shown[at]}."
+                    if at is not None
+                    else f"{name} {not_en} {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
+                )
+                + f" {english_label.capitalize()}{quoted_in_chinese(listed)}: {listed}."
+                + (" It is sold out for now." if sold else "")
+            )
         value_text = _join(shown, lang)
     else:
         value_text = str(english if isinstance(english, str) else value)

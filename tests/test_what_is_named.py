@@ -53,6 +53,7 @@ SHELF = {
             title_en="White goose down duvet, winter weight",
             aliases=["羽绒被", "down duvet"],
             stock=0,
+            attributes={"colors": ["白色", "浅灰"]},
         ),
         _product(
             "towels",
@@ -315,3 +316,13 @@ def test_a_name_typed_right_is_not_heard_as_another(room: RoomKnowledge) -> None
     assert "卖完" in (decision.reply or decision.guess or "")
     # a homophone typed for the name is still heard: 店吉他 is the electric guitar
     assert answer_comment("店吉他多少钱", room, "classical", SETTINGS).product_id == "electric"
+
+
+def test_a_listed_value_of_goods_sold_out_is_not_said_to_be_on_offer(room: RoomKnowledge) -> None:
+    # "有白色" alone tells a viewer of a sold-out duvet that a white one can be bought
+    for text, sold in (("羽绒被白色还有吗", "卖完"), ("does the down duvet come in white?", "sold out")):
+        decision = answer_comment(text, room, "down-duvet", SETTINGS)
+        assert decision.source == "colors", (text, decision)
+        assert sold in (decision.reply or decision.guess or ""), decision
+    # goods in stock: the value alone
+    assert "卖完" not in (answer_comment("毛巾有雾蓝吗", room, "towels", SETTINGS).reply or "卖完")
