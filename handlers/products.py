@@ -17,7 +17,7 @@ from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
 from handlers.normalize import CN_NUM, cn_to_int
 from recommender.glossary import glossable_words, zh_glosses
-from recommender.text import HAN, add_words, char_pinyin, tokens, without_word
+from recommender.text import HAN, add_words, char_pinyin, says_alone, tokens, without_word
 
 _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
@@ -181,13 +181,14 @@ def _folded(syllable: str) -> str:
 
 
 def mentions(word: str, text: str) -> bool:
-    """Whether the text says the name word: a Chinese word anywhere in it, a Latin one as a word of
-    its own (or its plural) and never inside another ("air" is not said in "hair" nor "pair",
-    "band" not in "husband")."""
+    """Whether the text says the name word: a Chinese word anywhere in it, but for one character
+    (`says_alone`); a Latin one as a word of its own (or its plural) and never inside another ("air"
+    is not said in "hair" nor "pair", "band" not in "husband")."""
     if word not in text:
         return False
     if not word.isascii():
-        return True
+        # one character only where it is a word of its own: the bag's 包 is not said in 包邮
+        return len(word) > 1 or not HAN.match(word) or says_alone(text, word)
     return _latin_word(word).search(text) is not None
 
 
@@ -386,9 +387,8 @@ class ShelfMatcher:
                     continue
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
-                elif HAN.match(word) and word in out:
-                    # a one-character name ("刀") said as a word of its own, not inside another ("刀柄")
-                    out = without_word(out, word)
+                elif HAN.match(word) and mentions(word, out):
+                    out = without_word(out, word)  # "刀是什么钢" of a knife set called 刀, not 刀柄
             for stem in self.device_stems.get(product.id, ()):
                 out = out.replace(stem, " ")  # "雨刮包邮吗" of a 雨刮器 → "包邮吗"
             # its everyday nickname too, a head noun after a measure word ("这个锅多少钱" → "这个 多少钱")

@@ -88,11 +88,29 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def without_word(text: str, word: str) -> str:
-    """The text with `word` blanked where the segmenter reads it as a word of its own ("刀是什么钢" →
-    " 是什么钢"), kept where it is part of a longer one ("刀柄是什么材质")."""
+# what the segmenter glues to a one-character noun without making another word of it: "这包", "卡是"
+_GLUED = "这那个把只款件是的吗呢啊"
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _segmented(text: str) -> tuple[str, ...]:
     _ensure_init()
-    return "".join(" " if w == word else w for w in jieba.lcut(text, HMM=True))
+    return tuple(jieba.lcut(text, HMM=True))
+
+
+def _alone(piece: str, char: str) -> bool:
+    return char in piece and piece.strip(_GLUED) == char
+
+
+def says_alone(text: str, char: str) -> bool:
+    """Whether the text says a one-character word as a word of its own ("刀是什么钢", "这包是真皮吗"),
+    not as part of another ("刀柄", "卡其色", "包邮")."""
+    return char in text and any(_alone(w, char) for w in _segmented(text))
+
+
+def without_word(text: str, char: str) -> str:
+    """The text with a one-character word blanked where it is said alone (`says_alone`)."""
+    return "".join(w.replace(char, " ") if _alone(w, char) else w for w in _segmented(text))
 
 
 _stemmer = Stemmer.Stemmer("english")

@@ -162,6 +162,15 @@ SHELF = {
         ),
         _product("classical", 19, "39寸古典吉他 尼龙弦", aliases=["古典吉他"], stock=0),
         _product("electric", 20, "电吉他入门套装", aliases=["电吉他"]),
+        _product("sd-card", 21, "高速SD存储卡 128G", aliases=["存储卡", "卡"]),
+        _product(
+            "camera",
+            22,
+            "入门微单相机",
+            aliases=["微单"],
+            attributes={"mount": "E卡口", "colors": ["黑色", "卡其"]},
+            names={"mount": ["卡口"]},
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -326,3 +335,12 @@ def test_a_listed_value_of_goods_sold_out_is_not_said_to_be_on_offer(room: RoomK
         assert sold in (decision.reply or decision.guess or ""), decision
     # goods in stock: the value alone
     assert "卖完" not in (answer_comment("毛巾有雾蓝吗", room, "towels", SETTINGS).reply or "卖完")
+
+
+def test_a_one_character_name_inside_another_word_names_nothing(room: RoomKnowledge) -> None:
+    # the card is called 卡; 卡口 (the camera's mount) and 卡其 (a colour) are other words
+    for text, source in (("什么卡口", "mount"), ("有卡其色吗", "colors")):
+        decision = answer_comment(text, room, "camera", SETTINGS)
+        assert (decision.product_id, decision.source) == ("camera", source), (text, decision)
+    # said alone, or with only "this" or a particle glued to it, it is the card's name
+    assert answer_comment("这卡多少钱", room, "camera", SETTINGS).product_id == "sd-card"
