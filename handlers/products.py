@@ -25,8 +25,9 @@ _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 _SIZE_BEFORE = "".join(f"(?<!{w})" for w in ("圈口", "戒圈", "手寸", "指圈", "穿", "戴"))
 # counter measures: a number before one measures the goods ("两盒", "5斤"), it names no link
 _MEASURE_WORDS = "饼盒包袋瓶支件个只条双套箱罐斤克片粒"
-# a unit after a number: it measures the goods ("20cm", "500ml", "1.5米", a formula's "1段"), it names no link
-_UNIT_AFTER = r"(?:cm|mm|ml|kg|mah|[glwv](?![a-z])|厘米|毫米|毫升|公斤|米|寸|升|码|瓦|度|岁|段|阶|\.\d)"
+# a unit after a number: it measures the goods ("20cm", "500ml", "1.5米", a formula's "1段") or a time
+# ("链接 7天无理由"), it names no link
+_UNIT_AFTER = r"(?:cm|mm|ml|kg|mah|[glwv](?![a-z])|厘米|毫米|毫升|公斤|米|寸|升|码|瓦|度|岁|段|阶|天|\.\d)"
 _LINK_PATTERNS = [
     re.compile(rf"{_NUM}\s*号\s*(链接|连接|宝贝|商品|产品)"),
     # "链接3" but not "3号链接5斤多少个", "5号链接一箱几个" nor "3号链接20cm多少钱": a number with a
@@ -436,12 +437,17 @@ class ShelfMatcher:
         "1号链接和2号链接", in the order named; None for a link not on the shelf) or by names joined
         with 和 / and; else nothing."""
         found: dict[int, int] = {}  # link -> where it is named
+        taken: list[tuple[int, int]] = []  # the spans read as links so far
         for pat in _LINK_PATTERNS:
             for m in pat.finditer(text):
+                # a phrase names one link: "3号链接一桌六椅" holds "链接一", which is no second one
+                if any(m.start() < end and start < m.end() for start, end in taken):
+                    continue
                 raw = next(g for g in m.groups() if g and (g.isdigit() or re.fullmatch(CN_NUM, g)))
                 n = cn_to_int(raw)
                 if n is not None and n > 0:
                     found.setdefault(n, m.start())
+                    taken.append(m.span())
         if len(found) >= 2:
             return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
         if found or not _AND.search(text):

@@ -344,3 +344,15 @@ def test_a_one_character_name_inside_another_word_names_nothing(room: RoomKnowle
         assert (decision.product_id, decision.source) == ("camera", source), (text, decision)
     # said alone, or with only "this" or a particle glued to it, it is the card's name
     assert answer_comment("这卡多少钱", room, "camera", SETTINGS).product_id == "sd-card"
+
+
+def test_a_link_phrase_names_one_link(room: RoomKnowledge) -> None:
+    # "12号链接一副": the 链接 of the twelfth link followed by 一 reads "链接一" too, which is no
+    # second product; nor is "7天" after a link ("7天无理由", the returns every room is asked about)
+    lens = answer_comment("12号链接一副多少钱", room, None, SETTINGS)
+    assert lens.product_id == "lens" and "1号链接" not in (lens.reply or lens.guess or ""), lens
+    towels = answer_comment("5号链接 7天无理由吗", room, None, SETTINGS)
+    assert towels.product_id == "towels" and towels.reason != "asks about several products", towels
+    # two links said are two
+    both = answer_comment("5号链接和12号链接多少钱", room, None, SETTINGS)
+    assert both.asked == "links 5,12", both
