@@ -1621,6 +1621,35 @@ _PARTS = (
 _PART_ROOT = {p: p[0] if p[0] in "袖领帽腰臀胸肩" else p for p in _PARTS}
 
 
+# what a comparison compares the goods with: "和卡西欧PX-S1100比怎么样", "跟真钢琴差多少", "compared to
+# the A7"; the thing named sits between the preposition and the comparing word
+_COMPARED = re.compile(
+    r"(?:和|跟|与|同|比起)\s*([^\s，,。？?！!]{2,16}?)\s*"
+    r"(?:比|相比|对比|比较|差多少|差在哪|差别|有什么区别|有啥区别|区别|哪个好|哪个更|谁好)"
+    r"|\b(?:compare[ds]? (?:to|with)|vs\.?|versus|better than)\s+(?:the\s+)?([a-z0-9][\w\- ]{1,30})"
+)
+_POINTING = re.compile(r"^(?:这|那)(?:个|款|种|件|只|把|台)?$")
+
+
+def compared_with(text: str, product: Product | None) -> list[str]:
+    """The words naming what a comparison compares the goods with: its Chinese words and model codes
+    (a Latin word with a digit), the product's own names left out ("和卡西欧PX-S1100比怎么样" → 卡西欧,
+    s1100; an English word would not be found in a Chinese entry anyway); none when the comment
+    compares nothing."""
+    m = _COMPARED.search(text)
+    if m is None:
+        return []
+    name = " ".join((product.title, product.title_en or "", *product.aliases)).lower() if product else ""
+    return [
+        w
+        for w in tokens(m.group(1) or m.group(2))
+        if len(w) >= 2
+        and (has_han(w) or any(c.isdigit() for c in w))
+        and w not in name
+        and not _POINTING.match(w)
+    ]
+
+
 @lru_cache(maxsize=8192)
 def asked_aspects(text: str) -> frozenset[str]:
     """The aspects (thickness, length, softness, ...) a text speaks of (cached: the answer model

@@ -37,6 +37,7 @@ from handlers.fields import (
     asks_version,
     asks_when,
     aspect_conflict,
+    compared_with,
     detect_fields,
     field_text,
     field_value,
@@ -767,6 +768,10 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     shares a single content word with."""
     entry = f"{hit.doc.text} {hit.doc.answer or ''}"
     if aspect_conflict(text, hit.doc.text, entry, product):
+        return True
+    against = compared_with(text, product)
+    if against and not any(w in entry.lower() for w in against):
+        # "和卡西欧PX-S1100比怎么样" against the entry comparing the piano with a real one
         return True
     asked = asked_aspects(text)
     if asked and not asked & asked_aspects(entry) and not _shares_a_word(text, entry, product):

@@ -8,7 +8,7 @@ import pytest
 
 from domain.catalog import parse_catalog
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import QASettings, answer_comment
+from handlers.qa import OTHER_ASPECT, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
 SETTINGS = QASettings()
@@ -170,6 +170,13 @@ SHELF = {
             aliases=["微单"],
             attributes={"mount": "E卡口", "colors": ["黑色", "卡其"]},
             names={"mount": ["卡口"]},
+            faq=[
+                {
+                    "id": "camera-f1",
+                    "q": "和手机拍照比怎么样？",
+                    "a": "画质和虚化都比手机好一截，夜景更干净。",
+                }
+            ],
         ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
@@ -356,3 +363,16 @@ def test_a_link_phrase_names_one_link(room: RoomKnowledge) -> None:
     # two links said are two
     both = answer_comment("5号链接和12号链接多少钱", room, None, SETTINGS)
     assert both.asked == "links 5,12", both
+
+
+def test_a_comparison_with_something_the_entry_never_names_is_not_answered_by_it(
+    room: RoomKnowledge,
+) -> None:
+    # the entry compares the camera with a phone; a viewer comparing it with another camera model
+    # is not answered "better than a phone"
+    for text in ("和索尼A6400比怎么样", "is it better than the a6400?"):
+        decision = answer_comment(text, room, "camera", SETTINGS)
+        assert decision.kind != "answer", (text, decision)
+    same = answer_comment("跟手机拍照比怎么样", room, "camera", SETTINGS)
+    assert (same.source, same.reason) != ("camera-f1", OTHER_ASPECT), same
+    assert same.source == "camera-f1", same
