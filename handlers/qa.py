@@ -575,6 +575,9 @@ def _decide_learned(
     else:
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = math.floor(p * 1000) / 1000  # rounded down: a learned probability never says certain
+    if p >= model.gate(best):
+        # but a comment sent at its bar shows the bar as the docs round it (0.834), not under it (0.833)
+        conf = max(conf, round(model.gate(best), 3))
     answer = Decision(
         kind="answer",
         lang=lang,
@@ -653,9 +656,10 @@ def _decide_learned(
         # "能不能只买一根50磅的" against the set's five bands, "椅子单买多少钱" against the set's price:
         # what the set holds or costs, not whether the shop splits it
         return _as_guess(answer, ALONE)
-    if best.source == "price" and asks_deal_only(u.text):
+    if best.source == "price" and any(asks_deal_only(c) for c in [u.text, *question_clauses(u.text)]):
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether
-        # the streamer goes lower; the price goes along as the guess
+        # the streamer goes lower, asked alone or after the price ("1提多少钱 能便宜点吗"); the price
+        # goes along as the guess
         return _as_guess(answer, DEAL_ONLY)
     if best.source == "stock" and asks_version(u.text):
         # "is it available in XL?" of a product sold in no sizes: "64 in stock" would say yes
