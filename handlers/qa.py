@@ -330,6 +330,8 @@ def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASett
             # "0.5还是0.38的" of a "0.5mm" pen: asked of the product in view in words of its listing, in a
             # way the kind model has not met; read as chat, the comment vanished (no reply, no queue item)
             or _speaks_of(u.text, u.ref.product)
+            # "和飞天比怎么样": the goods against something named, a buyer's question
+            or bool(compared_with(u.text, u.ref.product))
         )
     )
 
