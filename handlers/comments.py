@@ -593,6 +593,7 @@ class CommentFlow:
             comment.created_at,
             kind,
             source=decision.source,
+            on_screen=room.on_screen,
         )
         if not held and waiting >= self.settings.queue_per_viewer:
             # one viewer cannot fill the streamer's queue (and push out everyone else's questions);

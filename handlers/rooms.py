@@ -76,6 +76,9 @@ class QueueItem:
     # {escalation_id, comment_id, viewer_id, name, text, created_at}
     grouped: list[dict[str, Any]] = field(default_factory=list)
     name: str | None = None  # the asker's display name, as the reply names them
+    # the product on screen when it was asked: a complaint or a question the bot tied to no product,
+    # or to another one, is often about it, and the streamer judges that (the console shows it)
+    on_screen: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {**self.__dict__, "grouped": list(self.grouped)}

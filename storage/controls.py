@@ -42,7 +42,8 @@ def open_questions(room_id: str, now: float) -> tuple[str, dict[str, Any]]:
     """The query for the room's questions still waiting for the streamer, oldest first."""
     sql = """
         select e.escalation_id, e.comment_id, e.viewer_id, e.text, e.product_id, e.guess, e.confidence,
-               e.reason, e.created_at, coalesce(e.kind, 'question') as kind, e.source, c.viewer_name as name
+               e.reason, e.created_at, coalesce(e.kind, 'question') as kind, e.source, c.viewer_name as name,
+               e.on_screen
           from escalations e left join comments c on c.comment_id = e.comment_id
          where e.room_id = :room_id and e.status = 'open' and e.created_at >= :since
          order by e.created_at

@@ -52,6 +52,7 @@ TABLES: dict[str, dict[str, type]] = {
         "status": str,
         "kind": str,  # question or complaint (storage/controls.py brings it back with the queue)
         "source": str,  # the entry the guess comes from (a guess sent as it was teaches its wording)
+        "on_screen": str,  # the product on screen when it was asked (the console shows it)
         "created_at": float,
     },
     "card_impressions": {
@@ -140,6 +141,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_qa_labels", _add_missing_columns),
     ("0009_escalation_source", _add_missing_columns),
     ("0010_comment_reason", _add_missing_columns),
+    ("0011_escalation_on_screen", _add_missing_columns),
 ]
 
 

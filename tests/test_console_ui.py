@@ -813,6 +813,20 @@ async def test_the_queue_can_show_only_the_product_on_screen(live_server, browse
         await (await live.viewer("demo-room", viewer_id)).call("comment", {"text": text})
     await expect(page.locator("#queue .item")).to_have_count(2)
     await expect(page.locator("#complaints .item")).to_have_count(1)
+    # the product on screen when asked, beside an item tied to none or to another (three shops'
+    # trials: a complaint about "the bottle" while the liquor was shown read "product unknown")
+    await expect(page.locator("#complaints .item .product")).to_have_text(
+        re.compile(r"^未识别商品（提问时讲解 2号 ")
+    )
+    other = page.locator("#queue .item", has_text="3号链接可以开发票吗")
+    await expect(other.locator(".product")).to_contain_text("（提问时讲解 2号 ")
+    await expect(other.locator(".product")).to_contain_text(re.compile(r"^3号 "))
+    own = page.locator("#queue .item", has_text="2号链接可以开发票吗")
+    await expect(own.locator(".product")).not_to_contain_text("提问时讲解")
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    queued = (await streamer.call("queue_list"))["queue"]
+    assert {q["on_screen"] for q in queued} == {_pid(live, 2)}
     await page.locator("#on-screen-only").check()
     shown = page.locator("#queue .item:visible")
     await expect(shown).to_have_count(1)

@@ -25,7 +25,7 @@
       answer_ph: "你的回答（Enter 发送）", answer: "回答", approve: "采纳猜测", dismiss: "忽略",
       guess: "机器人猜测", from_field: "来自字段「{f}」", from_faq: "来自 FAQ「{q}」",
       confidence: "置信度 {c}", confidence_bar: "置信度 {c}（需 {bar}）", asked_n: "{n} 人问", waited_now: "刚问", waited_min: "等了 {m} 分钟",
-      waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品", asked_colon: "：",
+      waited_h: "等了 {h} 小时 {m} 分", and_more: "另 {n} 人", complaint: "投诉", no_product: "未识别商品", while_on_screen: "（提问时讲解 {p}）", asked_colon: "：",
       link: "{n}号", save: "保存", show: "讲解", unshow: "下架讲解", on_screen: "讲解中", sold_out: "售罄",
       paused_banner: "机器人已暂停：观众的问题都进了待回答，点“恢复机器人”让它继续回答",
       saved: "{p} 已更新：{what}", undo: "撤销：{what}", undone: "已撤销：{what}",
@@ -87,7 +87,7 @@
       answer_ph: "Your answer (Enter sends)", answer: "Answer", approve: "Send the guess", dismiss: "Dismiss",
       guess: "Bot's guess", from_field: "from the field “{f}”", from_faq: "from the FAQ “{q}”",
       confidence: "confidence {c}", confidence_bar: "confidence {c} (needs {bar})", asked_n: "{n} asked", waited_now: "just asked", waited_min: "waiting {m} min",
-      waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown", asked_colon: ": ",
+      waited_h: "waiting {h} h {m} min", and_more: "+{n} more", complaint: "Complaint", no_product: "product unknown", while_on_screen: "(asked while {p} was on screen)", asked_colon: ": ",
       link: "#{n}", save: "Save", show: "Show", unshow: "Take off", on_screen: "on screen", sold_out: "sold out",
       paused_banner: "The bot is paused: viewers' questions all wait in the queue. Resume the bot to let it answer again.",
       saved: "{p} updated: {what}", undo: "Undo: {what}", undone: "Undone: {what}",
@@ -446,12 +446,16 @@
     node.querySelector(".askers").title = who.join(", ");
     set(".age", waited(item));
     set(".question", item.text);
-    set(".product", productName(item.product_id));
+    // the product on screen when asked, where the bot tied the comment to none or to another one:
+    // a complaint about "the bottle" while the liquor is shown is the streamer's to place
+    const watched = item.on_screen && item.on_screen !== item.product_id && products.has(item.on_screen);
+    const aside = watched ? (LANG === "zh" ? "" : " ") + t("while_on_screen", { p: productName(item.on_screen) }) : "";
+    set(".product", productName(item.product_id) + aside);
     set(".reason", reasonLabel(item.reason));
     node.querySelector(".reason").dataset.reason = item.reason || "";
     set(".conf", confidence(item));
     // "product unknown" beside the reason that says so, and a complaint's confidence, say nothing
-    const noProduct = !item.product_id && reasonKey(item.reason) === "no_product";
+    const noProduct = !item.product_id && reasonKey(item.reason) === "no_product" && !watched;
     for (const [sel, hide] of [["product", noProduct], ["conf", complaint]]) {
       node.querySelector("." + sel).hidden = hide;
       node.querySelector(".sep-" + sel).hidden = hide;
