@@ -79,6 +79,12 @@ ALIAS_WEIGHT = 3.0  # an alias names its product more surely than a title's or a
 _ASKED_TO_BE = re.compile(
     r"是(?:不是)?\s*([^\s是吗嘛么呢不的?？,，]{1,8}?)\s*的?\s*(?:吗|嘛|么|呢|不|[?？]|$)"
 )
+# what the goods are to be used with ("能泡绿茶吗" of a teapot, "电吉他能用吗" of a tuner, "能放a60吗" of
+# a camera bag): another product's name said there is what the one on screen serves, not the one asked
+_USED_WITH = re.compile(
+    r"(?:能|可以|可)(?:泡|用|装|放|配|搭配|适配|兼容)\s*([^\s吗嘛么呢不?？,，]{2,12}?)\s*(?:吗|嘛|么|呢|不|[?？]|$)"
+    r"|([^\s?？,，]{2,12}?)\s*(?:能用|可以用|能不能用|可不可以用|适用|能装|装得下|放得下|能放)"
+)
 # "the check one", "the grey one": a product picked by a word that names it
 _THE_X_ONE = re.compile(r"\bthe ([a-z][a-z-]+) one\b", re.ASCII)
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
@@ -552,6 +558,13 @@ class ShelfMatcher:
         picked = {m.group(1) for m in _THE_X_ONE.finditer(text.lower())}
         return any(w in picked and w not in ours for w in theirs)
 
+    def _used_with(self, text: str, named: Product) -> bool:
+        """Whether every name of another product the comment says is what the goods are to be used
+        with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner."""
+        said = self._names_said(text, named)
+        spans = [m.group(1) or m.group(2) for m in _USED_WITH.finditer(text)]
+        return bool(said) and all(any(w in span for span in spans) for w in said)
+
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
         "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
@@ -617,7 +630,11 @@ class ShelfMatcher:
         if (
             screen is not None
             and named is not None
-            and (self._screen_says(text, screen, named) or self._called_by_kind(text, screen, named))
+            and (
+                self._screen_says(text, screen, named)
+                or self._called_by_kind(text, screen, named)
+                or self._used_with(text, named)
+            )
         ):
             return ProductRef(screen, "on_screen", 0.85)
         if (

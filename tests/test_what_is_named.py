@@ -179,6 +179,13 @@ SHELF = {
                 }
             ],
         ),
+        _product(
+            "tuner",
+            23,
+            "夹式调音器 民谣电箱通用",
+            aliases=["调音器"],
+            faq=[{"id": "tuner-f1", "q": "吉他贝斯都能调吗？", "a": "能调，吉他、贝斯、尤克里里都行。"}],
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -395,3 +402,11 @@ def test_an_answer_sent_shows_a_confidence_no_lower_than_its_bar(room: RoomKnowl
     decision = answer_comment("65英寸多少钱", room, "tv", SETTINGS)
     assert decision.kind == "answer"
     assert decision.confidence >= round(shipped_model().gates["live"], 3), decision
+
+
+def test_another_product_named_as_what_the_goods_serve_is_not_the_one_asked(room: RoomKnowledge) -> None:
+    # watching the tuner, "电吉他能用吗" asks whether the tuner works on an electric guitar
+    for text in ("电吉他能用吗", "能用在电吉他上吗"):
+        assert answer_comment(text, room, "tuner", SETTINGS).product_id == "tuner", text
+    # the electric guitar's own price is still its own
+    assert answer_comment("电吉他多少钱", room, "tuner", SETTINGS).product_id == "electric"
