@@ -404,6 +404,8 @@ def decide(
     ) and (
         ref.how in ("link", "name", "earlier")
         or (ref.product is not None and (is_question(t) or asks_price(t)))
+        # "1.5的价格": a version of the product in view named, as a link would name the product
+        or (ref.product is not None and price_version(ref.product, t) is not None)
     )
     # "4号链接价格" reads like "4号链接" said to order, but no order pattern is in it
     if kind == "purchase" and not (named_field and not is_purchase(t)):

@@ -410,3 +410,11 @@ def test_another_product_named_as_what_the_goods_serve_is_not_the_one_asked(room
         assert answer_comment(text, room, "tuner", SETTINGS).product_id == "tuner", text
     # the electric guitar's own price is still its own
     assert answer_comment("电吉他多少钱", room, "tuner", SETTINGS).product_id == "electric"
+
+
+def test_a_version_named_by_its_leading_number_alone_gets_its_price(room: RoomKnowledge) -> None:
+    # "65的多少钱" of a TV sold in 55/65/75英寸; "32的价格", said without asking, is asked all the same
+    for text, screen, price in (("65的多少钱", "tv", "3499"), ("32的价格", "wok", "229")):
+        decision = answer_comment(text, room, screen, SETTINGS)
+        assert decision.kind == "answer" and price in (decision.reply or ""), (text, decision)
+        assert decision.reply.count("元") == 1, decision  # that version's price, not every version's
