@@ -48,7 +48,7 @@ def viewer_channel(room_id: str, viewer_id: str) -> str:
     return f"viewer:{room_id}/{viewer_id}"  # ids may hold ":", never "/"
 
 
-def _traditional(room: Room) -> bool:
+def traditional_room(room: Room) -> bool:
     """Whether the room's shelf is written in traditional characters (its replies are then too)."""
     return shelf_traditional(tuple(p.title for p in room.catalog.products))
 
@@ -207,7 +207,7 @@ class CommentFlow:
         out = Outcome({"ok": True, "comment_id": comment.comment_id, "kind": decision.kind})
         if decision.lang == "zh" and decision.reply:
             # "呢個幾多錢" is answered "1號鏈接現在168元", as logged
-            reply = in_viewers_script(decision.reply, comment.text, _traditional(room))
+            reply = in_viewers_script(decision.reply, comment.text, traditional_room(room))
             decision = dataclasses.replace(decision, reply=reply)
         out.log("comments", comment_row(comment, decision))
         room.langs[comment.viewer_id] = decision.lang
@@ -555,7 +555,7 @@ class CommentFlow:
         """After-sales trouble reaches a person: a queue item marked `complaint` (never a policy text
         from the bot), and the viewer alone is told, in their language, that someone will follow up."""
         self._escalate(out, room, comment, decision, kind="complaint")
-        text = in_viewers_script(COMPLAINT_ACK[decision.lang], comment.text, _traditional(room))
+        text = in_viewers_script(COMPLAINT_ACK[decision.lang], comment.text, traditional_room(room))
         group = Group(
             room.room_id,
             (decision.product_id or "", "complaint"),

@@ -27,9 +27,17 @@ from domain.messages import Comment, new_id
 from handlers import console as C
 from handlers import payloads as P
 from handlers.batching import EncodeBatcher
-from handlers.comments import CommentFlow, room_channel, shelf_payload, streamer_channel, viewer_channel
+from handlers.comments import (
+    CommentFlow,
+    room_channel,
+    shelf_payload,
+    streamer_channel,
+    traditional_room,
+    viewer_channel,
+)
 from handlers.field_entries import field_label, product_fields
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
+from handlers.normalize import in_viewers_script
 from handlers.outbox import Outcome
 from handlers.payloads import EventError, parse
 from handlers.qa import QASettings, answer_with_vector, held_answer, needs_retrieval, search_texts
@@ -586,6 +594,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         text = msg.text or ((live_guess(item, room.catalog) or item.guess) if msg.use_guess else None)
         if not text:
             raise EventError(P.BAD_PAYLOAD, "queue_answer: give text, or use_guess when the bot had a guess")
+        if not msg.text:
+            # the bot's words, in the characters the asker wrote in, as the bot's own replies are
+            text = in_viewers_script(text, item.text, traditional_room(room))
         ack = await self.deliver(self.flow.resolve(room, item, text, time.time()))
         if not msg.text:
             # the guess sent as it was is a label: the next comment worded so is answered by the bot

@@ -176,6 +176,29 @@ async def test_paused_bot_hands_answers_to_the_streamer_to_approve(live_server, 
     assert (await viewer.call("comment", {"text": "1号链接多少钱"}))["kind"] == "answer"
 
 
+async def test_an_approved_guess_is_sent_in_the_characters_the_asker_wrote_in(live_server) -> None:
+    # the bot's replies to "3號鏈接多少錢" are in traditional characters; its guess sent from the
+    # console went out in simplified (a furniture shop's trial), the streamer's own words stay theirs
+    live = await live_server()
+    streamer = await streamer_of(live)
+    viewer = await live.viewer("demo-room", "v1")
+    assert (await streamer.call("console_settings", {"paused": True}))["ok"]
+    for text in ("3號鏈接多少錢", "1號鏈接多少錢"):
+        assert (await viewer.call("comment", {"text": text}))["kind"] == "escalate"
+    guessed, typed = await streamer.wait_for("queue_item", 2)
+    assert "号链接" in guessed["guess"]  # the console shows the bot's words as it has them
+    ack = await streamer.call("queue_answer", {"escalation_id": guessed["escalation_id"], "use_guess": True})
+    assert ack["ok"]
+    [reply] = await viewer.wait_for("bot_reply")
+    assert "3號鏈接現在" in reply["text"], reply
+    ack = await streamer.call(
+        "queue_answer", {"escalation_id": typed["escalation_id"], "text": "这个链接现在最便宜"}
+    )
+    assert ack["ok"]
+    replies = await viewer.wait_for("bot_reply", 2)
+    assert "这个链接现在最便宜" in replies[-1]["text"]
+
+
 async def test_answers_held_by_a_pause_are_not_turned_away_by_the_viewers_queue_limit(live_server) -> None:
     # one viewer's open questions are capped (hygiene.queue_per_viewer); the answers a pause holds are
     # the bot's, waiting for the streamer's click: over the cap they were dropped as queue_full, and
