@@ -161,6 +161,17 @@ def asks_when(text: str) -> bool:
     return bool(_WHEN.search(text))
 
 
+# whether or when the goods come back: "什么时候补货", "补货了吗", "还会返场吗", "back in stock yet?"
+_RESTOCK = re.compile(
+    r"补货|补了|回货|返场|(?:什么时候|啥时候|几时)(?:有货|到货)|\brestock|\bback in stock\b",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def asks_restock(text: str) -> bool:
+    return bool(_RESTOCK.search(text))
+
+
 # (field, attribute keys that can hold it in order of preference, pattern). Order matters: earlier
 # fields win ties. Written from how viewers ask, not from any particular catalog.
 _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
@@ -1526,9 +1537,12 @@ def price_notes(catalog: Catalog) -> list[str]:
     return notes
 
 
-# a stock state written into a text ("目前已售罄，补货后72小时内发货"): stale once the stock changes live
+# a stock state written into a text ("目前已售罄，补货后72小时内发货"), or when the goods come back
+# ("预计下周补货", "下一批下周三到仓"): stale once the stock changes live
 _SOLD_OUT_SAID = re.compile(
-    r"售罄|卖完|卖光|卖空|抢光|缺货|断货|无货|没货|补货中|待补货|sold out|out of stock|restocking",
+    r"售罄|卖完|卖光|卖空|抢光|缺货|断货|无货|没货|补货中|待补货|下一?批|"
+    r"(?:预计|下周|下个月|月底|月初|\d+\s*天后).{0,8}?(?:补货|到仓|返场)|"
+    r"sold out|out of stock|restocking|next batch|back in stock",
     re.ASCII | re.IGNORECASE,
 )
 

@@ -33,6 +33,7 @@ from handlers.fields import (
     asks_goods_left,
     asks_other_amount,
     asks_price,
+    asks_restock,
     asks_unit_price,
     asks_version,
     asks_when,
@@ -479,6 +480,26 @@ def decide(
             return Decision(kind="chat", lang=lang, reason="question not about the goods")
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
+    if product.in_stock and asks_restock(t) and not any(f.key != "stock" for f in fields):
+        # "什么时候补货" of goods in stock again: the stock now answers it, not an FAQ entry written
+        # while they were sold out ("预计下周补货", sent at 0.90 with 20 in stock in a trial)
+        stock = render_field(product, FieldMatch("stock", 1.0), lang, room.catalog.currency)
+        return _said_where(
+            _gate(
+                Decision(
+                    kind="answer",
+                    lang=lang,
+                    product_id=product.id,
+                    source="stock",
+                    confidence=0.95,
+                    reply=stock,
+                    reason="field",
+                ),
+                settings,
+            ),
+            t,
+            product,
+        )
     rule = _decide_by_rules(u, room, settings, product, best_field, strong_field)
     rules_only = rules_only or settings.decider == "rules"
     model = None if rules_only else answer_model if answer_model is not None else shipped_model()

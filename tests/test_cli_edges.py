@@ -240,6 +240,13 @@ def test_check_catalog_notes_a_text_saying_sold_out(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
     notes = cohost("check-catalog", str(path)).stdout
     assert f"note: {product['id']}: shipping says '售罄'" in notes and "restock" in notes, notes
+    # when the goods come back, said as a date, is as stale after the restock (two shops' trials:
+    # "预计下周补货" answered "什么时候补货" with 20 in stock)
+    product["shipping"] = "付款后48小时内发货"
+    product["faq"][0]["a"] = "这批卖得快，预计下周三到仓"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    notes = cohost("check-catalog", str(path)).stdout
+    assert f"note: {product['id']}: faq {product['faq'][0]['id']} says '预计下周三到仓'" in notes, notes
 
 
 def test_output_read_by_a_reader_that_stops_early_ends_without_a_traceback() -> None:

@@ -68,6 +68,7 @@ SHELF = {
                 "colors": ["浅灰", "米白", "雾蓝"],
             },
             names={"towel_size": ["毛巾尺寸", "尺寸"], "pack": ["装数", "几条"]},
+            faq=[{"id": "towels-f1", "q": "什么时候补货？", "a": "这批抢完了，预计下周补货。"}],
         ),
         _product(
             "wok",
@@ -418,3 +419,14 @@ def test_a_version_named_by_its_leading_number_alone_gets_its_price(room: RoomKn
         decision = answer_comment(text, room, screen, SETTINGS)
         assert decision.kind == "answer" and price in (decision.reply or ""), (text, decision)
         assert decision.reply.count("元") == 1, decision  # that version's price, not every version's
+
+
+def test_a_restock_question_of_goods_in_stock_again_gets_the_stock(room: RoomKnowledge) -> None:
+    # the entry was written while they were sold out; the streamer restocked them live since
+    for text in ("什么时候补货", "补货了吗", "when will they be back in stock?"):
+        decision = answer_comment(text, room, "towels", SETTINGS)
+        assert (decision.kind, decision.source) == ("answer", "stock"), (text, decision)
+        assert "9" in (decision.reply or ""), decision
+    # goods sold out: no "in stock" said
+    sold = answer_comment("羽绒被什么时候补货", room, "down-duvet", SETTINGS)
+    assert "现货" not in (sold.reply or sold.guess or ""), sold
