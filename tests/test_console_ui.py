@@ -422,6 +422,10 @@ async def test_the_console_in_english_shows_names_and_reasons_in_english(live_se
     await expect(item.locator("button.answer")).to_have_text("Answer")
     await expect(item.locator(".head")).to_contain_text(f": {INVOICE}")  # not the Chinese "："
     await expect(page.locator('[data-counter="escalated"] span')).to_have_text("to streamer")
+    over = page.locator('[data-counter="over_budget"]')
+    await expect(over).to_have_attribute(
+        "title", re.compile(r"^Answers past the room's reply limit .*max_replies_per_minute")
+    )
     await expect(page.locator(".counters-since")).to_have_text(re.compile(r"^counting since \d\d:\d\d$"))
     assert await page.locator("#shelf").get_by_text("d0", exact=False).count() == 0  # names, not ids
     await page.screenshot(path=str(screenshot_dir() / "console-en-test.png"))
@@ -484,6 +488,8 @@ async def test_guesses_below_the_threshold_are_hidden_and_bulk_dismiss(live_serv
     await expect(not_queued).to_be_visible(timeout=10_000)
     await expect(not_queued.locator("b")).to_have_text("1")
     await expect(not_queued.locator("span")).to_have_text("超限未入队")
+    # what it counts, and the setting that bounds it, on hover
+    await expect(not_queued).to_have_attribute("title", re.compile("hygiene.queue_per_viewer"))
     # the notice of the dismissal goes after a while: an old one read as news of the last action
     await expect(page.locator("#status")).to_have_text("", timeout=20_000)
     await page.context.close()

@@ -53,6 +53,8 @@
       "counter.viewers": "在线观众", "counter.comments_per_min": "评论/分钟", "counter.comments": "评论",
       "counter.questions": "提问", "counter.answered": "已回答", "counter.escalated": "转人工",
       "counter.not_queued": "超限未入队",
+      "counter.not_queued.tip": "提问人已有 hygiene.queue_per_viewer 个问题在排队，这些没有入队（运营的复核列表里有）",
+      "counter.over_budget.tip": "超过直播间回复上限（config.yaml：hygiene.max_replies_per_minute、reply_burst）的回答只私信给了提问人，其他观众看不到",
       "counter.over_budget": "超回复上限仅私信",
       "counter.streamer_answered": "主播回答", "counter.cards_shown": "卡片", "counter.clicks": "点击",
       "counter.carts": "加购", "counter.orders": "订单", "counter.revenue": "成交额", "counter.since": "统计起点",
@@ -117,6 +119,8 @@
       "counter.viewers": "viewers online", "counter.comments_per_min": "comments / min", "counter.comments": "comments",
       "counter.questions": "questions", "counter.answered": "answered", "counter.escalated": "to streamer",
       "counter.not_queued": "over limit, not queued",
+      "counter.not_queued.tip": "Their askers already had hygiene.queue_per_viewer questions waiting: not queued (the operators' review list has them)",
+      "counter.over_budget.tip": "Answers past the room's reply limit (config.yaml: hygiene.max_replies_per_minute, reply_burst) went to the asker alone; the rest of the room did not see them",
       "counter.over_budget": "over reply limit, to asker only",
       "counter.streamer_answered": "you answered", "counter.cards_shown": "cards", "counter.clicks": "clicks",
       "counter.carts": "carts", "counter.orders": "orders", "counter.revenue": "revenue", "counter.since": "counting since",
@@ -325,7 +329,10 @@
   /* -- counters -------------------------------------------------------------------------------- */
   const counterBox = $("counters");
   for (const key of COUNTERS) {
-    counterBox.append(el("div", { class: "counter", dataset: { counter: key }, hidden: WARNINGS.includes(key) },
+    // a warning says on hover what it counts and which setting bounds it (trials: the answers sent
+    // to their askers alone read as lost until the docs were searched)
+    const tip = WARNINGS.includes(key) ? { title: t(`counter.${key}.tip`), "data-i18n-title": `counter.${key}.tip` } : {};
+    counterBox.append(el("div", { class: "counter", dataset: { counter: key }, hidden: WARNINGS.includes(key), ...tip },
       el("b", { text: "–" }), el("span", { class: "muted", "data-i18n": "counter." + key, text: t("counter." + key) })));
   }
   // since when they count: the show's first comment after 30 minutes without one (found again after a restart)
