@@ -9,6 +9,7 @@ Screenshots of every page are saved (to docs/screenshots/ with COHOST_SCREENSHOT
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,18 @@ async def test_a_price_or_stock_changed_mid_show_reaches_the_viewers_page(live_s
     buyer = await live.viewer("demo-room", "dave")
     ack = await buyer.call("purchase", {"product_id": product.id})
     assert ack["ok"] is False and ack["error"]["code"] == "sold_out"
+    await page.context.close()
+
+
+async def test_a_viewer_who_gave_no_name_is_called_a_viewer_not_by_a_made_up_id(live_server, browser) -> None:
+    # a trial: replies went to "@web-xwqfl81z"
+    live = await live_server()
+    page = await open_page(browser, f"{live.url}/room/demo-room")
+    await expect(page.locator("body[data-joined]")).to_have_count(1)
+    await expect(page.locator("#status")).to_have_text(re.compile(r"^已进入 · 观众[a-z0-9]{4}$"))
+    await ask(page, "3号链接多少钱")
+    await expect(page.locator(".msg.bot").first).to_contain_text("@观众")
+    await expect(page.locator(".msg.bot").first).not_to_contain_text("web-")
     await page.context.close()
 
 

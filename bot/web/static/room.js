@@ -9,6 +9,7 @@ addStrings({
     "room.heading": "直播间",
     "room.connecting": "连接中…",
     "room.joined": "已进入 · {name}",
+    "room.guest": "观众{id}",
     "room.refused": "无法进入：{message}",
     "room.disconnected": "已断开，正在重连…",
     "room.chat": "聊天",
@@ -55,6 +56,7 @@ addStrings({
     "room.heading": "Live room",
     "room.connecting": "connecting…",
     "room.joined": "joined as {name}",
+    "room.guest": "viewer {id}",
     "room.refused": "could not join: {message}",
     "room.disconnected": "disconnected, reconnecting…",
     "room.chat": "Chat",
@@ -107,9 +109,13 @@ addStrings({
     viewerId = "web-" + Math.random().toString(36).slice(2, 10);
   }
   sessionStorage.setItem("cohost-viewer", viewerId);
+  // a viewer who gave no name and whose id the page made up is "观众k3x9" to the room, not
+  // "@web-k3x9q2vd" (a trial: replies read as addressed to a machine)
+  const made = /^web-[a-z0-9]{8}$/.test(viewerId) && !params.get("viewer");
+  const fallback = made ? t("room.guest", { id: viewerId.slice(-4) }) : viewerId;
   // at most 64 characters as the server counts them (code points): slicing UTF-16 units would cut
   // an emoji in half, and the lone half makes the name one the server refuses
-  const name = Array.from(params.get("name") || viewerId).slice(0, 64).join("");
+  const name = Array.from(params.get("name") || fallback).slice(0, 64).join("");
   const tokenKey = "cohost-viewer-token:" + roomId + ":" + viewerId;
 
   const chat = document.getElementById("chat");
