@@ -302,7 +302,7 @@ def asks_model_fit(text: str) -> bool:
 # them is best is the streamer's to say (an FAQ entry the shop wrote for it may still answer)
 _OPINION = re.compile(
     r"推荐|(你|主播)(觉得|自己|平时|用的|喝的|吃的|穿的)"
-    r"|(哪|什么|啥).{0,6}(最|更|比较)?(好看|好吃|好喝|好闻|显白|显瘦|百搭)"
+    r"|(哪|什么|啥).{0,6}(最|更|比较)?(好看|好吃|好喝|好闻|显白|显瘦|百搭|划算|实惠|值得|好用|耐用)"
     r"|\b(recommend|your (favou?rite|pick))\b|\bwhich\b[^?]{0,20}\b(best|better|nicest|prettiest)\b"
     r"|\bwhat do you (think|recommend|use)\b",
     re.ASCII,

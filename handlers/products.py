@@ -85,6 +85,11 @@ _USED_WITH = re.compile(
     r"(?:能|可以|可)(?:泡|用|装|放|配|搭配|适配|兼容)\s*([^\s吗嘛么呢不?？,，]{2,12}?)\s*(?:吗|嘛|么|呢|不|[?？]|$)"
     r"|([^\s?？,，]{2,12}?)\s*(?:能用|可以用|能不能用|可不可以用|适用|能装|装得下|放得下|能放)"
 )
+# two goods used together ("能和洁厕灵一起用吗", "要跟洗衣液一起放吗", "can I mix it with bleach"): a
+# question about one of them, not about both
+_USED_TOGETHER = re.compile(
+    r"(?:一起|一块|同时|混着|搭配|配着)(?:用|放|洗|吃|喝|泡|涂|擦)|混用|\bmix(?:ed)? (?:it )?with\b"
+)
 # "the check one", "the grey one": a product picked by a word that names it
 _THE_X_ONE = re.compile(r"\bthe ([a-z][a-z-]+) one\b", re.ASCII)
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
@@ -456,7 +461,8 @@ class ShelfMatcher:
                     taken.append(m.span())
         if len(found) >= 2:
             return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
-        if found or not _AND.search(text):
+        if found or not _AND.search(text) or _USED_TOGETHER.search(text):
+            # "84能和洁厕灵一起用吗": one product asked about, the other what it is used with
             return []
         # "衬衫和裤子多少钱": two names joined; a name inside another's longer one said there is none
         # ("白茶" of "安吉白茶")

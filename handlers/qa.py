@@ -901,7 +901,9 @@ def _several(
     first = products[0].id
     if field is None or field.key not in ("price", "stock") or field.strength < 0.8:
         return Decision(kind="escalate", lang=lang, product_id=first, reason="asks about several products")
-    if _TOGETHER.search(t) or len(products) > SEVERAL_MAX:
+    if _TOGETHER.search(t) or asks_opinion(t) or len(products) > SEVERAL_MAX:
+        # a bundle or a total, or which of them is the better buy ("洗衣液和凝珠哪个更划算"): the
+        # prices, sent or approved as a guess, would answer neither
         return Decision(kind="escalate", lang=lang, product_id=first, reason="asks about several products")
     parts = [
         render_field(p, FieldMatch(field.key, field.strength), lang, room.catalog.currency) for p in products

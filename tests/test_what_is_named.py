@@ -430,3 +430,16 @@ def test_a_restock_question_of_goods_in_stock_again_gets_the_stock(room: RoomKno
     # goods sold out: no "in stock" said
     sold = answer_comment("羽绒被什么时候补货", room, "down-duvet", SETTINGS)
     assert "现货" not in (sold.reply or sold.guess or ""), sold
+
+
+def test_which_of_two_is_the_better_buy_is_the_streamers(room: RoomKnowledge) -> None:
+    # both prices, sent, answer neither which is the better value
+    decision = answer_comment("玫瑰和康乃馨哪个更划算", room, "roses", SETTINGS)
+    assert (decision.kind, decision.reason) == ("escalate", "asks about several products"), decision
+    assert answer_comment("玫瑰和康乃馨多少钱", room, "roses", SETTINGS).kind == "answer"
+
+
+def test_another_product_to_be_used_with_makes_no_question_about_two(room: RoomKnowledge) -> None:
+    # "can I put it in a vase with the carnations": a question about the roses
+    decision = answer_comment("玫瑰能和康乃馨一起放吗", room, "roses", SETTINGS)
+    assert decision.reason != "asks about several products" and decision.product_id == "roses", decision
