@@ -1465,6 +1465,12 @@ def _zh_label(key: str, product: Product) -> str:
     return label if has_han(label) else ""
 
 
+def label_zh(key: str, product: Product) -> str:
+    """A field's Chinese name as replies say it, for the pages (the console's "来自字段「售后」"
+    beside a reply that says "售后：…", not "退换"); a key with no Chinese name by its words."""
+    return _zh_label(key, product) or field_label(key, "zh", product)
+
+
 # a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
 # "10号链接里面有什么：…"
 _ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]", re.ASCII)

@@ -35,7 +35,8 @@ from handlers.comments import (
     traditional_room,
     viewer_channel,
 )
-from handlers.field_entries import field_label, product_fields
+from handlers.field_entries import product_fields
+from handlers.fields import label_zh
 from handlers.hygiene import SenderLimits, SenderLimitSettings, expiring
 from handlers.normalize import in_viewers_script
 from handlers.outbox import Outcome
@@ -810,7 +811,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
                 "faq_en": {f.id: q for f in p.faq if (q := p.en_question(f.id))},  # and in English
-                "fields": {k: field_label(k, "zh", p) for k in product_fields(p)},  # or by the field's name
+                "fields": {
+                    k: label_zh(k, p) for k in product_fields(p)
+                },  # or by the field's name, as replies say it
             }
             for p in sorted(room.catalog.products, key=lambda p: p.link)
         ]

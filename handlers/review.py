@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog import MAX_ASKED_AS, Catalog, FaqEntry, Product
-from handlers.field_entries import field_label, field_value_text, product_fields
-from handlers.fields import label_en
+from handlers.field_entries import field_value_text, product_fields
+from handlers.fields import label_en, label_zh
 from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ShelfMatcher
 from handlers.qa import PAUSED, SAYS_LESS, entry_reply
@@ -149,7 +149,7 @@ def product_entries(product: Product) -> list[dict[str, str]]:
     fields = [
         {
             "source": k,
-            "zh": field_label(k, "zh", product),
+            "zh": label_zh(k, product),
             "en": label_en(k, product),
             "says": says(live.get(k) or field_value_text(product, k)),
             **english(product.en_value(k)),

@@ -59,6 +59,8 @@ async def test_console_state_shows_shelf_queue_and_counters(live_server, demo_ca
     bag = next(p for p in demo_catalog.products if p.en is not None and p.en.questions)
     [shown] = [p for p in state["products"] if p["product_id"] == bag.id]
     assert shown["faq_en"] == dict(bag.en.questions) and set(shown["faq"]) == {f.id for f in bag.faq}
+    # a field by the name replies give it ("售后：…"; a cycling shop's trial: the console said 退换)
+    assert shown["fields"]["returns"] == "售后" and shown["fields"]["price"] == "价格"
     assert len(state["queue"]) == 1 and state["settings"]["paused"] is False
     c = state["counters"]
     assert (c["viewers"], c["comments"], c["questions"], c["answered"], c["escalated"]) == (1, 2, 2, 1, 1)
