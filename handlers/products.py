@@ -15,7 +15,7 @@ from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
 from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
-from handlers.normalize import CN_NUM, cn_to_int
+from handlers.normalize import CN_NUM, cn_to_int, words_only
 from recommender.glossary import glossable_words, zh_glosses
 from recommender.text import HAN, add_words, char_pinyin, says_alone, tokens, without_word
 
@@ -564,6 +564,15 @@ class ShelfMatcher:
         picked = {m.group(1) for m in _THE_X_ONE.finditer(text.lower())}
         return any(w in picked and w not in ours for w in theirs)
 
+    def _asks_entry_of(self, text: str, screen: Product) -> bool:
+        """Whether the comment is, but for spaces and punctuation, a question the listing on screen
+        answers in its FAQ: "能戴眼镜吗" watching the helmet is its entry's question, whatever
+        product 眼镜 names."""
+        said = words_only(text)
+        return bool(said) and any(
+            said == words_only(q) for f in screen.faq for q in (f.q, screen.en_question(f.id)) if q
+        )
+
     def _used_with(self, text: str, named: Product) -> bool:
         """Whether every name of another product the comment says is what the goods are to be used
         with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner."""
@@ -640,6 +649,7 @@ class ShelfMatcher:
                 self._screen_says(text, screen, named)
                 or self._called_by_kind(text, screen, named)
                 or self._used_with(text, named)
+                or self._asks_entry_of(text, screen)
             )
         ):
             return ProductRef(screen, "on_screen", 0.85)

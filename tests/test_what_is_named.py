@@ -177,7 +177,8 @@ SHELF = {
                     "id": "camera-f1",
                     "q": "和手机拍照比怎么样？",
                     "a": "画质和虚化都比手机好一截，夜景更干净。",
-                }
+                },
+                {"id": "camera-f2", "q": "存储卡要另买吗？", "a": "不送卡，建议配一张128G的高速卡。"},
             ],
         ),
         _product(
@@ -443,3 +444,11 @@ def test_another_product_to_be_used_with_makes_no_question_about_two(room: RoomK
     # "can I put it in a vase with the carnations": a question about the roses
     decision = answer_comment("玫瑰能和康乃馨一起放吗", room, "roses", SETTINGS)
     assert decision.reason != "asks about several products" and decision.product_id == "roses", decision
+
+
+def test_a_question_the_listing_on_screen_answers_word_for_word_is_about_it(room: RoomKnowledge) -> None:
+    # "存储卡" names the memory card; asked as the camera's own FAQ question, it is the camera's
+    # (a cycling shop's trial: "能戴眼镜吗" watching the helmet got the glasses' night-riding entry)
+    decision = answer_comment("存储卡要另买吗", room, "camera", SETTINGS)
+    assert (decision.product_id, decision.source) == ("camera", "camera-f2"), decision
+    assert answer_comment("存储卡多少钱", room, "camera", SETTINGS).product_id == "sd-card"
