@@ -677,9 +677,15 @@ def _decide_learned(
     if best.is_field and asks_custom(u.text):
         # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
         return _as_guess(answer, CUSTOM)
-    if best.is_field and asks_alone(u.text) and not (best.source == "price" and answer.asked):
+    if (
+        best.is_field
+        and asks_alone(u.text)
+        and best.source not in ("shipping", "returns")
+        and not (best.source == "price" and answer.asked)
+    ):
         # "能不能只买一根50磅的" against the set's five bands, "椅子单买多少钱" against the set's price:
-        # what the set holds or costs, not whether the shop splits it
+        # what the set holds or costs, not whether the shop splits it; the delivery and returns
+        # policies hold for one bought alone too ("单买一本包邮吗")
         return _as_guess(answer, ALONE)
     if best.source == "price" and any(asks_deal_only(c) for c in [u.text, *question_clauses(u.text)]):
         # "有优惠券吗", "能便宜点吗": the live price says neither whether a coupon applies nor whether

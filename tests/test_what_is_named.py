@@ -9,7 +9,7 @@ import pytest
 from domain.catalog import parse_catalog
 from handlers.answer_model import shipped_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import DEAL_ONLY, OTHER_ASPECT, QASettings, answer_comment
+from handlers.qa import ALONE, DEAL_ONLY, OTHER_ASPECT, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
 SETTINGS = QASettings()
@@ -69,6 +69,7 @@ SHELF = {
             },
             names={"towel_size": ["毛巾尺寸", "尺寸"], "pack": ["装数", "几条"]},
             faq=[{"id": "towels-f1", "q": "什么时候补货？", "a": "这批抢完了，预计下周补货。"}],
+            shipping="满两件包邮，单件加5元运费",
         ),
         _product(
             "wok",
@@ -452,3 +453,9 @@ def test_a_question_the_listing_on_screen_answers_word_for_word_is_about_it(room
     decision = answer_comment("存储卡要另买吗", room, "camera", SETTINGS)
     assert (decision.product_id, decision.source) == ("camera", "camera-f2"), decision
     assert answer_comment("存储卡多少钱", room, "camera", SETTINGS).product_id == "sd-card"
+
+
+def test_the_delivery_policy_answers_for_one_bought_alone(room: RoomKnowledge) -> None:
+    # "单买" asks whether the shop splits a set, except of the delivery, which holds for one too
+    decision = answer_comment("单买一条包邮吗", room, "towels", SETTINGS)
+    assert decision.source == "shipping" and decision.reason != ALONE, decision
