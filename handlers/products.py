@@ -464,6 +464,9 @@ class ShelfMatcher:
         if found or not _AND.search(text) or _USED_TOGETHER.search(text):
             # "84能和洁厕灵一起用吗": one product asked about, the other what it is used with
             return []
+        if any(sum(mentions(v.lower(), text) for v in p.prices) >= 2 for p in self.catalog.products):
+            # "英语一和英语二什么区别": two versions of one product, not two products
+            return []
         # "衬衫和裤子多少钱": two names joined; a name inside another's longer one said there is none
         # ("白茶" of "安吉白茶")
         named = [

@@ -459,3 +459,33 @@ def test_the_delivery_policy_answers_for_one_bought_alone(room: RoomKnowledge) -
     # "单买" asks whether the shop splits a set, except of the delivery, which holds for one too
     decision = answer_comment("单买一条包邮吗", room, "towels", SETTINGS)
     assert decision.source == "shipping" and decision.reason != ALONE, decision
+
+
+def test_two_versions_of_one_product_are_not_two_products(encoder: TextEncoder) -> None:
+    # both titles say 英语; "英语一和英语二" names two versions of the exam book, not two products
+    shelf = {
+        "room_id": "books",
+        "products": [
+            _product(
+                "exam",
+                4,
+                "考研英语真题 黄皮书",
+                aliases=["黄皮书"],
+                prices={"英语一": 89, "英语二": 79},
+                faq=[
+                    {
+                        "id": "exam-f1",
+                        "q": "英语一和英语二有什么区别？",
+                        "a": "学硕考英语一，专硕多考英语二。",
+                    }
+                ],
+            ),
+            _product("course", 6, "新概念英语网课 年卡", aliases=["网课"]),
+        ],
+    }
+    books = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    decision = answer_comment("英语一和英语二什么区别啊", books, "exam", SETTINGS)
+    assert decision.reason != "asks about several products" and decision.product_id == "exam", decision
+    assert (
+        answer_comment("黄皮书和网课哪个好", books, "exam", SETTINGS).reason == "asks about several products"
+    )
