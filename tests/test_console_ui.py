@@ -254,7 +254,7 @@ async def test_down_a_long_queue_the_complaints_and_the_shelf_stay_in_view(live_
     await page.set_viewport_size({"width": 1280, "height": 600})
     for i in range(12):
         viewer = await live.viewer("demo-room", f"fan{i}")
-        await viewer.call("comment", {"text": f"{i + 1}号链接什么时候补货"})
+        await viewer.call("comment", {"text": f"{i + 1}号链接可以开发票吗，公司报销要用"})
     await expect(page.locator("#queue .item")).to_have_count(12)
     last = page.locator("#queue .item").last
     await last.scroll_into_view_if_needed()
