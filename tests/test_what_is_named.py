@@ -1,6 +1,6 @@
-"""Which product and which listed value a comment names, as viewers of shoe, bedding, kitchenware
-and phone-accessory shops asked them (four shops' trials): a wrong product or a wrong "yes" is a
-wrong answer sent."""
+"""Which product and which listed value a comment names, as viewers of the shops' trials asked them
+(shoes, bedding, kitchenware, phone accessories, instruments, camera gear, furniture, tea, cycling,
+household cleaning, books): a wrong product or a wrong "yes" is a wrong answer sent."""
 
 from __future__ import annotations
 
