@@ -371,12 +371,16 @@ class ShelfMatcher:
         }
         # each product's Chinese names (its aliases), for English words said in their place
         self.chinese_names = {p.id: {a.lower() for a in p.aliases if HAN.search(a)} for p in catalog.products}
-        # what each listing says besides its names: its fields and FAQ (see `_screen_says`)
+        # what each listing says besides its names: its fields and FAQ, and the lexicon's words for its
+        # fields ("续航" of a battery_life: asked watching the earbuds, not the watch titled 两周续航;
+        # see `_screen_says`)
         self.listing = {
             p.id: json.dumps(
                 p.model_dump(include={"attributes", "shipping", "returns", "faq", "en", "names"}),
                 ensure_ascii=False,
             ).lower()
+            + " "
+            + " ".join(w for k in p.attributes for w in FIELD_WORDS.get(lexicon_key(k), ())).lower()
             for p in catalog.products
         }
 

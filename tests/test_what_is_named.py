@@ -189,6 +189,16 @@ SHELF = {
             aliases=["调音器"],
             faq=[{"id": "tuner-f1", "q": "吉他贝斯都能调吗？", "a": "能调，吉他、贝斯、尤克里里都行。"}],
         ),
+        _product(
+            "watch", 24, "运动手表 两周续航", aliases=["手表"], attributes={"battery_life": "典型使用14天"}
+        ),
+        _product(
+            "earbuds",
+            25,
+            "降噪蓝牙耳机",
+            aliases=["耳机"],
+            attributes={"battery_life": "单次6小时，配合充电盒30小时"},
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -331,8 +341,10 @@ def test_a_one_character_name_is_not_what_is_asked(room: RoomKnowledge) -> None:
     for text in ("刀是什么钢", "这个刀是什么材质"):
         decision = answer_comment(text, room, "knives", SETTINGS)
         assert (decision.product_id, decision.source) == ("knives", "material"), (text, decision)
-    # inside a longer word it is still that word's: the handle is asked
-    assert answer_comment("刀柄是什么材质", room, "knives", SETTINGS).source == "handle"
+    # inside a longer word it is still that word's: the handle is what is searched for
+    knives = room.catalog.product("knives")
+    assert "刀柄" in room.matcher.focus("刀柄是什么材质", knives)
+    assert "刀" not in room.matcher.focus("这个刀是什么材质", knives)
 
 
 def test_a_name_typed_right_is_not_heard_as_another(room: RoomKnowledge) -> None:
@@ -489,3 +501,15 @@ def test_two_versions_of_one_product_are_not_two_products(encoder: TextEncoder) 
     assert (
         answer_comment("黄皮书和网课哪个好", books, "exam", SETTINGS).reason == "asks about several products"
     )
+
+
+def test_a_field_word_in_another_products_title_asks_the_field_of_the_one_on_screen(
+    room: RoomKnowledge,
+) -> None:
+    # the watch is titled 两周续航; "续航多久" watching the earbuds asks the earbuds' battery life
+    # (a phone shop's trial: the watch's 14 days were sent at 0.95)
+    decision = answer_comment("续航多久", room, "earbuds", SETTINGS)
+    assert decision.product_id == "earbuds" and "14天" not in (decision.reply or decision.guess or ""), (
+        decision
+    )
+    assert answer_comment("手表续航多久", room, "earbuds", SETTINGS).product_id == "watch"
