@@ -861,10 +861,15 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
     how_much = product is not None and product.prices and _ENDS_HOW_MUCH.search(text)
     if how_much and (version is not None or "的多少" in text) and all(f.key != "price" for f in found):
         # not when another field is asked outright by its word: "中长款衣长多少" asks the long
-        # version's length (a unit of the version's amount, 毫安 of "20000毫安的多少", asks nothing)
+        # version's length (a unit of the version's amount, 毫安 of "20000毫安的多少", asks nothing,
+        # nor do the version's own words: the 装 of "两瓶装多少" is no "装多少", a capacity)
+        rest = _AMOUNT.sub(" ", text)
+        if version is not None:
+            for word in sorted({version.lower(), *_version_words(version.lower())}, key=len, reverse=True):
+                rest = rest.replace(word, " ") if len(word) >= 2 else rest
         outright = version is not None and any(
             f.key != "price" and f.strength >= 0.8 and f.asked is None
-            for f in detect_fields(_AMOUNT.sub(" ", text), product, versions=False)
+            for f in detect_fields(rest, product, versions=False)
         )
         if not outright:
             found.append(FieldMatch("price", 0.85))

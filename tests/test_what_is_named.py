@@ -199,6 +199,15 @@ SHELF = {
             aliases=["耳机"],
             attributes={"battery_life": "单次6小时，配合充电盒30小时"},
         ),
+        _product(
+            "shampoo",
+            26,
+            "氨基酸洗发水 500ml",
+            aliases=["洗发水"],
+            price=59,
+            prices={"单瓶500ml": 59, "两瓶装": 99},
+            attributes={"capacity": "500ml"},
+        ),
         _product("roses", 15, "红玫瑰花束 韩式包装", aliases=["玫瑰"], attributes={"wrapping": "雾面包装纸"}),
         _product("carnations", 16, "粉色康乃馨花束", aliases=["康乃馨"]),
     ],
@@ -513,3 +522,11 @@ def test_a_field_word_in_another_products_title_asks_the_field_of_the_one_on_scr
         decision
     )
     assert answer_comment("手表续航多久", room, "earbuds", SETTINGS).product_id == "watch"
+
+
+def test_a_versions_own_words_ask_no_other_field(room: RoomKnowledge) -> None:
+    # the 装 of "两瓶装多少" is the two-pack's name, not "装多少" (how much it holds): the capacity,
+    # 500ml, was sent at 0.99 (a hair shop's trial)
+    decision = answer_comment("两瓶装多少", room, "shampoo", SETTINGS)
+    assert decision.source == "price" and "99" in (decision.reply or decision.guess or ""), decision
+    assert answer_comment("容量多少", room, "shampoo", SETTINGS).source == "capacity"
