@@ -1271,21 +1271,24 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
     return [v for v in versions if v in named]
 
 
-# a number said alone, with nothing after it that measures or counts ("1.5的多少钱", "41呢")
-_BARE_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:的|呢|吗|嘛|多少|价|怎么|咋|[?？]|$))")
-_LEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?![\d.])")
+# a number said alone, with at most a unit's letters after it and nothing that measures or counts
+# ("1.5的多少钱", "41呢", "512的多少", "1T版本什么价")
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)(?:[a-z]{1,2})?(?=\s*(?:的|呢|吗|嘛|多少|价|怎么|咋|版|款|[?？]|$))", re.ASCII
+)
+_NUMBER_IN = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _by_number(versions: list[str], text: str) -> list[str]:
     """The versions named by a bare number equal to one the comment says ("1.6" of "1.60", a lens
-    index; "1.5" of "1.50"); else those whose name begins with the number the comment says alone
-    ("1.5的多少钱" of "1.5米×2米", "41呢" of "41寸")."""
+    index; "1.5" of "1.50"); else those with a number the comment says alone in their name
+    ("1.5的多少钱" of "1.5米×2米", "41呢" of "41寸", "512的多少" of "16+512G")."""
     said = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", text)}
     exact = [v for v in versions if re.fullmatch(r"\d+(?:\.\d+)?", v) and float(v) in said]
     if exact:
         return exact
     alone = {float(n) for n in _BARE_NUMBER.findall(text)}
-    return [v for v in versions if (m := _LEADING_NUMBER.match(v)) and float(m.group(1)) in alone]
+    return [v for v in versions if alone & {float(n) for n in _NUMBER_IN.findall(v)}]
 
 
 _SIZE_CODE = re.compile(r"[a-z]{1,3}码?(?![a-z])", re.ASCII | re.IGNORECASE)

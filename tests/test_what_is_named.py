@@ -532,3 +532,21 @@ def test_a_versions_own_words_ask_no_other_field(room: RoomKnowledge) -> None:
     decision = answer_comment("两瓶装多少", room, "shampoo", SETTINGS)
     assert decision.source == "price" and "99" in (decision.reply or decision.guess or ""), decision
     assert answer_comment("容量多少", room, "shampoo", SETTINGS).source == "capacity"
+
+
+def test_a_version_named_by_a_number_inside_its_name_gets_its_price(encoder: TextEncoder) -> None:
+    # a phone sold as 12+256G / 16+512G / 16G+1TB: "512的多少" and "1T版本什么价" name one version
+    # each (a phone shop's trial: every version's price was quoted, or the network field guessed)
+    shelf = {
+        "room_id": "phones",
+        "products": [
+            _product(
+                "phone", 1, "旗舰手机", price=3999, prices={"12+256G": 3999, "16+512G": 4299, "16G+1TB": 4999}
+            )
+        ],
+    }
+    phones = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, price in (("512的多少", "4299"), ("16+512的多少钱", "4299"), ("1T版本什么价", "4999")):
+        decision = answer_comment(text, phones, "phone", SETTINGS)
+        assert decision.source == "price" and decision.asked is not None, (text, decision)
+        assert price in (decision.reply or decision.guess or ""), (text, decision)
