@@ -658,7 +658,11 @@ class ShelfMatcher:
             and (
                 self._screen_says(text, screen, named)
                 or self._called_by_kind(text, screen, named)
-                or self._used_with(text, named)
+                # "电吉他能用吗", not "这个防晒霜能用吗" ("this" names the sunscreen)
+                or (
+                    self._used_with(text, named)
+                    and not (this is not None and self._refers_to(text, this, named))
+                )
                 or self._asks_entry_of(text, screen)
             )
         ):
