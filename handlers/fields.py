@@ -1561,25 +1561,27 @@ _SOLD_OUT_SAID = re.compile(
 )
 
 
+def sold_out_said(product: Product) -> list[tuple[str, str]]:
+    """(where, what) of each text of the listing that says the goods are sold out or when they come
+    back (shipping, returns, an attribute, an FAQ answer): true when written, stale after a restock."""
+    texts = {"shipping": product.shipping or "", "returns": product.returns or ""}
+    texts |= {
+        f"attributes.{k}": " ".join(v) if isinstance(v, list) else v for k, v in product.attributes.items()
+    }
+    texts |= {f"faq {f.id}": f.a for f in product.faq}
+    return [(where, said.group(0)) for where, text in texts.items() if (said := _SOLD_OUT_SAID.search(text))]
+
+
 def stock_notes(catalog: Catalog) -> list[str]:
-    """Texts that say the goods are sold out (shipping, returns, an attribute, an FAQ answer): the bot
-    answers stock from `stock`, which the streamer changes live; the text is quoted as written, after
-    a restock too (a shoe shop's trial: "目前已售罄" quoted as the shipping time beside 30 in stock)."""
-    notes = []
-    for p in catalog.products:
-        texts = {"shipping": p.shipping or "", "returns": p.returns or ""}
-        texts |= {
-            f"attributes.{k}": " ".join(v) if isinstance(v, list) else v for k, v in p.attributes.items()
-        }
-        texts |= {f"faq {f.id}": f.a for f in p.faq}
-        for where, text in texts.items():
-            said = _SOLD_OUT_SAID.search(text)
-            if said:
-                notes.append(
-                    f"{p.id}: {where} says {said.group(0)!r}, which stays as written after a restock; "
-                    "the stock is said from `stock`, which the console changes live"
-                )
-    return notes
+    """Texts that say the goods are sold out (`sold_out_said`): the bot answers stock from `stock`,
+    which the streamer changes live; the text is quoted as written, after a restock too (a shoe
+    shop's trial: "目前已售罄" quoted as the shipping time beside 30 in stock)."""
+    return [
+        f"{p.id}: {where} says {said!r}, which stays as written after a restock; "
+        "the stock is said from `stock`, which the console changes live"
+        for p in catalog.products
+        for where, said in sold_out_said(p)
+    ]
 
 
 def english_notes(catalog: Catalog) -> list[str]:

@@ -50,6 +50,7 @@ from handlers.fields import (
     quoted_in_chinese,
     render_field,
     says_money,
+    sold_out_said,
 )
 from handlers.intent import (
     about_streamer,
@@ -480,9 +481,16 @@ def decide(
             return Decision(kind="chat", lang=lang, reason="question not about the goods")
         return Decision(kind="escalate", lang=lang, confidence=0.0, reason="no product could be identified")
 
-    if product.in_stock and asks_restock(t) and not any(f.key != "stock" for f in fields):
-        # "什么时候补货" of goods in stock again: the stock now answers it, not an FAQ entry written
-        # while they were sold out ("预计下周补货", sent at 0.90 with 20 in stock in a trial)
+    if (
+        product.in_stock
+        and asks_restock(t)
+        and sold_out_said(product)
+        and not any(f.key != "stock" for f in fields)
+    ):
+        # "什么时候补货" of goods in stock again, whose listing says they are sold out or when they
+        # come back: the stock now answers it, not an FAQ entry written while they were sold out
+        # ("预计下周补货", sent at 0.90 with 20 in stock in a trial); of goods whose listing says
+        # neither, when the next batch comes is the streamer's to say
         stock = render_field(product, FieldMatch("stock", 1.0), lang, room.catalog.currency)
         return _said_where(
             _gate(
