@@ -43,6 +43,8 @@ _KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
 # word alone is a weaker hint of the price
 _PRICE_OUTRIGHT = _rx(
     r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
+    # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
+    r"|贵多少|贵几|便宜多少|差价"
     rf"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",
     r"\b(price|cost|discount|deal|on sale)\b",
     # "how much is it", "how much for #9", "how much?"; not "how much folic acid per tablet", where a
@@ -1709,7 +1711,12 @@ def named_parts(text: str, product: Product | None = None) -> set[str]:
 def aspect_conflict(comment: str, entry_question: str, entry_text: str, product: Product | None) -> bool:
     """Whether an entry (an FAQ question with its answer, or a field's label and value) clearly
     answers a different aspect than the comment asks: both speak of aspects and share none, or the
-    comment asks about a part of the product the entry never names while naming another part."""
+    comment asks about a part of the product the entry never names while naming another part, or it
+    compares the goods with something the entry does not name in full ("和索尼a6400比哪个好" against the
+    camera's mount, 索尼E卡口; "和卡西欧比怎么样" against an entry comparing the piano with a real one)."""
+    against = compared_with(comment, product)
+    if against and not all(w in entry_text.lower() for w in against):
+        return True
     asked = asked_aspects(comment)
     if asked:
         covered = asked_aspects(entry_question)

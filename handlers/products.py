@@ -585,9 +585,16 @@ class ShelfMatcher:
 
     def _used_with(self, text: str, named: Product) -> bool:
         """Whether every name of another product the comment says is what the goods are to be used
-        with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner."""
+        with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner. Before the verb,
+        the name alone: "18-135全幅能用吗" and "学饮杯几个月能用" ask whether the product named can be."""
         said = self._names_said(text, named)
-        spans = [m.group(1) or m.group(2) for m in _USED_WITH.finditer(text)]
+        spans = [span for m in _USED_WITH.finditer(text) if (span := m.group(1))]
+        # a span before the verb counts when the product's names are all it says
+        spans += [
+            m.group(2)
+            for m in _USED_WITH.finditer(text)
+            if m.group(2) and not _blanked(m.group(2), sorted(said, key=len, reverse=True)).strip(" 也")
+        ]
         return bool(said) and all(any(w in span for span in spans) for w in said)
 
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:

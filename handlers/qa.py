@@ -812,10 +812,6 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     entry = f"{hit.doc.text} {hit.doc.answer or ''}"
     if aspect_conflict(text, hit.doc.text, entry, product):
         return True
-    against = compared_with(text, product)
-    if against and not any(w in entry.lower() for w in against):
-        # "和卡西欧PX-S1100比怎么样" against the entry comparing the piano with a real one
-        return True
     asked = asked_aspects(text)
     if asked and not asked & asked_aspects(entry) and not _shares_a_word(text, entry, product):
         # "这件衣服起球吗" against "这个是纯棉的吗？": the entry never speaks of the aspect asked nor

@@ -171,7 +171,7 @@ SHELF = {
             22,
             "入门微单相机",
             aliases=["微单"],
-            attributes={"mount": "E卡口", "colors": ["黑色", "卡其"]},
+            attributes={"mount": "索尼E卡口", "colors": ["黑色", "卡其"]},
             names={"mount": ["卡口"]},
             faq=[
                 {
@@ -402,7 +402,13 @@ def test_a_comparison_with_something_the_entry_never_names_is_not_answered_by_it
 ) -> None:
     # the entry compares the camera with a phone; a viewer comparing it with another camera model
     # is not answered "better than a phone", and the question reaches the streamer (not lost as chat)
-    for text in ("和索尼A6400比怎么样", "和佳能比怎么样", "is it better than the a6400?"):
+    # nor by a field naming part of it (the mount, 索尼E卡口)
+    for text in (
+        "和索尼A6400比怎么样",
+        "和佳能比怎么样",
+        "is it better than the a6400?",
+        "主播这个和索尼a6400比哪个好",
+    ):
         decision = answer_comment(text, room, "camera", SETTINGS)
         assert decision.kind == "escalate", (text, decision)
     assert answer_comment("和海信比哪个好", room, "tv", SETTINGS).kind == "escalate"
@@ -434,7 +440,7 @@ def test_another_product_named_as_what_the_goods_serve_is_not_the_one_asked(room
         assert answer_comment(text, room, "tuner", SETTINGS).product_id == "tuner", text
     # the electric guitar's own price is still its own, and so is how long it lasts (a travel shop's
     # trial: "护照包能放几本护照" watching the vacuum bags was taken as the bags' question)
-    for text in ("电吉他多少钱", "电吉他能用几年"):
+    for text in ("电吉他多少钱", "电吉他能用几年", "电吉他几岁能用"):
         assert answer_comment(text, room, "tuner", SETTINGS).product_id == "electric", text
 
 
@@ -554,3 +560,23 @@ def test_a_version_named_by_a_number_inside_its_name_gets_its_price(encoder: Tex
         decision = answer_comment(text, phones, "phone", SETTINGS)
         assert decision.source == "price" and decision.asked is not None, (text, decision)
         assert price in (decision.reply or decision.guess or ""), (text, decision)
+
+
+def test_a_difference_in_price_is_a_price_question(encoder: TextEncoder) -> None:
+    # "偏光的贵多少" was sent the polarized field's text (an eyewear shop's trial): how much more a
+    # version costs is asked of the price, which no other field says
+    glasses = _product(
+        "sunglasses",
+        6,
+        "防紫外线太阳镜",
+        aliases=["墨镜"],
+        price=199,
+        prices={"普通款": 199, "偏光款": 299},
+        attributes={"polarized": "偏光款有偏光膜，能过滤水面反光；普通款不带偏光"},
+        names={"polarized": ["偏光"]},
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "eyewear", "products": [glasses]}), encoder, SETTINGS.dense_weight
+    )
+    decision = answer_comment("偏光的贵多少", shop, "sunglasses", SETTINGS)
+    assert not (decision.kind == "answer" and decision.source != "price"), decision
