@@ -1692,6 +1692,14 @@ def compared_with(text: str, product: Product | None) -> list[str]:
     ]
 
 
+def _names_compared(against: list[str], entry: str) -> bool:
+    """Whether an entry names what a comparison compares with: every model code of it (a6400, s1100)
+    and, of its Chinese words, one at least ("以前那种要抛光的硬蜡": 抛光 will do, 以前 says nothing)."""
+    codes = [w for w in against if not has_han(w)]
+    words = [w for w in against if has_han(w)]
+    return all(w in entry for w in codes) and (not words or any(w in entry for w in words))
+
+
 @lru_cache(maxsize=8192)
 def asked_aspects(text: str) -> frozenset[str]:
     """The aspects (thickness, length, softness, ...) a text speaks of (cached: the answer model
@@ -1712,10 +1720,11 @@ def aspect_conflict(comment: str, entry_question: str, entry_text: str, product:
     """Whether an entry (an FAQ question with its answer, or a field's label and value) clearly
     answers a different aspect than the comment asks: both speak of aspects and share none, or the
     comment asks about a part of the product the entry never names while naming another part, or it
-    compares the goods with something the entry does not name in full ("和索尼a6400比哪个好" against the
-    camera's mount, 索尼E卡口; "和卡西欧比怎么样" against an entry comparing the piano with a real one)."""
+    compares the goods with something the entry does not name (`_names_compared`: "和索尼a6400比哪个好"
+    against the camera's mount, 索尼E卡口; "和卡西欧比怎么样" against an entry comparing the piano with a
+    real one)."""
     against = compared_with(comment, product)
-    if against and not all(w in entry_text.lower() for w in against):
+    if against and not _names_compared(against, entry_text.lower()):
         return True
     asked = asked_aspects(comment)
     if asked:
