@@ -406,7 +406,7 @@ class ShelfMatcher:
                     continue
                 if len(word) >= 2 and mentions(word, out):
                     out = out.replace(word, " ") if not word.isascii() else _latin_word(word).sub(" ", out)
-                elif HAN.match(word) and mentions(word, out):
+                elif len(word) == 1 and HAN.match(word) and mentions(word, out):
                     out = without_word(out, word)  # "刀是什么钢" of a knife set called 刀, not 刀柄
             for stem in self.device_stems.get(product.id, ()):
                 out = out.replace(stem, " ")  # "雨刮包邮吗" of a 雨刮器 → "包邮吗"

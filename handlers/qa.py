@@ -609,7 +609,7 @@ def _decide_learned(
         reply, asked, reason = _faq_reply(product, best.hit, lang), None, "faq"
     conf = math.floor(p * 1000) / 1000  # rounded down: a learned probability never says certain
     if p >= model.gate(best):
-        # but a comment sent at its bar shows the bar as the docs round it (0.834), not under it (0.833)
+        # but an answer sent at its bar shows the bar as the docs round it, not a thousandth under it
         conf = max(conf, round(model.gate(best), 3))
     answer = Decision(
         kind="answer",
