@@ -867,8 +867,9 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
         # nor do the version's own words: the 装 of "两瓶装多少" is no "装多少", a capacity)
         rest = _AMOUNT.sub(" ", text)
         if version is not None:
-            for word in sorted({version.lower(), *_version_words(version.lower())}, key=len, reverse=True):
-                rest = rest.replace(word, " ") if len(word) >= 2 else rest
+            words = {w for w in (version.lower(), *_version_words(version.lower())) if len(w) >= 2}
+            for word in sorted(words, key=len, reverse=True):
+                rest = rest.replace(word, " ")
         outright = version is not None and any(
             f.key != "price" and f.strength >= 0.8 and f.asked is None
             for f in detect_fields(rest, product, versions=False)
