@@ -301,6 +301,11 @@ class Product(BaseModel):
         """The English question of an FAQ entry, if the catalog gives one."""
         return self.en.questions.get(faq_id) if self.en is not None else None
 
+    def faq_questions(self, faq_id: str | None = None) -> list[str]:
+        """The FAQ entries' questions (of the one `faq_id`, if given), each in Chinese and in the
+        catalog's English where it gives one."""
+        return [q for f in self.faq if faq_id in (None, f.id) for q in (f.q, self.en_question(f.id)) if q]
+
     @property
     def in_stock(self) -> bool:
         return self.stock > 0

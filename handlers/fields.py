@@ -11,7 +11,7 @@ from domain.messages import Lang
 from handlers.destinations import asked_by_name, sentences_naming
 from handlers.field_entries import UNIT_ZH, field_label
 from handlers.normalize import CN_NUM, cn_to_int
-from recommender.text import char_bigrams, has_han, tokens
+from recommender.text import blanked, char_bigrams, has_han, tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -867,9 +867,9 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
         # nor do the version's own words: the 装 of "两瓶装多少" is no "装多少", a capacity)
         rest = _AMOUNT.sub(" ", text)
         if version is not None:
-            words = {w for w in (version.lower(), *_version_words(version.lower())) if len(w) >= 2}
-            for word in sorted(words, key=len, reverse=True):
-                rest = rest.replace(word, " ")
+            rest = blanked(
+                rest, {w for w in (version.lower(), *_version_words(version.lower())) if len(w) >= 2}
+            )
         outright = version is not None and any(
             f.key != "price" and f.strength >= 0.8 and f.asked is None
             for f in detect_fields(rest, product, versions=False)

@@ -17,7 +17,7 @@ from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
 from handlers.normalize import CN_NUM, cn_to_int, words_only
 from recommender.glossary import glossable_words, zh_glosses
-from recommender.text import HAN, add_words, char_pinyin, says_alone, tokens, without_word
+from recommender.text import HAN, add_words, blanked, char_pinyin, says_alone, tokens, without_word
 
 _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
@@ -215,13 +215,6 @@ def _latin_word(word: str) -> re.Pattern[str]:
 def sounds(text: str) -> str:
     """The text read aloud for sound-alike matching, space-separated with a space at each end."""
     return " " + " ".join(_sound(ch) for ch in text) + " "
-
-
-def _blanked(text: str, words: Sequence[str]) -> str:
-    """The text with each of `words` (longest first) blanked."""
-    for word in words:
-        text = text.replace(word, " ")
-    return text
 
 
 def word_sounds(word: str) -> str:
@@ -511,7 +504,7 @@ class ShelfMatcher:
         for pid, word, weight in heard_as:
             # not heard inside a longer name typed right: "古典吉他" holds the sound of 电吉他
             longer = [w for w in typed if len(w) > len(word)]
-            if longer and self.sounded[pid][word] not in sounds(_blanked(text, longer)):
+            if longer and self.sounded[pid][word] not in sounds(blanked(text, longer)):
                 continue
             scores[pid] = scores.get(pid, 0.0) + SOUNDALIKE_WEIGHT * weight * (1 + 0.1 * len(word))
         return scores or self._glossed_scores(text)
@@ -579,23 +572,22 @@ class ShelfMatcher:
         answers in its FAQ: "能戴眼镜吗" watching the helmet is its entry's question, whatever
         product 眼镜 names."""
         said = words_only(text)
-        return bool(said) and any(
-            said == words_only(q) for f in screen.faq for q in (f.q, screen.en_question(f.id)) if q
-        )
+        return bool(said) and any(said == words_only(q) for q in screen.faq_questions())
 
     def _used_with(self, text: str, named: Product) -> bool:
         """Whether every name of another product the comment says is what the goods are to be used
         with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner. Before the verb,
         the name alone: "18-135全幅能用吗" and "学饮杯几个月能用" ask whether the product named can be."""
         said = self._names_said(text, named)
-        spans = [span for m in _USED_WITH.finditer(text) if (span := m.group(1))]
-        # a span before the verb counts when the product's names are all it says
-        spans += [
-            m.group(2)
-            for m in _USED_WITH.finditer(text)
-            if m.group(2) and not _blanked(m.group(2), sorted(said, key=len, reverse=True)).strip(" 也")
+        if not said:
+            return False
+        # a span after the verb counts as it is; one before it when the product's names are all it says
+        spans = [
+            after or before
+            for after, before in (m.groups() for m in _USED_WITH.finditer(text))
+            if after or not blanked(before, said).strip(" 也")
         ]
-        return bool(said) and all(any(w in span for span in spans) for w in said)
+        return all(any(w in span for span in spans) for w in said)
 
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",

@@ -958,7 +958,7 @@ def _typed_question(u: Understanding, c: Candidate, product: Product) -> bool:
     spaces and punctuation, or it is once the product's name or link is left out ("三德刀什么时候补货"
     of the entry "什么时候补货？")."""
     said = {words_only(u.text), words_only(u.focus)} - {""}
-    asked = [q for f in product.faq if f.id == c.source for q in (f.q, product.en_question(f.id)) if q]
+    asked = product.faq_questions(c.source)
     return bool(said & set(map(words_only, asked)))
 
 

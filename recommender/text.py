@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Iterable
 
 import jieba
 import Stemmer
@@ -106,6 +107,14 @@ def says_alone(text: str, char: str) -> bool:
     """Whether the text says a one-character word as a word of its own ("刀是什么钢", "这包是真皮吗"),
     not as part of another ("刀柄", "卡其色", "包邮")."""
     return char in text and any(_alone(w, char) for w in _segmented(text))
+
+
+def blanked(text: str, words: Iterable[str]) -> str:
+    """The text with each of `words` blanked, the longest first (a longer word holding a shorter one
+    goes whole)."""
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
 
 
 def without_word(text: str, char: str) -> str:
