@@ -157,13 +157,21 @@ def sibling_words(words: set[str], entry: str) -> int:
     may answer it or not; the model weighs it."""
     if not words:
         return 0
-    held = _chinese_words(entry)
-    return sum(
-        1
-        for w in words
-        if w not in entry
-        and any(len(e) == len(w) and sum(a != b for a, b in zip(w, e, strict=True)) == 1 for e in held)
-    )
+    near = _one_blanked(entry)
+    # a word the entry holds blanks to a held word too: `w not in entry` leaves it out
+    return sum(1 for w in words if w not in entry and any(k in near for k in _blankings(w)))
+
+
+def _blankings(word: str) -> list[str]:
+    """The word with one character blanked, each way: two words of one length that differ in one
+    character share one of these."""
+    return [f"{word[:i]}\0{word[i + 1 :]}" for i in range(len(word))]
+
+
+@lru_cache(maxsize=1 << 14)
+def _one_blanked(text: str) -> frozenset[str]:
+    """Every `_blankings` of the text's Chinese words (cached: an entry is read for many comments)."""
+    return frozenset(b for w in _chinese_words(text) for b in _blankings(w))
 
 
 def entry_text(c: Candidate, product: Product) -> str:
@@ -218,10 +226,13 @@ def comment_features(
     # version is there ("有46码的吗"): the list says, where a guide or a description of it may not
     listed = [c.is_field and isinstance(product.attributes.get(c.source), list) for c in cands]
     available = asks_availability(u.text)
+    aspects = asked_aspects(u.text)
+    ordered = sorted(scores, reverse=True)
     rows = []
     for i, c in enumerate(cands):
-        others = [s for j, s in enumerate(scores) if j != i]
         s = c.hit.score
+        # the best score of the other candidates: the runner-up's for the best one
+        best_other = (ordered[1] if len(ordered) > 1 else 0.0) if s >= top else top
         strength = strengths.get(c.source, 0.0) if c.is_field else 0.0
         asked = c.match.asked if c.match is not None else None
         value = (
@@ -235,7 +246,7 @@ def comment_features(
                 c.hit.rank,
                 1.0 / (1 + i),
                 float(i == 0),
-                s - max(others, default=0.0),
+                s - best_other,
                 top - s,
                 float(c.is_field),
                 float(c.source in ("price", "stock")),
@@ -252,7 +263,7 @@ def comment_features(
                 float(rule.kind == "answer"),
                 float(rule.reason == "faq"),
                 float(other_aspect(c)),
-                float(bool(asked_aspects(u.text) & asked_aspects(c.hit.doc.text))),
+                float(bool(aspects & asked_aspects(c.hit.doc.text))),
                 u.ref.confidence,
                 *(float(u.ref.how == h) for h in HOWS),
                 english,
@@ -360,17 +371,20 @@ class AskedField:
             *near, entry = self.near.columns(vec, [c.hit.vector for c in cands])
         else:
             near, entry = [0.0, 0.0], np.zeros(len(cands))
+        link = np.zeros(len(cands))
+        have = [i for i, c in enumerate(cands) if c.hit.vector is not None]
+        if mapped is not None and have:
+            link[have] = np.vstack([cands[i].hit.vector for i in have]) @ mapped
         for i, c in enumerate(cands):
             known = c.is_field and c.source in p
             key = p.get(c.source, p.get(RARE_CLASS, 0.0)) if c.is_field else p.get(FAQ_CLASS, 0.0)
-            link = float(mapped @ c.hit.vector) if mapped is not None and c.hit.vector is not None else 0.0
             out[i] = (
                 key,
                 p.get(FAQ_CLASS, 0.0),
                 p.get(NONE_CLASS, 0.0),
                 key - best,
                 float(known),
-                link,
+                link[i],
                 *near,
                 entry[i],
             )

@@ -365,6 +365,17 @@ class ShelfMatcher:
             pid: {w: word_sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
             for pid, kw in self.keywords.items()
         }
+        # every name word, by its first character and (one heard too) its first sound: a comment is
+        # checked only against the words it may say or sound like, of the shelf's hundreds
+        self._words: list[tuple[str, str, float]] = []
+        self._by_char: dict[str, list[int]] = {}
+        self._by_sound: dict[str, list[int]] = {}
+        for pid, kw in self.keywords.items():
+            for word, weight in kw.items():
+                self._by_char.setdefault(word[:1], []).append(len(self._words))
+                if word in self.sounded[pid]:
+                    self._by_sound.setdefault(self.sounded[pid][word].split()[0], []).append(len(self._words))
+                self._words.append((pid, word, weight))
         # each product's Chinese names (its aliases), for English words said in their place
         self.chinese_names = {p.id: {a.lower() for a in p.aliases if HAN.search(a)} for p in catalog.products}
         # what each listing says besides its names: its fields and FAQ, and the lexicon's words for its
@@ -487,19 +498,22 @@ class ShelfMatcher:
         asked = [m.group(1).lower() for m in _ASKED_TO_BE.finditer(text)]
         said: set[str] = set()
         heard_as: list[tuple[str, str, float]] = []  # (product, name word, weight) heard, not typed
-        for pid, kw in self.keywords.items():
+        firsts = {"", *text, *(h[0] for h in heads)}
+        near = sorted(
+            {i for ch in firsts for i in self._by_char.get(ch, ())}
+            | {i for syllable in set(heard.split()) for i in self._by_sound.get(syllable, ())}
+        )
+        typed_scores: dict[str, float] = {}
+        for pid, word, weight in (self._words[i] for i in near):  # in the shelf's order
+            if asked and weight < ALIAS_WEIGHT and any(word in a for a in asked):
+                continue  # a property asked of the goods, not their name
             sounded = self.sounded[pid]
-            s = 0.0
-            for word, weight in kw.items():
-                if asked and weight < ALIAS_WEIGHT and any(word in a for a in asked):
-                    continue  # a property asked of the goods, not their name
-                if mentions(word, text) or word in heads:
-                    s += weight * (1 + 0.1 * len(word))
-                    said.add(word)
-                elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
-                    heard_as.append((pid, word, weight))
-            if s > 0:
-                scores[pid] = s
+            if mentions(word, text) or word in heads:
+                typed_scores[pid] = typed_scores.get(pid, 0.0) + weight * (1 + 0.1 * len(word))
+                said.add(word)
+            elif word in sounded and sounded[word] in heard and (len(word) > 2 or word[0] in text):
+                heard_as.append((pid, word, weight))
+        scores.update((pid, s) for pid, s in typed_scores.items() if s > 0)
         typed = sorted((w for w in said if HAN.match(w[0])), key=len, reverse=True)
         for pid, word, weight in heard_as:
             # not heard inside a longer name typed right: "古典吉他" holds the sound of 电吉他
