@@ -105,13 +105,16 @@ def live_guess(item: QueueItem, catalog: Catalog) -> str | None:
 _NOT_ASKED = re.compile(r"[\s\W_]+|[吗嘛呢呀啊吖哇哦噢啦么]+(?=[\s\W_]*$)")
 
 
-def question_key(item: QueueItem) -> tuple[str, str] | None:
-    """What makes two queued questions the same one: the product and the text once punctuation, case,
-    spaces and trailing particles are gone ("有XL吗" = "有xl吗？？"). Complaints are never grouped."""
+def question_key(item: QueueItem) -> tuple[str, str, str] | None:
+    """What makes two queued questions the same one: the product, the product on screen when each was
+    asked, and the text once punctuation, case, spaces and trailing particles are gone ("有XL吗" =
+    "有xl吗？？"). Complaints are never grouped. "带盆吗" asked watching the succulents is not the
+    same question as it was watching the potted plant, whichever product the bot tied each to: one
+    answer from the console would be said to both."""
     if getattr(item, "kind", "question") == "complaint":
         return None
     text = _NOT_ASKED.sub("", normalize(item.text))
-    return (item.product_id or "", text) if text else None
+    return (item.product_id or "", item.on_screen or "", text) if text else None
 
 
 @dataclass

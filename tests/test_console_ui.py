@@ -538,6 +538,34 @@ def test_which_questions_count_as_the_same() -> None:
     assert question_key(complaint) is None  # never grouped
 
 
+async def test_the_same_words_watching_another_product_are_another_question(live_server) -> None:
+    # a gardening shop's trial: "带盆吗" watching the succulents was folded into the item asked
+    # watching the potted plant (the bot tied both to the plant), and the streamer's "带的" went to both
+    live = await live_server()
+    streamer = await live.viewer()
+    assert (await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    first, second, third = [await live.viewer("demo-room", v) for v in ("v1", "v2", "v3")]
+    await _show(live, 2)
+    asked = await first.call("comment", {"text": INVOICE})
+    await _show(live, 4)
+    again = await second.call("comment", {"text": INVOICE})
+    assert asked["escalated"] and again["escalated"] and "queued_with" not in again
+    queued = (await streamer.call("queue_list"))["queue"]
+    assert [(q["product_id"], q["on_screen"]) for q in queued] == [
+        (_pid(live, 3), _pid(live, 2)),
+        (_pid(live, 3), _pid(live, 4)),
+    ]
+    # watching the same product, it is the same question: one item, one more asker
+    assert (await third.call("comment", {"text": INVOICE + "？"}))["queued_with"] == queued[1][
+        "escalation_id"
+    ]
+    await streamer.call(
+        "queue_answer", {"escalation_id": queued[0]["escalation_id"], "text": "可以开，拍下后留言抬头"}
+    )
+    said = await streamer_replies(first)
+    assert [(r["text"], r["viewer_ids"]) for r in said] == [("@v1 可以开，拍下后留言抬头", ["v1"])]
+
+
 async def test_one_viewer_asking_twice_is_named_once(live_server) -> None:
     live = await live_server()
     streamer = await live.viewer()
