@@ -42,7 +42,10 @@ _KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
 # sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
 # word alone is a weaker hint of the price
 _PRICE_OUTRIGHT = _rx(
-    r"(多少钱|好多钱|几块|几元|多少米|啥价|什么价|价格|价钱|价位|多钱|多少一|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
+    # "多少米" is chat slang for the price ("这个多少米", "3号多少米") but meters after a verb or a
+    # measure ("能绕多少米", "线长多少米")
+    r"(多少钱|好多钱|几块|几元|(?<![\u4e00-\u9fff])多少米|(?<=[号个款件])多少米|啥价|什么价|价格|价钱|价位|多钱|多少一"
+    r"|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
     r"|贵多少|贵几|便宜多少|差价"
     rf"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",

@@ -41,22 +41,22 @@ _LINK_PATTERNS = [
     re.compile(r"(?<![\d.])(\d{1,3})\s*#"),
     # "no.10几天能发": the number may run straight into Chinese text
     re.compile(r"\b(?:no\.?|number|link|item)\s*#?\s*(\d{1,3})(?![\d.])"),
-    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚", a ring's "17号圈", "圈口16号", "穿/戴几号")
-    # or a date ("11号发货"). A shoe size in 号 has two digits (童鞋 from 13), so one digit before 鞋 /
-    # 脚 / 码 is a link: "3号鞋是真皮的吗"
+    # bare "3号" / "三号", but not a size ("38号鞋", "40号脚", a ring's "17号圈", "圈口16号", "穿/戴几号",
+    # a fishing line's "0.8号": a number with a decimal point is no link) or a date ("11号发货"). A shoe
+    # size in 号 has two digits (童鞋 from 13), so one digit before 鞋 / 脚 / 码 is a link: "3号鞋是真皮的吗"
     re.compile(
-        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?:^|(?<=\D))([1-9]|[一二两三四五六七八九])\s*号"
+        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?<!\d\.)(?:^|(?<=\D))([1-9]|[一二两三四五六七八九])\s*号"
         r"(?!\s*(发|到|之前|以前|前|左右|那天|圈))"
     ),
     re.compile(
-        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号"
+        rf"{_SIZE_BEFORE}(?<![\d一二两三四五六七八九十])(?<!\d\.)(?:^|(?<=\D)){_NUM}\s*号"
         r"(?!\s*(鞋|脚|码|圈|发|到|之前|以前|前|左右|那天))"
     ),
 ]
 # "12号发货快吗": a bare number before 发 / 到 / 前 may be a link or a day of the month ("11号发货"):
 # when it is a link on the shelf, neither reading is sure, and the viewer's last product is no answer
 _DAY_OR_LINK = re.compile(
-    rf"(?<![\d一二两三四五六七八九十])(?:^|(?<=\D)){_NUM}\s*号\s*(?=发|到|之前|以前|前|左右|那天)"
+    rf"(?<![\d一二两三四五六七八九十])(?<!\d\.)(?:^|(?<=\D)){_NUM}\s*号\s*(?=发|到|之前|以前|前|左右|那天)"
 )
 _THIS = re.compile(
     # English words whole: "it" ends "grit", "fit" and "kit" ("what grit is the whetstone?")
@@ -438,11 +438,19 @@ class ShelfMatcher:
 
     def _a_listed_size(self, text: str, number: int, on_screen: str | None) -> bool:
         """Whether a number in 号 is a version the product on screen lists ("有17号的吗" of a ring sold
-        in sizes 10号–20号), not a link, which the comment does not call it ("17号链接")."""
+        in sizes 10号–20号), or a size its listing names as the comment does, before the same word
+        ("4号线" of a reel whose listing says "4000型 4号线150米"), not a link, which the comment does not
+        call it ("17号链接")."""
         screen = self.catalog.product(on_screen) if on_screen else None
         if screen is None or _CALLED_LINK.search(text):
             return False
-        return any(_lists_size(v, number) for v in screen.attributes.values())
+        if any(_lists_size(v, number) for v in screen.attributes.values()):
+            return True
+        values = " ".join(
+            " ".join(map(str, v)) if isinstance(v, list) else str(v) for v in screen.attributes.values()
+        )
+        said = {m.group(1) for m in re.finditer(rf"(?<![\d.]){number}\s*号\s*([\u4e00-\u9fff])", text)}
+        return any(re.search(rf"(?<![\d.]){number}\s*号\s*{word}", values) for word in said)
 
     def find_link(self, text: str) -> int | None:
         for pat in _LINK_PATTERNS:

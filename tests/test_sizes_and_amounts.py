@@ -8,7 +8,7 @@ import re
 import pytest
 
 from domain.catalog import CatalogError, parse_catalog
-from handlers.fields import price_notes
+from handlers.fields import detect_fields, price_notes
 from handlers.intent import is_question
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import ALONE, CUSTOM, OTHER_VERSION, PRICES_OLD, UNIT_PRICE, QASettings, answer_comment
@@ -410,3 +410,57 @@ def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: 
     # the product on screen sold at one price, and no version named: its price
     d = answer_comment("多少钱", room, "watch", SETTINGS)
     assert d.product_id == "watch" and "599元" in (d.reply or ""), d
+
+
+TACKLE = {
+    "room_id": "tackle",
+    "products": [
+        {
+            "id": "line",
+            "link": 3,
+            "title": "尼龙鱼线 100米",
+            "category": "渔具",
+            "price": 19.9,
+            "stock": 200,
+            "attributes": {
+                "sizes": ["0.8号", "1.0号", "1.5号", "2.0号"],
+                "line_guide": "0.8号 拉力2.4kg；1.5号 拉力4.5kg",
+            },
+        },
+        {
+            "id": "reel",
+            "link": 2,
+            "title": "纺车轮",
+            "category": "渔具",
+            "price": 139,
+            "stock": 40,
+            "attributes": {"line_capacity": "2000型 2号线150米；4000型 4号线150米"},
+        },
+        {"id": "hooks", "link": 4, "title": "伊势尼鱼钩", "category": "渔具", "price": 12.9, "stock": 500},
+        {"id": "rod", "link": 8, "title": "路亚竿", "category": "渔具", "price": 139, "stock": 30},
+    ],
+}
+
+
+def test_a_line_size_in_hao_is_no_link(encoder: TextEncoder) -> None:
+    # a fishing shop's trial: "0.8号拉力多少" got link 8's rod power (0.94), "3号链接有1.5号的吗" went to
+    # the streamer as two products, "4000型能绕多少米4号线" guessed link 4's price
+    room = build_knowledge(parse_catalog(TACKLE), encoder, SETTINGS.dense_weight)
+    for text, screen in (
+        ("0.8号拉力多少", "line"),
+        ("3号链接有1.5号的吗", "line"),
+        ("能绕多少米4号线", "reel"),
+    ):
+        ref = room.matcher.resolve(text, screen)
+        assert ref.product is not None and ref.product.id == screen, (text, ref)
+        assert room.matcher.several(text) == [], text
+    assert room.matcher.resolve("0.8号拉力多少", None).product is None  # a decimal is no link anywhere
+    # a size the listing on screen does not say as the comment does stays a link; so does one called so
+    assert room.matcher.resolve("4号多少钱", "reel").product.id == "hooks"
+    assert room.matcher.resolve("4号链接的线多少钱", "reel").product.id == "hooks"
+    d = answer_comment("0.8号拉力多少", room, "line", SETTINGS)
+    assert d.product_id == "line" and d.source == "line_guide", d
+    # meters asked, not the chat slang for a price ("这个多少米")
+    d = answer_comment("4000型能绕多少米", room, "reel", SETTINGS)
+    assert d.source == "line_capacity", d
+    assert any(f.key == "price" for f in detect_fields("这个多少米", room.catalog.product("reel")))
