@@ -1257,9 +1257,12 @@ def _meets(a: tuple[str, float, float], b: tuple[str, float, float]) -> bool:
 
 def _by_own_part(versions: list[str], text: str) -> list[str]:
     """The versions a comment names by a part of theirs that no other version has: "大号" or "30cm" of
-    "大号30cm" beside "小号20cm", "10kg" of "10kg一对" beside "5kg一对". A part is a word of two
+    "大号30cm" beside "小号20cm" (or of "大号高1.2米" beside "小号高40cm"), "10kg" of "10kg一对" beside "5kg一对". A part is a word of two
     characters or more, or an amount (within a range the version gives)."""
-    words = {v: {w for w in _version_words(v) if len(w) >= 2} for v in versions}
+    # a run's words too: "大号" of "大号高1.2米" (the run is "大号高", its amount's label after it)
+    words = {
+        v: {w for run in _version_words(v) for w in (run, *tokens(run)) if len(w) >= 2} for v in versions
+    }
     amounts = {v: _amounts(v) for v in versions}
     # a size code leading a version ("M码" of "M码64片", "XL" of "XL码46片"), said as a whole word
     for v in versions:

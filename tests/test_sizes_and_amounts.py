@@ -464,3 +464,28 @@ def test_a_line_size_in_hao_is_no_link(encoder: TextEncoder) -> None:
     d = answer_comment("4000型能绕多少米", room, "reel", SETTINGS)
     assert d.source == "line_capacity", d
     assert any(f.key == "price" for f in detect_fields("这个多少米", room.catalog.product("reel")))
+
+
+def test_a_version_named_by_its_first_word(encoder: TextEncoder) -> None:
+    # a gardening shop's trial: "大号的多少钱啊" of a plant sold as 小号高40cm / 中号高70cm / 大号高1.2米
+    # got all three prices, "大号龟背竹现在多少钱" went to the streamer (0.59)
+    plant = {
+        "id": "monstera",
+        "link": 1,
+        "title": "龟背竹盆栽",
+        "category": "绿植",
+        "price": 59,
+        "stock": 80,
+        "prices": {"小号高40cm": 59, "中号高70cm": 129, "大号高1.2米": 299},
+    }
+    room = build_knowledge(
+        parse_catalog({"room_id": "garden", "products": [plant]}), encoder, SETTINGS.dense_weight
+    )
+    for text, price in (
+        ("大号的多少钱啊", "299元"),
+        ("中號的多少錢", "129元"),
+        ("大号龟背竹现在多少钱", "299元"),
+    ):
+        d = answer_comment(text, room, "monstera", SETTINGS)
+        assert d.kind == "answer" and d.reply is not None and price in d.reply, (text, d)
+        assert len(re.findall(r"\d+元", d.reply)) == 1, d.reply  # that version's price alone
