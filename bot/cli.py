@@ -116,14 +116,20 @@ def _check_catalog(args: argparse.Namespace) -> int:
     """The catalogs validated as `serve` opens them (each, and no two rooms alike), without starting
     anything: one line each."""
     from bot.app import load_catalogs
-    from handlers.fields import english_notes, label_notes, price_notes, stock_notes
+    from domain.catalog import cut_values
+    from handlers.fields import alias_notes, english_notes, label_notes, price_notes, stock_notes
 
     # a broken one stops here with its one line (main: exit 2)
     for path, catalog in zip(args.catalog, load_catalogs(args.catalog), strict=True):
         faq = sum(len(p.faq) for p in catalog.products)
         print(f"{path}: ok, room {catalog.room_id}, {len(catalog.products)} products, {faq} FAQ entries")
         for note in (
-            label_notes(catalog) + english_notes(catalog) + price_notes(catalog) + stock_notes(catalog)
+            cut_values(Path(path).read_text(encoding="utf-8"))
+            + alias_notes(catalog)
+            + label_notes(catalog)
+            + english_notes(catalog)
+            + price_notes(catalog)
+            + stock_notes(catalog)
         ):
             print(f"  note: {note}")
     return 0

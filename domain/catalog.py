@@ -553,6 +553,29 @@ def safe_yaml(text: str, source: str, max_nodes: int = YAML_MAX_NODES) -> Any:
         raise CatalogError(f"{source}: not valid YAML (a value cannot be read: {str(e)[:120]})") from None
 
 
+# what follows a plain value on its line: a "#" that starts a word is where YAML's comment begins
+_COMMENT_AFTER = re.compile(r"\s+#(\S.*)")
+
+
+def cut_values(text: str) -> list[str]:
+    """Notes on plain (unquoted) values that a "#" starting a word cuts short: YAML reads " #0.6-#1.5"
+    of `PE line #0.6-#1.5` as a comment, so the value is "PE line" and replies lose the rest. A
+    comment written "# so" (a space after the mark) is left alone. For `cohost check-catalog`."""
+    lines = text.splitlines()
+    notes = []
+    for event in yaml.parse(text, Loader=_LOADER):
+        if not isinstance(event, yaml.ScalarEvent) or event.style or event.end_mark is None:
+            continue
+        end = event.end_mark
+        m = _COMMENT_AFTER.match(lines[end.line][end.column :]) if end.line < len(lines) else None
+        if m:
+            notes.append(
+                f"line {end.line + 1}: the value {event.value!r} stops before '#{m.group(1)}', which YAML reads "
+                "as a comment; put the whole value in quotes to keep it"
+            )
+    return notes
+
+
 def load_catalog(path: str | Path) -> Catalog:
     """Read and validate a catalog YAML file."""
     p = Path(path)

@@ -1493,6 +1493,19 @@ def label_zh(key: str, product: Product) -> str:
 _ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]", re.ASCII)
 
 
+def alias_notes(catalog: Catalog) -> list[str]:
+    """One note per one-character Chinese alias ("线" of a fishing line): said as a word of its own it
+    names its product, so a comment about another product that says it ("带不带线啊" watching a reel,
+    "适合多重的饵" watching a rod) is read as about this one. A longer alias is surer."""
+    return [
+        f"{p.id} aliases: {a!r} is one character: a comment about another product that says it as a word "
+        f'("带不带{a}") is read as about {p.id}; an alias of two characters or more is surer'
+        for p in catalog.products
+        for a in p.aliases
+        if len(a) == 1 and has_han(a)
+    ]
+
+
 def label_notes(catalog: Catalog) -> list[str]:
     """What a shop may want to mend in how replies name a shelf's attributes, one note per key: a key
     with no Chinese name (no `names:`, not in the lexicon), whose value Chinese replies say with no

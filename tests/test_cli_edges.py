@@ -186,7 +186,7 @@ def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{path}: ok, room demo-room")
-    notes = [line.strip() for line in lines[1:] if " en: " not in line and "`en:`" not in line]
+    notes = [line.strip() for line in lines[1:] if not re.search(r" en: |`en:`| aliases: ", line)]
     assert len(notes) == 2 and all(n.startswith("note: ") for n in notes), notes
     assert any("names.contents" in n and "里面有什么" in n for n in notes)
     assert any("attributes.harvest_season (d01)" in n and "names: {harvest_season:" in n for n in notes)
@@ -285,3 +285,29 @@ def test_help_explains_every_option(name: str) -> None:
         assert action.help and len(action.help) > 8, f"{name} {action.option_strings[-1]} has no help text"
         assert action.option_strings[-1] in text
         assert " ".join(action.help.split()[:3]) in text, f"{name} {action.option_strings[-1]}"
+
+
+def test_check_catalog_notes_a_value_a_comment_mark_cuts_and_a_one_character_alias(tmp_path: Path) -> None:
+    # a fishing shop's trial: `line_range: PE line #0.6-#1.5` was read "PE line" (YAML's comment begins
+    # at " #"), and English replies said no sizes; its one-character aliases (线, 饵) drew a reel's
+    # "带不带线啊" and a rod's "适合多重的饵" to the line and the bait, with nothing said beforehand
+    text = DEMO.read_text(encoding="utf-8")
+    first = yaml.safe_load(text)["products"][0]
+    alias = f"    aliases: [{', '.join(first['aliases'])}]\n"
+    assert alias in text and "    attributes:\n" in text
+    added = "      line_range: PE line #0.6-#1.5\n      code: '尺码 #2'\n      fabric: 纯棉 # 面料\n"
+    cut = text.replace(alias, alias.replace("]", ", 衣]"), 1).replace(
+        "    attributes:\n", "    attributes:\n" + added, 1
+    )
+    path = tmp_path / "shelf.yaml"
+    path.write_text(cut, encoding="utf-8")
+    result = cohost("check-catalog", str(path))
+    assert result.returncode == 0, result.stderr
+    notes = [line.strip() for line in result.stdout.splitlines()[1:] if " en: " not in line]
+    line = cut[: cut.index(added)].count("\n") + 1
+    assert notes[0] == (
+        f"note: line {line}: the value 'PE line' stops before '#0.6-#1.5', which YAML reads as a comment; "
+        "put the whole value in quotes to keep it"
+    )  # a quoted '#', and a comment written "# so", are left alone
+    said = [n for n in notes if f"{first['id']} aliases:" in n]
+    assert len(said) == 1 and said[0].startswith(f"note: {first['id']} aliases: '衣' is one character"), notes
