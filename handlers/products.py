@@ -88,6 +88,12 @@ _USED_WITH = re.compile(
     r"|([^\s?？,，]{2,12}?)\s*(?:能用|可以用|能不能用|可不可以用|适用|能装|装得下|放得下|能放|能连接?|可以连接?)"
     r"\s*(?:吗|嘛|么|呢|不|[?？]|$)"
 )
+# what the goods come with ("带不带线啊" of a reel, "送盆吗", "配电池吗"): another product's name, or a title
+# word saying as much ("带盆" of a potted plant), said there is the thing asked about, not the product
+_COMES_WITH = re.compile(
+    r"(?:^|(?<=[这那它个款是都会还有]))\s*((?:带不带|带没带|送不送|配不配|含不含|附赠|赠送|带|送|配|含)"
+    r"\s*[^\s吗嘛么呢不啊?？,，]{1,6}?)\s*(?:吗|嘛|么|呢|不|啊|[?？]|$)"
+)
 # two goods used together ("能和洁厕灵一起用吗", "要跟洗衣液一起放吗", "can I mix it with bleach"): a
 # question about one of them, not about both
 _USED_TOGETHER = re.compile(
@@ -611,6 +617,19 @@ class ShelfMatcher:
         ]
         return all(any(w in span for span in spans) for w in said)
 
+    def _comes_with(self, text: str, named: Product) -> bool:
+        """Whether every name of another product the comment says is what the goods are asked to come
+        with (`_COMES_WITH`): "带不带线啊" watching the reel asks about the reel. Not an alias the
+        asking verb begins ("有带鱼吗": the hairtail, named)."""
+        said = self._names_said(text, named)
+        spans = [m.group(1) for m in _COMES_WITH.finditer(text)]
+        kw = self.keywords.get(named.id, {})
+        return (
+            bool(said)
+            and all(any(w in span for span in spans) for w in said)
+            and not any(kw[w] >= ALIAS_WEIGHT and span.startswith(w) for w in said for span in spans)
+        )
+
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
         "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
@@ -685,6 +704,7 @@ class ShelfMatcher:
                     and not (this is not None and self._refers_to(text, this, named))
                 )
                 or self._asks_entry_of(text, screen)
+                or self._comes_with(text, named)
             )
         ):
             return ProductRef(screen, "on_screen", 0.85)

@@ -581,3 +581,67 @@ def test_a_difference_in_price_is_a_price_question(encoder: TextEncoder) -> None
     )
     decision = answer_comment("偏光的贵多少", shop, "sunglasses", SETTINGS)
     assert not (decision.kind == "answer" and decision.source != "price"), decision
+
+
+def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEncoder) -> None:
+    # two shops' trials: "带不带线啊" watching a reel got the fishing line's size table (0.94; the line
+    # is aliased 线), "带盆吗" watching succulents sold bare-root was tied to the plant titled "…带盆"
+    shelf = {
+        "room_id": "tackle-and-plants",
+        "products": [
+            {
+                "id": "reel",
+                "link": 2,
+                "title": "纺车轮",
+                "category": "渔具",
+                "price": 139,
+                "stock": 40,
+                "faq": [{"id": "reel-f1", "q": "带线吗", "a": "默认不带线，需要的话留言免费绕线"}],
+            },
+            {
+                "id": "line",
+                "link": 3,
+                "title": "尼龙鱼线",
+                "aliases": ["鱼线", "线"],
+                "category": "渔具",
+                "price": 19.9,
+                "stock": 200,
+            },
+            {
+                "id": "hairtail",
+                "link": 5,
+                "title": "舟山带鱼",
+                "aliases": ["带鱼"],
+                "category": "海鲜",
+                "price": 89,
+                "stock": 50,
+            },
+            {
+                "id": "monstera",
+                "link": 7,
+                "title": "龟背竹 盆栽 带盆",
+                "category": "绿植",
+                "price": 59,
+                "stock": 80,
+            },
+            {
+                "id": "succulents",
+                "link": 8,
+                "title": "多肉组合",
+                "category": "绿植",
+                "price": 29.9,
+                "stock": 100,
+                "attributes": {"pot": "不含花盆，裸根发货"},
+                "names": {"pot": ["花盆"]},
+            },
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, screen in (("带不带线啊", "reel"), ("送线吗", "reel"), ("带盆吗", "succulents")):
+        ref = room.matcher.resolve(text, screen)
+        assert ref.product is not None and ref.product.id == screen, (text, ref)
+    d = answer_comment("带不带线啊", room, "reel", SETTINGS)
+    assert d.product_id == "reel" and d.source == "reel-f1", d
+    # named otherwise, the other product is meant: the line's price, the hairtail (an alias the verb begins)
+    assert room.matcher.resolve("线多少钱", "reel").product.id == "line"
+    assert room.matcher.resolve("有带鱼吗", "reel").product.id == "hairtail"
