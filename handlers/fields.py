@@ -1257,27 +1257,28 @@ def _meets(a: tuple[str, float, float], b: tuple[str, float, float]) -> bool:
 
 def _by_own_part(versions: list[str], text: str) -> list[str]:
     """The versions a comment names by a part of theirs that no other version has: "大号" or "30cm" of
-    "大号30cm" beside "小号20cm" (or of "大号高1.2米" beside "小号高40cm"), "10kg" of "10kg一对" beside "5kg一对". A part is a word of two
-    characters or more, or an amount (within a range the version gives)."""
-    # a run's words too: "大号" of "大号高1.2米" (the run is "大号高", its amount's label after it)
-    words = {
-        v: {w for run in _version_words(v) for w in (run, *tokens(run)) if len(w) >= 2} for v in versions
-    }
-    amounts = {v: _amounts(v) for v in versions}
-    # a size code leading a version ("M码" of "M码64片", "XL" of "XL码46片"), said as a whole word
-    for v in versions:
-        words[v] |= {m.group(0).lower() for m in [_SIZE_CODE.match(v)] if m}
-    named = set()
-    said = {w for ws in words.values() for w in ws if w in text and _whole_latin(w, text)}
-    for word in said:
-        having = [v for v in versions if word in words[v]]
-        if len(having) == 1:
-            named.add(having[0])
+    "大号30cm" beside "小号20cm", "10kg" of "10kg一对" beside "5kg一对". A part is a word of two characters
+    or more, or an amount (within a range the version gives). A run of characters first, then, when no
+    run names one, its words: "大号" of "大号高1.2米" beside "小号高40cm" (the run is "大号高", its
+    amount's label after it); "套机" of "18-50mm套机" beside "双镜头套机" stays the kit's own run."""
+    runs = {v: {w for w in _version_words(v) if len(w) >= 2} for v in versions}
+    named = _own_words(versions, runs, text)
+    if not named:
+        words = {v: {w for run in runs[v] for w in tokens(run) if len(w) >= 2} for v in versions}
+        named = _own_words(versions, words, text)
     for amount in _amounts(text):
-        having = [v for v in versions if any(_meets(amount, a) for a in amounts[v])]
+        having = [v for v in versions if any(_meets(amount, a) for a in _amounts(v))]
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
+
+
+def _own_words(versions: list[str], words: dict[str, set[str]], text: str) -> set[str]:
+    """The versions the comment names by a word (of `words`, each version's) no other version has, or
+    by a size code leading the version ("M码" of "M码64片", "XL" of "XL码46片"), said as a whole word."""
+    words = {v: words[v] | {m.group(0).lower() for m in [_SIZE_CODE.match(v)] if m} for v in versions}
+    said = {w for ws in words.values() for w in ws if w in text and _whole_latin(w, text)}
+    return {having[0] for w in said if len(having := [v for v in versions if w in words[v]]) == 1}
 
 
 # a number said alone, with at most a unit's letters after it and nothing that measures or counts
