@@ -42,9 +42,9 @@ _KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
 # sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
 # word alone is a weaker hint of the price
 _PRICE_OUTRIGHT = _rx(
-    # "多少米" is chat slang for the price ("这个多少米", "3号多少米") but meters after a verb or a
-    # measure ("能绕多少米", "线长多少米")
-    r"(多少钱|好多钱|几块|几元|(?<![\u4e00-\u9fff])多少米|(?<=[号个款件])多少米|啥价|什么价|价格|价钱|价位|多钱|多少一"
+    # "多少米" is chat slang for the price ("裙子多少米", "3号多少米") but meters after a verb or a
+    # measure ("能绕多少米", "一卷多少米", "线长多少米")
+    r"(多少钱|好多钱|几块|几元|(?<![绕装卷拉跑走放能有长宽高深远])多少米|啥价|什么价|价格|价钱|价位|多钱|多少一"
     r"|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
     r"|贵多少|贵几|便宜多少|差价"

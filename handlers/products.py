@@ -468,9 +468,10 @@ class ShelfMatcher:
                     return n
         return None
 
-    def several(self, text: str) -> list[Product | None]:
+    def several(self, text: str, on_screen: str | None = None) -> list[Product | None]:
         """The products a comment names when it names more than one: by link number ("3号5号多少钱",
-        "1号链接和2号链接", in the order named; None for a link not on the shelf) or by names joined
+        "1号链接和2号链接", in the order named; None for a link not on the shelf), one link joined with
+        "this" (the product `on_screen`: "这竿子和3号链接的线配吗", "3号和这个哪个好"), or names joined
         with 和 / and; else nothing."""
         found: dict[int, int] = {}  # link -> where it is named
         taken: list[tuple[int, int]] = []  # the spans read as links so far
@@ -486,6 +487,24 @@ class ShelfMatcher:
                     taken.append(m.span())
         if len(found) >= 2:
             return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
+        screen = self.catalog.product(on_screen) if on_screen else None
+        if len(found) == 1 and screen is not None and screen.link not in found:
+            (start, end), (link, _) = taken[0], *found.items()
+            this = next(
+                (
+                    m
+                    for m in _THIS.finditer(text)
+                    if not (start <= m.start() < end) and m.group(0) not in _PRONOUNS
+                ),
+                None,
+            )
+            between = text[min(end, this.end()) : max(start, this.start())] if this is not None else ""
+            if this is not None and _AND.search(between) and len(between) <= 6:
+                return (
+                    [screen, self.catalog.by_link(link)]
+                    if this.start() < start
+                    else [self.catalog.by_link(link), screen]
+                )
         if found or not _AND.search(text) or _USED_TOGETHER.search(text):
             # "84能和洁厕灵一起用吗": one product asked about, the other what it is used with
             return []

@@ -154,6 +154,7 @@ class Understanding:
     fvec: np.ndarray | None = None  # the embedding the search text was searched with
     # the same questions' best entry among the product's fields and FAQ together, and its match
     clause_tops: tuple[tuple[str, float], ...] = ()
+    on_screen: str | None = None  # the product on screen when it was asked
 
 
 def faq_match(hits: list[Hit]) -> float:
@@ -269,6 +270,7 @@ def understand(
         asked_before,
         fvec,
         clause_tops,
+        on_screen,
     )
 
 
@@ -457,7 +459,7 @@ def decide(
         # a remark or a question about the streamer; a question about the goods beside a remark
         # ("多少钱 主播今天好漂亮") goes on
         return Decision(kind="chat", lang=lang, reason="about the streamer")
-    several = room.matcher.several(t)
+    several = room.matcher.several(t, u.on_screen)
     if several:
         known = [p for p in several if p is not None]
         if len(known) < len(several):

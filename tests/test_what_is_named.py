@@ -645,3 +645,17 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
     # named otherwise, the other product is meant: the line's price, the hairtail (an alias the verb begins)
     assert room.matcher.resolve("线多少钱", "reel").product.id == "line"
     assert room.matcher.resolve("有带鱼吗", "reel").product.id == "hairtail"
+
+
+def test_this_and_another_link_are_two_products(room: RoomKnowledge) -> None:
+    # a fishing shop's trial: "这竿子和3号链接的线配吗" watching a rod was sent link 3's usage field (0.96),
+    # an answer to something else; whether two products go together is the streamer's
+    screen, other = room.catalog.by_link(15), room.catalog.by_link(16)
+    for text in ("这束和16号链接配吗", "16号和这个哪个好"):
+        d = answer_comment(text, room, screen.id, SETTINGS)
+        assert d.kind == "escalate" and d.reason == "asks about several products", (text, d)
+    d = answer_comment("这个和16号链接多少钱", room, screen.id, SETTINGS)
+    assert d.kind == "answer" and d.reply is not None, d
+    assert "15号链接" in d.reply and "16号链接" in d.reply  # each one's price
+    # "this" alone with the link, nothing joining them, is the link asked
+    assert answer_comment("这个 16号多少钱", room, screen.id, SETTINGS).product_id == other.id
