@@ -43,8 +43,8 @@ _KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
 # word alone is a weaker hint of the price
 _PRICE_OUTRIGHT = _rx(
     # "多少米" is chat slang for the price ("裙子多少米", "3号多少米") but meters after a verb or a
-    # measure ("能绕多少米", "一卷多少米", "线长多少米")
-    r"(多少钱|好多钱|几块|几元|(?<![绕装卷拉跑走放能有长宽高深远])多少米|啥价|什么价|价格|价钱|价位|多钱|多少一"
+    # measure ("能绕多少米", "一卷多少米", "一团多少米", "线长多少米")
+    r"(多少钱|好多钱|几块|几元|(?<![绕装卷拉跑走放能有长宽高深远团根条捆轴盘匹])多少米|啥价|什么价|价格|价钱|价位|多钱|多少一"
     r"|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
     r"|贵多少|贵几|便宜多少|差价"

@@ -463,7 +463,9 @@ def test_a_line_size_in_hao_is_no_link(encoder: TextEncoder) -> None:
     # meters asked, not the chat slang for a price ("这个多少米")
     d = answer_comment("4000型能绕多少米", room, "reel", SETTINGS)
     assert d.source == "line_capacity", d
-    assert any(f.key == "price" for f in detect_fields("这个多少米", room.catalog.product("reel")))
+    reel = room.catalog.product("reel")
+    assert any(f.key == "price" for f in detect_fields("这个多少米", reel))
+    assert not any(f.key == "price" for f in detect_fields("一团多少米", reel))  # a ball of yarn's length
 
 
 def test_a_version_named_by_its_first_word(encoder: TextEncoder) -> None:
