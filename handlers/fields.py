@@ -1260,17 +1260,24 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
     "大号30cm" beside "小号20cm", "10kg" of "10kg一对" beside "5kg一对". A part is a word of two characters
     or more, or an amount (within a range the version gives). A run of characters first, then, when no
     run names one, its words: "大号" of "大号高1.2米" beside "小号高40cm" (the run is "大号高", its
-    amount's label after it); "套机" of "18-50mm套机" beside "双镜头套机" stays the kit's own run."""
+    amount's label after it), "带脚托" of "带脚托款"; "套机" of "18-50mm套机" beside "双镜头套机" stays the
+    kit's own run."""
     runs = {v: {w for w in _version_words(v) if len(w) >= 2} for v in versions}
     named = _own_words(versions, runs, text)
     if not named:
-        words = {v: {w for run in runs[v] for w in tokens(run) if len(w) >= 2} for v in versions}
+        words = {v: {w for run in runs[v] for w in _run_words(run) if len(w) >= 2} for v in versions}
         named = _own_words(versions, words, text)
     for amount in _amounts(text):
         having = [v for v in versions if any(_meets(amount, a) for a in _amounts(v))]
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
+
+
+def _run_words(run: str) -> list[str]:
+    """A version name's run of characters as a viewer may shorten it: its words, and the run without
+    a last 款 / 版 / 型 ("带脚托的" of "带脚托款")."""
+    return [*tokens(run), *([run[:-1]] if len(run) >= 3 and run[-1] in "款版型" else [])]
 
 
 def _own_words(versions: list[str], words: dict[str, set[str]], text: str) -> set[str]:

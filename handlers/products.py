@@ -294,6 +294,9 @@ _EN_SHORT_NOT_NAMES = frozenset(
 )
 
 
+# a measure a title gives ("Cherry高度" of keycaps, "高密度"): what the goods are like, which any product
+# of a shelf has ("座椅高度多少" watching the chair asks the chair's), not a name
+_MEASURE_NOUN = re.compile(r"[\u4e00-\u9fff]{1,2}度")
 # a thing's everyday noun: one character and the suffix 子 ("桌子", "椅子", "裙子", "杯子")
 _HEAD_NOUN = re.compile(r"[\u4e00-\u9fff]子")
 # a number in 号 said as a link: "3号链接", "链接3", "#3", "第3个", "link 3"
@@ -345,6 +348,7 @@ class ShelfMatcher:
                     and not w.isdigit()
                     and not w.endswith(_FOR_USE)
                     and not _PACKED.fullmatch(w)
+                    and not _MEASURE_NOUN.fullmatch(w)
                 ):
                     kw.setdefault(w, 2.0)
             if p.title_en:

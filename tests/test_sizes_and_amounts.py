@@ -491,3 +491,11 @@ def test_a_version_named_by_its_first_word(encoder: TextEncoder) -> None:
         d = answer_comment(text, room, "monstera", SETTINGS)
         assert d.kind == "answer" and d.reply is not None and price in d.reply, (text, d)
         assert len(re.findall(r"\d+元", d.reply)) == 1, d.reply  # that version's price alone
+    # a gaming shop's trial: "带脚托的多少钱" of a chair sold as 标准款 / 带脚托款 went to the streamer (0.70)
+    chair = {"id": "chair", "link": 6, "title": "电竞椅", "category": "家具", "price": 899, "stock": 20}
+    chair["prices"] = {"标准款": 899, "带脚托款": 999}
+    room = build_knowledge(
+        parse_catalog({"room_id": "gaming", "products": [chair]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("带脚托的多少钱", room, "chair", SETTINGS)
+    assert d.kind == "answer" and d.reply is not None and re.findall(r"\d+元", d.reply) == ["999元"], d

@@ -659,3 +659,34 @@ def test_this_and_another_link_are_two_products(room: RoomKnowledge) -> None:
     assert "15号链接" in d.reply and "16号链接" in d.reply  # each one's price
     # "this" alone with the link, nothing joining them, is the link asked
     assert answer_comment("这个 16号多少钱", room, screen.id, SETTINGS).product_id == other.id
+
+
+def test_a_measure_in_a_title_names_nothing(encoder: TextEncoder) -> None:
+    # a gaming shop's trial: "座椅高度多少" watching the chair was sent the keycaps' profile (0.999): their
+    # title says "Cherry高度"
+    shelf = {
+        "room_id": "gaming",
+        "products": [
+            {
+                "id": "keycaps",
+                "link": 8,
+                "title": "PBT键帽套装 Cherry高度",
+                "aliases": ["键帽"],
+                "category": "外设",
+                "price": 129,
+                "stock": 50,
+            },
+            {
+                "id": "chair",
+                "link": 6,
+                "title": "电竞椅",
+                "category": "家具",
+                "price": 899,
+                "stock": 20,
+                "attributes": {"dimensions": "座高45-53cm可调"},
+            },
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    assert room.matcher.resolve("座椅高度多少", "chair").product.id == "chair"
+    assert room.matcher.resolve("键帽高度多少", "chair").product.id == "keycaps"  # named by its alias
