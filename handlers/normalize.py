@@ -32,6 +32,9 @@ _T2S = OpenCC("t2s")
 # rewrote a shop's own place names)
 _S2T = OpenCC("s2hk")
 _S2T_PLAIN = OpenCC("s2t")
+# dryness words OpenCC's phrase list lacks, so it writes 干 as 幹 (to do) where it is 乾 (dry): "速干"
+# became "速幹" in a sportswear shop's trial, and "干皮", "干发帽" go the same way
+_DRY = re.compile(r"(?<=速)幹|幹(?=皮|發|髮)")
 
 
 @lru_cache(maxsize=8192)  # a comment is cleaned more than once on its way, and chatter repeats
@@ -126,5 +129,5 @@ def in_viewers_script(reply: str, comment: str, traditional_shelf: bool = False)
     and, on a shelf written in traditional characters, to one that could be either ("有冇貨" is
     "有冇货" too: "有咩色" got "3号链接…" in simplified)."""
     if writes_traditional(comment) or (traditional_shelf and not writes_simplified(comment)):
-        return _S2T.convert(reply)
+        return _DRY.sub("乾", _S2T.convert(reply))
     return reply
