@@ -681,7 +681,7 @@ def asks_availability(text: str) -> bool:
 
 # whether goods are left, asked of a version named ("1.5匹有现货吗", "香槟色还有货吗"): the stock is
 # asked, which a list of versions does not say
-_GOODS_LEFT = re.compile(r"现货|有货|没货|库存|货吗|\bin stock\b", re.ASCII)
+_GOODS_LEFT = re.compile(r"现货|有货|没货|库存|货吗|还剩|剩几|剩多少|\bin stock\b", re.ASCII)
 
 
 def asks_goods_left(text: str) -> bool:

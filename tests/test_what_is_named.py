@@ -9,7 +9,7 @@ import pytest
 from domain.catalog import parse_catalog
 from handlers.answer_model import shipped_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
-from handlers.qa import ALONE, DEAL_ONLY, OTHER_ASPECT, QASettings, answer_comment
+from handlers.qa import ALONE, DEAL_ONLY, GOODS_LEFT, OTHER_ASPECT, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
 SETTINGS = QASettings()
@@ -690,3 +690,11 @@ def test_a_measure_in_a_title_names_nothing(encoder: TextEncoder) -> None:
     room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
     assert room.matcher.resolve("座椅高度多少", "chair").product.id == "chair"
     assert room.matcher.resolve("键帽高度多少", "chair").product.id == "keycaps"  # named by its alias
+
+
+def test_how_many_of_a_version_are_left_is_not_the_list(room: RoomKnowledge) -> None:
+    # a sportswear shop's trial: "橙色XL还剩几件" was sent the colour list (0.99), which says nothing of
+    # how many orange XL jackets are left
+    d = answer_comment("42码还剩几件", room, "sneakers", SETTINGS)
+    assert d.kind == "escalate" and d.reason == GOODS_LEFT, d
+    assert answer_comment("有42码吗", room, "sneakers", SETTINGS).kind == "answer"  # the list says it
