@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -173,21 +172,6 @@ def _blankings(word: str) -> list[str]:
 def _one_blanked(text: str) -> frozenset[str]:
     """Every `_blankings` of the text's Chinese words (cached: an entry is read for many comments)."""
     return frozenset(b for w in _chinese_words(text) for b in _blankings(w))
-
-
-def asks_a_sibling(text: str, entry: str, product: Product) -> bool:
-    """Whether the one Chinese word a comment asks with (leaving out the product's names and words of
-    asking) is missing from the entry, which holds a sibling of it instead ("能隔音吗" against an entry
-    about 隔热, keeping out the heat): the entry answers the thing beside the one asked."""
-    terms = content_terms(text, product)
-    words = {t for t in tokens(text) if t in terms and has_han(t) and not _ASKING.fullmatch(t)}
-    return len(words) == 1 and sibling_words(words, entry) == 1
-
-
-# words that ask rather than say what is asked about
-_ASKING = re.compile(
-    r"什么|怎么|怎样|多少|哪个|哪些|为什么|为啥|是不是|能不能|可以|有没有|还是|这个|那个|一下|会不会|吗|呢"
-)
 
 
 def entry_text(c: Candidate, product: Product) -> str:

@@ -16,9 +16,7 @@ from handlers.answer_model import (
     AnswerModel,
     Candidate,
     Recorder,
-    asks_a_sibling,
     comment_features,
-    entry_text,
     field_aspect_conflict,
     shipped_model,
 )
@@ -632,13 +630,7 @@ def _decide_learned(
     # the checks first, the gate last: a guess held back says the surest reason why, and one that
     # says the entry does not answer all that was asked teaches nothing when the streamer sends it
     # (a console trial: "有优惠券吗" held as merely "not sure enough", approved, taught the price)
-    if (
-        other(best)
-        or _list_misses_aspect(u.text, best, product)
-        # "能隔音吗" against the entry "能隔热吗？": the one word asked, and the entry's sibling of it (a
-        # curtain shop's trial: sent at 0.91)
-        or asks_a_sibling(u.focus or u.text, entry_text(best, product), product)
-    ):
+    if other(best) or _list_misses_aspect(u.text, best, product):
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
         # garment's length): a feature of the model too, but one it meets too seldom in training to
         # weigh it as it deserves (leave-one-room-out, 7 of the 8 such first choices were wrong)
