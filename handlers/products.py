@@ -92,7 +92,7 @@ _USED_WITH = re.compile(
 # word saying as much ("带盆" of a potted plant), said there is the thing asked about, not the product
 _COMES_WITH = re.compile(
     r"(?:^|(?<=[这那它个款是都会还有]))\s*((?:带不带|带没带|送不送|配不配|含不含|附赠|赠送|带|送|配|含)"
-    r"\s*[^\s吗嘛么呢不啊?？,，]{1,6}?)\s*(?:吗|嘛|么|呢|不|啊|[?？]|$)"
+    r"\s*([^\s吗嘛么呢不啊?？,，]{1,6}?))\s*(?:吗|嘛|么|呢|不|啊|[?？]|$)"
 )
 # two goods used together ("能和洁厕灵一起用吗", "要跟洗衣液一起放吗", "can I mix it with bleach"): a
 # question about one of them, not about both
@@ -640,17 +640,19 @@ class ShelfMatcher:
         ]
         return all(any(w in span for span in spans) for w in said)
 
-    def _comes_with(self, text: str, named: Product) -> bool:
-        """Whether every name of another product the comment says is what the goods are asked to come
-        with (`_COMES_WITH`): "带不带线啊" watching the reel asks about the reel. Not an alias the
-        asking verb begins ("有带鱼吗": the hairtail, named)."""
+    def _comes_with(self, text: str, screen: Product, named: Product) -> bool:
+        """Whether every name of another product the comment says is what the goods on screen are
+        asked to come with (`_COMES_WITH`), a thing their listing speaks of: "带不带线啊" watching the
+        reel (its FAQ: 带线吗) asks about the reel. Not an alias the asking verb begins ("有带鱼吗": the
+        hairtail, named), nor a thing the listing on screen never names ("送姜醋吗" watching the crabs:
+        the dipping sauce's own FAQ says what comes with them)."""
         said = self._names_said(text, named)
-        spans = [m.group(1) for m in _COMES_WITH.finditer(text)]
+        spans = [m.groups() for m in _COMES_WITH.finditer(text) if m.group(2) in self.listing[screen.id]]
         kw = self.keywords.get(named.id, {})
         return (
             bool(said)
-            and all(any(w in span for span in spans) for w in said)
-            and not any(kw[w] >= ALIAS_WEIGHT and span.startswith(w) for w in said for span in spans)
+            and all(any(w in span for span, _ in spans) for w in said)
+            and not any(kw[w] >= ALIAS_WEIGHT and span.startswith(w) for w in said for span, _ in spans)
         )
 
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
@@ -727,7 +729,7 @@ class ShelfMatcher:
                     and not (this is not None and self._refers_to(text, this, named))
                 )
                 or self._asks_entry_of(text, screen)
-                or self._comes_with(text, named)
+                or self._comes_with(text, screen, named)
             )
         ):
             return ProductRef(screen, "on_screen", 0.85)

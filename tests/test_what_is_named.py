@@ -617,6 +617,15 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
                 "stock": 50,
             },
             {
+                "id": "vinegar",
+                "link": 6,
+                "title": "姜醋汁 10袋",
+                "aliases": ["姜醋"],
+                "category": "海鲜",
+                "price": 9.9,
+                "stock": 500,
+            },
+            {
                 "id": "monstera",
                 "link": 7,
                 "title": "龟背竹 盆栽 带盆",
@@ -645,6 +654,9 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
     # named otherwise, the other product is meant: the line's price, the hairtail (an alias the verb begins)
     assert room.matcher.resolve("线多少钱", "reel").product.id == "line"
     assert room.matcher.resolve("有带鱼吗", "reel").product.id == "hairtail"
+    # a thing the listing on screen never names: the product named says (a seafood shop's dipping sauce,
+    # whose FAQ says how many bags come with each box of crabs)
+    assert room.matcher.resolve("送姜醋吗", "hairtail").product.id == "vinegar"
 
 
 def test_this_and_another_link_are_two_products(room: RoomKnowledge) -> None:
