@@ -491,9 +491,10 @@ class ShelfMatcher:
                     taken.append(m.span())
         if len(found) >= 2:
             return [self.catalog.by_link(n) for n in sorted(found, key=found.__getitem__)]
+        # one link and "this" (the product on screen) joined by 和 / 跟 / and: two products
         screen = self.catalog.product(on_screen) if on_screen else None
         if len(found) == 1 and screen is not None and screen.link not in found:
-            (start, end), (link, _) = taken[0], *found.items()
+            link, (start, end) = next(iter(found)), taken[0]  # the one link, where it is first named
             this = next(
                 (
                     m
