@@ -306,6 +306,10 @@ class Product(BaseModel):
         catalog's English where it gives one."""
         return [q for f in self.faq if faq_id in (None, f.id) for q in (f.q, self.en_question(f.id)) if q]
 
+    def values_text(self) -> str:
+        """Every attribute's value as one text, a list's items side by side."""
+        return " ".join(" ".join(v) if isinstance(v, list) else v for v in self.attributes.values())
+
     @property
     def in_stock(self) -> bool:
         return self.stock > 0

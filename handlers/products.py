@@ -456,9 +456,7 @@ class ShelfMatcher:
             return False
         if any(_lists_size(v, number) for v in screen.attributes.values()):
             return True
-        values = " ".join(
-            " ".join(map(str, v)) if isinstance(v, list) else str(v) for v in screen.attributes.values()
-        )
+        values = screen.values_text()
         said = {m.group(1) for m in re.finditer(rf"(?<![\d.]){number}\s*号\s*([\u4e00-\u9fff])", text)}
         return any(re.search(rf"(?<![\d.]){number}\s*号\s*{word}", values) for word in said)
 

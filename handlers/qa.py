@@ -351,8 +351,7 @@ _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 def _speaks_of(text: str, product: Product) -> bool:
     """Whether the comment uses a word of the product's title, aliases or values (a word of two
     characters or more, not one of asking; a number as a whole): of the product, not of the room."""
-    values = " ".join(" ".join(v) if isinstance(v, list) else v for v in product.attributes.values())
-    listing = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {values}".lower()
+    listing = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {product.values_text()}".lower()
     numbers = set(_NUMBER.findall(listing))
     return any(len(w) >= 2 and w in numbers for w in _NUMBER.findall(text)) or any(
         len(w) >= 2 and not w.isdigit() and w in listing and not _ASKING_WORD.fullmatch(w)
