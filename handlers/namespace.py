@@ -808,6 +808,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
                 "price": p.price,
                 "original_price": p.original_price,
                 "prices": dict(p.prices),  # by version: a price box each (its price follows the lowest)
+                # the versions' English names, where the catalog's `en.versions` gives one
+                "versions_en": {v: n for v in p.prices if (n := p.version_name(v, "en")) != v},
                 "stock": p.stock,
                 "faq": {f.id: f.q for f in p.faq},  # where a guess comes from, said by its question
                 "faq_en": {f.id: q for f in p.faq if (q := p.en_question(f.id))},  # and in English

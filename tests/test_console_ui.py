@@ -246,6 +246,22 @@ async def test_a_versions_price_is_changed_in_its_own_box_and_undone(
     await page.context.close()
 
 
+async def test_the_english_console_names_the_versions_in_english(live_server, browser, demo_catalog) -> None:
+    # a watch shop's trial: the English console's price boxes were labelled 真皮表带 / 精钢表带 though
+    # the catalog's `en.versions` names them
+    tea = next(p for p in demo_catalog.products if p.prices and p.en is not None and p.en.versions)
+    version, english = next(iter(tea.en.versions.items()))
+    live = await live_server()
+    page = await console_page(browser, live.url, lang="en")
+    label = page.locator(f'#shelf tr[data-product="{tea.id}"] label.version').filter(
+        has=page.locator(f'input[data-version="{version}"]')
+    )
+    await expect(label).to_contain_text(english)
+    await page.locator("#lang button").click()  # the streamer switches to Chinese: the catalog's own name
+    await expect(label).to_contain_text(version)
+    await page.context.close()
+
+
 async def test_down_a_long_queue_the_complaints_and_the_shelf_stay_in_view(live_server, browser) -> None:
     # a shoe shop's trial: 32 questions waiting made the console 4,200 px tall, and reading the last
     # of them scrolled the complaints, the counters and the prices out of sight

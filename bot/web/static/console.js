@@ -749,12 +749,13 @@
     if (versions.length) Object.assign(priceBox, { title: t("price_follows") }).dataset.i18nTitle = "price_follows";
     else { priceBox.removeAttribute("title"); delete priceBox.dataset.i18nTitle; }
     const holder = row.querySelector(".versions");
-    if (holder.dataset.versions !== JSON.stringify(versions)) { // built again only when they change
-      holder.dataset.versions = JSON.stringify(versions);
+    if (holder.dataset.versions !== JSON.stringify([LANG, versions])) { // built again only when they (or the language) change
+      holder.dataset.versions = JSON.stringify([LANG, versions]);
       clear(holder).append(...versions.map((v) => {
-        const box = el("input", { type: "text", inputmode: "decimal", class: "version-price", "aria-label": v, dataset: { version: v } });
+        const name = (LANG === "en" && (p.versions_en || {})[v]) || v; // the English console: the catalog's English name
+        const box = el("input", { type: "text", inputmode: "decimal", class: "version-price", "aria-label": name, dataset: { version: v } });
         box.addEventListener("keydown", (ev) => { if (ev.key === "Enter") save(p.product_id); });
-        return el("label", { class: "version" }, el("span", { text: v + " " }), box);
+        return el("label", { class: "version" }, el("span", { text: name + " " }), box);
       }));
     }
     const boxes = [["price", p.price, priceBox], ["stock", p.stock, row.querySelector("input.stock")],
