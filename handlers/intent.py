@@ -37,7 +37,7 @@ _COMPLAINT = re.compile(
             r"(左边|右边|一边|一只|一个)(没|不)(声音|响|亮|充电)",
             r"(充不进|充不上|开不了机|打不开|用不了了|不能用了|失灵|坏掉|没反应了)",
             r"(才|刚)(买|收到|用)(了)?.{0,4}(天|周|星期|个月|次)",
-            r"(缩水|缩|掉色|褪色|起球|开线|脱线|变形|掉漆|生锈)了(?!吗|么|没|不)",
+            r"(缩水|缩|掉色|褪色|起球|开线|脱线|变形|掉漆|生锈|进水|起雾)了(?!吗|么|没|不)",
             r"(退钱|还钱|太坑|坑爹|黑心)",
             r"\b(refund|broken|damaged|defective|scam|fake|complain|complaint)\b",
             r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn[' ]?t work|broke|money back)\b",
@@ -123,6 +123,9 @@ _QUESTION = re.compile(
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
             r"\b(whats|wats|hows|wheres|whens|whys)\b",  # typed without the apostrophe, or as said
             r"\b(what|which|how) (should|size|do|does|is|are|can|much|many|long)\b",
+            # a wh-word and its noun inside the comment, then the verb: "kids pajamas what prints are
+            # there" (read as an order, an underwear shop's trial), "and which colours do you have"
+            r"\b(what|which)( [a-z]+){1,2} (are|is|do|does|can|come|comes)\b",
             r"\b(pls|plz|please)\b",  # "price pls": a request is asking
             r"\b(how much|how many|how long|how loud|how big|what size|in stock|available)\b",
             r"\b(do|does|can|could|is|are|will|would) (i|you|it|they|this|the|we|my|kids?|girls?|boys?)\b",
@@ -152,8 +155,15 @@ def asks_for_goods(text: str) -> bool:
     return bool(_ASKS_FOR_GOODS.search(text))
 
 
+# goods bought from another shop ("之前买别家的断了"): their trouble is no complaint to this one, but the
+# reason a question about these goods is asked
+_ELSEWHERE = re.compile(
+    r"别家|别人家|其他家|别的店|别的家|外面买|\b(another|other) (shop|store|seller)\b", re.ASCII
+)
+
+
 def is_complaint(text: str) -> bool:
-    return bool(_COMPLAINT.search(text))
+    return bool(_COMPLAINT.search(text)) and not _ELSEWHERE.search(text)
 
 
 def is_purchase(text: str) -> bool:

@@ -54,6 +54,8 @@ def room(demo_catalog: Catalog, encoder: TextEncoder) -> RoomKnowledge:
         # an order slow to come, or its tracking gone wrong: read as an order before, and lost
         "已下单 快递好慢啊",
         "昨天下单了 快递显示异常",
+        # water got into goods bought before (a watch shop's trial: answered with the water resistance)
+        "上次买的手表进水了 起雾 怎么办",
     ],
 )
 def test_complaints_in_either_language_are_complaints(room: RoomKnowledge, demo_catalog, text) -> None:
@@ -112,6 +114,8 @@ def test_a_question_mark_does_not_make_a_question_chat(encoder: TextEncoder, tex
         "万一收到是坏的能退吗",
         "万一洗了缩水了咋办",
         "if it arrives broken can I return it?",
+        # the trouble was with another shop's goods (a hanfu shop's trial: an apology was sent)
+        "会掉色吗 之前在别家买的掉色了",
     ],
 )
 def test_a_question_with_a_trouble_word_is_a_question(room: RoomKnowledge, demo_catalog, text) -> None:
@@ -164,6 +168,8 @@ def test_a_verb_asked_with_and_without_not_is_a_question(room: RoomKnowledge, de
         ("防晒霜", "有防水莫 我去海边"),
         ("衬衫", "有白色的伐"),  # 伐: Shanghai's 吗
         ("托特包", "邊隻顏色耐髒啲"),  # 边 + a measure word: which
+        # an English wh-question after the product's name, with no question mark (read as an order)
+        ("衬衫", "the shirt what colours are there"),
     ],
 )
 def test_a_question_with_no_question_word_reaches_the_answer_side(
