@@ -68,6 +68,9 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "compatibility": ("兼容", "适配", "能用吗", "compatible", "works with"),
     "usage": ("用法", "怎么用", "使用方法", "how to use", "usage"),
     "storage": ("保存", "怎么存放", "冷藏", "storage", "how to store"),
+    # how the goods are washed and looked after ("怎么洗" watching a jacket vanished as chat in two trials)
+    "care": ("洗涤", "怎么洗", "清洗", "机洗", "手洗", "保养", "how to wash", "wash", "care"),
+    "wash": ("洗涤", "怎么洗", "清洗", "机洗", "手洗", "how to wash", "wash"),
     "skin_type": ("肤质", "什么皮肤", "敏感肌", "skin type"),
     "brand": ("品牌", "牌子", "什么牌子", "brand"),
     "model": ("型号", "款式", "model"),

@@ -83,6 +83,26 @@ def asks_fee(text: str) -> bool:
     return bool(_FEE.search(text))
 
 
+# where the goods are sent from, asked ("你们是哪里发货的", "从哪发", "where do you ship from"), and a
+# policy that says it ("广州仓发货", "从义乌发出", "ships from Shenzhen")
+_SHIP_FROM_ASKED = re.compile(
+    r"(哪里|哪儿|哪|什么地方)(发货|发的|发出|寄出|寄的)|从哪(里|儿)?\s*(发|寄)|发货地"
+    r"|\bship(ped|s|ping)? from\b|\bwhere\b[^?.!]{0,25}\b(ship|send|dispatch)",
+    re.ASCII,
+)
+_SHIP_FROM_SAID = re.compile(
+    r"(从|自|由)[^，,。；;\s]{1,8}(发货|发出|直发|寄出)|[^，,。；;\s]{1,6}(仓|发货地)|产地直发"
+    r"|\b(ships?|shipped|dispatched|sent) from\b",
+    re.ASCII,
+)
+
+
+def asks_ship_from(text: str, policy: str) -> bool:
+    """The comment asks where the goods are sent from, which the shipping policy does not say (a
+    stationery shop's trial: "你们是哪里发货的" was sent "付款后48小时内发货，全国包邮" at 0.96)."""
+    return bool(_SHIP_FROM_ASKED.search(text)) and not _SHIP_FROM_SAID.search(policy)
+
+
 # an amount of money as a listing writes it: "299元", "加300块", "¥89", "USD 28", "28 dollars"
 _MONEY = re.compile(
     r"\d\s*(元|块|rmb|美元|港元|dollars?|yuan)|[¥￥$]\s*\d|\b(usd|hkd|cny|eur|gbp)\s*\d",
@@ -93,6 +113,20 @@ _MONEY = re.compile(
 def says_money(text: str) -> bool:
     """Whether a text gives an amount of money."""
     return bool(_MONEY.search(text))
+
+
+_IN_METERS = re.compile(r"\d\s*(?:米|m\b)", re.ASCII)
+
+
+def asks_meters(text: str, said: str) -> bool:
+    """ "多少米" the comment's one price word, of an entry that gives meters: the meters asked, not the
+    chat slang for the price ("防水多少米" of a watch whose water resistance is "100米"; "裙子多少米" of a
+    dress, whose listing says no meters, stays the price)."""
+    return (
+        "多少米" in text
+        and not _PRICE_OUTRIGHT.search(text.replace("多少米", " "))
+        and bool(_IN_METERS.search(said))
+    )
 
 
 # the price of one unit of weight, length or area ("一克多少钱", "多少钱一斤", "几块一斤", "how much per
@@ -320,6 +354,15 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         _rx(r"(怎么煮|怎么做|做法|怎么吃|怎么泡|怎么冲|煮多久)", r"\bhow to (cook|make)\b"),
     ),
     ("storage", ("storage",), _rx(r"(怎么保存|怎么存放|要冷藏|冷冻|常温)", r"\b(store|storage)\b")),
+    (
+        # how the goods are washed ("怎么洗" watching a jacket with a care field vanished as chat)
+        "care",
+        ("care", "wash", "washing", "care_instructions"),
+        _rx(
+            r"(怎么洗|怎么清洗|洗涤|能机洗|能水洗|可以机洗|可以水洗|机洗还是手洗|手洗还是机洗|怎么保养)",
+            r"\b(how (do i|to|should i|do you) wash|machine wash(able)?|washable)\b",
+        ),
+    ),
     (
         "skin_type",
         ("skin_type",),
@@ -907,6 +950,8 @@ def said_price(text: str, product: Product) -> bool:
 
 # A viewer's height and weight as typed: "160 105", "身高160 体重105斤", "一米六 50kg", "1.65米 110斤".
 _HEIGHT = re.compile(r"(?:身高|高)?\s*(1[4-9]\d)\s*(?:cm|厘米|公分)?(?!\d|\s*(?:斤|kg|公斤))", re.ASCII)
+# a height said with its word, a child's too ("孩子身高115", "身高 98cm")
+_HEIGHT_SAID = re.compile(r"(?:身高|\bheight)\s*(?:is\s*)?(\d{2,3})(?!\d|\s*(?:斤|kg|公斤))", re.ASCII)
 _HEIGHT_M = re.compile(r"(?:一米|1米|1\.)([1-9一二三四五六七八九])(\d)?", re.ASCII)
 _WEIGHT = re.compile(r"(\d{2,3}(?:\.\d)?)\s*(斤|kg|公斤)", re.ASCII)
 _PAIR = re.compile(r"(?<!\d)(1[4-9]\d)\s*[ ,，/]\s*(\d{2,3})(?!\d|\s*(?:cm|厘米))", re.ASCII)
@@ -989,8 +1034,9 @@ def body_measures(text: str) -> dict[str, float]:
     if m and height is None:
         d = m.group(1)
         height = 100 + 10 * (_CN_DIGIT[d] if d in _CN_DIGIT else int(d)) + int(m.group(2) or 0)
-    h = _HEIGHT.search(rest.replace(w.group(0), " ") if w else rest)
-    if h and height is None:
+    unweighed = rest.replace(w.group(0), " ") if w else rest
+    h = _HEIGHT_SAID.search(unweighed) or _HEIGHT.search(unweighed)
+    if h and height is None and 50 <= int(h.group(1)) <= 230:
         height = int(h.group(1))
     if height is not None:
         measures["height"] = height
@@ -1000,14 +1046,19 @@ def body_measures(text: str) -> dict[str, float]:
 
 
 def height_weight_said(measures: dict[str, float]) -> str:
-    """The viewer's height and weight as a reply names them: "160cm 105斤", "160cm"; "" for neither."""
-    said = [f"{measures['height']}cm"] if "height" in measures else []
+    """The viewer's height and weight as a reply names them: "160cm 105斤", "160cm", a child's
+    "身高115cm" (a number that reads back as a height); "" for neither."""
+    said = []
+    if "height" in measures:
+        said.append(f"{'身高' if measures['height'] < 140 else ''}{measures['height']}cm")
     said += [f"{measures['weight']}斤"] if "weight" in measures else []
     return " ".join(said)
 
 
 def _in_kg(said: str) -> str:
-    """Measures as a Chinese reply names them, with their weight in kilograms for an English one."""
+    """Measures as a Chinese reply names them, with their weight in kilograms (and a child's height
+    named) for an English one."""
+    said = said.replace("身高", "height ")
     return re.sub(r"(\d+(?:\.\d+)?)斤", lambda m: f"{round(float(m.group(1)) / 2)}kg", said)
 
 
@@ -1018,7 +1069,11 @@ def measures_said(text: str, measures: dict[str, float]) -> str:
 
 # one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"; of a shoe
 # guide, "24.5cm穿39码"
-_GUIDE_ENTRY = re.compile(r"([0-9]*x*[smlSML]|[0-9]{2,3}|[A-Za-z0-9]+)(?:码|\s)", re.ASCII)
+# (or a version named by a measure or by its size word: "裙长85cm 身高150-158cm", "小号 身高110-130cm")
+_GUIDE_ENTRY = re.compile(
+    r"([0-9]*x*[smlSML]|[0-9]{2,3}|[A-Za-z0-9]+|[\u4e00-\u9fff]{1,3}\d{2,3}(?:cm|厘米)?|[大中小]号)(?:码|\s)",
+    re.ASCII,
+)
 _WEAR = re.compile(
     r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?", re.ASCII
 )
@@ -1030,9 +1085,11 @@ def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, floa
     value counts only where it names a size itself: a foot length ("24.5cm穿39码", of a guide
     naming 脚长) or a waist in 尺 ("L 腰围2尺4"); a garment's 胸围84cm is no fit the guide vouches
     for a body measure of 84. A cm range the guide does not name is a height when it reads as one
-    (140-200cm), else the one measure the guide names ("M码头围55-56cm；L码57-58cm")."""
+    (140-200cm, or from 50cm in a guide that says 身高: a child's), else the one measure the guide
+    names ("M码头围55-56cm；L码57-58cm")."""
     sizes = []
     foot = "脚长" in guide
+    tall = "身高" in guide or "height" in guide.lower()
     words = {what for what, _, _, _ in named_measures(guide)}
     plain = words.pop() if len(words) == 1 else None
     for part in re.split(r"[;；,，\n]", guide):
@@ -1052,7 +1109,8 @@ def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, floa
                 ranges.setdefault(what, []).append((low, high))
         for lo, hi, unit in _RANGE.findall(_BODY_MEASURE.sub(" ", part)):
             scale = 2.0 if unit in ("kg", "公斤") else 1.0
-            what = "weight" if unit not in ("cm", "厘米") else "height" if 140 <= float(lo) <= 200 else plain
+            grown = 140 <= float(lo) <= 200 or (tall and 50 <= float(lo) <= 200)
+            what = "weight" if unit not in ("cm", "厘米") else "height" if grown else plain
             if what is not None:
                 ranges.setdefault(what, []).append((float(lo) * scale, float(hi) * scale))
         sizes.append((head.group(1), ranges))
@@ -1229,6 +1287,7 @@ def price_version(product: Product, text: str) -> str | None:
             _by_measure(list(product.prices), said)
             or _by_own_part(list(product.prices), said)
             or _by_number(list(product.prices), said)
+            or _by_size_range(list(product.prices), said)
         )
     if not named and _CN_COUNT.search(said):
         # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
@@ -1343,6 +1402,19 @@ def _by_measure(versions: list[str], text: str) -> list[str]:
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+", re.ASCII)
+_SIZE_RANGE = re.compile(r"(\d{2,3})\s*[-~～到至]\s*(\d{2,3})\s*码", re.ASCII)
+_SIZE_SAID = re.compile(r"(?<![\d.])(\d{2,3})\s*码|\bsize\s*(\d{2,3})\b", re.ASCII)
+
+
+def _by_size_range(versions: list[str], text: str) -> list[str]:
+    """The versions sold by a range of sizes ("130-150码") that hold the size a comment names ("130码多
+    少钱", "kids size 140 price?"; a hanfu shop's trial: handed over with every version's price)."""
+    sizes = [int(a or b) for a, b in _SIZE_SAID.findall(text)]
+    return [
+        v
+        for v in versions
+        if (r := _SIZE_RANGE.search(v)) and any(int(r.group(1)) <= n <= int(r.group(2)) for n in sizes)
+    ]
 
 
 def _says_parts(version: str, text: str) -> bool:
@@ -1430,7 +1502,8 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
         size = size_for(value, body_measures(match.measures))
         if size is not None:
             if lang == "zh":
-                return f"{name}{match.measures}建议拍{size}码"
+                # a size in 码 ("建议拍M码"), or a version named in words ("建议拍裙长90cm")
+                return f"{name}{match.measures}建议拍{size}{'' if has_han(size) else '码'}"
             return f"{name}: size {size} for {_in_kg(match.measures)}."
         value = str(value)
     if isinstance(value, list):
@@ -1584,7 +1657,7 @@ def price_notes(catalog: Catalog) -> list[str]:
 # a stock state written into a text ("目前已售罄，补货后72小时内发货"), or when the goods come back
 # ("预计下周补货", "下一批下周三到仓"): stale once the stock changes live
 _SOLD_OUT_SAID = re.compile(
-    r"售罄|卖完|卖光|卖空|抢光|缺货|断货|无货|没货|补货中|待补货|下一?批|"
+    r"售罄|卖完|卖光|卖空|卖没|抢光|抢完|缺货|断货|无货|没货|补货中|待补货|下一?批|"
     r"(?:预计|下周|下个月|月底|月初|\d+\s*天后).{0,8}?(?:补货|到仓|返场)|"
     r"sold out|out of stock|restocking|next batch|back in stock",
     re.ASCII | re.IGNORECASE,
@@ -1768,6 +1841,42 @@ def aspect_conflict(comment: str, entry_question: str, entry_text: str, product:
     return False
 
 
+# who or where the goods are asked to do for, before "can wear / use / eat it": "男的能穿吗", "孕妇可以
+# 用吗", "东北能穿吗"; said right before it in its clause, a link, "this", an adverb or the product's
+# name left out ("这个身体乳能涂吗" names nobody)
+_FOR_WHOM = re.compile(r"([\u4e00-\u9fff]{1,8})(?:也)?(?:能|可以)(?:穿|用|吃|喝|戴|涂)(?:吗|么|嘛|不|$)")
+_LINK_SAID = re.compile(r"[\d一二三四五六七八九十两]+号(?:链接)?|链接\s*\d+")
+_POINTER = re.compile(r"这个|这款|这件|这条|这双|这套|那个|[这那它还都也就再]|请问|问下|主播")
+
+
+def _for_whom(question: str, product: Product | None) -> str | None:
+    for clause in re.split(r"[\s,，。.!！?？;；~、]+", _LINK_SAID.sub("", question)):
+        m = _FOR_WHOM.search(clause)
+        if m is None:
+            continue
+        who = _POINTER.sub("", m.group(1))
+        if product is not None:
+            # "这个身体乳能涂吗": a word of the product's own name is what is asked about, not for whom
+            name = " ".join((product.title, *product.aliases, product.category)).lower()
+            if any(who[i : i + 2] in name for i in range(len(who) - 1)):
+                return None
+        return who if 2 <= len(who) <= 5 else None
+    return None
+
+
+def other_group(comment: str, question: str, entry: str, product: Product | None) -> bool:
+    """Whether an entry written for one group or place ("东北能穿吗？") is matched to a comment asking
+    for another ("男的能穿吗"): both say whom the goods are for, and the entry never names the comment's
+    (an underwear shop's trial: the Northeast's answer was sent to "can men wear it" at 0.95). The
+    pregnant, the diabetic and the old are aspects of their own (`_ASPECTS`); this is any group."""
+    asked, written = _for_whom(comment, product), _for_whom(question, product)
+    if asked is None or written is None or asked == written:
+        return False
+    return not any(asked[i : i + 2] in entry for i in range(len(asked) - 1))
+
+
 def field_text(product: Product, key: str) -> str:
-    """A field's label and live value as text, for comparing with a comment."""
-    return f"{_LABELS_ZH.get(key, key)} {key.replace('_', ' ')} {_value_text(product, key)}"
+    """A field's label (the shelf's own names of it too) and live value as text, for comparing with a
+    comment."""
+    names = " ".join(product.names.get(key, ()))
+    return f"{_LABELS_ZH.get(key, key)} {names} {key.replace('_', ' ')} {_value_text(product, key)}"

@@ -17,7 +17,7 @@ from handlers.field_entries import FIELD_WORDS, lexicon_key
 from handlers.fields import FieldMatch, detect_fields, version_by_amount
 from handlers.normalize import CN_NUM, cn_to_int, words_only
 from recommender.glossary import glossable_words, zh_glosses
-from recommender.text import HAN, add_words, blanked, char_pinyin, says_alone, tokens, without_word
+from recommender.text import HAN, add_words, blanked, char_pinyin, han_chars, says_alone, tokens, without_word
 
 _NUM = rf"(\d{{1,3}}|{CN_NUM})"
 # said before a number in 号 that is a size, not a link: a ring's size ("圈口16号", "戒圈17号"), one to
@@ -270,8 +270,10 @@ def without_links(text: str) -> str:
     return text
 
 
-# English title words that describe rather than name ("strong suction", "lightweight", "long-lasting"):
-# a viewer saying one ("does it smell strong?") asks about the product on screen, not for another.
+# English title words that describe rather than name ("strong suction", "lightweight", "long-lasting"),
+# or join ("converter included": "is a rain cover included?" watching a backpack was the pen's, a
+# stationery shop's trial): a viewer saying one ("does it smell strong?") asks about the product on
+# screen, not for another.
 # Four letters or more, as the title words read (`_EN_TITLE_WORD`)
 _EN_NOT_NAMES = frozenset(
     """women mens with pack style strong light lightweight long lasting long-lasting soft large small
@@ -279,7 +281,9 @@ _EN_NOT_NAMES = frozenset(
     durable waterproof genuine real original daily everyday extra super ultra high quality easy
     gentle full half heavy heavyweight strength double single best good great fine deep wide
     narrow tall short round flat non-slip anti-slip breathable adjustable foldable rechargeable
-    reusable non-stick stainless""".split()
+    reusable non-stick stainless
+    include includes included including plus from into onto only each without this that these those
+    edition version""".split()
 )
 _EN_TITLE_WORD = re.compile(r"[a-z][a-z-]{3,}")
 # A three-letter English title word ("pad", "mat", "cap"): too often a describing or common word to
@@ -608,11 +612,16 @@ class ShelfMatcher:
         """Whether another product is named past the one on screen: each word naming the one on
         screen is part of a longer name of the other said ("duvet" of "down duvet"), or the
         comment picks the other as "the X one" by a word only it is named by ("the check one, is
-        it 100% cotton?": "cotton" names both bed sets, "check" the other one)."""
+        it 100% cotton?": "cotton" names both bed sets, "check" the other one), or each word naming
+        the one on screen names the field asked ("潜水表防水吗" watching a watch titled "100米防水": the
+        water resistance asked of the dive watch)."""
         if named.id == screen.id:
             return False
         ours, theirs = self._names_said(text, screen), self._names_said(text, named)
         if ours and all(any(w in t and w != t for t in theirs) for w in ours):
+            return True
+        asked = _asked_names(text, screen) if ours else frozenset()
+        if ours and all(w in asked for w in ours) and any(w not in asked for w in theirs):
             return True
         picked = {m.group(1) for m in _THE_X_ONE.finditer(text.lower())}
         return any(w in picked and w not in ours for w in theirs)
@@ -623,6 +632,20 @@ class ShelfMatcher:
         product 眼镜 names."""
         said = words_only(text)
         return bool(said) and any(said == words_only(q) for q in screen.faq_questions())
+
+    def _faq_asks_with(self, text: str, screen: Product, named: Product) -> bool:
+        """Whether a question of the FAQ of the product on screen says every name of the other product
+        the comment says and shares a content character with the comment besides ("钢笔写会不会洇"
+        watching a notebook whose FAQ asks "钢笔写会洇吗？": the notebook's question, asked with the word
+        that names the pen; a stationery shop's trial)."""
+        said = self._names_said(text, named)
+        if not said:
+            return False
+        rest = set(han_chars(blanked(text, said)))
+        return any(
+            all(w in q for w in said) and bool(rest & set(han_chars(blanked(q, said))))
+            for q in (q.lower() for q in screen.faq_questions())
+        )
 
     def _used_with(self, text: str, named: Product) -> bool:
         """Whether every name of another product the comment says is what the goods are to be used
@@ -728,6 +751,7 @@ class ShelfMatcher:
                     and not (this is not None and self._refers_to(text, this, named))
                 )
                 or self._asks_entry_of(text, screen)
+                or self._faq_asks_with(text, screen, named)
                 or self._comes_with(text, screen, named)
             )
         ):

@@ -31,9 +31,11 @@ from handlers.fields import (
     asks_deal_only,
     asks_fee,
     asks_goods_left,
+    asks_meters,
     asks_other_amount,
     asks_price,
     asks_restock,
+    asks_ship_from,
     asks_unit_price,
     asks_version,
     asks_when,
@@ -44,6 +46,7 @@ from handlers.fields import (
     field_value,
     named_parts,
     naming,
+    other_group,
     other_version,
     price_version,
     prices_agree,
@@ -301,7 +304,15 @@ def needs_retrieval(text: str) -> bool:
     (character n-grams and rules, no encoder) is sure is chatter, three comments in four in a busy
     room, decided in a fraction of a millisecond. `text` may be raw or cleaned."""
     cleaned = normalize(text)
-    return bool(cleaned) and not active_kind_model().surely_chat(cleaned)
+    return bool(cleaned) and (not active_kind_model().surely_chat(cleaned) or _short_question(cleaned))
+
+
+def _short_question(text: str) -> bool:
+    """A comment of a few characters that is one question ("怎么洗", "起球吗"): the light head, which
+    met thousands of short remarks in the chatter it learned from, is sure of chat for such a question
+    too (two shops' trials: "怎么洗" and "起球吗" watching a jacket vanished); it is searched, and the
+    answer side decides (`_asked_after_all`). About one sure-chat comment in 50 of real danmaku."""
+    return len(text) <= 6 and len(question_clauses(text)) == 1
 
 
 _CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
@@ -336,6 +347,9 @@ def _asked_after_all(u: Understanding, probs: dict[str, float], settings: QASett
             or _speaks_of(u.text, u.ref.product)
             # "和飞天比怎么样": the goods against something named, a buyer's question
             or bool(compared_with(u.text, u.ref.product))
+            # "怎么洗" watching a jacket whose FAQ says how to wash it: an entry of the product in view
+            # answers it surely, however unlike a question the kind model finds so short a comment
+            or faq_match(u.faq) >= settings.faq_strong
         )
     )
 
@@ -676,12 +690,16 @@ def _decide_learned(
         and best.source not in ("price", "shipping", "returns")
         and any(f.key == "price" and f.strength >= 0.8 for f in u.fields)
         and not says_money(field_value_text(product, best.source))
+        and not asks_meters(u.text, field_value_text(product, best.source))
     ):
         # "1米8的床多少钱" against the bed's dimensions (which name the 1.8 m bed): the price asked
         # outright, and the entry gives no amount of money
         return _as_guess(answer, OTHER_ASPECT)
     if best.source == "price" and asks_fee(u.text):
         # "运费多少钱": what the delivery costs, which the goods' price is not
+        return _as_guess(answer, OTHER_ASPECT)
+    if best.source == "shipping" and asks_ship_from(u.text, field_value_text(product, "shipping")):
+        # "你们是哪里发货的" against "付款后48小时内发货，全国包邮": when and at what cost, not from where
         return _as_guess(answer, OTHER_ASPECT)
     if best.is_field and asks_custom(u.text):
         # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
@@ -811,7 +829,7 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     it is about a part of the product ("鞋垫能拿出来换吗") that a Chinese comment neither names nor
     shares a single content word with."""
     entry = f"{hit.doc.text} {hit.doc.answer or ''}"
-    if aspect_conflict(text, hit.doc.text, entry, product):
+    if aspect_conflict(text, hit.doc.text, entry, product) or other_group(text, hit.doc.text, entry, product):
         return True
     asked = asked_aspects(text)
     if asked and not asked & asked_aspects(entry) and not _shares_a_word(text, entry, product):

@@ -394,6 +394,15 @@ def test_a_waist_named_in_chi_or_cm_gets_the_size_the_guide_gives(demo_room: Roo
         ("M码头围54-56cm；L码56-58cm；XL码58-60cm", "头围58", "XL"),  # between two: the larger
         ("S 胸围96cm 建议90-105斤; M 胸围100cm 建议105-118斤", "胸围96", None),  # a garment's own measure
         ("S 身高150-158cm 85-98斤; M 身高158-165cm 98-110斤", "后腰2个口袋 160 105斤", "M"),
+        # a child's height, said with its word, against a guide by height (three shops' trials: the
+        # whole guide was quoted)
+        ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm；120码 110-120cm", "孩子身高115穿多大", "120"),
+        ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm；120码 110-120cm", "宝宝身高 98cm", "100"),
+        ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm", "kids height 95cm", "100"),
+        ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm", "孩子115穿多大", None),  # no height said
+        # sizes named in words: a skirt length, a bag's size
+        ("裙长85cm 身高150-158cm; 裙长90cm 身高158-165cm; 裙长95cm 身高165-172cm", "160穿哪个", "裙长90cm"),
+        ("小号 身高110-130cm；大号 身高130-150cm", "身高125选哪个", "小号"),
     ],
 )
 def test_a_body_measure_named_by_its_word_is_read_against_the_guide(

@@ -247,6 +247,11 @@ def test_check_catalog_notes_a_text_saying_sold_out(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
     notes = cohost("check-catalog", str(path)).stdout
     assert f"note: {product['id']}: faq {product['faq'][0]['id']} says '预计下周三到仓'" in notes, notes
+    # "snapped up" says sold out too (a watch shop's trial: "这批已经抢完了" quoted after a restock to 20)
+    product["faq"][0]["a"] = "这批已经抢完了，补货时间以直播间通知为准"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    notes = cohost("check-catalog", str(path)).stdout
+    assert f"note: {product['id']}: faq {product['faq'][0]['id']} says '抢完'" in notes, notes
 
 
 def test_output_read_by_a_reader_that_stops_early_ends_without_a_traceback() -> None:

@@ -710,3 +710,201 @@ def test_how_many_of_a_version_are_left_is_not_the_list(room: RoomKnowledge) -> 
     d = answer_comment("42码还剩几件", room, "sneakers", SETTINGS)
     assert d.kind == "escalate" and d.reason == GOODS_LEFT, d
     assert answer_comment("有42码吗", room, "sneakers", SETTINGS).kind == "answer"  # the list says it
+
+
+def test_water_resistance_asked_in_meters_of_the_watch_named(encoder: TextEncoder) -> None:
+    # a watch shop's trial: "防水多少米" went to the streamer as a price question (多少米 is chat slang
+    # for the price), and "潜水表防水吗" watching the everyday watch, titled "…100米防水", got the
+    # everyday watch's 100 m where the dive watch was named by its alias
+    watch = _product(
+        "everyday",
+        1,
+        "自动机械表 40mm 100米防水",
+        price=1199,
+        attributes={"water_resistance": "100米（10ATM），可日常洗手游泳，不可潜水、不可泡温泉"},
+        names={"water_resistance": ["防水", "防水等级"]},
+    )
+    diver = _product(
+        "diver",
+        9,
+        "专业潜水机械表 42mm 钛合金",
+        aliases=["潜水表"],
+        price=2699,
+        attributes={"water_resistance": "300米（30ATM），可浮潜水肺潜水"},
+        names={"water_resistance": ["防水", "防水等级"]},
+    )
+    dress = _product(
+        "dress", 3, "法式碎花连衣裙", aliases=["裙子"], price=159, attributes={"length": "裙长110cm"}
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "watches", "products": [watch, diver, dress]}),
+        encoder,
+        SETTINGS.dense_weight,
+    )
+    meters = answer_comment("防水多少米", shop, "everyday", SETTINGS)
+    assert (meters.kind, meters.source) == ("answer", "water_resistance") and "100米" in meters.reply, meters
+    for text in ("潜水表防水吗", "潜水表防水多少米"):
+        decision = answer_comment(text, shop, "everyday", SETTINGS)
+        assert decision.product_id == "diver" and "100米" not in (decision.reply or decision.guess or ""), (
+            text,
+            decision,
+        )
+    # a listing that says no meters: 多少米 still asks the price
+    slang = answer_comment("裙子多少米", shop, "dress", SETTINGS)
+    assert slang.source == "price", slang
+
+
+def test_a_childs_height_and_a_skirt_length_are_picked_from_the_guide(encoder: TextEncoder) -> None:
+    # three shops' trials: "孩子身高115穿多大" and "160穿哪个裙长" got the whole guide to read
+    kids = _product(
+        "kids-pj",
+        11,
+        "儿童纯棉睡衣套装",
+        aliases=["儿童睡衣"],
+        attributes={"size_guide": "90码 身高80-90cm；100码 90-100cm；110码 100-110cm；120码 110-120cm"},
+    )
+    skirt = _product(
+        "skirt",
+        1,
+        "织金马面裙",
+        aliases=["马面裙"],
+        attributes={"size_guide": "裙长85cm 身高150-158cm; 裙长90cm 身高158-165cm; 裙长95cm 身高165-172cm"},
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "clothes", "products": [kids, skirt]}), encoder, SETTINGS.dense_weight
+    )
+    child = answer_comment("孩子身高115穿多大", shop, "kids-pj", SETTINGS)
+    said = child.reply or child.guess or ""
+    assert child.source == "size_guide" and "身高115cm建议拍120码" in said and "90码" not in said, child
+    length = answer_comment("160穿哪个裙长", shop, "skirt", SETTINGS)
+    said = length.reply or length.guess or ""
+    assert length.source == "size_guide" and said.endswith("建议拍裙长90cm"), length
+
+
+def test_a_question_of_a_few_characters_about_the_goods_in_view_is_not_lost_as_chat(
+    encoder: TextEncoder,
+) -> None:
+    # two shops' trials: "怎么洗" and "起球吗" watching a jacket were read as chat and vanished (no
+    # reply, no queue item), though its care field and its FAQ answer them
+    jacket = _product(
+        "jacket",
+        2,
+        "提花长袄 秋冬款",
+        aliases=["长袄"],
+        attributes={"care": "干洗为主，护领可单独手洗"},
+        names={"care": ["洗护方式"]},
+        faq=[{"id": "jacket-f1", "q": "会起球吗？", "a": "提花面料表面紧实，正常穿不起球。"}],
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "hanfu", "products": [jacket]}), encoder, SETTINGS.dense_weight
+    )
+    wash = answer_comment("怎么洗", shop, "jacket", SETTINGS)
+    assert wash.kind in ("answer", "escalate") and wash.source == "care", wash
+    pills = answer_comment("起球吗", shop, "jacket", SETTINGS)
+    assert pills.kind in ("answer", "escalate") and pills.source == "jacket-f1", pills
+    # room talk of as few characters stays chat
+    for text in ("怎么了", "人呢", "好看吗"):
+        assert answer_comment(text, shop, "jacket", SETTINGS).kind == "chat", text
+
+
+def test_an_entry_written_for_one_group_does_not_answer_another(encoder: TextEncoder) -> None:
+    # an underwear shop's trial: "男的能穿吗" was sent the answer of "东北能穿吗？" at 0.95
+    thermals = _product(
+        "thermals",
+        10,
+        "德绒保暖内衣套装",
+        aliases=["保暖内衣"],
+        faq=[
+            {"id": "thermals-f1", "q": "东北能穿吗？", "a": "东北室外建议选加绒加厚款，外面再穿羽绒服。"},
+            {"id": "thermals-f2", "q": "会起静电吗？", "a": "德绒含粘纤，静电比纯化纤少很多。"},
+        ],
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "underwear", "products": [thermals]}), encoder, SETTINGS.dense_weight
+    )
+    men = answer_comment("男的能穿吗", shop, "thermals", SETTINGS)
+    assert not (men.kind == "answer" and men.source == "thermals-f1"), men
+    north = answer_comment("10号链接东北能穿吗", shop, None, SETTINGS)
+    assert (north.kind, north.source) == ("answer", "thermals-f1"), north
+
+
+def test_a_size_inside_a_versions_range_of_sizes_gets_its_price(encoder: TextEncoder) -> None:
+    # a hanfu shop's trial: "130码多少钱" of a skirt priced 100-120码 / 130-150码 went to the streamer
+    skirt = _product(
+        "girls", 9, "女童襦裙", aliases=["襦裙"], price=129, prices={"100-120码": 129, "130-150码": 159}
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "kids", "products": [skirt]}), encoder, SETTINGS.dense_weight
+    )
+    for text, price, other in (("130码多少钱", "159", "129"), ("kids size 110 price?", "129", "159")):
+        decision = answer_comment(text, shop, "girls", SETTINGS)
+        said = decision.reply or decision.guess or ""
+        assert decision.source == "price" and price in said and other not in said, (text, decision)
+
+
+def test_a_word_naming_another_product_in_an_faq_question_of_the_one_on_screen(encoder: TextEncoder) -> None:
+    # a stationery shop's trial: "钢笔写会不会洇" watching the notebook, whose FAQ asks "钢笔写会洇吗？",
+    # was taken for the fountain pen's question (钢笔 is the pen's name)
+    pen = _product(
+        "pen",
+        1,
+        "学生练字钢笔 EF尖",
+        aliases=["钢笔"],
+        faq=[{"id": "pen-f1", "q": "会漏墨吗？", "a": "正常使用不会漏墨。"}],
+    )
+    notebook = _product(
+        "notebook",
+        3,
+        "A5道林纸笔记本",
+        aliases=["笔记本"],
+        faq=[{"id": "notebook-f1", "q": "钢笔写会洇吗？", "a": "100g道林纸，EF和F尖钢笔写不洇不透。"}],
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "stationery", "products": [pen, notebook]}), encoder, SETTINGS.dense_weight
+    )
+    decision = answer_comment("钢笔写会不会洇", shop, "notebook", SETTINGS)
+    assert decision.product_id == "notebook" and decision.source == "notebook-f1", decision
+    # the pen's own question, asked watching the notebook, is still the pen's
+    assert answer_comment("钢笔多少钱", shop, "notebook", SETTINGS).product_id == "pen"
+
+
+def test_an_english_title_word_that_joins_names_no_product(encoder: TextEncoder) -> None:
+    # a stationery shop's trial: "is there a rain cover included" watching the backpack was taken for
+    # the fountain pen, titled "... converter included"
+    pen = _product(
+        "pen", 1, "钢笔礼盒", title_en="Fountain pen gift box, converter included", aliases=["钢笔"]
+    )
+    bag = _product(
+        "bag",
+        5,
+        "护脊书包",
+        title_en="Ergonomic school backpack",
+        aliases=["书包"],
+        faq=[{"id": "bag-f1", "q": "下雨会湿吗？", "a": "防泼水涂层，大雨用自带的防雨罩。"}],
+        en={"faq": {"bag-f1": "Light rain stays out; for heavy rain use the rain cover that comes with it."}},
+    )
+    shop = build_knowledge(
+        parse_catalog({"room_id": "stationery", "products": [pen, bag]}), encoder, SETTINGS.dense_weight
+    )
+    assert answer_comment("is there a rain cover included", shop, "bag", SETTINGS).product_id == "bag"
+    assert (
+        answer_comment("is the converter included with the fountain pen?", shop, "bag", SETTINGS).product_id
+        == "pen"
+    )
+
+
+def test_where_the_goods_are_sent_from_is_not_answered_by_a_policy_that_does_not_say(
+    encoder: TextEncoder,
+) -> None:
+    # a stationery shop's trial: "你们是哪里发货的" was sent "付款后48小时内发货，全国包邮" at 0.96
+    binder = _product("binder", 11, "A4资料夹", aliases=["文件夹"], shipping="付款后48小时内发货，全国包邮")
+    tea = _product("tea", 2, "明前龙井", aliases=["龙井"], shipping="杭州仓发货，顺丰包邮")
+    shop = build_knowledge(
+        parse_catalog({"room_id": "mixed", "products": [binder, tea]}), encoder, SETTINGS.dense_weight
+    )
+    for text in ("你们是哪里发货的", "where do you ship from"):
+        decision = answer_comment(text, shop, "binder", SETTINGS)
+        assert not (decision.kind == "answer" and decision.source == "shipping"), (text, decision)
+    said = answer_comment("从哪里发货", shop, "tea", SETTINGS)
+    assert said.source == "shipping" and said.reason != OTHER_ASPECT, said
+    assert answer_comment("发货快吗", shop, "binder", SETTINGS).source == "shipping"
