@@ -1864,13 +1864,18 @@ def _for_whom(question: str, product: Product | None) -> str | None:
     return None
 
 
+# a kind of person: by sex, age or build ("男的", "小孩", "老人家", "胖子", "学生党")
+_PERSON = re.compile(r"[男女孩童婴宝老孕胖瘦爸妈]|学生|大人|成人", re.ASCII)
+
+
 def other_group(comment: str, question: str, entry: str, product: Product | None) -> bool:
     """Whether an entry written for one group or place ("东北能穿吗？") is matched to a comment asking
-    for another ("男的能穿吗"): both say whom the goods are for, and the entry never names the comment's
-    (an underwear shop's trial: the Northeast's answer was sent to "can men wear it" at 0.95). The
-    pregnant, the diabetic and the old are aspects of their own (`_ASPECTS`); this is any group."""
+    for a kind of person it never names ("男的能穿吗"; an underwear shop's trial: the Northeast's answer
+    was sent to "can men wear it" at 0.95). Only a kind of person: a condition said otherwise than the
+    entry says it ("来例假能穿吗" of "生理期能穿吗？") is the same question. The pregnant, the diabetic
+    and the old are aspects of their own too (`_ASPECTS`)."""
     asked, written = _for_whom(comment, product), _for_whom(question, product)
-    if asked is None or written is None or asked == written:
+    if asked is None or written is None or asked == written or not _PERSON.search(asked):
         return False
     return not any(asked[i : i + 2] in entry for i in range(len(asked) - 1))
 
