@@ -248,11 +248,18 @@ def _no_room(room_id: str) -> web.Response:
     return _html(f"<!doctype html><title>no such room</title><p>No room {html.escape(room_id)}.</p>", 404)
 
 
+def _room_name(request: web.Request, room_id: str) -> str:
+    """What a page heads the room with: the catalog's `title`, else the room id."""
+    registry = request.app.get(REGISTRY)
+    room = registry.get(room_id) if registry is not None else None
+    return (room.catalog.title if room is not None else None) or room_id
+
+
 async def room_page(request: web.Request) -> web.Response:
     room_id = _known_room(request)
     if isinstance(room_id, web.Response):
         return room_id
-    return _html(_template("room.html", room_id=room_id))
+    return _html(_template("room.html", room_id=room_id, room_name=_room_name(request, room_id)))
 
 
 async def room_products(request: web.Request) -> web.Response:
@@ -278,7 +285,9 @@ async def console_page(request: web.Request) -> web.Response:
     if isinstance(known, web.Response):
         return known
     token = _given(request, STREAMER_COOKIE)[0]  # the room's token, as the request carried it
-    return _html(_template("console.html", room_id=room_id, token=token))
+    return _html(
+        _template("console.html", room_id=room_id, room_name=_room_name(request, room_id), token=token)
+    )
 
 
 async def ops_page(request: web.Request) -> web.Response:

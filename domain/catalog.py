@@ -348,6 +348,9 @@ class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     room_id: str = Field(min_length=1, max_length=64)
+    # the shop's or the show's name, as the viewer page and the console head it (the room id, a web
+    # address's letters, when not given: "老张厨房" where the page said "laozhang-kitchen")
+    title: str | None = Field(None, min_length=1, max_length=60)
     currency: str = "CNY"
     products: tuple[Product, ...] = Field(min_length=1, max_length=2000)
 

@@ -461,3 +461,22 @@ async def test_a_product_sold_in_versions_shows_from_its_lowest_price(
     for version, amount in (("1.5米", "2499"), ("1.8米", "2899")):
         await expect(row.locator(f'input.version-price[data-version="{version}"]')).to_have_value(amount)
     await console.context.close()
+
+
+async def test_a_shelf_with_a_title_heads_its_pages_with_it(live_server, browser, demo_catalog) -> None:
+    # four shops' trials: the viewer page and the console said "直播间 watches42", the room id in the
+    # web address, where the shop has a name; a title given heads them, escaped like any text
+    named = demo_catalog.model_copy(update={"title": "老张<b>手表</b>专卖"})
+    live = await live_server([named])
+    room = await open_page(browser, f"{live.url}/room/demo-room?viewer=v1")
+    await expect(room.locator("#room-name")).to_have_text("老张<b>手表</b>专卖")
+    assert "老张<b>手表</b>专卖" in await room.title()
+    console = await open_page(browser, f"{live.url}/console/demo-room?token={TOKEN}")
+    await expect(console.locator("#room-name")).to_have_text("老张<b>手表</b>专卖")
+    await expect(console.locator("body[data-joined]")).to_have_count(1)  # the room id still joins it
+    for page in (room, console):
+        await page.context.close()
+    plain = await live_server()
+    page = await open_page(browser, f"{plain.url}/room/demo-room")
+    await expect(page.locator("#room-name")).to_have_text("demo-room")  # no title: the room id
+    await page.context.close()
