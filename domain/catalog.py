@@ -306,6 +306,13 @@ class Product(BaseModel):
         catalog's English where it gives one."""
         return [q for f in self.faq if faq_id in (None, f.id) for q in (f.q, self.en_question(f.id)) if q]
 
+    def names_text(self, tags: bool = False) -> str:
+        """The title, English title and aliases (and the tags, with `tags`) as one lower-case text:
+        where a comment's word is looked up to tell the product's name from what is asked about it."""
+        return " ".join(
+            (self.title, self.title_en or "", *self.aliases, *(self.tags if tags else ()))
+        ).lower()
+
     def values_text(self) -> str:
         """Every attribute's value as one text, a list's items side by side."""
         return " ".join(" ".join(v) if isinstance(v, list) else v for v in self.attributes.values())

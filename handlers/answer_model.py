@@ -139,7 +139,7 @@ FEATURES = (
 def content_terms(text: str, product: Product) -> set[str]:
     """The comment's own words (two characters or more) and character bigrams, leaving out those in
     the product's name: what an entry that answers it is likely to share."""
-    name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)}".lower()
+    name = product.names_text()
     terms = {w for w in tokens(text) if len(w) >= 2} | set(char_bigrams(text))
     return {t for t in terms if t not in name}
 

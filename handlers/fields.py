@@ -1200,7 +1200,7 @@ def _value_overlap(f: FieldMatch, text: str, product: Product) -> FieldMatch:
 def _value_only(text: str, product: Product) -> FieldMatch | None:
     """No field word, but a distinctive word of the comment appears in one attribute's value and
     not in the product's name ("能在kindle上看吗" → the attribute listing kindle)."""
-    name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {' '.join(product.tags)}".lower()
+    name = product.names_text(tags=True)
     terms = [t for t in tokens(text) if len(t) >= 3 or (len(t) == 2 and t[0] >= "\u4e00")]
     keys: set[str] = set()
     for t in terms:
@@ -1782,7 +1782,7 @@ def compared_with(text: str, product: Product | None) -> list[str]:
     m = _COMPARED.search(text)
     if m is None:
         return []
-    name = " ".join((product.title, product.title_en or "", *product.aliases)).lower() if product else ""
+    name = product.names_text() if product else ""
     return [
         w
         for w in tokens(m.group(1) or m.group(2))
@@ -1811,9 +1811,7 @@ def asked_aspects(text: str) -> frozenset[str]:
 def named_parts(text: str, product: Product | None = None) -> set[str]:
     """Parts of a product a text names, leaving out those in the product's own name (a "帽子"
     in "连帽衫" is what the product is, not what is asked)."""
-    name = ""
-    if product is not None:
-        name = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)}".lower()
+    name = product.names_text() if product is not None else ""
     return {_PART_ROOT[p] for p in _PARTS if p in text and p not in name}
 
 
@@ -1857,7 +1855,7 @@ def _for_whom(question: str, product: Product | None) -> str | None:
         who = _POINTER.sub("", m.group(1))
         if product is not None:
             # "这个身体乳能涂吗": a word of the product's own name is what is asked about, not for whom
-            name = " ".join((product.title, *product.aliases, product.category)).lower()
+            name = f"{product.names_text()} {product.category.lower()}"
             if any(who[i : i + 2] in name for i in range(len(who) - 1)):
                 return None
         return who if 2 <= len(who) <= 5 else None

@@ -365,7 +365,7 @@ _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 def _speaks_of(text: str, product: Product) -> bool:
     """Whether the comment uses a word of the product's title, aliases or values (a word of two
     characters or more, not one of asking; a number as a whole): of the product, not of the room."""
-    listing = f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {product.values_text()}".lower()
+    listing = f"{product.names_text()} {product.values_text().lower()}"
     numbers = set(_NUMBER.findall(listing))
     return any(len(w) >= 2 and w in numbers for w in _NUMBER.findall(text)) or any(
         len(w) >= 2 and not w.isdigit() and w in listing and not _ASKING_WORD.fullmatch(w)
@@ -862,7 +862,7 @@ def _shares_a_word(text: str, entry: str, product: Product | None) -> bool:
 def _product_words(product: Product | None) -> str:
     if product is None:
         return ""
-    return f"{product.title} {product.title_en or ''} {' '.join(product.aliases)} {' '.join(product.tags)}".lower()
+    return product.names_text(tags=True)
 
 
 def _faq_asks_it(text: str, hit: Hit, field: FieldMatch, product: Product) -> bool:
