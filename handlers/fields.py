@@ -1326,8 +1326,10 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
     if not named:
         words = {v: {w for run in runs[v] for w in _run_words(run) if len(w) >= 2} for v in versions}
         named = _own_words(versions, words, text)
-    for amount in _amounts(text):
-        having = [v for v in versions if any(_meets(amount, a) for a in _amounts(v))]
+    said = _amounts(text)
+    amounts = {v: _amounts(v) for v in versions} if said else {}
+    for amount in said:
+        having = [v for v in versions if any(_meets(amount, a) for a in amounts[v])]
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
@@ -1843,12 +1845,14 @@ def aspect_conflict(comment: str, entry_question: str, entry_text: str, product:
 # 用吗", "东北能穿吗"; said right before it in its clause, a link, "this", an adverb or the product's
 # name left out ("这个身体乳能涂吗" names nobody)
 _FOR_WHOM = re.compile(r"([\u4e00-\u9fff]{1,8})(?:也)?(?:能|可以)(?:穿|用|吃|喝|戴|涂)(?:吗|么|嘛|不|$)")
+# where one clause of a comment ends and the next begins
+CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
 _LINK_SAID = re.compile(r"[\d一二三四五六七八九十两]+号(?:链接)?|链接\s*\d+")
 _POINTER = re.compile(r"这个|这款|这件|这条|这双|这套|那个|[这那它还都也就再]|请问|问下|主播")
 
 
 def _for_whom(question: str, product: Product | None) -> str | None:
-    for clause in re.split(r"[\s,，。.!！?？;；~、]+", _LINK_SAID.sub("", question)):
+    for clause in CLAUSE_SPLIT.split(_LINK_SAID.sub("", question)):
         m = _FOR_WHOM.search(clause)
         if m is None:
             continue
@@ -1856,7 +1860,7 @@ def _for_whom(question: str, product: Product | None) -> str | None:
         if product is not None:
             # "这个身体乳能涂吗": a word of the product's own name is what is asked about, not for whom
             name = f"{product.names_text()} {product.category.lower()}"
-            if any(who[i : i + 2] in name for i in range(len(who) - 1)):
+            if any(b in name for b in char_bigrams(who)):
                 return None
         return who if 2 <= len(who) <= 5 else None
     return None
@@ -1875,7 +1879,7 @@ def other_group(comment: str, question: str, entry: str, product: Product | None
     asked, written = _for_whom(comment, product), _for_whom(question, product)
     if asked is None or written is None or asked == written or not _PERSON.search(asked):
         return False
-    return not any(asked[i : i + 2] in entry for i in range(len(asked) - 1))
+    return not any(b in entry for b in char_bigrams(asked))
 
 
 def field_text(product: Product, key: str) -> str:

@@ -23,6 +23,7 @@ from handlers.answer_model import (
 from handlers.destinations import courier_unnamed, policy_is_silent
 from handlers.field_entries import field_value_text
 from handlers.fields import (
+    CLAUSE_SPLIT,
     FieldMatch,
     asked_aspects,
     asks_alone,
@@ -315,14 +316,11 @@ def _short_question(text: str) -> bool:
     return len(text) <= 6 and len(question_clauses(text)) == 1
 
 
-_CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
-
-
 def question_clauses(text: str) -> list[str]:
     """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来", "多少钱 还有吗" → two);
     a clause counts if it asks something and has at least two Chinese characters or two words, and
     is more than a way in ("兄弟们帮问下", "请问一下")."""
-    parts = [c for c in _CLAUSE_SPLIT.split(text) if c]
+    parts = [c for c in CLAUSE_SPLIT.split(text) if c]
     # every Chinese character counts, function words too: "还有吗" is a whole question
     return [
         c
