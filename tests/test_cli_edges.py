@@ -99,6 +99,16 @@ def test_export_labels_of_a_room_nobody_labelled(logged_db: Path, tmp_path: Path
     assert not out.exists()
 
 
+def test_eval_rooms_names_a_held_room_it_does_not_have(tmp_path: Path) -> None:
+    (tmp_path / "rooms").mkdir()
+    (tmp_path / "catalog.yaml").write_text(DEMO.read_text(encoding="utf-8"), encoding="utf-8")
+    line = '{"id": "q1", "text": "6号链接多少钱", "on_screen": null, "expect": {"kind": "answer", "product": "d01", "source": "price"}}'
+    (tmp_path / "questions-dev.jsonl").write_text(line + "\n", encoding="utf-8")
+    result = cohost("eval-rooms", "--eval-dir", str(tmp_path), "--hold", "dev", "fashoin", timeout=300)
+    assert one_line(result) == "cohost: --hold: no labelled room named fashoin"
+    assert result.returncode == 2 and result.stdout == ""
+
+
 def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     line = one_line(cohost("simulate", "--url", url, "--viewers", "3", "--minutes", "0.1", cwd=tmp_path))
