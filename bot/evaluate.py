@@ -235,22 +235,25 @@ def eval_rooms(
     extra: Sequence[str] = (),
     keep: str | None = None,
     hold: Sequence[str] = (),
+    train_only: Sequence[str] = (),
 ) -> dict[str, dict[str, float]]:
     """Leave-one-room-out: for each room, fit the trainers on the other rooms, decide the room's
     comments, score them with the evaluation set's scorer; print one row a room, the macro average
     and the worst room (lowest right answers, highest wrong answers). `extra`: more labelled rooms
     (`load_rooms`), each a fold of its own and a training room of the others. `keep`: a folder that
-    gets each room's prediction lines (`<room>.jsonl`, as `eval_qa` writes them). `hold`: only these
-    rooms are held out and scored (all when empty); the others are only trained on."""
-    labelled = load_rooms(eval_dir, extra)
+    gets each room's prediction lines (`<room>.jsonl`, as `eval_qa` writes them). `train_only`: more
+    labelled rooms that are only trained on (the project's own, `data/rooms/*`). `hold`: only these
+    rooms are held out and scored (when empty, all but the `train_only` ones)."""
+    labelled = load_rooms(eval_dir, extra, train_only)
     unknown = sorted(set(hold) - {r.name for r in labelled})
     if unknown:
         raise ValueError(f"--hold: no labelled room named {', '.join(unknown)}")
+    hold = hold or [r.name for r in labelled if r.calibrates]
     rooms = [prepare_room(r, encoder, settings) for r in labelled]
     table: dict[str, dict[str, float]] = {}
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
-    for held in (r for r in rooms if not hold or r.room.name in hold):
+    for held in (r for r in rooms if r.room.name in hold):
         fold = train_fold([r for r in rooms if r is not held], settings, trainers)
         predictions = predict_room(held, settings, fold)
         if keep:

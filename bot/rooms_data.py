@@ -22,6 +22,9 @@ class LabelledRoom:
     catalog_path: Path
     questions_path: Path
     questions: list[dict[str, Any]]
+    # False: a room only trained on (the project's own, `data/rooms/*`), never one the answer
+    # model's thresholds are chosen on nor one a leave-one-room-out table scores
+    calibrates: bool = True
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -29,10 +32,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_rooms(eval_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[LabelledRoom]:
+def load_rooms(
+    eval_dir: str | Path, extra: Sequence[str | Path] = (), train_only: Sequence[str | Path] = ()
+) -> list[LabelledRoom]:
     """The nine rooms: `catalog.yaml` + `questions-dev.jsonl` (named "dev") and every `rooms/*/`; then
     each folder of `extra` (a room's reviewed comments, `cohost export-labels`: `catalog.yaml` +
-    `questions.jsonl`), named by its folder."""
+    `questions.jsonl`) and of `train_only` (the project's own rooms, `data/rooms/*`: trained on, not
+    calibrated on), named by its folder."""
     root = Path(eval_dir)
     rooms = [LabelledRoom("dev", root / "catalog.yaml", root / "questions-dev.jsonl", [])]
     rooms += [
@@ -40,11 +46,12 @@ def load_rooms(eval_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[L
         for d in sorted((root / "rooms").iterdir())
         if (d / "catalog.yaml").is_file() and (d / "questions.jsonl").is_file()
     ]
-    for d in map(Path, extra):
+    folders = [(Path(d), True) for d in extra] + [(Path(d), False) for d in train_only]
+    for d, calibrates in folders:
         name = d.resolve().name
         if any(r.name == name for r in rooms):
             raise ValueError(f"{d}: a room named {name!r} is already loaded; rename the folder")
-        rooms.append(LabelledRoom(name, d / "catalog.yaml", d / "questions.jsonl", []))
+        rooms.append(LabelledRoom(name, d / "catalog.yaml", d / "questions.jsonl", [], calibrates))
     missing = [
         str(r.catalog_path.parent)
         for r in rooms
@@ -53,7 +60,8 @@ def load_rooms(eval_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[L
     if missing:
         raise FileNotFoundError(f"no catalog.yaml or questions file in {', '.join(missing)}")
     return [
-        LabelledRoom(r.name, r.catalog_path, r.questions_path, read_jsonl(r.questions_path)) for r in rooms
+        LabelledRoom(r.name, r.catalog_path, r.questions_path, read_jsonl(r.questions_path), r.calibrates)
+        for r in rooms
     ]
 
 
