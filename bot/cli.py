@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.config import ConfigError, Settings, load_settings, validate_settings
+from bot.rooms_data import RoomsError
 from domain.catalog import CatalogError
 
 logger = logging.getLogger("cohost")
@@ -291,20 +292,16 @@ def _eval_rooms(args: argparse.Namespace) -> int:
         (lambda rooms, qa: {"rules_only": True}) if args.rules else partial(train_answer_model, kinds=kinds)
     )
     trainers: list[Trainer] = [kinds.trainer, answer]
-    try:
-        eval_rooms(
-            args.eval_dir,
-            encoder,
-            settings.qa,
-            trainers,
-            extra=args.rooms or (),
-            keep=args.predictions,
-            hold=args.hold or (),
-            train_only=args.train_rooms or (),
-        )
-    except (ValueError, FileNotFoundError) as e:  # a room named twice or missing, an unknown --hold
-        print(f"cohost: {e}", file=sys.stderr)
-        return 2
+    eval_rooms(
+        args.eval_dir,
+        encoder,
+        settings.qa,
+        trainers,
+        extra=args.rooms or (),
+        keep=args.predictions,
+        hold=args.hold or (),
+        train_only=args.train_rooms or (),
+    )
     return 0
 
 
@@ -315,13 +312,9 @@ def _train_qa(args: argparse.Namespace) -> int:
     settings = _settings(args)
     encoder = load_encoder(args.encoder or settings.encoder.model, settings.encoder.batch_size)
     out = Path(args.out) if args.out else MODEL_PATH
-    try:
-        model = train_shipped_model(
-            args.eval_dir, encoder, settings.qa, out, args.rooms or (), args.train_rooms or ()
-        )
-    except (ValueError, FileNotFoundError) as e:  # a room named twice or missing
-        print(f"cohost: {e}", file=sys.stderr)
-        return 2
+    model = train_shipped_model(
+        args.eval_dir, encoder, settings.qa, out, args.rooms or (), args.train_rooms or ()
+    )
     gates = ", ".join(f"{t:.3f} ({g})" for g, t in model.gates.items())
     print(f"{out}: {out.stat().st_size} bytes, thresholds {gates}")
     return 0
@@ -673,7 +666,7 @@ def main(argv: list[str] | None = None) -> int:
         # what is left to flush at exit goes nowhere (Python's docs, signal module, "Note on SIGPIPE")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (ConfigError, CatalogError) as e:
+    except (ConfigError, CatalogError, RoomsError) as e:
         print(f"cohost: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

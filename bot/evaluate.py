@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from bot.rooms_data import LabelledRoom, load_rooms, score
+from bot.rooms_data import LabelledRoom, RoomsError, load_rooms, score
 from domain.catalog import load_catalog
 from domain.messages import Decision
 from handlers.kind_model import KindModel, fit_kind_model, room_examples, use_kind_model
@@ -247,7 +247,7 @@ def eval_rooms(
     labelled = load_rooms(eval_dir, extra, train_only)
     unknown = sorted(set(hold) - {r.name for r in labelled})
     if unknown:
-        raise ValueError(f"--hold: no labelled room named {', '.join(unknown)}")
+        raise RoomsError(f"--hold: no labelled room named {', '.join(unknown)}")
     hold = hold or [r.name for r in labelled if r.calibrates]
     rooms = [prepare_room(r, encoder, settings) for r in labelled]
     table: dict[str, dict[str, float]] = {}

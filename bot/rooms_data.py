@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 
+class RoomsError(ValueError):
+    """Labelled rooms that cannot be loaded as asked (a folder without its files, a name twice)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LabelledRoom:
     """One room: its shelf and its labelled comments (`{"id", "text", "on_screen", "expect"}`)."""
@@ -50,7 +54,7 @@ def load_rooms(
     for d, calibrates in folders:
         name = d.resolve().name
         if any(r.name == name for r in rooms):
-            raise ValueError(f"{d}: a room named {name!r} is already loaded; rename the folder")
+            raise RoomsError(f"{d}: a room named {name!r} is already loaded; rename the folder")
         rooms.append(LabelledRoom(name, d / "catalog.yaml", d / "questions.jsonl", [], calibrates))
     missing = [
         str(r.catalog_path.parent)
@@ -58,7 +62,7 @@ def load_rooms(
         if not r.catalog_path.is_file() or not r.questions_path.is_file()
     ]
     if missing:
-        raise FileNotFoundError(f"no catalog.yaml or questions file in {', '.join(missing)}")
+        raise RoomsError(f"no catalog.yaml or questions file in {', '.join(missing)}")
     return [
         LabelledRoom(r.name, r.catalog_path, r.questions_path, read_jsonl(r.questions_path), r.calibrates)
         for r in rooms

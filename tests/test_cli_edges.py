@@ -99,7 +99,7 @@ def test_export_labels_of_a_room_nobody_labelled(logged_db: Path, tmp_path: Path
     assert not out.exists()
 
 
-def test_eval_rooms_names_a_held_room_it_does_not_have(tmp_path: Path) -> None:
+def test_training_commands_name_a_room_they_cannot_load(tmp_path: Path) -> None:
     (tmp_path / "rooms").mkdir()
     (tmp_path / "catalog.yaml").write_text(DEMO.read_text(encoding="utf-8"), encoding="utf-8")
     line = '{"id": "q1", "text": "6号链接多少钱", "on_screen": null, "expect": {"kind": "answer", "product": "d01", "source": "price"}}'
@@ -107,6 +107,20 @@ def test_eval_rooms_names_a_held_room_it_does_not_have(tmp_path: Path) -> None:
     result = cohost("eval-rooms", "--eval-dir", str(tmp_path), "--hold", "dev", "fashoin", timeout=300)
     assert one_line(result) == "cohost: --hold: no labelled room named fashoin"
     assert result.returncode == 2 and result.stdout == ""
+    # a file among the folders (`--train-rooms data/*`), named; nothing written
+    (tmp_path / "notes.md").write_text("not a room", encoding="utf-8")
+    out = tmp_path / "models"
+    result = cohost(
+        "train-kind",
+        "--eval-dir",
+        str(tmp_path),
+        "--train-rooms",
+        str(tmp_path / "notes.md"),
+        "--out",
+        str(out),
+    )
+    assert one_line(result) == f"cohost: no catalog.yaml or questions file in {tmp_path / 'notes.md'}"
+    assert not out.exists()
 
 
 def test_simulate_against_a_stopped_server_fails(tmp_path: Path) -> None:
