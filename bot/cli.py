@@ -432,7 +432,7 @@ TRAIN_ROOMS_HELP = (
 )
 ROOMS_HELP = (
     "a labelled room of your own (`cohost export-labels` writes one: catalog.yaml + questions.jsonl) "
-    "beside the evaluation rooms; several may follow (`--rooms data/rooms/*`)"
+    "beside the evaluation rooms; several may follow one flag (`--rooms labelled/*/`)"
 )
 
 
