@@ -801,6 +801,9 @@ async def test_the_taught_notice_goes_with_the_next_action(live_server, browser)
     # "remembered this wording" stayed on screen through the next dismiss and answer, as if they too
     # had taught the bot something
     live = await live_server()
+    other_console = await live.viewer()  # every guess shown, however unsure: the notice is the matter here
+    assert (await other_console.call("streamer_join", {"room_id": "demo-room", "token": TOKEN}))["ok"]
+    assert (await other_console.call("console_settings", {"guess_above": 0}))["ok"]
     page = await console_page(browser, live.url)
     await _show(live, 2)
     guessed = await (await live.viewer("demo-room", "v1")).call("comment", {"text": "能装电脑不哈哈"})
