@@ -898,8 +898,9 @@ def fit_calibrated(
     `calibrate`: the rooms held out for that choice (default all); the others are in every inner
     fit, and no threshold is chosen on them."""
     rooms = sorted({r.room for r in rows})
+    calibrated_on = [n for n in rooms if calibrate is None or n in calibrate]
     held = []
-    for name in (n for n in rooms if calibrate is None or n in calibrate):
+    for name in calibrated_on:
         inner = fit([r for r in rows if r.room != name])
         mine = [r for r in rows if r.room == name]
         outcomes, groups = _outcomes(inner, mine)
@@ -908,7 +909,7 @@ def fit_calibrated(
     model.gates = choose_thresholds(held, bound)
     model.info = {
         "rooms": rooms,
-        "calibrated_on": [n for n in rooms if calibrate is None or n in calibrate],
+        "calibrated_on": calibrated_on,
         "comments": len(rows),
         "wrong_bound": bound,
         "mean_wrong_bound": MEAN_BOUND,

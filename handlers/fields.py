@@ -1867,7 +1867,7 @@ def _for_whom(question: str, product: Product | None) -> str | None:
 
 
 # a kind of person: by sex, age or build ("男的", "小孩", "老人家", "胖子", "学生党")
-_PERSON = re.compile(r"[男女孩童婴宝老孕胖瘦爸妈]|学生|大人|成人", re.ASCII)
+_PERSON = re.compile(r"[男女孩童婴宝老孕胖瘦爸妈]|学生|大人|成人")
 
 
 def other_group(comment: str, question: str, entry: str, product: Product | None) -> bool:
