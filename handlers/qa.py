@@ -92,6 +92,7 @@ CUSTOM = "asks for something made to order, which the listing does not say"
 ALONE = "asks to buy one piece of a set, which the listing does not say"
 GOODS_LEFT = "asks whether any are left, which the list of versions does not say"
 PRICES_OLD = "the price was changed, and each version's price is the catalog's"
+NOT_SURE = "not sure enough"  # the gate held it: the model's probability under its bar
 SAYS_LESS = frozenset(
     {
         SHIPS_THERE,
@@ -551,8 +552,10 @@ def _states_the_model(product: Product | None) -> bool:
 def _said_where(d: Decision, text: str, product: Product) -> Decision:
     """A shipping answer to "能寄到台湾吗" from a policy that never speaks of Taiwan (nor of Hong Kong,
     Macau and Taiwan, nor of the mainland only), or to "能发顺丰吗" from one that names no courier,
-    would read as a yes: the streamer answers it."""
-    if d.kind != "answer" or d.source != "shipping":
+    would read as a yes: the streamer answers it. A guess the gate held says so too: that reason tells
+    the streamer more than an unsure probability, and sent, the guess teaches no wording."""
+    held = d.kind == "escalate" and d.guess is not None and d.reason.startswith(NOT_SURE)
+    if (d.kind != "answer" and not held) or d.source != "shipping":
         return d
     policies = [product.shipping or "", (product.en.shipping if product.en else None) or ""]
     if policy_is_silent(text, policies):
@@ -727,7 +730,7 @@ def _decide_learned(
         # with the bar it missed: each kind of answer has its own, and 0.91 held where 0.85 was sent
         # read as arbitrary (both shown rounded away from each other)
         bar = math.ceil(model.gate(best) * 100) / 100
-        return _as_guess(answer, f"not sure enough ({math.floor(p * 100) / 100:.2f} < {bar:.2f})")
+        return _as_guess(answer, f"{NOT_SURE} ({math.floor(p * 100) / 100:.2f} < {bar:.2f})")
     return answer
 
 
@@ -987,7 +990,10 @@ def _gate(d: Decision, settings: QASettings) -> Decision:
 
 
 def _as_guess(d: Decision, reason: str) -> Decision:
-    """An answer not sure enough to send: the streamer's queue gets it, its reply as the guess."""
+    """An answer not sure enough to send: the streamer's queue gets it, its reply as the guess (a
+    guess already held keeps its guess and takes the new reason)."""
+    if d.kind == "escalate":
+        return replace(d, reason=reason)
     return Decision(
         kind="escalate",
         lang=d.lang,
