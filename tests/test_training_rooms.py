@@ -5,6 +5,7 @@ model on entries that no longer exist."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -56,3 +57,39 @@ def test_a_room_only_trained_on_is_marked_so_and_may_not_take_a_known_name(tmp_p
     ]
     with pytest.raises(ValueError, match="already loaded"):
         load_rooms(tmp_path, extra=[ROOMS[0]], train_only=[ROOMS[0]])
+
+
+def test_eval_kind_scores_the_rooms_it_holds_out_and_only_trains_on_the_project_rooms(
+    tmp_path: Path,
+) -> None:
+    # `cohost eval-kind --train-rooms`: a room only trained on is in every fold's training and is
+    # never a row of the table (its figures would read as held out, and it calibrates nothing)
+    from bot.eval_kind import eval_kind
+    from recommender.encoder import HashEncoder
+
+    dev, held, trained = ROOMS[:3]
+    (tmp_path / "rooms" / held.name).mkdir(parents=True)
+    for src, catalog, questions in (
+        (dev, tmp_path / "catalog.yaml", tmp_path / "questions-dev.jsonl"),
+        (
+            held,
+            tmp_path / "rooms" / held.name / "catalog.yaml",
+            tmp_path / "rooms" / held.name / "questions.jsonl",
+        ),
+    ):
+        catalog.write_text((src / "catalog.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        questions.write_text((src / "questions.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    chatter = ["来了来了", "哈哈哈哈", "主播好", "晚上好", "666", "好听"]
+    (tmp_path / "data" / "danmaku-trace.jsonl").write_text(
+        "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in chatter[:4]), encoding="utf-8"
+    )
+    (tmp_path / "data" / "chatter-dev.jsonl").write_text(
+        "".join(json.dumps({"id": f"c{i}", "text": t}) + "\n" for i, t in enumerate(chatter[4:])),
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    figures = eval_kind(tmp_path, HashEncoder(), out=out, through_decide=False, train_only=[trained])
+    assert set(figures["rooms"]) == {"dev", held.name}
+    assert all(0.5 < room["kind_right"] <= 1 for room in figures["rooms"].values())
+    assert "fitted on all 3 rooms" in out.getvalue() and trained.name not in out.getvalue()
