@@ -2,6 +2,13 @@
 
     .venv/bin/python scripts/gate_curve.py --eval-dir ../shared/eval          # about 9 minutes
 
+With the project's rooms in every fold (`--train-rooms data/rooms/*/`, about 6 minutes a fold), the
+folds can run in two parts at once, one per core, and be put together:
+
+    .venv/bin/python scripts/gate_curve.py --train-rooms data/rooms/*/ --hold dev beauty-baby car-tools farm --save a.pkl &
+    .venv/bin/python scripts/gate_curve.py --train-rooms data/rooms/*/ --hold fashion health local-life luxury-resale tech-home --save b.pkl; wait
+    .venv/bin/python scripts/gate_curve.py --merge a.pkl b.pkl
+
 `cohost eval-rooms` scores each held-out room at the bounds the shipped model is chosen with
 (`MEAN_BOUND`, the expected mean share of wrong answers over the inner held-out rooms, and
 `WRONG_BOUND` in each). A change to the features moves
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 from collections import defaultdict
 from functools import partial, reduce
@@ -66,12 +74,15 @@ LEARNED = ("field", "faq")  # the reasons of an answer the learned part sends
 BUDGETS = (5, 10, 15, 20, 30, 45)
 
 
-def run_folds(eval_dir: str) -> tuple[list[dict[str, Any]], dict[str, list[am.HeldOut]]]:
-    """Per comment: the bot's decision and the open-gate one; per fold: its nested held-out rooms."""
+def run_folds(
+    eval_dir: str, train_only: list[str] | None = None, hold: list[str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, list[am.HeldOut]]]:
+    """Per comment: the bot's decision and the open-gate one; per fold: its nested held-out rooms.
+    `train_only` rooms are in every fold's training and never held out; `hold`: only these folds."""
     settings = load_settings("config.yaml")
     encoder = load_encoder(settings.encoder.model, settings.encoder.batch_size)
     kinds = KindFitter(eval_dir, encoder)
-    rooms = [prepare_room(r, encoder, settings.qa) for r in load_rooms(eval_dir)]
+    rooms = [prepare_room(r, encoder, settings.qa) for r in load_rooms(eval_dir, train_only=train_only or ())]
     captured: list[list[am.HeldOut]] = []
     choose = am.choose_thresholds
 
@@ -82,6 +93,8 @@ def run_folds(eval_dir: str) -> tuple[list[dict[str, Any]], dict[str, list[am.He
     am.choose_thresholds = spy  # type: ignore[assignment]
     rows, folds = [], {}
     for held in rooms:
+        if not held.room.calibrates or (hold and held.room.name not in hold):
+            continue
         train = [r for r in rooms if r is not held]
         fold = dict(
             train_fold(train, settings.qa, [kinds.trainer, partial(am.train_answer_model, kinds=kinds)])
@@ -164,8 +177,26 @@ def best_right(choices: list[tuple[float, bool, str]], budgets: tuple[int, ...] 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", default="../shared/eval")
+    ap.add_argument(
+        "--train-rooms", nargs="+", metavar="DIR", help="rooms in every fold's training, never held out"
+    )
+    ap.add_argument(
+        "--hold", nargs="+", metavar="ROOM", help="run only these folds (with --save: a part of the run)"
+    )
+    ap.add_argument("--save", help="write the folds run to this file (pickle) instead of the table")
+    ap.add_argument("--merge", nargs="+", metavar="FILE", help="the table of parts written with --save")
     args = ap.parse_args()
-    rows, folds = run_folds(args.eval_dir)
+    if args.merge:
+        rows, folds = [], {}
+        for path in args.merge:
+            part_rows, part_folds = pickle.loads(Path(path).read_bytes())
+            rows += part_rows
+            folds.update(part_folds)
+    else:
+        rows, folds = run_folds(args.eval_dir, args.train_rooms, args.hold)
+    if args.save:
+        Path(args.save).write_bytes(pickle.dumps((rows, folds)))
+        return
     paths = {r.name: r.questions_path for r in load_rooms(args.eval_dir)}
     print("| mean bound | room bound | macro right | macro wrong | worst room wrong | macro kind right |")
     print("|---|---|---|---|---|---|")
