@@ -51,6 +51,20 @@ def test_a_question_naming_the_field_finds_it_by_that_name(
             assert words[0] in (d.reply or d.guess or "")  # the reply names the field as the shelf does
 
 
+def test_a_field_asked_by_the_shops_name_is_not_held_for_the_words_of_its_value(
+    room: RoomKnowledge, demo_catalog: Catalog
+) -> None:
+    # the README's example: the shoes' `heel_height: [跟高, 鞋底厚度]` says "鞋底厚约4cm": the value
+    # speaks of thickness, the comment of height, and "小白鞋跟高多少" went to the streamer as "asks
+    # another aspect" at 1.0, with the right guess; the shop's name says that word asks this field
+    shoes = next(p for p in demo_catalog.products if "heel_height" in p.names)
+    for name in shoes.names["heel_height"][:2]:
+        d = answer_comment(f"小白鞋{name}多少", room, None, SETTINGS)
+        assert d.kind == "answer" and d.source == "heel_height" and d.product_id == shoes.id, (name, d)
+    # a word of its own that is no name of the field keeps the check ("鞋跟多高": 高 against 厚)
+    assert answer_comment("小白鞋鞋跟多高", room, None, SETTINGS).kind == "escalate"
+
+
 def test_a_name_for_an_attribute_the_product_lacks_is_a_clear_catalog_error(demo_catalog: Catalog) -> None:
     data = yaml.safe_load(yaml.safe_dump(demo_catalog.model_dump(mode="json"), allow_unicode=True))
     data["products"][0]["names"] = {"heel": "跟高"}
