@@ -1137,6 +1137,23 @@ def size_for(guide: str, measures: dict[str, float]) -> str | None:
     return best[1] if best else None
 
 
+def beyond_guide(guide: str, measures: dict[str, float]) -> bool:
+    """A measure the viewer gave lies beyond every size of the guide ("160斤" against sizes up to
+    135斤, "身高190" against 175cm at most): the whole chart would read as if a size fit. Between two
+    sizes the chart is for the viewer to choose from; a guide read only in part (a size whose range
+    is written in a way not read) claims nothing."""
+    sizes = _guide_sizes(guide)
+    for what, value in measures.items():
+        spans = [ranges.get(what) for _, ranges in sizes]
+        if not sizes or not all(spans):
+            continue
+        low = min(lo for span in spans if span for lo, _ in span)
+        high = max(hi for span in spans if span for _, hi in span)
+        if value < low - 0.05 or value > high + 0.05:
+            return True
+    return False
+
+
 def _value_text(product: Product, key: str) -> str:
     """A field's value as lower-case text, with its English value after it when the catalog gives one."""
     texts = [

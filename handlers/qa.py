@@ -41,6 +41,8 @@ from handlers.fields import (
     asks_version,
     asks_when,
     aspect_conflict,
+    beyond_guide,
+    body_measures,
     compared_with,
     detect_fields,
     field_text,
@@ -92,6 +94,7 @@ CUSTOM = "asks for something made to order, which the listing does not say"
 ALONE = "asks to buy one piece of a set, which the listing does not say"
 GOODS_LEFT = "asks whether any are left, which the list of versions does not say"
 PRICES_OLD = "the price was changed, and each version's price is the catalog's"
+BEYOND_GUIDE = "no size of the guide holds the viewer's measures"
 NOT_SURE = "not sure enough"  # the gate held it: the model's probability under its bar
 SAYS_LESS = frozenset(
     {
@@ -108,6 +111,7 @@ SAYS_LESS = frozenset(
         CUSTOM,
         PRICES_OLD,
         GOODS_LEFT,
+        BEYOND_GUIDE,
     }
 )
 # an answer held only because the streamer paused the bot (handlers/console.py): sent afterwards, it
@@ -665,6 +669,11 @@ def _decide_learned(
         # "34的多重" against the weight the listing gives for the 32cm pan, "有没有宽5mm的款" against a
         # 3mm band: another version's value
         return _as_guess(answer, OTHER_VERSION)
+    if best.source == "size_guide" and beyond_guide(
+        str(field_value(product, "size_guide")), body_measures(u.text)
+    ):
+        # "160斤能穿吗" of a shirt whose guide stops at 135斤: the chart sent whole reads as a yes
+        return _as_guess(answer, BEYOND_GUIDE)
     if listed and asks_goods_left(u.text):
         # "12公斤有现货吗", "1.5匹有現貨嗎": the version is on the list; whether any are left, the
         # stock of the product says at best, and of that version nothing does

@@ -31,7 +31,7 @@ from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import asks_price, body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.normalize import normalize
-from handlers.qa import QASettings, answer_comment
+from handlers.qa import BEYOND_GUIDE, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
 GADGETS = Path(__file__).resolve().parent / "catalogs" / "gadgets.yaml"
@@ -351,6 +351,24 @@ def test_a_height_and_weight_get_the_size_the_guide_gives(demo_room: RoomKnowled
     said = d.reply or d.guess
     assert said is not None and f"{size}码" in said
     assert guide not in said  # the size named, not the whole guide
+
+
+def test_a_viewer_no_size_of_the_guide_holds_goes_to_the_streamer(demo_room: RoomKnowledge) -> None:
+    # a new user's trial: "160斤能穿这个衬衫吗" was sent the whole guide, whose largest size stops at
+    # 135斤, at 0.98: a chart sent to that question reads as "yes, pick one"
+    shirt = next(p for p in demo_room.catalog.products if "身高" in str(p.attributes.get("size_guide", "")))
+    guide = str(shirt.attributes["size_guide"])
+    heaviest = max(int(part.split()[-1].rstrip("斤").split("-")[1]) for part in guide.split(";"))
+    tallest = max(
+        int(part.split()[1].removeprefix("身高").rstrip("cm").split("-")[1]) for part in guide.split(";")
+    )
+    for text in (f"{shirt.link}号{heaviest + 25}斤能穿吗", f"{shirt.link}号身高{tallest + 15}能穿吗"):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind == "escalate" and d.source == "size_guide" and d.reason == BEYOND_GUIDE, (text, d)
+        assert d.guess is not None and guide in d.guess  # the chart, for the streamer to answer from
+    # within the guide, the size it gives
+    d = answer_comment(f"{shirt.link}号{heaviest - 5}斤能穿吗", demo_room, None, SETTINGS)
+    assert d.reason != BEYOND_GUIDE, d
 
 
 def test_a_waist_named_in_chi_or_cm_gets_the_size_the_guide_gives(demo_room: RoomKnowledge) -> None:
