@@ -995,8 +995,12 @@ def _follows_up(t: str, ref: ProductRef, product: Product | None, asked_before: 
 def _typed_question(u: Understanding, c: Candidate, product: Product) -> bool:
     """The cleaned comment is the FAQ entry's question, in Chinese or in the catalog's English, but for
     spaces and punctuation, or it is once the product's name or link is left out ("三德刀什么时候补货"
-    of the entry "什么时候补货？")."""
-    said = {words_only(u.text), words_only(u.focus)} - {""}
+    of the entry "什么时候补货？"), or only the alias it was called by ("托特包是真皮吗" of "是真皮吗？",
+    where the search text lost 真皮, a tag of the bag, too)."""
+    unnamed = u.text
+    for alias in sorted((a for a in product.aliases if len(a) >= 2), key=len, reverse=True):
+        unnamed = unnamed.replace(alias.lower(), " ")
+    said = {words_only(u.text), words_only(u.focus), words_only(unnamed)} - {""}
     asked = product.faq_questions(c.source)
     return bool(said & set(map(words_only, asked)))
 
