@@ -502,13 +502,14 @@ def decide(
     if (
         product.in_stock
         and asks_restock(t)
-        and sold_out_said(product)
+        and (sold_out_said(product) or any(asks_restock(f.q) for f in product.faq))
         and not any(f.key != "stock" for f in fields)
     ):
         # "什么时候补货" of goods in stock again, whose listing says they are sold out or when they
-        # come back: the stock now answers it, not an FAQ entry written while they were sold out
-        # ("预计下周补货", sent at 0.90 with 20 in stock in a trial); of goods whose listing says
-        # neither, when the next batch comes is the streamer's to say
+        # come back, or has an entry for when they come back: the stock now answers it, not an FAQ
+        # entry written while they were sold out ("预计下周补货", sent at 0.90 with 20 in stock in a
+        # trial; "补货时间以直播间通知为准…等下次开抢" with 50 in stock in another); of goods whose
+        # listing says neither, when the next batch comes is the streamer's to say
         stock = render_field(product, FieldMatch("stock", 1.0), lang, room.catalog.currency)
         return _said_where(
             _gate(

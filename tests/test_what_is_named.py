@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog import parse_catalog
+from domain.catalog import Catalog, parse_catalog
 from handlers.answer_model import shipped_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
 from handlers.qa import ALONE, DEAL_ONLY, GOODS_LEFT, OTHER_ASPECT, QASettings, answer_comment
@@ -466,6 +466,30 @@ def test_a_restock_question_of_goods_in_stock_again_gets_the_stock(room: RoomKno
     # streamer's to promise (a viewer may know of a flavour or a size gone)
     other = answer_comment("刀具什么时候补货", room, "knives", SETTINGS)
     assert not (other.kind == "answer" and other.source == "stock"), other
+
+
+def test_an_entry_for_when_goods_come_back_gives_way_to_the_stock_once_restocked(
+    demo_catalog: Catalog, encoder: TextEncoder
+) -> None:
+    # a new user's trial: the pillow's entry "什么时候补货？" → "补货时间以直播间通知为准…等下次开抢"
+    # says no "sold out" word, and was sent to "14号什么时候补货" after the streamer restocked 50: an
+    # entry for when the goods come back was written while they were gone
+    product = next(p for p in demo_catalog.products if any("补货" in f.q for f in p.faq))
+    for stock, said in ((50, "50件现货"), (0, None)):
+        shelf = demo_catalog.model_copy(
+            update={
+                "products": [
+                    p.model_copy(update={"stock": stock}) if p is product else p
+                    for p in demo_catalog.products
+                ]
+            }
+        )
+        room = build_knowledge(shelf, encoder, SETTINGS.dense_weight)
+        d = answer_comment(f"{product.link}号什么时候补货", room, None, SETTINGS)
+        if said is not None:
+            assert (d.kind, d.source) == ("answer", "stock") and said in (d.reply or ""), d
+        else:  # still gone: the entry, or the streamer, says when
+            assert d.source != "stock" and "现货" not in (d.reply or d.guess or ""), d
 
 
 def test_which_of_two_is_the_better_buy_is_the_streamers(room: RoomKnowledge) -> None:
