@@ -836,6 +836,12 @@ _BARE_HOW_MUCH = re.compile(
 )
 
 
+def says_field_name(text: str, product: Product, key: str) -> bool:
+    """The comment (normalised: lower case) says one of the names the shop gave the field (`names:`,
+    "跟高" of `heel_height`): that field asked outright."""
+    return any(w.lower() in text for w in product.names.get(key, ()))
+
+
 def detect_fields(text: str, product: Product | None, *, versions: bool = True) -> list[FieldMatch]:
     """Fields the comment asks about, strongest first; attribute fields only if the product has one.
     `versions`: whether a version of the product's `prices` named makes a price question."""
@@ -869,8 +875,8 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
         found.append(FieldMatch(key, strength))
         seen.add(key)
     if product is not None:
-        for key, words in product.names.items():  # the shelf's own name for a field, as the lexicon's
-            if key not in seen and any(w.lower() in text for w in words):
+        for key in product.names:  # the shelf's own name for a field, as the lexicon's
+            if key not in seen and says_field_name(text, product, key):
                 found.append(FieldMatch(key, 0.85))
                 seen.add(key)
         count = _count_field(text, product)
@@ -1144,11 +1150,11 @@ def beyond_guide(guide: str, measures: dict[str, float]) -> bool:
     is written in a way not read) claims nothing."""
     sizes = _guide_sizes(guide)
     for what, value in measures.items():
-        spans = [ranges.get(what) for _, ranges in sizes]
-        if not sizes or not all(spans):
+        spans = [ranges[what] for _, ranges in sizes if ranges.get(what)]
+        if not sizes or len(spans) < len(sizes):
             continue
-        low = min(lo for span in spans if span for lo, _ in span)
-        high = max(hi for span in spans if span for _, hi in span)
+        low = min(lo for span in spans for lo, _ in span)
+        high = max(hi for span in spans for _, hi in span)
         if value < low - 0.05 or value > high + 0.05:
             return True
     return False

@@ -55,6 +55,7 @@ from handlers.fields import (
     prices_agree,
     quoted_in_chinese,
     render_field,
+    says_field_name,
     says_money,
     sold_out_said,
 )
@@ -649,7 +650,9 @@ def _decide_learned(
     # the checks first, the gate last: a guess held back says the surest reason why, and one that
     # says the entry does not answer all that was asked teaches nothing when the streamer sends it
     # (a console trial: "有优惠券吗" held as merely "not sure enough", approved, taught the price)
-    if not _named_by_shop(u.text, product, best.source) and (
+    # a field named by a name the shop gave it ("跟高" of a `heel_height` whose value speaks of the
+    # sole's thickness) is that field asked: the checks reading the value's own words do not overrule it
+    if not says_field_name(u.text, product, best.source) and (
         other(best) or _list_misses_aspect(u.text, best, product)
     ):
         # the entry is about another aspect or part than the one asked ("袖子多长" against the
@@ -853,14 +856,6 @@ def _other_aspect(text: str, hit: Hit, product: Product | None) -> bool:
     if not parts or any(p in text for p in parts) or not han_chars(text):
         return False
     return not _shares_a_word(text, entry, product)
-
-
-def _named_by_shop(text: str, product: Product, key: str) -> bool:
-    """The comment names the field by one of the names the shop gave it (`names:`, "跟高" of a
-    `heel_height` whose value speaks of the sole's thickness): the shop says that word asks this
-    field, and the aspect checks, which read the value's own words, do not second-guess it."""
-    lower = text.lower()
-    return any(name.lower() in lower for name in product.names.get(key, ()))
 
 
 def _list_misses_aspect(text: str, c: Candidate, product: Product) -> bool:
