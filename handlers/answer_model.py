@@ -9,7 +9,8 @@ the likeliest entry only when that probability clears a threshold chosen on held
 wrong answers stay rare; otherwise the streamer gets the comment with the guess attached.
 
 Training (`train_answer_model`) reads labelled rooms through `bot.evaluate`; the shipped model
-(`handlers/models/answer.json`, fitted on all nine rooms by `cohost train-qa`) holds only
+(`handlers/models/answer.json`, fitted on the nine rooms and the project's own, `data/rooms`, by
+`cohost train-qa --train-rooms data/rooms/*/`) holds only
 coefficients, scaling and the threshold as JSON: no pickle, nothing executed on load.
 """
 

@@ -255,7 +255,8 @@ def _fields(settings: KindSettings) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def shipped_kind_model() -> KindModel:
-    """The model shipped in the package (fitted on all nine labelled rooms and real chatter)."""
+    """The model shipped in the package (fitted on the nine labelled rooms, the project's own
+    `data/rooms` and real chatter)."""
     return KindModel.load(MODEL_DIR)
 
 
