@@ -32,7 +32,7 @@ from handlers.console import changed_since, price_jump, version_prices
 from handlers.namespace import GuardedServer, LiveRoomNamespace
 from handlers.review import Carried, carry_learned, learned_on
 from handlers.rooms import Room, RoomRegistry
-from recommender.encoder import ProcessEncoder, TextEncoder, load_encoder
+from recommender.encoder import ProcessEncoder, RememberingEncoder, TextEncoder, load_encoder
 from recommender.ranking import Recommender
 from storage.log import InteractionLog
 from storage.queries import behaviour_events
@@ -253,6 +253,8 @@ def create_app(
             enc = await asyncio.to_thread(load_encoder, cfg.model, cfg.batch_size, cfg.process)
             if isinstance(enc, ProcessEncoder):
                 workers.append(enc)
+        if settings.encoder.remember:  # comments repeat: a text seen lately is not encoded again
+            enc = RememberingEncoder(enc, settings.encoder.remember)
         recommender = Recommender(settings.rec, enc)
         replayed = await asyncio.to_thread(replay_history, log, recommender, settings.cards.replay_days)
         logger.info("recommender: replayed %d logged events", replayed)

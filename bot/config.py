@@ -91,6 +91,9 @@ class EncoderSettings(_Strict):
     process: bool = Field(
         True, description="encode in a worker process of its own: a second core, and a free event loop"
     )
+    remember: int = Field(
+        4096, ge=0, le=1_000_000, description="vectors of the last N texts kept, not encoded again (0: none)"
+    )
 
 
 class RoomSettings(_Strict):

@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -81,6 +82,53 @@ class HashEncoder:
             if norm > 0:
                 out[i] /= norm
         return out
+
+
+class RememberingEncoder:
+    """Another encoder, remembering the vectors of the last `size` texts it encoded.
+
+    Live-room comments repeat ("666", "多少钱", the same question from many viewers): a text seen
+    lately is not encoded again. The texts not remembered go to the encoder in one call. Thread-safe;
+    the vectors handed out are copies."""
+
+    def __init__(self, inner: TextEncoder, size: int = 4096) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vec = self._seen.get(text)
+                if vec is None:
+                    todo.setdefault(text, []).append(i)
+                else:
+                    self._seen.move_to_end(text)
+                    out[i] = vec
+            self.hits += len(texts) - len(todo)
+            self.misses += len(todo)
+        if todo:
+            vecs = self.inner.encode(list(todo))
+            with self._lock:
+                for (text, rows), vec in zip(todo.items(), vecs, strict=True):
+                    out[rows] = vec
+                    self._seen[text] = out[rows[0]].copy()
+                    self._seen.move_to_end(text)
+                while len(self._seen) > self.size:
+                    self._seen.popitem(last=False)
+        return out
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
 
 
 _WORKER: TextEncoder | None = None  # the model, inside an encoder process
