@@ -444,9 +444,31 @@ class Neighbours:
         have = [i for i, e in enumerate(entries) if e is not None]
         if have:
             points = _project(np.vstack([entries[i] for i in have]), self.center, self.basis)
-            entry[have] = ((self.answers @ points.T) * to_answered[:, None]).max(axis=0)
-        answerable, other = (float(np.sort(sims)[-NEAR_K:].mean()) for sims in (to_answered, to_other))
+            entry[have] = self._most(to_answered, points)
+        answerable, other = (
+            float(np.partition(s, -NEAR_K)[-NEAR_K:].mean()) for s in (to_answered, to_other)
+        )
         return answerable, other, entry
+
+    def _most(self, sims: np.ndarray, points: np.ndarray, first: int = 256) -> np.ndarray:
+        """Per entry, the most over answered comments of `sims` times the entry's cosine to that
+        comment's answer; exact, reading a fraction of the pairs (a cosine is at most 1, so a comment
+        whose |cosine| to the question is under an entry's most so far cannot raise it): the `first`
+        comments nearest the question, then the others that could still raise an entry, for those
+        entries only."""
+        size = np.abs(sims)
+        if len(sims) <= first:
+            return ((self.answers @ points.T) * sims[:, None]).max(axis=0)
+        near = np.argpartition(-size, first)[:first]
+        most = ((self.answers[near] @ points.T) * sims[near, None]).max(axis=0)
+        rest = size > most.min()
+        rest[near] = False
+        rows = np.flatnonzero(rest)
+        cols = np.flatnonzero(most < size[rows].max()) if len(rows) else rows
+        if len(cols):
+            got = ((self.answers[rows] @ points[cols].T) * sims[rows, None]).max(axis=0)
+            most[cols] = np.maximum(most[cols], got)
+        return most
 
 
 def _project(vecs: np.ndarray, center: np.ndarray, basis: np.ndarray) -> np.ndarray:
