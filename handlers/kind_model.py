@@ -99,7 +99,8 @@ class KindSettings:
     embed_weight: float = 1.0  # the embedding block is scaled by this (the TF-IDF rows have norm 1)
     rule_weight: float = 1.0
     min_df: int = 2  # an n-gram seen in fewer training comments is dropped
-    chat_sure: float = 0.9  # light head's P(chat) at or above this: chatter, nothing encoded
+    # light head's P(chat) at or above this: chatter, nothing encoded (chosen by scripts/chat_sure.py)
+    chat_sure: float = 0.8
     chat_weight: float = 0.35  # the chat class's total weight against each other kind's
     complaint_min: float = 0.6  # least probability of a complaint (see `kind_of`)
     # a comment read as chat or an order with at least this P(complaint) is put on the operators'
