@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from domain.catalog import Catalog, Product
@@ -23,6 +23,8 @@ class FieldMatch:
     # the size is read for. Apart from `asked`, which the answer model reads, and which a measure
     # named by its word is not (a value no field lists)
     measures: str | None = None
+    # other items of the same list the viewer named with `asked` ("36和37都有吗"): the reply names them
+    also: tuple[str, ...] = ()
 
     @property
     def named(self) -> str | None:
@@ -738,32 +740,42 @@ def _asked_value(text: str, product: Product) -> FieldMatch | None:
     hit = _asked_value_raw(text, product) or _asked_measure(text, product) or _asked_colour(text, product)
     if hit is None or (_AVAILABILITY.search(text) and not _GOODS_LEFT.search(text)):
         return hit
-    return FieldMatch(hit.key, 0.55, hit.asked)
+    return replace(hit, strength=0.55)
 
 
 def _asked_value_raw(text: str, product: Product) -> FieldMatch | None:
-    bare = text.replace(" ", "")
     for key, value in product.attributes.items():
-        if not isinstance(value, list):
-            continue
-        english = product.en_value(key)
-        # a value named in English ("oatmeal") is the shelf's value in the same place ("燕麦色")
-        named = [(v, v) for v in value]
-        if isinstance(english, list):
-            named += zip(english, value, strict=True)
-        for v, shelf in sorted(named, key=lambda pair: len(pair[0]), reverse=True):
-            lv = v.lower()
-            if len(lv) < 2 and not lv.isalpha():
-                continue
-            if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
-                continue
-            if lv in text and not _part_of_number(lv, text):
-                return FieldMatch(key, 0.9, shelf)
-            # "iphone15 pro max" of "iPhone 15 Pro Max": a model typed without its spaces
-            squeezed = lv.replace(" ", "")
-            if squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare):
-                return FieldMatch(key, 0.9, shelf)
+        if isinstance(value, list):
+            named = _items_named(text, product, key, value)
+            if named:
+                return FieldMatch(key, 0.9, named[0], also=tuple(named[1:]))
     return _asked_size_number(text, product) or _asked_model(text, product)
+
+
+def _items_named(text: str, product: Product, key: str, value: list[str]) -> list[str]:
+    """The items of a list attribute the comment names, the longest first (the shelf's words; one
+    named in English, "oatmeal", is the shelf's item in the same place, "燕麦色"); a stretch that
+    names a longer item does not name a shorter one inside it ("黑白色" is not also "白色")."""
+    english = product.en_value(key)
+    pairs = [(v, v) for v in value]
+    if isinstance(english, list):
+        pairs += zip(english, value, strict=True)
+    out: list[str] = []
+    for v, shelf in sorted(pairs, key=lambda pair: len(pair[0]), reverse=True):
+        lv = v.lower()
+        if shelf in out or (len(lv) < 2 and not lv.isalpha()):
+            continue
+        if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
+            continue
+        if lv in text and not _part_of_number(lv, text):
+            out.append(shelf)
+            text = text.replace(lv, " " * len(lv))
+            continue
+        # "iphone15 pro max" of "iPhone 15 Pro Max": a model typed without its spaces
+        squeezed, bare = lv.replace(" ", ""), text.replace(" ", "")
+        if squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare):
+            out.append(shelf)
+    return out
 
 
 # a device model as viewers type it: a brand or series, a number, maybe a suffix ("iphone14",
@@ -892,7 +904,7 @@ def detect_fields(text: str, product: Product | None, *, versions: bool = True) 
                 seen.add(hit.key)
     if product is not None and "size_guide" in seen:
         # "M码能穿到多少斤": the size named is part of a fit question, not an availability one
-        found = [f if f.key != "sizes" else FieldMatch(f.key, min(f.strength, 0.6), f.asked) for f in found]
+        found = [f if f.key != "sizes" else replace(f, strength=min(f.strength, 0.6)) for f in found]
     if product is not None and "sizes" not in seen and "size_guide" not in seen and _has(product, "sizes"):
         m = _SIZE_TOKEN.search(text)
         if m and (re.search(r"(有|没|还|吗|么|\?|have|any)", text) or asks_availability(text)):
@@ -1195,7 +1207,7 @@ def _check_scope(f: FieldMatch, text: str, product: Product) -> FieldMatch:
             return f
         if place in _ABROAD and _ABROAD_POLICY.search(policy):
             return f
-        return FieldMatch(f.key, 0.3, f.asked)
+        return replace(f, strength=0.3)
     return f
 
 
@@ -1216,7 +1228,7 @@ def _value_overlap(f: FieldMatch, text: str, product: Product) -> FieldMatch:
     value = _value_text(product, f.key)
     shared = sum(1 for t in _content_terms(text) if t in value) if value else 0
     if shared:
-        return FieldMatch(f.key, min(1.0, f.strength + 0.03 * min(shared, 3)), f.asked)
+        return replace(f, strength=min(1.0, f.strength + 0.03 * min(shared, 3)))
     return f
 
 
@@ -1540,20 +1552,27 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
                     (i for i, v in enumerate(value) if _holds_amount(v.lower(), match.asked.lower())), None
                 )
             hit = value[at] if at is not None else None
+            # every item named, in the list's order: "有36和37" of "36和37都有吗"
+            also = [i for i, v in enumerate(value) if v in match.also and i != at] if at is not None else []
+            both = sorted([at, *also]) if at is not None else []
             verb_zh, verb_en, not_en = _suits(key)
             not_zh = "没有" if verb_zh == "有" else "不" + verb_zh
             # "有黑色" of goods sold out reads as "black can be bought": the reply says they are not
             sold = not product.in_stock
             if lang == "zh":
                 return (
-                    (f"{name}{verb_zh}{hit}" if hit else f"{name}{not_zh}{match.asked}")
+                    (
+                        f"{name}{verb_zh}{'和'.join(value[i] for i in both)}"
+                        if hit
+                        else f"{name}{not_zh}{match.asked}"
+                    )
                     + f"，{_zh_label(key, product) or '可选'}：{_join(value, lang)}"
                     + ("，不过现在已经卖完了" if sold else "")
                 )
             listed = _join(shown, lang)
             return (
                 (
-                    f"{name} {verb_en} {shown[at]}."
+                    f"{name} {verb_en} {' and '.join(shown[i] for i in both)}."
                     if at is not None
                     else f"{name} {not_en} {_SIZE_ASKED.sub(_EN_SIZE, match.asked)}."
                 )

@@ -100,6 +100,18 @@ def test_missing_size_is_answered_with_the_sizes_there_are(room: RoomKnowledge, 
     assert d.kind == "answer" and d.source == "sizes" and d.product_id == product.id
 
 
+@pytest.mark.parametrize("form", ["{a}和{b}都有吗", "有{a}吗 {b}呢"])
+def test_two_sizes_asked_together_are_both_named(room: RoomKnowledge, catalog: Catalog, form: str) -> None:
+    """A viewer asking for two sizes at once hears about both, not only the first one named."""
+    product = next(p for p in catalog.products if len(p.attributes.get("sizes", [])) >= 3)
+    first, _, third = product.attributes["sizes"][:3]
+    d = answer_comment(form.format(a=first, b=third), room, product.id, SETTINGS)
+    guess = d.reply or d.guess
+    assert d.source == "sizes" and guess is not None
+    said = guess.split("，")[0]  # before the list of every size
+    assert first in said and third in said, guess
+
+
 def test_this_one_is_the_product_on_screen(room: RoomKnowledge, catalog: Catalog) -> None:
     for product in catalog.products[:4]:
         d = answer_comment("这个多少钱", room, product.id, SETTINGS)
