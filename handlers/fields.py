@@ -761,20 +761,20 @@ def _items_named(text: str, product: Product, key: str, value: list[str]) -> lis
     if isinstance(english, list):
         pairs += zip(english, value, strict=True)
     out: list[str] = []
+    bare = text.replace(" ", "")
     for v, shelf in sorted(pairs, key=lambda pair: len(pair[0]), reverse=True):
         lv = v.lower()
         if shelf in out or (len(lv) < 2 and not lv.isalpha()):
             continue
         if key in ("sizes",) and not re.search(rf"(?<![a-z0-9]){re.escape(lv)}(?![a-z0-9])", text):
             continue
-        if lv in text and not _part_of_number(lv, text):
-            out.append(shelf)
-            text = text.replace(lv, " " * len(lv))
-            continue
         # "iphone15 pro max" of "iPhone 15 Pro Max": a model typed without its spaces
-        squeezed, bare = lv.replace(" ", ""), text.replace(" ", "")
-        if squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare):
+        squeezed = lv.replace(" ", "")
+        if (lv in text and not _part_of_number(lv, text)) or (
+            squeezed != lv and squeezed in bare and not _part_of_number(squeezed, bare)
+        ):
             out.append(shelf)
+            text, bare = text.replace(lv, " " * len(lv)), bare.replace(squeezed, " " * len(squeezed))
     return out
 
 
