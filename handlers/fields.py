@@ -1553,8 +1553,9 @@ def render_field(product: Product, match: FieldMatch, lang: Lang, currency: str 
                 )
             hit = value[at] if at is not None else None
             # every item named, in the list's order: "有36和37" of "36和37都有吗"
-            also = [i for i, v in enumerate(value) if v in match.also and i != at] if at is not None else []
-            both = sorted([at, *also]) if at is not None else []
+            both = (
+                sorted({at, *(i for i, v in enumerate(value) if v in match.also)}) if at is not None else []
+            )
             verb_zh, verb_en, not_en = _suits(key)
             not_zh = "没有" if verb_zh == "有" else "不" + verb_zh
             # "有黑色" of goods sold out reads as "black can be bought": the reply says they are not
