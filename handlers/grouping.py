@@ -146,6 +146,11 @@ class ReplyGrouper:
         self._waiting[k] = waiting
         return None
 
+    @property
+    def pending(self) -> int:
+        """Askers whose follow-up has not gone out yet (waiting out a cooldown, or handed off)."""
+        return sum(len(g.askers) for g in self._waiting.values()) + len(self._handed)
+
     def waiting(self, room_id: str, key: tuple[str, str]) -> Group:
         """The follow-up an asker was just added to (`offer` answered None)."""
         return self._waiting[(room_id, key)]

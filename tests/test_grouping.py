@@ -106,10 +106,12 @@ def test_an_english_asker_is_never_named_in_a_chinese_reply() -> None:
 
     assert grouper.offer(ask(zh, "a"), now=0) is not None
     assert grouper.offer(ask(zh, "b"), now=1) is None  # waits for the Chinese follow-up
+    assert grouper.pending == 1
     sent = grouper.offer(ask(en, "c"), now=2)
     assert sent is not None and [a.viewer_id for a in sent.askers] == ["c"]  # the English reply: c only
     [follow_up] = grouper.due(now=10)
     assert follow_up.text == zh.reply and [a.viewer_id for a in follow_up.askers] == ["b"]
+    assert grouper.pending == 0
     # across processes: a Chinese group from another process never joins an English one waiting here
     assert answer_key(zh, "3号链接多少钱") != answer_key(en, "3号链接多少钱")
 

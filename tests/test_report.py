@@ -9,7 +9,7 @@ import sqlite3
 from html import unescape
 from pathlib import Path
 
-from bot.app import LOG
+from bot.app import LOG, NAMESPACE
 from bot.cli import main
 from bot.simulate import simulate_show
 from storage.stats import bought_together, retention_curve, segments, split_shows, watch_seconds
@@ -32,6 +32,14 @@ async def test_report_on_a_simulated_show_matches_the_log(live_server, browser, 
     assert done["failed_viewers"] == 0, done
     assert done["done"]["join_room"] == 60 and done["done"]["comment"] > 20, done
     assert done["done"].get("card_click", 0) > 0 and done["done"].get("purchase", 0) > 0, done
+    # grouped follow-ups go out when their cooldown ends, after the last viewer left: wait for them,
+    # so the report and the figures recomputed below read the same log
+    grouper = live.app[NAMESPACE].flow.grouper
+    for _ in range(200):
+        if not grouper.pending:
+            break
+        await asyncio.sleep(0.1)
+    assert not grouper.pending
     assert await asyncio.to_thread(live.app[LOG].flush, 10)
 
     out = tmp_path / "report.html"
