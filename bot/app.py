@@ -315,6 +315,12 @@ def create_app(
             logger.info("stopped: every logged row is in %s", log.path)
 
     async def disconnect_clients(app: web.Application) -> None:
+        # grouped answers still waiting out their cooldown reach their askers before they go
+        if NAMESPACE in app:
+            try:
+                await app[NAMESPACE].send_waiting()
+            except Exception:
+                logger.exception("stopping: sending the grouped replies still waiting failed")
         # aiohttp waits for open websockets on shutdown: close them so SIGTERM stops promptly
         # (each disconnect is logged as a leave before the log is closed)
         # (engineio's disconnect-all fails when the last viewer leaves while it starts: close a copy)

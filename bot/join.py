@@ -11,6 +11,7 @@ config.yaml (`JoinSettings`). Every comment and reply goes into the same SQLite 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -185,6 +186,9 @@ class CoHostClient:
             stopping.cancel()
             followups.cancel()
             await asyncio.wait({connecting, stopping, followups})
+            if self.sio.connected:  # the askers still waiting out a cooldown get their answer now
+                await self._say_due(every=True)
+                await self._sent()
             # Stop python-socketio first: `ended` awaits its read loop, and cancelling `ended` while
             # the read loop runs would cancel the read loop too (asyncio passes cancellation down).
             await self.sio.shutdown()
@@ -192,6 +196,14 @@ class CoHostClient:
             if ended is not None:
                 ended.cancel()
                 await asyncio.wait({ended})
+
+    async def _sent(self, timeout_s: float = 2.0) -> None:
+        """Wait until what was emitted has gone out: python-socketio's disconnect closes the websocket
+        without waiting for the packets still queued to send (its issues #888 and #1202)."""
+        queue = getattr(self.sio.eio, "queue", None)
+        if queue is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(queue.join(), timeout_s)
 
     async def _connect_first(self) -> bool:
         """The first connection; later drops are retried by python-socketio itself."""
@@ -213,11 +225,15 @@ class CoHostClient:
         """Send the grouped answers whose cooldown has ended."""
         while True:
             await asyncio.sleep(tick_s)
-            for group in self.grouper.due(time.time()):
-                try:
-                    await self._say(group)
-                except Exception:
-                    logger.exception("sending a grouped answer failed")
+            await self._say_due()
+
+    async def _say_due(self, every: bool = False) -> None:
+        """The grouped answers whose cooldown has ended (`every`: all still waiting, when stopping)."""
+        for group in self.grouper.due(time.time(), every):
+            try:
+                await self._say(group)
+            except Exception:
+                logger.exception("sending a grouped answer failed")
 
     async def _on_connect(self) -> None:
         """Also runs after every reconnection: enter the room again."""

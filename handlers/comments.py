@@ -536,10 +536,11 @@ class CommentFlow:
         )
         return reply_id
 
-    def followups(self, now: float) -> Outcome:
-        """Grouped answers whose cooldown ended: one reply addressing every viewer who asked."""
+    def followups(self, now: float, every: bool = False) -> Outcome:
+        """Grouped answers whose cooldown ended (`every`: all still waiting, as the server stops):
+        one reply addressing every viewer who asked."""
         out = Outcome()
-        for group in self.grouper.due(now):
+        for group in self.grouper.due(now, every):
             if group.leads():
                 self._send_group(out, group, now)
             else:  # the earliest asker asked on another process: its follow-up names everyone

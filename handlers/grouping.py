@@ -193,9 +193,10 @@ class ReplyGrouper:
         if waiting is not None:
             waiting.text = text
 
-    def due(self, now: float) -> list[Group]:
-        """Follow-ups whose cooldown has ended; each starts a new cooldown."""
-        ready = [g for g in self._waiting.values() if g.due <= now]
+    def due(self, now: float, every: bool = False) -> list[Group]:
+        """Follow-ups whose cooldown has ended (`every`: all waiting, the server stopping); each
+        starts a new cooldown."""
+        ready = [g for g in self._waiting.values() if every or g.due <= now]
         for g in ready:
             k = (g.room_id, g.key)
             del self._waiting[k]

@@ -273,6 +273,11 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             except Exception:
                 logger.exception("sending grouped replies failed")
 
+    async def send_waiting(self) -> None:
+        """Grouped answers still in their cooldown, sent now: the server is stopping, and the
+        viewers who asked would otherwise never get them (nor the log their replies)."""
+        await self.deliver(self.flow.followups(time.time(), every=True))
+
     async def run_pushes(self, interval_s: float) -> None:
         """Background task: the periodic card push to engaged viewers, and the collaborative rebuild."""
         loop = asyncio.get_running_loop()

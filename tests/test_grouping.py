@@ -4,6 +4,8 @@ values (body measurements, sizes, amounts) are different questions, never one gr
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 
 import aiohttp
 import pytest
@@ -178,3 +180,21 @@ def test_traditional_replies_keep_the_way_hong_kong_and_taiwan_write_place_names
     # a sportswear shop's trial: "速干" was written 速幹 (to do), where it is 速乾 (dry)
     said = in_viewers_script("3号链接：速干，干皮也能穿，送干发帽", "這件速乾嗎")
     assert said == "3號鏈接：速乾，乾皮也能穿，送乾發帽", said
+
+
+async def test_a_grouped_asker_is_answered_when_the_server_stops(live_server, demo_catalog) -> None:
+    # a restart within the cooldown: the second asker, told their answer comes with the follow-up,
+    # never got it, and the log held their question as answered with no reply
+    live = await live_server()
+    shirt = demo_catalog.products[0]
+    first, second = await live.viewer("demo-room", "a"), await live.viewer("demo-room", "b")
+    asked = f"{shirt.link}号链接多少钱"
+    a = await first.call("comment", {"text": asked})
+    b = await second.call("comment", {"text": asked})
+    assert a["kind"] == "answer" and b.get("grouped"), (a, b)
+    await live.server.close()  # within the 10 s cooldown, the viewers still connected
+    heard = [r for r in second.events.get("bot_reply", []) if b["comment_id"] in r["reply_to"]]
+    assert heard and f"{shirt.price:g}元" in heard[0]["text"], second.events
+    db = sqlite3.connect(live.db_path)
+    logged = [json.loads(to) for (to,) in db.execute("select reply_to from replies where author = 'bot'")]
+    assert any(b["comment_id"] in to for to in logged), logged

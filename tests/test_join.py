@@ -255,6 +255,27 @@ async def test_a_question_repeated_in_the_room_is_answered_once_then_in_one_foll
             await viewer.disconnect()
 
 
+async def test_a_grouped_asker_is_answered_when_the_co_host_stops(
+    room_server: RoomServer,
+    encoder: TextEncoder,
+    demo_catalog: Catalog,
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(join=PLATFORM)  # the 10 s cooldown: the co-host stops within it
+    price = f"{demo_catalog.by_link(3).price:g}"
+    async with _cohost_in(room_server, settings, demo_catalog, encoder):
+        first, _ = await _viewer(room_server.url, "u1", "小明")
+        second, said = await _viewer(room_server.url, "u2", "阿强")
+        for viewer in (first, second):
+            assert (await viewer.call("danmaku", {"content": "3号链接多少钱"}, timeout=5)) == {"code": 0}
+        await _said(said, rf"^@小明 3号链接.*{price}")
+        await asyncio.sleep(0.5)  # the second asker is grouped, waiting for the follow-up
+        assert not any(s["content"].startswith("@阿强") for s in said), said
+    await _said(said, rf"^@阿强 3号链接.*{price}", timeout=5)  # said as the co-host stopped
+    for viewer in (first, second):
+        await viewer.disconnect()
+
+
 async def test_the_last_one_and_what_about_another_in_client_mode(
     room_server: RoomServer,
     encoder: TextEncoder,
