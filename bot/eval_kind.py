@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,6 +48,55 @@ def chatter_sample(eval_dir: str | Path, n: int = CHATTER_N, seed: int = CHATTER
 
 def held_out_chatter(eval_dir: str | Path) -> list[str]:
     return [normalize(q["text"]) for q in read_jsonl(Path(eval_dir) / "data" / "chatter-dev.jsonl")]
+
+
+@dataclass
+class KindCorpus:
+    """The kind model's training comments: each labelled room's, then the chatter sample, encoded."""
+
+    rooms: list[LabelledRoom]
+    texts: list[str]
+    kinds: list[str]
+    vecs: np.ndarray
+    spans: list[tuple[int, int]]  # each room's rows; the chatter sample's follow the last
+
+    def fit(self, rows: Sequence[int], encoder_name: str, settings: KindSettings | None = None) -> KindModel:
+        return fit_kind_model(
+            [self.texts[j] for j in rows],
+            [self.kinds[j] for j in rows],
+            self.vecs[rows],
+            encoder_name,
+            settings,
+        )
+
+
+def kind_corpus(
+    eval_dir: str | Path,
+    encoder: TextEncoder,
+    extra: Sequence[str | Path] = (),
+    train_only: Sequence[str | Path] = (),
+) -> KindCorpus:
+    rooms = load_rooms(eval_dir, extra, train_only)
+    chatter = chatter_sample(eval_dir)
+    by_room = [room_examples([r]) for r in rooms]
+    texts = [t for ts, _ in by_room for t in ts] + chatter
+    kinds = [k for _, ks in by_room for k in ks] + ["chat"] * len(chatter)
+    spans, start = [], 0
+    for ts, _ in by_room:
+        spans.append((start, start + len(ts)))
+        start += len(ts)
+    return KindCorpus(rooms, texts, kinds, encoder.encode(texts), spans)
+
+
+def kind_folds(
+    corpus: KindCorpus, encoder_name: str, settings: KindSettings | None = None
+) -> Iterator[tuple[LabelledRoom, range, KindModel]]:
+    """Leave-one-room-out: each room that is scored (not only trained on), its rows, and the model
+    fitted on every other row (the other rooms and the chatter sample)."""
+    for room, (a, b) in zip(corpus.rooms, corpus.spans, strict=True):
+        if room.calibrates:
+            rows = [j for j in range(len(corpus.texts)) if not a <= j < b]
+            yield room, range(a, b), corpus.fit(rows, encoder_name, settings)
 
 
 def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[list[str], list[float], int]:
@@ -140,40 +190,20 @@ def eval_kind(
     import sys
 
     out = out or sys.stdout
-    rooms = load_rooms(eval_dir, extra, train_only)
-    chatter = chatter_sample(eval_dir)
-    texts_by_room = [room_examples([r]) for r in rooms]
-    all_texts = [t for ts, _ in texts_by_room for t in ts] + chatter
-    vecs = encoder.encode(all_texts)
+    corpus = kind_corpus(eval_dir, encoder, extra, train_only)
     held = held_out_chatter(eval_dir)
     held_vecs = encoder.encode(held)
-    spans, start = [], 0
-    for ts, _ in texts_by_room:
-        spans.append((start, start + len(ts)))
-        start += len(ts)
-    chat_span = (start, start + len(chatter))
 
     figures: dict[str, Any] = {"rooms": {}}
     gold_all: list[str] = []
     pred_all: list[str] = []
     complaint_all: list[float] = []
     out.write(f"{'room':<14} {'n':>4} {'kind right':>10} {'no encoder':>10} {'via decide':>10}\n")
-    for i, room in enumerate(rooms):
-        if not room.calibrates:
-            continue  # only trained on
-        train_idx = [j for k, (a, b) in enumerate(spans) if k != i for j in range(a, b)]
-        train_idx += list(range(*chat_span))
-        kinds_all = [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter)
-        model = fit_kind_model(
-            [all_texts[j] for j in train_idx],
-            [kinds_all[j] for j in train_idx],
-            vecs[train_idx],
-            encoder.name,
-            settings,
+    for room, rows, model in kind_folds(corpus, encoder.name, settings):
+        gold = corpus.kinds[rows.start : rows.stop]
+        pred, complaint, light = two_stage(
+            model, corpus.texts[rows.start : rows.stop], corpus.vecs[rows.start : rows.stop]
         )
-        a, b = spans[i]
-        gold = texts_by_room[i][1]
-        pred, complaint, light = two_stage(model, all_texts[a:b], vecs[a:b])
         acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
         end = _through_decide(room, model, encoder) if through_decide else float("nan")
         figures["rooms"][room.name] = {
@@ -197,13 +227,7 @@ def eval_kind(
     )
     _confusion(gold_all, pred_all, out)
 
-    full = fit_kind_model(
-        all_texts,
-        [k for _, ks in texts_by_room for k in ks] + ["chat"] * len(chatter),
-        vecs,
-        encoder.name,
-        settings,
-    )
+    full = corpus.fit(range(len(corpus.texts)), encoder.name, settings)
     pred, complaint, light = two_stage(full, held, held_vecs)
     kinds = Counter(pred)
     not_chat = sum(v for k, v in kinds.items() if k != "chat") / max(len(held), 1)
@@ -214,7 +238,7 @@ def eval_kind(
         "kinds": dict(kinds),
     }
     out.write(
-        f"chatter-dev ({len(held)}, model fitted on all {len(rooms)} rooms): classed other than chat {not_chat:.1%} "
+        f"chatter-dev ({len(held)}, model fitted on all {len(corpus.rooms)} rooms): classed other than chat {not_chat:.1%} "
         f"{dict(kinds)}; decided without the encoder: {light}\n"
     )
     shipped = (settings or KindSettings()).complaint_flag

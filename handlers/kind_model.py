@@ -195,9 +195,10 @@ class KindModel:
             for t, v in zip(texts, vs, strict=True)
         ]
 
-    def surely_chat(self, text: str) -> bool:
-        """The light head is sure the normalised comment is chatter: decided without the encoder."""
-        return bool(self._scores(text, None)[0] >= self.settings.chat_sure)
+    def surely_chat(self, text: str, bar: float | None = None) -> bool:
+        """The light head is sure the normalised comment is chatter: decided without the encoder
+        (`bar`: in place of the setting `chat_sure`, to choose it)."""
+        return bool(self._scores(text, None)[0] >= (self.settings.chat_sure if bar is None else bar))
 
     # -- files --------------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> list[Path]:

