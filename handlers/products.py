@@ -290,6 +290,17 @@ _EN_TITLE_WORD = re.compile(r"[a-z][a-z-]{3,}")
 # name a product alone, but it tells apart products a longer word names alike ("sleeping pad" and
 # "sleeping bag")
 _EN_SHORT_WORD = re.compile(r"\b[a-z]{3}\b")
+# three-letter English nouns of goods ("how much is the bag?" of a shelf whose tote bag is titled so in
+# English, read as the price of the shirt on screen): everyday things, not words that also describe,
+# pack or qualify ("box", "kit", "set", "oil", "tea" are left out). See `ShelfMatcher._goods_noun`
+_EN_SHORT_GOODS = frozenset(
+    "bag bed bib bra cap cup hat jar mat mug pad pan pen pot rug saw tee toy tub wig wok".split()
+)
+# such a noun said as the thing itself ("the bag", "a cup"), not as a part of another name ("hot pot",
+# "dust bag", "pad thai")
+_GOODS_SAID = re.compile(
+    rf"\b(?:the|a|an|your|ur)\s+({'|'.join(sorted(_EN_SHORT_GOODS))})(?:e?s)?\b(?![-\w])"
+)
 # three-letter words that name nothing: function words, numbers, and a few that describe
 _EN_SHORT_NOT_NAMES = frozenset(
     """the and for you can how are was has had not but any all its our out off per via one two six
@@ -594,6 +605,23 @@ class ShelfMatcher:
         hits = [p for p in tied if said & set(_EN_SHORT_WORD.findall((p.title_en or "").lower()))]
         return hits[0] if len(hits) == 1 else None
 
+    def _goods_noun(self, text: str, screen: Product | None) -> Product | None:
+        """The one product of another kind than the one on screen whose English title has a
+        three-letter noun of goods the comment says as the thing itself ("how much is the bag?"
+        watching a shirt: the tote bag). Too common a word to name a product alone otherwise: on a
+        shelf of handbags, "the bag" is the one on screen, whichever title says "bag"."""
+        if screen is None:
+            return None
+        said = {m.group(1) for m in _GOODS_SAID.finditer(text.lower())}
+
+        def has(p: Product) -> bool:
+            return bool(said & set(_EN_SHORT_WORD.findall((p.title_en or "").lower())))
+
+        if not said or has(screen):  # "the bag" watching a bag is that bag
+            return None
+        hits = [p for p in self.catalog.products if has(p)]
+        return hits[0] if len(hits) == 1 and hits[0].category != screen.category else None
+
     def tied(self, text: str) -> list[Product]:
         """Every product a text's names fit best, equally well ("帽子" of a shelf with two hats)."""
         return self.by_name(self._name_scores(text))[2]
@@ -786,6 +814,9 @@ class ShelfMatcher:
         versioned = self._by_version(text, screen)
         if versioned is not None:
             return ProductRef(versioned, "name", 0.85)
+        goods = self._goods_noun(text, screen)
+        if goods is not None:
+            return ProductRef(goods, "name", 0.85)
         if recent:
             rp = self.catalog.product(recent)
             if rp is not None:

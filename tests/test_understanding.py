@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -952,6 +953,25 @@ def test_a_shelf_of_one_product_answers_without_naming_it(encoder: TextEncoder) 
     assert d.product_id == "k1" and d.source == "k1-f1"
 
 
+def test_a_three_letter_goods_noun_names_the_product_its_english_title_has(
+    room: RoomKnowledge, catalog: Catalog
+) -> None:
+    tote = next(p for p in catalog.products if re.search(r"\bbag\b", (p.title_en or "").lower()))
+    shirt = _clothing_with(catalog, "XL")
+    # "bag" is three letters, too short to name a product by the title's words: the shirt's price
+    # was sent. Said as the thing itself, of goods of another kind than those on screen, it names it
+    d = answer_comment("how much is the bag?", room, shirt.id, SETTINGS)
+    assert d.product_id == tote.id, d
+    assert f"¥{tote.price:g}" in (d.reply or d.guess or ""), d
+    # part of another name ("a dust bag"), it names nothing: the goods on screen; watching goods
+    # whose title has it, it is those
+    d = answer_comment("is a dust bag included?", room, shirt.id, SETTINGS)
+    assert d.product_id == shirt.id, d
+    cup = next(p for p in catalog.products if re.search(r"\bcup\b", (p.title_en or "").lower()))
+    assert room.matcher.resolve("how much is the cup?", tote.id).product.id == cup.id
+    assert room.matcher.resolve("how much is the bag?", tote.id).product.id == tote.id
+
+
 def test_a_three_letter_word_tells_apart_two_products_a_longer_word_names_alike() -> None:
     # "How heavy is the sleeping pad?" named the pad and the sleeping bag alike ("sleeping"; "pad" is
     # too short to name a product alone), and the tent on screen was taken instead
@@ -979,7 +999,8 @@ def test_a_three_letter_word_tells_apart_two_products_a_longer_word_names_alike(
     matcher = ShelfMatcher(shelf)
     assert matcher.resolve("How heavy is the sleeping pad?", "tent").product.id == "pad"
     assert matcher.resolve("is the sleeping bag warm enough?", "tent").product.id == "bag"
-    # a short word alone names nothing, and one both titles lack tells nothing apart
+    # a short word alone names nothing (nor a noun of goods, of goods of the kind on screen), and
+    # one both titles lack tells nothing apart
     assert matcher.resolve("is the pad thick?", "tent").product.id == "tent"
     assert matcher.resolve("how much is the sleeping one for kids?", "tent").product.id == "tent"
 
