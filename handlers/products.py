@@ -298,9 +298,7 @@ _EN_SHORT_GOODS = frozenset(
 )
 # such a noun said as the thing itself ("the bag", "a cup"), not as a part of another name ("hot pot",
 # "dust bag", "pad thai")
-_GOODS_SAID = re.compile(
-    rf"\b(?:the|a|an|your|ur)\s+({'|'.join(sorted(_EN_SHORT_GOODS))})(?:e?s)?\b(?![-\w])"
-)
+_GOODS_SAID = re.compile(rf"\b(?:the|a|an|your|ur)\s+({'|'.join(sorted(_EN_SHORT_GOODS))})(?:e?s)?(?![-\w])")
 # three-letter words that name nothing: function words, numbers, and a few that describe
 _EN_SHORT_NOT_NAMES = frozenset(
     """the and for you can how are was has had not but any all its our out off per via one two six
@@ -385,6 +383,10 @@ class ShelfMatcher:
             kw.setdefault(p.category.lower(), 1.0)
             self.keywords[p.id] = kw
             self.device_stems[p.id] = {w[:-1] for w in kw if len(w) >= 3 and w[-1] in _DEVICE_ENDS}
+        # each English title's three-letter words (`_told_apart`, `_goods_noun`)
+        self.short_words = {
+            p.id: set(_EN_SHORT_WORD.findall((p.title_en or "").lower())) for p in catalog.products
+        }
         # how each all-Chinese name word of two characters or more sounds
         self.sounded = {
             pid: {w: word_sounds(w) for w in kw if len(w) >= 2 and all(HAN.match(ch) for ch in w)}
@@ -602,7 +604,7 @@ class ShelfMatcher:
         if len(tied) < 2:
             return None
         said = set(_EN_SHORT_WORD.findall(text.lower())) - _EN_SHORT_NOT_NAMES
-        hits = [p for p in tied if said & set(_EN_SHORT_WORD.findall((p.title_en or "").lower()))]
+        hits = [p for p in tied if said & self.short_words[p.id]]
         return hits[0] if len(hits) == 1 else None
 
     def _goods_noun(self, text: str, screen: Product | None) -> Product | None:
@@ -613,13 +615,9 @@ class ShelfMatcher:
         if screen is None:
             return None
         said = {m.group(1) for m in _GOODS_SAID.finditer(text.lower())}
-
-        def has(p: Product) -> bool:
-            return bool(said & set(_EN_SHORT_WORD.findall((p.title_en or "").lower())))
-
-        if not said or has(screen):  # "the bag" watching a bag is that bag
+        if not said or said & self.short_words[screen.id]:  # "the bag" watching a bag is that bag
             return None
-        hits = [p for p in self.catalog.products if has(p)]
+        hits = [p for p in self.catalog.products if said & self.short_words[p.id]]
         return hits[0] if len(hits) == 1 and hits[0].category != screen.category else None
 
     def tied(self, text: str) -> list[Product]:
