@@ -90,13 +90,13 @@ def kind_corpus(
 
 def kind_folds(
     corpus: KindCorpus, encoder_name: str, settings: KindSettings | None = None
-) -> Iterator[tuple[LabelledRoom, range, KindModel]]:
+) -> Iterator[tuple[LabelledRoom, slice, KindModel]]:
     """Leave-one-room-out: each room that is scored (not only trained on), its rows, and the model
     fitted on every other row (the other rooms and the chatter sample)."""
     for room, (a, b) in zip(corpus.rooms, corpus.spans, strict=True):
         if room.calibrates:
             rows = [j for j in range(len(corpus.texts)) if not a <= j < b]
-            yield room, range(a, b), corpus.fit(rows, encoder_name, settings)
+            yield room, slice(a, b), corpus.fit(rows, encoder_name, settings)
 
 
 def two_stage(model: KindModel, texts: list[str], vecs: np.ndarray) -> tuple[list[str], list[float], int]:
@@ -200,10 +200,8 @@ def eval_kind(
     complaint_all: list[float] = []
     out.write(f"{'room':<14} {'n':>4} {'kind right':>10} {'no encoder':>10} {'via decide':>10}\n")
     for room, rows, model in kind_folds(corpus, encoder.name, settings):
-        gold = corpus.kinds[rows.start : rows.stop]
-        pred, complaint, light = two_stage(
-            model, corpus.texts[rows.start : rows.stop], corpus.vecs[rows.start : rows.stop]
-        )
+        gold = corpus.kinds[rows]
+        pred, complaint, light = two_stage(model, corpus.texts[rows], corpus.vecs[rows])
         acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
         end = _through_decide(room, model, encoder) if through_decide else float("nan")
         figures["rooms"][room.name] = {

@@ -42,7 +42,7 @@ def main() -> None:
     lost = {bar: Counter() for bar in BARS}
     total: Counter[str] = Counter()
     for room, rows, model in kind_folds(corpus, encoder.name):
-        for text, q in zip(corpus.texts[rows.start : rows.stop], room.questions, strict=True):
+        for text, q in zip(corpus.texts[rows], room.questions, strict=True):
             label = q["expect"]["kind"]
             total[label] += 1
             for bar in BARS:
