@@ -1890,6 +1890,9 @@ def aspect_conflict(comment: str, entry_question: str, entry_text: str, product:
 _FOR_WHOM = re.compile(r"([\u4e00-\u9fff]{1,8})(?:也)?(?:能|可以)(?:穿|用|吃|喝|戴|涂)(?:吗|么|嘛|不|$)")
 # where one clause of a comment ends and the next begins
 CLAUSE_SPLIT = re.compile(r"[\s,，。.!！?？;；~、]+")
+# the same, but a space ends a clause only beside Chinese ("14号是啥 刚进来"): an English question
+# is one clause however many words it has ("how much is link 6? any XL left" is two)
+SENTENCE_SPLIT = re.compile(r"[,，。.!！?？;；~、]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
 _LINK_SAID = re.compile(r"[\d一二三四五六七八九十两]+号(?:链接)?|链接\s*\d+")
 _POINTER = re.compile(r"这个|这款|这件|这条|这双|这套|那个|[这那它还都也就再]|请问|问下|主播")
 

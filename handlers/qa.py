@@ -24,6 +24,7 @@ from handlers.destinations import courier_unnamed, policy_is_silent
 from handlers.field_entries import field_value_text
 from handlers.fields import (
     CLAUSE_SPLIT,
+    SENTENCE_SPLIT,
     FieldMatch,
     asked_aspects,
     asks_alone,
@@ -250,7 +251,7 @@ def understand(
             faq = room.faq.search(focus, k=3, qvec=fvec)
     clauses: tuple[tuple[str, float], ...] = ()
     clause_tops: tuple[tuple[str, float], ...] = ()
-    asked = question_clauses(text) if retrieve and ref.product is not None else []
+    asked = question_clauses(text, whole_english=True) if retrieve and ref.product is not None else []
     if ref.product is not None and len(asked) > 1:
         pid = ref.product.id
         foci = [room.matcher.focus(c, ref.product) for c in asked]
@@ -324,11 +325,15 @@ def _short_question(text: str) -> bool:
     return len(text) <= 6 and len(question_clauses(text)) == 1
 
 
-def question_clauses(text: str) -> list[str]:
+def question_clauses(text: str, whole_english: bool = False) -> list[str]:
     """The separate questions of a comment ("用一瓶能白一点吗 多久能看出来", "多少钱 还有吗" → two);
     a clause counts if it asks something and has at least two Chinese characters or two words, and
-    is more than a way in ("兄弟们帮问下", "请问一下")."""
-    parts = [c for c in CLAUSE_SPLIT.split(text) if c]
+    is more than a way in ("兄弟们帮问下", "请问一下"). Split at every space, an English question is
+    no clause of its own ("how much is link 6" is words): the answer model's feature counts so, as it
+    was fitted. `whole_english` keeps an English question's words together, for the check that each
+    question asked is answered ("how much is link 6? any XL left" asks two things)."""
+    split = SENTENCE_SPLIT if whole_english else CLAUSE_SPLIT
+    parts = [c.strip() for c in split.split(text) if c and c.strip()]
     # every Chinese character counts, function words too: "还有吗" is a whole question
     return [
         c

@@ -9,7 +9,7 @@ import re
 
 from domain.catalog import Product
 from domain.messages import Decision, Lang
-from handlers.fields import currency_symbol, detect_fields, money, priced_from, zh_amount
+from handlers.fields import SENTENCE_SPLIT, currency_symbol, detect_fields, money, priced_from, zh_amount
 from handlers.intent import is_question
 from handlers.products import ProductRef, ShelfMatcher, without_links
 
@@ -37,9 +37,6 @@ _WORN = re.compile(
 )
 # the viewer points at something ("这个", "this one") the bot may not know
 _POINTED = re.compile(r"这|\b(this|that)\b", re.IGNORECASE)
-# clauses: split at punctuation, and at spaces only beside Chinese ("14号是啥 刚进来"; an English
-# question is one clause however many words it has)
-_CLAUSES = re.compile(r"[,，。.!！?？;；~、]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
 
 REASON = "which link"
 
@@ -58,12 +55,12 @@ def link_decision(text: str, lang: Lang, ref: ProductRef, matcher: ShelfMatcher)
     it asks neither (or asks something more than its price besides, which the rest of the path
     answers)."""
     which = asks_which_link(text)
-    what = ref.how == "link" and any(_asks_what(c) for c in _CLAUSES.split(without_links(text)))
+    what = ref.how == "link" and any(_asks_what(c) for c in SENTENCE_SPLIT.split(without_links(text)))
     if not (which or what):
         return None
     others = [
         c
-        for c in _CLAUSES.split(text)
+        for c in SENTENCE_SPLIT.split(text)
         if c.strip() and is_question(c) and not asks_which_link(c) and not _asks_what(without_links(c))
     ]
     if any(not _asks_price(c) for c in others):

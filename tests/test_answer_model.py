@@ -452,6 +452,20 @@ def test_a_comment_asking_two_things_goes_to_the_streamer(demo_room: RoomKnowled
     assert d.kind == "answer" and d.source == "price"
 
 
+def test_an_english_comment_asking_two_things_goes_to_the_streamer(demo_room: RoomKnowledge) -> None:
+    # an English question is many words, not a clause each: "how much is link 6? any XL left" was
+    # answered with the price alone, the XL never said
+    for text in ("how much is link 6? any XL left", "link 6 how much? and does it shrink?"):
+        d = answer_comment(text, demo_room, None, SETTINGS)
+        assert d.kind == "escalate" and d.product_id == "d01", text
+        assert d.reason == "asks two things at once" and d.guess is not None, text
+    # asked alone, each is answered
+    d = answer_comment("how much is link 6?", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
+    d = answer_comment("how much is link 6? how much?", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "price"
+
+
 def test_one_question_said_twice_is_not_two_things(demo_room: RoomKnowledge) -> None:
     product = next(p for p in demo_room.catalog.products if p.stock > 0)
     for text, source in (("多少钱 多少钱啊", "price"), ("还有货吗 有货吗", "stock")):
