@@ -90,10 +90,17 @@ _USED_WITH = re.compile(
 )
 # what the goods come with ("带不带线啊" of a reel, "送盆吗", "配电池吗"): another product's name, or a title
 # word saying as much ("带盆" of a potted plant), said there is the thing asked about, not the product
-_COMES_WITH = re.compile(
-    r"(?:^|(?<=[这那它个款是都会还有]))\s*((?:带不带|带没带|送不送|配不配|含不含|附赠|赠送|带|送|配|含)"
+_GIVES = (
+    r"((?:带不带|带没带|送不送|配不配|含不含|附赠|赠送|带|送|配|含)"
     r"\s*([^\s吗嘛么呢不啊?？,，]{1,6}?))\s*(?:吗|嘛|么|呢|不|啊|[?？]|$)"
 )
+_COMES_WITH = re.compile(r"(?:^|(?<=[这那它个款是都会还有]))\s*" + _GIVES)
+# the same said after the goods' own name ("吊灯送灯泡吗", "does the lamp come with bulbs?"): the thing
+# after the verb is what the goods named before it may come with
+_COMES_WITH_AFTER = re.compile(
+    _GIVES + r"|((?:come|comes)\s+with\s+(?:a |an |the |any |some )?([a-z][a-z -]{0,30}?))\s*(?:[?,.!]|$)"
+)
+_GIVING_VERB = re.compile(r"[带送配含附赠]|\bcomes?\b")
 # two goods used together ("能和洁厕灵一起用吗", "要跟洗衣液一起放吗", "can I mix it with bleach"): a
 # question about one of them, not about both
 _USED_TOGETHER = re.compile(
@@ -703,6 +710,34 @@ class ShelfMatcher:
             and not any(kw[w] >= ALIAS_WEIGHT and span.startswith(w) for w in said for span, _ in spans)
         )
 
+    def _without_what_comes_with(self, text: str, scores: dict[str, float]) -> dict[str, float]:
+        """The scores without the products named only as what another product named before them is
+        asked to come with (`_COMES_WITH_AFTER`): "吊灯送灯泡吗" asks about the pendant lamp, the bulbs
+        it may come with are no product asked about (`_comes_with` reads so a comment about the
+        product on screen)."""
+        if len(scores) < 2:
+            return scores
+        lowered = text.lower()
+        said = {pid: [w for w in self.keywords.get(pid, {}) if mentions(w, lowered)] for pid in scores}
+        extras: set[str] = set()
+        for verb in _GIVING_VERB.finditer(lowered):
+            given = _COMES_WITH_AFTER.match(lowered, verb.start())
+            if given is None:
+                continue
+            at = verb.start()
+            before, span = lowered[:at], given.group(1) or given.group(3)
+
+            def given_only(w: str, at: int = at, span: str = span) -> bool:
+                # in what follows the verb, or made by the verb with a word beside it ("带不带鱼线": 带鱼,
+                # "吊灯带灯泡吗": 灯带)
+                return w in span or any(
+                    m.start() < at < m.start() + len(w) for m in re.finditer(re.escape(w), lowered)
+                )
+
+            if any(mentions(w, before) for words in said.values() for w in words):
+                extras |= {pid for pid, words in said.items() if words and all(map(given_only, words))}
+        return {pid: s for pid, s in scores.items() if pid not in extras} if extras < set(scores) else scores
+
     def _called_by_kind(self, text: str, screen: Product, named: Product) -> bool:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
         "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
@@ -748,7 +783,7 @@ class ShelfMatcher:
             if p is not None:
                 return ProductRef(p, "link", 1.0, link)
             return ProductRef(None, "unknown_link", 0.0, link)
-        scores = self._name_scores(text)
+        scores = self._without_what_comes_with(text, self._name_scores(text))
         named, strength, tied = self.by_name(scores)
         this = _THIS.search(text)
         day = _DAY_OR_LINK.search(text)

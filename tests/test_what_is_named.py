@@ -617,6 +617,7 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
                 "id": "reel",
                 "link": 2,
                 "title": "纺车轮",
+                "title_en": "Spinning reel",
                 "category": "渔具",
                 "price": 139,
                 "stock": 40,
@@ -626,6 +627,7 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
                 "id": "line",
                 "link": 3,
                 "title": "尼龙鱼线",
+                "title_en": "Nylon fishing line",
                 "aliases": ["鱼线", "线"],
                 "category": "渔具",
                 "price": 19.9,
@@ -681,6 +683,12 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
     # a thing the listing on screen never names: the product named says (a seafood shop's dipping sauce,
     # whose FAQ says how many bags come with each box of crabs)
     assert room.matcher.resolve("送姜醋吗", "hairtail").product.id == "vinegar"
+    # the goods named first, and what they may come with after the verb, another product's name: the
+    # goods are asked about, whatever is on screen (a lighting shop's trial: "吊灯送灯泡吗" watching a
+    # ceiling light, the pendant and the bulbs each named, was put to the ceiling light on screen)
+    for text in ("纺车轮送线吗", "纺车轮带不带鱼线", "does the reel come with line?"):
+        assert room.matcher.resolve(text, "succulents").product.id == "reel", text
+    assert room.matcher.resolve("带鱼送姜醋吗", "reel").product.id == "hairtail"
 
 
 def test_this_and_another_link_are_two_products(room: RoomKnowledge) -> None:
