@@ -58,6 +58,13 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "dimensions": ("尺寸", "多大", "长宽高", "dimensions", "how big"),
     "length": ("长度", "多长", "length", "how long"),
     "power": ("功率", "多少瓦", "power", "watts"),
+    "wattage": ("功率", "瓦数", "多少瓦", "几瓦", "wattage", "watts"),
+    # lamps and lighting
+    "lumen": ("亮度", "流明", "多亮", "lumens", "how bright"),
+    "color_temp": ("色温", "光色", "暖光", "白光", "colour temperature", "color temperature"),
+    "dimmable": ("调光", "能调光", "调亮度", "dimmable", "dimming"),
+    "lifespan": ("寿命", "能用多久", "用多久", "lifespan", "how long does it last"),
+    "ip_rating": ("防护等级", "防水等级", "防水", "ip rating", "waterproof"),
     # a battery field may say what the battery is or how long it lasts; a shelf with both says how
     # long under `battery_life`
     "battery": ("电池", "续航", "battery"),

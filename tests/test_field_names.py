@@ -149,3 +149,28 @@ def test_a_drink_s_strength_is_found_by_how_viewers_ask_it(encoder: TextEncoder)
     d = answer_comment("多少度的", room, "jiu", SETTINGS)
     assert d.source == "abv" and "53%vol" in (d.reply or d.guess or ""), d
     assert field_label("abv", "zh") == "度数"
+
+
+def test_a_lamps_common_keys_are_named_in_viewers_words(encoder: TextEncoder) -> None:
+    # a lighting shop's trial: `wattage` and `lifespan`, common keys of a lamp's listing, had no Chinese
+    # name; "功率多少" went to the streamer at 0.46, and the reply said "1号链接：9W" with no name
+    bulb = {
+        "id": "bulb",
+        "link": 1,
+        "title": "LED球泡灯 E27",
+        "category": "灯泡",
+        "price": 6.9,
+        "stock": 300,
+        "attributes": {"wattage": "9W", "lifespan": "约25000小时", "color_temp": "3000K 暖白光"},
+    }
+    lamp = {**bulb, "id": "lamp", "link": 2, "title": "护眼台灯", "category": "台灯", "attributes": {}}
+    shop = build_knowledge(parse_catalog({"room_id": "lights", "products": [bulb, lamp]}), encoder, 0.5)
+    for text, key, said in (
+        ("功率多少", "wattage", "功率"),
+        ("能用多久", "lifespan", "寿命"),
+        ("什么色温", "color_temp", "色温"),
+    ):
+        d = answer_comment(f"1号灯泡{text}", shop, "lamp", SETTINGS)
+        assert d.kind == "answer" and d.source == key, (text, d)
+        assert d.reply is not None and said in d.reply, (text, d.reply)
+    assert field_label("wattage", "en") == "wattage"
