@@ -232,7 +232,7 @@ def understand(
     text = normalize(raw_text)
     lang = detect_lang(text)
     ref = room.matcher.resolve(text, on_screen, recent, earlier)
-    fields = detect_fields(text, ref.product)
+    fields = _not_the_link(detect_fields(text, ref.product), text, ref)
     faq: list[Hit] = []
     focus = room.matcher.focus(text, ref.product, fields) if text else ""
     retrieve = needs_retrieval(text)
@@ -283,6 +283,15 @@ def understand(
         clause_tops,
         on_screen,
     )
+
+
+def _not_the_link(fields: list[FieldMatch], text: str, ref: ProductRef) -> list[FieldMatch]:
+    """The fields found, but for a value named only by the link's own number, said once: "3号链接有几个号"
+    of brushes sized 0号 to 10号 asks their sizes, and "3号" is the link (it was answered "没有3号")."""
+    said = f"{ref.link}号"
+    if ref.how != "link" or text.count(said) != 1:
+        return fields
+    return [f for f in fields if f.asked != said]
 
 
 def _said_again(asked: list[str], tops: list[tuple[str, float]], product: Product) -> list[tuple[str, float]]:

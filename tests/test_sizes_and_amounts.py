@@ -499,3 +499,16 @@ def test_a_version_named_by_its_first_word(encoder: TextEncoder) -> None:
     )
     d = answer_comment("带脚托的多少钱", room, "chair", SETTINGS)
     assert d.kind == "answer" and d.reply is not None and re.findall(r"\d+元", d.reply) == ["999元"], d
+
+
+def test_the_links_own_number_is_no_size_asked(room: RoomKnowledge) -> None:
+    # an art shop's trial: "3号链接有几个号" of brushes sized 0号 to 10号 was answered "3号链接没有3号，…":
+    # the 3号 is the link, the viewer asks which sizes there are (here the ring, link 3, sized in 号)
+    for text in ("3号链接有几个号", "3号有哪些号"):
+        d = answer_comment(text, room, None, SETTINGS)
+        said = d.reply or d.guess or ""
+        assert d.product_id == "ring" and d.source == "ring_sizes", (text, d)
+        assert "没有3号" not in said and "10号" in said, (text, said)
+    # said again besides the link, the number is a size asked: the list lacks it
+    d = answer_comment("3号链接有3号的吗", room, None, SETTINGS)
+    assert d.source == "ring_sizes" and "没有3号" in (d.reply or d.guess or ""), d
