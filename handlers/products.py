@@ -332,6 +332,15 @@ def _lists_size(value: str | list[str], number: int) -> bool:
     return any(int(a) <= number <= int(b) for a, b in _SIZE_RANGE.findall(str(value)))
 
 
+def _sized_in_hao(value: str | list[str]) -> bool:
+    """Whether an attribute lists sizes in 号 ("0号", "2号", …: brushes, rings, hooks)."""
+    return (
+        isinstance(value, list)
+        and len(value) > 1
+        and all(re.fullmatch(r"\s*\d+\s*号\s*", str(v)) for v in value)
+    )
+
+
 def _inside_others(words: list[str], others: list[list[str]]) -> bool:
     """Whether each name word said of a product is part of a longer one said of another product:
     "白茶" of "安吉白茶" names no second tea."""
@@ -475,8 +484,15 @@ class ShelfMatcher:
         in sizes 10号–20号), or a size its listing names as the comment does, before the same word
         ("4号线" of a reel whose listing says "4000型 4号线150米"), not a link, which the comment does not
         call it ("17号链接")."""
+        if _CALLED_LINK.search(text):
+            return False
+        named, _, _ = self.by_name(self._name_scores(text))
+        if named is not None and any(_sized_in_hao(v) for v in named.attributes.values()):
+            # "貂毛笔有12号吗" watching an easel, of brushes sized 0号 to 10号: the brush named is sized in
+            # 号, and a number in 号 said of it is its size, listed or not (an art shop's trial: link 12)
+            return True
         screen = self.catalog.product(on_screen) if on_screen else None
-        if screen is None or _CALLED_LINK.search(text):
+        if screen is None:
             return False
         if any(_lists_size(v, number) for v in screen.attributes.values()):
             return True

@@ -512,3 +512,13 @@ def test_the_links_own_number_is_no_size_asked(room: RoomKnowledge) -> None:
     # said again besides the link, the number is a size asked: the list lacks it
     d = answer_comment("3号链接有3号的吗", room, None, SETTINGS)
     assert d.source == "ring_sizes" and "没有3号" in (d.reply or d.guess or ""), d
+
+
+def test_a_number_in_hao_said_of_goods_sized_in_hao_is_their_size(room: RoomKnowledge) -> None:
+    # an art shop's trial: "貂毛笔有12号吗" watching an easel went to link 12; the brush named is sized in
+    # 号 (0号 to 10号), and the number is its size (here the ring, sized 10号 to 18号; 17 is the cloth's link)
+    d = answer_comment("素圈戒指有17号吗", room, "table", SETTINGS)
+    assert d.product_id == "ring" and d.source == "ring_sizes", d
+    assert "17号" in (d.reply or d.guess or ""), d
+    # called a link, it is one
+    assert answer_comment("素圈戒指 17号链接多少钱", room, "table", SETTINGS).product_id == "cloth"
