@@ -140,7 +140,7 @@ class CoHostClient:
         self.url, self.room, self.knowledge, self.log, self.executor = url, room, knowledge, log, executor
         self.viewer_salt = viewer_salt  # set: viewer ids are logged as keyed hashes
         self.cfg, self.qa, self.max_comment_chars = join, qa, max_comment_chars
-        self.banned = BannedWords(hygiene.banned_words)
+        self.banned = BannedWords(hygiene.banned_words, hygiene.allowed_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s)
         self.rate = RateLimit(comments_per_10s)  # per viewer (limits.comments_per_10s)
         self.budget = ReplyBudget(hygiene.max_replies_per_minute, hygiene.repeat_share, hygiene.reply_burst)
@@ -299,7 +299,7 @@ class CoHostClient:
         comment = Comment(new_id("c"), self.room, viewer, text[: self.max_comment_chars], time.time(), name)
 
         reason = None if self.rate.allow(viewer, time.monotonic()) else "rate_limited"
-        if reason is None and self.banned.find(comment.text):
+        if reason is None and self.banned.find(comment.text, self.knowledge.shelf_words):
             reason = "banned_word"
         if reason is None and self.flood.is_flood(viewer, comment.text):
             reason = "flood"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from domain.catalog import Catalog, Product
@@ -150,7 +151,7 @@ class CommentFlow:
         # screen, the periodic push): (room, viewer, product) -> when its last card went out
         self.card_repeat_s = card_repeat_s
         self._carded: dict[tuple[str, str, str], float] = {}
-        self.banned = BannedWords(hygiene.banned_words)
+        self.banned = BannedWords(hygiene.banned_words, hygiene.allowed_words)
         self.flood = FloodGuard(hygiene.flood_repeats, hygiene.flood_window_s, hygiene.max_viewers_tracked)
         self.grouper = ReplyGrouper(hygiene.repeat_cooldown_s)
         self.budgets: dict[str, ReplyBudget] = {}
@@ -162,10 +163,13 @@ class CommentFlow:
         self._refusing = expiring(hygiene.max_viewers_tracked, RATE_BURST_S)
 
     # -- before understanding ---------------------------------------------------------------------
-    def screen(self, comment: Comment, now: float, flood: bool | None = None) -> str | None:
+    def screen(
+        self, comment: Comment, now: float, flood: bool | None = None, shelf_words: Sequence[str] = ()
+    ) -> str | None:
         """Why this comment must not be answered (banned word, flood), or None. `flood` is the verdict
-        of counters shared by a cluster; None: this process's flood guard decides."""
-        word = self.banned.find(comment.text)
+        of counters shared by a cluster; None: this process's flood guard decides. `shelf_words`: the
+        room's own words, which a banned word inside does not ban (`RoomKnowledge.shelf_words`)."""
+        word = self.banned.find(comment.text, shelf_words)
         if word is not None:
             return "banned_word"
         if flood is None:

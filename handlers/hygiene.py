@@ -6,6 +6,7 @@ import re
 import time
 import unicodedata
 from collections import deque
+from collections.abc import Sequence
 from typing import Literal
 
 from cachetools import TTLCache
@@ -32,6 +33,11 @@ class HygieneSettings(BaseModel):
             "去死",
         ],
         description="comments containing one of these (or an evasion of it) are not answered; logged",
+    )
+    allowed_words: list[str] = Field(
+        default_factory=lambda: ["去死皮", "去死角", "去死茧", "去死细胞", "去死叶", "去死根", "草拟"],
+        description="words a banned word (or its sound) is part of that say something else: a comment "
+        "whose every banned stretch lies inside one is answered (the shelf's own names are allowed too)",
     )
     flood_repeats: int = Field(
         3, ge=2, le=100, description="the same text this often from one viewer is a flood"
@@ -112,21 +118,54 @@ def pinyin_skeleton(text: str) -> str:
 
 
 class BannedWords:
-    def __init__(self, words: list[str]) -> None:
-        self.words = [(w, skeleton(w), pinyin_skeleton(w)) for w in words if skeleton(w)]
+    """Banned words found in a comment, in plain form, spaced out, full-width or by their sound (pinyin
+    or homophones); not inside a word that says something else (`allowed`: "能去死皮吗" is no curse,
+    nor an aquarium shop's 水草泥, whose sound holds 操你's)."""
 
-    def find(self, text: str) -> str | None:
-        """The banned word the text contains, in plain form, spaced out, full-width or as pinyin/homophones."""
+    def __init__(self, words: Sequence[str], allowed: Sequence[str] = ()) -> None:
+        self.words = [(w, skeleton(w), pinyin_skeleton(w)) for w in words if skeleton(w)]
+        self.allowed = tuple(a for a in map(skeleton, allowed) if a)
+
+    def find(self, text: str, allowed: Sequence[str] = ()) -> str | None:
+        """The banned word the text says, or None. `allowed`: more words that say something else
+        than a banned word inside them (a room's shelf names)."""
         plain = skeleton(text)
         spelt: str | None = None
+        owner: list[int] = []  # of each letter of `spelt`, the character of `plain` it spells
+        free: set[int] | None = None  # the characters of `plain` inside no allowed word
         for word, skel, py in self.words:
-            if skel in plain:
-                return word
+            spans = [(i, i + len(skel)) for i in _occurrences(skel, plain)]
             if len(HAN.findall(word)) >= 2:  # one-syllable pinyin would match far too much
-                spelt = spelt if spelt is not None else pinyin_skeleton(text)
-                if py in spelt:
-                    return word
+                if spelt is None:
+                    pieces = [char_pinyin(ch) for ch in plain]
+                    spelt = "".join(pieces)
+                    owner = [i for i, piece in enumerate(pieces) for _ in piece]
+                spans += [(owner[i], owner[i + len(py) - 1] + 1) for i in _occurrences(py, spelt)]
+            if not spans:
+                continue
+            if free is None:
+                free = _outside(plain, (*self.allowed, *allowed))
+            if any(free.intersection(range(a, b)) for a, b in spans):
+                return word
         return None
+
+
+def _occurrences(part: str, whole: str) -> list[int]:
+    """Where `part` starts in `whole`, overlapping starts too."""
+    out, at = [], whole.find(part)
+    while at >= 0:
+        out.append(at)
+        at = whole.find(part, at + 1)
+    return out
+
+
+def _outside(plain: str, allowed: Sequence[str]) -> set[int]:
+    """The positions of `plain` no allowed word's occurrence covers."""
+    free = set(range(len(plain)))
+    for word in filter(None, map(skeleton, allowed)):
+        for at in _occurrences(word, plain):
+            free.difference_update(range(at, at + len(word)))
+    return free
 
 
 def expiring(maxsize: int, ttl_s: float) -> TTLCache:

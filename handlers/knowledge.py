@@ -3,6 +3,7 @@ field entries (every product's fields, found by the same retrieval as the FAQ)."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,6 +13,9 @@ from handlers.normalize import words_only
 from handlers.products import ShelfMatcher
 from recommender.encoder import TextEncoder
 from recommender.retrieval import Doc, HybridIndex
+
+# a run of Chinese characters, or of Latin letters and digits
+_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]{2,}")
 
 
 def faq_docs(catalog: Catalog) -> list[Doc]:
@@ -49,6 +53,27 @@ class RoomKnowledge:
                         words = words_only(w)
                         out[words] = key if out.get(words, key) == key else None
         return out
+
+    @cached_property
+    def shelf_words(self) -> tuple[str, ...]:
+        """The shelf's own words: each product's title, aliases, tags, category, field names and the
+        items of its lists, cut into runs of Chinese characters and of Latin letters. Said in a comment,
+        a banned word inside one of them is the shop's goods speaking (an aquarium shop's 水草泥 sounds
+        like 操你 in part; a scrub's 去死皮), not the viewer (`BannedWords.find`)."""
+        texts = [
+            t
+            for p in self.catalog.products
+            for t in (
+                p.title,
+                p.title_en or "",
+                p.category,
+                *p.aliases,
+                *p.tags,
+                *(n for names in p.names.values() for n in names),
+                *(item for v in p.attributes.values() if isinstance(v, list) for item in v),
+            )
+        ]
+        return tuple(dict.fromkeys(w for t in texts for w in _RUNS.findall(t.lower())))
 
     def with_catalog(self, catalog: Catalog, encoder: TextEncoder, dense_weight: float) -> RoomKnowledge:
         """Knowledge for a changed shelf; the FAQ and the field entries are re-encoded only if their

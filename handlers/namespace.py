@@ -459,7 +459,8 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         if refused is not None:
             await self.deliver(self.flow.filtered(comment, "rate_limited"))
             raise EventError(P.RATE_LIMITED, f"{refused}; slow down")
-        reason = self.flow.screen(comment, now, checked.flood if checked is not None else None)
+        flood = checked.flood if checked is not None else None
+        reason = self.flow.screen(comment, now, flood, room.knowledge.shelf_words)
         if reason is not None:
             return await self.deliver(self.flow.filtered(comment, reason))
         recent = room.recent_product(viewer_id)

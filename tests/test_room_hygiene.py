@@ -9,8 +9,8 @@ import sqlite_utils
 
 from bot.app import LOG
 from handlers.grouping import Asker, Group, ReplyGrouper
-from handlers.hygiene import BannedWords, FloodGuard, ReplyBudget
-from tests.conftest import TOKEN
+from handlers.hygiene import BannedWords, FloodGuard, HygieneSettings, ReplyBudget
+from tests.conftest import TOKEN, second_room
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,19 @@ def test_banned_word_is_caught_through_common_evasions(text: str) -> None:
 @pytest.mark.parametrize("text", ["微信支付可以吗", "3号链接多少钱", "这个加大码有吗", "加油加油"])
 def test_ordinary_comments_are_not_banned(text: str) -> None:
     assert BannedWords(["加微信", "傻逼"]).find(text) is None
+
+
+def test_a_banned_word_inside_a_word_that_says_something_else_is_no_ban() -> None:
+    banned = BannedWords(["操你", "去死", "加微信"], HygieneSettings().allowed_words)
+    # a scrub, a cleaning brush, a draft: 去死皮 / 去死角 say "remove dead skin / the corners"
+    for text in ("这个能去死皮吗", "刷子能去死角吗", "合同草拟好了吗"):
+        assert banned.find(text) is None, text
+    # an aquarium shop's 水草泥 sounds like 操你 in part: on its shelf it is the goods' name
+    assert banned.find("水草泥会降pH吗") == "操你"
+    assert banned.find("水草泥会降pH吗", ("水草泥",)) is None
+    # the word itself, its sound and its evasions beside an allowed word are still banned
+    for text in ("去死吧", "能去死皮吗 你去死吧", "好想糙你", "水草泥 加薇信"):
+        assert banned.find(text, ("水草泥",)) is not None, text
 
 
 def test_flood_is_the_same_text_repeated_by_one_viewer() -> None:
@@ -155,3 +168,22 @@ async def test_banned_and_flooding_comments_are_logged_with_reason_and_not_answe
     db = sqlite_utils.Database(live.db_path)
     filtered = [(r["text"], r["filtered"]) for r in db["comments"].rows_where("filtered is not null")]
     assert filtered == [("想要优惠的 加 薇 信 aaa", "banned_word"), ("1号链接多少钱", "flood")]
+
+
+async def test_a_shelf_name_that_sounds_like_a_banned_word_is_answered(live_server, demo_catalog) -> None:
+    # an aquarium shop's trial: every comment naming its 水草泥 (aquasoil; "shuicaoni" holds the sound of
+    # 操你) was filtered as a banned word, with no reply and nothing in the streamer's queue
+    soil = demo_catalog.products[0].model_copy(
+        update={"id": "soil", "link": 40, "title": "水草泥 草缸底床 9L", "aliases": ("水草泥",), "faq": ()}
+    )
+    shelf = demo_catalog.model_copy(update={"products": (*demo_catalog.products, soil)})
+    live = await live_server(catalogs=[shelf, second_room(demo_catalog)])
+    viewer = await live.viewer("demo-room", "v-fish")
+    ack = await viewer.call("comment", {"text": "40号链接水草泥多少钱"})
+    assert ack["kind"] == "answer", ack
+    [reply] = await viewer.wait_for("bot_reply")
+    assert "40号链接" in reply["text"]
+    # the room without it still reads the sound as the word
+    other = await live.viewer("room-b", "v-2")
+    assert (await other.call("comment", {"text": "水草泥会降pH吗"}))["filtered"] == "banned_word"
+    assert (await viewer.call("comment", {"text": "好想糙你"}))["filtered"] == "banned_word"
