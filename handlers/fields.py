@@ -1617,6 +1617,8 @@ def label_zh(key: str, product: Product) -> str:
 # a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
 # "10号链接里面有什么：…"
 _ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]", re.ASCII)
+# a name that is only a question word ("多大", "几只"): it is said in questions about anything
+_ASKING_WORD = re.compile(r"(多[大长重高宽厚深久远粗]|几|多少|什么|啥|哪个?|怎么样?)[个只条件片根块张]?")
 
 
 def alias_notes(catalog: Catalog) -> list[str]:
@@ -1648,6 +1650,13 @@ def label_notes(catalog: Catalog) -> list[str]:
                     f"{product.id} names.{key}: replies say {label!r} as the field's name "
                     f'("{product.link}号链接{label}：…"); put a noun first'
                 )
+            for name in product.names.get(key, ()):
+                if _ASKING_WORD.fullmatch(name):
+                    # an aquarium shop's trial: `body_length: [体长, 多大]` took "这个适合多大的缸"
+                    notes.append(
+                        f"{product.id} names.{key}: {name!r} is a question word: every question that says it "
+                        f"is read as asking {key}; a noun names the field only"
+                    )
     for key, ids in unnamed.items():
         notes.append(
             f"attributes.{key} ({', '.join(ids)}): no Chinese name, so Chinese replies say its value with "

@@ -216,6 +216,22 @@ def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None
     assert any("attributes.harvest_season (d01)" in n and "names: {harvest_season:" in n for n in notes)
 
 
+def test_check_catalog_notes_a_field_name_that_only_asks(tmp_path: Path) -> None:
+    # an aquarium shop's trial: `body_length: [体长, 多大]` took "这个适合多大的缸" (a tank size asked) as
+    # the fish's body length, sent at 0.91; a name that is only a question word is said in any question
+    shelf = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    first = shelf["products"][0]
+    first["attributes"]["body_length"] = "4-5cm"
+    first["names"] = {"body_length": ["体长", "多大"]}
+    path = tmp_path / "shelf.yaml"
+    path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
+    result = cohost("check-catalog", str(path))
+    assert result.returncode == 0, result.stderr
+    [note] = [n for n in result.stdout.splitlines() if "question word" in n]
+    assert "d01 names.body_length: '多大'" in note
+    assert "question word" not in cohost("check-catalog", str(DEMO)).stdout  # "在哪看" names the platform
+
+
 def test_check_catalog_notes_what_english_replies_will_quote_in_chinese(tmp_path: Path) -> None:
     # a shelf with English values on some products: English viewers got "(from the shelf, in
     # Chinese)" for whatever the `en:` blocks left out, and check-catalog said only "ok"
