@@ -740,14 +740,14 @@ class ShelfMatcher:
             given = _COMES_WITH_AFTER.match(lowered, verb.start())
             if given is None:
                 continue
-            at = verb.start()
-            before, span = lowered[:at], given.group(1) or given.group(3)
+            at, end = verb.start(), given.end(1 if given.group(1) else 3)
+            before = lowered[:at]
 
-            def given_only(w: str, at: int = at, span: str = span) -> bool:
-                # in what follows the verb, or made by the verb with a word beside it ("带不带鱼线": 带鱼,
-                # "吊灯带灯泡吗": 灯带)
-                return w in span or any(
-                    m.start() < at < m.start() + len(w) for m in re.finditer(re.escape(w), lowered)
+            def given_only(w: str, at: int = at, end: int = end) -> bool:
+                # said only after the verb, or made by the verb with a word beside it ("带不带鱼线": 带鱼,
+                # "吊灯带灯泡吗": 灯带); "买手机送手机壳吗" says the phone before the verb too
+                return all(
+                    m.start() + len(w) > at and m.start() < end for m in re.finditer(re.escape(w), lowered)
                 )
 
             if any(mentions(w, before) for words in said.values() for w in words):

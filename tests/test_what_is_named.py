@@ -9,6 +9,7 @@ import pytest
 from domain.catalog import Catalog, parse_catalog
 from handlers.answer_model import shipped_model
 from handlers.knowledge import RoomKnowledge, build_knowledge
+from handlers.products import ShelfMatcher
 from handlers.qa import ALONE, DEAL_ONLY, GOODS_LEFT, OTHER_ASPECT, QASettings, answer_comment
 from recommender.encoder import TextEncoder
 
@@ -689,6 +690,36 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
     for text in ("纺车轮送线吗", "纺车轮带不带鱼线", "does the reel come with line?"):
         assert room.matcher.resolve(text, "succulents").product.id == "reel", text
     assert room.matcher.resolve("带鱼送姜醋吗", "reel").product.id == "hairtail"
+
+
+def test_goods_whose_name_the_thing_they_come_with_holds_are_asked_about() -> None:
+    # "买手机送手机壳吗": the phone is said before the verb, and its name again inside the case's
+    shelf = {
+        "room_id": "phones",
+        "products": [
+            {
+                "id": "phone",
+                "link": 1,
+                "title": "智能手机 8+256G",
+                "category": "手机",
+                "price": 1999,
+                "stock": 9,
+            },
+            {
+                "id": "case",
+                "link": 2,
+                "title": "硅胶手机壳",
+                "aliases": ["手机壳"],
+                "category": "配件",
+                "price": 19,
+                "stock": 9,
+            },
+        ],
+    }
+    matcher = ShelfMatcher(parse_catalog(shelf))
+    for text in ("买手机送手机壳吗", "手机带不带手机壳"):
+        assert matcher.resolve(text, None).product.id == "phone", text
+    assert matcher.resolve("手机壳多少钱", "phone").product.id == "case"
 
 
 def test_this_and_another_link_are_two_products(room: RoomKnowledge) -> None:
