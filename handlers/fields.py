@@ -148,13 +148,35 @@ _ONE_UNIT = re.compile(
 )
 
 
+# a pack of several pieces ("5双装", "10支装", "pack of 5"), and one piece of it asked a price of
+# ("多少钱一双", "一支多少钱", "how much per pair")
+_PACK_OF = re.compile(
+    r"(?:\d+|[两二三四五六七八九十]+)\s*([双件个支瓶盒包袋条片只块罐卷对副])\s*装|\bpack of \d+",
+    re.IGNORECASE,
+)
+_ONE_PIECE = _rx(
+    r"(?:多少钱?|几块钱?|什么价|啥价)\s*(?:一|每|单|1)\s*([双件个支瓶盒包袋条片只块罐卷对副])(?![\u4e00-\u9fff])"
+    r"|(?<![\d.一二两三四五六七八九十])(?:一|每|单|1)\s*([双件个支瓶盒包袋条片只块罐卷对副])\s*(?:多少|几|啥|什么)?\s*(?:钱|块|元|价)",
+    r"\b(?:per|each) (pair|piece|pc)\b",
+)
+
+
 def asks_unit_price(text: str, product: Product) -> bool:
     """Whether the comment asks the price of one gram, jin, metre... of a product whose listing
-    does not say its price is for exactly one of them: the live price would answer another amount."""
-    if not _UNIT_PRICE.search(text):
-        return False
-    listing = " ".join([product.title, *product.aliases, *map(str, product.attributes.values())])
-    return not _ONE_UNIT.search(listing)
+    does not say its price is for exactly one of them, or of one piece of a product sold as a pack
+    ("13号链接多少钱一双" of socks "5双装"): the live price would answer another amount."""
+    listing = " ".join(
+        [product.title, product.title_en or "", *product.aliases, *map(str, product.attributes.values())]
+    )
+    if _UNIT_PRICE.search(text):
+        return not _ONE_UNIT.search(listing)
+    piece = _ONE_PIECE.search(text)
+    packs = {m.group(1) or "pack" for m in _PACK_OF.finditer(listing)}
+    return (
+        piece is not None
+        and bool(packs)
+        and (next(g for g in piece.groups() if g) in packs or "pack" in packs or not has_han(piece.group(0)))
+    )
 
 
 # asking for something made or changed to order ("能定制尺寸吗", "能多加一颗吗", "custom engraving?"):

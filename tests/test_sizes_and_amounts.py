@@ -284,6 +284,19 @@ def test_a_listing_of_one_unit_answers_its_price_and_one_of_eleven_does_not(enco
     assert d.kind != "answer" and (d.source != "price" or d.reason == UNIT_PRICE), d
 
 
+def test_one_piece_of_a_pack_asked_a_price_is_not_answered_with_the_packs(encoder: TextEncoder) -> None:
+    # a kids' shop's trial: "13号链接多少钱一双" of socks "5双装" was answered "现在29.9元", read as a pair's
+    socks = _product("socks", 13, "儿童纯棉袜子5双装", 29.9, title_en="Kids' cotton socks, 5 pairs")
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [socks]}), encoder, SETTINGS.dense_weight
+    )
+    for text in ("13号链接多少钱一双", "袜子一双多少钱", "how much per pair?"):
+        d = answer_comment(text, room, "socks", SETTINGS)
+        assert d.kind == "escalate" and d.reason == UNIT_PRICE and "29.9" in (d.guess or ""), (text, d)
+    d = answer_comment("13号链接多少钱", room, "socks", SETTINGS)
+    assert d.kind == "answer" and "29.9" in (d.reply or ""), d
+
+
 def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder: TextEncoder) -> None:
     # a seafood shop's trial: "4两的公蟹多少钱" (version 公4两) was handed over with the grade list as
     # the guess, "链接1 4两母的多少" sent the grade list; "3斤的" of "3-3.5斤" and "2斤装" of "1000g",

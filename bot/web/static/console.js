@@ -70,7 +70,7 @@
       "reason.version": "问的是某个款式，库存数答不了",
       "reason.other_version": "资料说的是另一个规格", "reason.opinion": "问主播的看法或推荐",
       "reason.when": "问什么时候，库存数答不了", "reason.courier": "发货说明没写哪家快递",
-      "reason.unit_price": "问一克/一斤的价格，标价不是", "reason.custom": "问能否定制，资料答不了", "reason.alone": "问能否单买套装里的一件，资料答不了", "reason.goods_left": "问某个规格还有没有货，规格列表答不了",
+      "reason.unit_price": "问一克/一斤或一件的价格，标价不是", "reason.custom": "问能否定制，资料答不了", "reason.alone": "问能否单买套装里的一件，资料答不了", "reason.goods_left": "问某个规格还有没有货，规格列表答不了",
       "reason.prices_old": "价格改过，各规格的价格还是原来的",
     },
     en: {
@@ -136,7 +136,7 @@
       "reason.version": "asks for a version the stock count does not cover",
       "reason.other_version": "the entry is about another version", "reason.opinion": "asks the streamer's opinion",
       "reason.when": "asks when; the stock count does not say", "reason.courier": "shipping info does not name the courier",
-      "reason.unit_price": "asks the price per gram or jin; the listed price is not", "reason.custom": "asks for something made to order", "reason.alone": "asks to buy one piece of a set", "reason.goods_left": "asks whether a version is left; the list of versions does not say",
+      "reason.unit_price": "asks the price per gram, jin or piece; the listed price is not", "reason.custom": "asks for something made to order", "reason.alone": "asks to buy one piece of a set", "reason.goods_left": "asks whether a version is left; the list of versions does not say",
       "reason.prices_old": "the price was changed; the versions' prices are the catalog's",
     },
   });
