@@ -66,6 +66,7 @@ from handlers.intent import (
     asks_model_fit,
     asks_opinion,
     asks_streamer_fit,
+    is_complaint,
     is_purchase,
     is_question,
     only_asks_to_ask,
@@ -91,7 +92,9 @@ VERSION_ASKED = "asks for a version, which the stock count does not say"
 WHEN_ASKED = "asks when, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
-UNIT_PRICE = "asks the price of one gram, jin or metre, which the price does not say"
+UNIT_PRICE = (
+    "asks the price of one gram, jin or metre, or of one piece of a pack, which the price does not say"
+)
 CUSTOM = "asks for something made to order, which the listing does not say"
 ALONE = "asks to buy one piece of a set, which the listing does not say"
 GOODS_LEFT = "asks whether any are left, which the list of versions does not say"
@@ -410,13 +413,18 @@ def decide(
         return Decision(kind="chat", lang=lang, reason="empty after cleaning")
     # the kind is learned (handlers/kind_model.py): the rules are its features, not its verdict
     kind, probs = comment_kind(t, u.qvec, room.faq.encoder.name)
-    if kind == "complaint":  # a person follows it up (the streamer's queue), never the bot alone
+    # chat or an order that may be after-sales trouble (`maybe_complaint`), whose words say trouble
+    # with the goods ("衣服起球了": two shops' trials, read as chat, it reached no one during the show)
+    told_trouble = maybe_complaint(kind, probs) and is_complaint(t)
+    if (
+        kind == "complaint" or told_trouble
+    ):  # a person follows it up (the streamer's queue), never the bot alone
         return Decision(
             kind="complaint",
             lang=lang,
             product_id=_pid(ref),
-            confidence=round(probs[kind], 3),
-            reason="after-sales trouble",
+            confidence=round(probs["complaint"], 3),
+            reason="after-sales trouble" if kind == "complaint" else "after-sales trouble (its words say so)",
         )
     # "枕头是几号链接", "14号链接是什么": the shelf's link numbers and titles answer it, whatever the
     # kind model reads in a comment this short

@@ -276,6 +276,18 @@ def test_a_question_about_the_product_on_screen_read_as_chat_still_reaches_the_a
     assert answer_comment("主播的猫叫什么名字", room, band.id, SETTINGS).kind == "chat"
 
 
+def test_trouble_told_in_a_comment_read_as_chat_reaches_a_person(room: RoomKnowledge, demo_catalog) -> None:
+    # two shops' trials: "衣服起球了" (the clothes pilled) was read as chat, flagged for the operators'
+    # after-show list only: the streamer never saw it during the show. Likely enough trouble, and its
+    # words say trouble with the goods: the complaints lane
+    shirt = demo_catalog.products[0]
+    d = answer_comment("衣服起球了", room, shirt.id, SETTINGS)
+    assert d.kind == "complaint" and d.reply is None, d
+    # asked whether it will, it is a question; a remark with no trouble words stays chat
+    assert answer_comment("会起球吗", room, shirt.id, SETTINGS).kind != "complaint"
+    assert answer_comment("哈哈哈 主播好可爱", room, shirt.id, SETTINGS).kind == "chat"
+
+
 def test_the_flag_follows_the_complaint_probability() -> None:
     probs = {"chat": 0.3, "question": 0.1, "purchase": 0.4, "complaint": 0.2}
     assert maybe_complaint("purchase", probs, 0.2) and not maybe_complaint("purchase", probs, 0.25)
