@@ -1004,6 +1004,16 @@ _FEET = re.compile(
 _POUNDS = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(?:lbs?|pounds?)\b", re.ASCII)
 _CM_PER_INCH, _JIN_PER_POUND = 2.54, 0.90718
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
+# a child's age ("5岁穿什么码", "3岁半", "4 years old"), read against a guide's ages ("约5-7岁")
+_AGE = re.compile(
+    r"(?<![\d.])(\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:周岁|岁)(半)?|(?<![\d.])(\d{1,2})\s*(?:years?|yrs?)[\s-]*old\b",
+)
+# a child's height said by its unit beside the child ("122cm的孩子", "宝宝120cm", "a 130cm kid")
+_CHILD = r"(?:孩子|小孩|儿子|女儿|闺女|娃|小朋友|男孩|女孩|宝宝|kid|child|son|daughter|boy|girl|toddler)"
+_CHILD_HEIGHT = re.compile(
+    rf"(\d{{2,3}})\s*(?:cm|厘米|公分)\s*的?\s*{_CHILD}|{_CHILD}\s*(?:现在|今年|is)?\s*(\d{{2,3}})\s*(?:cm|厘米|公分)",
+    re.IGNORECASE,
+)
 
 # A body measure named by its word, in a comment ("胸围88", "腰2尺4", "脚长24.5cm", "waist 70cm")
 # and in a size guide ("S 胸围80-84cm", "L 腰围2尺4", "脚长24cm穿38码"): each in cm.
@@ -1078,10 +1088,20 @@ def body_measures(text: str) -> dict[str, float]:
     h = _HEIGHT_SAID.search(unweighed) or _HEIGHT.search(unweighed)
     if h and height is None and 50 <= int(h.group(1)) <= 230:
         height = int(h.group(1))
+    if (
+        height is None
+        and (kid := _CHILD_HEIGHT.search(unweighed))
+        and 50 <= int(kid.group(1) or kid.group(2)) < 140
+    ):
+        height = int(kid.group(1) or kid.group(2))
     if height is not None:
         measures["height"] = height
     if weight is not None:
         measures["weight"] = int(weight) if weight == int(weight) else weight
+    age = _AGE.search(rest)
+    years = cn_to_int(age.group(1) or age.group(3)) if age is not None else None
+    if age is not None and years is not None and years <= 16:
+        measures["age"] = years + (0.5 if age.group(2) else 0)
     return measures
 
 
@@ -1099,12 +1119,15 @@ def _in_kg(said: str) -> str:
     """Measures as a Chinese reply names them, with their weight in kilograms (and a child's height
     named) for an English one."""
     said = said.replace("身高", "height ")
+    said = re.sub(r"(\d+)岁(半)?", lambda m: f"age {m.group(1)}{'.5' if m.group(2) else ''}", said)
     return re.sub(r"(\d+(?:\.\d+)?)斤", lambda m: f"{round(float(m.group(1)) / 2)}kg", said)
 
 
 def measures_said(text: str, measures: dict[str, float]) -> str:
-    """The viewer's measures as a reply names them: "160cm 105斤", "腰2尺4"."""
-    return " ".join(filter(None, [height_weight_said(measures), *(m[3] for m in named_measures(text))]))
+    """The viewer's measures as a reply names them: "160cm 105斤", "腰2尺4", a child's "5岁"."""
+    age = measures.get("age")
+    aged = f"{int(age)}岁{'半' if age % 1 else ''}" if age is not None else ""
+    return " ".join(filter(None, [aged, height_weight_said(measures), *(m[3] for m in named_measures(text))]))
 
 
 # one size of a size guide: "M 身高158-165cm 98-110斤", "L 腰围2尺4 约125-140斤"; of a shoe
@@ -1118,6 +1141,8 @@ _WEAR = re.compile(
     r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?", re.ASCII
 )
 _RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)", re.ASCII)
+# a guide's ages ("约5-7岁", "3-4 years")
+_AGE_RANGE = re.compile(r"(\d{1,2})\s*[-~～到]\s*(\d{1,2})\s*(?:周岁|岁|years?\b|yrs?\b|y\b)", re.ASCII)
 
 
 def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, float]]]]]:
@@ -1147,6 +1172,8 @@ def _guide_sizes(guide: str) -> list[tuple[str, dict[str, list[tuple[float, floa
         for what, low, high, written in named_measures(part):
             if low < high or what == "foot" or "尺" in written:
                 ranges.setdefault(what, []).append((low, high))
+        for lo, hi in _AGE_RANGE.findall(part):
+            ranges.setdefault("age", []).append((float(lo), float(hi)))
         for lo, hi, unit in _RANGE.findall(_BODY_MEASURE.sub(" ", part)):
             scale = 2.0 if unit in ("kg", "公斤") else 1.0
             grown = 140 <= float(lo) <= 200 or (tall and 50 <= float(lo) <= 200)

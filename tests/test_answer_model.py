@@ -418,6 +418,18 @@ def test_a_waist_named_in_chi_or_cm_gets_the_size_the_guide_gives(demo_room: Roo
         ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm；120码 110-120cm", "宝宝身高 98cm", "100"),
         ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm", "kids height 95cm", "100"),
         ("90码 身高80-90cm；100码 90-100cm；110码 100-110cm", "孩子115穿多大", None),  # no height said
+        # a child's height by its unit beside the child, and a child's age against a guide's ages (a kids'
+        # shop's trial: "122cm的孩子穿多大", "5岁穿什么码" got the whole guide)
+        ("110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁", "122cm的孩子穿多大", "120"),
+        ("110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁", "a 112cm kid?", "110"),
+        (
+            "110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁; 130 身高125-135cm 约7-9岁",
+            "六岁穿什么码",
+            "120",
+        ),
+        ("110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁", "my son is 4 years old", "110"),
+        ("110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁", "宝宝床120cm的有吗", None),  # a bed's
+        ("110 身高105-115cm 约3-5岁; 120 身高115-125cm 约5-7岁", "18岁能穿吗", None),  # no child
         # sizes named in words: a skirt length, a bag's size
         ("裙长85cm 身高150-158cm; 裙长90cm 身高158-165cm; 裙长95cm 身高165-172cm", "160穿哪个", "裙长90cm"),
         ("小号 身高110-130cm；大号 身高130-150cm", "身高125选哪个", "小号"),

@@ -844,6 +844,20 @@ def test_a_childs_height_and_a_skirt_length_are_picked_from_the_guide(encoder: T
     assert length.source == "size_guide" and said.endswith("建议拍裙长90cm"), length
 
 
+def test_a_childs_age_is_read_against_the_guides_ages(encoder: TextEncoder) -> None:
+    # a kids' shop's trial: "5岁穿什么码" got the whole guide, whose rows say "约5-7岁"
+    guide = "110 身高105-115cm 约3-5岁 30-40斤; 120 身高115-125cm 约5-7岁 40-50斤; 130 身高125-135cm 约7-9岁 50-60斤"
+    kids = _product("uniform", 1, "小学生校服套装", aliases=["校服"], attributes={"size_guide": guide})
+    shop = build_knowledge(
+        parse_catalog({"room_id": "kids", "products": [kids]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("孩子8岁穿什么码", shop, "uniform", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "size_guide" and "8岁建议拍130码" in said and "110 身高" not in said, d
+    d = answer_comment("孩子12岁能穿吗", shop, "uniform", SETTINGS)  # past the guide's ages: not a yes
+    assert d.kind == "escalate", d
+
+
 def test_a_question_of_a_few_characters_about_the_goods_in_view_is_not_lost_as_chat(
     encoder: TextEncoder,
 ) -> None:
