@@ -416,9 +416,8 @@ def decide(
     # chat or an order that may be after-sales trouble (`maybe_complaint`), whose words say trouble
     # with the goods ("衣服起球了": two shops' trials, read as chat, it reached no one during the show)
     told_trouble = maybe_complaint(kind, probs) and is_complaint(t)
-    if (
-        kind == "complaint" or told_trouble
-    ):  # a person follows it up (the streamer's queue), never the bot alone
+    # a complaint: a person follows it up (the streamer's queue), never the bot alone
+    if kind == "complaint" or told_trouble:
         return Decision(
             kind="complaint",
             lang=lang,
