@@ -266,6 +266,8 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         _rx(
             r"(库存|有货|没货|现货|卖完|售罄|缺货|还剩|剩多少|抢光|还有吗|还有没有|还能拍|还能买|断货|多少件|几件)(?!.{0,3}(补货|到货))",
             r"\b(in stock|sold out|out of stock|restock|any left|how many (are |do you have )?left|stock)\b",
+            # "any southern red agate left?": the goods named between, "left" closing the question
+            r"\bany( [a-z'-]+){1,5} left\s*([?!.]|$)",
             rf"\bavailable\b(?!{_FOR_A_VERSION})",
         ),
     ),
@@ -325,7 +327,11 @@ _FIELDS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (
         "capacity",
         ("capacity", "volume"),
-        _rx(r"(容量|多大容量|装多少|毫安|mah|多少ml|几升|多少升|多少毫升|能装)", r"\b(capacity|volume)\b"),
+        # how hot a liquid it takes is no capacity ("能装开水吗", "能装多少度的水")
+        _rx(
+            r"(容量|多大容量|装多少(?!度)|毫安|mah|多少ml|几升|多少升|多少毫升|能装(?!多少度|几度|开水|热水|沸水|热的))",
+            r"\b(capacity|volume)\b",
+        ),
     ),
     (
         "power",
@@ -870,10 +876,19 @@ _BARE_HOW_MUCH = re.compile(
 )
 
 
+# a yes-or-no question's frame around a name the shop wrote as one ("是不是A货", "有没有优化吗")
+_YES_NO_FRAME = re.compile(r"^(是不是|是否|有没有|有无)|[吗么嘛]$")
+
+
 def says_field_name(text: str, product: Product, key: str) -> bool:
     """The comment (normalised: lower case) says one of the names the shop gave the field (`names:`,
-    "跟高" of `heel_height`): that field asked outright."""
-    return any(w.lower() in text for w in product.names.get(key, ()))
+    "跟高" of `heel_height`): that field asked outright. A name written as a yes-or-no question is
+    said by what it asks of ("是A货吗" of "是不是A货": a jade shop's trial, answered with the stock)."""
+    for name in product.names.get(key, ()):
+        asked = _YES_NO_FRAME.sub("", name.lower())
+        if name.lower() in text or (len(asked) >= 2 and asked in text):
+            return True
+    return False
 
 
 def detect_fields(text: str, product: Product | None, *, versions: bool = True) -> list[FieldMatch]:
@@ -1372,6 +1387,7 @@ def price_version(product: Product, text: str) -> str | None:
             or _by_own_part(list(product.prices), said)
             or _by_number(list(product.prices), said)
             or _by_size_range(list(product.prices), said)
+            or _by_english_word(product, said)
         )
     if not named and _CN_COUNT.search(said):
         # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
@@ -1417,6 +1433,33 @@ def _by_own_part(versions: list[str], text: str) -> list[str]:
         if len(having) == 1:
             named.add(having[0])
     return [v for v in versions if v in named]
+
+
+def _by_english_word(product: Product, text: str) -> list[str]:
+    """The versions a comment names by a word of their English name (`en.versions`) no other
+    version's has: "the large backpack" of "Large, grades 4-6" beside "Small, grades 1-3" (a trial:
+    every version's price), "the one with two batteries" of "two batteries + charger". A word in one
+    name and its plural in another ("battery", "batteries") names neither."""
+    english = {v: product.version_name(v, "en") for v in product.prices}
+    words = {
+        v: {_singular(w) for w in re.findall(r"[a-z]{3,}", name.lower())} - _EN_FILLER
+        for v, name in english.items()
+        if name != v
+    }
+    return [v for v in product.prices if v in _own_words(list(words), words, text)] if words else []
+
+
+def _singular(word: str) -> str:
+    """An English noun as one ("batteries" → "battery", "boxes" → "box")."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if re.search(r"(s|x|ch|sh)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+# words of an English version name that name none: "the set for two" names no version by "for"
+_EN_FILLER = frozenset({"the", "and", "for", "with", "one", "per", "pack", "set", "kit", "version"})
 
 
 def _run_words(run: str) -> list[str]:
@@ -1665,7 +1708,9 @@ def label_zh(key: str, product: Product) -> str:
 
 # a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
 # "10号链接里面有什么：…"
-_ASKING_NAME = re.compile(r"什么|啥|多少|哪|几|吗|呢|怎么|[?？]", re.ASCII)
+_ASKING_NAME = re.compile(
+    r"什么|啥|多少|多[大长重高宽厚深久远粗]|哪|几|吗|呢|怎么|是不是|有没有|[?？]", re.ASCII
+)
 # a name that is only a question word ("多大", "几只"): it is said in questions about anything
 _ASKING_WORD = re.compile(r"(多[大长重高宽厚深久远粗]|几|多少|什么|啥|哪个?|怎么样?)[个只条件片根块张]?")
 
@@ -1848,7 +1893,7 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
     "noise": re.compile(r"(噪音|吵|声音|响不响|静音|分贝)|\b(noisy|loud|quiet)\b", re.ASCII),
     # how much it holds ("声音有多大" asks the noise, not the 400ml a capacity field gives)
     # (Chinese words only: a field's text holds its key's words, and "weight_capacity" is what it bears)
-    "capacity": re.compile(r"(容量|装多少|能装几|几升|多少毫升|多少升)", re.ASCII),
+    "capacity": re.compile(r"(容量|装多少(?!度)|能装几(?!度)|几升|多少毫升|多少升)", re.ASCII),
     "waterproof": re.compile(r"(防水|漏水|渗水|进水|怕水)|\b(waterproof|leak)", re.ASCII),
     "slip": re.compile(r"(防滑|打滑|滑不滑)|\b(slippery|non-slip)\b", re.ASCII),
     # who it is for: an answer for one group ("糖尿病能吃吗") does not answer another ("孕妇能吃吗")

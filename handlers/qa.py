@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -66,10 +67,10 @@ from handlers.intent import (
     asks_model_fit,
     asks_opinion,
     asks_streamer_fit,
-    is_complaint,
     is_purchase,
     is_question,
     only_asks_to_ask,
+    tells_trouble,
 )
 from handlers.kind_model import KindModel, active_kind_model, comment_kind, maybe_complaint
 from handlers.knowledge import RoomKnowledge
@@ -415,7 +416,7 @@ def decide(
     kind, probs = comment_kind(t, u.qvec, room.faq.encoder.name)
     # chat or an order that may be after-sales trouble (`maybe_complaint`), whose words say trouble
     # with the goods ("衣服起球了": two shops' trials, read as chat, it reached no one during the show)
-    told_trouble = maybe_complaint(kind, probs) and is_complaint(t)
+    told_trouble = maybe_complaint(kind, probs) and tells_trouble(t)
     # a complaint: a person follows it up (the streamer's queue), never the bot alone
     if kind == "complaint" or told_trouble:
         return Decision(
@@ -578,6 +579,12 @@ def _states_the_model(product: Product | None) -> bool:
     return any(_THE_MODEL.search(t) for t in texts)
 
 
+def _asked_by_pattern(cands: Sequence[Candidate], but: int) -> bool:
+    """Whether a field other than candidate `but` is asked outright by the common words (its pattern
+    strength 0.8 or more)."""
+    return any(c.match is not None and c.match.strength >= 0.8 for j, c in enumerate(cands) if j != but)
+
+
 def _said_where(d: Decision, text: str, product: Product) -> Decision:
     """A shipping answer to "能寄到台湾吗" from a policy that never speaks of Taiwan (nor of Hong Kong,
     Macau and Taiwan, nor of the mainland only), or to "能发顺丰吗" from one that names no courier,
@@ -645,6 +652,19 @@ def _decide_learned(
         # "1米8的多少钱" of a bed priced by size: that size's price, a live value asked outright
         # (the size list, naming the size too, read likelier to the model, which never met `prices`)
         i, p = priced, max(p if i == priced else 0.0, model.gate(cands[priced]))
+    shop_named = next(
+        (j for j, c in enumerate(cands) if c.is_field and says_field_name(u.text, product, c.source)), None
+    )
+    if (
+        shop_named is not None
+        and verbatim is None
+        and priced is None
+        and not _asked_by_pattern(cands, shop_named)
+    ):
+        # "是A货吗" with `treatment: [处理方式, 是不是A货]`: the shop's own name for a field, said where no
+        # other field is asked by the common words, asks that field (a jade shop's trial: the model,
+        # which never met the name, read the 货 of stock and sent "还有1件现货")
+        i, p = shop_named, max(p if i == shop_named else 0.0, model.gate(cands[shop_named]))
     best = cands[i]
     if best.is_field:
         match = naming(best.match or FieldMatch(best.source, p), product, u.text)

@@ -169,6 +169,43 @@ def test_versions_priced_apart_are_named_in_english(encoder: TextEncoder) -> Non
         parse_catalog(data, "shelf.yaml")
 
 
+def test_a_version_is_named_by_a_word_of_its_english_name(encoder: TextEncoder) -> None:
+    # two shops' trials: "how much is the large backpack?" of "Large, grades 4-6" got every version's
+    # price; a word one name has and another has in the plural ("battery", "batteries") names neither
+    bag = {
+        "id": "bag",
+        "link": 1,
+        "title": "儿童护脊书包",
+        "title_en": "Kids' school backpack",
+        "category": "书包",
+        "price": 39,
+        "prices": {"小号": 39, "大号": 49},
+        "stock": 40,
+        "en": {"versions": {"小号": "Small, grades 1-3", "大号": "Large, grades 4-6"}},
+    }
+    drill = {
+        **bag,
+        "id": "drill",
+        "link": 2,
+        "title": "锂电钻",
+        "title_en": "Cordless drill",
+        "category": "工具",
+        "price": 159,
+        "prices": {"一电一充": 159, "双电一充": 199},
+        "en": {"versions": {"一电一充": "one battery + charger", "双电一充": "two batteries + charger"}},
+    }
+    room = build_knowledge(parse_catalog({"room_id": "shop", "products": [bag, drill]}), encoder, 0.5)
+    d = answer_comment("how much is the large backpack?", room, "drill", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "price" and "49" in said and "39" not in said, d
+    d = answer_comment("how much is the one with two batteries?", room, "drill", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert d.source == "price" and "199" in said and "159" not in said, d
+    d = answer_comment("how much is the battery version?", room, "drill", SETTINGS)
+    said = d.reply or d.guess or ""
+    assert "159" in said and "199" in said, d  # both: "battery" names neither
+
+
 def test_english_values_survive_a_restart_and_old_shelves_keep_their_fingerprint(
     demo_catalog: Catalog,
 ) -> None:

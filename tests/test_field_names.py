@@ -174,3 +174,56 @@ def test_a_lamps_common_keys_are_named_in_viewers_words(encoder: TextEncoder) ->
         assert d.kind == "answer" and d.source == key, (text, d)
         assert d.reply is not None and said in d.reply, (text, d.reply)
     assert field_label("wattage", "en") == "wattage"
+
+
+def test_how_hot_a_liquid_may_be_is_not_how_much_it_holds(encoder: TextEncoder) -> None:
+    # "能装开水吗" asks how hot a liquid the cup takes, not how much ("能装" read as the capacity)
+    cup = {
+        "id": "cup",
+        "link": 1,
+        "title": "便携式榨汁杯 400ml",
+        "category": "小家电",
+        "price": 69,
+        "stock": 50,
+        "attributes": {
+            "capacity": "400ml",
+            "liquid_temperature": "杯内液体不超过40℃，开水会让杯身变形",
+            "battery": "2000mAh",
+        },
+    }
+    shop = build_knowledge(parse_catalog({"room_id": "cups", "products": [cup]}), encoder, 0.5)
+    d = answer_comment("能装开水吗", shop, "cup", SETTINGS)
+    assert d.kind == "answer" and d.source == "liquid_temperature" and "40℃" in (d.reply or ""), d
+    assert answer_comment("能装多少", shop, "cup", SETTINGS).source == "capacity"
+
+
+JADE = {
+    "id": "bangle",
+    "link": 1,
+    "title": "冰种翡翠手镯 圈口56",
+    "title_en": "Icy jadeite bangle, 56 mm",
+    "category": "翡翠",
+    "price": 12800,
+    "stock": 1,
+    "attributes": {
+        "inner_diameter": "56mm（正圈）",
+        "treatment": "天然A货，无酸洗无注胶无染色",
+    },
+    "names": {"inner_diameter": ["圈口", "内径"], "treatment": ["处理方式", "是不是A货"]},
+}
+
+
+@pytest.fixture(scope="module")
+def jade(encoder: TextEncoder) -> RoomKnowledge:
+    return build_knowledge(parse_catalog({"room_id": "jade", "products": [JADE]}), encoder, 0.5)
+
+
+def test_a_name_the_shop_wrote_as_a_question_is_asked_by_what_it_asks(jade: RoomKnowledge) -> None:
+    # a jade shop's trial: "是a货不" was answered "1号链接还有1件现货" (the 货 of stock); the shop had
+    # named the field "是不是A货"
+    for text in ("是a货不", "是A货吗"):
+        d = answer_comment(text, jade, "bangle", SETTINGS)
+        assert d.kind == "answer" and d.source == "treatment" and "天然A货" in (d.reply or ""), (text, d)
+    # the common words still ask their own field
+    assert answer_comment("还有货吗", jade, "bangle", SETTINGS).source == "stock"
+    assert answer_comment("A货多少钱", jade, "bangle", SETTINGS).source == "price"
