@@ -108,9 +108,23 @@ def policy_is_silent(text: str, policies: list[str]) -> bool:
     return not any(n in joined for n in _names_of(place)) and not _COVERS[region].search(joined)
 
 
+# how policies name provinces short: by their one-character names and the groups they ship to alike
+# ("江浙沪次日达", "仅发江浙沪皖", "东三省偏远加运费"; general geography, not any shelf's words). Only the
+# short names that say nothing else in a policy (not 京 of 京东, 新 of 新鲜, 藏 of 冷藏, 云 of 云仓)
+_SHORT_NAMES: dict[str, tuple[str, ...]] = {
+    "上海": ("沪",), "江苏": ("江浙", "苏浙"), "浙江": ("浙",), "安徽": ("皖",), "广东": ("粤", "两广", "珠三角"),
+    "广西": ("两广",), "福建": ("闽",), "湖北": ("鄂",), "湖南": ("湘",), "河南": ("豫",), "山东": ("鲁",),
+    "江西": ("赣",), "重庆": ("渝",), "四川": ("川渝",), "北京": ("京津冀",), "天津": ("京津",), "河北": ("冀",),
+    "贵州": ("黔",), "云南": ("滇",), "海南": ("琼",), "辽宁": ("东三省",), "吉林": ("东三省",),
+    "黑龙江": ("东三省",),
+}  # fmt: skip
+
+
 def _names_of(place: str) -> set[str]:
-    """A place by its name in either language: "ship to Singapore?" of a policy naming 新加坡."""
-    names = {place.lower(), *_COUNTRIES.get(place, ())}
+    """A place by its name in either language ("ship to Singapore?" of a policy naming 新加坡) and a
+    province by its short names ("快递到上海几天" of "江浙沪次日达": a hardware shop's trial, handed
+    over as a policy that did not say)."""
+    names = {place.lower(), *_COUNTRIES.get(place, ()), *_SHORT_NAMES.get(place, ())}
     return names | {zh for zh, en in _COUNTRIES.items() if place.lower() in en}
 
 

@@ -577,6 +577,20 @@ def test_a_country_is_known_by_either_language_and_after_a_verb_of_sending() -> 
     assert not policy_is_silent("日本进口的吗", policy)  # where it comes from, not where it goes
 
 
+def test_a_province_is_known_by_its_short_name_in_a_policy() -> None:
+    # a festival-gift shop's trial: "快递到上海几天" of "江浙沪次日达" was handed over as a policy that
+    # did not say; the reply quotes the part that does
+    from handlers.destinations import policy_is_silent
+
+    policy = "顺丰发货，江浙沪次日达；其他地区3-5天；新疆、西藏暂不发货"
+    for text, place in (("快递到上海几天", "上海"), ("寄到浙江要多久", "浙江"), ("能发江苏吗", "江苏")):
+        assert not policy_is_silent(text, [policy]), text
+        assert sentences_naming(policy, place) == "顺丰发货，江浙沪次日达", text
+    # a province the policy names by no name of its own, nor by a word for all of them
+    assert policy_is_silent("能寄北京吗", ["江浙沪次日达"])
+    assert policy_is_silent("能寄北京吗", ["京东快递发货"])  # 京 of 京东 names no Beijing
+
+
 def test_a_policy_that_speaks_of_abroad_answers_it(demo_room: RoomKnowledge) -> None:
     product = next(p for p in demo_room.catalog.products if "海外" in (p.shipping or ""))
     d = answer_comment("能寄到台湾吗", demo_room, product.id, SETTINGS)
