@@ -985,3 +985,22 @@ def test_where_the_goods_are_sent_from_is_not_answered_by_a_policy_that_does_not
     said = answer_comment("从哪里发货", shop, "tea", SETTINGS)
     assert said.source == "shipping" and said.reason != OTHER_ASPECT, said
     assert answer_comment("发货快吗", shop, "binder", SETTINGS).source == "shipping"
+
+
+def test_a_count_in_the_plural_names_no_product() -> None:
+    # a festival-gift shop's trial: "bought 2 boxes" watching the egg-yolk pastries was logged as an
+    # order of the one title saying "gift boxes" (conversion counted on the wrong product)
+    shelf = parse_catalog(
+        {
+            "room_id": "gifts",
+            "products": [
+                _product("corporate", 1, "定制月饼礼盒", title_en="Custom corporate mooncake gift boxes"),
+                _product("pastry", 2, "流心蛋黄酥礼盒", title_en="Lava egg-yolk pastries, gift box of 12"),
+            ],
+        }
+    )
+    matcher = ShelfMatcher(shelf)
+    for text in ("bought 2 boxes", "just ordered 3 packs", "got 2 sets"):
+        ref = matcher.resolve(text, "pastry")
+        assert ref.product is not None and ref.product.id == "pastry" and ref.how == "on_screen", text
+    assert matcher.resolve("how much are the corporate mooncake boxes?", "pastry").product.id == "corporate"
