@@ -281,7 +281,8 @@ def test_trouble_told_in_a_comment_read_as_chat_reaches_a_person(room: RoomKnowl
     # after-show list only: the streamer never saw it during the show. Likely enough trouble, and its
     # words say trouble with the goods: the complaints lane
     shirt = demo_catalog.products[0]
-    for text in ("衣服起球了", "已拍 物流好慢"):  # the order slow to come was a flagged order before
+    # (the order slow to come was a flagged order before; "壶盖碎了", a teaware shop's trial, chat)
+    for text in ("衣服起球了", "已拍 物流好慢", "壶盖碎了"):
         d = answer_comment(text, room, shirt.id, SETTINGS)
         assert d.kind == "complaint" and d.reply is None, (text, d)
     # asked whether it will, it is a question; a remark with no trouble words stays chat
