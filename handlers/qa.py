@@ -657,14 +657,17 @@ def _decide_learned(
     )
     if (
         shop_named is not None
+        and i != shop_named
         and verbatim is None
         and priced is None
+        and cands[i].source in ("price", "stock")
         and not _asked_by_pattern(cands, shop_named)
     ):
-        # "是A货吗" with `treatment: [处理方式, 是不是A货]`: the shop's own name for a field, said where no
-        # other field is asked by the common words, asks that field (a jade shop's trial: the model,
-        # which never met the name, read the 货 of stock and sent "还有1件现货")
-        i, p = shop_named, max(p if i == shop_named else 0.0, model.gate(cands[shop_named]))
+        # "是A货吗" with `treatment: [处理方式, 是不是A货]`: the model, which never met a shop's names,
+        # chose a live value no word asks (a jade shop's trial: the 货 of stock, "还有1件现货" sent; a
+        # hardware shop's: "how many spray modes" got the price, its English title says "3 spray
+        # modes"); the shop's own name for a field said is what is asked
+        i, p = shop_named, model.gate(cands[shop_named])
     best = cands[i]
     if best.is_field:
         match = naming(best.match or FieldMatch(best.source, p), product, u.text)

@@ -227,3 +227,28 @@ def test_a_name_the_shop_wrote_as_a_question_is_asked_by_what_it_asks(jade: Room
     # the common words still ask their own field
     assert answer_comment("还有货吗", jade, "bangle", SETTINGS).source == "stock"
     assert answer_comment("A货多少钱", jade, "bangle", SETTINGS).source == "price"
+
+
+def test_a_shops_name_outweighs_a_live_value_no_word_asks(jade: RoomKnowledge, encoder: TextEncoder) -> None:
+    # a hardware shop's trial: "how many spray modes" got the price (the English title says "3 spray
+    # modes"); the shop had named the field "spray modes"
+    shower = {
+        "id": "shower",
+        "link": 1,
+        "title": "增压花洒套装",
+        "title_en": "High-pressure handheld shower head set, 3 spray modes",
+        "category": "卫浴",
+        "price": 59,
+        "stock": 80,
+        "attributes": {"spray_modes": ["雨淋", "按摩", "喷射"], "thread": "G1/2通用接口"},
+        "names": {"spray_modes": ["出水模式", "spray modes"], "thread": ["接口", "thread size"]},
+        "en": {"attributes": {"spray_modes": ["Rain", "Massage", "Jet"]}},
+    }
+    shop = build_knowledge(parse_catalog({"room_id": "bath", "products": [shower]}), encoder, 0.5)
+    d = answer_comment("how many spray modes", shop, "shower", SETTINGS)
+    assert d.kind == "answer" and d.source == "spray_modes" and "Massage" in (d.reply or ""), d
+    assert answer_comment("how much is it", shop, "shower", SETTINGS).source == "price"
+    # a name said of another question about the field is not sent on the name alone ("可以改圈口吗"
+    # asks whether the size can be changed)
+    d = answer_comment("可以改圈口吗", jade, "bangle", SETTINGS)
+    assert not (d.kind == "answer" and d.source == "inner_diameter"), d
