@@ -122,7 +122,7 @@ _SHORT_NAMES: dict[str, tuple[str, ...]] = {
 
 def _names_of(place: str) -> set[str]:
     """A place by its name in either language ("ship to Singapore?" of a policy naming 新加坡) and a
-    province by its short names ("快递到上海几天" of "江浙沪次日达": a hardware shop's trial, handed
+    province by its short names ("快递到上海几天" of "江浙沪次日达": a festival-gift shop's trial, handed
     over as a policy that did not say)."""
     names = {place.lower(), *_COUNTRIES.get(place, ()), *_SHORT_NAMES.get(place, ())}
     return names | {zh for zh, en in _COUNTRIES.items() if place.lower() in en}
