@@ -194,8 +194,11 @@ def asks_custom(text: str) -> bool:
 
 # buying one piece of what is sold together ("椅子单买多少钱", "能不能只买一根"): whether the shop
 # splits a set, which a listing of the set does not say
+# (and only one kind of an assortment: "可以只要金枪鱼味的吗" of mixed cans, a pet shop's trial, was
+# answered "有金枪鱼" from the flavours listed)
 _ALONE = _rx(
-    r"单买|单独买|单独卖|单卖|只买一|拆开卖|拆开买|拆着卖|拆卖|能拆开",
+    r"单买|单独买|单独卖|单卖|只买一|拆开卖|拆开买|拆着卖|拆卖|能拆开"
+    r"|只要(?!是)[\u4e00-\u9fff]{1,6}?(的|味|那种|那款|这种|这款)",
     r"\bsold separately\b|\bbuy (just )?one (of|piece)\b|\bsell (them|it) separately\b",
 )
 
@@ -1155,7 +1158,8 @@ _GUIDE_ENTRY = re.compile(
 _WEAR = re.compile(
     r"(\d{1,3}(?:\.\d)?)\s*(cm|厘米|mm|毫米)\s*(?:穿|选|对应|拍)\s*(\d{2}(?:\.5)?)码?", re.ASCII
 )
-_RANGE = re.compile(r"(\d{2,3})\s*[-~～到]\s*(\d{2,3})\s*(cm|厘米|斤|kg|公斤)", re.ASCII)
+# (a pet's or a baby's weight from one digit: "体重3-8斤", "8-20斤")
+_RANGE = re.compile(r"(?<![\d.])(\d{1,3})\s*[-~～到]\s*(\d{1,3})\s*(cm|厘米|斤|kg|公斤)", re.ASCII)
 # a guide's ages ("约5-7岁", "3-4 years")
 _AGE_RANGE = re.compile(r"(\d{1,2})\s*[-~～到]\s*(\d{1,2})\s*(?:周岁|岁|years?\b|yrs?\b|y\b)", re.ASCII)
 

@@ -535,3 +535,54 @@ def test_a_number_in_hao_said_of_goods_sized_in_hao_is_their_size(room: RoomKnow
     assert "17号" in (d.reply or d.guess or ""), d
     # called a link, it is one
     assert answer_comment("素圈戒指 17号链接多少钱", room, "table", SETTINGS).product_id == "cloth"
+
+
+PET_SHELF = {
+    "room_id": "pets",
+    "products": [
+        {
+            "id": "cans",
+            "link": 5,
+            "title": "猫咪主食罐 85g 24罐整箱",
+            "category": "猫粮",
+            "price": 129,
+            "stock": 60,
+            "attributes": {"flavors": ["金枪鱼", "鸡肉", "牛肉", "三文鱼"], "net_weight": "85g×24罐"},
+            "faq": [
+                {"id": "cans-f1", "q": "口味能自己选吗？", "a": "整箱是四种口味混装，每种6罐，不能单选。"}
+            ],
+        },
+        {
+            "id": "harness",
+            "link": 9,
+            "title": "防爆冲狗狗胸背带 牵引绳套装",
+            "category": "狗具",
+            "price": 49,
+            "stock": 80,
+            "attributes": {
+                "sizes": ["S", "M", "L"],
+                "size_guide": "S 胸围30-40cm 体重3-8斤; M 胸围40-50cm 体重8-20斤; L 胸围50-65cm 体重20-45斤",
+            },
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def pets(encoder: TextEncoder) -> RoomKnowledge:
+    return build_knowledge(parse_catalog(PET_SHELF), encoder, SETTINGS.dense_weight)
+
+
+def test_only_one_kind_of_an_assortment_is_not_answered_by_the_list(pets: RoomKnowledge) -> None:
+    # a pet shop's trial: "可以只要金枪鱼味的吗" of mixed cans was answered "有金枪鱼" (a yes)
+    d = answer_comment("可以只要金枪鱼味的吗", pets, "cans", SETTINGS)
+    assert not (d.kind == "answer" and d.source == "flavors"), d
+    d = answer_comment("有金枪鱼味的吗", pets, "cans", SETTINGS)
+    assert d.kind == "answer" and d.source == "flavors" and "金枪鱼" in (d.reply or ""), d
+
+
+def test_a_pets_weight_finds_its_size_in_a_guide_from_one_digit(pets: RoomKnowledge) -> None:
+    # the same trial: "泰迪15斤穿什么码" got the whole guide; its weights from one digit ("3-8斤",
+    # "8-20斤") were not read
+    d = answer_comment("我家泰迪15斤穿什么码", pets, "harness", SETTINGS)
+    assert d.kind == "answer" and d.reply is not None and "M码" in d.reply and "S 胸围" not in d.reply, d
