@@ -579,9 +579,9 @@ def _states_the_model(product: Product | None) -> bool:
     return any(_THE_MODEL.search(t) for t in texts)
 
 
-def _asked_by_pattern(cands: Sequence[Candidate], but: int) -> bool:
-    """Whether a field other than candidate `but` is asked outright by the common words (its pattern
-    strength 0.8 or more)."""
+def _asked_outright(cands: Sequence[Candidate], but: int) -> bool:
+    """Whether a field other than candidate `but` is asked outright: found by `detect_fields` (by the
+    lexicon's words, a value named or a name of the shop's) at strength 0.8 or more."""
     return any(c.match is not None and c.match.strength >= 0.8 for j, c in enumerate(cands) if j != but)
 
 
@@ -652,19 +652,18 @@ def _decide_learned(
         # "1米8的多少钱" of a bed priced by size: that size's price, a live value asked outright
         # (the size list, naming the size too, read likelier to the model, which never met `prices`)
         i, p = priced, max(p if i == priced else 0.0, model.gate(cands[priced]))
-    shop_named = next(
-        (j for j, c in enumerate(cands) if c.is_field and says_field_name(u.text, product, c.source)), None
+    live_choice = cands[i].source in ("price", "stock") and verbatim is None and priced is None
+    shop_named = (
+        next(
+            (j for j, c in enumerate(cands) if c.is_field and says_field_name(u.text, product, c.source)),
+            None,
+        )
+        if live_choice
+        else None
     )
-    if (
-        shop_named is not None
-        and i != shop_named
-        and verbatim is None
-        and priced is None
-        and cands[i].source in ("price", "stock")
-        and not _asked_by_pattern(cands, shop_named)
-    ):
+    if shop_named is not None and shop_named != i and not _asked_outright(cands, shop_named):
         # "是A货吗" with `treatment: [处理方式, 是不是A货]`: the model, which never met a shop's names,
-        # chose a live value no word asks (a jade shop's trial: the 货 of stock, "还有1件现货" sent; a
+        # chose a live value nothing asks (a jade shop's trial: the 货 of stock, "还有1件现货" sent; a
         # hardware shop's: "how many spray modes" got the price, its English title says "3 spray
         # modes"); the shop's own name for a field said is what is asked
         i, p = shop_named, model.gate(cands[shop_named])
