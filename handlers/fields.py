@@ -9,7 +9,7 @@ from functools import lru_cache
 from domain.catalog import Catalog, Product
 from domain.messages import Lang
 from handlers.destinations import asked_by_name, sentences_naming
-from handlers.field_entries import UNIT_ZH, field_label
+from handlers.field_entries import FIELD_WORDS, UNIT_ZH, field_label, lexicon_key
 from handlers.normalize import CN_NUM, cn_to_int
 from recommender.text import blanked, char_bigrams, has_han, tokens
 
@@ -684,6 +684,23 @@ def other_version(text: str, entry: str, product: Product, key: str | None = Non
     return False
 
 
+# a model number ("6075", "hp682", "m1136"): three digits or more, not an amount ("500ml", "600度") nor
+# a link or a size ("3号", "175码")
+_MODEL_NO = re.compile(
+    r"(?<![\d.a-z])[a-z]{0,4}-?(\d{3,6})[a-z]{0,3}(?![\d.])(?!\s*(?:[a-z]|[度号码元块岁斤克升米寸瓦件个天年月分秒平]))",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def other_model(text: str, question: str) -> bool:
+    """The comment names a model number and the entry's question names others, not it: "6075可以用吗"
+    against the FAQ "2132能用吗" (a printer shop's trial: its "不能哦" was sent), whatever models the
+    answer goes on to list."""
+    asked = {m.group(1) for m in _MODEL_NO.finditer(text.lower())}
+    named = {m.group(1) for m in _MODEL_NO.finditer(question.lower())}
+    return bool(asked and named and not asked & named)
+
+
 # amounts a listing gives a product by, each unit with its kind and its size in that kind's base
 # unit (mm, g, ml, ...): "宽3mm", "1.0克拉", "容量500ml", "15.6寸"
 _UNITS = {
@@ -892,6 +909,21 @@ def says_field_name(text: str, product: Product, key: str) -> bool:
         if name.lower() in text or (len(asked) >= 2 and asked in text):
             return True
     return False
+
+
+# a comment that is a field's name and nothing else ("保质期", "价格?", "size"): live-room viewers ask so;
+# not the returns, a bare "退货" being as often a demand as a question, nor the stock ("卖完", a remark)
+_NOT_ALONE = frozenset({"returns", "stock"})
+
+
+def only_field_name(text: str, product: Product, key: str) -> bool:
+    """The comment (normalised) is one of the field's names alone: the shop's (`names:`), the
+    lexicon's, or its key's words."""
+    bare = re.sub(r"[\W_]+", "", text)
+    if not bare or key in _NOT_ALONE:
+        return False
+    names = (*product.names.get(key, ()), *FIELD_WORDS.get(lexicon_key(key), ()), key.replace("_", ""))
+    return any(re.sub(r"[\W_]+", "", name.lower()) == bare for name in names)
 
 
 def detect_fields(text: str, product: Product | None, *, versions: bool = True) -> list[FieldMatch]:

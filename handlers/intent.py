@@ -83,6 +83,12 @@ _PURCHASE = re.compile(
     re.ASCII,
 )
 
+# which of two is better ("70克还是80克好", "70g还是80g比较好啊", "哪个好"): a question, and one of judgement
+_WHICH_BETTER = (
+    r"还是(?![不挺很蛮])[^还]{1,10}?(好|更好|比较好|好些|好点|好一点|合适|划算)[吗呢啊呀哇]*\s*$"
+    r"|哪(个|种|款|一个|一款|一种)(好|更好|比较好|好些|好点)"
+)
+
 # A question particle, a question word, or an explicit asking verb.
 _QUESTION = re.compile(
     "|".join(
@@ -112,6 +118,7 @@ _QUESTION = re.compile(
             # "0.5还是0.38的", "1.5米还是1.8米": which of two measures
             r"(?<![\d.])\d+\.\d+\s*[a-z\u4e00-\u9fff]{0,2}\s*还是\s*\d+(\.\d+)?",
             r"色还是.{1,3}色",
+            _WHICH_BETTER,
             # "软还是硬", "大还是小": which of two qualities, one character each
             r"[\u4e00-\u9fff]还是[\u4e00-\u9fff][啊呀呢吧的]*(?=[\s,.!?~]|$)",
             r"(多少|好多钱|几|啥|什么|哪|怎么|如何|咋|为什么|为啥|多久|多长|多大|多重|多宽|多高|多厚|多远)",
@@ -167,13 +174,14 @@ def is_complaint(text: str) -> bool:
 
 
 # trouble words heard only in a comment the kind model already flags as maybe trouble (`told_trouble`
-# in qa.decide), not rules of the kind model: "碎了" is as often asked ahead ("万一路上碎了怎么办", nine
-# labelled questions), and a rule of the model changes its fitted features
-_BROKEN = re.compile(r"碎了")
+# in qa.decide), not complaint rules of the kind model: "碎了" is as often asked ahead ("万一路上碎了怎么办",
+# nine labelled questions), as is a pet or a child being sick ("吃了会不会拉稀")
+_BROKEN = re.compile(r"碎了|吐了|拉稀|拉肚子|腹泻")
 
 
 def tells_trouble(text: str) -> bool:
-    """Whether a comment's words say trouble with the goods: a complaint's words, or broken ("壶盖碎了")."""
+    """Whether a comment's words say trouble with the goods: a complaint's words, broken ("壶盖碎了"), or
+    sick after eating them ("猫吃了吐了")."""
     return is_complaint(text) or bool(_BROKEN.search(text))
 
 
@@ -288,9 +296,10 @@ def asks_in_dialect(text: str) -> bool:
 
 
 # Trouble with goods received, said without the usual complaint words ("打开就是碎的", "长毛了",
-# "少了一个"): a feature of the kind model.
+# "少了一个", "狗吃了吐了"): a feature of the kind model.
 _TROUBLE = re.compile(
-    r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼)"
+    r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼"
+    r"|吐了|呕|拉稀|拉肚子|腹泻)"
     r"|\b(wrong|missing|broken|leak|late|never|still)\b",
     re.ASCII,
 )
@@ -320,10 +329,12 @@ def asks_model_fit(text: str) -> bool:
 
 # Asking the streamer's judgement: what to pick, what is nicest, what they use themselves ("主播推荐一下",
 # "哪个味道最好喝", "什么颜色好看", "which one do you recommend?"). A field lists the options; which of
-# them is best is the streamer's to say (an FAQ entry the shop wrote for it may still answer)
+# them is best is the streamer's to say (an FAQ entry the shop wrote for it may still answer); so is
+# which of two is better ("70克还是80克好", "哪个好")
 _OPINION = re.compile(
     r"推荐|(你|主播)(觉得|自己|平时|用的|喝的|吃的|穿的)"
     r"|(哪|什么|啥).{0,6}(最|更|比较)?(好看|好吃|好喝|好闻|显白|显瘦|百搭|划算|实惠|值得|好用|耐用)"
+    rf"|{_WHICH_BETTER}"
     r"|\b(recommend|your (favou?rite|pick))\b|\bwhich\b[^?]{0,20}\b(best|better|nicest|prettiest)\b"
     r"|\bwhat do you (think|recommend|use)\b",
     re.ASCII,

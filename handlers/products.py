@@ -388,7 +388,9 @@ class ShelfMatcher:
                     if w not in _EN_NOT_NAMES:
                         kw.setdefault(w, 1.5)
             for t in p.tags:
-                if t not in _GENERIC and not t.endswith(_FOR_USE):
+                # a tag of one Chinese character is a quality ("辣" of spicy tofu), not a name: "辣吗"
+                # watching the sausage was read as about the tofu (a specialty food shop's trial)
+                if t not in _GENERIC and not t.endswith(_FOR_USE) and not (len(t) == 1 and HAN.match(t)):
                     kw.setdefault(t.lower(), 1.2)
             for word in list(kw):
                 for syn in _SYNONYMS.get(word, ()):

@@ -51,7 +51,9 @@ from handlers.fields import (
     field_value,
     named_parts,
     naming,
+    only_field_name,
     other_group,
+    other_model,
     other_version,
     price_version,
     prices_agree,
@@ -92,6 +94,7 @@ DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
 VERSION_ASKED = "asks for a version, which the stock count does not say"
 WHEN_ASKED = "asks when, which the stock count does not say"
 OTHER_VERSION = "the entry speaks of another version than the one asked"
+OTHER_MODEL = "the entry is about another model number than the one asked"
 OPINION = "asks the streamer's judgement, which the listing does not give"
 UNIT_PRICE = (
     "asks the price of one gram, jin or metre, or of one piece of a pack, which the price does not say"
@@ -112,6 +115,7 @@ SAYS_LESS = frozenset(
         VERSION_ASKED,
         WHEN_ASKED,
         OTHER_VERSION,
+        OTHER_MODEL,
         OPINION,
         UNIT_PRICE,
         CUSTOM,
@@ -444,13 +448,19 @@ def decide(
     # (a field word said without asking anything, "3号链接 价格", counts only for the live price and
     # stock: "这顶头盔颜色好帅" names the colours and asks nothing); of the product on screen, when
     # worded as a question or by a word that asks a price ("这个多钱": read as chat, lost)
-    named_field = any(
-        f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields
-    ) and (
-        ref.how in ("link", "name", "earlier")
-        or (ref.product is not None and (is_question(t) or asks_price(t)))
-        # "1.5的价格": a version of the product in view named, as a link would name the product
-        or (ref.product is not None and price_version(ref.product, t) is not None)
+    named_field = (
+        any(f.strength >= 0.8 and (is_question(t) or f.key in ("price", "stock")) for f in u.fields)
+        and (
+            ref.how in ("link", "name", "earlier")
+            or (ref.product is not None and (is_question(t) or asks_price(t)))
+            # "1.5的价格": a version of the product in view named, as a link would name the product
+            or (ref.product is not None and price_version(ref.product, t) is not None)
+        )
+    ) or (
+        # "保质期" alone of the product in view: a question, though it asks with no word (a specialty
+        # food shop's trial: chat at 0.95, lost)
+        ref.product is not None
+        and any(f.strength >= 0.8 and only_field_name(t, ref.product, f.key) for f in u.fields)
     )
     # "4号链接价格" reads like "4号链接" said to order, but no order pattern is in it
     if kind == "purchase" and not (named_field and not is_purchase(t)):
@@ -718,6 +728,9 @@ def _decide_learned(
         # "34的多重" against the weight the listing gives for the 32cm pan, "有没有宽5mm的款" against a
         # 3mm band: another version's value
         return _as_guess(answer, OTHER_VERSION)
+    if not best.is_field and other_model(unlinked, best.hit.doc.text):
+        # "6075可以用吗" against the FAQ "2132能用吗": its "不能哦" answers another printer
+        return _as_guess(answer, OTHER_MODEL)
     if best.source == "size_guide" and beyond_guide(
         str(field_value(product, "size_guide")), body_measures(u.text)
     ):
