@@ -281,12 +281,14 @@ def test_trouble_told_in_a_comment_read_as_chat_reaches_a_person(room: RoomKnowl
     # after-show list only: the streamer never saw it during the show. Likely enough trouble, and its
     # words say trouble with the goods: the complaints lane
     shirt = demo_catalog.products[0]
-    # (the order slow to come was a flagged order before; "壶盖碎了", a teaware shop's trial, chat)
-    for text in ("衣服起球了", "已拍 物流好慢", "壶盖碎了"):
+    # (the order slow to come was a flagged order before; "壶盖碎了", a teaware shop's trial, chat; a
+    # pet sick after eating the food, a pet shop's trial, chat)
+    for text in ("衣服起球了", "已拍 物流好慢", "壶盖碎了", "上次买的猫粮 猫吃了吐了"):
         d = answer_comment(text, room, shirt.id, SETTINGS)
         assert d.kind == "complaint" and d.reply is None, (text, d)
     # asked whether it will, it is a question; a remark with no trouble words stays chat
     assert answer_comment("会起球吗", room, shirt.id, SETTINGS).kind != "complaint"
+    assert answer_comment("狗狗吃了会不会拉稀", room, shirt.id, SETTINGS).kind != "complaint"
     assert answer_comment("哈哈哈 主播好可爱", room, shirt.id, SETTINGS).kind == "chat"
 
 
