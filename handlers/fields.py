@@ -684,20 +684,35 @@ def other_version(text: str, entry: str, product: Product, key: str | None = Non
     return False
 
 
-# a model number ("6075", "hp682", "m1136"): three digits or more, not an amount ("500ml", "600度") nor
-# a link or a size ("3号", "175码")
-_MODEL_NO = re.compile(
-    r"(?<![\d.a-z])[a-z]{0,4}-?(\d{3,6})[a-z]{0,3}(?![\d.])(?!\s*(?:[a-z]|[度号码元块岁斤克升米寸瓦件个天年月分秒平]))",
-    re.IGNORECASE | re.ASCII,
-)
+# a model number ("6075", "hp682", "m1136", "the 6075 works?"): three digits or more, not an amount
+# ("500ml", "600度", "110 v"), a count ("100片") nor a link or a size ("3号", "175码")
+_MODEL_NO = re.compile(r"(?<![\d.a-z])[a-z]{0,4}-?(\d{3,6})([a-z]{0,3})(?![\d.])", re.IGNORECASE | re.ASCII)
+# a unit in Latin letters, after a number or as its last letters
+_UNIT_WORD = re.compile(r"(mah|ml|mm|cm|kg|gb|tb|hz|g|w|v|l|m|k|p)(?![a-z])", re.ASCII)
+_CN_UNIT = "度号码元块岁斤克升米寸瓦件个天年月分秒平片粒颗张包支瓶盒袋条只双套箱根本页杯人次"
+
+
+def _model_numbers(text: str) -> set[str]:
+    """The digits of each model number the text names."""
+    out = set()
+    text = text.lower()
+    for m in _MODEL_NO.finditer(text):
+        suffix, after = m.group(2), text[m.end() : m.end() + 6].lstrip()
+        if suffix and _UNIT_WORD.fullmatch(suffix):
+            continue  # "500ml", "110v", "1080p"
+        if after[:1] and after[:1] in _CN_UNIT:
+            continue  # "600度", "175 码"
+        if not suffix and _UNIT_WORD.match(after):
+            continue  # "500 ml"
+        out.add(m.group(1))
+    return out
 
 
 def other_model(text: str, question: str) -> bool:
     """The comment names a model number and the entry's question names others, not it: "6075可以用吗"
     against the FAQ "2132能用吗" (a printer shop's trial: its "不能哦" was sent), whatever models the
     answer goes on to list."""
-    asked = {m.group(1) for m in _MODEL_NO.finditer(text.lower())}
-    named = {m.group(1) for m in _MODEL_NO.finditer(question.lower())}
+    asked, named = _model_numbers(text), _model_numbers(question)
     return bool(asked and named and not asked & named)
 
 
@@ -1936,6 +1951,10 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
     "pregnancy": re.compile(r"(孕妇|怀孕|孕期|哺乳期|备孕)|\b(pregnan\w*|breastfeeding)\b", re.ASCII),
     "diabetes": re.compile(r"(糖尿病|血糖|控糖)|\bdiabet\w*", re.ASCII),
     "elderly": re.compile(r"(老人|老年人|长辈)|\b(elderly|seniors?)\b", re.ASCII),
+    # how the goods travel with their owner: what flying allows is no answer for the train ("能带上高铁吗"
+    # against "压力罐不能带上飞机": a party shop's trial, sent at 0.98)
+    "flight": re.compile(r"(飞机|灰机|登机|机舱|航班|托运)|\b(plane|flight|airline|carry[- ]on)\b", re.ASCII),
+    "rail": re.compile(r"(高铁|火车|动车)|\b(on|by) (the |a )?trains?\b", re.ASCII),
 }
 # Parts of a product a question can be about: a measure asked of one part is not answered by an
 # entry about another.

@@ -79,6 +79,9 @@ ALIAS_WEIGHT = 3.0  # an alias names its product more surely than a title's or a
 _ASKED_TO_BE = re.compile(
     r"是(?:不是)?\s*([^\s是吗嘛么呢不的?？,，]{1,8}?)\s*的?\s*(?:吗|嘛|么|呢|不|[?？]|$)"
 )
+# how much of a measure a comment asks ("多大直径", "多长时间"): a title's or a tag's word there is the
+# measure asked ("大直径" of the large-diameter lenses, another product on screen), not a name
+_MEASURE_ASKED = re.compile(r"多((?:大|长|高|重|宽|厚|粗|深|远)[^\s吗嘛么呢啊呀的?？,，]{1,6})")
 # what the goods are to be used with ("能泡绿茶吗" of a teapot, "电吉他能用吗" of a tuner, "能放a60吗" of
 # a camera bag): another product's name said there is what the one on screen serves, not the one asked
 _USED_WITH = re.compile(
@@ -564,7 +567,7 @@ class ShelfMatcher:
         named = [
             p for pid, s in self._name_scores(text).items() if s >= 1.0 and (p := self.catalog.product(pid))
         ]
-        said = {p.id: self._names_said(text, p) for p in named}
+        said = {p.id: self.names_said(text, p) for p in named}
         named = [
             p for p in named if not _inside_others(said[p.id], [said[q.id] for q in named if q is not p])
         ]
@@ -576,7 +579,7 @@ class ShelfMatcher:
         heads = {m.group(1) + "子" for m in _HEAD_ALONE.finditer(text)}
         text = SENT_TO.sub(" ", _MEASURED.sub(" ", text))
         heard = sounds(text)
-        asked = [m.group(1).lower() for m in _ASKED_TO_BE.finditer(text)]
+        asked = [m.group(1).lower() for rx in (_ASKED_TO_BE, _MEASURE_ASKED) for m in rx.finditer(text)]
         said: set[str] = set()
         heard_as: list[tuple[str, str, float]] = []  # (product, name word, weight) heard, not typed
         firsts = {"", *text, *(h[0] for h in heads)}
@@ -657,7 +660,7 @@ class ShelfMatcher:
         screen uses too: the viewer asks about that part or aspect of the product in view ("充电一次
         能用几天" of a fitness band whose listing speaks of charging), not for the product whose title
         has the word (a blender cup tagged 充电). An alias is a name."""
-        said = self._names_said(text, named)
+        said = self.names_said(text, named)
         if not said or any(mentions(a.lower(), text) for a in named.aliases):
             return False
         return all(mentions(w, self.listing[screen.id]) for w in said)
@@ -671,7 +674,7 @@ class ShelfMatcher:
         water resistance asked of the dive watch)."""
         if named.id == screen.id:
             return False
-        ours, theirs = self._names_said(text, screen), self._names_said(text, named)
+        ours, theirs = self.names_said(text, screen), self.names_said(text, named)
         if ours and all(any(w in t and w != t for t in theirs) for w in ours):
             return True
         asked = _asked_names(text, screen) if ours else frozenset()
@@ -692,7 +695,7 @@ class ShelfMatcher:
         the comment says and shares a content character with the comment besides ("钢笔写会不会洇"
         watching a notebook whose FAQ asks "钢笔写会洇吗？": the notebook's question, asked with the word
         that names the pen; a stationery shop's trial)."""
-        said = self._names_said(text, named)
+        said = self.names_said(text, named)
         if not said:
             return False
         rest = set(han_chars(blanked(text, said)))
@@ -705,7 +708,7 @@ class ShelfMatcher:
         """Whether every name of another product the comment says is what the goods are to be used
         with (`_USED_WITH`): "电吉他能用吗" watching the tuner asks about the tuner. Before the verb,
         the name alone: "18-135全幅能用吗" and "学饮杯几个月能用" ask whether the product named can be."""
-        said = self._names_said(text, named)
+        said = self.names_said(text, named)
         if not said:
             return False
         # a span after the verb counts as it is; one before it when the product's names are all it says
@@ -722,7 +725,7 @@ class ShelfMatcher:
         reel (its FAQ: 带线吗) asks about the reel. Not an alias the asking verb begins ("有带鱼吗": the
         hairtail, named), nor a thing the listing on screen never names ("送姜醋吗" watching the crabs:
         the dipping sauce's own FAQ says what comes with them)."""
-        said = self._names_said(text, named)
+        said = self.names_said(text, named)
         spans = [m.groups() for m in _COMES_WITH.finditer(text) if m.group(2) in self.listing[screen.id]]
         kw = self.keywords.get(named.id, {})
         return (
@@ -763,10 +766,10 @@ class ShelfMatcher:
         """Whether every name of another product the comment says is a thing's everyday noun ("桌子",
         "椅子") whose head the title on screen has too: "桌子能升多高" watching the 学习桌 asks about
         it, not about the dining table aliased 桌子."""
-        said = self._names_said(text, named)
+        said = self.names_said(text, named)
         return bool(said) and all(_HEAD_NOUN.fullmatch(w) and w[0] in screen.title for w in said)
 
-    def _names_said(self, text: str, product: Product) -> list[str]:
+    def names_said(self, text: str, product: Product) -> list[str]:
         """The product's name words the comment says."""
         return [w for w in self.keywords.get(product.id, {}) if mentions(w, text)]
 

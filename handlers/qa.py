@@ -80,7 +80,7 @@ from handlers.normalize import detect_lang, normalize, words_only
 from handlers.products import ProductRef, without_links
 from handlers.which_link import link_decision
 from recommender.retrieval import Hit
-from recommender.text import HAN, han_chars, tokens
+from recommender.text import HAN, blanked, han_chars, tokens
 
 # added to the FAQ match of an entry whose question asks the very aspect the comment asks
 ASPECT_BONUS = 0.05
@@ -457,10 +457,13 @@ def decide(
             or (ref.product is not None and price_version(ref.product, t) is not None)
         )
     ) or (
-        # "保质期" alone of the product in view: a question, though it asks with no word (a specialty
-        # food shop's trial: chat at 0.95, lost)
+        # "保质期" alone of the product in view, "半年抛直径" of the one named: a question, though it asks
+        # with no word (a specialty food shop's trial: chat at 0.95, lost)
         ref.product is not None
-        and any(f.strength >= 0.8 and only_field_name(t, ref.product, f.key) for f in u.fields)
+        and any(
+            f.strength >= 0.8 and only_field_name(_without_names(t, ref.product, room), ref.product, f.key)
+            for f in u.fields
+        )
     )
     # "4号链接价格" reads like "4号链接" said to order, but no order pattern is in it
     if kind == "purchase" and not (named_field and not is_purchase(t)):
@@ -571,6 +574,12 @@ def decide(
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
         return _said_where(rule, t, product)
     return _said_where(_decide_learned(u, room, product, rule, model, probs), t, product)
+
+
+def _without_names(text: str, product: Product, room: RoomKnowledge) -> str:
+    """The comment without its link phrases and the names it calls the product by."""
+    text = without_links(text)
+    return blanked(text, room.matcher.names_said(text, product))
 
 
 # the model wearing the goods, as a listing speaks of them ("模特身高165cm 穿S码", "model is 175cm,
@@ -775,8 +784,14 @@ def _decide_learned(
     if best.source == "shipping" and asks_ship_from(u.text, field_value_text(product, "shipping")):
         # "你们是哪里发货的" against "付款后48小时内发货，全国包邮": when and at what cost, not from where
         return _as_guess(answer, OTHER_ASPECT)
-    if best.is_field and asks_custom(u.text):
-        # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes
+    if (
+        best.is_field
+        and asks_custom(u.text)
+        and not asks_custom(f"{product.names_text()} {product.category}")
+    ):
+        # "衣柜能定制尺寸吗" against the wardrobe's dimensions: what it is, not what the shop makes; goods
+        # made to order by name ("定制印字气球") have fields about the making ("定制的多久能发货" got the
+        # reason while its `lead_time` answered: a party shop's trial)
         return _as_guess(answer, CUSTOM)
     if (
         best.is_field
