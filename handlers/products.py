@@ -85,7 +85,7 @@ _MEASURE_ASKED = re.compile(r"多((?:大|长|高|重|宽|厚|粗|深|远)[^\s吗
 # what the goods are to be used with ("能泡绿茶吗" of a teapot, "电吉他能用吗" of a tuner, "能放a60吗" of
 # a camera bag): another product's name said there is what the one on screen serves, not the one asked
 _USED_WITH = re.compile(
-    r"(?:能|可以|可)(?:泡|用|装|放|配|搭配|适配|兼容|连接?|配对)\s*([^\s吗嘛么呢不?？,，]{2,12}?)\s*(?:吗|嘛|么|呢|不|[?？]|$)"
+    r"(?:能|可以|可)(?:泡|用|装|放|配|搭配|适配|兼容|连接?|配对|充)\s*([^\s吗嘛么呢不?？,，]{2,12}?)\s*(?:吗|嘛|么|呢|不|[?？]|$)"
     # the name before the verb only when nothing follows it but the question: "a60放得下吗" is what the
     # bag holds, "护照包能放几本护照" and "行李箱能用几年" ask of the product named
     r"|([^\s?？,，]{2,12}?)\s*(?:能用|可以用|能不能用|可不可以用|适用|能装|装得下|放得下|能放|能连接?|可以连接?)"

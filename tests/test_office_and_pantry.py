@@ -102,6 +102,16 @@ SHELF = {
             "faq": [{"id": "tank-f1", "q": "能带上飞机吗", "a": "压力罐不能带上飞机，只能陆运发货"}],
         },
         {
+            "id": "pump",
+            "link": 10,
+            "title": "电动气球打气泵",
+            "aliases": ["打气泵"],
+            "category": "派对用品",
+            "price": 59,
+            "stock": 60,
+            "attributes": {"usage": "只能打空气，不能充氦气"},
+        },
+        {
             "id": "mug",
             "link": 8,
             "title": "定制印字马克杯",
@@ -193,3 +203,9 @@ def test_goods_made_to_order_by_name_are_asked_about_their_making(room: RoomKnow
     # of goods that are not made to order, a custom request still goes to the streamer so
     d = answer_comment("能定制直径吗", room, "monthly", SETTINGS)
     assert d.kind != "answer", d
+
+
+def test_what_the_goods_fill_is_no_product_asked(room: RoomKnowledge) -> None:
+    # "能充氦气吗" watching the electric pump went to the streamer with the helium tank's entry as the
+    # guess: the helium is what the pump would fill, as "能泡绿茶吗" of a teapot
+    assert room.matcher.resolve("能充氦气吗", "pump").product.id == "pump"
