@@ -10,7 +10,7 @@ from domain.catalog import Catalog, Product
 from domain.messages import Lang
 from handlers.destinations import asked_by_name, sentences_naming
 from handlers.field_entries import FIELD_WORDS, UNIT_ZH, field_label, lexicon_key
-from handlers.normalize import CN_NUM, cn_to_int
+from handlers.normalize import CN_NUM, cn_to_int, words_only
 from recommender.text import blanked, char_bigrams, has_han, tokens
 
 
@@ -934,11 +934,11 @@ _NOT_ALONE = frozenset({"returns", "stock"})
 def only_field_name(text: str, product: Product, key: str) -> bool:
     """The comment (normalised) is one of the field's names alone: the shop's (`names:`), the
     lexicon's, or its key's words."""
-    bare = re.sub(r"[\W_]+", "", text)
+    bare = words_only(text)
     if not bare or key in _NOT_ALONE:
         return False
-    names = (*product.names.get(key, ()), *FIELD_WORDS.get(lexicon_key(key), ()), key.replace("_", ""))
-    return any(re.sub(r"[\W_]+", "", name.lower()) == bare for name in names)
+    names = (*product.names.get(key, ()), *FIELD_WORDS.get(lexicon_key(key), ()), key)
+    return any(words_only(name) == bare for name in names)
 
 
 def detect_fields(text: str, product: Product | None, *, versions: bool = True) -> list[FieldMatch]:

@@ -164,6 +164,9 @@ def asks_for_goods(text: str) -> bool:
 
 # goods bought from another shop ("之前买别家的断了"): their trouble is no complaint to this one, but the
 # reason a question about these goods is asked
+# sick after eating the goods ("猫吃了吐了"): trouble a complaint's words do not say
+_SICK = "吐了|拉稀|拉肚子|腹泻"
+
 _ELSEWHERE = re.compile(
     r"别家|别人家|其他家|别的店|别的家|外面买|\b(another|other) (shop|store|seller)\b", re.ASCII
 )
@@ -176,7 +179,7 @@ def is_complaint(text: str) -> bool:
 # trouble words heard only in a comment the kind model already flags as maybe trouble (`told_trouble`
 # in qa.decide), not complaint rules of the kind model: "碎了" is as often asked ahead ("万一路上碎了怎么办",
 # nine labelled questions), as is a pet or a child being sick ("吃了会不会拉稀")
-_BROKEN = re.compile(r"碎了|吐了|拉稀|拉肚子|腹泻")
+_BROKEN = re.compile(rf"碎了|{_SICK}")
 
 
 def tells_trouble(text: str) -> bool:
@@ -299,7 +302,7 @@ def asks_in_dialect(text: str) -> bool:
 # "少了一个", "狗吃了吐了"): a feature of the kind model.
 _TROUBLE = re.compile(
     r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼"
-    r"|吐了|呕|拉稀|拉肚子|腹泻)"
+    rf"|呕|{_SICK})"
     r"|\b(wrong|missing|broken|leak|late|never|still)\b",
     re.ASCII,
 )
