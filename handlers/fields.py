@@ -1759,8 +1759,9 @@ def label_zh(key: str, product: Product) -> str:
 
 # a name worded as a question ("里面有什么", "有哪些"): said in a reply as the field's name it reads
 # "10号链接里面有什么：…"
+# (an A-not-A pair asks too: "能不能飘", "可不可以", "有没有": a party shop's trial, not noted)
 _ASKING_NAME = re.compile(
-    r"什么|啥|多少|多[大长重高宽厚深久远粗]|哪|几|吗|呢|怎么|是不是|有没有|[?？]", re.ASCII
+    r"什么|啥|多少|多[大长重高宽厚深久远粗]|哪|几|吗|呢|怎么|(.)[不没]\1|[?？]", re.ASCII
 )
 # a name that is only a question word ("多大", "几只"): it is said in questions about anything
 _ASKING_WORD = re.compile(r"(多[大长重高宽厚深久远粗]|几|多少|什么|啥|哪个?|怎么样?)[个只条件片根块张]?")

@@ -205,7 +205,13 @@ def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None
     first["attributes"]["contents"] = ["衬衫", "防尘袋"]
     # and one worded as a question by a measure word ("圈口多大", a jade shop's trial: not noted)
     first["attributes"]["inner_diameter"] = "56mm"
-    first["names"] = {"contents": ["里面有什么", "包装内容"], "inner_diameter": ["圈口多大", "圈口"]}
+    # and one worded as an A-not-A question ("能不能飘", a party shop's trial: not noted)
+    first["attributes"]["floats"] = "充氦气可飘12小时"
+    first["names"] = {
+        "contents": ["里面有什么", "包装内容"],
+        "inner_diameter": ["圈口多大", "圈口"],
+        "floats": ["能不能飘", "飘浮时间"],
+    }
     path = tmp_path / "shelf.yaml"
     path.write_text(yaml.safe_dump(shelf, allow_unicode=True), encoding="utf-8")
     result = cohost("check-catalog", str(path))
@@ -213,8 +219,9 @@ def test_check_catalog_notes_a_field_replies_cannot_name(tmp_path: Path) -> None
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{path}: ok, room demo-room")
     notes = [line.strip() for line in lines[1:] if not re.search(r" en: |`en:`| aliases: ", line)]
-    assert len(notes) == 3 and all(n.startswith("note: ") for n in notes), notes
+    assert len(notes) == 4 and all(n.startswith("note: ") for n in notes), notes
     assert any("names.contents" in n and "里面有什么" in n for n in notes)
+    assert any("names.floats" in n and "能不能飘" in n for n in notes)
     assert any("names.inner_diameter" in n and "圈口多大" in n for n in notes)
     assert any("attributes.harvest_season (d01)" in n and "names: {harvest_season:" in n for n in notes)
 
