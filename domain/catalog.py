@@ -361,6 +361,39 @@ class Catalog(BaseModel):
     currency: str = "CNY"
     products: tuple[Product, ...] = Field(min_length=1, max_length=2000)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _shelf_names(cls, data: Any) -> Any:
+        """`names:` beside `products` names an attribute on every product that has it and no
+        `names:` of its own for it (a shop writing `heel_height` on twenty pairs of shoes names it
+        once); it is given to those products, so the shelf keeps no copy of its own."""
+        if not isinstance(data, dict) or "names" not in data:
+            return data
+        names, products = data["names"], data.get("products")
+        if not isinstance(names, dict):
+            raise ValueError("names: an attribute's key and its names (heel_height: [跟高, heel height])")
+        if not isinstance(products, list):
+            return {k: v for k, v in data.items() if k != "names"}  # the missing products are the error
+        given = []
+        for product in products:
+            attributes = product.get("attributes") if isinstance(product, dict) else None
+            if not isinstance(attributes, dict):
+                given.append(product)
+                continue
+            own = product.get("names") if isinstance(product.get("names"), dict) else {}
+            shared = {str(k): v for k, v in names.items() if str(k) in attributes and str(k) not in own}
+            given.append({**product, "names": {**shared, **own}} if shared else product)
+        keys = {
+            str(k)
+            for p in products
+            if isinstance(p, dict) and isinstance(p.get("attributes"), dict)
+            for k in p["attributes"]
+        }
+        for key in names:
+            if str(key) not in keys:
+                raise ValueError(f"names.{key}: no product has an attribute {str(key)!r}")
+        return {**{k: v for k, v in data.items() if k != "names"}, "products": given}
+
     @field_validator("room_id")
     @classmethod
     def _url_safe(cls, value: str) -> str:

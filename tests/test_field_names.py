@@ -83,6 +83,36 @@ def test_a_word_around_a_name_asks_no_field(demo_catalog: Catalog) -> None:
     assert asked == {"老师好": [], "这个课多少钱": ["price"], "讲师是谁": ["teacher"]}
 
 
+def test_names_beside_the_products_name_the_attribute_on_every_product_that_has_it(
+    demo_catalog: Catalog,
+) -> None:
+    # three shops' trials asked for it: a key the whole shelf shares was named product by product
+    data = demo_catalog.model_dump(mode="json")
+    for product in data["products"]:
+        product.pop("names", None)
+    data["names"] = {"material": ["面料", "fabric"], "heel_height": "跟高"}
+    shelf = parse_catalog(data, "shelf.yaml")
+    having = [p for p in shelf.products if "material" in p.attributes]
+    assert len(having) >= 2 and all(p.names["material"] == ("面料", "fabric") for p in having)
+    assert all("material" not in p.names for p in shelf.products if "material" not in p.attributes)
+    assert "names" not in shelf.model_dump()  # given to the products, not kept twice
+    shoes = next(p for p in shelf.products if "heel_height" in p.attributes)
+    assert field_label("heel_height", "zh", shoes) == "跟高"  # what the console and replies say
+    # a product's own names for the key win over the shelf's
+    first = next(p for p in data["products"] if "material" in p["attributes"])
+    first["names"] = {"material": ["材质"]}
+    own = parse_catalog(data, "shelf.yaml")
+    assert own.product(first["id"]).names["material"] == ("材质",)
+    assert own.product(having[1].id).names["material"] == ("面料", "fabric")
+    # a key no product has is named for what it is, as a product's own names are
+    data["names"] = {"heel": "跟高"}
+    with pytest.raises(CatalogError, match=r"catalog, field names\.heel: no product has an attribute 'heel'"):
+        parse_catalog(data, "shelf.yaml")
+    data["names"] = ["跟高"]
+    with pytest.raises(CatalogError, match=r"names: an attribute's key and its names"):
+        parse_catalog(data, "shelf.yaml")
+
+
 @pytest.mark.parametrize("bad", [None, {"a": 1}, "码", True, ["跟高", ""], ["跟高", "x" * 41]])
 def test_a_name_that_is_no_name_is_refused(demo_catalog: Catalog, bad: object) -> None:
     data = demo_catalog.model_dump(mode="json")
