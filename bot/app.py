@@ -506,9 +506,20 @@ async def set_on_screen(request: web.Request) -> web.Response:
     if isinstance(checked, web.Response):
         return checked
     room, body = checked
-    if "product_id" not in body or not isinstance(body["product_id"], (str, type(None))):
+    if "link" in body and "product_id" not in body:
+        # the number the streamer says on air ("3号链接"): three shops' trials sent it as the id
+        link = body["link"]
+        if not isinstance(link, int) or isinstance(link, bool):
+            return error_response(400, "bad_payload", "link: the number viewers say, 3 for 3号链接")
+        shown = room.catalog.by_link(link)
+        if shown is None:
+            return error_response(404, "unknown_product", f"no link {link} in room {room.room_id}")
+        body = {"product_id": shown.id}
+    if "product_id" not in body or not isinstance(body["product_id"], (str, type(None))) or "link" in body:
         # `{}` or a misspelt key used to take the product off screen as if null had been sent
-        return error_response(400, "bad_payload", "give product_id: a product's id, or null for none")
+        return error_response(
+            400, "bad_payload", "give product_id (a product's id, or null for none) or link, not both"
+        )
     pid = body["product_id"]
     if pid is not None and room.catalog.product(pid) is None:
         return error_response(404, "unknown_product", f"no product {pid[:64]!r} in room {room.room_id}")

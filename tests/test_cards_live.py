@@ -55,19 +55,32 @@ async def test_on_screen_push_reaches_interested_viewers_only(live_server, demo_
     assert asked_card["product_id"] == sunscreen.id
 
     async with aiohttp.ClientSession() as http:
-        r = await http.post(
+        r = await http.post(  # by the link number the streamer says on air, as by the id
             f"{live.url}/api/rooms/demo-room/on_screen",
-            json={"product_id": hat.id},
+            json={"link": hat.link},
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
-        assert r.status == 200
-        for body in ({}, {"product": hat.id}, {"product_id": 4}):  # nothing changes on a mistyped body
+        assert r.status == 200 and (await r.json())["on_screen"] == hat.id
+        mistyped = (
+            {},
+            {"product": hat.id},
+            {"product_id": 4},
+            {"link": "3"},
+            {"link": 3, "product_id": "d01"},
+        )
+        for body in mistyped:  # nothing changes on a mistyped body
             r = await http.post(
                 f"{live.url}/api/rooms/demo-room/on_screen",
                 json=body,
                 headers={"Authorization": f"Bearer {TOKEN}"},
             )
             assert r.status == 400 and (await r.json())["error"]["code"] == "bad_payload"
+        r = await http.post(
+            f"{live.url}/api/rooms/demo-room/on_screen",
+            json={"link": 999},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert r.status == 404 and "no link 999" in (await r.json())["error"]["message"]
     assert live.app[REGISTRY].get("demo-room").on_screen == hat.id  # `{}` used to take it off screen
     await newcomer.wait_for("on_screen")
     cards = await fan.wait_for("product_card", 2)
