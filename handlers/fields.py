@@ -50,7 +50,7 @@ _PRICE_OUTRIGHT = _rx(
     r"|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
     r"|贵多少|贵几|便宜多少|差价"
-    rf"|优惠(?!券)|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",
+    rf"|优惠(?!券|\s*(点|些|一点|一些))|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",
     r"\b(price|cost|discount|deal|on sale)\b",
     # "how much is it", "how much for #9", "how much?"; not "how much folic acid per tablet", where a
     # noun after it is the quantity asked, nor "how much does it weigh"
@@ -62,7 +62,7 @@ _PRICE_OUTRIGHT = _rx(
 _PRICE_ASKED = re.compile(
     r"(?<![不管])(多少钱|好多钱|多钱|几块钱?|几元|啥价|什么价|咋卖|怎么卖)(?![都也])", re.ASCII
 )
-_DEAL = _rx(r"(券|便宜)", r"\bcoupon\b")
+_DEAL = _rx(r"(券|便宜|优惠\s*(一?点|一?些))", r"\bcoupon\b")
 DEAL_STRENGTH = 0.6
 
 
@@ -1575,10 +1575,20 @@ def _by_measure(versions: list[str], text: str) -> list[str]:
     if m is None:
         return []
     holding = [v for v in versions if m.group(2) in v]
+    if m.group(1) != "整":
+        # one of the measure is not the version of three ("一套" of "三套装" beside "011细弦": an
+        # instrument shop's trial answered "多少钱一套" with the three sets' price)
+        holding = [v for v in holding if not _counted_more(m.group(2), v)]
     if len(holding) <= 1:
         return holding
     said = "整" if m.group(1) == "整" else "单一1"
     return [v for v in holding if re.search(f"[{said}]{m.group(2)}", v)]
+
+
+def _counted_more(measure: str, version: str) -> bool:
+    """Whether the version counts more than one of the measure word ("三套装", "2盒装", "两瓶")."""
+    counts = re.findall(rf"(\d+|{CN_NUM})\s*{measure}", version)
+    return any((cn_to_int(c) or 0) > 1 for c in counts)
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+", re.ASCII)

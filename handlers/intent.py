@@ -34,7 +34,8 @@ _COMPLAINT = re.compile(
             r"[\d几两三四五六七八九十]+\s*天.{0,3}(没|不)(动|到|发|更新|收到)",
             r"收到(的|就|时|后|了)?.{0,10}(破|坏|断|碎|洞|漏|裂|脏|划痕|瑕疵|少了|错了|不对)",
             r"(有|破了|一)(个|块)(洞|口子|划痕|污渍)",
-            r"(左边|右边|一边|一只|一个)(没|不)(声音|响|亮|充电)",
+            # one part dead ("左边没声音"), said of a key or a light too ("有个键不响": an instrument shop's trial)
+            r"(左边|右边|一边|一只|(?:有|一)个.{0,2})(没|不)(声音|响|亮|充电)",
             r"(充不进|充不上|开不了机|打不开|用不了了|不能用了|失灵|坏掉|没反应了)",
             r"(才|刚)(买|收到|用)(了)?.{0,4}(天|周|星期|个月|次)",
             r"(缩水|缩|掉色|褪色|起球|开线|脱线|变形|掉漆|生锈|进水|起雾)了(?!吗|么|没|不)",
@@ -127,6 +128,9 @@ _QUESTION = re.compile(
             r"(能不能|可不可以|可以不|有没有|是不是|会不会|要不要|用不用|适不适合|合不合适|好不好|值不值|贵不贵)",
             r"(有.{0,6}(吗|嘛|么|没|不))",
             r"(请问|问下|问一下|想问|求问|咨询)",
+            # a bargain asked of the streamer with no particle ("便宜点呗", "再优惠些"): the streamer
+            # answers it as "能便宜点吗" (an instrument shop's trial: chat, seen by no one)
+            r"(便宜|优惠)(一?点|一?些)",
             r"^(do|does|did|is|are|was|can|could|will|would|how|what|which|when|where|why|any|should)\b",
             r"\b(whats|wats|hows|wheres|whens|whys)\b",  # typed without the apostrophe, or as said
             r"\b(what|which|how) (should|size|do|does|is|are|can|much|many|long)\b",

@@ -282,8 +282,14 @@ def test_trouble_told_in_a_comment_read_as_chat_reaches_a_person(room: RoomKnowl
     # words say trouble with the goods: the complaints lane
     shirt = demo_catalog.products[0]
     # (the order slow to come was a flagged order before; "壶盖碎了", a teaware shop's trial, chat; a
-    # pet sick after eating the food, a pet shop's trial, chat)
-    for text in ("衣服起球了", "已拍 物流好慢", "壶盖碎了", "上次买的猫粮 猫吃了吐了"):
+    # pet sick after eating the food, a pet shop's trial, chat; a dead key, an instrument shop's, a question)
+    for text in (
+        "衣服起球了",
+        "已拍 物流好慢",
+        "壶盖碎了",
+        "上次买的猫粮 猫吃了吐了",
+        "上周买的电子琴有个键不响",
+    ):
         d = answer_comment(text, room, shirt.id, SETTINGS)
         assert d.kind == "complaint" and d.reply is None, (text, d)
     # asked whether it will, it is a question; a remark with no trouble words stays chat

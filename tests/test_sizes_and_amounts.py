@@ -383,6 +383,29 @@ def test_a_version_named_by_its_parts_or_in_another_unit_gets_its_price(encoder:
     assert d.kind == "answer" and "现在128元起" in (d.reply or ""), d
 
 
+def test_one_of_a_measure_is_not_the_version_of_several(encoder: TextEncoder) -> None:
+    # an instrument shop's trial: "吉他弦多少钱一套" was sent the three-set pack's 99 yuan, its version
+    # "三套装" being the only one holding 套
+    strings = {
+        "id": "strings",
+        "link": 5,
+        "title": "民谣吉他弦 磷铜套弦 6根装",
+        "category": "配件",
+        "aliases": ["吉他弦", "琴弦"],
+        "price": 39,
+        "stock": 500,
+        "prices": {"011细弦": 39, "012中弦": 39, "三套装": 99},
+    }
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [strings]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("吉他弦多少钱一套", room, None, SETTINGS)
+    reply = d.reply or d.guess or ""
+    assert d.source == "price" and all(f"{v}{p}元" in reply for v, p in strings["prices"].items()), d
+    d = answer_comment("三套装多少钱", room, None, SETTINGS)
+    assert d.kind == "answer" and "三套装现在99元" in (d.reply or ""), d
+
+
 def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: TextEncoder) -> None:
     # a florist's and a gym shop's trials: "大号多少钱" and "30cm的多少钱" of a vase sold as 小号20cm
     # and 大号30cm went to the streamer, so did "十九枝多少" of roses sold as 19枝; "10kg的多少钱" got

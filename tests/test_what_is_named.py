@@ -426,6 +426,12 @@ def test_a_bargain_asked_after_the_price_is_the_streamers(room: RoomKnowledge) -
     assert "109" in (decision.guess or "")
     asked = answer_comment("M码多少钱", room, "diapers", SETTINGS)
     assert asked.kind == "answer" and "109" in (asked.reply or ""), asked
+    # asked with no particle, a bargain is no chat (an instrument shop's trial: "太贵了 便宜点呗" was
+    # seen by no one), nor a price question ("再优惠些")
+    for text in ("太贵了 便宜点呗", "再优惠些"):
+        decision = answer_comment(text, room, "diapers", SETTINGS)
+        assert (decision.kind, decision.reason) == ("escalate", DEAL_ONLY), (text, decision)
+    assert answer_comment("哇 好便宜啊", room, "diapers", SETTINGS).kind == "chat"
 
 
 def test_an_answer_sent_shows_a_confidence_no_lower_than_its_bar(room: RoomKnowledge) -> None:
