@@ -253,6 +253,11 @@ def test_the_readmes_smallest_catalog_opens_a_room(tmp_path: Path) -> None:
     path.write_text(text.group(1), encoding="utf-8")
     catalog = load_catalog(path)
     assert catalog.room_id == "pet-shop" and catalog.products[0].faq[0].id == "p01-f1"
+    # and the optional blocks laid out as a shop would copy them
+    versions = catalog.product("p02")
+    assert versions is not None and versions.prices == {"小号": 29, "大号": 49}
+    assert versions.names["board_size"][0] == "尺寸" and versions.version_name("大号", "en") == "large"
+    assert versions.en_answer("p02-f1") == "Yes, it comes with catnip."
     path.write_text(text.group(1).replace("    category: 猫零食", ""), encoding="utf-8")
     with pytest.raises(CatalogError, match="product p01, field category"):
         load_catalog(path)
