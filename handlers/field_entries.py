@@ -253,6 +253,23 @@ _MEASURED_SIZE = re.compile(r"\d\s*(cm|mm|厘米|毫米|寸|英寸|inch|in\b|\")
 _VOLUME_SIZE = re.compile(r"\d\s*(ml|l|毫升|升|oz)(?![a-z])", re.IGNORECASE)
 
 
+# a key whose value shows another sense than the lexicon's: `storage` of a camera ("TF卡，最大256G") is
+# 存储, not how food is kept (保存); `power` given as a supply ("12V电源适配器", "电池"), not in watts,
+# is 供电 (a security shop's trial: "3号链接保存：支持TF卡…", "4号链接功率：插电版12V电源适配器")
+_DIGITAL_STORAGE = re.compile(r"\d\s*(g|gb|t|tb)(?![a-z])|tf卡|sd卡|内存卡|存储卡|云存储", re.IGNORECASE)
+_WATTS = re.compile(r"\d\s*(w|kw|瓦|千瓦)(?![a-z])", re.IGNORECASE)
+
+
+def value_label(key: str, product: Product) -> str | None:
+    """The Chinese name a key's value calls for where the lexicon's would misname it, else None."""
+    listed = str(product.attributes.get(key, ""))
+    if key == "storage" and _DIGITAL_STORAGE.search(listed):
+        return "存储"
+    if key == "power" and listed and not _WATTS.search(listed):
+        return "供电"
+    return None
+
+
 def field_label(key: str, lang: str, product: Product | None = None) -> str:
     """A field's name for a reply: the product's own name for it in the language (`names:`, the
     first with Chinese characters, or the first in Latin letters for English), then the lexicon's
@@ -263,6 +280,8 @@ def field_label(key: str, lang: str, product: Product | None = None) -> str:
     named = next((n for n in own if has_han(n) == (lang == "zh")), None)
     if named is not None:
         return named
+    if lang == "zh" and product is not None and (by_value := value_label(key, product)):
+        return by_value
     if lang == "zh" and key in ("size", "sizes") and product is not None:
         # a wok of 32cm, a board of 40×28cm, a cup of 500ml: 尺码 is what clothes and shoes come in
         listed = str(product.attributes.get(key, ""))

@@ -9,7 +9,7 @@ from functools import lru_cache
 from domain.catalog import Catalog, Product
 from domain.messages import Lang
 from handlers.destinations import asked_by_name, sentences_naming
-from handlers.field_entries import FIELD_WORDS, UNIT_ZH, field_label, lexicon_key
+from handlers.field_entries import FIELD_WORDS, UNIT_ZH, field_label, lexicon_key, value_label
 from handlers.normalize import CN_NUM, cn_to_int, words_only
 from recommender.text import blanked, char_bigrams, has_han, tokens
 
@@ -1423,7 +1423,7 @@ def price_version(product: Product, text: str) -> str | None:
     when it names none or several."""
     if not product.prices:
         return None
-    said = _in_metres(text.lower())
+    said = _own_link_unsaid(_in_metres(text.lower()), product.link)
     named = [
         v
         for v in product.prices
@@ -1444,6 +1444,15 @@ def price_version(product: Product, text: str) -> str | None:
         # "十九枝" of "19枝": the number said in Chinese characters, read again in digits
         return price_version(product, _CN_COUNT.sub(lambda m: str(cn_to_int(m.group(1))), said))
     return named[0] if len(named) == 1 else None
+
+
+def _own_link_unsaid(text: str, link: int) -> str:
+    """The text without the product's own link said once ("3号", "3号链接", "链接3"): its number is
+    no version's ("3号多少钱" of a camera sold as 2K版 and 3K版 was answered with the 3K's price, a
+    security shop's trial)."""
+    return re.sub(
+        rf"(?<![\d.])(?:{link}\s*号(?:链接)?|(?:链接|link)\s*#?\s*{link})(?![\d.])", " ", text, count=1
+    )
 
 
 # a number in Chinese characters before a measure word or unit ("十九枝", "九十九朵", "二两")
@@ -1756,7 +1765,8 @@ def _holds_amount(item: str, asked: str) -> bool:
 def _zh_label(key: str, product: Product) -> str:
     """A field's name in a Chinese reply ("面料"): the shelf's own name for it first (`names:`); ""
     for a key with no Chinese name ("strap_drop"), which is left out rather than shown as code."""
-    reply_word = None if product.names.get(key) or key in ("size", "sizes") else _LABELS_ZH.get(key)
+    plain = product.names.get(key) or key in ("size", "sizes") or value_label(key, product)
+    reply_word = None if plain else _LABELS_ZH.get(key)
     label = reply_word or field_label(key, "zh", product)
     return label if has_han(label) else ""
 

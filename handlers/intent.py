@@ -42,6 +42,8 @@ _COMPLAINT = re.compile(
             r"(退钱|还钱|太坑|坑爹|黑心)",
             r"\b(refund|broken|damaged|defective|scam|fake|complain|complaint)\b",
             r"\b(terrible|awful|worst|poor quality|shrank|shrunk|stopped working|not working|doesn[' ]?t work|broke|money back)\b",
+            # goods failing again and again ("it keeps going offline": a security shop's trial, read as an order)
+            r"\bkeeps? (going offline|disconnecting|dropping|crashing|turning off|shutting (off|down)|restarting)\b",
             r"(haven[' ]?t|have not|hasn[' ]?t|has not|never|didn[' ]?t|did not|not yet) (received|got|arrived|shipped)",
             r"where([' ]?s| is) my (order|package|parcel)",
             r"\b(not|never) (arrived|received|delivered|came|come)\b",

@@ -282,3 +282,21 @@ def test_a_shops_name_outweighs_a_live_value_no_word_asks(jade: RoomKnowledge, e
     # asks whether the size can be changed)
     d = answer_comment("可以改圈口吗", jade, "bangle", SETTINGS)
     assert not (d.kind == "answer" and d.source == "inner_diameter"), d
+
+
+def test_a_common_key_is_named_as_its_value_reads() -> None:
+    # a security shop's trial: a camera's `storage` (TF card, cloud) was said as 保存, how food is kept,
+    # and its `power` (a 12 V adapter) as 功率, the wattage
+    def shelf(storage: str, power: str) -> Product:
+        data = {"id": "p", "link": 1, "title": "摄像头", "category": "安防", "price": 1, "stock": 1}
+        data["attributes"] = {"storage": storage, "power": power}
+        return parse_catalog({"room_id": "r", "products": [data]}).products[0]
+
+    camera = shelf("支持TF卡最大256G，或云存储", "插电版12V电源适配器")
+    assert (field_label("storage", "zh", camera), field_label("power", "zh", camera)) == ("存储", "供电")
+    assert [c["zh"] for c in product_entries(camera) if c["source"] in ("storage", "power")] == [
+        "存储",
+        "供电",
+    ]
+    food = shelf("阴凉干燥处保存，开封后冷藏", "1200W")
+    assert (field_label("storage", "zh", food), field_label("power", "zh", food)) == ("保存", "功率")

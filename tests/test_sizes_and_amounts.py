@@ -406,6 +406,28 @@ def test_one_of_a_measure_is_not_the_version_of_several(encoder: TextEncoder) ->
     assert d.kind == "answer" and "三套装现在99元" in (d.reply or ""), d
 
 
+def test_the_links_own_number_names_no_version(encoder: TextEncoder) -> None:
+    # a security shop's trial: "3号多少钱" of link 3, a camera sold as 2K版 and 3K版, was answered with
+    # the 3K's price alone
+    camera = {
+        "id": "cam",
+        "link": 3,
+        "title": "室内云台摄像头",
+        "category": "安防",
+        "price": 149,
+        "stock": 80,
+        "prices": {"2K版": 149, "3K版": 199},
+    }
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [camera]}), encoder, SETTINGS.dense_weight
+    )
+    for text in ("3号多少钱", "3号链接多少钱", "链接3多少钱"):
+        d = answer_comment(text, room, None, SETTINGS)
+        assert d.kind == "answer" and "2K版149元/3K版199元" in (d.reply or ""), (text, d)
+    d = answer_comment("3号3K的多少钱", room, None, SETTINGS)
+    assert d.kind == "answer" and "3K版现在199元" in (d.reply or ""), d
+
+
 def test_a_version_named_by_a_part_no_other_version_has_gets_its_price(encoder: TextEncoder) -> None:
     # a florist's and a gym shop's trials: "大号多少钱" and "30cm的多少钱" of a vase sold as 小号20cm
     # and 大号30cm went to the streamer, so did "十九枝多少" of roses sold as 19枝; "10kg的多少钱" got
