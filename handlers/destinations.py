@@ -150,6 +150,23 @@ def courier_unnamed(text: str, policies: list[str]) -> bool:
     return bool(_WHICH_COURIER.search(lower)) and not _COURIERS.search(joined)
 
 
+# what the delivery costs, asked ("包邮吗", "要运费不", "free shipping?") and said ("全国包邮", "运费到付",
+# "满49元包邮", "shipping is free")
+_FEE_ASKED = re.compile(
+    r"包邮|免邮|运费|邮费|快递费|\b(free shipping|free delivery|shipping (fee|cost)|postage|delivery fee)\b",
+    re.ASCII,
+)
+_FEE_SAID = re.compile(
+    r"包邮|免邮|运费|邮费|快递费|到付|\b(free|fee|fees|postage|paid on (arrival|delivery))\b", re.ASCII
+)
+
+
+def fee_unsaid(text: str, policies: list[str]) -> bool:
+    """Whether the comment asks what the delivery costs ("小样包邮吗") and no policy text speaks of it:
+    "付款后24小时内发货，中通陆运" quoted would read as a yes (a perfume shop's trial)."""
+    return bool(_FEE_ASKED.search(text.lower())) and not _FEE_SAID.search(" ".join(policies).lower())
+
+
 def asked_by_name(text: str) -> str | None:
     """The places and couriers the comment names ("新疆 顺丰"), space-joined, as a policy would name
     them: what a shipping reply quotes the policy's sentences about. None when it names neither."""

@@ -21,7 +21,7 @@ from handlers.answer_model import (
     field_aspect_conflict,
     shipped_model,
 )
-from handlers.destinations import courier_unnamed, policy_is_silent
+from handlers.destinations import courier_unnamed, fee_unsaid, policy_is_silent
 from handlers.field_entries import field_value_text
 from handlers.fields import (
     CLAUSE_SPLIT,
@@ -88,6 +88,7 @@ ASPECT_BONUS = 0.05
 # was asked. A streamer who sends such a guess answers that comment; the wording is not the entry's
 SHIPS_THERE = "the shipping policy does not say whether it goes there"
 COURIER = "the shipping policy does not say which courier"
+FEE_UNSAID = "the shipping policy does not say what delivery costs"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
@@ -109,6 +110,7 @@ SAYS_LESS = frozenset(
     {
         SHIPS_THERE,
         COURIER,
+        FEE_UNSAID,
         OTHER_ASPECT,
         TWO_THINGS,
         DEAL_ONLY,
@@ -618,6 +620,8 @@ def _said_where(d: Decision, text: str, product: Product) -> Decision:
     if courier_unnamed(text, policies):
         # "能发顺丰吗" of "48小时内发货，全国包邮": quoting it would read as a yes
         return _as_guess(d, COURIER)
+    if fee_unsaid(text, policies):
+        return _as_guess(d, FEE_UNSAID)
     return d
 
 

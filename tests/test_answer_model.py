@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from domain.catalog import Catalog, load_catalog
+from domain.catalog import Catalog, load_catalog, parse_catalog
 from handlers.answer_model import (
     LINK_RANK,
     MODEL_PATH,
@@ -26,7 +26,7 @@ from handlers.answer_model import (
     fit_conditional_logit,
     shipped_model,
 )
-from handlers.destinations import asked_by_name, courier_unnamed, sentences_naming
+from handlers.destinations import asked_by_name, courier_unnamed, fee_unsaid, sentences_naming
 from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import asks_price, body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
@@ -524,6 +524,30 @@ def test_a_courier_the_shipping_policy_never_names_goes_to_the_streamer(demo_roo
     assert courier_unnamed("发ems吗", policy) and courier_unnamed("can you ship by sf?", policy)
     assert not courier_unnamed("how fast do these items ship?", policy)
     assert not courier_unnamed("发ems吗", ["默认邮政EMS"])
+
+
+def test_a_fee_the_shipping_policy_never_speaks_of_goes_to_the_streamer(
+    encoder: TextEncoder, demo_room: RoomKnowledge
+) -> None:
+    # a perfume shop's trial: "小样包邮吗" was sent "付款后24小时内发货，中通陆运…", which reads as a yes
+    sample = {"id": "s", "link": 5, "title": "香水小样套装", "category": "香水", "price": 69, "stock": 40}
+    sample["shipping"] = "付款后24小时内发货，中通陆运；港澳台及海外不发货"
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [sample]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("小样包邮吗", room, "s", SETTINGS)
+    assert (d.kind, d.source, d.reason) == (
+        "escalate",
+        "shipping",
+        "the shipping policy does not say what delivery costs",
+    ), d
+    assert d.guess is not None and "中通" in d.guess
+    # a policy that says it answers (the demo's link 6: "全国包邮")
+    d = answer_comment("6号链接包邮吗", demo_room, None, SETTINGS)
+    assert d.kind == "answer" and d.source == "shipping" and d.reply is not None and "包邮" in d.reply
+    assert fee_unsaid("free shipping?", ["Ships within 48 hours"])
+    assert not fee_unsaid("free shipping?", ["Ships within 48 hours, free delivery"])
+    assert not fee_unsaid("几天发货", ["付款后24小时内发货"])
 
 
 def test_a_link_and_a_field_word_alone_ask_the_field(demo_room: RoomKnowledge) -> None:
