@@ -933,8 +933,9 @@ _NOT_ALONE = frozenset({"returns", "stock"})
 
 def only_field_name(text: str, product: Product, key: str) -> bool:
     """The comment (normalised) is one of the field's names alone: the shop's (`names:`), the
-    lexicon's, or its key's words."""
-    bare = words_only(text)
+    lexicon's, or its key's words; a 的 left of the product's name taken out beside it ("玫瑰的前调",
+    "3号的前调": a perfume shop's trial, read as chat and as an order)."""
+    bare = words_only(text).strip("的")
     if not bare or key in _NOT_ALONE:
         return False
     names = (*product.names.get(key, ()), *FIELD_WORDS.get(lexicon_key(key), ()), key)

@@ -161,7 +161,13 @@ def test_a_fields_name_typed_alone_asks_it(room: RoomKnowledge) -> None:
     d = answer_comment("辣度？", room, "tofu", SETTINGS)
     assert d.kind == "answer" and d.source == "spiciness" and d.product_id == "tofu", d
     # or with the product's name or link and nothing more ("半年抛直径", a lens shop's trial: chat)
-    for text, on in (("月抛直径", "daily"), ("5号链接直径", "daily")):
+    # (and with a 的 between: "玫瑰的前调", "3号的前调", a perfume shop's trial: chat, and an order)
+    for text, on in (
+        ("月抛直径", "daily"),
+        ("5号链接直径", "daily"),
+        ("月抛的直径", "daily"),
+        ("5号的直径", "daily"),
+    ):
         d = answer_comment(text, room, on, SETTINGS)
         assert d.kind == "answer" and d.product_id == "monthly" and "14.2mm" in (d.reply or ""), (text, d)
     # a word that is no field's name stays chat, and a bare "退货" is not answered with a policy
