@@ -167,6 +167,20 @@ def fee_unsaid(text: str, policies: list[str]) -> bool:
     return bool(_FEE_ASKED.search(text.lower())) and not _FEE_SAID.search(" ".join(policies).lower())
 
 
+# where a return is sent, asked ("退货地址发一下", "寄回哪里", "return address?"), and an address said
+_ADDRESS_ASKED = re.compile(
+    r"(退货|退回|寄回|退换)(的)?地址|(寄|退|发)回(哪|哪里|哪儿|什么地方)|\b(return address|where (do|should|can) i (send|return))\b",
+    re.ASCII,
+)
+_ADDRESS_SAID = re.compile(r"地址|仓库|\d+号|路\d|[\u4e00-\u9fff]{2}[省市](?!场)|\b(address|warehouse)\b", re.ASCII)
+
+
+def address_unsaid(text: str, policies: list[str]) -> bool:
+    """Whether the comment asks where a return is sent and no returns text gives an address:
+    "未拆封7天无理由退货" quoted to "退货地址在哪" answers another question (a perfume shop's trial)."""
+    return bool(_ADDRESS_ASKED.search(text.lower())) and not _ADDRESS_SAID.search(" ".join(policies).lower())
+
+
 def asked_by_name(text: str) -> str | None:
     """The places and couriers the comment names ("新疆 顺丰"), space-joined, as a policy would name
     them: what a shipping reply quotes the policy's sentences about. None when it names neither."""

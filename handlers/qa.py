@@ -21,7 +21,7 @@ from handlers.answer_model import (
     field_aspect_conflict,
     shipped_model,
 )
-from handlers.destinations import courier_unnamed, fee_unsaid, policy_is_silent
+from handlers.destinations import address_unsaid, courier_unnamed, fee_unsaid, policy_is_silent
 from handlers.field_entries import field_value_text
 from handlers.fields import (
     CLAUSE_SPLIT,
@@ -89,6 +89,7 @@ ASPECT_BONUS = 0.05
 SHIPS_THERE = "the shipping policy does not say whether it goes there"
 COURIER = "the shipping policy does not say which courier"
 FEE_UNSAID = "the shipping policy does not say what delivery costs"
+NO_ADDRESS = "the returns policy does not give the address"
 OTHER_ASPECT = "asks another aspect than the entry answers"
 TWO_THINGS = "asks two things at once"
 DEAL_ONLY = "asks a coupon or a bargain, which the price does not say"
@@ -111,6 +112,7 @@ SAYS_LESS = frozenset(
         SHIPS_THERE,
         COURIER,
         FEE_UNSAID,
+        NO_ADDRESS,
         OTHER_ASPECT,
         TWO_THINGS,
         DEAL_ONLY,
@@ -609,11 +611,15 @@ def _asked_outright(cands: Sequence[Candidate], but: int) -> bool:
 def _said_where(d: Decision, text: str, product: Product) -> Decision:
     """A shipping answer to "能寄到台湾吗" from a policy that never speaks of Taiwan (nor of Hong Kong,
     Macau and Taiwan, nor of the mainland only), or to "能发顺丰吗" from one that names no courier,
-    would read as a yes: the streamer answers it. A guess the gate held says so too: that reason tells
+    would read as a yes, and a returns answer to "退货地址在哪" from one that gives none answers another
+    question: the streamer answers it. A guess the gate held says so too: that reason tells
     the streamer more than an unsure probability, and sent, the guess teaches no wording."""
     held = d.kind == "escalate" and d.guess is not None and d.reason.startswith(NOT_SURE)
-    if (d.kind != "answer" and not held) or d.source != "shipping":
+    if (d.kind != "answer" and not held) or d.source not in ("shipping", "returns"):
         return d
+    if d.source == "returns":
+        returns = [product.returns or "", (product.en.returns if product.en else None) or ""]
+        return _as_guess(d, NO_ADDRESS) if address_unsaid(text, returns) else d
     policies = [product.shipping or "", (product.en.shipping if product.en else None) or ""]
     if policy_is_silent(text, policies):
         return _as_guess(d, SHIPS_THERE)

@@ -26,7 +26,7 @@ from handlers.answer_model import (
     fit_conditional_logit,
     shipped_model,
 )
-from handlers.destinations import asked_by_name, courier_unnamed, fee_unsaid, sentences_naming
+from handlers.destinations import address_unsaid, asked_by_name, courier_unnamed, fee_unsaid, sentences_naming
 from handlers.field_entries import field_docs, field_name_text, unit_words
 from handlers.fields import asks_price, body_measures, size_for
 from handlers.knowledge import RoomKnowledge, build_knowledge
@@ -526,7 +526,7 @@ def test_a_courier_the_shipping_policy_never_names_goes_to_the_streamer(demo_roo
     assert not courier_unnamed("发ems吗", ["默认邮政EMS"])
 
 
-def test_a_fee_the_shipping_policy_never_speaks_of_goes_to_the_streamer(
+def test_a_fee_or_an_address_the_policy_never_gives_goes_to_the_streamer(
     encoder: TextEncoder, demo_room: RoomKnowledge
 ) -> None:
     # a perfume shop's trial: "小样包邮吗" was sent "付款后24小时内发货，中通陆运…", which reads as a yes
@@ -548,6 +548,20 @@ def test_a_fee_the_shipping_policy_never_speaks_of_goes_to_the_streamer(
     assert fee_unsaid("free shipping?", ["Ships within 48 hours"])
     assert not fee_unsaid("free shipping?", ["Ships within 48 hours, free delivery"])
     assert not fee_unsaid("几天发货", ["付款后24小时内发货"])
+    # and a returns answer to where a return is sent, from a policy that gives no address
+    sample["returns"] = "未拆封支持7天无理由退货；已拆封不退"
+    room = build_knowledge(
+        parse_catalog({"room_id": "r", "products": [sample]}), encoder, SETTINGS.dense_weight
+    )
+    d = answer_comment("退货地址在哪", room, "s", SETTINGS)
+    assert (d.kind, d.source, d.reason) == (
+        "escalate",
+        "returns",
+        "the returns policy does not give the address",
+    ), d
+    assert answer_comment("拆了能退吗", room, "s", SETTINGS).source == "returns"
+    assert not address_unsaid("退货地址在哪", ["退回广州市白云区仓库，7天无理由"])
+    assert not address_unsaid("退货地址在哪", ["退货请联系客服获取地址"])
 
 
 def test_a_link_and_a_field_word_alone_ask_the_field(demo_room: RoomKnowledge) -> None:
