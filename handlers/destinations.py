@@ -172,7 +172,9 @@ _ADDRESS_ASKED = re.compile(
     r"(退货|退回|寄回|退换)(的)?地址|(寄|退|发)回(哪|哪里|哪儿|什么地方)|\b(return address|where (do|should|can) i (send|return))\b",
     re.ASCII,
 )
-_ADDRESS_SAID = re.compile(r"地址|仓库|\d+号|路\d|[\u4e00-\u9fff]{2}[省市](?!场)|\b(address|warehouse)\b", re.ASCII)
+_ADDRESS_SAID = re.compile(
+    r"地址|仓库|\d+号|路\d|[\u4e00-\u9fff]{2}[省市](?!场)|\b(address|warehouse)\b", re.ASCII
+)
 
 
 def address_unsaid(text: str, policies: list[str]) -> bool:
