@@ -1785,7 +1785,10 @@ _ASKING_NAME = re.compile(
     r"什么|啥|多少|多[大长重高宽厚深久远粗]|哪|几|吗|呢|怎么|(.)[不没]\1|[?？]", re.ASCII
 )
 # a name that is only a question word ("多大", "几只"): it is said in questions about anything
-_ASKING_WORD = re.compile(r"(多[大长重高宽厚深久远粗]|几|多少|什么|啥|哪个?|怎么样?)[个只条件片根块张]?")
+# (and its measure word: "几片", "多少颗", a nail shop's trial: the second not noted)
+_ASKING_WORD = re.compile(
+    r"(多[大长重高宽厚深久远粗]|几|多少|什么|啥|哪个?|怎么样?)[个只条件片根块张颗粒支瓶包盒袋对双套次天]?"
+)
 
 
 def alias_notes(catalog: Catalog) -> list[str]:
@@ -1794,7 +1797,8 @@ def alias_notes(catalog: Catalog) -> list[str]:
     "适合多重的饵" watching a rod) is read as about this one. A longer alias is surer."""
     return [
         f"{p.id} aliases: {a!r} is one character: a comment about another product that says it as a word "
-        f'("带不带{a}") is read as about {p.id}; an alias of two characters or more is surer'
+        f'("带不带{a}") is read as about {p.id}; an alias of two characters or more is surer (without one, a '
+        f"comment that names {p.id} by {a!r} alone is read as about the product on screen)"
         for p in catalog.products
         for a in p.aliases
         if len(a) == 1 and has_han(a)
