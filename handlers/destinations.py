@@ -164,7 +164,7 @@ _FEE_SAID = re.compile(
 def fee_unsaid(text: str, policies: list[str]) -> bool:
     """Whether the comment asks what the delivery costs ("小样包邮吗") and no policy text speaks of it:
     "付款后24小时内发货，中通陆运" quoted would read as a yes (a perfume shop's trial)."""
-    return bool(_FEE_ASKED.search(text.lower())) and not _FEE_SAID.search(" ".join(policies).lower())
+    return _asked_not_given(_FEE_ASKED, _FEE_SAID, text, policies)
 
 
 # where a return is sent, asked ("退货地址发一下", "寄回哪里", "return address?"), and an address said
@@ -180,7 +180,12 @@ _ADDRESS_SAID = re.compile(
 def address_unsaid(text: str, policies: list[str]) -> bool:
     """Whether the comment asks where a return is sent and no returns text gives an address:
     "未拆封7天无理由退货" quoted to "退货地址在哪" answers another question (a perfume shop's trial)."""
-    return bool(_ADDRESS_ASKED.search(text.lower())) and not _ADDRESS_SAID.search(" ".join(policies).lower())
+    return _asked_not_given(_ADDRESS_ASKED, _ADDRESS_SAID, text, policies)
+
+
+def _asked_not_given(asked: re.Pattern[str], given: re.Pattern[str], text: str, policies: list[str]) -> bool:
+    """Whether the comment asks what `asked` finds and no policy text says what `given` finds."""
+    return bool(asked.search(text.lower())) and not given.search(" ".join(policies).lower())
 
 
 def asked_by_name(text: str) -> str | None:

@@ -532,6 +532,7 @@ def test_a_fee_or_an_address_the_policy_never_gives_goes_to_the_streamer(
     # a perfume shop's trial: "小样包邮吗" was sent "付款后24小时内发货，中通陆运…", which reads as a yes
     sample = {"id": "s", "link": 5, "title": "香水小样套装", "category": "香水", "price": 69, "stock": 40}
     sample["shipping"] = "付款后24小时内发货，中通陆运；港澳台及海外不发货"
+    sample["returns"] = "未拆封支持7天无理由退货；已拆封不退"
     room = build_knowledge(
         parse_catalog({"room_id": "r", "products": [sample]}), encoder, SETTINGS.dense_weight
     )
@@ -549,10 +550,6 @@ def test_a_fee_or_an_address_the_policy_never_gives_goes_to_the_streamer(
     assert not fee_unsaid("free shipping?", ["Ships within 48 hours, free delivery"])
     assert not fee_unsaid("几天发货", ["付款后24小时内发货"])
     # and a returns answer to where a return is sent, from a policy that gives no address
-    sample["returns"] = "未拆封支持7天无理由退货；已拆封不退"
-    room = build_knowledge(
-        parse_catalog({"room_id": "r", "products": [sample]}), encoder, SETTINGS.dense_weight
-    )
     d = answer_comment("退货地址在哪", room, "s", SETTINGS)
     assert (d.kind, d.source, d.reason) == (
         "escalate",
