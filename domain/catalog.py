@@ -374,21 +374,17 @@ class Catalog(BaseModel):
             raise ValueError("names: an attribute's key and its names (heel_height: [跟高, heel height])")
         if not isinstance(products, list):
             return {k: v for k, v in data.items() if k != "names"}  # the missing products are the error
-        given = []
+        given: list[Any] = []
+        keys: set[str] = set()  # every product's attribute keys
         for product in products:
             attributes = product.get("attributes") if isinstance(product, dict) else None
             if not isinstance(attributes, dict):
                 given.append(product)
                 continue
+            keys.update(str(k) for k in attributes)
             own = product.get("names") if isinstance(product.get("names"), dict) else {}
             shared = {str(k): v for k, v in names.items() if str(k) in attributes and str(k) not in own}
             given.append({**product, "names": {**shared, **own}} if shared else product)
-        keys = {
-            str(k)
-            for p in products
-            if isinstance(p, dict) and isinstance(p.get("attributes"), dict)
-            for k in p["attributes"]
-        }
         for key in names:
             if str(key) not in keys:
                 raise ValueError(f"names.{key}: no product has an attribute {str(key)!r}")

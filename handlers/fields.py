@@ -40,6 +40,8 @@ def _rx(*parts: str) -> re.Pattern[str]:
 # "这个多少块", "几块钱": 块 as 元, closing the clause or before 钱; not "有多少块" / "一共几块", how many
 _KUAI = r"(?<![有共])(?:几|多少)块(?=钱|[\s啊呀呢哦嘛?!,.~]|$)"
 _KUAI_AS_YUAN = re.compile(_KUAI, re.ASCII)
+# "a bit" after 便宜 / 优惠 ("便宜点", "优惠一些"): a bargain asked, not the price or its discount
+_A_BIT = r"\s*(一?点|一?些)"
 # the price, and the discount the live price and the original price show ("多少钱", "打折吗", "is it on
 # sale?"); a coupon or a bargain ("能用券吗", "能便宜点吗") the price may not answer at all, so such a
 # word alone is a weaker hint of the price
@@ -50,7 +52,7 @@ _PRICE_OUTRIGHT = _rx(
     r"|贵不贵|咋卖|怎么卖|到手价|原价|活动价"
     # a difference in price: "偏光的贵多少", "大号贵几块", "差价多少"
     r"|贵多少|贵几|便宜多少|差价"
-    rf"|优惠(?!券|\s*(点|些|一点|一些))|折扣|打折|划算|几折|便宜(?!\s*(点|些|一点|一些))|{_KUAI})",
+    rf"|优惠(?!券|{_A_BIT})|折扣|打折|划算|几折|便宜(?!{_A_BIT})|{_KUAI})",
     r"\b(price|cost|discount|deal|on sale)\b",
     # "how much is it", "how much for #9", "how much?"; not "how much folic acid per tablet", where a
     # noun after it is the quantity asked, nor "how much does it weigh"
@@ -62,7 +64,7 @@ _PRICE_OUTRIGHT = _rx(
 _PRICE_ASKED = re.compile(
     r"(?<![不管])(多少钱|好多钱|多钱|几块钱?|几元|啥价|什么价|咋卖|怎么卖)(?![都也])", re.ASCII
 )
-_DEAL = _rx(r"(券|便宜|优惠\s*(一?点|一?些))", r"\bcoupon\b")
+_DEAL = _rx(rf"(券|便宜|优惠{_A_BIT})", r"\bcoupon\b")
 DEAL_STRENGTH = 0.6
 
 

@@ -168,11 +168,11 @@ def asks_for_goods(text: str) -> bool:
     return bool(_ASKS_FOR_GOODS.search(text))
 
 
-# goods bought from another shop ("之前买别家的断了"): their trouble is no complaint to this one, but the
-# reason a question about these goods is asked
 # sick after eating the goods ("猫吃了吐了"): trouble a complaint's words do not say
 _SICK = "吐了|拉稀|拉肚子|腹泻"
 
+# goods bought from another shop ("之前买别家的断了"): their trouble is no complaint to this one, but the
+# reason a question about these goods is asked
 _ELSEWHERE = re.compile(
     r"别家|别人家|其他家|别的店|别的家|外面买|\b(another|other) (shop|store|seller)\b", re.ASCII
 )
