@@ -314,7 +314,13 @@ def create_app(
         else:
             logger.info("stopped: every logged row is in %s", log.path)
 
+    async def finish_handling() -> None:
+        # comments on their way through the encoder are answered and logged before its pool is shut
+        if NAMESPACE in app and not await app[NAMESPACE].finish_handling(CLOSE_TIMEOUT_S):
+            logger.warning("stopping: some events were still being handled after %s s", CLOSE_TIMEOUT_S)
+
     async def disconnect_clients(app: web.Application) -> None:
+        await finish_handling()
         # grouped answers still waiting out their cooldown reach their askers before they go
         if NAMESPACE in app:
             try:
@@ -331,6 +337,7 @@ def create_app(
             except TimeoutError:
                 logger.warning("stopping: some connections did not close within %s s", CLOSE_TIMEOUT_S)
             sio.eio.sockets = {}
+        await finish_handling()  # events read while the connections closed
         await sio.shutdown()
 
     app.on_startup.append(start)

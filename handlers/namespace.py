@@ -214,6 +214,7 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
         self._taught: OrderedDict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = OrderedDict()
         self._timers_shown: dict[str, tuple[tuple[str, int], ...]] = {}  # room → (timer, sent) last pushed
         self.limiter: ViewerLimiter | None = None  # set by a cluster (bot/cluster.py); else counted here
+        self._handling: set[asyncio.Task[Any]] = set()  # clients' events being handled (see finish_handling)
         self._handlers: dict[str, Callable[[str, Any], Awaitable[Ack]]] = {
             name[3:]: getattr(self, name)
             for name in dir(self)
@@ -227,6 +228,9 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             return await super().trigger_event(event, *args)
         data = args[1] if len(args) > 1 else None
         handler = self._handlers.get(event) if isinstance(event, str) else None
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
         try:
             if isinstance(event, str) and event in RESERVED_EVENTS:
                 raise EventError(
@@ -243,6 +247,18 @@ class LiveRoomNamespace(socketio.AsyncNamespace):
             err = {"code": P.INTERNAL_ERROR, "message": "the bot could not handle this event; it was logged"}
             await self.emit("error", err, to=sid)
             return {"ok": False, "error": err}
+        finally:
+            self._handling.discard(task)
+
+    async def finish_handling(self, timeout: float) -> bool:
+        """Wait at most `timeout` s for the clients' events being handled (a comment read as the
+        server stops is answered and logged before the pools it needs are shut down); False if some
+        were still running."""
+        pending = self._handling - {asyncio.current_task()}
+        if not pending:
+            return True
+        _, running = await asyncio.wait(pending, timeout=timeout)
+        return not running
 
     def _client_sent(self, sid: str) -> bool:
         """Whether a `connect` / `disconnect` came from the client as an ordinary event: python-socketio

@@ -140,6 +140,9 @@ def _worker_start(model: str, batch_size: int) -> None:
     # a terminal's Ctrl-C reaches the whole process group: the server stops this process itself, after
     # its last encoding, so the worker does not die mid-call with a KeyboardInterrupt traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # so does a service manager's SIGTERM (systemd's KillMode=control-group, `kill -- -PGID`): a worker
+    # that died of it mid-call was started again, and the stop waited out a whole model load
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def exit_with_parent() -> None:  # a server killed with SIGKILL cannot stop its worker itself
         while os.getppid() == parent:

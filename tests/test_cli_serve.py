@@ -18,14 +18,16 @@ import sqlite_utils
 from tests.processes import Served, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
+# comments sent just before the stop, each new to the encoder's cache
+LATE = [f"{n}号链接是什么面料的 洗了会缩水吗" for n in range(1, 6)]
 
 
-@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl_c"])
-async def test_serve_on_embedded_defaults_answers_and_flushes_when_stopped(
-    tmp_path: Path, ctrl_c: bool
-) -> None:
+@pytest.mark.parametrize("stop", ["sigterm", "ctrl_c", "group_sigterm"])
+async def test_serve_on_embedded_defaults_answers_and_flushes_when_stopped(tmp_path: Path, stop: str) -> None:
     # ctrl_c: SIGINT to the whole process group, as a terminal sends it (the encoder's worker
-    # process got it too and printed a KeyboardInterrupt traceback)
+    # process got it too and printed a KeyboardInterrupt traceback); group_sigterm: SIGTERM to the
+    # group, as systemd stops a service, while comments are on their way (the worker died of it mid-
+    # call, was started again, and the stop waited for a whole model load)
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COHOST_STREAMER_TOKEN": "t"}
     log_file = (tmp_path / "serve.log").open("w")
@@ -55,20 +57,29 @@ async def test_serve_on_embedded_defaults_answers_and_flushes_when_stopped(
                 break
             await asyncio.sleep(0.05)
         assert replies and "元" in replies[0]["text"]
-        await client.disconnect()
-    finally:
-        if ctrl_c:
-            os.killpg(proc.pid, signal.SIGINT)
+        if stop == "group_sigterm":
+            for text in LATE:
+                await client.emit("comment", {"text": text})
+            await asyncio.sleep(0.05)  # read by the server, on their way through the encoder
         else:
+            await client.disconnect()
+    finally:
+        if stop == "sigterm":
             proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT if stop == "ctrl_c" else signal.SIGTERM)
         proc.wait(timeout=30)
         log_file.close()
     said = (tmp_path / "serve.log").read_text()
     assert proc.returncode == 0 and "Traceback" not in said, said
     # the last line says it stopped and where the log is (a stop said nothing, like a hang)
     assert said.strip().splitlines()[-1].endswith("stopped: every logged row is in cohost.db"), said
+    assert "encoder process died" not in said, said
     db = sqlite_utils.Database(tmp_path / "cohost.db")
-    assert [r["text"] for r in db["comments"].rows] == ["1号链接多少钱"]
+    sent = ["1号链接多少钱", *(LATE if stop == "group_sigterm" else ())]
+    assert [r["text"] for r in db["comments"].rows] == sent
+    if stop == "group_sigterm":
+        return  # the late comments' replies and the leave come as far as the stop lets them
     assert db["replies"].count == 1 and db["card_impressions"].count == 1
     assert [r["event"] for r in db["viewer_events"].rows_where(order_by="created_at")] == ["join", "leave"]
 
