@@ -111,6 +111,10 @@ _USED_TOGETHER = re.compile(
 )
 # "the check one", "the grey one": a product picked by a word that names it
 _THE_X_ONE = re.compile(r"\bthe ([a-z][a-z-]+) one\b", re.ASCII)
+# what a bundle's title lists as its parts ("手竿+线组+鱼钩+浮漂", "收纳盒、标签贴", "送刷包"): a word
+# next to a + or 、, or after 送 / 含 / 附, names a thing that comes in the product, not the product
+_PART_BEFORE = r"(?:[+＋、]|送|含|附)\s*"
+_PART_AFTER = r"\s*[+＋、]"
 # "那个包", "这款杯": a head noun alone after a measure word names the product it heads
 _HEAD_ALONE = re.compile(r"(?:个|款|只)([鞋裤裙衫帽包杯锅袜被枕垫瓶盒])(?!子|邮|装)")
 
@@ -680,8 +684,21 @@ class ShelfMatcher:
         asked = _asked_names(text, screen) if ours else frozenset()
         if ours and all(w in asked for w in ours) and any(w not in asked for w in theirs):
             return True
+        if ours and all(self._a_part_named_by(w, screen, named) for w in ours):
+            return True
         picked = {m.group(1) for m in _THE_X_ONE.finditer(text.lower())}
         return any(w in picked and w not in ours for w in theirs)
+
+    def _a_part_named_by(self, word: str, screen: Product, named: Product) -> bool:
+        """Whether `word` is one of the parts the title on screen lists and the other product's own
+        name (an alias, not the screen's): "鱼钩多少钱" watching a kit titled "手竿+线组+鱼钩+浮漂" asks
+        about the hooks sold on their own, not the kit (its price was sent)."""
+        if self.keywords.get(screen.id, {}).get(word, 0.0) >= ALIAS_WEIGHT:
+            return False
+        if self.keywords.get(named.id, {}).get(word, 0.0) < ALIAS_WEIGHT:
+            return False
+        w = re.escape(word)
+        return re.search(rf"{_PART_BEFORE}{w}|{w}{_PART_AFTER}", screen.title.lower()) is not None
 
     def _asks_entry_of(self, text: str, screen: Product) -> bool:
         """Whether the comment is, but for spaces and punctuation, a question the listing on screen

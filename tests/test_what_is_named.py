@@ -698,6 +698,30 @@ def test_what_the_goods_on_screen_come_with_is_no_other_product(encoder: TextEnc
     assert room.matcher.resolve("带鱼送姜醋吗", "reel").product.id == "hairtail"
 
 
+def test_a_part_a_kits_title_lists_named_by_its_own_product_is_that_product(encoder: TextEncoder) -> None:
+    # a fishing shop's trial: "鱼钩几号链接" watching a starter kit titled "…手竿+线组+鱼钩+浮漂" got the
+    # kit's link, "鱼钩多少钱" its price: the hooks are sold on their own, aliased 鱼钩
+    shelf = {
+        "room_id": "kits",
+        "products": [
+            _product("hooks", 7, "有倒刺鱼钩 盒装100枚", aliases=["鱼钩", "钩子"], price=12.9),
+            _product("floats", 8, "纳米浮漂 3支装", aliases=["浮漂"], price=19.9),
+            _product("kit", 11, "新手钓鱼套装 手竿+线组+鱼钩+浮漂全套", aliases=["钓鱼套装"], price=99),
+            _product("lamp", 12, "护眼台灯 送灯泡", aliases=["台灯"], price=59),
+            _product("bulb", 13, "LED灯泡 E27", aliases=["灯泡"], price=9.9),
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    for text, meant in (("鱼钩几号链接", "hooks"), ("浮漂多少钱", "floats"), ("套装多少钱", "kit")):
+        assert room.matcher.resolve(text, "kit").product.id == meant, text
+    d = answer_comment("鱼钩多少钱", room, "kit", SETTINGS)
+    assert d.product_id == "hooks" and d.reply is not None and "12.9" in d.reply, d
+    # a thing the title says comes with it ("送灯泡"), another product's own name: that product
+    assert room.matcher.resolve("灯泡多少钱", "lamp").product.id == "bulb"
+    # the product on screen named by its own word stays: "台灯" is the lamp's
+    assert room.matcher.resolve("台灯多少钱", "lamp").product.id == "lamp"
+
+
 def test_goods_whose_name_the_thing_they_come_with_holds_are_asked_about() -> None:
     # "买手机送手机壳吗": the phone is said before the verb, and its name again inside the case's
     shelf = {
