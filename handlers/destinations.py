@@ -28,7 +28,8 @@ _ZH = re.compile(
 SENT_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)(?:{_PROVINCES}|香港|澳门|台湾)", re.ASCII)
 # "ship to Canada", "deliver it to the US", "send this to Hong Kong"
 _EN_TO = re.compile(
-    r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(?:the\s+)?([a-z]+)", re.ASCII
+    r"\b(?:ship|send|deliver|post|mail)(?:s|ping|ped|ed)?\b[^.?!]{0,20}?\bto\s+(the\s+)?([a-z]+)",
+    re.ASCII | re.IGNORECASE,
 )
 _EN_ABROAD = re.compile(r"\b(abroad|overseas|international(?:ly)?|worldwide)\b", re.ASCII)
 _EN_REGION: dict[str, Region] = {
@@ -65,14 +66,21 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
 # a country after a verb of sending ("能寄日本吗", "寄唔寄日本", "发到新加坡"): never a product's origin
 # ("日本进口")
 _ZH_ABROAD_TO = re.compile(rf"(?:[寄发邮送运](?:到|往|去)?|到|往)({'|'.join(_COUNTRIES)})", re.ASCII)
+# the mainland named as the only place goods go ("仅发中国大陆", "mainland China only"): a statement
+# about every other place; "free delivery in mainland China" says what delivery costs there, not
+# whether goods go abroad
+_MAINLAND_ONLY = (
+    r"(仅|只|限)[^，。；,;]{0,6}(大陆|内地)|(大陆|内地)(以外|之外)"
+    r"|mainland[^.;,]{0,16}\bonly\b|\bonly\b[^.;,]{0,16}mainland"
+)
 # what a policy says that covers each region (named outright, or a statement about it)
 _COVERS: dict[Region, re.Pattern[str]] = {
     "mainland": re.compile(r"全国|大陆|内地|mainland|nationwide|china", re.IGNORECASE | re.ASCII),
     "hk_mo_tw": re.compile(
-        r"港澳|台湾|香港|澳门|海外|境外|大陆|hong kong|macau|taiwan|mainland", re.IGNORECASE | re.ASCII
+        rf"港澳|台湾|香港|澳门|海外|境外|{_MAINLAND_ONLY}|hong kong|macau|taiwan", re.IGNORECASE | re.ASCII
     ),
     "abroad": re.compile(
-        r"海外|国外|境外|大陆|abroad|overseas|international|mainland", re.IGNORECASE | re.ASCII
+        rf"海外|国外|境外|{_MAINLAND_ONLY}|abroad|overseas|international", re.IGNORECASE | re.ASCII
     ),
 }
 
@@ -87,9 +95,13 @@ def asked_destination(text: str) -> tuple[str, Region] | None:
     abroad_to = _ZH_ABROAD_TO.search(text)
     if abroad_to is not None:
         return abroad_to.group(1), "abroad"
-    to = _EN_TO.search(lower)
-    if to is not None and to.group(1) not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
-        word = to.group(1)
+    to = _EN_TO.search(text)
+    # "us" is the country after "the" or in capitals ("ship to the US?"), else the viewers themselves
+    word = to.group(2) if to is not None else ""
+    if word.lower() == "us" and (to.group(1) or word == "US"):  # type: ignore[union-attr]
+        word = "usa"
+    word = word.lower()
+    if word and word not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
         if word in _EN_PROVINCES:
             return _EN_PROVINCES[word], "mainland"
         return word, _EN_REGION.get(word, "abroad")

@@ -612,6 +612,23 @@ def test_a_country_is_known_by_either_language_and_after_a_verb_of_sending() -> 
     assert not policy_is_silent("日本进口的吗", policy)  # where it comes from, not where it goes
 
 
+def test_the_us_is_a_country_and_the_mainland_speaks_for_abroad_only_when_it_is_the_only_place() -> None:
+    # a fishing shop's trial: "do you ship to the US?" got "free delivery in mainland China" (the US
+    # was read as "us", and the mainland named as where delivery is free as a word about abroad)
+    from handlers.destinations import asked_destination, policy_is_silent
+
+    policy = [
+        "付款后48小时内发货，全国包邮",
+        "Ships within 48 hours of payment, free delivery in mainland China",
+    ]
+    for text in ("do you ship to the US?", "can you ship to US", "ship to the USA?"):
+        assert policy_is_silent(text, policy), text
+    assert asked_destination("can you ship it to us quickly?") is None  # the viewers, not the country
+    for only in ("Mainland China only.", "仅发中国大陆", "只发大陆地区"):
+        assert not policy_is_silent("do you ship to the US?", [policy[0], only]), only
+        assert not policy_is_silent("能寄香港吗", [policy[0], only]), only
+
+
 def test_a_province_is_known_by_its_short_name_in_a_policy() -> None:
     # a festival-gift shop's trial: "快递到上海几天" of "江浙沪次日达" was handed over as a policy that
     # did not say; the reply quotes the part that does
