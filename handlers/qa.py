@@ -576,6 +576,9 @@ def decide(
         model = None  # fitted on another encoder's vectors (a test stand-in, say): the rules decide
     if model is None or u.fvec is None or _follows_up(t, ref, product, u.asked_before):
         # no model, a comment never encoded (not a question), or a bare "3号呢": the rules' core
+        if rule.kind == "answer" and rule.reason == "field" and asks_opinion(u.text):
+            # "什么颜色好看 主播推荐一下", read as surely chat but for the colours it names: as below
+            rule = _as_guess(rule, OPINION)
         return _said_where(rule, t, product)
     return _said_where(_decide_learned(u, room, product, rule, model, probs), t, product)
 
