@@ -308,7 +308,7 @@ def asks_in_dialect(text: str) -> bool:
 # "少了一个", "狗吃了吐了"): a feature of the kind model.
 _TROUBLE = re.compile(
     r"(碎|坏|烂|霉|毛|虫|臭|馊|酸了|化了|漏|断|裂|掉|少|缺|错|不对|不一样|不符|差|假|过敏|红|痒|疼"
-    rf"|呕|{_SICK})"
+    rf"|呕|态度不好|{_SICK})"
     r"|\b(wrong|missing|broken|leak|late|never|still)\b",
     re.ASCII,
 )
@@ -318,10 +318,13 @@ def mentions_trouble(text: str) -> bool:
     return bool(_TROUBLE.search(text))
 
 
-# What if something happens ("万一过期了能退吗", "if it turns out fake what do I get back"): a question
-# about a policy asked before buying, though it names the trouble a complaint reports. A feature of the
-# kind model.
-_WHAT_IF = re.compile(r"(万一|如果|要是|假如|假设|若是|的话|\bif\b|\bin case\b)", re.ASCII)
+# What if something happens ("万一过期了能退吗", "if it turns out fake what do I get back", "买了之后怎么
+# 退"): a question about a policy asked before buying, though it names the trouble a complaint reports
+# or the return one asks for. A feature of the kind model.
+_WHAT_IF = re.compile(
+    r"(万一|如果|要是|假如|假设|若是|的话|(买|拍|下单|入手)了?\s*(之|以)后|\bif\b|\bin case\b)",
+    re.ASCII,
+)
 
 
 def asks_what_if(text: str) -> bool:
