@@ -707,6 +707,22 @@ class ShelfMatcher:
         said = words_only(text)
         return bool(said) and any(said == words_only(q) for q in screen.faq_questions())
 
+    def _faq_compares_with_link(self, text: str, screen: Product, link: int) -> bool:
+        """Whether a question of the FAQ of the product on screen names the link the comment names,
+        another product's, and says most of the rest of the comment too: "礼盒里的酒跟1号一样吗"
+        watching a gift box whose FAQ asks "礼盒里的酒和1号链接一样吗？" compares the box with link 1 (it
+        was put to link 1, and its entry on small bottles sent)."""
+        if screen.link == link:
+            return False
+        rest = set(han_chars(without_links(text)))
+        for q in screen.faq_questions():
+            if (
+                self.find_link(q) == link
+                and len(rest & set(han_chars(without_links(q)))) * 3 >= len(rest) * 2
+            ):
+                return True
+        return False
+
     def _faq_asks_with(self, text: str, screen: Product, named: Product) -> bool:
         """Whether a question of the FAQ of the product on screen says every name of the other product
         the comment says and shares a content character with the comment besides ("钢笔写会不会洇"
@@ -819,6 +835,9 @@ class ShelfMatcher:
         """The product meant, with how it was found and how sure that is. `earlier`: the product on
         screen before the current one, what "上一个" means."""
         link = self.find_link(text)
+        screen = self.catalog.product(on_screen) if on_screen else None
+        if screen is not None and link is not None and self._faq_compares_with_link(text, screen, link):
+            return ProductRef(screen, "on_screen", 0.85)
         if link is not None and not self._a_listed_size(text, link, on_screen):
             p = self.catalog.by_link(link)
             if p is not None:
@@ -832,7 +851,6 @@ class ShelfMatcher:
             number = cn_to_int(day.group(1))
             if number is not None and self.catalog.by_link(number) is not None:
                 return ProductRef(None, "day_or_link", 0.0, number)
-        screen = self.catalog.product(on_screen) if on_screen else None
         if (
             screen is not None
             and scores.get(screen.id, 0.0) > 0.0

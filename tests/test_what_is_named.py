@@ -722,6 +722,28 @@ def test_a_part_a_kits_title_lists_named_by_its_own_product_is_that_product(enco
     assert room.matcher.resolve("台灯多少钱", "lamp").product.id == "lamp"
 
 
+def test_a_link_the_faq_on_screen_compares_with_is_not_the_product_asked(encoder: TextEncoder) -> None:
+    # a wine shop's trial: "礼盒里的酒跟1号一样吗" watching a gift box whose FAQ asks just that of link 1
+    # was put to link 1, and its entry on small bottles sent
+    gift_faq = [
+        {"id": "gift-f1", "q": "礼盒里的酒和1号链接一样吗？", "a": "一样的，同款53度酱香，礼盒多了杯子。"}
+    ]
+    liquor_faq = [{"id": "liquor-f1", "q": "小瓶和大瓶是一样的酒吗？", "a": "同一批基酒，只是瓶子大小不同。"}]
+    shelf = {
+        "room_id": "wine",
+        "products": [
+            _product("liquor", 1, "酱香型白酒 53度 500ml", aliases=["白酒"], faq=liquor_faq),
+            _product("gift", 7, "白酒礼盒 两瓶装 送杯子", aliases=["礼盒"], faq=gift_faq),
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    d = answer_comment("礼盒里的酒跟1号一样吗", room, "gift", SETTINGS)
+    assert d.product_id == "gift" and d.source == "gift-f1", d
+    # the link asked about outright is that link's product
+    for text in ("1号多少钱", "1号和礼盒哪个好喝"):
+        assert room.matcher.resolve(text, "gift").product.id == "liquor", text
+
+
 def test_goods_whose_name_the_thing_they_come_with_holds_are_asked_about() -> None:
     # "买手机送手机壳吗": the phone is said before the verb, and its name again inside the case's
     shelf = {
