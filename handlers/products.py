@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from domain.catalog import Catalog, Product
 from handlers.destinations import SENT_TO
@@ -707,6 +708,24 @@ class ShelfMatcher:
         said = words_only(text)
         return bool(said) and any(said == words_only(q) for q in screen.faq_questions())
 
+    def _another_of_its_kind(self, text: str, named: Product) -> bool:
+        """Whether every word naming the other product is a word of its English title said after an
+        English word its English title, aliases and versions lack: "is the plum wine sweet" watching a
+        plum wine named only in Chinese asks of another wine than the "Bordeaux red wine" (its
+        sweetness, "Dry", was sent); "the red wine" would name the Bordeaux."""
+        said = self.names_said(text, named)
+        kw = self.keywords.get(named.id, {})
+        if not said or not all(w.isascii() and kw.get(w, 0.0) < ALIAS_WEIGHT for w in said):
+            return False
+        versions = list(named.en.versions.values()) if named.en is not None else []
+        english = " ".join([named.title_en or "", *named.aliases, *versions]).lower()
+        lowered = text.lower()
+        for w in said:
+            before = re.search(rf"\b([a-z][a-z-]+)\s+{re.escape(w)}\b", lowered)
+            if before is None or before.group(1) in ENGLISH_STOP_WORDS or before.group(1) in english:
+                return False
+        return True
+
     def _faq_compares_with_link(self, text: str, screen: Product, link: int) -> bool:
         """Whether a question of the FAQ of the product on screen names the link the comment names,
         another product's, and says most of the rest of the comment too: "礼盒里的酒跟1号一样吗"
@@ -845,6 +864,8 @@ class ShelfMatcher:
             return ProductRef(None, "unknown_link", 0.0, link)
         scores = self._without_what_comes_with(text, self._name_scores(text))
         named, strength, tied = self.by_name(scores)
+        if screen is not None and named is not None and self._another_of_its_kind(text, named):
+            named = None  # "the plum wine" of a shelf whose only English "wine" is the Bordeaux's
         this = _THIS.search(text)
         day = _DAY_OR_LINK.search(text)
         if day is not None and named is None and this is None:

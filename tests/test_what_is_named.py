@@ -744,6 +744,33 @@ def test_a_link_the_faq_on_screen_compares_with_is_not_the_product_asked(encoder
         assert room.matcher.resolve(text, "gift").product.id == "liquor", text
 
 
+def test_an_english_name_said_of_another_kind_is_not_the_product_titled_so(encoder: TextEncoder) -> None:
+    # a wine shop's trial: "is the plum wine sweet" watching the plum wine (named in Chinese only) got
+    # the Bordeaux's sweetness, "Dry": "wine" is in the Bordeaux's English title alone
+    shelf = {
+        "room_id": "wines",
+        "products": [
+            _product(
+                "bordeaux",
+                3,
+                "法国波尔多干红葡萄酒 750ml",
+                title_en="French Bordeaux dry red wine, 750 ml",
+                aliases=["波尔多", "干红"],
+                attributes={"sweetness": "干型"},
+            ),
+            _product(
+                "plum", 5, "日式青梅酒 720ml", aliases=["梅酒", "青梅酒"], attributes={"sweetness": "偏甜"}
+            ),
+        ],
+    }
+    room = build_knowledge(parse_catalog(shelf), encoder, SETTINGS.dense_weight)
+    d = answer_comment("is the plum wine sweet", room, "plum", SETTINGS)
+    assert d.product_id == "plum" and d.source == "sweetness", d
+    # said with a word of its own English title, or alone, the wine titled so is meant
+    for text in ("is the red wine sweet", "is the bordeaux wine sweet", "how much is the wine"):
+        assert room.matcher.resolve(text, "plum").product.id == "bordeaux", text
+
+
 def test_goods_whose_name_the_thing_they_come_with_holds_are_asked_about() -> None:
     # "买手机送手机壳吗": the phone is said before the verb, and its name again inside the case's
     shelf = {
