@@ -96,15 +96,14 @@ def asked_destination(text: str) -> tuple[str, Region] | None:
     if abroad_to is not None:
         return abroad_to.group(1), "abroad"
     to = _EN_TO.search(text)
-    # "us" is the country after "the" or in capitals ("ship to the US?"), else the viewers themselves
-    word = to.group(2) if to is not None else ""
-    if word.lower() == "us" and (to.group(1) or word == "US"):  # type: ignore[union-attr]
-        word = "usa"
-    word = word.lower()
-    if word and word not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
-        if word in _EN_PROVINCES:
-            return _EN_PROVINCES[word], "mainland"
-        return word, _EN_REGION.get(word, "abroad")
+    if to is not None:
+        the, said = to.groups()
+        # "us" is the country after "the" or in capitals ("ship to the US?"), else the viewers themselves
+        word = "usa" if said.lower() == "us" and (the or said == "US") else said.lower()
+        if word not in ("me", "my", "us", "you", "your", "home", "door", "ship"):
+            if word in _EN_PROVINCES:
+                return _EN_PROVINCES[word], "mainland"
+            return word, _EN_REGION.get(word, "abroad")
     abroad = _EN_ABROAD.search(lower)
     return (abroad.group(1), "abroad") if abroad is not None else None
 
